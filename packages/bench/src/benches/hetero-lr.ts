@@ -1,0 +1,144 @@
+/**
+ * `hetero_lr.epoch`: one epoch of coordinated HeteroLR on FATE's default_credit hetero split with
+ * guest, host and arbiter as three OS processes over the gRPC data plane, and
+ * `hetero_lr.epoch@plaintext`: one epoch of the plaintext twin on the joined rows.
+ */
+import { availableParallelism } from 'node:os';
+import { heteroLrParams, lrParams } from '@fedgrid/components';
+import { hstack, selectFrameRows, trainLogisticRegression, type Frame } from '@fedgrid/ml';
+import type { FederatedCluster } from '../cluster.js';
+import { CpuProbe } from '../cpu.js';
+import { measureForSync, type Budget } from '../measure.js';
+import { cpuFields, result, sig, type BenchResult } from '../report.js';
+
+export interface HeteroLrBenchOptions {
+  guestCsv: string;
+  hostCsv: string;
+  idColumn?: string;
+  labelColumn?: string;
+  keyBits?: 2048 | 3072 | 4096;
+  /** Use only the first `rows` guest rows (development runs). */
+  rows?: number;
+  /** Budget of the plaintext-twin measurement. */
+  plaintext: Budget;
+  log?: (line: string) => void;
+}
+
+/** The host frame reordered to the guest's ids. @throws Error if an id is missing on the host. */
+export function alignToGuest(guest: Frame, host: Frame): Frame {
+  const index = new Map(host.ids.map((id, i) => [id, i]));
+  const rows = guest.ids.map((id) => {
+    const i = index.get(id);
+    if (i === undefined) throw new Error(`guest id '${id}' is missing from the host file`);
+    return i;
+  });
+  return selectFrameRows(host, rows);
+}
+
+/**
+ * Runs two epochs (maxIter 2, tol 0) on `cluster` (parties guest, host-0, arbiter) and reports
+ * the second (the first also pays for key generation and table building); then times the
+ * plaintext twin on the same joined rows with the same hyper-parameters.
+ */
+export async function benchHeteroLr(
+  cluster: FederatedCluster,
+  opts: HeteroLrBenchOptions,
+): Promise<BenchResult[]> {
+  const log = opts.log ?? (() => {});
+  const keyBits = opts.keyBits ?? 2048;
+  const { importCsv } = await import('@fedgrid/node');
+  const idColumn = opts.idColumn ?? 'id';
+  let guest = (
+    await importCsv({ path: opts.guestCsv, idColumn, labelColumn: opts.labelColumn ?? 'y' })
+  ).frame;
+  if (opts.rows !== undefined && opts.rows < guest.ids.length)
+    guest = selectFrameRows(
+      guest,
+      Array.from({ length: opts.rows }, (_, i) => i),
+    );
+  const host = alignToGuest(guest, (await importCsv({ path: opts.hostCsv, idColumn })).frame);
+  const rows = guest.ids.length;
+  const features = guest.x.cols + host.x.cols;
+  const params = { rows, features, key_bits: keyBits };
+  const raw = { maxIter: 2, tol: 0, keyBits };
+
+  const run = await cluster.run({
+    component: 'hetero-lr',
+    params: raw,
+    parties: ['guest', 'host-0', 'arbiter'],
+    inputs: {
+      guest: { data: { kind: 'dataset', frame: guest } },
+      'host-0': { data: { kind: 'dataset', frame: host } },
+    },
+    onProgress: (party, d) => {
+      if (party === 'guest' && typeof d.epoch === 'number')
+        log(
+          `hetero_lr epoch ${d.epoch}: ${sig(Number(d.seconds), 4)} s, loss ${sig(Number(d.loss), 6)}`,
+        );
+    },
+  });
+  const g = run.parties.guest;
+  const epochEvent = (epoch: number) => {
+    const ev = g?.progress.find((e) => e.data.stage === 'train' && e.data.epoch === epoch);
+    if (!ev || typeof ev.data.seconds !== 'number') {
+      throw new Error(
+        `the guest reported no time for epoch ${epoch} (summary: ${JSON.stringify(g?.summary)})`,
+      );
+    }
+    return { seconds: ev.data.seconds, cpu: ev.cpu };
+  };
+  const e1 = epochEvent(1);
+  const e2 = epochEvent(2);
+  const first = e1.seconds;
+  const second = e2.seconds;
+  const cores = availableParallelism();
+  const fedLoss = g?.summary?.lossHistory as number[] | undefined;
+
+  // The plaintext twin: the same rows joined, the same hyper-parameters, the Taylor loss.
+  const x = hstack(guest.x, host.x);
+  const y = (guest.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
+  const lp = lrParams(heteroLrParams.parse(raw));
+  const twin = trainLogisticRegression(x, y, lp, { taylor: true });
+  // Same arithmetic up to fixed-point and quantisation error: the losses must agree closely.
+  if (
+    !fedLoss ||
+    fedLoss.length !== 2 ||
+    fedLoss.some(
+      (l, i) => !(Math.abs(l - (twin.lossHistory[i] as number)) <= 1e-3 * Math.abs(l) + 1e-6),
+    )
+  ) {
+    throw new Error(
+      `federated losses ${JSON.stringify(fedLoss)} do not match the plaintext twin's ${JSON.stringify(twin.lossHistory)}`,
+    );
+  }
+  const one = { ...lp, maxIter: 1 };
+  trainLogisticRegression(x, y, one, { taylor: true }); // warm-up
+  const plain = measureForSync(opts.plaintext, () => {
+    trainLogisticRegression(x, y, one, { taylor: true });
+    return 1;
+  });
+  const plainEpoch = plain.seconds / plain.ops;
+  return [
+    result('hetero_lr.epoch', params, second, 1, 'epochs', {
+      row_features_per_core_second: Math.round((rows * features) / (second * cores)),
+      first_epoch_seconds: sig(first, 4),
+      run_seconds: sig(run.seconds, 4),
+      processes: 3,
+      // CPU of the four processes (coordinator, guest, host, arbiter) and of others during epoch 2.
+      ...cpuFields(CpuProbe.between(e1.cpu, e2.cpu), second, cores),
+      run_cpu_seconds_by_party: Object.fromEntries(
+        Object.entries(run.parties).map(([p, o]) => [p, sig(o.cpuSeconds, 4)]),
+      ),
+      threads_per_party: cluster.threads,
+      batch_size: lp.batchSize,
+      loss_history: fedLoss.map((l) => sig(l, 8)),
+      vs_plaintext_slowdown: sig(second / plainEpoch, 4),
+    }),
+    result('hetero_lr.epoch@plaintext', params, plainEpoch, 1, 'epochs', {
+      threads: 1,
+      epochs_timed: plain.ops,
+      ...cpuFields(plain.cpu, plain.seconds, 1),
+      loss_history: twin.lossHistory.map((l) => sig(l, 8)),
+    }),
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * `psi.ecdh.x25519`: a whole ECDH-PSI run, guest and host as two OS processes talking over the
+ * gRPC data plane with mutual TLS, on synthetic ids with a known overlap.
+ */
+import { availableParallelism } from 'node:os';
+import type { Frame } from '@fedgrid/ml';
+import { SeededRandom } from '@fedgrid/ml';
+import type { FederatedCluster } from '../cluster.js';
+import { median } from '../measure.js';
+import { cpuFields, result, sig, type BenchResult } from '../report.js';
+
+/** Ids of two parties with `overlap` in common, each side in its own random order. */
+export function psiIds(
+  n: number,
+  overlap: number,
+  seed = 1,
+): { guest: string[]; host: string[]; common: Set<string> } {
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap > n)
+    throw new RangeError(`overlap must be in [0, ${n}]`);
+  const shuffled = (start: number, s: number) =>
+    Array.from(new SeededRandom(s).permutation(n), (i) => `id-${start + i}`);
+  const guest = shuffled(0, seed);
+  const host = shuffled(n - overlap, seed + 1);
+  const common = new Set(Array.from({ length: overlap }, (_, i) => `id-${n - overlap + i}`));
+  return { guest, host, common };
+}
+
+/** A frame of ids with one dummy feature column. */
+export function idFrame(ids: string[]): Frame {
+  return {
+    ids,
+    x: { rows: ids.length, cols: 1, data: new Float64Array(ids.length) },
+    featureNames: ['dummy'],
+  };
+}
+
+/**
+ * Runs PSI `repeats` times on `cluster` (which must have parties guest and host-0) with n ids per
+ * side and 50 % overlap, checks every result (both sides must hold exactly the common ids, in the
+ * same order) and reports the run of median time.
+ * @throws Error when an intersection is wrong (a benchmark of a wrong result is worthless).
+ */
+export async function benchPsi(
+  cluster: FederatedCluster,
+  n: number,
+  repeats = 1,
+): Promise<BenchResult> {
+  const runs: BenchResult[] = [];
+  for (let r = 0; r < repeats; r++) runs.push(await psiOnce(cluster, n, r + 1));
+  const times = runs.map((r) => r.seconds);
+  const mid =
+    runs.find((r) => r.seconds === median(times)) ??
+    [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
+  return { ...(mid as BenchResult), runs: runs.length, runs_seconds: times };
+}
+
+async function psiOnce(cluster: FederatedCluster, n: number, seed: number): Promise<BenchResult> {
+  const overlap = Math.floor(n / 2);
+  const { guest, host, common } = psiIds(n, overlap, seed * 2);
+  const run = await cluster.run({
+    component: 'psi-ecdh',
+    parties: ['guest', 'host-0'],
+    inputs: {
+      guest: { data: { kind: 'dataset', frame: idFrame(guest) } },
+      'host-0': { data: { kind: 'dataset', frame: idFrame(host) } },
+    },
+    returnOutputs: true,
+  });
+  const g = run.parties.guest;
+  const h = run.parties['host-0'];
+  const gOut = g?.outputs?.data;
+  const hOut = h?.outputs?.data;
+  if (gOut?.kind !== 'dataset' || hOut?.kind !== 'dataset')
+    throw new Error('PSI returned no aligned datasets');
+  const gIds = gOut.frame.ids;
+  const hIds = hOut.frame.ids;
+  if (gIds.length !== overlap || g?.summary?.intersection !== overlap) {
+    throw new Error(
+      `PSI of ${n} ids per side found ${gIds.length} (summary: ${String(g?.summary?.intersection)}) common ids, expected ${overlap}`,
+    );
+  }
+  if (!gIds.every((id) => common.has(id)))
+    throw new Error('PSI output contains ids that are not in both sets');
+  if (hIds.length !== gIds.length || hIds.some((id, i) => id !== gIds[i])) {
+    throw new Error('PSI outputs of guest and host are not aligned row by row');
+  }
+  return result('psi.ecdh.x25519', { n }, run.seconds, n, 'elements', {
+    overlap,
+    intersection: gIds.length,
+    processes: 2,
+    ...cpuFields(run.cpu, run.seconds, availableParallelism()),
+    threads_per_party: cluster.threads,
+    guest_program_seconds: sig(g?.seconds ?? NaN, 4),
+    host_program_seconds: sig(h?.seconds ?? NaN, 4),
+  });
+}

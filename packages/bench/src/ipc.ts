@@ -1,0 +1,85 @@
+/**
+ * Messages between the benchmark coordinator and its party processes (over the Node IPC channel
+ * with `serialization: 'advanced'`, so typed arrays and bigints travel as they are).
+ * The data plane between parties is the real gRPC one; IPC only sets things up and reports.
+ */
+import type { JobRoles, LogLevel, PortValue } from '@fedgrid/components';
+import type { PinnedPeer } from '@fedgrid/federation';
+
+/** What the coordinator asks a party to run. */
+export interface JobOrder {
+  jobId: string;
+  /** Data-plane session, unique per run. */
+  session: string;
+  /** Component code (see BUILTIN_COMPONENTS). */
+  component: string;
+  /** Raw parameters; the party validates them with the component's schema. */
+  params: unknown;
+  roles: JobRoles;
+  /** Party → node id of every party taking part. */
+  parties: [string, string][];
+  inputs: Record<string, PortValue>;
+  /** Send the program's outputs back after it finishes (for checking results). */
+  returnOutputs: boolean;
+}
+
+export type ToParty =
+  | { type: 'pin'; peers: PinnedPeer[] }
+  | { type: 'prepare'; order: JobOrder }
+  | { type: 'start'; session: string }
+  | { type: 'abort'; session: string; reason: string }
+  | { type: 'shutdown' };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export type FromParty =
+  | {
+      type: 'ready';
+      nodeId: string;
+      address: string;
+      certPem: string;
+      fingerprint: string;
+      threads: number;
+    }
+  | { type: 'pinned' }
+  | { type: 'prepared'; session: string }
+  | { type: 'progress'; session: string; party: string; t: number; data: Record<string, unknown> }
+  | {
+      type: 'log';
+      session: string;
+      party: string;
+      level: LogLevel;
+      message: string;
+      data?: Record<string, unknown>;
+    }
+  | {
+      type: 'done';
+      session: string;
+      party: string;
+      /** Wall seconds of the program in its process. */
+      seconds: number;
+      /** CPU seconds (user + system, all threads of the process) spent while the program ran. */
+      cpuSeconds: number;
+      summary?: Record<string, unknown>;
+    }
+  | { type: 'outputs'; session: string; party: string; outputs: Record<string, PortValue> }
+  | { type: 'failed'; session?: string; party?: string; error: SerializedError };
+
+/** An error in a form that survives the IPC channel. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: String(err) };
+}

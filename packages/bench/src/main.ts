@@ -1,0 +1,230 @@
+/**
+ * FedGrid's benchmark suite: `npm run bench -- --out DIR [--only name1,name2] [--quick]`.
+ * Writes DIR/bench.json (shape in docs/BENCHMARKS.md) after every group, so that a partial run
+ * still leaves its figures; exits non-zero if any group failed.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { withCluster } from './cluster.js';
+import { benchHeteroLr } from './benches/hetero-lr.js';
+import { benchPaillier } from './benches/paillier.js';
+import { benchPsi } from './benches/psi.js';
+import { benchX25519Raw } from './benches/x25519.js';
+import { machineInfo, round, type BenchReport, type BenchResult } from './report.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
+  --out DIR     where bench.json goes (default ./bench-out)
+  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr)
+  --quick       smaller sizes and budgets, for development (figures not comparable)`;
+
+interface Group {
+  id: string;
+  /** Entry names the group produces (for --only). */
+  entries: string[];
+  run(): Promise<BenchResult[]>;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function selected(group: Group, only: string[] | undefined): boolean {
+  if (!only) return true;
+  return only.some(
+    (t) => t === group.id || group.entries.some((e) => e.startsWith(t) || t.startsWith(e)),
+  );
+}
+
+function groups(quick: boolean): Group[] {
+  const cores = availableParallelism();
+  return [
+    {
+      id: 'x25519',
+      entries: ['x25519.raw'],
+      run: async () => {
+        const out: BenchResult[] = [];
+        for (const threads of [...new Set([cores, 1])]) {
+          const r = await benchX25519Raw(threads, quick ? 0.5 : 1, quick ? 1 : 3);
+          log(
+            `x25519.raw threads=${threads}: ${r.per_second.toLocaleString('en')} scalar multiplications/s`,
+          );
+          out.push(r);
+        }
+        return out;
+      },
+    },
+    {
+      id: 'paillier',
+      entries: ['paillier.encrypt', 'paillier.decrypt', 'paillier.mul_scalar'],
+      run: async () => [
+        ...(await benchPaillier({
+          keyBits: 2048,
+          batch: 512,
+          ours: { minSeconds: quick ? 0.5 : 2.5, rounds: quick ? 1 : 5 },
+          peer: quick
+            ? { minSeconds: 1, minOps: 5, rounds: 1 }
+            : { minSeconds: 5, minOps: 20, rounds: 5 },
+          pooled: {
+            threads: cores,
+            batch: 4096,
+            budget: { minSeconds: quick ? 0.5 : 3, rounds: quick ? 1 : 3 },
+          },
+          log,
+        })),
+        // Extra: ours at 3072 bits (single-threaded).
+        ...(await benchPaillier({
+          keyBits: 3072,
+          batch: 256,
+          ours: { minSeconds: quick ? 0.3 : 1.5, rounds: quick ? 1 : 3 },
+          log,
+        })),
+      ],
+    },
+    {
+      id: 'psi',
+      entries: ['psi.ecdh.x25519'],
+      run: () =>
+        withCluster({ parties: ['guest', 'host-0'], threads: cores }, async (cluster) => {
+          const out: BenchResult[] = [];
+          for (const n of quick ? [2 ** 12, 2 ** 14] : [2 ** 16, 2 ** 18]) {
+            const r = await benchPsi(cluster, n, quick ? 1 : 3);
+            log(
+              `psi.ecdh.x25519 n=${n}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side`,
+            );
+            out.push(r);
+          }
+          return out;
+        }),
+    },
+    {
+      id: 'hetero_lr',
+      entries: ['hetero_lr.epoch'],
+      run: () =>
+        withCluster(
+          { parties: ['guest', 'host-0', 'arbiter'], threads: cores },
+          async (cluster) => {
+            const out = await benchHeteroLr(cluster, {
+              guestCsv: join(REPO, 'examples/data/fate/default_credit_hetero_guest.csv'),
+              hostCsv: join(REPO, 'examples/data/fate/default_credit_hetero_host.csv'),
+              keyBits: 2048,
+              ...(quick ? { rows: 4096 } : {}),
+              plaintext: { minSeconds: quick ? 0.3 : 1 },
+              log,
+            });
+            for (const r of out) log(`${r.name}: ${r.seconds} s per epoch`);
+            return out;
+          },
+        ),
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: 'bench-out' },
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const outDir = resolve(values.out);
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const all = groups(values.quick);
+  const chosen = all.filter((g) => selected(g, only));
+  if (chosen.length === 0) {
+    throw new Error(
+      `--only ${values.only} matches no benchmark (known: ${all.flatMap((g) => g.entries).join(', ')})`,
+    );
+  }
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, 'bench.json');
+  const t0 = performance.now();
+  const report: BenchReport = {
+    machine: machineInfo(),
+    results: [],
+    started_at: new Date().toISOString(),
+    quick: values.quick,
+    complete: false,
+  };
+  const errors: { group: string; message: string }[] = [];
+  const save = async () => {
+    report.machine.load1_end = round(loadavg()[0] ?? 0, 2);
+    report.total_seconds = round((performance.now() - t0) / 1000, 1);
+    if (errors.length) report.errors = errors;
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  };
+  log(
+    `machine: ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}, x25519 ${String(report.machine.x25519_backend)}, mod-arith ${String(report.machine.mod_arith_backend)}`,
+  );
+  for (const g of chosen) {
+    const tg = performance.now();
+    log(`${g.id}: start`);
+    try {
+      report.results.push(...(await g.run()));
+      log(`${g.id}: done in ${round((performance.now() - tg) / 1000, 1)} s`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      errors.push({ group: g.id, message });
+      log(`${g.id}: FAILED: ${err instanceof Error && err.stack ? err.stack : message}`);
+    }
+    await save();
+  }
+  report.complete = errors.length === 0;
+  await save();
+  process.stdout.write(table(report.results));
+  process.stdout.write(
+    `\nwrote ${file} in ${report.total_seconds as number} s${errors.length ? `; ${errors.length} group(s) FAILED: ${errors.map((e) => e.group).join(', ')}` : ''}\n`,
+  );
+  return errors.length ? 1 : 0;
+}
+
+/** A plain-text table of the results. */
+function table(results: BenchResult[]): string {
+  const rows = results.map((r) => [
+    r.name,
+    JSON.stringify(r.params),
+    String(r.seconds),
+    r.per_second.toLocaleString('en'),
+    r.unit,
+  ]);
+  const head = ['name', 'params', 'seconds', 'per_second', 'unit'];
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd() + '\n';
+  return line(head) + rows.map(line).join('');
+}
+
+// Ctrl-C or a kill: exit, which kills the party processes (see cluster.ts).
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.once(sig, () => process.exit(code));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,37 @@
+/** The `fedgrid` command line. Every command but `node init/start` talks to a node's REST API. */
+import { Command } from 'commander';
+import { componentCommand } from './commands/component.js';
+import { contractCommand, partnerCommand } from './commands/contract.js';
+import { datasetCommand } from './commands/dataset.js';
+import { directoryCommand } from './commands/directory.js';
+import { flowCommand } from './commands/flow.js';
+import { demoCommand } from './commands/demo.js';
+import { grantCommand } from './commands/grant.js';
+import { invitationCommand } from './commands/invitation.js';
+import { jobCommand } from './commands/job.js';
+import { modelCommand } from './commands/model.js';
+import { nodeCommand } from './commands/node.js';
+import { openapiCommand } from './commands/openapi.js';
+import { projectCommand } from './commands/project.js';
+import { FEDGRID_VERSION } from '@fedgrid/node';
+
+const program = new Command('fedgrid')
+  .description('FedGrid — federated learning and privacy computing across organisations')
+  .version(FEDGRID_VERSION)
+  .showHelpAfterError()
+  .addCommand(nodeCommand())
+  .addCommand(contractCommand())
+  .addCommand(datasetCommand())
+  .addCommand(grantCommand())
+  .addCommand(jobCommand())
+  .addCommand(demoCommand())
+  .addCommand(openapiCommand());
+
+program.addCommand(projectCommand()).addCommand(flowCommand());
+// [dataset sharing commands]
+// [node profile and invitation commands]
+program.addCommand(partnerCommand()).addCommand(directoryCommand()).addCommand(invitationCommand());
+// [model and component commands]
+program.addCommand(modelCommand()).addCommand(componentCommand());
+
+await program.parseAsync(process.argv);

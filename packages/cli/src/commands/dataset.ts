@@ -1,0 +1,287 @@
+/**
+ * `fedgrid dataset register | list | show | update | delete` (own datasets) and
+ * `partner-list | partner-show | granted-to-me` (a partner's datasets, asked through this node).
+ */
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import type { DatasetView } from '@fedgrid/node';
+import { print, reportError, table } from '../output.js';
+import { client, withNode, type CommonOpts } from './common.js';
+
+/** What a partner shows of a dataset (PartnerDatasetInfo in @fedgrid/node). */
+interface PartnerDataset {
+  id: string;
+  owner: string;
+  name: string;
+  description: string;
+  visibility: string;
+  rows: number;
+  idColumn: string;
+  labelColumn: string | null;
+  features: { name: string; type: string }[];
+  listed?: boolean;
+  grants?: {
+    id: string;
+    scope: string;
+    jobId: string | null;
+    projectId: string | null;
+    expiresAt: string | null;
+    maxUses: number | null;
+    uses: number;
+    status: string;
+  }[];
+}
+
+const partnerRows = (ds: PartnerDataset[]) =>
+  table([
+    ['name', 'id', 'visibility', 'rows', 'features', 'label', 'grants'],
+    ...ds.map((d) => [
+      d.name,
+      d.id,
+      d.visibility,
+      d.rows,
+      d.features.length,
+      d.labelColumn ?? '-',
+      d.grants?.length ? d.grants.map((g) => g.id).join(', ') : '-',
+    ]),
+  ]);
+
+function describePartner(d: PartnerDataset): string {
+  const lines = [
+    `dataset ${d.name} (${d.id}) of '${d.owner}': ${d.rows} rows, id column '${d.idColumn}'${d.labelColumn ? `, label '${d.labelColumn}'` : ', no label'}, visibility ${d.visibility}${d.listed === false ? ' (granted to this node)' : ''}`,
+  ];
+  if (d.description) lines.push(d.description);
+  lines.push(table([['feature', 'type'], ...d.features.map((f) => [f.name, f.type])]));
+  for (const g of d.grants ?? [])
+    lines.push(
+      `grant ${g.id}: ${g.scope}${g.jobId ? ` ${g.jobId}` : ''}${g.projectId ? ` ${g.projectId}` : ''}, uses ${g.uses}/${g.maxUses ?? '∞'}, expires ${g.expiresAt ?? 'never'}, ${g.status}`,
+    );
+  return lines.join('\n');
+}
+
+const paging = (o: { page?: string; pageSize?: string; q?: string }) => {
+  const p = new URLSearchParams();
+  if (o.page) p.set('page', o.page);
+  if (o.pageSize) p.set('pageSize', o.pageSize);
+  if (o.q) p.set('q', o.q);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};
+
+function describe(d: DatasetView): string {
+  const lines = [
+    `dataset ${d.name} (${d.id}): ${d.rows} rows, id column '${d.idColumn}'${d.labelColumn ? `, label '${d.labelColumn}'` : ', no label'}`,
+    `source ${d.sourcePath} (sha256 ${d.sourceSha256.slice(0, 16)}…), visibility ${d.visibility}`,
+  ];
+  if (d.label)
+    lines.push(
+      `label: ${d.label.type}, ${d.label.distinct} distinct${d.label.counts ? ` ${JSON.stringify(d.label.counts)}` : ''}`,
+    );
+  lines.push(
+    table([
+      ['feature', 'type', 'min', 'max', 'mean', 'missing'],
+      ...d.features.map((f) => [
+        f.name,
+        f.type,
+        f.min.toPrecision(4),
+        f.max.toPrecision(4),
+        f.mean.toPrecision(4),
+        f.missing,
+      ]),
+    ]),
+  );
+  return lines.join('\n');
+}
+
+export function datasetCommand(): Command {
+  const cmd = new Command('dataset').description('register and inspect local datasets');
+  withNode(
+    cmd
+      .command('register')
+      .description('register a local CSV (validated completely; nothing is kept if it is invalid)'),
+  )
+    .requiredOption('--name <name>', 'dataset name')
+    .requiredOption('--file <path>', 'CSV file (header line, comma-separated)')
+    .option('--id <column>', 'id column', 'id')
+    .option('--label <column>', 'label column (the label holder only)')
+    .option('--description <text>', 'description')
+    .option('--visibility <v>', 'private, partners or public', 'private')
+    .action(
+      async (
+        o: CommonOpts & {
+          name: string;
+          file: string;
+          id: string;
+          label?: string;
+          description?: string;
+          visibility: string;
+        },
+      ) => {
+        try {
+          const d = await (
+            await client(o)
+          ).post<DatasetView>('/v1/datasets', {
+            name: o.name,
+            path: resolve(o.file),
+            idColumn: o.id,
+            visibility: o.visibility,
+            ...(o.label ? { labelColumn: o.label } : {}),
+            ...(o.description ? { description: o.description } : {}),
+          });
+          print(d, !!o.json, () => describe(d));
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(cmd.command('list').description("list this node's datasets"))
+    .option('--visibility <v>', 'only private, partners or public datasets')
+    .action(async (o: CommonOpts & { visibility?: string }) => {
+      try {
+        const r = await (
+          await client(o)
+        ).get<{ items: DatasetView[] }>(
+          `/v1/datasets${o.visibility ? `?visibility=${encodeURIComponent(o.visibility)}` : ''}`,
+        );
+        print(r, !!o.json, () =>
+          table([
+            ['name', 'id', 'visibility', 'rows', 'features', 'label'],
+            ...r.items.map((d) => [
+              d.name,
+              d.id,
+              d.visibility,
+              d.rows,
+              d.features.length,
+              d.labelColumn ?? '-',
+            ]),
+          ]),
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(
+    cmd.command('show <dataset>').description('show a dataset and its column summary'),
+  ).action(async (id: string, o: CommonOpts) => {
+    try {
+      const d = await (await client(o)).get<DatasetView>(`/v1/datasets/${encodeURIComponent(id)}`);
+      print(d, !!o.json, () => describe(d));
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd
+      .command('update <dataset>')
+      .description("change a dataset's name, description or visibility"),
+  )
+    .option('--name <name>', 'new name')
+    .option('--description <text>', 'new description')
+    .option('--visibility <v>', 'private, partners (contracted partners) or public')
+    .action(
+      async (
+        id: string,
+        o: CommonOpts & { name?: string; description?: string; visibility?: string },
+      ) => {
+        try {
+          const d = await (
+            await client(o)
+          ).call<DatasetView>('PATCH', `/v1/datasets/${encodeURIComponent(id)}`, {
+            ...(o.name !== undefined ? { name: o.name } : {}),
+            ...(o.description !== undefined ? { description: o.description } : {}),
+            ...(o.visibility !== undefined ? { visibility: o.visibility } : {}),
+          });
+          print(d, !!o.json, () => describe(d));
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(
+    cmd
+      .command('delete <dataset>')
+      .description(
+        'delete a dataset (refused while a job uses it, or while it has active grants unless --force)',
+      ),
+  )
+    .option('--force', 'revoke its active grants (the grantees are told) and delete it')
+    .action(async (id: string, o: CommonOpts & { force?: boolean }) => {
+      try {
+        const r = await (
+          await client(o)
+        ).call<{ id: string; name: string; revokedGrants: string[]; rejectedApplications: number }>(
+          'DELETE',
+          `/v1/datasets/${encodeURIComponent(id)}${o.force ? '?force=true' : ''}`,
+        );
+        print(
+          r,
+          !!o.json,
+          () =>
+            `deleted dataset ${r.name} (${r.id})${r.revokedGrants.length ? `; revoked ${r.revokedGrants.join(', ')}` : ''}${r.rejectedApplications ? `; rejected ${r.rejectedApplications} pending application(s)` : ''}`,
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(
+    cmd
+      .command('partner-list <node>')
+      .description("list a partner's datasets listed to partners (public and partners)"),
+  )
+    .option('--q <text>', 'name contains')
+    .option('--page <n>', 'page (from 1)')
+    .option('--page-size <n>', 'items per page')
+    .action(
+      async (node: string, o: CommonOpts & { q?: string; page?: string; pageSize?: string }) => {
+        try {
+          const r = await (
+            await client(o)
+          ).get<{ items: PartnerDataset[]; total: number }>(
+            `/v1/partner-datasets/${encodeURIComponent(node)}${paging(o)}`,
+          );
+          print(r, !!o.json, () => `${partnerRows(r.items)}\n${r.total} dataset(s)`);
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(
+    cmd
+      .command('partner-show <node> <dataset>')
+      .description("show a partner's dataset (listed, or granted to this node): metadata only"),
+  ).action(async (node: string, id: string, o: CommonOpts) => {
+    try {
+      const d = await (
+        await client(o)
+      ).get<PartnerDataset>(
+        `/v1/partner-datasets/${encodeURIComponent(node)}/${encodeURIComponent(id)}`,
+      );
+      print(d, !!o.json, () => describePartner(d));
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd
+      .command('granted-to-me <node>')
+      .description('list the datasets a partner has granted this node, with the active grants'),
+  )
+    .option('--q <text>', 'name contains')
+    .option('--page <n>', 'page (from 1)')
+    .option('--page-size <n>', 'items per page')
+    .action(
+      async (node: string, o: CommonOpts & { q?: string; page?: string; pageSize?: string }) => {
+        try {
+          const r = await (
+            await client(o)
+          ).get<{ items: PartnerDataset[]; total: number }>(
+            `/v1/partner-datasets/${encodeURIComponent(node)}/granted${paging(o)}`,
+          );
+          print(r, !!o.json, () => `${partnerRows(r.items)}\n${r.total} dataset(s)`);
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  return cmd;
+}

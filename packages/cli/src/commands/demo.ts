@@ -1,0 +1,89 @@
+/** `fedgrid demo` — flags as in CONTRACTS.md, plus training overrides. */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { reportError } from '../output.js';
+import { runDemo, SAMPLE_DIR } from '../demo/run-demo.js';
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`expected a number, got '${v}'`);
+  return n;
+};
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'run the main job (vertical LR) across separate guest, host and arbiter node processes on bundled or your own data',
+    )
+    .option(
+      '--guest <path>',
+      'CSV of the label-holding party',
+      join(SAMPLE_DIR, 'breast_hetero_guest.csv'),
+    )
+    .option(
+      '--host <path>',
+      'CSV of a feature-providing party (repeat for more hosts)',
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
+    )
+    .option('--id <name>', 'id column present in every file', 'id')
+    .option('--label <name>', 'label column in the guest file', 'y')
+    .option('--algorithm <name>', 'hetero-lr', 'hetero-lr')
+    .option('--task <task>', 'binary (inferred from the label by default)')
+    .option(
+      '--out <dir>',
+      'where report.json and the model/prediction files go',
+      './fedgrid-demo-out',
+    )
+    .option(
+      '--workdir <dir>',
+      'keep node directories here (default: a temporary folder, removed afterwards)',
+    )
+    .option('--keep', 'keep the temporary node directories')
+    .option('--max-iter <n>', 'epochs', num)
+    .option('--batch-size <n>', 'rows per mini-batch (≤ 0: full batch)', num)
+    .option('--learning-rate <x>', 'step size', num)
+    .option('--alpha <x>', 'regularisation strength', num)
+    .option('--penalty <p>', 'l2, l1 or none')
+    .option('--optimizer <name>', 'sgd, rmsprop or adam')
+    .option('--key-bits <n>', 'Paillier modulus bits (2048, 3072, 4096)', num)
+    .option(
+      '--database-url <url>',
+      'run every node on this PostgreSQL database instead of embedded PGlite',
+    )
+    .action(async (o: Record<string, unknown>) => {
+      try {
+        const params = Object.fromEntries(
+          (
+            [
+              'maxIter',
+              'batchSize',
+              'learningRate',
+              'alpha',
+              'penalty',
+              'optimizer',
+              'keyBits',
+            ] as const
+          )
+            .filter((k) => o[k] !== undefined)
+            .map((k) => [k, o[k]]),
+        );
+        await runDemo({
+          guest: o['guest'] as string,
+          hosts: (o['host'] as string[] | undefined) ?? [
+            join(SAMPLE_DIR, 'breast_hetero_host.csv'),
+          ],
+          id: o['id'] as string,
+          label: o['label'] as string,
+          algorithm: o['algorithm'] as string,
+          out: o['out'] as string,
+          params,
+          ...(o['task'] ? { task: o['task'] as string } : {}),
+          ...(o['workdir'] ? { workdir: o['workdir'] as string } : {}),
+          ...(o['keep'] ? { keep: true } : {}),
+          ...(o['databaseUrl'] ? { databaseUrl: o['databaseUrl'] as string } : {}),
+        });
+      } catch (err) {
+        reportError(err);
+      }
+    });
+}

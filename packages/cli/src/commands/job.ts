@@ -1,0 +1,245 @@
+/** `fedgrid job submit | list | show | events | stop`. */
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { JobView } from '@fedgrid/node';
+import { parse as parseYaml } from 'yaml';
+import { formatEvent, watchJob, type JobEvent } from '../job-watch.js';
+import { print, reportError, table } from '../output.js';
+import { client, withNode, type CommonOpts } from './common.js';
+
+function describe(j: JobView): string {
+  const lines = [`job ${j.id} ${j.name ? `(${j.name}) ` : ''}— ${j.status}`];
+  if (j.error)
+    lines.push(`error: ${(j.error as { message?: string }).message ?? JSON.stringify(j.error)}`);
+  lines.push(
+    table([
+      ['task', 'component', 'status', 'parties'],
+      ...j.tasks.map((t) => [
+        t.name,
+        t.component,
+        t.status,
+        Object.entries(t.parties)
+          .map(([p, s]) => `${p}:${s.status}`)
+          .join(' '),
+      ]),
+    ]),
+  );
+  return lines.join('\n');
+}
+
+export function jobCommand(): Command {
+  const cmd = new Command('job').description('run flows across nodes');
+  withNode(
+    cmd
+      .command('submit <file>')
+      .description('submit a job (YAML or JSON flow file; see examples/flows)'),
+  )
+    .option('--wait', 'follow progress until the job ends')
+    .action(async (file: string, o: CommonOpts & { wait?: boolean }) => {
+      try {
+        const text = await readFile(file, 'utf8');
+        const body = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+        const api = await client(o);
+        const job = await api.post<JobView>('/v1/jobs', body);
+        if (!o.wait) return print(job, !!o.json, () => describe(job));
+        const final = await watchJob(api, job.id, (e) => {
+          if (o.json) return;
+          const line = formatEvent(e);
+          if (line) process.stdout.write(line + '\n');
+        });
+        print(final, !!o.json, () => describe(final));
+        if (final.status !== 'succeeded') process.exitCode = 1;
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(cmd.command('list').description('list jobs, newest first'))
+    .option('--flow <id>', 'only jobs of this flow')
+    .option('--project <id>', 'only jobs of this project')
+    .option('--status <status>', 'only jobs in this state')
+    .option('--page <n>', 'page', (v) => Number(v), 1)
+    .option('--page-size <n>', 'jobs per page', (v) => Number(v), 50)
+    .action(
+      async (
+        o: CommonOpts & {
+          flow?: string;
+          project?: string;
+          status?: string;
+          page: number;
+          pageSize: number;
+        },
+      ) => {
+        try {
+          const q = new URLSearchParams({ page: String(o.page), pageSize: String(o.pageSize) });
+          if (o.flow) q.set('flow', o.flow);
+          if (o.project) q.set('project', o.project);
+          if (o.status) q.set('status', o.status);
+          const r = await (
+            await client(o)
+          ).get<{ items: JobView[]; total: number }>(`/v1/jobs?${q.toString()}`);
+          print(
+            r,
+            !!o.json,
+            () =>
+              table([
+                ['id', 'status', 'priority', 'created', 'tasks'],
+                ...r.items.map((j) => [
+                  j.id,
+                  j.status,
+                  j.priority,
+                  j.createdAt,
+                  j.tasks.map((t) => t.name).join(','),
+                ]),
+              ]) + `\n${r.items.length} of ${r.total}`,
+          );
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(
+    cmd
+      .command('rerun <id>')
+      .description(
+        'rerun a finished job: failed tasks, tasks given new parameters, and their downstream',
+      ),
+  )
+    .option('--params <json>', 'parameter overrides per task, e.g. {"train":{"maxIter":10}}')
+    .option('--from <task>', 'rerun this task and everything downstream of it')
+    .action(async (id: string, o: CommonOpts & { params?: string; from?: string }) => {
+      try {
+        const j = await (
+          await client(o)
+        ).post<JobView>(`/v1/jobs/${id}/rerun`, {
+          ...(o.params ? { params: JSON.parse(o.params) as unknown } : {}),
+          ...(o.from ? { from: o.from } : {}),
+        });
+        print(j, !!o.json, () => describe(j));
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(cmd.command('tasks <id>').description("a job's tasks with per-party states")).action(
+    async (id: string, o: CommonOpts) => {
+      try {
+        const r = await (await client(o)).get<{ items: JobView['tasks'] }>(`/v1/jobs/${id}/tasks`);
+        print(r, !!o.json, () =>
+          table([
+            ['task', 'component', 'status', 'attempt', 'parties'],
+            ...r.items.map((t) => [
+              t.name,
+              t.component,
+              t.status,
+              t.attempt,
+              Object.entries(t.parties)
+                .map(([p, s]) => `${p}:${s.status}`)
+                .join(' '),
+            ]),
+          ]),
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    },
+  );
+  withNode(
+    cmd
+      .command('task-stop <id> <task>')
+      .description('stop a running task (and so its job) on every party'),
+  ).action(async (id: string, task: string, o: CommonOpts) => {
+    try {
+      const j = await (await client(o)).post<JobView>(`/v1/jobs/${id}/tasks/${task}/stop`);
+      print(j, !!o.json, () => describe(j));
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd
+      .command('task-rerun <id> <task>')
+      .description('rerun one task (new parameters allowed) without starting downstream tasks'),
+  )
+    .option('--params <json>', 'new parameters, e.g. {"maxIter":10}')
+    .action(async (id: string, task: string, o: CommonOpts & { params?: string }) => {
+      try {
+        const j = await (
+          await client(o)
+        ).post<JobView>(
+          `/v1/jobs/${id}/tasks/${task}/rerun`,
+          o.params ? { params: JSON.parse(o.params) as unknown } : {},
+        );
+        print(j, !!o.json, () => describe(j));
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(
+    cmd
+      .command('logs <id> <task>')
+      .description("a task's log, time-ordered (at most 1 MB per page)"),
+  )
+    .option('--level <level>', 'debug, info, warn or error (and above)')
+    .option('--after <eventId>', 'continue after this event id', '0')
+    .action(async (id: string, task: string, o: CommonOpts & { level?: string; after: string }) => {
+      try {
+        const q = new URLSearchParams({ after: o.after, ...(o.level ? { level: o.level } : {}) });
+        const r = await (
+          await client(o)
+        ).get<{
+          items: { id: number; at: string; level: string; party: string | null; message: string }[];
+          truncated: boolean;
+          next: number;
+        }>(`/v1/jobs/${id}/tasks/${task}/logs?${q.toString()}`);
+        print(
+          r,
+          !!o.json,
+          () =>
+            r.items
+              .map((l) => `${l.at} ${l.level.padEnd(5)} ${l.party ?? '-'} ${l.message}`)
+              .join('\n') + (r.truncated ? `\n… more after --after ${r.next}` : ''),
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(cmd.command('show <id>').description('show a job and its tasks')).action(
+    async (id: string, o: CommonOpts) => {
+      try {
+        const j = await (await client(o)).get<JobView>(`/v1/jobs/${id}`);
+        print(j, !!o.json, () => describe(j));
+      } catch (err) {
+        reportError(err);
+      }
+    },
+  );
+  withNode(
+    cmd.command('events <id>').description("print a job's events (logs and progress)"),
+  ).action(async (id: string, o: CommonOpts) => {
+    try {
+      const r = await (await client(o)).get<{ items: JobEvent[] }>(`/v1/jobs/${id}/events`);
+      print(r, !!o.json, () =>
+        r.items
+          .map(
+            (e) =>
+              `${e.at} ${e.level.padEnd(5)} ${e.party ?? '-'} ${e.task_name ?? '-'} ${e.message}${e.data ? ' ' + JSON.stringify(e.data) : ''}`,
+          )
+          .join('\n'),
+      );
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(cmd.command('stop <id>').description('stop a job on every party')).action(
+    async (id: string, o: CommonOpts) => {
+      try {
+        const j = await (
+          await client(o)
+        ).post<JobView>(`/v1/jobs/${id}/stop`, { reason: 'stopped from the CLI' });
+        print(j, !!o.json, () => describe(j));
+      } catch (err) {
+        reportError(err);
+      }
+    },
+  );
+  return cmd;
+}

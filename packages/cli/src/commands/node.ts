@@ -1,0 +1,221 @@
+/** `fedgrid node init | start | info | update`. */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { initNode, startNode, type NodeInfo } from '@fedgrid/node';
+import { pino } from 'pino';
+import { RUNTIME_FILE, type RuntimeFile } from '../api-client.js';
+import { print, reportError, table } from '../output.js';
+import { client, withNode, type CommonOpts } from './common.js';
+import { syncRows } from './contract.js';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`port must be an integer 0–65535, got '${v}'`);
+  return n;
+}
+
+export function nodeCommand(): Command {
+  const node = new Command('node').description('create, run and inspect a node');
+
+  node
+    .command('init')
+    .description(
+      'create a node: identity (key + self-signed certificate), admin token, config, embedded store',
+    )
+    .requiredOption('--dir <dir>', 'new, empty node directory')
+    .requiredOption('--id <id>', 'node id (letters, digits, . _ -)')
+    .option('--name <name>', 'display name')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--api-port <port>', 'control-plane REST port', port, 8443)
+    .option('--data-port <port>', 'data-plane gRPC port', port, 9443)
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: embedded PGlite in the node directory)',
+    )
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        dir: string;
+        id: string;
+        name?: string;
+        host: string;
+        apiPort: number;
+        dataPort: number;
+        databaseUrl?: string;
+        json?: boolean;
+      }) => {
+        try {
+          const r = await initNode({
+            dir: o.dir,
+            id: o.id,
+            host: o.host,
+            apiPort: o.apiPort,
+            dataPort: o.dataPort,
+            ...(o.name ? { name: o.name } : {}),
+            ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+          });
+          print(
+            { dir: r.dir, nodeId: r.config.node.id, fingerprint: r.fingerprint },
+            !!o.json,
+            () =>
+              [
+                `created node '${r.config.node.id}' in ${r.dir}`,
+                `certificate fingerprint (give it to partners out of band): ${r.fingerprint}`,
+                `admin token: ${join(r.dir, r.config.adminTokenFile)}`,
+                `start it with: fedgrid node start --dir ${o.dir}`,
+              ].join('\n'),
+          );
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+
+  node
+    .command('start')
+    .description('run the node (REST API + gRPC data plane) until interrupted')
+    .requiredOption('--dir <dir>', 'node directory')
+    .option('--api-port <port>', 'override the configured REST port (0: any free port)', port)
+    .option('--data-port <port>', 'override the configured gRPC port (0: any free port)', port)
+    .option('--database-url <url>', 'override the store with PostgreSQL')
+    .option('--log-level <level>', 'trace, debug, info, warn or error')
+    .option('--log-file <path>', 'write the JSON log here instead of stdout')
+    .action(
+      async (o: {
+        dir: string;
+        apiPort?: number;
+        dataPort?: number;
+        databaseUrl?: string;
+        logLevel?: string;
+        logFile?: string;
+      }) => {
+        try {
+          const running = await startNode({
+            dir: o.dir,
+            ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),
+            ...(o.dataPort !== undefined ? { dataPort: o.dataPort } : {}),
+            ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+            ...(o.logLevel ? { logLevel: o.logLevel } : {}),
+            ...(o.logFile
+              ? { logDestination: pino.destination({ dest: o.logFile, sync: false, mkdir: true }) }
+              : {}),
+          });
+          const runtimePath = join(running.config.dir, RUNTIME_FILE);
+          const runtime: RuntimeFile = {
+            pid: process.pid,
+            apiUrl: running.apiUrl,
+            dataAddress: running.dataAddress,
+            fingerprint: running.fingerprint,
+            startedAt: new Date().toISOString(),
+          };
+          await writeFile(runtimePath, JSON.stringify(runtime, null, 2));
+          let stopping = false;
+          const stop = async (signal: string) => {
+            if (stopping) return;
+            stopping = true;
+            running.log.info({ signal }, 'stopping');
+            await rm(runtimePath, { force: true });
+            await running.close();
+            process.exit(0);
+          };
+          process.on('SIGINT', () => void stop('SIGINT'));
+          process.on('SIGTERM', () => void stop('SIGTERM'));
+          if (o.logFile)
+            process.stdout.write(
+              `node '${running.config.config.node.id}' listening: API ${running.apiUrl}, data plane ${running.dataAddress}\n`,
+            );
+        } catch (err) {
+          reportError(err);
+          process.exit(1);
+        }
+      },
+    );
+
+  withNode(
+    node.command('info').description("show the node's identity, addresses and crypto backends"),
+  ).action(async (o: CommonOpts) => {
+    try {
+      const info = await (await client(o)).get<NodeInfo>('/v1/node');
+      print(info, !!o.json, () =>
+        table([
+          ['node', `${info.nodeId} (${info.name})`],
+          ['api', info.apiUrl],
+          ['data plane', info.dataAddress],
+          ['fingerprint', info.fingerprint],
+          ['storage', info.storage],
+          ...Object.entries(info.backends).map(([k, v]) => [`backend ${k}`, v]),
+        ]),
+      );
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    node
+      .command('update')
+      .description(
+        "change this node's name, description or advertised addresses (stored in its profile; fedgrid.yaml keeps the bootstrap values) and send them to every contracted partner",
+      ),
+  )
+    .option('--name <name>', 'display name')
+    .option('--description <text>', 'what the node is')
+    .option('--api-url <url>', 'the https:// URL partners use for the REST API')
+    .option('--data-address <host:port>', 'the address partners use for the data plane')
+    .option(
+      '--reset <field...>',
+      'restore the fedgrid.yaml value of: name, description, apiUrl, dataAddress',
+    )
+    .action(
+      async (
+        o: CommonOpts & {
+          name?: string;
+          description?: string;
+          apiUrl?: string;
+          dataAddress?: string;
+          reset?: string[];
+        },
+      ) => {
+        try {
+          const body: Record<string, string | null> = {};
+          for (const f of o.reset ?? []) body[f] = null;
+          if (o.name !== undefined) body['name'] = o.name;
+          if (o.description !== undefined) body['description'] = o.description;
+          if (o.apiUrl !== undefined) body['apiUrl'] = o.apiUrl;
+          if (o.dataAddress !== undefined) body['dataAddress'] = o.dataAddress;
+          const r = await (
+            await client(o)
+          ).call<{
+            profile: { nodeId: string; name: string; apiUrl: string; dataAddress: string };
+            partners: {
+              contract: string;
+              peer: string;
+              health: string;
+              nodeInfo: string;
+              error?: string;
+            }[];
+          }>('PATCH', '/v1/node', body);
+          print(r, !!o.json, () =>
+            [
+              table([
+                ['node', `${r.profile.nodeId} (${r.profile.name})`],
+                ['api', r.profile.apiUrl],
+                ['data plane', r.profile.dataAddress],
+              ]),
+              '',
+              syncRows(r.partners),
+            ].join('\n'),
+          );
+          if (r.partners.some((p) => p.nodeInfo === 'failed')) {
+            process.stderr.write(
+              'some partners were not reached; they get the update on the next `fedgrid partner sync` or health check\n',
+            );
+          }
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  return node;
+}

@@ -1,0 +1,58 @@
+/** Shared set-up for cross-process tests: nodes in a temp folder, torn down afterwards. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensurePgliteTemplate } from '@fedgrid/node';
+import { launchNode, type ClusterNode, type LaunchOptions } from 'fedgrid';
+
+export class TestCluster {
+  readonly nodes: ClusterNode[] = [];
+  private root?: string;
+
+  async dir(): Promise<string> {
+    if (!this.root) {
+      this.root = await mkdtemp(join(tmpdir(), 'fedgrid-cluster-'));
+      await ensurePgliteTemplate();
+    }
+    return this.root;
+  }
+
+  async launch(name: string, opts: LaunchOptions = {}): Promise<ClusterNode> {
+    const n = await launchNode(await this.dir(), name, opts);
+    this.nodes.push(n);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.kill().catch(() => {})));
+    if (this.root) await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** A TCP port that is free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** Resolves with the value of `fn` once it is truthy, polling every `ms` until `timeoutMs`. */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  ms = 250,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}

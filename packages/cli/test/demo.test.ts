@@ -1,0 +1,121 @@
+/**
+ * `fedgrid demo` as a user runs it: the real command line, separate node processes, bundled or
+ * user-supplied CSV files. The federated model must match its plaintext twin.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, test } from 'vitest';
+import { SeededRandom } from '@fedgrid/ml';
+import type { DemoReport } from 'fedgrid';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/fedgrid.js', import.meta.url));
+const SAMPLES = fileURLToPath(new URL('../../../examples/data/fate/', import.meta.url));
+const dirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'fedgrid-test-'));
+  dirs.push(d);
+  return d;
+}
+
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function demo(args: string[]): Promise<{ report: DemoReport; stdout: string }> {
+  const out = await tempDir();
+  const { stdout } = await run(process.execPath, [BIN, 'demo', '--out', out, ...args], {
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as DemoReport;
+  return { report, stdout };
+}
+
+describe('fedgrid demo', () => {
+  test('bundled breast data: AUC ≥ 0.98, within 0.01 of the plaintext baseline, 2048-bit keys', async () => {
+    const { report, stdout } = await demo([]);
+    expect(report.algorithm).toBe('hetero-lr');
+    expect(report.task).toBe('binary');
+    expect(report.key_bits).toBeGreaterThanOrEqual(2048);
+    expect(report.parties).toEqual({ guest: { rows: 569 }, hosts: [{ rows: 569 }] });
+    expect(report.intersection_size).toBe(569);
+    for (const k of ['auc', 'ks', 'accuracy', 'logloss'] as const) {
+      expect(typeof report.metrics[k]).toBe('number');
+      expect(typeof report.baseline[k]).toBe('number');
+    }
+    expect(report.metrics['auc']).toBeGreaterThanOrEqual(0.98);
+    expect(Math.abs(report.metrics['auc']! - report.baseline['auc']!)).toBeLessThanOrEqual(0.01);
+    for (const k of ['psi', 'train', 'predict', 'total'] as const)
+      expect(report.seconds[k]).toBeGreaterThan(0);
+    expect(stdout).toMatch(/epoch\s+1\s+loss/);
+    expect(stdout).toMatch(/PSI: 569 ids in common/);
+  });
+
+  test("a user's own files: other id and label names, rows in other orders, partial overlap", async () => {
+    const dir = await tempDir();
+    const g = (await readFile(join(SAMPLES, 'breast_hetero_guest.csv'), 'utf8')).trim().split('\n');
+    const h = (await readFile(join(SAMPLES, 'breast_hetero_host.csv'), 'utf8')).trim().split('\n');
+    const rnd = new SeededRandom(7);
+    // Guest keeps rows 0..499, host keeps rows 60..568 plus 25 rows only it has: 440 in common.
+    const guestRows = g.slice(1, 501);
+    const hostRows = [
+      ...h.slice(61),
+      ...Array.from({ length: 25 }, (_, k) => `extra-${k},${h[1]!.split(',').slice(1).join(',')}`),
+    ];
+    const shuffle = (rows: string[]) => Array.from(rnd.permutation(rows.length), (i) => rows[i]!);
+    const rename = (header: string) =>
+      header.replace(/^id,/, 'customer_no,').replace(/,y,/, ',defaulted,');
+    await writeFile(
+      join(dir, 'bank.csv'),
+      [rename(g[0]!), ...shuffle(guestRows).map((r) => `c${r}`)].join('\n') + '\n',
+    );
+    await writeFile(
+      join(dir, 'utility.csv'),
+      [rename(h[0]!), ...shuffle(hostRows).map((r) => (r.startsWith('extra') ? r : `c${r}`))].join(
+        '\n',
+      ) + '\n',
+    );
+    const { report } = await demo([
+      '--guest',
+      join(dir, 'bank.csv'),
+      '--host',
+      join(dir, 'utility.csv'),
+      '--id',
+      'customer_no',
+      '--label',
+      'defaulted',
+    ]);
+    expect(report.parties.guest.rows).toBe(500);
+    expect(report.parties.hosts[0]!.rows).toBe(509 + 25);
+    expect(report.intersection_size).toBe(440);
+    expect(report.metrics['auc']).toBeGreaterThanOrEqual(0.97);
+    expect(Math.abs(report.metrics['auc']! - report.baseline['auc']!)).toBeLessThanOrEqual(0.01);
+  });
+
+  test('bad input fails with a clear message and a non-zero exit code', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'g.csv'), 'id,y,x0\n1,1,0.5\n2,0,abc\n');
+    const err = await run(process.execPath, [
+      BIN,
+      'demo',
+      '--out',
+      dir,
+      '--guest',
+      join(dir, 'g.csv'),
+      '--host',
+      join(SAMPLES, 'breast_hetero_host.csv'),
+    ]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain('CSV_INVALID');
+    expect(err?.stderr).toContain(`${join(dir, 'g.csv')}:3:3`);
+    expect(err?.stderr).toContain("value 'abc' is not a number");
+  });
+});

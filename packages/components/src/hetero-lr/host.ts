@@ -1,0 +1,138 @@
+/**
+ * HeteroLR, host (feature provider). Per mini-batch R:
+ *   host k → guest, other hosts  [[u_k]], u_k = X_k·w_k
+ *   guest → host k               [[m]]
+ *   host k  [[G_k]] = X_kᵀ·([[m]]·Π_{h≠k}[[u_h]]) + X_kᵀ·u_k = [[X_kᵀ·d′]]
+ *   host k → arbiter             [[G_k + ρ_k]];  arbiter → host k: G_k + ρ_k
+ *   host k → guest               [[Σ u_k² + 2Σ_{h<k} u_h·u_k + 8|R|·penalty_k]]  (its loss part)
+ * The host never sees labels, the guest's features or weights, or other hosts' values.
+ */
+import { encodeFixed, quantizeColumns } from '@fedgrid/crypto';
+import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
+import { epochBatches, learningRateAt, matTVec, matVec, Optimizer, selectRows } from '@fedgrid/ml';
+import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { requireComplete } from './data-checks.js';
+import { lrParams, type HeteroLrParams } from './params.js';
+import {
+  alignScale,
+  receiveKey,
+  encodeRing,
+  maskCiphertexts,
+  sumCiphertexts,
+  tag,
+  unmask,
+  type EpochHeader,
+  type GradHeader,
+} from './protocol.js';
+
+export async function lrHost(ctx: ProgramContext<HeteroLrParams>): Promise<ProgramResult> {
+  const t0 = performance.now();
+  const p = ctx.params;
+  const { frame } = input(ctx, 'data', 'dataset');
+  const { guest, hosts, arbiter } = ctx.roles;
+  if (!arbiter)
+    throw new ComponentError('ROLE_MISSING', 'coordinated HeteroLR needs an arbiter party');
+  requireComplete(frame, ctx.party);
+  const ch = ctx.channel;
+  const others = hosts.filter((h) => h !== ctx.party);
+  const lower = hosts.slice(0, hosts.indexOf(ctx.party)); // hosts h < k, for cross terms of the loss
+  const n = frame.ids.length;
+  await sendMessage(ch, guest, tag.meta, { rows: n });
+  const meta = await recvMessage<{ rows: number }>(ch, guest, tag.meta);
+  if (meta.header.rows !== n) {
+    throw new ComponentError(
+      'ROWS_MISMATCH',
+      `${ctx.party} has ${n} aligned rows, the guest ${meta.header.rows}; run PSI first`,
+    );
+  }
+  const { pub, pp, ev } = await receiveKey(ctx, arbiter);
+  const F = p.fracBits;
+  const lp = lrParams(p);
+  const d = frame.x.cols;
+  const w = new Float64Array(d);
+  const opt = new Optimizer(lp, d, d);
+  let epoch = 0;
+  for (; epoch < p.maxIter; epoch++) {
+    const lr = learningRateAt(lp, epoch);
+    const batches = epochBatches(n, p.batchSize, p.seed, epoch);
+    for (let b = 0; b < batches.length; b++) {
+      const rows = batches[b] as Uint32Array;
+      const nb = rows.length;
+      const xb = selectRows(frame.x, rows);
+      const u = matVec(xb, w);
+      const encU = await pp.encrypt(u, F);
+      await broadcastMessage(ch, [guest, ...others], tag.u(epoch, b), { count: nb }, [encU]);
+      const encM = (await recvMessage(ch, guest, tag.m(epoch, b))).blobs[0] as Uint8Array;
+      const fromOthers = await Promise.all(others.map((h) => recvMessage(ch, h, tag.u(epoch, b))));
+      const otherU = new Map(others.map((h, k) => [h, fromOthers[k]?.blobs[0] as Uint8Array]));
+
+      // Encrypted gradient X_kᵀ·d′ = X_kᵀ·(m + Σ_{h≠k} u_h) + X_kᵀ·u_k, masked for the arbiter.
+      const dEnc = sumCiphertexts(ev, [encM, ...otherU.values()]);
+      const q = quantizeColumns(xb.data, nb, d, p.quantBits);
+      const scales = Array.from(q.fracBits, (s) => F + s);
+      const grad = ev.addPlainRing(
+        await pp.dotColumns(dEnc, q.exps, d),
+        encodeRing(pp.ring, matTVec(xb, u), scales),
+      );
+      const { masked, masks } = maskCiphertexts(ev, grad);
+      await sendMessage<GradHeader>(
+        ch,
+        arbiter,
+        tag.grad(epoch, b),
+        { count: d, withLoss: false },
+        [masked],
+      );
+
+      // Loss part: Σ u_k² + 8|R|·penalty (plain) + 2·Σ_{h<k} u_h·u_k (encrypted cross terms).
+      let plain = 8 * nb * opt.penaltyLoss(w);
+      for (let i = 0; i < nb; i++) plain += (u[i] as number) ** 2;
+      let scale = 2 * F;
+      let part: Uint8Array | undefined;
+      if (lower.length > 0) {
+        const qc = quantizeColumns(
+          u.map((v) => 2 * v),
+          nb,
+          1,
+          p.quantBits,
+        );
+        const cs = F + (qc.fracBits[0] as number);
+        scale = Math.max(scale, cs);
+        const cross = await Promise.all(
+          lower.map((h) => pp.dotColumns(otherU.get(h) as Uint8Array, qc.exps, 1)),
+        );
+        part = alignScale(ev, sumCiphertexts(ev, cross), cs, scale);
+      }
+      const plainRing = [pp.ring.toRing(encodeFixed(plain, scale))];
+      const lossPart = part ? ev.addPlainRing(part, plainRing) : await pp.encryptRing(plainRing);
+      await sendMessage(ch, guest, tag.lossPart(epoch, b), { scale }, [lossPart]);
+
+      const back = await recvMessage(ch, arbiter, tag.grad(epoch, b));
+      const G = unmask(pp.ring, back.blobs[0] as Uint8Array, masks, scales);
+      opt.step(
+        w,
+        G.map((v) => v / (4 * nb)),
+        lr,
+      );
+    }
+    const verdict = (await recvMessage<EpochHeader>(ch, arbiter, tag.epoch(epoch))).header;
+    if (verdict.stop) {
+      epoch++;
+      break;
+    }
+  }
+  return {
+    outputs: {
+      model: {
+        kind: 'model',
+        model: {
+          algorithm: 'hetero-lr',
+          role: 'host',
+          featureNames: frame.featureNames,
+          weights: Array.from(w),
+          keyBits: pub.bits,
+        },
+      },
+    },
+    summary: { epochs: epoch, rows: n, seconds: (performance.now() - t0) / 1000 },
+  };
+}

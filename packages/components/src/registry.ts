@@ -1,0 +1,23 @@
+/** Every built-in component, by code. A new algorithm adds its spec here and nowhere else. */
+import type { ComponentSpec } from './spec.js';
+import { evaluation } from './evaluation/spec.js';
+import { heteroLr } from './hetero-lr/spec.js';
+import { heteroLrPredict } from './hetero-lr-predict/predict.js';
+import { psiEcdh } from './psi-ecdh/spec.js';
+
+export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
+  psiEcdh,
+  heteroLr,
+  heteroLrPredict,
+  evaluation,
+] as unknown as ComponentSpec<never>[];
+
+/** @throws RangeError naming the known components when `code` is unknown. */
+export function componentByCode(code: string): ComponentSpec<unknown> {
+  const c = BUILTIN_COMPONENTS.find((s) => s.code === code);
+  if (!c)
+    throw new RangeError(
+      `unknown component '${code}' (known: ${BUILTIN_COMPONENTS.map((s) => s.code).join(', ')})`,
+    );
+  return c as unknown as ComponentSpec<unknown>;
+}

@@ -1,0 +1,135 @@
+/**
+ * What a component is: a versioned algorithm unit with a parameter schema, declared inputs and
+ * outputs, and one program per role (standard 001 §7, "Component"). Adding an algorithm means
+ * adding a folder with a spec; the node's scheduler knows nothing algorithm-specific.
+ */
+import type { CryptoPool } from '@fedgrid/crypto';
+import type { Channel, PartyName } from '@fedgrid/federation';
+import type { Frame } from '@fedgrid/ml';
+import type { z } from 'zod';
+
+export type Role = 'guest' | 'host' | 'arbiter';
+
+/** Parties of a job by role: party names, e.g. guest, host-0, host-1, arbiter. */
+export interface JobRoles {
+  guest: PartyName;
+  hosts: PartyName[];
+  arbiter?: PartyName;
+}
+
+/** The role a party name stands for. */
+export function roleOf(party: PartyName): Role {
+  if (party === 'guest') return 'guest';
+  if (party === 'arbiter') return 'arbiter';
+  if (/^host-\d+$/.test(party)) return 'host';
+  throw new RangeError(`'${party}' is not a party name (guest, host-<n>, arbiter)`);
+}
+
+/** Kinds of values that flow between tasks. */
+export type PortKind = 'dataset' | 'model' | 'predictions' | 'report';
+
+export interface PortSpec {
+  name: string;
+  kind: PortKind;
+  /** Roles that have this input/output. */
+  roles: Role[];
+  description: string;
+}
+
+/** A model part as stored by its owner (JSON-serialisable). */
+export type ModelPart = Record<string, unknown> & { algorithm: string };
+
+/** Scores the result party holds after prediction. */
+export interface Predictions {
+  ids: string[];
+  scores: Float64Array;
+  labels?: Float64Array;
+}
+
+/** A value on an input or output port. */
+export type PortValue =
+  | { kind: 'dataset'; frame: Frame }
+  | { kind: 'model'; model: ModelPart }
+  | { kind: 'predictions'; predictions: Predictions }
+  | { kind: 'report'; report: Record<string, unknown> };
+
+/** Log levels a program may use. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ProgramContext<P> {
+  jobId: string;
+  taskName: string;
+  /** This party and its role. */
+  party: PartyName;
+  role: Role;
+  roles: JobRoles;
+  /** Validated parameters (defaults applied). */
+  params: P;
+  /** Point-to-point messages to the other parties of the task. */
+  channel: Channel;
+  /** Input values by port name (only ports for this role). */
+  inputs: Record<string, PortValue>;
+  /** Worker threads for crypto kernels. */
+  crypto: CryptoPool;
+  /** Writes to the task log. */
+  log(level: LogLevel, message: string, data?: Record<string, unknown>): void;
+  /** Reports progress (shown by the CLI, stored with the job): e.g. {stage:'train', epoch, loss}. */
+  progress(data: Record<string, unknown>): void;
+  /** Aborted when the job is stopped or fails elsewhere. */
+  signal: AbortSignal;
+}
+
+export interface ProgramResult {
+  /** Output values by port name. */
+  outputs: Record<string, PortValue>;
+  /** A small JSON summary reported to the initiator (metrics, counts, timings). */
+  summary?: Record<string, unknown>;
+}
+
+export type Program<P> = (ctx: ProgramContext<P>) => Promise<ProgramResult>;
+
+export interface ComponentSpec<P = unknown> {
+  /** Stable code, e.g. 'hetero-lr'. */
+  code: string;
+  /** Semantic version of the algorithm and its parameters. */
+  version: string;
+  name: string;
+  description: string;
+  /** The paper or standard the protocol follows. */
+  reference: string;
+  /** Roles that must take part; a job without one of them is invalid for this component. */
+  roles: Role[];
+  /** Parameter schema (zod), with defaults. */
+  params: z.ZodType<P>;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  programs: Partial<Record<Role, Program<P>>>;
+}
+
+/** Raised by programs for failures the user can act on (bad data, bad parameters). */
+export class ComponentError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ComponentError';
+  }
+}
+
+/** Reads a required input port of a given kind. @throws ComponentError if it is missing. */
+export function input<K extends PortValue['kind']>(
+  ctx: ProgramContext<unknown>,
+  name: string,
+  kind: K,
+): Extract<PortValue, { kind: K }> {
+  const v = ctx.inputs[name];
+  if (!v || v.kind !== kind) {
+    throw new ComponentError(
+      'INPUT_MISSING',
+      `task ${ctx.taskName} on ${ctx.party} needs a ${kind} on input '${name}'`,
+    );
+  }
+  return v as Extract<PortValue, { kind: K }>;
+}

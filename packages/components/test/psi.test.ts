@@ -1,0 +1,362 @@
+/**
+ * ECDH-PSI (psi-ecdh) against the plaintext set intersection: every party runs in this process
+ * over the in-memory transport with a real CryptoPool (see harness.ts).
+ *
+ * Each input row carries features derived from its id and its input position, so that the tests
+ * can check that features and labels moved with their rows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoPool } from '@fedgrid/crypto';
+import {
+  psiEcdh,
+  type ComponentSpec,
+  type PortValue,
+  type ProgramResult,
+} from '@fedgrid/components';
+import type { Frame } from '@fedgrid/ml';
+import { runComponent, runComponentSettled, rng } from './harness.js';
+
+const psi = psiEcdh as ComponentSpec<unknown>;
+
+let pool: CryptoPool;
+beforeAll(() => {
+  pool = new CryptoPool({ threads: 2 });
+});
+afterAll(async () => {
+  await pool?.close();
+});
+
+function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
+  const a = xs.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a;
+}
+
+/** A number that depends only on the id (FNV-1a over UTF-16 code units), below 2^31. */
+function idNum(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
+
+/**
+ * A frame whose row i has features [idNum(id), i, salt] and (if `labels`) label idNum(id) mod 2,
+ * so that every output row can be traced back to exactly one input row.
+ */
+function frameOf(ids: readonly string[], salt: number, labels = false): Frame {
+  const cols = 3;
+  const data = new Float64Array(ids.length * cols);
+  ids.forEach((id, i) => {
+    data[i * cols] = idNum(id);
+    data[i * cols + 1] = i;
+    data[i * cols + 2] = salt;
+  });
+  return {
+    ids: ids.slice(),
+    x: { rows: ids.length, cols, data },
+    featureNames: ['id_num', 'row', 'salt'],
+    ...(labels ? { labels: Float64Array.from(ids, (id) => idNum(id) % 2), labelName: 'y' } : {}),
+  };
+}
+
+function partyNames(hosts: number): string[] {
+  return ['guest', ...Array.from({ length: hosts }, (_, k) => `host-${k}`)];
+}
+
+async function runPsi(
+  idsByParty: string[][],
+  params: Record<string, unknown> = {},
+): Promise<{ frames: Frame[]; results: Record<string, ProgramResult> }> {
+  const hosts = idsByParty.length - 1;
+  const names = partyNames(hosts);
+  const frames = idsByParty.map((ids, k) => frameOf(ids, 1000 + k, k === 0));
+  const inputs: Record<string, Record<string, PortValue>> = {};
+  names.forEach((p, k) => (inputs[p] = { data: { kind: 'dataset', frame: frames[k] as Frame } }));
+  const results = await runComponent(psi, params, inputs, { pool, hosts });
+  return { frames, results };
+}
+
+/** The plaintext reference: ids present in every party's input (as a set). */
+function plainIntersection(idsByParty: string[][]): Set<string> {
+  const [first, ...rest] = idsByParty.map((ids) => new Set(ids));
+  return new Set([...(first as Set<string>)].filter((id) => rest.every((s) => s.has(id))));
+}
+
+function outputFrame(result: ProgramResult | undefined): Frame {
+  const v = result?.outputs['data'];
+  expect(v?.kind).toBe('dataset');
+  return (v as Extract<PortValue, { kind: 'dataset' }>).frame;
+}
+
+/**
+ * Checks one output frame against its input: exactly the expected ids, no duplicates, and each
+ * row (features and label) is an input row with that id.
+ */
+function checkAligned(out: Frame, input: Frame, expected: Set<string>): void {
+  expect(out.ids.length).toBe(expected.size);
+  expect(new Set(out.ids).size).toBe(out.ids.length);
+  expect(new Set(out.ids)).toEqual(expected);
+  expect(out.featureNames).toEqual(input.featureNames);
+  expect(out.x.rows).toBe(out.ids.length);
+  expect(out.x.cols).toBe(input.x.cols);
+  expect(out.x.data.length).toBe(out.ids.length * input.x.cols);
+  const cols = input.x.cols;
+  out.ids.forEach((id, r) => {
+    const row = Array.from(out.x.data.subarray(r * cols, (r + 1) * cols));
+    expect(row[0]).toBe(idNum(id));
+    const src = row[1] as number;
+    // The row it came from is an input row with the same id, copied whole.
+    expect(input.ids[src]).toBe(id);
+    expect(row).toEqual(Array.from(input.x.data.subarray(src * cols, (src + 1) * cols)));
+    if (input.labels) {
+      expect(out.labels?.[r]).toBe(input.labels[src]);
+    }
+  });
+  if (input.labels) {
+    expect(out.labels?.length).toBe(out.ids.length);
+    expect(out.labelName).toBe(input.labelName);
+  } else {
+    expect(out.labels).toBeUndefined();
+  }
+}
+
+/** Runs PSI with 'all' result parties and checks every party's output against the plaintext intersection. */
+async function expectExact(
+  idsByParty: string[][],
+  params: Record<string, unknown> = {},
+): Promise<Frame> {
+  const { frames, results } = await runPsi(idsByParty, params);
+  const expected = plainIntersection(idsByParty);
+  const names = partyNames(idsByParty.length - 1);
+  const outs = names.map((p) => outputFrame(results[p]));
+  outs.forEach((out, k) => checkAligned(out, frames[k] as Frame, expected));
+  // Same ids in the same order on every party.
+  for (const out of outs.slice(1)) expect(out.ids).toEqual((outs[0] as Frame).ids);
+  expect(results['guest']?.summary?.['intersection']).toBe(expected.size);
+  return outs[0] as Frame;
+}
+
+/** `count` distinct ids with a prefix, e.g. u-17. */
+function ids(prefix: string, from: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${from + i}`);
+}
+
+describe('psi-ecdh: exactness against the plaintext intersection', () => {
+  it('empty guest set vs 100 host ids: empty intersection on both sides', async () => {
+    const out = await expectExact([[], ids('id-', 0, 100)]);
+    expect(out.ids).toEqual([]);
+  });
+
+  it('100 guest ids vs an empty host set: empty intersection on both sides', async () => {
+    const out = await expectExact([ids('id-', 0, 100), []]);
+    expect(out.ids).toEqual([]);
+  });
+
+  it('both sets empty', async () => {
+    const out = await expectExact([[], []]);
+    expect(out.ids).toEqual([]);
+  });
+
+  it('1 vs 1, same id', async () => {
+    const out = await expectExact([['only'], ['only']]);
+    expect(out.ids).toEqual(['only']);
+  });
+
+  it('1 vs 1, different ids', async () => {
+    const out = await expectExact([['a'], ['b']]);
+    expect(out.ids).toEqual([]);
+  });
+
+  it('1000 vs 700 random ids with 300 in common, rows in random order on each side', async () => {
+    const rand = rng(1);
+    const pool1 = shuffle(ids('c', 0, 2000), rand);
+    const common = pool1.slice(0, 300);
+    const guestOnly = pool1.slice(300, 1000);
+    const hostOnly = pool1.slice(1000, 1400);
+    const g = shuffle([...common, ...guestOnly], rand);
+    const h = shuffle([...common, ...hostOnly], rand);
+    expect(g.length).toBe(1000);
+    expect(h.length).toBe(700);
+    const out = await expectExact([g, h]);
+    expect(out.ids.length).toBe(300);
+  });
+
+  it('disjoint sets: empty intersection', async () => {
+    const out = await expectExact([ids('g', 0, 200), ids('h', 0, 150)]);
+    expect(out.ids).toEqual([]);
+  });
+
+  it('identical sets in different row orders: everything matches', async () => {
+    const rand = rng(2);
+    const all = ids('same-', 0, 300);
+    const out = await expectExact([shuffle(all, rand), shuffle(all, rand)]);
+    expect(new Set(out.ids)).toEqual(new Set(all));
+  });
+
+  it('duplicate ids within one party: the result is the set intersection without duplicates', async () => {
+    const rand = rng(3);
+    const base = ids('d', 0, 120);
+    // Guest repeats some ids (some of them in the intersection, some not); host repeats others.
+    const g = shuffle(
+      [...base.slice(0, 80), ...base.slice(10, 30), ...base.slice(70, 75), ...base.slice(70, 75)],
+      rand,
+    );
+    const h = shuffle(
+      [...base.slice(40, 120), ...base.slice(50, 60), ...base.slice(100, 110), 'h-only', 'h-only'],
+      rand,
+    );
+    expect(new Set(g).size).toBeLessThan(g.length);
+    expect(new Set(h).size).toBeLessThan(h.length);
+    const out = await expectExact([g, h]);
+    expect(new Set(out.ids)).toEqual(new Set(base.slice(40, 80)));
+  });
+
+  it('every row of both inputs duplicated (each id twice): one output row per common id', async () => {
+    const g = [...ids('x', 0, 50), ...ids('x', 0, 50)];
+    const h = [...ids('x', 25, 50), ...ids('x', 25, 50)].reverse();
+    const out = await expectExact([g, h]);
+    expect(new Set(out.ids)).toEqual(new Set(ids('x', 25, 25)));
+  });
+
+  it('two hosts: the intersection of all three sets, aligned on every party', async () => {
+    const rand = rng(4);
+    const all = shuffle(ids('t', 0, 1000), rand);
+    // guest: 0..499, host-0: 200..699, host-1: 0..99 ∪ 300..899  →  300..499
+    const g = shuffle(all.slice(0, 500), rand);
+    const h0 = shuffle(all.slice(200, 700), rand);
+    const h1 = shuffle([...all.slice(0, 100), ...all.slice(300, 900)], rand);
+    const out = await expectExact([g, h0, h1]);
+    expect(new Set(out.ids)).toEqual(new Set(all.slice(300, 500)));
+  });
+
+  it('two hosts where an id is common to guest and only one host: not in the result', async () => {
+    const out = await expectExact([
+      ['a', 'b', 'c', 'd'],
+      ['b', 'c', 'd', 'e'],
+      ['c', 'd', 'a', 'f'],
+    ]);
+    expect(new Set(out.ids)).toEqual(new Set(['c', 'd']));
+  });
+
+  it("resultParties 'guest': the guest gets the aligned frame, hosts get no data output", async () => {
+    const rand = rng(5);
+    const all = shuffle(ids('r', 0, 400), rand);
+    const idsByParty = [all.slice(0, 250), all.slice(150, 400), shuffle(all.slice(100, 300), rand)];
+    const { frames, results } = await runPsi(idsByParty, { resultParties: 'guest' });
+    const expected = plainIntersection(idsByParty);
+    checkAligned(outputFrame(results['guest']), frames[0] as Frame, expected);
+    expect(expected.size).toBe(100);
+    for (const h of ['host-0', 'host-1']) {
+      expect(results[h]).toBeDefined();
+      expect(results[h]?.outputs['data']).toBeUndefined();
+      expect(Object.keys(results[h]?.outputs ?? {})).toEqual([]);
+    }
+  });
+
+  it('batchSize smaller than the sets (several batches, last one partial)', async () => {
+    const rand = rng(6);
+    const all = shuffle(ids('b', 0, 700), rand);
+    const g = all.slice(0, 333);
+    const h = shuffle([...all.slice(100, 333), ...all.slice(400, 700)], rand);
+    const out = await expectExact([g, h], { batchSize: 64 });
+    expect(new Set(out.ids)).toEqual(new Set(all.slice(100, 333)));
+  });
+
+  it('batchSize 7 with two hosts of different sizes', async () => {
+    const rand = rng(7);
+    const all = shuffle(ids('s', 0, 100), rand);
+    await expectExact(
+      [all.slice(0, 60), shuffle(all.slice(20, 90), rand), shuffle(all.slice(10, 45), rand)],
+      { batchSize: 7 },
+    );
+  });
+
+  it('batchSize 1', async () => {
+    await expectExact(
+      [
+        ['a', 'b', 'c', 'd', 'e'],
+        ['e', 'x', 'c', 'a'],
+      ],
+      { batchSize: 1 },
+    );
+  });
+
+  it('ids with unicode, commas, quotes, whitespace and newlines match exactly (no normalisation)', async () => {
+    const g = [
+      'a,b',
+      'a;b',
+      '"quoted"',
+      '名字',
+      '😀 emoji',
+      'caf\u00e9', // é precomposed (NFC)
+      'line\nbreak',
+      ' lead',
+      'trail ',
+      'Case',
+      '',
+      'tab\there',
+      'ünïcödé,with,commas',
+    ];
+    const h = [
+      'a,b',
+      'a',
+      'b',
+      '"quoted"',
+      '名字',
+      '名',
+      '😀 emoji',
+      'cafe\u0301', // é decomposed (NFD): a different string
+      'line\nbreak',
+      'lead',
+      'trail',
+      'case',
+      '',
+      'tab\there',
+      'ünïcödé,with,commas',
+    ];
+    const out = await expectExact([g, h]);
+    expect(new Set(out.ids)).toEqual(
+      new Set([
+        'a,b',
+        '"quoted"',
+        '名字',
+        '😀 emoji',
+        'line\nbreak',
+        '',
+        'tab\there',
+        'ünïcödé,with,commas',
+      ]),
+    );
+  });
+
+  it('ids that are not well-formed Unicode (lone surrogates) are refused, not hashed to U+FFFD', async () => {
+    // '\uD800' and '\uDC00' differ, but both would hash like U+FFFD as UTF-8 and "match".
+    const frame = (ids: string[]): PortValue => ({
+      kind: 'dataset',
+      frame: {
+        ids,
+        x: { rows: ids.length, cols: 1, data: new Float64Array(ids.length) },
+        featureNames: ['f'],
+      },
+    });
+    const settled = await runComponentSettled(
+      psi,
+      {},
+      { guest: { data: frame(['\uD800', 'ok']) }, 'host-0': { data: frame(['\uDC00', 'ok']) } },
+      { pool },
+    );
+    for (const party of ['guest', 'host-0']) {
+      const r = settled[party]!;
+      expect(r.status).toBe('rejected');
+      expect(String((r as PromiseRejectedResult).reason.message)).toMatch(
+        /not well-formed Unicode/,
+      );
+    }
+  });
+});

@@ -1,0 +1,18 @@
+export * from './kernels/bytes.js';
+export type { FixedBaseTable, ModArith, ModBackend } from './kernels/mod-arith.js';
+export { PortableModArith, modPow, modInverse } from './kernels/mod-arith-portable.js';
+export { NativeModArith } from './kernels/mod-arith-native.js';
+export { createModArith, modArithBackend } from './kernels/select.js';
+export { nativeBinding, nativeLoadError } from './kernels/native.js';
+export type { NativeBinding } from './kernels/native.js';
+export * from './random.js';
+export * from './paillier/keys.js';
+export * from './paillier/fixed-point.js';
+export * from './paillier/encryptor.js';
+export * from './paillier/decryptor.js';
+export * from './paillier/evaluator.js';
+export * from './paillier/quantize.js';
+export * from './ecdh/x25519.js';
+export * from './ecdh/hash-to-point.js';
+export * from './pool/crypto-pool.js';
+export type * from './pool/tasks.js';

@@ -1,0 +1,68 @@
+/**
+ * Loads the native kernels (packages/crypto/build/Release/fedgrid_native.node, built by
+ * node-gyp at `npm ci`). Set FEDGRID_NATIVE=0 to force the portable BigInt/node:crypto paths.
+ */
+import { createRequire } from 'node:module';
+
+/** Opaque handle to a modulus prepared by the native module. */
+export type NativeModCtx = { readonly __brand: 'NativeModCtx' };
+
+/** The raw functions exported by the addon; see native/fedgrid.h for the contract. */
+export interface NativeBinding {
+  modCreate(modulusLE: Uint8Array): NativeModCtx;
+  modInfo(ctx: NativeModCtx): { bits: number; bytes: number; backend: 'ifma' | 'openssl' };
+  modMul(ctx: NativeModCtx, a: Uint8Array, b: Uint8Array, out: Uint8Array): void;
+  modPow(ctx: NativeModCtx, bases: Uint8Array, expLE: Uint8Array, out: Uint8Array): void;
+  modFixedBaseTableSize(ctx: NativeModCtx, expBits: number, window: number): number;
+  modFixedBaseTableInit(
+    ctx: NativeModCtx,
+    baseLE: Uint8Array,
+    expBits: number,
+    window: number,
+    table: Uint8Array,
+  ): void;
+  modFixedBasePow(
+    ctx: NativeModCtx,
+    table: Uint8Array,
+    expBits: number,
+    window: number,
+    exps: Uint8Array,
+    out: Uint8Array,
+  ): void;
+  modMultiExp(
+    ctx: NativeModCtx,
+    bases: Uint8Array,
+    exps: Int32Array,
+    columns: number,
+    out: Uint8Array,
+  ): void;
+  x25519Batch(scalar: Uint8Array, points: Uint8Array, out: Uint8Array): void;
+  x25519Info(): { backend: 'ifma' | 'openssl' };
+}
+
+let cached: NativeBinding | null | undefined;
+let loadError: string | undefined;
+
+/** The native binding, or null when it is disabled or could not be loaded. */
+export function nativeBinding(): NativeBinding | null {
+  if (cached !== undefined) return cached;
+  if (process.env.FEDGRID_NATIVE === '0') {
+    loadError = 'disabled by FEDGRID_NATIVE=0';
+    cached = null;
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = require('../../build/Release/fedgrid_native.node') as NativeBinding;
+  } catch (err) {
+    loadError = (err as Error).message;
+    cached = null;
+  }
+  return cached;
+}
+
+/** Why the native binding is unavailable (undefined when it loaded). */
+export function nativeLoadError(): string | undefined {
+  nativeBinding();
+  return loadError;
+}

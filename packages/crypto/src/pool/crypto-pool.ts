@@ -1,0 +1,235 @@
+/**
+ * A pool of worker threads for the CPU-heavy kernels (X25519 batches, Paillier encryption,
+ * decryption, multi-exponentiation), so that a node's event loop stays free for networking.
+ * Batches are split into chunks that run in parallel; results come back in input order.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { packBigUints, unpackBigUints } from '../kernels/bytes.js';
+import { createModArith } from '../kernels/select.js';
+import type { PaillierPrivateKey, PaillierPublicKey } from '../paillier/keys.js';
+import { privateKeyToJson, publicKeyToJson } from '../paillier/keys.js';
+import { DEFAULT_TABLE_WINDOW, PaillierEncryptor } from '../paillier/encryptor.js';
+import { decodeFixed, PlaintextRing } from '../paillier/fixed-point.js';
+import type { PaillierKeyRef } from './tasks.js';
+
+export interface CryptoPoolOptions {
+  /**
+   * Worker threads. On a 2-core machine more than 2 only adds switching.
+   * @default os.availableParallelism()
+   */
+  threads?: number;
+}
+
+/**
+ * Copies a range of a batch for a worker. A subarray would make the structured clone copy its
+ * whole underlying buffer (e.g. an entire received message) into every chunk's task.
+ */
+function chunk<T extends Uint8Array | Int32Array>(a: T, start: number, end: number): T {
+  // (Buffer#slice does not copy; new Uint8Array(view) always does.)
+  return (
+    a instanceof Int32Array ? a.slice(start, end) : new Uint8Array(a.subarray(start, end))
+  ) as T;
+}
+
+/** Items per chunk below which splitting a batch across threads does not pay. */
+const MIN_CHUNK = 16;
+
+export class CryptoPool {
+  readonly threads: number;
+  private readonly piscina: Piscina;
+
+  constructor(options: CryptoPoolOptions = {}) {
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
+    this.piscina = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: 60_000,
+    });
+  }
+
+  /** Stops the workers (pending tasks are rejected). */
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+
+  /** Runs `name` on chunks of `count` items in parallel and concatenates the byte results. */
+  async map(
+    name: string,
+    count: number,
+    makeTask: (start: number, end: number) => object,
+    chunks = this.threads * 2,
+  ): Promise<Uint8Array> {
+    if (count === 0) return new Uint8Array(0);
+    const size = Math.max(MIN_CHUNK, Math.ceil(count / chunks));
+    const parts: Promise<Uint8Array>[] = [];
+    for (let s = 0; s < count; s += size) {
+      parts.push(
+        this.piscina.run(makeTask(s, Math.min(count, s + size)), { name }) as Promise<Uint8Array>,
+      );
+    }
+    const results = await Promise.all(parts);
+    if (results.length === 1) return results[0] as Uint8Array;
+    const out = new Uint8Array(results.reduce((a, r) => a + r.length, 0));
+    let off = 0;
+    for (const r of results) {
+      out.set(r, off);
+      off += r.length;
+    }
+    return out;
+  }
+
+  /** Runs one task on one worker. */
+  run<T>(name: string, task: object): Promise<T> {
+    return this.piscina.run(task, { name }) as Promise<T>;
+  }
+
+  /** X25519(scalar, points[i]) for n × 32-byte points. */
+  x25519(scalar: Uint8Array, points: Uint8Array): Promise<Uint8Array> {
+    return this.map('x25519', points.length / 32, (s, e) => ({
+      scalar,
+      points: chunk(points, s * 32, e * 32),
+    }));
+  }
+
+  /** X25519(scalar, SHA-256(id)) for each id: the first ECDH-PSI round. */
+  hashMultiply(scalar: Uint8Array, ids: readonly string[]): Promise<Uint8Array> {
+    return this.map('hashMultiply', ids.length, (s, e) => ({ scalar, ids: ids.slice(s, e) }));
+  }
+
+  /**
+   * Prepares pooled Paillier operations under `publicKey`: builds the h_s fixed-base table once,
+   * on a worker, into shared memory that every worker then reads.
+   * @param window fixed-base window bits (see {@link PaillierEncryptor.create}).
+   */
+  async paillier(
+    publicKey: PaillierPublicKey,
+    window = DEFAULT_TABLE_WINDOW,
+  ): Promise<PooledPaillier> {
+    const size = PaillierEncryptor.tableSize(publicKey, window, createModArith(publicKey.nSquared));
+    const table = new Uint8Array(new SharedArrayBuffer(size));
+    const ref: PaillierKeyRef = { publicKey: publicKeyToJson(publicKey), table, window };
+    await this.run('paillierBuildTable', ref);
+    return new PooledPaillier(this, publicKey, ref);
+  }
+}
+
+/** Paillier batch operations under one public key, run on a {@link CryptoPool}. */
+export class PooledPaillier {
+  readonly ring: PlaintextRing;
+  readonly cipherBytes: number;
+
+  constructor(
+    private readonly pool: CryptoPool,
+    readonly publicKey: PaillierPublicKey,
+    private readonly ref: PaillierKeyRef,
+  ) {
+    this.ring = new PlaintextRing(publicKey.n);
+    this.cipherBytes = publicKey.cipherBytes;
+  }
+
+  private count(cts: Uint8Array): number {
+    if (cts.length % this.cipherBytes !== 0) {
+      throw new RangeError(
+        `ciphertext batch of ${cts.length} bytes is not a multiple of ${this.cipherBytes}`,
+      );
+    }
+    return cts.length / this.cipherBytes;
+  }
+
+  /** Encrypts reals at `fracBits` fractional bits. @returns values.length ciphertexts. */
+  encrypt(values: Float64Array, fracBits: number): Promise<Uint8Array> {
+    return this.pool.map('paillierEncrypt', values.length, (s, e) => ({
+      ...this.ref,
+      values: values.slice(s, e),
+      fracBits,
+    }));
+  }
+
+  /** Encrypts ring plaintexts in [0, n). */
+  encryptRing(ms: readonly bigint[]): Promise<Uint8Array> {
+    const w = Math.ceil(this.publicKey.bits / 8);
+    return this.pool.map('paillierEncryptRing', ms.length, (s, e) => ({
+      ...this.ref,
+      ring: packBigUints(ms.slice(s, e), w),
+    }));
+  }
+
+  /** Fresh randomisers on every ciphertext. */
+  rerandomize(cts: Uint8Array): Promise<Uint8Array> {
+    const w = this.cipherBytes;
+    return this.pool.map('paillierRerandomize', this.count(cts), (s, e) => ({
+      ...this.ref,
+      cts: chunk(cts, s * w, e * w),
+    }));
+  }
+
+  /** Element-wise [[a + b]] (b: same count, or one ciphertext). */
+  add(a: Uint8Array, b: Uint8Array): Promise<Uint8Array> {
+    const w = this.cipherBytes;
+    const single = b.length === w;
+    return this.pool.map('paillierAdd', this.count(a), (s, e) => ({
+      ...this.ref,
+      a: chunk(a, s * w, e * w),
+      b: single ? b : chunk(b, s * w, e * w),
+    }));
+  }
+
+  /**
+   * Xᵀ·[[d]]: for each column j, [[Σ_i exps[i·columns+j]·d_i]]. Rows are split across workers
+   * and the partial products multiplied together.
+   */
+  async dotColumns(cts: Uint8Array, exps: Int32Array, columns: number): Promise<Uint8Array> {
+    const w = this.cipherBytes;
+    const rows = this.count(cts);
+    if (exps.length !== rows * columns) throw new RangeError(`exps must be ${rows} × ${columns}`);
+    if (rows === 0) {
+      // The empty sum: [[0]] with randomiser 1 in every column (as the in-thread evaluator).
+      const out = new Uint8Array(columns * w);
+      for (let j = 0; j < columns; j++) out[j * w] = 1;
+      return out;
+    }
+    const chunks = Math.min(this.pool.threads, Math.max(1, Math.floor(rows / 256)));
+    const size = Math.ceil(rows / chunks);
+    const parts: Promise<Uint8Array>[] = [];
+    for (let s = 0; s < rows; s += size) {
+      const e = Math.min(rows, s + size);
+      parts.push(
+        this.pool.run<Uint8Array>('paillierMultiExp', {
+          ...this.ref,
+          cts: chunk(cts, s * w, e * w),
+          exps: chunk(exps, s * columns, e * columns),
+          columns,
+        }),
+      );
+    }
+    const partials = await Promise.all(parts);
+    let acc = partials[0] as Uint8Array;
+    for (let k = 1; k < partials.length; k++) acc = await this.add(acc, partials[k] as Uint8Array);
+    return acc;
+  }
+
+  /** Decrypts to ring elements with `privateKey` (which must match this key). */
+  async decryptRing(privateKey: PaillierPrivateKey, cts: Uint8Array): Promise<bigint[]> {
+    if (privateKey.publicKey.n !== this.publicKey.n)
+      throw new RangeError('private key does not match');
+    const w = this.cipherBytes;
+    const json = privateKeyToJson(privateKey);
+    const bytes = await this.pool.map('paillierDecrypt', this.count(cts), (s, e) => ({
+      privateKey: json,
+      cts: chunk(cts, s * w, e * w),
+    }));
+    return unpackBigUints(bytes, Math.ceil(this.publicKey.bits / 8));
+  }
+
+  /** Decrypts fixed-point reals encoded at `fracBits`. */
+  async decrypt(
+    privateKey: PaillierPrivateKey,
+    cts: Uint8Array,
+    fracBits: number,
+  ): Promise<Float64Array> {
+    const ring = await this.decryptRing(privateKey, cts);
+    return Float64Array.from(ring, (v) => decodeFixed(this.ring.fromRing(v), fracBits));
+  }
+}

@@ -1,0 +1,51 @@
+/** Messages between {@link CryptoPool} and its worker threads (structured-cloned). */
+import type { PaillierPrivateKeyJson, PaillierPublicKeyJson } from '../paillier/keys.js';
+
+export interface X25519Task {
+  scalar: Uint8Array;
+  points: Uint8Array;
+}
+
+export interface HashMultiplyTask {
+  scalar: Uint8Array;
+  ids: string[];
+}
+
+export interface PaillierKeyRef {
+  publicKey: PaillierPublicKeyJson;
+  /** Fixed-base table for h_s on a SharedArrayBuffer, filled by `paillierBuildTable`. */
+  table: Uint8Array;
+  window: number;
+}
+
+export type BuildTableTask = PaillierKeyRef;
+
+export interface EncryptTask extends PaillierKeyRef {
+  values: Float64Array;
+  fracBits: number;
+}
+
+export interface EncryptRingTask extends PaillierKeyRef {
+  /** Plaintexts in [0, n) as count × nBytes little-endian bytes. */
+  ring: Uint8Array;
+}
+
+export interface CiphertextsTask extends PaillierKeyRef {
+  cts: Uint8Array;
+}
+
+export interface AddTask extends PaillierKeyRef {
+  a: Uint8Array;
+  b: Uint8Array;
+}
+
+export interface MultiExpTask extends PaillierKeyRef {
+  cts: Uint8Array;
+  exps: Int32Array;
+  columns: number;
+}
+
+export interface DecryptTask {
+  privateKey: PaillierPrivateKeyJson;
+  cts: Uint8Array;
+}

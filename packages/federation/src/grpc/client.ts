@@ -1,0 +1,210 @@
+/**
+ * The data-plane gRPC client ({@link Transport}): pushes chunks to the node hosting a party over
+ * mutually authenticated TLS 1.3. The server must present exactly the certificate its contract
+ * pins; otherwise the call fails with an error naming the peer and the fingerprint it showed.
+ */
+import { connect as tlsConnect } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { PeerAuthenticationError, PeerUnreachableError, ChannelError } from '../channel.js';
+import type { Envelope } from '../mailbox.js';
+import type { Transport } from '../transport.js';
+import type { TlsIdentity } from '../tls/identity.js';
+import { MAX_MESSAGE_BYTES, transferService } from './proto.js';
+import type { PinnedPeer, TrustStore } from './trust.js';
+
+export interface GrpcTransportOptions {
+  identity: TlsIdentity;
+  trust: TrustStore;
+  /** Deadline of one push, in ms. @default 120000 */
+  pushDeadlineMs?: number;
+  /** Deadline of one ping, in ms. @default 3000 */
+  pingDeadlineMs?: number;
+}
+
+interface ClientEntry {
+  peer: PinnedPeer;
+  client: grpc.Client & Record<string, grpc.MethodDefinition<unknown, unknown>['path'] | unknown>;
+}
+
+type UnaryMethod = (
+  req: object,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+export class GrpcTransport implements Transport {
+  private readonly clients = new Map<string, ClientEntry>();
+
+  constructor(private readonly opts: GrpcTransportOptions) {
+    opts.trust.onChange(() => {
+      // Drop clients whose pin or address changed; they are rebuilt on next use.
+      for (const [nodeId, entry] of this.clients) {
+        const now = opts.trust.peer(nodeId);
+        if (
+          !now ||
+          now.fingerprint !== entry.peer.fingerprint ||
+          now.address !== entry.peer.address
+        ) {
+          entry.client.close();
+          this.clients.delete(nodeId);
+        }
+      }
+    });
+  }
+
+  private client(nodeId: string): ClientEntry {
+    const peer = this.opts.trust.peer(nodeId);
+    if (!peer) {
+      throw new PeerAuthenticationError(
+        `no active contract with node '${nodeId}': cannot open a data-plane connection`,
+      );
+    }
+    const cached = this.clients.get(nodeId);
+    if (cached) return cached;
+    const creds = grpc.credentials.createSsl(
+      Buffer.from(peer.certPem),
+      Buffer.from(this.opts.identity.keyPem),
+      Buffer.from(this.opts.identity.certPem),
+      {
+        // The pinned certificate is the only trust anchor; its fingerprint is checked again here
+        // instead of a host name (nodes are identified by certificate, not by DNS).
+        checkServerIdentity: (_host, cert) =>
+          cert.fingerprint256 === peer.fingerprint
+            ? undefined
+            : new Error(
+                `node '${nodeId}' presented certificate ${cert.fingerprint256}, contract pins ${peer.fingerprint}`,
+              ),
+      },
+    );
+    const Ctor = transferService();
+    const client = new Ctor(peer.address, creds, {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc.keepalive_time_ms': 20_000,
+      // SNI must be a name, not an IP (RFC 6066); identity is checked by fingerprint anyway.
+      'grpc.ssl_target_name_override': `${nodeId}.fedgrid`,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    }) as ClientEntry['client'];
+    const entry = { peer, client };
+    this.clients.set(nodeId, entry);
+    return entry;
+  }
+
+  private call(
+    nodeId: string,
+    method: 'Push' | 'Ping',
+    req: object,
+    deadlineMs: number,
+    what: string,
+  ): Promise<unknown> {
+    let entry: ClientEntry;
+    try {
+      entry = this.client(nodeId);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const fn = (entry.client as unknown as Record<string, UnaryMethod>)[method] as UnaryMethod;
+    return new Promise((resolve, reject) => {
+      fn.call(
+        entry.client,
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, res) => {
+          if (!err) return resolve(res);
+          void this.translate(err, entry.peer, what).then(reject, reject);
+        },
+      );
+    });
+  }
+
+  /** Maps a gRPC failure to a channel error, diagnosing certificate mismatches. */
+  private async translate(err: grpc.ServiceError, peer: PinnedPeer, what: string): Promise<Error> {
+    const where = `node '${peer.nodeId}' at ${peer.address}`;
+    switch (err.code) {
+      case grpc.status.UNAVAILABLE:
+      case grpc.status.DEADLINE_EXCEEDED: {
+        const seen = await presentedFingerprint(peer.address, this.opts.identity).catch(
+          () => undefined,
+        );
+        if (seen && seen !== peer.fingerprint) {
+          return new PeerAuthenticationError(
+            `${where} presented certificate ${seen}, but the contract pins ${peer.fingerprint}: ` +
+              'refusing to talk to it (the peer changed its identity, or something else answers at that address)',
+          );
+        }
+        return new PeerUnreachableError(
+          peer.nodeId,
+          `${where} is unreachable during ${what}: ${err.details || err.message}`,
+        );
+      }
+      case grpc.status.UNAUTHENTICATED:
+        return new PeerAuthenticationError(
+          `${err.details} (our certificate is ${this.opts.identity.fingerprint}; the peer must pin it in a contract)`,
+        );
+      default:
+        return new ChannelError(
+          `ERR_PEER_REFUSED`,
+          `${where} refused ${what}: ${err.details || err.message}`,
+        );
+    }
+  }
+
+  async push(nodeId: string, env: Envelope): Promise<void> {
+    await this.call(
+      nodeId,
+      'Push',
+      { ...env, data: Buffer.from(env.data.buffer, env.data.byteOffset, env.data.byteLength) },
+      this.opts.pushDeadlineMs ?? 120_000,
+      `push of '${env.tag}' (${env.seq + 1}/${env.total})`,
+    );
+  }
+
+  async ping(nodeId: string): Promise<void> {
+    await this.call(nodeId, 'Ping', {}, this.opts.pingDeadlineMs ?? 3000, 'ping');
+  }
+
+  /** Closes every connection. */
+  close(): void {
+    for (const e of this.clients.values()) e.client.close();
+    this.clients.clear();
+  }
+}
+
+/**
+ * Connects once without verifying, only to read the certificate a server presents (for error
+ * messages; nothing is sent over this connection).
+ */
+export function presentedFingerprint(
+  address: string,
+  identity: TlsIdentity,
+  timeoutMs = 3000,
+): Promise<string> {
+  const idx = address.lastIndexOf(':');
+  const host = address.slice(0, idx);
+  const port = Number(address.slice(idx + 1));
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      key: identity.keyPem,
+      cert: identity.certPem,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2', 'http/1.1'], // either server kind: gRPC (h2) or the REST API (http/1.1)
+      minVersion: 'TLSv1.3',
+      timeout: timeoutMs,
+    });
+    socket.once('secureConnect', () => {
+      const fp = socket.getPeerCertificate().fingerprint256;
+      socket.destroy();
+      resolve(fp);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error('timeout'));
+    });
+    socket.once('error', reject);
+  });
+}

@@ -1,0 +1,10 @@
+export * from './channel.js';
+export * from './message.js';
+export * from './mailbox.js';
+export type { Transport } from './transport.js';
+export * from './transport-channel.js';
+export * from './memory-transport.js';
+export * from './tls/identity.js';
+export * from './grpc/trust.js';
+export * from './grpc/server.js';
+export * from './grpc/client.js';

@@ -1,0 +1,159 @@
+/**
+ * A node's configuration file (fedgrid.yaml in the node directory). Paths in it are relative to
+ * that directory. Created by `fedgrid node init`, read by `fedgrid node start` and the CLI.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { FedGridError } from '../errors/errors.js';
+
+export const CONFIG_FILE = 'fedgrid.yaml';
+
+const endpoint = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535),
+});
+
+export const nodeConfigSchema = z.object({
+  node: z.object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'node id: 1–64 characters of A–Z, a–z, 0–9, ".", "_", "-"'),
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).default(''),
+  }),
+  /** Control-plane REST API (HTTPS; partners authenticate with their pinned certificate). */
+  api: endpoint,
+  /** Data-plane gRPC endpoint (mutual TLS 1.3). */
+  dataPlane: endpoint,
+  /** Addresses partners use to reach this node (default: the bound host and ports). */
+  advertise: z
+    .object({ apiUrl: z.string().url().optional(), dataAddress: z.string().optional() })
+    .default({}),
+  storage: z
+    .object({
+      /** PostgreSQL URL; when absent the embedded PGlite store in `dataDir` is used. */
+      databaseUrl: z.string().optional(),
+      /** Embedded database and dataset snapshots. */
+      dataDir: z.string().default('data'),
+    })
+    .default({ dataDir: 'data' }),
+  identity: z
+    .object({
+      key: z.string().default('identity/key.pem'),
+      cert: z.string().default('identity/cert.pem'),
+    })
+    .default({ key: 'identity/key.pem', cert: 'identity/cert.pem' }),
+  /** File holding the admin token (created at init, mode 0600). */
+  adminTokenFile: z.string().default('identity/admin-token'),
+  runtime: z
+    .object({
+      /** Worker threads for crypto kernels (0 = one per core). */
+      cryptoThreads: z.number().int().min(0).default(0),
+      /** Seconds a channel receive may wait for a peer. */
+      recvTimeoutSeconds: z.number().positive().default(1800),
+      /** Seconds between liveness pings while waiting for a peer. */
+      livenessIntervalSeconds: z.number().positive().default(2),
+      /** Failed pings after which a peer counts as gone. */
+      livenessFailures: z.number().int().min(1).default(3),
+      /** Jobs this node runs at once as initiator; more wait in a priority queue. */
+      maxConcurrentJobs: z.number().int().min(1).default(2),
+    })
+    .default({
+      cryptoThreads: 0,
+      recvTimeoutSeconds: 1800,
+      livenessIntervalSeconds: 2,
+      livenessFailures: 3,
+      maxConcurrentJobs: 2,
+    }),
+  log: z
+    .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
+    .default({ level: 'info' }),
+  /**
+   * Directory (中心节点): when enabled, contracted nodes may publish offers here (datasets'
+   * public metadata, compute) and browse them (standard 000 §5.2, §7.2).
+   */
+  directory: z.object({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+});
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+/** A loaded configuration with its directory, and every path resolved to absolute. */
+export interface LoadedConfig {
+  dir: string;
+  config: NodeConfig;
+  paths: { dataDir: string; key: string; cert: string; adminToken: string };
+}
+
+export function resolvePaths(dir: string, config: NodeConfig): LoadedConfig['paths'] {
+  const abs = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  return {
+    dataDir: abs(config.storage.dataDir),
+    key: abs(config.identity.key),
+    cert: abs(config.identity.cert),
+    adminToken: abs(config.adminTokenFile),
+  };
+}
+
+/**
+ * Reads `dir/fedgrid.yaml` (or the file `path` points to).
+ * @throws FedGridError VALIDATION_FAILED naming the file and the bad fields.
+ */
+export async function loadConfig(path: string): Promise<LoadedConfig> {
+  const file =
+    path.endsWith('.yaml') || path.endsWith('.yml')
+      ? resolve(path)
+      : join(resolve(path), CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new FedGridError(
+      'NOT_FOUND',
+      `cannot read node configuration ${file}: ${(err as Error).message} (create a node with \`fedgrid node init\`)`,
+      { file },
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new FedGridError(
+      'VALIDATION_FAILED',
+      `${file} is not valid YAML: ${(err as Error).message}`,
+      { file },
+    );
+  }
+  const parsed = nodeConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new FedGridError(
+      'VALIDATION_FAILED',
+      `invalid node configuration ${file}: ${issues.join('; ')}`,
+      {
+        file,
+        issues,
+      },
+    );
+  }
+  const dir = dirname(file);
+  return { dir, config: parsed.data, paths: resolvePaths(dir, parsed.data) };
+}
+
+export async function saveConfig(dir: string, config: NodeConfig): Promise<void> {
+  await writeFile(join(dir, CONFIG_FILE), stringify(config), 'utf8');
+}
+
+/** The URL and data-plane address partners should use. */
+export function advertised(
+  config: NodeConfig,
+  apiPort: number,
+  dataPort: number,
+): { apiUrl: string; dataAddress: string } {
+  const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+  return {
+    apiUrl: config.advertise.apiUrl ?? `https://${host(config.api.host)}:${apiPort}`,
+    dataAddress: config.advertise.dataAddress ?? `${host(config.dataPlane.host)}:${dataPort}`,
+  };
+}

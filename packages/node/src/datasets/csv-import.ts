@@ -1,0 +1,303 @@
+/**
+ * Streaming import of a CSV table into a {@link Frame}: one id column, an optional label column,
+ * every other column a numeric feature. Every problem is reported with file, line, column and
+ * field, up to `maxErrors` of them, and nothing is returned unless the whole file is valid.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parse, type Info } from 'csv-parse';
+import type { Frame } from '@fedgrid/ml';
+import { FedGridError } from '../errors/errors.js';
+
+export interface CsvImportOptions {
+  path: string;
+  /** Name of the id column. */
+  idColumn: string;
+  /** Name of the label column, if this table has labels. */
+  labelColumn?: string;
+  /** Stop after this many problems. @default 20 */
+  maxErrors?: number;
+}
+
+export interface ColumnSummary {
+  name: string;
+  /** 'integer' if every present value is an integer, else 'float'. */
+  type: 'integer' | 'float';
+  min: number;
+  max: number;
+  mean: number;
+  /** Empty, NA, NaN or null cells. */
+  missing: number;
+}
+
+export interface LabelSummary {
+  name: string;
+  type: 'integer' | 'float';
+  distinct: number;
+  /** Count per value, when there are at most 20 distinct values. */
+  counts?: Record<string, number>;
+}
+
+export interface CsvImportResult {
+  frame: Frame;
+  features: ColumnSummary[];
+  label?: LabelSummary;
+  sha256: string;
+  bytes: number;
+}
+
+export interface CsvProblem {
+  line: number;
+  column?: number;
+  field?: string;
+  message: string;
+}
+
+const MISSING = new Set(['', 'na', 'nan', 'null', 'n/a']);
+
+function problemsError(file: string, problems: CsvProblem[], truncated: boolean): FedGridError {
+  const first = problems[0] as CsvProblem;
+  const where = `${file}:${first.line}${first.column ? `:${first.column}` : ''}`;
+  const more =
+    problems.length > 1 ? ` (and ${problems.length - 1}${truncated ? '+' : ''} more problems)` : '';
+  return new FedGridError(
+    'CSV_INVALID',
+    `${where}: ${first.message}${more}; nothing was registered`,
+    {
+      file,
+      problems,
+    },
+  );
+}
+
+/**
+ * @throws FedGridError DATASET_FILE_UNREADABLE if the file cannot be read, CSV_INVALID with
+ *   `details.problems` (line, column, field, message) for content errors.
+ */
+export async function importCsv(options: CsvImportOptions): Promise<CsvImportResult> {
+  const { path, idColumn, labelColumn } = options;
+  const maxErrors = options.maxErrors ?? 20;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+  } catch (err) {
+    throw new FedGridError(
+      'DATASET_FILE_UNREADABLE',
+      `cannot read dataset file ${path}: ${(err as Error).message}`,
+      { file: path },
+    );
+  }
+  const problems: CsvProblem[] = [];
+  const add = (p: CsvProblem) => {
+    if (problems.length < maxErrors) problems.push(p);
+  };
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const source = createReadStream(path);
+  source.on('data', (chunk) => {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  });
+  const parser = source.pipe(
+    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: true }),
+  );
+
+  let header: string[] | undefined;
+  let idIdx = -1;
+  let labelIdx = -1;
+  let featIdx: number[] = [];
+  const ids: string[] = [];
+  const idLine = new Map<string, number>();
+  const labels: number[] = [];
+  let values: Float64Array = new Float64Array(0);
+  let rows = 0;
+  let lastLine = 0;
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: Info;
+    }>) {
+      const line = info.lines;
+      lastLine = line;
+      if (!header) {
+        header = record;
+        const seen = new Map<string, number>();
+        header.forEach((name, i) => {
+          if (name === '')
+            add({ line, column: i + 1, message: `column ${i + 1} has an empty name` });
+          else if (seen.has(name))
+            add({
+              line,
+              column: i + 1,
+              field: name,
+              message: `column name '${name}' repeats column ${(seen.get(name) as number) + 1}`,
+            });
+          seen.set(name, i);
+        });
+        idIdx = header.indexOf(idColumn);
+        if (idIdx < 0) {
+          add({
+            line,
+            field: idColumn,
+            message: `id column '${idColumn}' is not in the header (columns: ${header.join(', ')}); pass the right --id`,
+          });
+        }
+        if (labelColumn !== undefined) {
+          labelIdx = header.indexOf(labelColumn);
+          if (labelIdx < 0) {
+            add({
+              line,
+              field: labelColumn,
+              message: `label column '${labelColumn}' is not in the header (columns: ${header.join(', ')}); pass the right --label`,
+            });
+          }
+        }
+        if (problems.length) break;
+        featIdx = header.map((_, i) => i).filter((i) => i !== idIdx && i !== labelIdx);
+        if (featIdx.length === 0)
+          add({ line, message: 'the table has no feature columns besides the id and label' });
+        values = new Float64Array(1024 * featIdx.length);
+        continue;
+      }
+      if (record.length !== header.length) {
+        add({ line, message: `row has ${record.length} fields, the header has ${header.length}` });
+        if (problems.length >= maxErrors) break;
+        continue;
+      }
+      const id = record[idIdx] as string;
+      if (id === '') add({ line, column: idIdx + 1, field: idColumn, message: 'missing id' });
+      else if (idLine.has(id))
+        add({
+          line,
+          column: idIdx + 1,
+          field: idColumn,
+          message: `duplicate id '${id}' (first on line ${idLine.get(id)})`,
+        });
+      else idLine.set(id, line);
+      if (labelIdx >= 0) {
+        const raw = record[labelIdx] as string;
+        const v = Number(raw);
+        if (MISSING.has(raw.toLowerCase()))
+          add({ line, column: labelIdx + 1, field: labelColumn, message: 'missing label' });
+        else if (!Number.isFinite(v))
+          add({
+            line,
+            column: labelIdx + 1,
+            field: labelColumn,
+            message: `label '${raw}' is not a number`,
+          });
+        labels.push(v);
+      }
+      if ((rows + 1) * featIdx.length > values.length) {
+        const grown = new Float64Array(values.length * 2);
+        grown.set(values);
+        values = grown;
+      }
+      const base = rows * featIdx.length;
+      for (let k = 0; k < featIdx.length; k++) {
+        const col = featIdx[k] as number;
+        const raw = record[col] as string;
+        if (MISSING.has(raw.toLowerCase())) {
+          values[base + k] = NaN;
+          continue;
+        }
+        const v = Number(raw);
+        if (!Number.isFinite(v)) {
+          add({
+            line,
+            column: col + 1,
+            field: header[col],
+            message: `value '${raw}' is not a number`,
+          });
+        }
+        values[base + k] = v;
+      }
+      ids.push(id);
+      rows++;
+      if (problems.length >= maxErrors) break;
+    }
+  } catch (err) {
+    const e = err as Error & { lines?: number; code?: string };
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // csv-parse reports where it gave up (the end of the file); the quote opened on the line
+      // after the last complete record.
+      add({
+        line: lastLine + 1,
+        message: 'a quoted field opened on this line is never closed (unterminated quote)',
+      });
+    } else {
+      add({ line: e.lines ?? lastLine + 1, message: `malformed CSV: ${e.message}` });
+    }
+  } finally {
+    source.destroy();
+  }
+  if (!header && problems.length === 0)
+    add({ line: 1, message: 'the file is empty (expected a header line)' });
+  if (header && rows === 0 && problems.length === 0)
+    add({ line: 2, message: 'the file has a header but no data rows' });
+  if (problems.length) throw problemsError(path, problems, problems.length >= maxErrors);
+
+  const hdr = header as string[];
+  const cols = featIdx.length;
+  const data = values.slice(0, rows * cols);
+  const features: ColumnSummary[] = featIdx.map((col, k) => {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    let missing = 0;
+    let integer = true;
+    for (let i = 0; i < rows; i++) {
+      const v = data[i * cols + k] as number;
+      if (Number.isNaN(v)) {
+        missing++;
+        continue;
+      }
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+      if (integer && !Number.isInteger(v)) integer = false;
+    }
+    const present = rows - missing;
+    return {
+      name: hdr[col] as string,
+      type: integer ? 'integer' : 'float',
+      min,
+      max,
+      mean: present ? sum / present : NaN,
+      missing,
+    };
+  });
+  let label: LabelSummary | undefined;
+  let labelArr: Float64Array | undefined;
+  if (labelIdx >= 0) {
+    labelArr = Float64Array.from(labels);
+    const counts = new Map<number, number>();
+    for (const v of labelArr) counts.set(v, (counts.get(v) ?? 0) + 1);
+    label = {
+      name: labelColumn as string,
+      type: [...counts.keys()].every(Number.isInteger) ? 'integer' : 'float',
+      distinct: counts.size,
+      ...(counts.size <= 20
+        ? {
+            counts: Object.fromEntries(
+              [...counts].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]),
+            ),
+          }
+        : {}),
+    };
+  }
+  return {
+    frame: {
+      ids,
+      x: { rows, cols, data },
+      featureNames: features.map((f) => f.name),
+      ...(labelArr ? { labels: labelArr, labelName: labelColumn } : {}),
+    },
+    features,
+    ...(label ? { label } : {}),
+    sha256: hash.digest('hex'),
+    bytes,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Binary snapshot of a registered dataset, so that jobs read exactly what was validated at
+ * registration (even if the source CSV changes) without parsing text again.
+ *
+ * Layout: "FGDS1\n" | u32 headerBytes | header JSON | ids (UTF-8 JSON array of strings) |
+ *         labels (f64 × rows, if any) | features (f64 × rows × cols, row-major); little-endian.
+ */
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import type { Frame } from '@fedgrid/ml';
+
+const MAGIC = Buffer.from('FGDS2\n');
+
+interface Header {
+  rows: number;
+  featureNames: string[];
+  labelName?: string;
+  idBytes: number;
+}
+
+/** Writes `frame` to `path` atomically (temp file, fsync, rename). */
+export async function writeSnapshot(path: string, frame: Frame): Promise<void> {
+  // JSON, not a separator: ids may contain any character, line breaks included.
+  const idBuf = Buffer.from(JSON.stringify(frame.ids), 'utf8');
+  const header: Header = {
+    rows: frame.ids.length,
+    featureNames: frame.featureNames,
+    ...(frame.labels ? { labelName: frame.labelName } : {}),
+    idBytes: idBuf.length,
+  };
+  const hbuf = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(hbuf.length);
+  const parts: Uint8Array[] = [MAGIC, len, hbuf, idBuf];
+  if (frame.labels)
+    parts.push(Buffer.from(frame.labels.buffer, frame.labels.byteOffset, frame.labels.byteLength));
+  parts.push(Buffer.from(frame.x.data.buffer, frame.x.data.byteOffset, frame.x.data.byteLength));
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    for (const p of parts) await fh.write(p);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** @throws Error if the file is not a snapshot or is truncated. */
+export async function readSnapshot(path: string): Promise<Frame> {
+  const buf = await readFile(path);
+  if (!buf.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new Error(`${path} is not a FedGrid dataset snapshot`);
+  let off = MAGIC.length;
+  const hlen = buf.readUInt32LE(off);
+  off += 4;
+  const header = JSON.parse(buf.subarray(off, off + hlen).toString('utf8')) as Header;
+  off += hlen;
+  const ids = JSON.parse(buf.subarray(off, off + header.idBytes).toString('utf8')) as string[];
+  if (ids.length !== header.rows)
+    throw new Error(`${path}: ${ids.length} ids for ${header.rows} rows`);
+  off += header.idBytes;
+  const cols = header.featureNames.length;
+  const take = (count: number) => {
+    const bytes = count * 8;
+    if (off + bytes > buf.length) throw new Error(`${path} is truncated`);
+    const arr = new Float64Array(count);
+    Buffer.from(arr.buffer).set(buf.subarray(off, off + bytes));
+    off += bytes;
+    return arr;
+  };
+  const labels = header.labelName !== undefined ? take(header.rows) : undefined;
+  const data = take(header.rows * cols);
+  return {
+    ids,
+    x: { rows: header.rows, cols, data },
+    featureNames: header.featureNames,
+    ...(labels ? { labels, labelName: header.labelName } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * FedGrid's error catalogue: every error a node returns has a stable code, an HTTP status, a
+ * message saying what is wrong and how to fix it, and optional details (file, line, column,
+ * field, peer, fingerprint, ...). The REST API always answers errors as {code, message, details}.
+ */
+
+export const ERROR_CODES = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  CSV_INVALID: 400,
+  DATASET_FILE_UNREADABLE: 400,
+  UNAUTHORIZED: 401,
+  PEER_NOT_PINNED: 403,
+  CERTIFICATE_MISMATCH: 403,
+  FORBIDDEN: 403,
+  GRANT_MISSING: 403,
+  GRANT_EXPIRED: 403,
+  GRANT_REVOKED: 403,
+  GRANT_USED_UP: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  CONTRACT_STATE: 409,
+  JOB_STATE: 409,
+  PEER_UNREACHABLE: 502,
+  PEER_REFUSED: 502,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The wire form of an error. */
+export interface ErrorBody {
+  code: ErrorCode | string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class FedGridError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'FedGridError';
+    this.status = ERROR_CODES[code];
+  }
+
+  toJSON(): ErrorBody {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** Shorthand constructors for the common cases. */
+export const errors = {
+  notFound: (what: string, id: string) =>
+    new FedGridError('NOT_FOUND', `${what} '${id}' does not exist`, { [what]: id }),
+  validation: (message: string, details?: Record<string, unknown>) =>
+    new FedGridError('VALIDATION_FAILED', message, details),
+  conflict: (message: string, details?: Record<string, unknown>) =>
+    new FedGridError('CONFLICT', message, details),
+};

@@ -1,0 +1,23 @@
+export * from './errors/errors.js';
+export * from './config/config.js';
+export { initNode, type InitNodeOptions, type InitNodeResult } from './server/init.js';
+export {
+  startNode,
+  FEDGRID_VERSION,
+  type RunningNode,
+  type StartNodeOptions,
+} from './server/start.js';
+export type { NodeInfo } from './server/node.routes.js';
+export type { ContractView, NodeCard } from './contracts/contracts.service.js';
+export type { DatasetView, RegisterDatasetInput } from './datasets/datasets.service.js';
+export type { ColumnSummary, LabelSummary, CsvProblem } from './datasets/csv-import.js';
+export { importCsv } from './datasets/csv-import.js';
+export type { GrantView, CreateGrantInput } from './grants/grants.service.js';
+export type { JobView } from './jobs/jobs.service.js';
+export type { JobRequest } from './jobs/job-spec.js';
+export type { PartyState } from './jobs/jobs.repo.js';
+export { ensurePgliteTemplate } from './storage/pglite-template.js';
+export { exportOpenApi } from './server/openapi-export.js';
+export { buildApp } from './server/start.js';
+export { PERMISSIONS, type Permission, type Principal } from './server/permissions.js';
+export type { NodeServices } from './server/services.js';

@@ -1,0 +1,679 @@
+/**
+ * Jobs across nodes (standard 001 §8 job and task protocols). The initiator (the guest's node)
+ * validates a flow, has every partner accept it (contracts and grants are checked there) and
+ * queues it; the {@link JobScheduler} runs it. Partners start their parties when told, report
+ * outcomes back, and end their copy when the initiator says so — or on their own when their part
+ * fails and the initiator is gone.
+ *
+ *   job:  pending → queued → running → succeeded | failed | stopped   (rerun: → queued again)
+ *   task: waiting → running → succeeded | failed | stopped           (per party and overall)
+ */
+import { randomBytes } from 'node:crypto';
+import { componentByCode } from '@fedgrid/components';
+import type { Logger } from 'pino';
+import type { ContractService } from '../contracts/contracts.service.js';
+import type { DatasetService } from '../datasets/datasets.service.js';
+import { errors, FedGridError } from '../errors/errors.js';
+import type { GrantService } from '../grants/grants.service.js';
+import type { PeerClient } from '../peers/peer-client.js';
+import {
+  downstreamOf,
+  jobRequestSchema,
+  partyNodes,
+  taskDependencies,
+  taskParties,
+  validateJob,
+  type JobSpec,
+} from './job-spec.js';
+import {
+  TERMINAL,
+  type JobRow,
+  type JobsRepo,
+  type JobStatus,
+  type PartyState,
+  type TaskRow,
+  type TaskStatus,
+} from './jobs.repo.js';
+import { JobScheduler } from './scheduler.js';
+import { errorRecord, type TaskRunner } from './task-runner.js';
+
+export interface JobsServiceDeps {
+  selfNodeId: string;
+  repo: JobsRepo;
+  runner: TaskRunner;
+  contracts: ContractService;
+  peers: PeerClient;
+  datasets: DatasetService;
+  grants: GrantService;
+  log: Logger;
+  /** Jobs run at once as initiator. @default 2 */
+  maxConcurrentJobs?: number;
+  /** Seconds between status polls of remote parties while a task runs. @default 3 */
+  pollSeconds?: number;
+  /** Failed polls after which a partner counts as gone. @default 5 */
+  pollFailures?: number;
+}
+
+export interface TaskView {
+  name: string;
+  component: string;
+  version: string;
+  status: string;
+  attempt: number;
+  parties: Record<string, PartyState>;
+  error: unknown;
+  result: unknown;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  initiator: string;
+  status: string;
+  priority: number;
+  projectId: string | null;
+  flowId: string | null;
+  error: unknown;
+  results: unknown;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  parties: Record<string, string>;
+  tasks: TaskView[];
+}
+
+/** Parameter overrides per task name, for reruns. */
+export type ParamOverrides = Record<string, Record<string, unknown>>;
+
+/** Log lines of a task: at most 1 MB of JSON per page (standard 001 §8 task log query). */
+export const MAX_LOG_BYTES = 2 ** 20;
+
+function newJobId(): string {
+  const d = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `job-${d}-${randomBytes(4).toString('hex')}`;
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+function taskView(t: TaskRow): TaskView {
+  return {
+    name: t.name,
+    component: t.component,
+    version: t.version,
+    status: t.status,
+    attempt: t.attempt,
+    parties: t.parties as Record<string, PartyState>,
+    error: t.error,
+    result: t.result,
+    startedAt: iso(t.started_at),
+    finishedAt: iso(t.finished_at),
+  };
+}
+
+export class JobsService {
+  readonly scheduler: JobScheduler;
+  private readonly acceptChecks: ((spec: JobSpec, fromNode: string) => Promise<void>)[] = [];
+
+  constructor(private readonly deps: JobsServiceDeps) {
+    this.scheduler = new JobScheduler(deps);
+  }
+
+  /**
+   * Adds a check a partner runs before accepting a job (features above the job runtime, e.g.
+   * flow approvals, register theirs here).
+   */
+  addAcceptCheck(check: (spec: JobSpec, fromNode: string) => Promise<void>): void {
+    this.acceptChecks.push(check);
+  }
+
+  private spec(row: JobRow): JobSpec {
+    return row.spec as JobSpec;
+  }
+
+  async get(id: string): Promise<JobView> {
+    const row = await this.deps.repo.getJob(id);
+    if (!row) throw errors.notFound('job', id);
+    const spec = this.spec(row);
+    const tasks = await this.deps.repo.listTasks(id);
+    const order = new Map(spec.tasks.map((t, i) => [t.name, i]));
+    tasks.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+    return {
+      id,
+      name: spec.name,
+      initiator: row.initiator_node_id,
+      status: row.status,
+      priority: row.priority,
+      projectId: row.project_id,
+      flowId: row.flow_id,
+      error: row.error,
+      results: row.results,
+      createdAt: new Date(row.created_at).toISOString(),
+      startedAt: iso(row.started_at),
+      finishedAt: iso(row.finished_at),
+      parties: Object.fromEntries(partyNodes(spec)),
+      tasks: tasks.map(taskView),
+    };
+  }
+
+  /** Jobs, newest first, optionally of one flow, project or status. */
+  async list(
+    filter: { flowId?: string; projectId?: string; status?: string } = {},
+    page = 1,
+    pageSize = 100,
+  ) {
+    const rows = await this.deps.repo.listBy(filter, pageSize, (page - 1) * pageSize);
+    return {
+      items: await Promise.all(rows.map((r) => this.get(r.id))),
+      total: await this.deps.repo.countBy(filter),
+      page,
+      pageSize,
+    };
+  }
+
+  events(id: string, after: number) {
+    return this.deps.repo.events(id, after);
+  }
+
+  async tasks(jobId: string): Promise<TaskView[]> {
+    return (await this.get(jobId)).tasks;
+  }
+
+  async task(jobId: string, name: string): Promise<TaskView> {
+    const t = await this.deps.repo.getTask(jobId, name);
+    if (!t) throw errors.notFound('task', `${jobId}/${name}`);
+    return taskView(t);
+  }
+
+  /**
+   * A task's log, time-ordered: lines after event id `after`, at least `minLevel`, at most
+   * {@link MAX_LOG_BYTES} of JSON per page (`next` continues).
+   */
+  async logs(
+    jobId: string,
+    name: string,
+    opts: { after: number; minLevel?: 'debug' | 'info' | 'warn' | 'error'; pageSize: number },
+  ) {
+    await this.task(jobId, name);
+    const order = ['debug', 'info', 'warn', 'error'];
+    const levels = opts.minLevel ? order.slice(order.indexOf(opts.minLevel)) : undefined;
+    const rows = await this.deps.repo.logs(jobId, name, {
+      after: opts.after,
+      ...(levels ? { levels } : {}),
+      limit: opts.pageSize,
+    });
+    const items: {
+      id: number;
+      at: string;
+      level: string;
+      party: string | null;
+      message: string;
+      data: unknown;
+    }[] = [];
+    let bytes = 2;
+    let truncated = false;
+    for (const r of rows) {
+      const line = {
+        id: Number(r.id),
+        at: new Date(r.at).toISOString(),
+        level: r.level,
+        party: r.party,
+        message: r.message,
+        data: r.data,
+      };
+      const size = Buffer.byteLength(JSON.stringify(line)) + 1;
+      if (bytes + size > MAX_LOG_BYTES) {
+        truncated = true;
+        break;
+      }
+      bytes += size;
+      items.push(line);
+    }
+    const last = items[items.length - 1];
+    return {
+      items,
+      truncated: truncated || rows.length === opts.pageSize,
+      next: last ? last.id : opts.after,
+    };
+  }
+
+  private taskRows(spec: JobSpec) {
+    const nodes = partyNodes(spec);
+    return spec.tasks.map((t) => {
+      const c = componentByCode(t.component);
+      return {
+        name: t.name,
+        component: t.component,
+        version: c.version,
+        parties: Object.fromEntries(
+          taskParties(spec, c).map((p) => [
+            p,
+            { status: 'waiting', node: nodes.get(p) as string } as PartyState,
+          ]),
+        ),
+      };
+    });
+  }
+
+  /** Initiator: validates and registers a job, has partners accept it, and queues it. */
+  async create(body: unknown): Promise<JobView> {
+    const req = jobRequestSchema.parse(body);
+    validateJob(req);
+    const self = this.deps.selfNodeId;
+    if (req.parties.guest.node !== self) {
+      throw errors.validation(
+        `jobs are created on the guest's node: this node is '${self}', the guest is '${req.parties.guest.node}'`,
+      );
+    }
+    const spec: JobSpec = {
+      ...req,
+      id: newJobId(),
+      initiator: self,
+      createdAt: new Date().toISOString(),
+    };
+    const nodes = partyNodes(spec);
+    const partners = [...new Set(nodes.values())].filter((n) => n !== self);
+    for (const n of partners) await this.deps.contracts.activeWith(n);
+    for (const p of this.deps.runner.localParties(spec)) {
+      if (spec.datasets[p]) await this.deps.datasets.get(spec.datasets[p] as string);
+    }
+    await this.deps.repo.insertJob(spec, this.taskRows(spec));
+    this.deps.runner.openSession(spec);
+    await this.deps.repo.addEvent({
+      jobId: spec.id,
+      level: 'info',
+      kind: 'job',
+      message: `job created by ${self}`,
+    });
+    const accepted: string[] = [];
+    try {
+      for (const n of partners) {
+        await this.scheduler.callPartner(n, 'POST', '/v1/interconn/jobs', spec);
+        accepted.push(n);
+      }
+    } catch (err) {
+      await this.scheduler.finish(
+        spec,
+        'failed',
+        { error: { ...errorRecord(err), stage: 'accept' } },
+        accepted,
+      );
+      throw err;
+    }
+    await this.scheduler.enqueue(spec);
+    return this.get(spec.id);
+  }
+
+  /** Partner: accepts a job from its initiator (contracts, datasets and grants are checked here). */
+  async accept(body: unknown, fromNode: string): Promise<{ accepted: true }> {
+    const spec = body as JobSpec;
+    const req = jobRequestSchema.parse(spec);
+    validateJob(req);
+    if (
+      typeof spec.id !== 'string' ||
+      !/^job-[0-9a-z-]+$/.test(spec.id) ||
+      spec.initiator !== fromNode
+    ) {
+      throw errors.validation(
+        `job must carry an id and be initiated by the calling node '${fromNode}'`,
+      );
+    }
+    if (await this.deps.repo.getJob(spec.id)) return { accepted: true }; // retried request
+    const nodes = partyNodes(spec);
+    const mine = this.deps.runner.localParties(spec);
+    if (mine.length === 0)
+      throw errors.validation(`node '${this.deps.selfNodeId}' is not a party of job ${spec.id}`);
+    for (const n of new Set(nodes.values()))
+      if (n !== this.deps.selfNodeId) await this.deps.contracts.activeWith(n);
+    for (const p of mine) {
+      const ref = spec.datasets[p];
+      if (!ref) continue;
+      const ds = await this.deps.datasets.get(ref);
+      await this.deps.grants.consume(ds.id, fromNode, spec.id, { projectId: spec.projectId });
+    }
+    await this.deps.repo.insertJob(spec, this.taskRows(spec));
+    await this.deps.repo.setJob(spec.id, 'running');
+    this.deps.runner.openSession(spec);
+    await this.deps.repo.addEvent({
+      jobId: spec.id,
+      level: 'info',
+      kind: 'job',
+      message: `accepted job from ${fromNode}`,
+    });
+    return { accepted: true };
+  }
+
+  private async requireJob(id: string): Promise<JobSpec> {
+    const row = await this.deps.repo.getJob(id);
+    if (!row) throw errors.notFound('job', id);
+    return this.spec(row);
+  }
+
+  /** Partner: starts this node's parties of a task (attempt `attempt`). */
+  async startTask(
+    jobId: string,
+    taskName: string,
+    fromNode: string,
+    attempt = 0,
+  ): Promise<{ started: string[] }> {
+    const spec = await this.requireJob(jobId);
+    if (spec.initiator !== fromNode)
+      throw new FedGridError('FORBIDDEN', `only the initiator may start tasks of ${jobId}`);
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    if (TERMINAL.has(row.status))
+      throw new FedGridError('JOB_STATE', `job ${jobId} is ${row.status}`);
+    const task = spec.tasks.find((t) => t.name === taskName);
+    if (!task) throw errors.notFound('task', `${jobId}/${taskName}`);
+    const parties = taskParties(spec, componentByCode(task.component)).filter((p) =>
+      this.deps.runner.localParties(spec).includes(p),
+    );
+    await this.deps.repo.setAttempt(jobId, taskName, attempt);
+    await this.deps.repo.setTask(jobId, taskName, 'running');
+    for (const p of parties) this.deps.runner.start(spec, taskName, p, attempt);
+    return { started: parties };
+  }
+
+  /** This node's view of a task's parties (for the initiator's polling). */
+  async taskStatus(
+    jobId: string,
+    taskName: string,
+  ): Promise<{ parties: Record<string, PartyState> }> {
+    const t = await this.deps.repo.getTask(jobId, taskName);
+    if (!t) throw errors.notFound('task', `${jobId}/${taskName}`);
+    const mine = new Set(this.deps.runner.localParties(await this.requireJob(jobId)));
+    const all = t.parties as Record<string, PartyState>;
+    return { parties: Object.fromEntries(Object.entries(all).filter(([p]) => mine.has(p))) };
+  }
+
+  /** Initiator: a partner reports a party's outcome. Reports of an older attempt are ignored. */
+  async report(
+    jobId: string,
+    taskName: string,
+    body: { party: string; state: PartyState },
+    fromNode: string,
+  ): Promise<void> {
+    const spec = await this.requireJob(jobId);
+    if (partyNodes(spec).get(body.party) !== fromNode) {
+      throw new FedGridError(
+        'FORBIDDEN',
+        `node '${fromNode}' does not host ${body.party} in ${jobId}`,
+      );
+    }
+    const row = await this.deps.repo.getTask(jobId, taskName);
+    if (!row) throw errors.notFound('task', `${jobId}/${taskName}`);
+    if ((body.state.attempt ?? 0) !== row.attempt) return;
+    await this.deps.repo.setParty(spec.id, taskName, body.party, body.state);
+    this.scheduler.wake(jobId);
+  }
+
+  /** Called by the runner when a local party finished: wake the scheduler, or report to the initiator. */
+  async onLocalPartyDone(
+    spec: JobSpec,
+    taskName: string,
+    party: string,
+    state: PartyState,
+  ): Promise<void> {
+    if (spec.initiator === this.deps.selfNodeId) {
+      this.scheduler.wake(spec.id);
+      return;
+    }
+    if (state.status === 'succeeded') {
+      // The task is done here once every local party of it succeeded.
+      const row = await this.deps.repo.getTask(spec.id, taskName);
+      const mine = new Set(this.deps.runner.localParties(spec));
+      const local = Object.entries((row?.parties ?? {}) as Record<string, PartyState>).filter(
+        ([p]) => mine.has(p),
+      );
+      if (
+        row &&
+        local.every(([, s]) => s.status === 'succeeded' && (s.attempt ?? 0) === row.attempt)
+      ) {
+        await this.deps.repo.setTask(spec.id, taskName, 'succeeded', {
+          result: Object.fromEntries(local.map(([p, s]) => [p, s.summary ?? {}])),
+        });
+      }
+    } else if (
+      (state.attempt ?? 0) === ((await this.deps.repo.getTask(spec.id, taskName))?.attempt ?? 0)
+    ) {
+      // Our part failed (and it is the current attempt, not one a rerun superseded): end our
+      // copy now. If the initiator is gone it can no longer tell us,
+      // and the job must not stay "running" here.
+      await this.deps.repo.setTask(spec.id, taskName, state.status, {
+        error: { party, ...state.error },
+      });
+      await this.deps.repo.setJob(spec.id, 'failed', {
+        error: { task: taskName, party, ...state.error },
+      });
+      this.deps.runner.stopJob(spec.id, `${party} ${state.status}`);
+      this.deps.runner.closeSession(spec.id, `${party} ${state.status}`);
+    }
+    await this.scheduler.callPartner(
+      spec.initiator,
+      'POST',
+      `/v1/interconn/jobs/${spec.id}/tasks/${taskName}/report`,
+      { party, state },
+      5,
+    );
+  }
+
+  /**
+   * Partner: the initiator ended the job (with every task's final status and attempt). A message
+   * about an older attempt than this node already runs — a retried `finish` overtaken by a
+   * rerun — is ignored.
+   */
+  async onFinished(
+    jobId: string,
+    body: {
+      status: JobStatus;
+      error?: unknown;
+      tasks?: Record<string, { status: string; attempt: number }>;
+    },
+    fromNode: string,
+  ): Promise<void> {
+    const spec = await this.requireJob(jobId);
+    if (spec.initiator !== fromNode)
+      throw new FedGridError('FORBIDDEN', `only the initiator may end ${jobId}`);
+    const rows = await this.deps.repo.listTasks(jobId);
+    if (body.tasks && rows.some((t) => t.attempt > (body.tasks?.[t.name]?.attempt ?? 0))) return;
+    const status = TERMINAL.has(body.status) ? body.status : 'failed';
+    if (status !== 'succeeded') this.deps.runner.stopJob(jobId, `job ${status} at the initiator`);
+    await this.deps.repo.setJob(
+      jobId,
+      status,
+      body.error !== undefined ? { error: body.error } : {},
+    );
+    for (const t of rows) {
+      const final = body.tasks?.[t.name]?.status;
+      if (final && final !== t.status && (TERMINAL.has(final) || final === 'waiting')) {
+        await this.deps.repo.setTask(jobId, t.name, final as TaskStatus);
+      } else if (!final && !TERMINAL.has(t.status) && t.status !== 'waiting') {
+        await this.deps.repo.setTask(jobId, t.name, status === 'stopped' ? 'stopped' : 'failed');
+      }
+    }
+    this.deps.runner.closeSession(jobId, `job ${status}`);
+  }
+
+  /** Stops a job: at the initiator for everyone; a partner asks the initiator. */
+  async stop(jobId: string, reason = 'stopped by the user'): Promise<JobView> {
+    const spec = await this.requireJob(jobId);
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    if (TERMINAL.has(row.status))
+      throw new FedGridError('JOB_STATE', `job ${jobId} is already ${row.status}`);
+    if (spec.initiator === this.deps.selfNodeId) {
+      this.scheduler.dequeue(jobId);
+      await this.scheduler.finish(spec, 'stopped', { error: { code: 'STOPPED', message: reason } });
+    } else {
+      await this.scheduler.callPartner(spec.initiator, 'POST', `/v1/interconn/jobs/${jobId}/stop`, {
+        reason,
+      });
+    }
+    return this.get(jobId);
+  }
+
+  /** Stops one task — which stops its job: downstream tasks cannot run without it. */
+  async stopTask(jobId: string, name: string): Promise<JobView> {
+    const t = await this.task(jobId, name);
+    if (t.status !== 'running')
+      throw new FedGridError('JOB_STATE', `task ${name} of ${jobId} is ${t.status}, not running`);
+    return this.stop(jobId, `task ${name} stopped by the user`);
+  }
+
+  /** Initiator: a partner asks to stop the job. */
+  async stopFromPartner(jobId: string, reason: string, fromNode: string): Promise<void> {
+    const spec = await this.requireJob(jobId);
+    if (![...partyNodes(spec).values()].includes(fromNode))
+      throw new FedGridError('FORBIDDEN', `node '${fromNode}' is not in job ${jobId}`);
+    this.scheduler.dequeue(jobId);
+    await this.scheduler.finish(spec, 'stopped', {
+      error: { code: 'STOPPED', message: `stopped by ${fromNode}: ${reason}` },
+    });
+  }
+
+  /**
+   * Reruns a finished job (standard 001 §8 作业重跑): with new parameters for some tasks. By default
+   * the tasks that did not succeed, plus those whose parameters change, plus everything downstream
+   * of them, run again; succeeded tasks keep their outputs. `from` reruns one task and its
+   * downstream; `only` reruns exactly one task without starting downstream tasks (任务重跑).
+   */
+  async rerun(
+    jobId: string,
+    opts: { params?: ParamOverrides; from?: string; only?: string } = {},
+  ): Promise<JobView> {
+    const spec = await this.requireJob(jobId);
+    if (spec.initiator !== this.deps.selfNodeId)
+      throw new FedGridError(
+        'FORBIDDEN',
+        `only the initiator ('${spec.initiator}') reruns ${jobId}`,
+      );
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    if (!TERMINAL.has(row.status))
+      throw new FedGridError(
+        'JOB_STATE',
+        `job ${jobId} is ${row.status}; stop it or let it finish before a rerun`,
+      );
+    const names = new Set(spec.tasks.map((t) => t.name));
+    for (const n of [
+      ...Object.keys(opts.params ?? {}),
+      ...(opts.from ? [opts.from] : []),
+      ...(opts.only ? [opts.only] : []),
+    ]) {
+      if (!names.has(n)) throw errors.notFound('task', `${jobId}/${n}`);
+    }
+    const next: JobSpec = {
+      ...spec,
+      tasks: spec.tasks.map((t) =>
+        opts.params?.[t.name] ? { ...t, params: { ...t.params, ...opts.params[t.name] } } : t,
+      ),
+    };
+    validateJob(next);
+    const rows = new Map((await this.deps.repo.listTasks(jobId)).map((t) => [t.name, t]));
+    let tasks: Set<string>;
+    if (opts.only) {
+      tasks = new Set([opts.only]);
+      const blocked = [...(taskDependencies(next).get(opts.only) ?? [])].filter(
+        (u) => rows.get(u)?.status !== 'succeeded',
+      );
+      if (blocked.length)
+        throw new FedGridError(
+          'JOB_STATE',
+          `task ${opts.only} needs ${blocked.join(', ')} to have succeeded first; rerun from there`,
+        );
+    } else {
+      const seeds = opts.from
+        ? [opts.from]
+        : [...names].filter((n) => rows.get(n)?.status !== 'succeeded' || opts.params?.[n]);
+      tasks = new Set(seeds);
+      for (const s of seeds) for (const d of downstreamOf(next, s)) tasks.add(d);
+    }
+    if (tasks.size === 0)
+      throw new FedGridError(
+        'JOB_STATE',
+        `nothing to rerun: every task of ${jobId} succeeded (name tasks with params, from or only)`,
+      );
+    await this.resetTasks(next, tasks);
+    const partners = [...new Set(partyNodes(next).values())].filter(
+      (n) => n !== this.deps.selfNodeId,
+    );
+    for (const n of partners) {
+      await this.scheduler.callPartner(n, 'POST', `/v1/interconn/jobs/${jobId}/rerun`, {
+        spec: next,
+        tasks: [...tasks],
+      });
+    }
+    await this.deps.repo.addEvent({
+      jobId,
+      level: 'info',
+      kind: 'job',
+      message: `rerun of ${[...tasks].join(', ')}`,
+    });
+    await this.scheduler.enqueue(next, tasks);
+    return this.get(jobId);
+  }
+
+  private async resetTasks(spec: JobSpec, tasks: Set<string>): Promise<void> {
+    const rows = this.taskRows(spec).filter((t) => tasks.has(t.name));
+    await this.deps.repo.setSpec(spec.id, spec);
+    await this.deps.repo.resetTasks(spec.id, rows);
+    await this.deps.repo.setJob(spec.id, 'queued');
+    this.deps.runner.openSession(spec);
+  }
+
+  /** Partner: the initiator reruns tasks (possibly with new parameters). */
+  async onRerun(
+    jobId: string,
+    body: { spec: JobSpec; tasks: string[] },
+    fromNode: string,
+  ): Promise<void> {
+    const spec = await this.requireJob(jobId);
+    if (spec.initiator !== fromNode)
+      throw new FedGridError('FORBIDDEN', `only the initiator may rerun ${jobId}`);
+    const next = {
+      ...body.spec,
+      id: spec.id,
+      initiator: spec.initiator,
+      createdAt: spec.createdAt,
+      parties: spec.parties,
+      datasets: spec.datasets,
+    };
+    validateJob(jobRequestSchema.parse(next));
+    await this.resetTasks(next, new Set(body.tasks));
+    await this.deps.repo.setJob(jobId, 'running');
+  }
+
+  /**
+   * At start-up. A job this node initiated that was still queued is queued again; one that was
+   * running cannot continue (its programs' state is gone): it is marked failed — rerunnable, with
+   * the outputs of succeeded tasks kept — and its partners are told. A partner's copy of a running
+   * job is marked failed likewise; the initiator learns it from its next status poll.
+   */
+  async recoverAfterRestart(): Promise<number> {
+    const rows = await this.deps.repo.unfinished();
+    for (const r of rows) {
+      const spec = this.spec(r);
+      if (r.status === 'queued' && spec.initiator === this.deps.selfNodeId) {
+        this.deps.runner.openSession(spec);
+        await this.scheduler.enqueue(spec);
+        continue;
+      }
+      const error = {
+        code: 'NODE_RESTARTED',
+        message: `node '${this.deps.selfNodeId}' restarted while the job was ${r.status}; rerun the job`,
+      };
+      for (const t of await this.deps.repo.listTasks(r.id)) {
+        if (TERMINAL.has(t.status) || t.status === 'waiting') continue;
+        for (const [p, s] of Object.entries(t.parties as Record<string, PartyState>)) {
+          if (!TERMINAL.has(s.status))
+            await this.deps.repo.setParty(r.id, t.name, p, { ...s, status: 'failed', error });
+        }
+        await this.deps.repo.setTask(r.id, t.name, 'failed', { error });
+      }
+      await this.deps.repo.setJob(r.id, 'failed', { error });
+      if (spec.initiator === this.deps.selfNodeId) {
+        // Tell the partners in the background: they may be down, and start-up must not wait.
+        void this.scheduler.finish(spec, 'failed', { error }).catch(() => {});
+      }
+    }
+    return rows.length;
+  }
+}

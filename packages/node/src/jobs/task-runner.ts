@@ -1,0 +1,250 @@
+/**
+ * Runs this node's parties of a task: resolves inputs, builds the party's channel (session = job,
+ * tags prefixed by the task), runs the component program, persists outputs and reports the
+ * outcome. A program's failure — bad data, a dead peer, a bug — fails the task, never the node.
+ */
+import type { CryptoPool } from '@fedgrid/crypto';
+import { componentByCode, ComponentError, roleOf, type PortValue } from '@fedgrid/components';
+import { ChannelError, TransportChannel, type Mailbox, type Transport } from '@fedgrid/federation';
+import type { Logger } from 'pino';
+import type { DatasetService } from '../datasets/datasets.service.js';
+import { FedGridError } from '../errors/errors.js';
+import { jobRoles, partyNodes, type JobSpec } from './job-spec.js';
+import type { JobsRepo, PartyState } from './jobs.repo.js';
+import type { OutputStore } from './outputs.js';
+
+export interface ChannelSettings {
+  recvTimeoutMs: number;
+  livenessIntervalMs: number;
+  livenessFailures: number;
+}
+
+export interface TaskRunnerDeps {
+  selfNodeId: string;
+  repo: JobsRepo;
+  outputs: OutputStore;
+  datasets: DatasetService;
+  mailbox: Mailbox;
+  transport: Transport;
+  crypto: CryptoPool;
+  channel: ChannelSettings;
+  log: Logger;
+  /**
+   * Checks run before a party's program starts (e.g. that the grants the job uses are still
+   * valid); a throw fails the party with that error.
+   */
+  beforeStart?(spec: JobSpec, task: string, party: string): Promise<void>;
+  /** Called when a local party of a task has finished (successfully or not). */
+  onPartyDone(spec: JobSpec, task: string, party: string, state: PartyState): Promise<void>;
+}
+
+/** Maps any thrown value to the error record stored with a task. */
+export function errorRecord(err: unknown): NonNullable<PartyState['error']> {
+  if (err instanceof FedGridError)
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+    };
+  if (err instanceof ComponentError)
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+    };
+  if (err instanceof ChannelError) return { code: err.code, message: err.message };
+  const e = err as Error;
+  return { code: 'INTERNAL', message: e?.message ?? String(err) };
+}
+
+export class TaskRunner {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly deps: TaskRunnerDeps) {}
+
+  /** Local parties of `spec` (parties hosted on this node). */
+  localParties(spec: JobSpec): string[] {
+    return [...partyNodes(spec)]
+      .filter(([, node]) => node === this.deps.selfNodeId)
+      .map(([p]) => p);
+  }
+
+  /** Opens the job's data-plane session on this node. */
+  openSession(spec: JobSpec): void {
+    const nodes = partyNodes(spec);
+    this.deps.mailbox.openSession(spec.id, {
+      localParties: this.localParties(spec),
+      allowSender: (src, sender) => nodes.get(src) === sender,
+    });
+  }
+
+  closeSession(jobId: string, reason: string): void {
+    this.deps.mailbox.closeSession(jobId, reason);
+  }
+
+  isRunning(jobId: string): boolean {
+    return [...this.running.keys()].some((k) => k.startsWith(`${jobId}/`));
+  }
+
+  /** Aborts every running program of a job. */
+  stopJob(jobId: string, reason: string): void {
+    for (const [k, ac] of this.running) if (k.startsWith(`${jobId}/`)) ac.abort(reason);
+  }
+
+  /**
+   * Starts attempt `attempt` of `party`'s program of `taskName` in the background (idempotent:
+   * a retried start of the same attempt is ignored).
+   */
+  start(spec: JobSpec, taskName: string, party: string, attempt = 0): void {
+    const key = `${spec.id}/${taskName}/${party}#${attempt}`;
+    if (this.running.has(key)) return;
+    const ac = new AbortController();
+    this.running.set(key, ac);
+    void this.run(spec, taskName, party, attempt, ac).finally(() => this.running.delete(key));
+  }
+
+  /** Aborts the running programs of one task (any attempt) of a job. */
+  stopTask(jobId: string, taskName: string, reason: string): void {
+    for (const [k, ac] of this.running) if (k.startsWith(`${jobId}/${taskName}/`)) ac.abort(reason);
+  }
+
+  private async run(
+    spec: JobSpec,
+    taskName: string,
+    party: string,
+    attempt: number,
+    ac: AbortController,
+  ): Promise<void> {
+    const { repo, log } = this.deps;
+    const startedAt = new Date().toISOString();
+    const node = this.deps.selfNodeId;
+    const t = spec.tasks.find((x) => x.name === taskName);
+    let state: PartyState;
+    try {
+      if (!t) throw new FedGridError('NOT_FOUND', `job ${spec.id} has no task '${taskName}'`);
+      const component = componentByCode(t.component);
+      const role = roleOf(party);
+      const program = component.programs[role];
+      if (!program)
+        throw new FedGridError(
+          'VALIDATION_FAILED',
+          `component ${t.component} has no program for ${role}`,
+        );
+      await repo.setParty(spec.id, taskName, party, {
+        status: 'running',
+        node,
+        attempt,
+        startedAt,
+      });
+      await this.deps.beforeStart?.(spec, taskName, party);
+      await repo.addEvent({
+        jobId: spec.id,
+        task: taskName,
+        party,
+        level: 'info',
+        kind: 'task',
+        message: `${party} started ${taskName} (${t.component})`,
+      });
+      const inputs: Record<string, PortValue> = {};
+      for (const port of component.inputs) {
+        if (!port.roles.includes(role)) continue;
+        const ref = t.inputs[port.name] as string;
+        if (ref === 'job.dataset') {
+          inputs[port.name] = {
+            kind: 'dataset',
+            frame: await this.deps.datasets.load(spec.datasets[party] as string),
+          };
+        } else {
+          const [from, out] = ref.split('.') as [string, string];
+          inputs[port.name] = await this.deps.outputs.load(spec.id, from, party, out);
+        }
+      }
+      const channel = new TransportChannel({
+        session: spec.id,
+        self: party,
+        parties: partyNodes(spec),
+        transport: this.deps.transport,
+        mailbox: this.deps.mailbox,
+        // The attempt keeps a rerun's messages apart from stragglers of the previous run.
+        tagPrefix: `${taskName}#${attempt}/`,
+        signal: ac.signal,
+        recvTimeoutMs: this.deps.channel.recvTimeoutMs,
+        livenessIntervalMs: this.deps.channel.livenessIntervalMs,
+        livenessFailures: this.deps.channel.livenessFailures,
+      });
+      const result = await program({
+        jobId: spec.id,
+        taskName,
+        party,
+        role,
+        roles: jobRoles(spec),
+        params: component.params.parse(t.params),
+        channel,
+        inputs,
+        crypto: this.deps.crypto,
+        signal: ac.signal,
+        log: (level, message, data) => {
+          log[level]({ job: spec.id, task: taskName, party, ...data }, message);
+          void repo
+            .addEvent({ jobId: spec.id, task: taskName, party, level, kind: 'log', message, data })
+            .catch(() => {});
+        },
+        progress: (data) => {
+          void repo
+            .addEvent({
+              jobId: spec.id,
+              task: taskName,
+              party,
+              level: 'info',
+              kind: 'progress',
+              message: String(data['stage'] ?? 'progress'),
+              data,
+            })
+            .catch(() => {});
+        },
+      });
+      for (const [name, value] of Object.entries(result.outputs)) {
+        await this.deps.outputs.save(spec.id, taskName, party, name, value, t.component);
+      }
+      state = {
+        status: 'succeeded',
+        attempt,
+        node,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        ...(result.summary ? { summary: result.summary } : {}),
+      };
+    } catch (err) {
+      const stopped = ac.signal.aborted;
+      const error = errorRecord(
+        stopped && !(err instanceof FedGridError)
+          ? new ChannelError('ERR_STOPPED', `stopped: ${String(ac.signal.reason)}`)
+          : err,
+      );
+      log.warn({ job: spec.id, task: taskName, party, error }, 'task failed');
+      state = {
+        status: stopped ? 'stopped' : 'failed',
+        attempt,
+        node,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        error,
+      };
+    }
+    await repo.setParty(spec.id, taskName, party, state).catch(() => {});
+    await repo
+      .addEvent({
+        jobId: spec.id,
+        task: taskName,
+        party,
+        level: state.status === 'succeeded' ? 'info' : 'error',
+        kind: 'task',
+        message: `${party} ${state.status} ${taskName}${state.error ? `: ${state.error.message}` : ''}`,
+        ...(state.error ? { data: state.error } : {}),
+      })
+      .catch(() => {});
+    await this.deps
+      .onPartyDone(spec, taskName, party, state)
+      .catch((err: Error) => log.error({ err }, 'reporting a task outcome failed'));
+  }
+}

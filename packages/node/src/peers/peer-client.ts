@@ -1,0 +1,201 @@
+/**
+ * HTTPS client for a partner's control-plane API, over mutual TLS 1.3. Calls to contracted
+ * partners trust exactly the pinned certificate; the first contact (a contract proposal) reads
+ * the certificate the partner presents so that the user can compare its fingerprint out of band.
+ */
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import { presentedFingerprint, type TlsIdentity } from '@fedgrid/federation';
+import { FedGridError, type ErrorBody } from '../errors/errors.js';
+
+export interface PinnedApi {
+  nodeId: string;
+  apiUrl: string;
+  certPem: string;
+  fingerprint: string;
+}
+
+export interface FirstContact<T> {
+  body: T;
+  /** The certificate the partner presented (PEM) and its SHA-256 fingerprint. */
+  certPem: string;
+  fingerprint: string;
+}
+
+function derToPem(der: Buffer): string {
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+}
+
+export class PeerClient {
+  constructor(
+    private readonly identity: TlsIdentity,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  /**
+   * Calls a contracted partner.
+   * @throws FedGridError PEER_UNREACHABLE, CERTIFICATE_MISMATCH, or PEER_REFUSED (with the
+   *   partner's error code and message).
+   */
+  async call<T>(peer: PinnedApi, method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.callPinned<T>(peer, method, path, body);
+    } catch (err) {
+      // A TLS verification failure looks like unreachability; find out which certificate the
+      // peer shows so that the error can name it.
+      if (err instanceof FedGridError && err.code === 'PEER_UNREACHABLE') {
+        const u = new URL(peer.apiUrl);
+        const seen = await presentedFingerprint(
+          `${u.hostname}:${u.port || 443}`,
+          this.identity,
+        ).catch(() => undefined);
+        if (seen && seen !== peer.fingerprint) {
+          throw new FedGridError(
+            'CERTIFICATE_MISMATCH',
+            `node '${peer.nodeId}' at ${peer.apiUrl} presented certificate ${seen}, but the contract pins ${peer.fingerprint}; refusing to talk to it`,
+            { peer: peer.nodeId, seen, pinned: peer.fingerprint },
+          );
+        }
+      }
+      throw err;
+    }
+  }
+
+  private async callPinned<T>(
+    peer: PinnedApi,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const res = await this.send(
+      peer.apiUrl,
+      method,
+      path,
+      body,
+      {
+        ca: peer.certPem,
+        checkServerIdentity: (_host, cert) =>
+          cert.fingerprint256 === peer.fingerprint
+            ? undefined
+            : new FedGridError(
+                'CERTIFICATE_MISMATCH',
+                `node '${peer.nodeId}' at ${peer.apiUrl} presented certificate ${cert.fingerprint256}, but the contract pins ${peer.fingerprint}`,
+                { peer: peer.nodeId, seen: cert.fingerprint256, pinned: peer.fingerprint },
+              ),
+      },
+      peer.nodeId,
+    );
+    return res.body as T;
+  }
+
+  /**
+   * Calls a node we have no contract with yet, accepting whatever certificate it presents and
+   * returning it. If `expectedFingerprint` is given, a different certificate is refused.
+   */
+  async firstContact<T>(
+    apiUrl: string,
+    method: string,
+    path: string,
+    body: unknown,
+    expectedFingerprint?: string,
+  ): Promise<FirstContact<T>> {
+    const res = await this.send(apiUrl, method, path, body, { rejectUnauthorized: false }, apiUrl);
+    if (expectedFingerprint && res.fingerprint !== expectedFingerprint) {
+      throw new FedGridError(
+        'CERTIFICATE_MISMATCH',
+        `${apiUrl} presented certificate ${res.fingerprint}, expected ${expectedFingerprint}; not proposing a contract`,
+        { seen: res.fingerprint, expected: expectedFingerprint },
+      );
+    }
+    return { body: res.body as T, certPem: res.certPem, fingerprint: res.fingerprint };
+  }
+
+  private send(
+    apiUrl: string,
+    method: string,
+    path: string,
+    body: unknown,
+    tls: Pick<RequestOptions, 'ca' | 'checkServerIdentity' | 'rejectUnauthorized'>,
+    peerName: string,
+  ): Promise<{ body: unknown; certPem: string; fingerprint: string }> {
+    const url = new URL(path, apiUrl);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method,
+          key: this.identity.keyPem,
+          cert: this.identity.certPem,
+          minVersion: 'TLSv1.3',
+          servername: 'fedgrid',
+          timeout: this.timeoutMs,
+          agent: false,
+          headers: {
+            accept: 'application/json',
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': payload.length }
+              : {}),
+          },
+          ...tls,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const raw = res.socket as import('node:tls').TLSSocket;
+            const peerCert = raw.getPeerCertificate?.(false);
+            const der = peerCert?.raw as Buffer | undefined;
+            const certPem = der ? derToPem(der) : '';
+            const fingerprint = der ? new X509Certificate(der).fingerprint256 : '';
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = undefined;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = { message: text };
+            }
+            if ((res.statusCode ?? 500) >= 400) {
+              const e = (parsed ?? {}) as Partial<ErrorBody>;
+              reject(
+                new FedGridError(
+                  'PEER_REFUSED',
+                  `node ${peerName} refused ${method} ${path}: ${e.code ?? res.statusCode} ${e.message ?? ''}`.trim(),
+                  {
+                    peer: peerName,
+                    status: res.statusCode,
+                    peerCode: e.code,
+                    peerDetails: e.details,
+                  },
+                ),
+              );
+              return;
+            }
+            resolve({ body: parsed, certPem, fingerprint });
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)),
+      );
+      req.on('error', (err: Error & { code?: string }) => {
+        if (err instanceof FedGridError) return reject(err);
+        const cause = (err as { cause?: unknown }).cause;
+        if (cause instanceof FedGridError) return reject(cause);
+        reject(
+          new FedGridError(
+            'PEER_UNREACHABLE',
+            `cannot reach node ${peerName} at ${apiUrl}: ${err.code ?? ''} ${err.message}`.trim(),
+            {
+              peer: peerName,
+              url: apiUrl,
+            },
+          ),
+        );
+      });
+      req.end(payload);
+    });
+  }
+}

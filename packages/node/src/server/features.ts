@@ -1,0 +1,47 @@
+/**
+ * Every feature's routes, registered in this order. A new feature (a folder with its service,
+ * repository and routes) adds one line here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { auditRoutes } from '../audit/audit.routes.js';
+import { componentRoutes } from '../components/components.routes.js';
+import { contractRoutes } from '../contracts/contracts.routes.js';
+import { datasetRoutes } from '../datasets/datasets.routes.js';
+import { grantRoutes } from '../grants/grants.routes.js';
+// [dataset sharing imports]
+import { datasetSharingRoutes } from '../datasets/dataset-sharing.routes.js';
+import { grantApplicationRoutes } from '../grants/grant-applications.routes.js';
+import { jobRoutes } from '../jobs/jobs.routes.js';
+import { modelRoutes } from '../models/models.routes.js';
+import { flowRoutes } from '../flows/flows.routes.js';
+import { projectRoutes } from '../projects/projects.routes.js';
+// [node profile and invitation imports]
+import { directoryRoutes } from '../invitations/directory.routes.js';
+import { invitationRoutes } from '../invitations/invitations.routes.js';
+import { profileRoutes } from '../profile/profile.routes.js';
+import type { NodeInfo } from './node.routes.js';
+import { nodeRoutes } from './node.routes.js';
+import type { NodeServices } from './services.js';
+
+export type Feature = (app: FastifyInstance, s: NodeServices, info: () => NodeInfo) => void;
+
+export const FEATURES: Feature[] = [
+  (app, _s, info) => nodeRoutes(app, info),
+  (app, s) => contractRoutes(app, s.contracts),
+  (app, s) => datasetRoutes(app, s.datasets),
+  (app, s) => grantRoutes(app, s.grants),
+  (app, s) => jobRoutes(app, s.jobs, s.outputs),
+  (app, s) => auditRoutes(app, s.audit),
+  (app, s) => projectRoutes(app, s.projects),
+  (app, s) => flowRoutes(app, s.flows),
+  // [dataset sharing routes]
+  (app, s) => datasetSharingRoutes(app, s.dataSharing),
+  (app, s) => grantApplicationRoutes(app, s.grantApplications),
+  // [node profile and invitation routes]
+  (app, s) => profileRoutes(app, s.profile),
+  (app, s) => directoryRoutes(app, s.directory),
+  (app, s) => invitationRoutes(app, s.invitations),
+  // [model and component routes]
+  (app, s) => modelRoutes(app, s.models),
+  (app, s) => componentRoutes(app, s.components),
+];

@@ -1,0 +1,57 @@
+/** Node information and health (components: components/components.routes.ts). */
+import type { FastifyInstance } from 'fastify';
+import type { NodeCard } from '../contracts/contracts.service.js';
+import { doc } from './route-doc.js';
+
+export interface NodeInfo extends NodeCard {
+  fingerprint: string;
+  version: string;
+  storage: string;
+  backends: Record<string, string>;
+}
+
+export function nodeRoutes(app: FastifyInstance, info: () => NodeInfo): void {
+  app.get(
+    '/v1/node',
+    {
+      config: { permission: 'node:read' },
+      schema: doc("This node's identity, addresses, storage and crypto backends"),
+    },
+    async () => info(),
+  );
+  // Partners: the public node card (first contact) and a health check (contracted).
+  app.get(
+    '/v1/interconn/node',
+    {
+      config: { permission: 'interconn:node', auth: 'tls' },
+      schema: doc(
+        'Partner: the public node card — name, description, addresses, certificate (first contact; reflects the node profile)',
+      ),
+    },
+    async () => {
+      const { nodeId, name, description, apiUrl, dataAddress, certPem } = info();
+      return {
+        nodeId,
+        name,
+        ...(description ? { description } : {}),
+        apiUrl,
+        dataAddress,
+        certPem,
+      };
+    },
+  );
+  app.get(
+    '/v1/interconn/health',
+    { config: { permission: 'interconn:node' }, schema: doc('Partner: health check') },
+    async () => ({
+      status: 'ok',
+      nodeId: info().nodeId,
+      time: new Date().toISOString(),
+    }),
+  );
+  app.get(
+    '/v1/health',
+    { config: { permission: 'public' }, schema: doc('Liveness') },
+    async () => ({ status: 'ok' }),
+  );
+}

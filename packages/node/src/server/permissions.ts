@@ -1,0 +1,57 @@
+/**
+ * The permission catalogue. Every route names the one permission it needs; one hook checks it.
+ * Today the admin token holds every local permission and a contracted partner holds the
+ * `interconn:*` ones; accounts and roles (a later issue) will map users onto these names
+ * without touching routes.
+ */
+export const PERMISSIONS = {
+  'node:read': 'read this node’s identity, addresses and components',
+  'node:update': 'change this node’s name, description or advertised addresses',
+  'contract:read': 'list and inspect contracts and partners',
+  'contract:propose': 'propose, cancel or check contracts',
+  'contract:answer': 'confirm or reject contract proposals',
+  'contract:terminate': 'terminate contracts',
+  'dataset:read': 'list and inspect datasets (own and partners’)',
+  'dataset:register': 'register, update or delete datasets',
+  'grant:read': 'list grants and grant applications',
+  'grant:create': 'grant partners the use of datasets, apply for grants',
+  'grant:answer': 'confirm or reject grant applications',
+  'grant:revoke': 'revoke grants',
+  'invitation:read': 'list invitations and directory offers',
+  'invitation:manage': 'create, modify, withdraw, publish and answer invitations',
+  'project:read': 'list and inspect projects',
+  'project:manage': 'create, update, delete and accept projects',
+  'flow:read': 'list and inspect flows',
+  'flow:manage': 'create, update and delete flows; request and answer approvals',
+  'job:read': 'list and inspect jobs, tasks, events and logs',
+  'job:manage': 'create, start, stop and rerun jobs and tasks',
+  'model:read': 'list and inspect models',
+  'model:manage': 'request, answer and publish model approvals',
+  'component:read': 'list and inspect components',
+  'component:manage': 'register and unregister components',
+  'audit:read': 'read the audit log',
+  'interconn:node': 'partner: node information, contracts, health',
+  'interconn:data': 'partner: datasets, grants, invitations',
+  'interconn:project': 'partner: projects, flows, approvals',
+  'interconn:job': 'partner: jobs and tasks',
+  'interconn:model': 'partner: model approvals',
+  'interconn:component': 'partner: public components',
+  public: 'anyone (liveness, the API description)',
+} as const;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Who is calling. */
+export interface Principal {
+  kind: 'admin' | 'peer' | 'anonymous';
+  /** 'admin', the partner's node id, or the TLS fingerprint of an unknown client. */
+  id: string;
+}
+
+/** Whether `principal` holds `permission`. */
+export function allows(principal: Principal, permission: Permission): boolean {
+  if (permission === 'public') return true;
+  if (principal.kind === 'admin') return !permission.startsWith('interconn:');
+  if (principal.kind === 'peer') return permission.startsWith('interconn:');
+  return false;
+}

@@ -1,0 +1,216 @@
+/**
+ * The node's services, built once at start and handed to every feature. A feature that adds a
+ * service adds one field here and its construction in {@link buildServices} (one block per
+ * feature, in dependency order).
+ */
+import type { CryptoPool } from '@fedgrid/crypto';
+import type { GrpcTransport, Mailbox, MemoryTrustStore, TlsIdentity } from '@fedgrid/federation';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { AuditService } from '../audit/audit.service.js';
+import type { LoadedConfig } from '../config/config.js';
+import { ContractsRepo } from '../contracts/contracts.repo.js';
+import { ContractService, type NodeCard } from '../contracts/contracts.service.js';
+import { DatasetService } from '../datasets/datasets.service.js';
+import { GrantService } from '../grants/grants.service.js';
+import { FlowsRepo } from '../flows/flows.repo.js';
+import { FlowService } from '../flows/flows.service.js';
+import { ProjectsRepo } from '../projects/projects.repo.js';
+import { ProjectService } from '../projects/projects.service.js';
+// [dataset sharing imports]
+import { DatasetSharingService } from '../datasets/dataset-sharing.service.js';
+import { GrantApplicationService } from '../grants/grant-applications.service.js';
+import { ComponentsRepo } from '../components/components.repo.js';
+import { ComponentService } from '../components/components.service.js';
+import { JobsRepo } from '../jobs/jobs.repo.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { OutputStore } from '../jobs/outputs.js';
+import { TaskRunner } from '../jobs/task-runner.js';
+import { ModelsRepo } from '../models/models.repo.js';
+import { ModelService } from '../models/models.service.js';
+import type { PeerClient } from '../peers/peer-client.js';
+// [node profile and invitation imports]
+import { DirectoryRepo } from '../invitations/directory.repo.js';
+import { DirectoryService } from '../invitations/directory.service.js';
+import { InvitationsRepo } from '../invitations/invitations.repo.js';
+import { InvitationService } from '../invitations/invitations.service.js';
+import { ProfileRepo } from '../profile/profile.repo.js';
+import { ProfileService } from '../profile/profile.service.js';
+import type { Store } from '../storage/db.js';
+import type { Database } from '../storage/schema.js';
+
+/** What every service may use: identity, store, network, workers, log. */
+export interface NodeBase {
+  nodeId: string;
+  config: LoadedConfig;
+  log: Logger;
+  identity: TlsIdentity;
+  store: Store;
+  db: Kysely<Database>;
+  crypto: CryptoPool;
+  trust: MemoryTrustStore;
+  mailbox: Mailbox;
+  transport: GrpcTransport;
+  peers: PeerClient;
+  /** This node's public card (valid once the endpoints listen). */
+  self(): NodeCard;
+}
+
+export interface NodeServices extends NodeBase {
+  audit: AuditService;
+  contracts: ContractService;
+  datasets: DatasetService;
+  grants: GrantService;
+  outputs: OutputStore;
+  runner: TaskRunner;
+  jobs: JobsService;
+  projects: ProjectService;
+  flows: FlowService;
+  // [dataset sharing services]
+  dataSharing: DatasetSharingService;
+  grantApplications: GrantApplicationService;
+  // [node profile and invitation services]
+  profile: ProfileService;
+  directory: DirectoryService;
+  invitations: InvitationService;
+  // [model and component services]
+  models: ModelService;
+  components: ComponentService;
+}
+
+export function buildServices(base: NodeBase): NodeServices {
+  const { db, config, log } = base;
+  const dataDir = config.paths.dataDir;
+  const audit = new AuditService(db, base.nodeId);
+  const contracts = new ContractService(new ContractsRepo(db), base.self, base.peers, base.trust);
+  const datasets = new DatasetService(db, dataDir);
+  const grants = new GrantService(db, (id) => datasets.get(id));
+  const outputs = new OutputStore(db, dataDir);
+  const repo = new JobsRepo(db);
+  let jobs: JobsService | undefined;
+  const runner = new TaskRunner({
+    selfNodeId: base.nodeId,
+    repo,
+    outputs,
+    datasets,
+    mailbox: base.mailbox,
+    transport: base.transport,
+    crypto: base.crypto,
+    channel: {
+      recvTimeoutMs: config.config.runtime.recvTimeoutSeconds * 1000,
+      livenessIntervalMs: config.config.runtime.livenessIntervalSeconds * 1000,
+      livenessFailures: config.config.runtime.livenessFailures,
+    },
+    log,
+    onPartyDone: (spec, task, party, state) =>
+      (jobs as JobsService).onLocalPartyDone(spec, task, party, state),
+    // Grants are enforced again when each task starts: revoked, expired or used-up grants stop it.
+    beforeStart: async (spec, task, party) => {
+      const ds = spec.datasets[party];
+      if (ds) await grants.assertUsable(spec.id, ds, spec.initiator, { task, party });
+    },
+  });
+  jobs = new JobsService({
+    selfNodeId: base.nodeId,
+    maxConcurrentJobs: config.config.runtime.maxConcurrentJobs,
+    repo,
+    runner,
+    contracts,
+    peers: base.peers,
+    datasets,
+    grants,
+    log,
+  });
+  const projects = new ProjectService({
+    selfNodeId: base.nodeId,
+    repo: new ProjectsRepo(db),
+    contracts,
+    peers: base.peers,
+    log,
+  });
+  const flows = new FlowService({
+    selfNodeId: base.nodeId,
+    repo: new FlowsRepo(db),
+    projects,
+    contracts,
+    peers: base.peers,
+    jobs,
+    log,
+  });
+  jobs.addAcceptCheck((spec, from) => flows.assertApprovedForJob(spec, from));
+  // [dataset sharing construction]
+  grants.connect({ nodeId: base.nodeId, contracts, peers: base.peers });
+  let dataSharing: DatasetSharingService | undefined;
+  const grantApplications = new GrantApplicationService({
+    nodeId: base.nodeId,
+    grants,
+    contracts,
+    peers: base.peers,
+    visibleDataset: (caller, id) =>
+      (dataSharing as DatasetSharingService).applicableFor(caller, id),
+  });
+  dataSharing = new DatasetSharingService({
+    nodeId: base.nodeId,
+    db,
+    datasets,
+    grants,
+    applications: grantApplications,
+    contracts,
+    peers: base.peers,
+  });
+  // [node profile and invitation construction]
+  const profile = new ProfileService(new ProfileRepo(db), base.self, {
+    bootstrapDescription: config.config.node.description,
+    directory: config.config.directory.enabled,
+    contracts,
+  });
+  // The card sent to partners (proposals, answers, node updates) is the profile's.
+  contracts.useCardSource(profile);
+  const directory = new DirectoryService(new DirectoryRepo(db), {
+    selfNodeId: base.nodeId,
+    enabled: config.config.directory.enabled,
+    contracts,
+    peers: base.peers,
+    datasets,
+  });
+  const invitations = new InvitationService(new InvitationsRepo(db), {
+    selfNodeId: base.nodeId,
+    contracts,
+    peers: base.peers,
+    grants,
+    datasets,
+  });
+  // [model and component construction]
+  const models = new ModelService({
+    selfNodeId: base.nodeId,
+    repo: new ModelsRepo(db),
+    dataDir,
+    contracts,
+    peers: base.peers,
+  });
+  const components = new ComponentService(new ComponentsRepo(db), contracts, base.peers);
+  return {
+    ...base,
+    audit,
+    contracts,
+    datasets,
+    grants,
+    outputs,
+    runner,
+    jobs,
+    projects,
+    flows,
+    // [dataset sharing fields]
+    dataSharing,
+    grantApplications,
+    // [node profile and invitation fields]
+    profile,
+    directory,
+    invitations,
+    /** The node card with the profile applied (GET /v1/node, GET /v1/interconn/node). */
+    self: () => profile.card(),
+    // [model and component fields]
+    models,
+    components,
+  };
+}

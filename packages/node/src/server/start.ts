@@ -1,0 +1,214 @@
+/**
+ * `fedgrid node start`: one organisation's node — the control-plane REST API (HTTPS, TLS 1.3,
+ * partners authenticated by pinned certificates), the data-plane gRPC endpoint (mutual TLS 1.3),
+ * the store, the crypto worker pool and the job runtime.
+ */
+import { constants as tlsConstants } from 'node:crypto';
+import tls from 'node:tls';
+import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fedgrid/crypto';
+import { GrpcTransport, Mailbox, MemoryTrustStore, TransferServer } from '@fedgrid/federation';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { advertised, loadConfig, type LoadedConfig } from '../config/config.js';
+import type { NodeCard } from '../contracts/contracts.service.js';
+import type { JobsService } from '../jobs/jobs.service.js';
+import { PeerClient } from '../peers/peer-client.js';
+import { openStore } from '../storage/db.js';
+import { registerAuth } from './auth.js';
+import { registerErrorHandler } from './errors.js';
+import { FEATURES } from './features.js';
+import { readIdentity } from './identity-files.js';
+import type { NodeInfo } from './node.routes.js';
+import { registerOpenApi } from './openapi.js';
+import { buildServices, type NodeServices } from './services.js';
+
+export const FEDGRID_VERSION = '0.1.0';
+
+export interface RunningNode {
+  config: LoadedConfig;
+  apiPort: number;
+  dataPort: number;
+  apiUrl: string;
+  dataAddress: string;
+  fingerprint: string;
+  app: FastifyInstance;
+  services: NodeServices;
+  jobs: JobsService;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  /** Node directory (or its fedgrid.yaml). */
+  dir: string;
+  /** Override the configured ports (0 = any free port). */
+  apiPort?: number;
+  dataPort?: number;
+  /** Override the store (e.g. PostgreSQL in tests). */
+  databaseUrl?: string;
+  logLevel?: string;
+  /** Destination of the JSON log (default stdout). */
+  logDestination?: pino.DestinationStream;
+  /** Build the API without listening on any port (for `fastify.inject` and the OpenAPI export). */
+  listen?: boolean;
+}
+
+/** Builds the REST application of a node (routes, auth, audit, OpenAPI) on its services. */
+export async function buildApp(
+  services: NodeServices,
+  adminToken: string,
+  info: () => NodeInfo,
+): Promise<FastifyInstance> {
+  const { identity } = services;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 2 ** 20,
+    https: {
+      key: identity.keyPem,
+      cert: identity.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.3',
+      secureOptions: tlsConstants.SSL_OP_NO_RENEGOTIATION,
+    },
+  });
+  registerErrorHandler(app);
+  registerAuth(app, {
+    adminToken,
+    nodeId: services.nodeId,
+    contracts: services.contracts,
+    audit: services.audit,
+  });
+  await registerOpenApi(app, FEDGRID_VERSION);
+  for (const feature of FEATURES) feature(app, services, info);
+  await app.ready();
+  return app;
+}
+
+/** Starts a node; resolves once both endpoints listen. */
+export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
+  const loaded = await loadConfig(opts.dir);
+  const { config, paths } = loaded;
+  // Every TLS connection this process makes or accepts is TLS 1.3 (standard 001 §9 g asks ≥ 1.2).
+  (tls as { DEFAULT_MIN_VERSION: string }).DEFAULT_MIN_VERSION = 'TLSv1.3';
+  const log = pino(
+    { level: opts.logLevel ?? config.log.level, base: { node: config.node.id } },
+    opts.logDestination,
+  );
+  // A promise rejected without a handler anywhere in a program must not take the node down
+  // (Node's default); log it instead. The task it belonged to fails through its own await chain.
+  process.on('unhandledRejection', (reason) =>
+    log.error({ err: reason }, 'unhandled promise rejection'),
+  );
+  const { identity, adminToken } = await readIdentity(paths);
+  const databaseUrl = opts.databaseUrl ?? config.storage.databaseUrl;
+  const store = await openStore({
+    dataDir: paths.dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
+  });
+  const crypto = new CryptoPool(
+    config.runtime.cryptoThreads ? { threads: config.runtime.cryptoThreads } : {},
+  );
+  const trust = new MemoryTrustStore();
+  const mailbox = new Mailbox();
+  const transport = new GrpcTransport({ identity, trust });
+  let card: NodeCard | undefined;
+  const services = buildServices({
+    nodeId: config.node.id,
+    config: loaded,
+    log,
+    identity,
+    store,
+    db: store.db,
+    crypto,
+    trust,
+    mailbox,
+    transport,
+    peers: new PeerClient(identity),
+    self: () => card as NodeCard,
+  });
+  const recovered = await services.jobs.recoverAfterRestart();
+  if (recovered)
+    log.warn({ jobs: recovered }, 'marked jobs left running by a previous run as failed');
+  await services.contracts.refreshTrust();
+
+  const backends = {
+    paillier: modArithBackend(),
+    x25519: x25519Backend(),
+    ...(nativeLoadError() ? { nativeError: nativeLoadError() as string } : {}),
+  };
+  const info = (): NodeInfo => ({
+    ...services.self(),
+    fingerprint: identity.fingerprint,
+    version: FEDGRID_VERSION,
+    storage: store.kind,
+    backends,
+  });
+  const app = await buildApp(services, adminToken, info);
+  const transfer = new TransferServer({
+    nodeId: config.node.id,
+    identity,
+    trust,
+    mailbox,
+    onRefused: (reason) => log.warn({ reason }, 'data-plane call refused'),
+  });
+  let dataPort = 0;
+  let apiPort = 0;
+  if (opts.listen !== false) {
+    try {
+      dataPort = await transfer.listen(
+        config.dataPlane.host,
+        opts.dataPort ?? config.dataPlane.port,
+      );
+      await app.listen({ host: config.api.host, port: opts.apiPort ?? config.api.port });
+    } catch (err) {
+      await transfer.close(0).catch(() => {});
+      await crypto.close().catch(() => {});
+      await store.close().catch(() => {});
+      throw err;
+    }
+    const addr = app.server.address();
+    apiPort = typeof addr === 'object' && addr ? addr.port : (opts.apiPort ?? config.api.port);
+  }
+  const adv = advertised(config, apiPort, dataPort);
+  card = {
+    nodeId: config.node.id,
+    name: config.node.name,
+    apiUrl: adv.apiUrl,
+    dataAddress: adv.dataAddress,
+    certPem: identity.certPem,
+  };
+  log.info(
+    {
+      apiUrl: adv.apiUrl,
+      dataAddress: adv.dataAddress,
+      fingerprint: identity.fingerprint,
+      storage: store.kind,
+      backends,
+    },
+    'node started',
+  );
+
+  let closed = false;
+  return {
+    config: loaded,
+    apiPort,
+    dataPort,
+    apiUrl: adv.apiUrl,
+    dataAddress: adv.dataAddress,
+    fingerprint: identity.fingerprint,
+    app,
+    services,
+    jobs: services.jobs,
+    log,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await transfer.close();
+      transport.close();
+      await crypto.close();
+      await store.close();
+    },
+  };
+}

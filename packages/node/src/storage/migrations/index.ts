@@ -1,0 +1,29 @@
+/**
+ * Versioned schema migrations, applied in name order at node start (Kysely's Migrator records
+ * what ran). Never edit a released migration; add a new file here and a line below, so that
+ * upgrading a node keeps its data (standard 000 §8.3).
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import { m0001 } from './0001-initial.js';
+import { m0002 } from './0002-audit.js';
+import { m0003 } from './0003-projects-flows.js';
+import { m0004 } from './0004-data-sharing.js';
+// [0005 import: node profile and invitations]
+import { m0005 } from './0005-node-profile-invitations.js';
+import { m0006 } from './0006-models-components.js';
+import { m0007 } from './0007-scheduler.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+  '0002_audit': m0002,
+  '0003_projects_flows': m0003,
+  '0004_data_sharing': m0004,
+  // [0005 entry]
+  '0005_node_profile_invitations': m0005,
+  '0006_models_components': m0006,
+  '0007_scheduler': m0007,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,446 @@
+/** Table types of a node's store (one schema for PGlite and PostgreSQL). */
+import type { ColumnType, Generated } from 'kysely';
+
+/** jsonb: read as parsed JSON, written as a JSON string (see {@link json}). */
+export type Json<T = unknown> = ColumnType<T, string, string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills in (DEFAULT now()) unless given. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface ContractsTable {
+  id: string;
+  peer_node_id: string;
+  peer_name: string;
+  peer_api_url: string;
+  peer_data_address: string;
+  peer_cert_pem: string;
+  peer_fingerprint: string;
+  /** 'outgoing': we proposed; 'incoming': the peer proposed. */
+  direction: string;
+  status: string;
+  status_reason: string | null;
+  description: string;
+  auth_method: string;
+  valid_until: Timestamp;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface DatasetsTable {
+  id: string;
+  name: string;
+  description: string;
+  source_path: string;
+  source_sha256: string;
+  id_column: string;
+  label_column: string | null;
+  features: Json;
+  label_summary: Json | null;
+  rows: number;
+  visibility: string;
+  snapshot_file: string;
+  created_at: DefaultTimestamp;
+  /** 0004 (dataset sharing). */
+  updated_at: Timestamp | null;
+}
+
+export interface GrantsTable {
+  id: string;
+  dataset_id: string;
+  grantee_node_id: string;
+  job_id: string | null;
+  expires_at: Timestamp | null;
+  max_uses: number | null;
+  uses: number;
+  status: string;
+  created_at: DefaultTimestamp;
+  revoked_at: Timestamp | null;
+  /** 0004 (dataset sharing): project scope, metering, application, grantee notice. */
+  project_id: string | null;
+  metered: Generated<boolean>;
+  application_id: string | null;
+  /** 'none' | 'sent' | 'failed': whether the grantee was told of the grant's last change. */
+  notice_status: Generated<string>;
+  notice_error: string | null;
+  revoke_reason: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface JobsTable {
+  id: string;
+  initiator_node_id: string;
+  spec: Json;
+  status: string;
+  error: Json | null;
+  results: Json | null;
+  created_at: DefaultTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  priority: ColumnType<number, number | undefined, number>;
+  flow_id: string | null;
+  project_id: string | null;
+}
+
+export interface TasksTable {
+  job_id: string;
+  name: string;
+  component: string;
+  version: string;
+  status: string;
+  parties: Json;
+  error: Json | null;
+  result: Json | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  attempt: ColumnType<number, number | undefined, number>;
+}
+
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: string;
+  task_name: string | null;
+  party: string | null;
+  level: string;
+  kind: string;
+  message: string;
+  data: Json | null;
+  at: DefaultTimestamp;
+}
+
+export interface TaskOutputsTable {
+  job_id: string;
+  task_name: string;
+  party: string;
+  name: string;
+  kind: string;
+  file: string;
+  meta: Json;
+}
+
+export interface ModelsTable {
+  id: string;
+  job_id: string;
+  task_name: string;
+  component: string;
+  party: string;
+  digest: string;
+  file: string;
+  meta: Json;
+  created_at: DefaultTimestamp;
+  /** 0006: settable name (null: `<job>/<task>`) and the publication record. */
+  name: string | null;
+  published_at: Timestamp | null;
+  published_by: string | null;
+  published_digest: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: DefaultTimestamp;
+  node_id: string;
+  actor_kind: string;
+  actor_id: string;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  outcome: string;
+  status: number | null;
+  details: Json | null;
+}
+
+/** 0004: grant applications, both sides ('outgoing': we applied; 'incoming': we own the dataset). */
+export interface GrantApplicationsTable {
+  id: string;
+  direction: string;
+  applicant_node_id: string;
+  owner_node_id: string;
+  dataset_id: string;
+  dataset_name: string | null;
+  job_id: string | null;
+  project_id: string | null;
+  expires_at: Timestamp | null;
+  max_uses: number | null;
+  metered: Generated<boolean>;
+  reason: Generated<string>;
+  status: string;
+  status_reason: string | null;
+  grant_id: string | null;
+  callback_status: string | null;
+  callback_error: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  answered_at: Timestamp | null;
+}
+
+/** 0004: the grantee's copy of grants partners gave it. */
+export interface ReceivedGrantsTable {
+  owner_node_id: string;
+  id: string;
+  dataset_id: string;
+  dataset_name: string;
+  job_id: string | null;
+  project_id: string | null;
+  expires_at: Timestamp | null;
+  max_uses: number | null;
+  uses: number;
+  metered: boolean;
+  status: string;
+  application_id: string | null;
+  granted_at: Timestamp;
+  revoked_at: Timestamp | null;
+  received_at: DefaultTimestamp;
+}
+
+/** 0004: the grant a job consumed on the dataset owner's node. */
+export interface JobGrantsTable {
+  job_id: string;
+  dataset_id: string;
+  grantee_node_id: string;
+  grant_id: string;
+  at: DefaultTimestamp;
+}
+
+/** 0004: uses of metered grants. */
+export interface GrantUsagesTable {
+  id: Generated<number>;
+  grant_id: string;
+  dataset_id: string;
+  grantee_node_id: string;
+  job_id: string;
+  task_name: string | null;
+  party: string | null;
+  event: string;
+  rows: number;
+  at: DefaultTimestamp;
+}
+
+// [node profile and invitation tables (0005)]
+/** This node's profile: overrides of the bootstrap values in fedgrid.yaml (one row, id 'self'). */
+export interface NodeProfileTable {
+  id: string;
+  name: string | null;
+  description: string | null;
+  api_url: string | null;
+  data_address: string | null;
+  version: number;
+  updated_at: DefaultTimestamp;
+}
+
+/** Per-contract partner state: health checks and which node card the partner holds. */
+export interface PartnerStatusTable {
+  contract_id: string;
+  peer_description: string | null;
+  /** Digest of our node card as the partner last received it (null: unknown). */
+  card_known: string | null;
+  card_synced_at: Timestamp | null;
+  card_sync_error: string | null;
+  last_health_at: Timestamp | null;
+  last_healthy_at: Timestamp | null;
+  last_health_error: string | null;
+}
+
+/** On a directory node: offers published by its members. */
+export interface DirectoryOffersTable {
+  id: string;
+  node_id: string;
+  kind: string;
+  dataset_id: string | null;
+  name: string;
+  description: string;
+  meta: Json;
+  published_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** On a member node: the offers it published to a directory. */
+export interface PublishedOffersTable {
+  id: string;
+  directory_node_id: string;
+  kind: string;
+  dataset_id: string | null;
+  name: string;
+  description: string;
+  meta: Json;
+  status: string;
+  status_reason: string | null;
+  published_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** Invitations, sent (we are the demander) or received (we are the provider). */
+export interface InvitationsTable {
+  id: string;
+  role: string;
+  demander_node_id: string;
+  provider_node_id: string;
+  kind: string;
+  dataset: string | null;
+  offer_id: string | null;
+  resource: string;
+  message: string;
+  terms: Json;
+  status: string;
+  status_reason: string | null;
+  grant_id: string | null;
+  billing: Json | null;
+  version: number;
+  callback_error: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  published_at: Timestamp | null;
+  answered_at: Timestamp | null;
+}
+
+export interface Database {
+  audit_events: AuditEventsTable;
+  contracts: ContractsTable;
+  datasets: DatasetsTable;
+  grants: GrantsTable;
+  jobs: JobsTable;
+  tasks: TasksTable;
+  job_events: JobEventsTable;
+  task_outputs: TaskOutputsTable;
+  models: ModelsTable;
+  // [node profile and invitation tables]
+  node_profile: NodeProfileTable;
+  partner_status: PartnerStatusTable;
+  directory_offers: DirectoryOffersTable;
+  published_offers: PublishedOffersTable;
+  invitations: InvitationsTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  flows: FlowsTable;
+  flow_approvals: FlowApprovalsTable;
+  grant_applications: GrantApplicationsTable;
+  received_grants: ReceivedGrantsTable;
+  job_grants: JobGrantsTable;
+  grant_usages: GrantUsagesTable;
+  model_approvals: ModelApprovalsTable;
+  components: ComponentsTable;
+}
+
+/** Serialises a value for a jsonb column. */
+export function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+/** 0006: both sides of a model approval round trip (same id on requester and approver). */
+export interface ModelApprovalsTable {
+  id: string;
+  /** 'outgoing': this node holds the model part and asked; 'incoming': a partner asked us. */
+  direction: string;
+  model_id: string;
+  model_name: string;
+  requester_node_id: string;
+  approver_node_id: string;
+  job_id: string;
+  task_name: string;
+  project_id: string | null;
+  party: string;
+  component: string;
+  algorithm: string;
+  digest: string;
+  status: string;
+  reason: string | null;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  /** Outgoing: why the request did not reach the partner; incoming: why the callback failed. */
+  delivery_error: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0006: the component registry (built-in components and external metadata). */
+export interface ComponentsTable {
+  code: string;
+  version: string;
+  engine: string;
+  name: string;
+  description: string;
+  reference: string;
+  address: string | null;
+  address_type: string | null;
+  roles: Json;
+  inputs: Json;
+  outputs: Json;
+  params_schema: Json;
+  developer: string;
+  visibility: string;
+  status: string;
+  health: string | null;
+  health_detail: string | null;
+  health_checked_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0003: own projects and partners' projects this node was invited to. */
+export interface ProjectsTable {
+  id: string;
+  owner_node_id: string;
+  name: string;
+  description: string;
+  type: string;
+  /** 'active' | 'deleted'. */
+  status: string;
+  /** The owner's version counter (1, 2, … on every update); copies keep the newest seen. */
+  version: number;
+  /** Member copy: why the last callback to the owner failed (null once one succeeds). */
+  sync_error: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0003: a node's membership of a project: 'invited' | 'accepted' | 'rejected' | 'removed'. */
+export interface ProjectMembersTable {
+  project_id: string;
+  node_id: string;
+  status: string;
+  reason: string | null;
+  invited_at: DefaultTimestamp;
+  answered_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0003: flows (a DAG of components and its default runtime config) created on this node. */
+export interface FlowsTable {
+  id: string;
+  project_id: string;
+  initiator_node_id: string;
+  name: string;
+  description: string;
+  version: number;
+  /** {parties, datasets, tasks}, as a job request has them. */
+  dag: Json;
+  /** {priority, timeoutSeconds}. */
+  config: Json;
+  /** SHA-256 (hex) of the canonical JSON of {dag, config}: what partners approve. */
+  digest: string;
+  /** 'active' | 'deleted'. */
+  status: string;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0003: both sides of a flow approval round trip (same id on initiator and approver). */
+export interface FlowApprovalsTable {
+  id: string;
+  /** 'outgoing': we asked a partner; 'incoming': a partner asked us. */
+  direction: string;
+  flow_id: string;
+  project_id: string;
+  initiator_node_id: string;
+  approver_node_id: string;
+  flow_version: number;
+  digest: string;
+  /** {name, description, dag, config} as requested. */
+  content: Json;
+  /** 'pending' | 'approved' | 'rejected' | 'withdrawn'. */
+  status: string;
+  reason: string | null;
+  /** Outgoing: why the request did not reach the partner; incoming: why the callback failed. */
+  delivery_error: string | null;
+  answered_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
