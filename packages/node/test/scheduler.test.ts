@@ -202,7 +202,9 @@ describe('tasks, stop and rerun', () => {
       j.id,
       (x) => done(x) && x.tasks.find((tk) => tk.name === 'train')!.attempt === 2,
     );
-    expect(again.status).toBe('succeeded');
+    expect(again.status, JSON.stringify({ error: again.error, tasks: again.tasks })).toBe(
+      'succeeded',
+    );
     const t2 = Object.fromEntries(again.tasks.map((tk) => [tk.name, tk]));
     expect(t2['predict']!.attempt).toBe(1);
     expect((t2['train']!.result as Record<string, { epochs?: number }>)['guest']!.epochs).toBe(3);

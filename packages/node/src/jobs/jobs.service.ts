@@ -546,6 +546,7 @@ export class JobsService {
         'FORBIDDEN',
         `only the initiator ('${spec.initiator}') reruns ${jobId}`,
       );
+    await this.scheduler.settled(jobId);
     const row = (await this.deps.repo.getJob(jobId)) as JobRow;
     if (!TERMINAL.has(row.status))
       throw new FedGridError(

@@ -51,6 +51,8 @@ export class JobScheduler {
   private readonly wakers = new Map<string, () => void>();
   /** Bumped whenever a job is queued again (rerun): an older run's loop then exits. */
   private readonly generation = new Map<string, number>();
+  /** Endings in progress (partners still being told), so that a rerun waits for them. */
+  private readonly finishing = new Map<string, Promise<void>>();
   private seq = 0;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -334,8 +336,33 @@ export class JobScheduler {
     }
   }
 
-  /** Ends a job here and on every partner (only `partners`, when given: those that accepted it). */
+  /**
+   * Ends a job here and on every partner (only `partners`, when given: those that accepted it).
+   * The job's status turns terminal before the partners are told; {@link settled} waits for the
+   * whole ending, so that a rerun cannot interleave with it (a late session close or `finish`
+   * message would otherwise undo the rerun's fresh session and task states).
+   */
   async finish(
+    spec: JobSpec,
+    status: JobStatus,
+    extra: { error?: unknown; results?: unknown },
+    partners?: string[],
+  ): Promise<void> {
+    const ending = this.end(spec, status, extra, partners);
+    this.finishing.set(spec.id, ending);
+    try {
+      await ending;
+    } finally {
+      if (this.finishing.get(spec.id) === ending) this.finishing.delete(spec.id);
+    }
+  }
+
+  /** Resolves once an ending of the job that is in progress (see {@link finish}) is complete. */
+  async settled(jobId: string): Promise<void> {
+    await this.finishing.get(jobId)?.catch(() => {});
+  }
+
+  private async end(
     spec: JobSpec,
     status: JobStatus,
     extra: { error?: unknown; results?: unknown },
