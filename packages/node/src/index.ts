@@ -17,6 +17,7 @@ export type { JobView } from './jobs/jobs.service.js';
 export type { JobRequest } from './jobs/job-spec.js';
 export type { PartyState } from './jobs/jobs.repo.js';
 export { ensurePgliteTemplate } from './storage/pglite-template.js';
+export { dropStoreSchema } from './storage/db.js';
 export { exportOpenApi } from './server/openapi-export.js';
 export { buildApp } from './server/start.js';
 export { PERMISSIONS, type Permission, type Principal } from './server/permissions.js';

@@ -48,7 +48,7 @@ export function demoCommand(): Command {
     .option('--key-bits <n>', 'Paillier modulus bits (2048, 3072, 4096)', num)
     .option(
       '--database-url <url>',
-      'run every node on this PostgreSQL database instead of embedded PGlite',
+      'run the nodes on this PostgreSQL database (a schema each, dropped afterwards) instead of embedded PGlite',
     )
     .action(async (o: Record<string, unknown>) => {
       try {

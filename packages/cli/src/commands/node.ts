@@ -34,6 +34,11 @@ export function nodeCommand(): Command {
       '--database-url <url>',
       'PostgreSQL URL (default: embedded PGlite in the node directory)',
     )
+    .option(
+      '--database-schema <name>',
+      "PostgreSQL schema for this node's tables, so that nodes can share a database",
+      'public',
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -44,6 +49,7 @@ export function nodeCommand(): Command {
         apiPort: number;
         dataPort: number;
         databaseUrl?: string;
+        databaseSchema: string;
         json?: boolean;
       }) => {
         try {
@@ -55,6 +61,9 @@ export function nodeCommand(): Command {
             dataPort: o.dataPort,
             ...(o.name ? { name: o.name } : {}),
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+            ...(o.databaseUrl && o.databaseSchema !== 'public'
+              ? { databaseSchema: o.databaseSchema }
+              : {}),
           });
           print(
             { dir: r.dir, nodeId: r.config.node.id, fingerprint: r.fingerprint },
@@ -80,6 +89,7 @@ export function nodeCommand(): Command {
     .option('--api-port <port>', 'override the configured REST port (0: any free port)', port)
     .option('--data-port <port>', 'override the configured gRPC port (0: any free port)', port)
     .option('--database-url <url>', 'override the store with PostgreSQL')
+    .option('--database-schema <name>', 'override the PostgreSQL schema of the tables')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .option('--log-file <path>', 'write the JSON log here instead of stdout')
     .action(
@@ -88,6 +98,7 @@ export function nodeCommand(): Command {
         apiPort?: number;
         dataPort?: number;
         databaseUrl?: string;
+        databaseSchema?: string;
         logLevel?: string;
         logFile?: string;
       }) => {
@@ -97,6 +108,7 @@ export function nodeCommand(): Command {
             ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),
             ...(o.dataPort !== undefined ? { dataPort: o.dataPort } : {}),
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+            ...(o.databaseSchema ? { databaseSchema: o.databaseSchema } : {}),
             ...(o.logLevel ? { logLevel: o.logLevel } : {}),
             ...(o.logFile
               ? { logDestination: pino.destination({ dest: o.logFile, sync: false, mkdir: true }) }

@@ -52,6 +52,8 @@ async function waitReady(dir: string, child: ChildProcess, timeoutMs: number): P
 
 export interface LaunchOptions {
   databaseUrl?: string;
+  /** PostgreSQL schema of the node's tables (with `databaseUrl`). */
+  databaseSchema?: string;
   env?: NodeJS.ProcessEnv;
   /** Fixed ports (default: any free port). */
   apiPort?: number;
@@ -83,6 +85,7 @@ export async function launchNode(
       '--json',
     ];
     if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
+    if (opts.databaseSchema) args.push('--database-schema', opts.databaseSchema);
     try {
       await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env } });
     } catch (err) {

@@ -5,12 +5,18 @@
  * submit the flow (ECDH-PSI → HeteroLR → federated prediction → evaluation), follow it, then
  * compare with a plaintext model trained on the joined files and write report.json.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heteroLrParams, lrParams, type HeteroLrParams } from '@fedgrid/components';
-import { ensurePgliteTemplate, type DatasetView, type JobView } from '@fedgrid/node';
+import {
+  dropStoreSchema,
+  ensurePgliteTemplate,
+  type DatasetView,
+  type JobView,
+} from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { table } from '../output.js';
 import { plaintextBaseline } from './baseline.js';
@@ -101,16 +107,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     : await mkdtemp(join(tmpdir(), 'fedgrid-demo-'));
   await mkdir(root, { recursive: true });
   const nodes: ClusterNode[] = [];
+  const names = ['guest', ...opts.hosts.map((_, k) => `host-${k}`), 'arbiter'];
+  // On a shared PostgreSQL database each node keeps its tables in a schema of this run's own.
+  const run = randomBytes(3).toString('hex');
+  const schemaOf = (node: string) => `fedgrid_demo_${run}_${node.replace(/-/g, '_')}`;
   let ok = false;
   try {
     write(
       `starting ${opts.hosts.length + 2} nodes in ${root} (guest, ${opts.hosts.map((_, k) => `host-${k}`).join(', ')}, arbiter)`,
     );
-    const names = ['guest', ...opts.hosts.map((_, k) => `host-${k}`), 'arbiter'];
     if (!opts.databaseUrl) await ensurePgliteTemplate();
     const launched = await Promise.allSettled(
       names.map((n) =>
-        launchNode(root, n, opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+        launchNode(
+          root,
+          n,
+          opts.databaseUrl ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) } : {},
+        ),
       ),
     );
     for (const r of launched) if (r.status === 'fulfilled') nodes.push(r.value);
@@ -291,7 +304,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     return report;
   } finally {
     await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
-    if (ok && !opts.workdir && !opts.keep) await rm(root, { recursive: true, force: true });
-    else if (!ok) write(`node directories and logs kept in ${root}`);
+    if (ok && !opts.workdir && !opts.keep) {
+      await rm(root, { recursive: true, force: true });
+      const url = opts.databaseUrl;
+      if (url) await Promise.all(names.map((n) => dropStoreSchema(url, schemaOf(n))));
+    } else if (!ok) write(`node directories and logs kept in ${root}`);
   }
 }

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { FedGridError } from '../errors/errors.js';
+import { SCHEMA_NAME } from '../storage/schema-name.js';
 
 export const CONFIG_FILE = 'fedgrid.yaml';
 
@@ -35,6 +36,11 @@ export const nodeConfigSchema = z.object({
     .object({
       /** PostgreSQL URL; when absent the embedded PGlite store in `dataDir` is used. */
       databaseUrl: z.string().optional(),
+      /** PostgreSQL schema holding this node's tables (nodes may share a database). */
+      databaseSchema: z
+        .string()
+        .regex(SCHEMA_NAME, "1–63 characters of a–z, 0–9 and '_', not starting with a digit")
+        .optional(),
       /** Embedded database and dataset snapshots. */
       dataDir: z.string().default('data'),
     })

@@ -19,6 +19,8 @@ export interface InitNodeOptions {
   apiPort?: number;
   dataPort?: number;
   databaseUrl?: string;
+  /** PostgreSQL schema for this node's tables. @default 'public' */
+  databaseSchema?: string;
 }
 
 export interface InitNodeResult {
@@ -42,7 +44,11 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
     node: { id: opts.id, name: opts.name ?? opts.id },
     api: { host: opts.host ?? '127.0.0.1', port: opts.apiPort ?? 8443 },
     dataPlane: { host: opts.host ?? '127.0.0.1', port: opts.dataPort ?? 9443 },
-    storage: { dataDir: 'data', ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) },
+    storage: {
+      dataDir: 'data',
+      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      ...(opts.databaseSchema ? { databaseSchema: opts.databaseSchema } : {}),
+    },
   });
   if (!parsed.success) {
     throw new FedGridError(
@@ -60,6 +66,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const store = await openStore({
     dataDir: paths.dataDir,
     ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
+    ...(config.storage.databaseSchema ? { databaseSchema: config.storage.databaseSchema } : {}),
   });
   await store.close();
   return { dir, config, fingerprint: identity.fingerprint, adminToken };

@@ -46,6 +46,8 @@ export interface StartNodeOptions {
   dataPort?: number;
   /** Override the store (e.g. PostgreSQL in tests). */
   databaseUrl?: string;
+  /** Override the PostgreSQL schema of the node's tables. */
+  databaseSchema?: string;
   logLevel?: string;
   /** Destination of the JSON log (default stdout). */
   logDestination?: pino.DestinationStream;
@@ -102,9 +104,11 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   );
   const { identity, adminToken } = await readIdentity(paths);
   const databaseUrl = opts.databaseUrl ?? config.storage.databaseUrl;
+  const databaseSchema = opts.databaseSchema ?? config.storage.databaseSchema;
   const store = await openStore({
     dataDir: paths.dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(databaseSchema ? { databaseSchema } : {}),
   });
   const crypto = new CryptoPool(
     config.runtime.cryptoThreads ? { threads: config.runtime.cryptoThreads } : {},

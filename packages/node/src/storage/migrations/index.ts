@@ -8,7 +8,6 @@ import { m0001 } from './0001-initial.js';
 import { m0002 } from './0002-audit.js';
 import { m0003 } from './0003-projects-flows.js';
 import { m0004 } from './0004-data-sharing.js';
-// [0005 import: node profile and invitations]
 import { m0005 } from './0005-node-profile-invitations.js';
 import { m0006 } from './0006-models-components.js';
 import { m0007 } from './0007-scheduler.js';
@@ -18,7 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0002_audit': m0002,
   '0003_projects_flows': m0003,
   '0004_data_sharing': m0004,
-  // [0005 entry]
   '0005_node_profile_invitations': m0005,
   '0006_models_components': m0006,
   '0007_scheduler': m0007,
