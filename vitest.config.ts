@@ -1,12 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: every test on the default embedded store (PGlite), and the node layer's tests
+ * again on PostgreSQL (the server at 127.0.0.1:5432; override with FEDGRID_TEST_DATABASE_URL,
+ * or set it to `off` to skip that project when no server runs).
+ */
+const postgresUrl =
+  process.env['FEDGRID_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // Two cores: end-to-end suites start several node processes each.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true as const,
+        test: {
+          name: 'pglite',
+          include: ['packages/*/test/**/*.test.ts'],
+          env: { FEDGRID_TEST_DATABASE_URL: '' },
+        },
+      },
+      ...(postgresUrl === 'off'
+        ? []
+        : [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                include: ['packages/node/test/**/*.test.ts'],
+                exclude: [
+                  'packages/node/test/csv-import.test.ts',
+                  'packages/node/test/job-spec.test.ts',
+                ],
+                env: { FEDGRID_TEST_DATABASE_URL: postgresUrl },
+              },
+            },
+          ]),
+    ],
   },
 });

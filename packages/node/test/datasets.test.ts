@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsvProblem } from '@fedgrid/node';
-import { openStore, type Store } from '../dist/storage/db.js';
+import type { Store } from '../dist/storage/db.js';
+import { openTestStore } from './nodes.js';
 import { DatasetService } from '../dist/datasets/datasets.service.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fedgrid-datasets-test-'));
@@ -20,7 +21,7 @@ let store: Store;
 let datasets: DatasetService;
 
 beforeAll(async () => {
-  store = await openStore({ dataDir });
+  store = await openTestStore(dataDir);
   datasets = new DatasetService(store.db, dataDir);
 });
 afterAll(async () => {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GrantView } from '@fedgrid/node';
-import { openStore, type Store } from '../dist/storage/db.js';
+import type { Store } from '../dist/storage/db.js';
+import { openTestStore } from './nodes.js';
 import { DatasetService } from '../dist/datasets/datasets.service.js';
 import { GrantService } from '../dist/grants/grants.service.js';
 
@@ -22,7 +23,7 @@ let dsA: string; // dataset ids
 let dsB: string;
 
 beforeAll(async () => {
-  store = await openStore({ dataDir });
+  store = await openTestStore(dataDir);
   const datasets = new DatasetService(store.db, dataDir);
   const csv = join(root, 't.csv');
   writeFileSync(csv, 'id,x\n1,1\n2,2\n');

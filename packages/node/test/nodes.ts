@@ -3,11 +3,16 @@
  * temp directory) started in this process. Admin calls go through `fastify.inject` with the admin
  * token; partner calls between the nodes travel over real mutual TLS. Cross-process behaviour is
  * covered by packages/cli/test.
+ *
+ * Storage: PGlite, or PostgreSQL when FEDGRID_TEST_DATABASE_URL is set (the `postgres` test
+ * project in vitest.config.ts sets it) — each node then in a schema of its own, dropped at close.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import {
+  dropStoreSchema,
   ensurePgliteTemplate,
   initNode,
   loadConfig,
@@ -15,6 +20,7 @@ import {
   startNode,
   type RunningNode,
 } from '@fedgrid/node';
+import { openStore, type Store } from '../dist/storage/db.js';
 
 export interface TestNode {
   id: string;
@@ -29,9 +35,14 @@ export interface TestNode {
   ok<T = unknown>(method: string, url: string, payload?: unknown): Promise<T>;
 }
 
+/** PostgreSQL server the `postgres` test project runs the node tests on (unset: PGlite). */
+export const TEST_DATABASE_URL = process.env['FEDGRID_TEST_DATABASE_URL'] || undefined;
+
 export class TestNodes {
   readonly nodes: TestNode[] = [];
   private root?: string;
+  private readonly run = randomBytes(4).toString('hex');
+  private readonly schemas: string[] = [];
 
   /**
    * Starts a node with id `id` (optionally on PostgreSQL, optionally with runtime settings
@@ -41,17 +52,20 @@ export class TestNodes {
     id: string,
     opts: { databaseUrl?: string; runtime?: Record<string, unknown> } = {},
   ): Promise<TestNode> {
+    const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
     if (!this.root) {
       this.root = await mkdtemp(join(tmpdir(), 'fedgrid-nodes-'));
-      await ensurePgliteTemplate();
+      if (!databaseUrl) await ensurePgliteTemplate();
     }
     const dir = join(this.root, id);
+    const databaseSchema = `fedgrid_test_${this.run}_${id.toLowerCase().replace(/[^a-z0-9]/g, '_')}`;
+    if (databaseUrl) this.schemas.push(databaseSchema);
     const init = await initNode({
       dir,
       id,
       apiPort: 0,
       dataPort: 0,
-      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      ...(databaseUrl ? { databaseUrl, databaseSchema } : {}),
     });
     if (opts.runtime) {
       const loaded = await loadConfig(dir);
@@ -106,5 +120,42 @@ export class TestNodes {
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.node.close().catch(() => {})));
     if (this.root) await rm(this.root, { recursive: true, force: true });
+    const url = TEST_DATABASE_URL;
+    if (url) await Promise.all(this.schemas.map((s) => dropStoreSchema(url, s)));
   }
+}
+
+/**
+ * Opens a bare store for service-level tests: PGlite under `dataDir`, or — on the `postgres`
+ * test project — PostgreSQL in a fresh schema that `close()` drops.
+ */
+export async function openTestStore(dataDir: string): Promise<Store> {
+  const url = TEST_DATABASE_URL;
+  if (!url) return openStore({ dataDir });
+  const databaseSchema = `fedgrid_test_${randomBytes(4).toString('hex')}_store`;
+  const store = await openStore({ dataDir, databaseUrl: url, databaseSchema });
+  return {
+    ...store,
+    close: async () => {
+      await store.close();
+      await dropStoreSchema(url, databaseSchema);
+    },
+  };
+}
+
+/**
+ * Where a test's store lives, to open it several times (an upgrade): PGlite under `dataDir`, or
+ * a fresh PostgreSQL schema. `drop()` removes the PostgreSQL schema (PGlite goes with the folder).
+ */
+export function testStoreLocation(dataDir: string): {
+  options: { dataDir: string; databaseUrl?: string; databaseSchema?: string };
+  drop(): Promise<void>;
+} {
+  const url = TEST_DATABASE_URL;
+  if (!url) return { options: { dataDir }, drop: async () => {} };
+  const databaseSchema = `fedgrid_test_${randomBytes(4).toString('hex')}_upgrade`;
+  return {
+    options: { dataDir, databaseUrl: url, databaseSchema },
+    drop: () => dropStoreSchema(url, databaseSchema),
+  };
 }
