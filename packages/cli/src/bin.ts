@@ -28,10 +28,7 @@ const program = new Command('fedgrid')
   .addCommand(openapiCommand());
 
 program.addCommand(projectCommand()).addCommand(flowCommand());
-// [dataset sharing commands]
-// [node profile and invitation commands]
 program.addCommand(partnerCommand()).addCommand(directoryCommand()).addCommand(invitationCommand());
-// [model and component commands]
 program.addCommand(modelCommand()).addCommand(componentCommand());
 
 await program.parseAsync(process.argv);

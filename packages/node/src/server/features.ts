@@ -8,14 +8,12 @@ import { componentRoutes } from '../components/components.routes.js';
 import { contractRoutes } from '../contracts/contracts.routes.js';
 import { datasetRoutes } from '../datasets/datasets.routes.js';
 import { grantRoutes } from '../grants/grants.routes.js';
-// [dataset sharing imports]
 import { datasetSharingRoutes } from '../datasets/dataset-sharing.routes.js';
 import { grantApplicationRoutes } from '../grants/grant-applications.routes.js';
 import { jobRoutes } from '../jobs/jobs.routes.js';
 import { modelRoutes } from '../models/models.routes.js';
 import { flowRoutes } from '../flows/flows.routes.js';
 import { projectRoutes } from '../projects/projects.routes.js';
-// [node profile and invitation imports]
 import { directoryRoutes } from '../invitations/directory.routes.js';
 import { invitationRoutes } from '../invitations/invitations.routes.js';
 import { profileRoutes } from '../profile/profile.routes.js';
@@ -34,14 +32,11 @@ export const FEATURES: Feature[] = [
   (app, s) => auditRoutes(app, s.audit),
   (app, s) => projectRoutes(app, s.projects),
   (app, s) => flowRoutes(app, s.flows),
-  // [dataset sharing routes]
   (app, s) => datasetSharingRoutes(app, s.dataSharing),
   (app, s) => grantApplicationRoutes(app, s.grantApplications),
-  // [node profile and invitation routes]
   (app, s) => profileRoutes(app, s.profile),
   (app, s) => directoryRoutes(app, s.directory),
   (app, s) => invitationRoutes(app, s.invitations),
-  // [model and component routes]
   (app, s) => modelRoutes(app, s.models),
   (app, s) => componentRoutes(app, s.components),
 ];

@@ -17,7 +17,6 @@ import { FlowsRepo } from '../flows/flows.repo.js';
 import { FlowService } from '../flows/flows.service.js';
 import { ProjectsRepo } from '../projects/projects.repo.js';
 import { ProjectService } from '../projects/projects.service.js';
-// [dataset sharing imports]
 import { DatasetSharingService } from '../datasets/dataset-sharing.service.js';
 import { GrantApplicationService } from '../grants/grant-applications.service.js';
 import { ComponentsRepo } from '../components/components.repo.js';
@@ -29,7 +28,6 @@ import { TaskRunner } from '../jobs/task-runner.js';
 import { ModelsRepo } from '../models/models.repo.js';
 import { ModelService } from '../models/models.service.js';
 import type { PeerClient } from '../peers/peer-client.js';
-// [node profile and invitation imports]
 import { DirectoryRepo } from '../invitations/directory.repo.js';
 import { DirectoryService } from '../invitations/directory.service.js';
 import { InvitationsRepo } from '../invitations/invitations.repo.js';
@@ -66,14 +64,11 @@ export interface NodeServices extends NodeBase {
   jobs: JobsService;
   projects: ProjectService;
   flows: FlowService;
-  // [dataset sharing services]
   dataSharing: DatasetSharingService;
   grantApplications: GrantApplicationService;
-  // [node profile and invitation services]
   profile: ProfileService;
   directory: DirectoryService;
   invitations: InvitationService;
-  // [model and component services]
   models: ModelService;
   components: ComponentService;
 }
@@ -138,7 +133,6 @@ export function buildServices(base: NodeBase): NodeServices {
     log,
   });
   jobs.addAcceptCheck((spec, from) => flows.assertApprovedForJob(spec, from));
-  // [dataset sharing construction]
   grants.connect({ nodeId: base.nodeId, contracts, peers: base.peers });
   let dataSharing: DatasetSharingService | undefined;
   const grantApplications = new GrantApplicationService({
@@ -158,7 +152,6 @@ export function buildServices(base: NodeBase): NodeServices {
     contracts,
     peers: base.peers,
   });
-  // [node profile and invitation construction]
   const profile = new ProfileService(new ProfileRepo(db), base.self, {
     bootstrapDescription: config.config.node.description,
     directory: config.config.directory.enabled,
@@ -180,7 +173,6 @@ export function buildServices(base: NodeBase): NodeServices {
     grants,
     datasets,
   });
-  // [model and component construction]
   const models = new ModelService({
     selfNodeId: base.nodeId,
     repo: new ModelsRepo(db),
@@ -200,16 +192,13 @@ export function buildServices(base: NodeBase): NodeServices {
     jobs,
     projects,
     flows,
-    // [dataset sharing fields]
     dataSharing,
     grantApplications,
-    // [node profile and invitation fields]
     profile,
     directory,
     invitations,
     /** The node card with the profile applied (GET /v1/node, GET /v1/interconn/node). */
     self: () => profile.card(),
-    // [model and component fields]
     models,
     components,
   };
