@@ -214,7 +214,6 @@ export interface GrantUsagesTable {
   at: DefaultTimestamp;
 }
 
-// [node profile and invitation tables (0005)]
 /** This node's profile: overrides of the bootstrap values in fedgrid.yaml (one row, id 'self'). */
 export interface NodeProfileTable {
   id: string;
@@ -301,7 +300,6 @@ export interface Database {
   job_events: JobEventsTable;
   task_outputs: TaskOutputsTable;
   models: ModelsTable;
-  // [node profile and invitation tables]
   node_profile: NodeProfileTable;
   partner_status: PartnerStatusTable;
   directory_offers: DirectoryOffersTable;
