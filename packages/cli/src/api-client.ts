@@ -6,7 +6,7 @@ import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { loadConfig, type ErrorBody } from '@fedgrid/node';
+import { loadConfig, type ErrorBody } from '@fedgrid/node/client';
 
 export class ApiError extends Error {
   constructor(

@@ -13,7 +13,7 @@ import { modelCommand } from './commands/model.js';
 import { nodeCommand } from './commands/node.js';
 import { openapiCommand } from './commands/openapi.js';
 import { projectCommand } from './commands/project.js';
-import { FEDGRID_VERSION } from '@fedgrid/node';
+import { FEDGRID_VERSION } from '@fedgrid/node/client';
 
 const program = new Command('fedgrid')
   .description('FedGrid — federated learning and privacy computing across organisations')

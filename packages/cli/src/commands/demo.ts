@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { reportError } from '../output.js';
-import { runDemo, SAMPLE_DIR } from '../demo/run-demo.js';
+import { SAMPLE_DIR } from '../demo/samples.js';
 
 const num = (v: string) => {
   const n = Number(v);
@@ -67,6 +67,7 @@ export function demoCommand(): Command {
             .filter((k) => o[k] !== undefined)
             .map((k) => [k, o[k]]),
         );
+        const { runDemo } = await import('../demo/run-demo.js');
         await runDemo({
           guest: o['guest'] as string,
           hosts: (o['host'] as string[] | undefined) ?? [

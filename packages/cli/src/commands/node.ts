@@ -2,8 +2,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { initNode, startNode, type NodeInfo } from '@fedgrid/node';
-import { pino } from 'pino';
+import type { NodeInfo } from '@fedgrid/node';
 import { RUNTIME_FILE, type RuntimeFile } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
@@ -53,6 +52,8 @@ export function nodeCommand(): Command {
         json?: boolean;
       }) => {
         try {
+          // The server and store load only for the commands that run them (fast CLI start-up).
+          const { initNode } = await import('@fedgrid/node');
           const r = await initNode({
             dir: o.dir,
             id: o.id,
@@ -103,6 +104,10 @@ export function nodeCommand(): Command {
         logFile?: string;
       }) => {
         try {
+          const [{ startNode }, { pino }] = await Promise.all([
+            import('@fedgrid/node'),
+            import('pino'),
+          ]);
           const running = await startNode({
             dir: o.dir,
             ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),

@@ -1,7 +1,6 @@
 /** `fedgrid openapi` — print or write the node API's OpenAPI document. */
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { exportOpenApi } from '@fedgrid/node';
 import { reportError } from '../output.js';
 
 export function openapiCommand(): Command {
@@ -12,6 +11,8 @@ export function openapiCommand(): Command {
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (o: { out?: string }) => {
       try {
+        // Loaded here: the server is heavy, and other commands do not need it.
+        const { exportOpenApi } = await import('@fedgrid/node');
         const text = JSON.stringify(await exportOpenApi(), null, 2) + '\n';
         if (o.out) await writeFile(o.out, text);
         else process.stdout.write(text);

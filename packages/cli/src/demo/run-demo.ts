@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { heteroLrParams, lrParams, type HeteroLrParams } from '@fedgrid/components';
 import {
   dropStoreSchema,
@@ -22,9 +21,7 @@ import { table } from '../output.js';
 import { plaintextBaseline } from './baseline.js';
 import { launchNode, signContract, type ClusterNode } from './cluster.js';
 
-export const SAMPLE_DIR = fileURLToPath(
-  new URL('../../../../examples/data/fate/', import.meta.url),
-);
+export { SAMPLE_DIR } from './samples.js';
 
 export interface DemoOptions {
   guest: string;

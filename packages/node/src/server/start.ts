@@ -22,7 +22,9 @@ import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
 import { buildServices, type NodeServices } from './services.js';
 
-export const FEDGRID_VERSION = '0.1.0';
+import { FEDGRID_VERSION } from '../version.js';
+
+export { FEDGRID_VERSION };
 
 export interface RunningNode {
   config: LoadedConfig;
