@@ -39,11 +39,25 @@ export interface PortSpec {
 /** A model part as stored by its owner (JSON-serialisable). */
 export type ModelPart = Record<string, unknown> & { algorithm: string };
 
-/** Scores the result party holds after prediction. */
+/** What a model predicts: a class of two, one of several, or a real value. */
+export type PredictionTask = 'binary' | 'multiclass' | 'regression';
+
+/** Scores the result party holds after prediction (one entry per row, rows aligned with `ids`). */
 export interface Predictions {
   ids: string[];
+  /**
+   * binary: P(y = 1); regression: the predicted value; multiclass: the index into `classes` of
+   * the predicted class (argmax of `probabilities`).
+   */
   scores: Float64Array;
+  /** The true labels, when the result party holds them (binary: 0/1; multiclass: class values). */
   labels?: Float64Array;
+  /** @default 'binary' */
+  task?: PredictionTask;
+  /** multiclass: the class values, in the column order of `probabilities`. */
+  classes?: number[];
+  /** multiclass: rows × classes, row-major; each row sums to 1. */
+  probabilities?: Float64Array;
 }
 
 /** A value on an input or output port. */

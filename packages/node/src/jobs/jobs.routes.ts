@@ -117,8 +117,13 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
         return {
           kind: v.kind,
           ids: v.predictions.ids,
+          task: v.predictions.task ?? 'binary',
           scores: Array.from(v.predictions.scores),
           labels: v.predictions.labels ? Array.from(v.predictions.labels) : undefined,
+          classes: v.predictions.classes,
+          probabilities: v.predictions.probabilities
+            ? Array.from(v.predictions.probabilities)
+            : undefined,
         };
       }
       return v;

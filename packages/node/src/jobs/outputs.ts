@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { PortValue } from '@fedgrid/components';
+import type { PortValue, PredictionTask } from '@fedgrid/components';
 import { FedGridError } from '../errors/errors.js';
 import { readSnapshot, writeSnapshot } from '../datasets/snapshot.js';
 import { json, type Database } from '../storage/schema.js';
@@ -43,13 +43,26 @@ export class OutputStore {
     } else if (value.kind === 'predictions') {
       file = `${base}.fgds`;
       const p = value.predictions;
+      // Columns: the score, then (multiclass) one probability per class.
+      const classes = p.classes ?? [];
+      const cols = 1 + (p.probabilities ? classes.length : 0);
+      const data = new Float64Array(p.ids.length * cols);
+      for (let i = 0; i < p.ids.length; i++) {
+        data[i * cols] = p.scores[i] as number;
+        for (let c = 1; c < cols; c++)
+          data[i * cols + c] = p.probabilities![i * (cols - 1) + c - 1] as number;
+      }
       await writeSnapshot(join(dir, file), {
         ids: p.ids,
-        x: { rows: p.ids.length, cols: 1, data: p.scores },
-        featureNames: ['score'],
+        x: { rows: p.ids.length, cols, data },
+        featureNames: ['score', ...(cols > 1 ? classes.map((c) => `p_${c}`) : [])],
         ...(p.labels ? { labels: p.labels, labelName: 'label' } : {}),
       });
-      meta = { rows: p.ids.length };
+      meta = {
+        rows: p.ids.length,
+        task: p.task ?? 'binary',
+        ...(p.classes ? { classes: p.classes } : {}),
+      };
     } else {
       file = `${base}.json`;
       const body = JSON.stringify(value.kind === 'model' ? value.model : value.report, null, 1);
@@ -114,9 +127,25 @@ export class OutputStore {
     if (row.kind === 'dataset') return { kind: 'dataset', frame: await readSnapshot(path) };
     if (row.kind === 'predictions') {
       const f = await readSnapshot(path);
+      const meta = row.meta as { task?: PredictionTask; classes?: number[] };
+      const cols = f.x.cols;
+      const scores = new Float64Array(f.ids.length);
+      const probabilities = cols > 1 ? new Float64Array(f.ids.length * (cols - 1)) : undefined;
+      for (let i = 0; i < f.ids.length; i++) {
+        scores[i] = f.x.data[i * cols] as number;
+        for (let c = 1; c < cols; c++)
+          probabilities![i * (cols - 1) + c - 1] = f.x.data[i * cols + c] as number;
+      }
       return {
         kind: 'predictions',
-        predictions: { ids: f.ids, scores: f.x.data, ...(f.labels ? { labels: f.labels } : {}) },
+        predictions: {
+          ids: f.ids,
+          scores,
+          ...(f.labels ? { labels: f.labels } : {}),
+          task: meta.task ?? 'binary',
+          ...(meta.classes ? { classes: meta.classes } : {}),
+          ...(probabilities ? { probabilities } : {}),
+        },
       };
     }
     const body = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
