@@ -11,7 +11,7 @@ import {
   type PortValue,
   type Predictions,
 } from '@fedgrid/components';
-import { binaryMetrics } from '@fedgrid/ml';
+import { binaryMetrics, liftGainTable, multiclassMetrics, regressionMetrics } from '@fedgrid/ml';
 import { runComponent, runComponentSettled, rng } from './harness.js';
 
 const evalSpec = evaluation as ComponentSpec<unknown>;
@@ -276,5 +276,67 @@ describe('evaluation', () => {
   it('curvePoints below 2 is rejected by the parameter schema', async () => {
     const { labels, scores } = sample(8, 10);
     await expect(evaluate(predictionsOf(labels, scores), { curvePoints: 1 })).rejects.toThrow();
+  });
+
+  it('binary reports carry the lift/gain table of the scores', async () => {
+    const { labels, scores } = sample(9, 500);
+    const report = (await evaluate(predictionsOf(labels, scores), { liftBins: 5 })) as Report & {
+      liftGain: unknown;
+    };
+    expect(report.liftGain).toEqual(liftGainTable(labels, scores, 5));
+  });
+
+  it('multiclass: accuracy and macro/micro averages of the predicted classes, and the confusion matrix', async () => {
+    const rand = rng(10);
+    const classes = [2, 5, 9];
+    const n = 300;
+    const labels = Float64Array.from({ length: n }, () => classes[Math.floor(rand() * 3)]!);
+    // Right two times in three, otherwise a random class.
+    const scores = Float64Array.from(labels, (y) =>
+      rand() < 0.67 ? classes.indexOf(y) : Math.floor(rand() * 3),
+    );
+    const predicted = Array.from(scores, (k) => classes[k]!);
+    const report = (await evaluate({
+      ids: Array.from(labels, (_, i) => `r${i}`),
+      task: 'multiclass',
+      classes,
+      scores,
+      labels,
+    })) as Report & { confusion: { classes: number[]; counts: number[][] } };
+    expect(report.task).toBe('multiclass');
+    expect(report.metrics).toEqual(multiclassMetrics(labels, predicted));
+    expect(report.confusion.classes).toEqual(classes);
+    const total = report.confusion.counts.flat().reduce((a, b) => a + b, 0);
+    expect(total).toBe(n);
+    let correct = 0;
+    for (let i = 0; i < n; i++) correct += predicted[i] === labels[i] ? 1 : 0;
+    expect(report.metrics['accuracy']).toBeCloseTo(correct / n, 12);
+  });
+
+  it('regression: mse, rmse, mae, r2, explained_variance of the predicted values', async () => {
+    const rand = rng(11);
+    const labels = Float64Array.from({ length: 200 }, () => rand() * 10);
+    const scores = labels.map((y) => y + (rand() - 0.5));
+    const report = await evaluate({
+      ids: Array.from(labels, (_, i) => `r${i}`),
+      task: 'regression',
+      scores,
+      labels,
+    });
+    expect(report.task).toBe('regression');
+    expect(report.metrics).toEqual(regressionMetrics(labels, scores));
+    let sse = 0;
+    for (let i = 0; i < 200; i++) sse += (labels[i]! - scores[i]!) ** 2;
+    expect(report.metrics['mse']).toBeCloseTo(sse / 200, 12);
+  });
+
+  it('binary labels other than 0/1 → LABELS_INVALID naming the row', async () => {
+    await expect(
+      evaluate({
+        ids: ['a', 'b'],
+        scores: Float64Array.of(0.2, 0.8),
+        labels: Float64Array.of(0, 3),
+      }),
+    ).rejects.toMatchObject({ code: 'LABELS_INVALID', message: /row 1 \(id b\)/ });
   });
 });
