@@ -5,4 +5,8 @@ export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';
 export { heteroLrPredict } from './hetero-lr-predict/predict.js';
+export { heteroLinR } from './hetero-linr/spec.js';
+export { heteroPoisson } from './hetero-poisson/spec.js';
+export { heteroPoissonParams, type HeteroPoissonParams } from './hetero-poisson/params.js';
+export { LOGISTIC_FAMILY, LINEAR_FAMILY, type CoordinatedFamily } from './hetero-lr/family.js';
 export { evaluation } from './evaluation/spec.js';

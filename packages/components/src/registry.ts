@@ -3,12 +3,16 @@ import type { ComponentSpec } from './spec.js';
 import { evaluation } from './evaluation/spec.js';
 import { heteroLr } from './hetero-lr/spec.js';
 import { heteroLrPredict } from './hetero-lr-predict/predict.js';
+import { heteroLinR } from './hetero-linr/spec.js';
+import { heteroPoisson } from './hetero-poisson/spec.js';
 import { psiEcdh } from './psi-ecdh/spec.js';
 
 export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   psiEcdh,
   heteroLr,
   heteroLrPredict,
+  heteroLinR,
+  heteroPoisson,
   evaluation,
 ] as unknown as ComponentSpec<never>[];
 

@@ -356,16 +356,16 @@ function expectComponentError(err: unknown, code: string): void {
 }
 
 describe('hetero-lr: bad inputs reject the run on every party, without hanging', () => {
-  it('labels with 3 values → LABELS_NOT_BINARY on the guest', async () => {
+  it('labels 0, 1 and 2.5 → LABELS_NOT_CLASSES on the guest (integer classes train one-vs-rest)', async () => {
     const g = copy(guest);
-    (g.labels as Float64Array)[7] = 2;
+    (g.labels as Float64Array)[7] = 2.5;
     const settled = await expectFailure({
       guest: { data: dataset(g) },
       'host-0': { data: dataset(host) },
     });
     const err = reason(settled['guest']);
-    expectComponentError(err, 'LABELS_NOT_BINARY');
-    expect((err as ComponentError).message).toContain('0, 1, 2');
+    expectComponentError(err, 'LABELS_NOT_CLASSES');
+    expect((err as ComponentError).message).toContain('0, 1, 2.5');
   });
 
   it('a NaN guest feature → MISSING_VALUES naming the feature', async () => {

@@ -1,9 +1,12 @@
 /**
- * Federated batch prediction for HeteroLR: each host computes its partial score u_k = X_k·w_k on
- * the aligned rows and sends it masked with zero-sum pairwise masks; the guest (result party)
- * adds its own z_g and obtains σ(z_g + Σ_k u_k). Hosts never send features; with two or more
- * hosts the guest learns only the sum of their partial scores. (With one host, the sum is that
- * host's partial score, which the final score reveals anyway.)
+ * Federated batch prediction for the coordinated GLMs (HeteroLR, its one-vs-rest multiclass
+ * form, HeteroLinR, HeteroPoisson) and for SSHE-LR models: each host computes its partial scores
+ * u_k = X_k·w_k (one vector per model) on the aligned rows and sends them masked with zero-sum
+ * pairwise masks; the guest (result party) adds its own z_g and applies the mean function —
+ * σ for logistic (one-vs-rest: σ per class, normalised), identity for linear, exp for Poisson.
+ * Hosts never send features; with two or more hosts the guest learns only the sum of their
+ * partial scores. (With one host, the sum is that host's partial score, which the final score
+ * reveals anyway.)
  */
 import { blobAs, recvMessage, sendMessage } from '@fedgrid/federation';
 import { matVec, sigmoid, type Frame } from '@fedgrid/ml';
@@ -12,47 +15,81 @@ import {
   ComponentError,
   input,
   type ComponentSpec,
+  type Predictions,
   type ProgramContext,
   type ProgramResult,
 } from '../spec.js';
+import { splitExposure } from '../hetero-poisson/data.js';
 import { ephemeralKey, fromRing64, maskStream, toRing64 } from './masks.js';
 
 export const predictParams = z.object({});
 type PredictParams = z.infer<typeof predictParams>;
 
-function modelWeights(
-  ctx: ProgramContext<PredictParams>,
-  frame: Frame,
-): { w: Float64Array; b: number } {
+/** Model parts this component scores, by their `algorithm`. */
+const LINEAR_MODELS = new Set(['hetero-lr', 'hetero-linr', 'hetero-poisson', 'hetero-sshe-lr']);
+
+interface LinearPart {
+  family: 'logistic' | 'linear' | 'poisson';
+  /** One weight vector per model, in the data's column order. */
+  w: Float64Array[];
+  /** The guest's intercepts (one per model; 0 on hosts). */
+  b: number[];
+  /** One-vs-rest classes (guest only). */
+  classes?: number[];
+  /** HeteroPoisson: the guest column whose log is added to z. */
+  exposure?: string;
+}
+
+function modelWeights(ctx: ProgramContext<PredictParams>, frame: Frame): LinearPart {
   const { model } = input(ctx, 'model', 'model');
   const names = model['featureNames'] as string[] | undefined;
-  const weights = model['weights'] as number[] | undefined;
-  if (model.algorithm !== 'hetero-lr' || !names || !weights) {
+  const raw = model['weights'] as number[] | number[][] | undefined;
+  if (!LINEAR_MODELS.has(model.algorithm) || !names || !Array.isArray(raw)) {
     throw new ComponentError(
       'MODEL_INVALID',
-      `input model is not a HeteroLR model part (algorithm '${model.algorithm}')`,
+      `input model is not a linear model part (algorithm '${model.algorithm}'; expected one of ${[...LINEAR_MODELS].join(', ')})`,
     );
   }
+  const rows = (Array.isArray(raw[0]) ? raw : [raw]) as number[][];
   // Map by name so that column order in the prediction data may differ from training.
-  const w = new Float64Array(frame.x.cols);
   const idx = new Map(frame.featureNames.map((f, j) => [f, j]));
-  names.forEach((f, k) => {
+  const cols = names.map((f) => {
     const j = idx.get(f);
     if (j === undefined)
       throw new ComponentError(
         'FEATURE_MISSING',
         `${ctx.party}: the model uses feature '${f}', absent from the data`,
+        { feature: f },
       );
-    w[j] = weights[k] as number;
+    return j;
   });
-  return { w, b: (model['intercept'] as number | undefined) ?? 0 };
+  const w = rows.map((weights) => {
+    const v = new Float64Array(frame.x.cols);
+    cols.forEach((j, k) => (v[j] = weights[k] as number));
+    return v;
+  });
+  const intercept = model['intercept'] as number | number[] | undefined;
+  const b = Array.isArray(intercept) ? intercept : w.map(() => intercept ?? 0);
+  const family =
+    (model['family'] as LinearPart['family'] | undefined) ??
+    (model.algorithm === 'hetero-linr'
+      ? 'linear'
+      : model.algorithm === 'hetero-poisson'
+        ? 'poisson'
+        : 'logistic');
+  const classes = model['classes'] as number[] | undefined;
+  const exposure = model['exposure'] as string | undefined;
+  return { family, w, b, ...(classes ? { classes } : {}), ...(exposure ? { exposure } : {}) };
 }
 
 async function predictHost(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
   const { w } = modelWeights(ctx, frame);
-  const u = toRing64(matVec(frame.x, w));
+  const n = frame.ids.length;
+  // Models one after the other: [u_0 (n) | u_1 (n) | …].
+  const u = new BigInt64Array(n * w.length);
+  w.forEach((wk, k) => u.set(toRing64(matVec(frame.x, wk)), k * n));
   const others = ctx.roles.hosts.filter((h) => h !== ctx.party);
   if (others.length > 0) {
     const key = ephemeralKey();
@@ -68,49 +105,94 @@ async function predictHost(ctx: ProgramContext<PredictParams>): Promise<ProgramR
         u[i] = BigInt.asIntN(64, (u[i] as bigint) + sign * (stream[i] as bigint));
     }
   }
-  await sendMessage(ctx.channel, ctx.roles.guest, 'partial', { rows: u.length }, [
+  await sendMessage(ctx.channel, ctx.roles.guest, 'partial', { rows: n, models: w.length }, [
     new Uint8Array(u.buffer),
   ]);
-  return { outputs: {}, summary: { rows: u.length, seconds: (performance.now() - t0) / 1000 } };
+  return { outputs: {}, summary: { rows: n, seconds: (performance.now() - t0) / 1000 } };
+}
+
+/** Scores from the linear predictors z (models × rows, one after the other). */
+function score(part: LinearPart, z: Float64Array[], frame: Frame): Predictions {
+  const n = frame.ids.length;
+  const labels = frame.labels ? { labels: frame.labels } : {};
+  if (part.family === 'linear')
+    return { ids: frame.ids, task: 'regression', scores: z[0]!, ...labels };
+  if (part.family === 'poisson')
+    return { ids: frame.ids, task: 'regression', scores: z[0]!.map(Math.exp), ...labels };
+  if (z.length === 1)
+    return { ids: frame.ids, task: 'binary', scores: z[0]!.map(sigmoid), ...labels };
+  // One-vs-rest: σ per class, normalised to sum 1; the predicted class has the highest.
+  const k = z.length;
+  const probabilities = new Float64Array(n * k);
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    let best = 0;
+    for (let c = 0; c < k; c++) {
+      const p = sigmoid(z[c]![i]!);
+      probabilities[i * k + c] = p;
+      sum += p;
+      if (p > probabilities[i * k + best]!) best = c;
+    }
+    for (let c = 0; c < k; c++) probabilities[i * k + c] = probabilities[i * k + c]! / sum;
+    scores[i] = best;
+  }
+  return {
+    ids: frame.ids,
+    task: 'multiclass',
+    classes: part.classes ?? Array.from({ length: k }, (_, c) => c),
+    scores,
+    probabilities,
+    ...labels,
+  };
 }
 
 async function predictGuest(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
-  const { w, b } = modelWeights(ctx, frame);
-  const total = toRing64(matVec(frame.x, w, b));
+  const part = modelWeights(ctx, frame);
+  const n = frame.ids.length;
+  const total = part.w.map((wk, k) => toRing64(matVec(frame.x, wk, part.b[k] ?? 0)));
   for (const h of ctx.roles.hosts) {
-    const msg = await recvMessage<{ rows: number }>(ctx.channel, h, 'partial');
+    const msg = await recvMessage<{ rows: number; models?: number }>(ctx.channel, h, 'partial');
     const blob = msg.blobs[0] as Uint8Array;
-    if (msg.header.rows !== frame.ids.length || blob.length !== frame.ids.length * 8) {
+    const models = msg.header.models ?? 1;
+    if (msg.header.rows !== n || blob.length !== n * models * 8) {
       throw new ComponentError(
         'ROWS_MISMATCH',
-        `${h} scored ${msg.header.rows} rows, the guest has ${frame.ids.length}; align rows with PSI first`,
+        `${h} scored ${msg.header.rows} rows, the guest has ${n}; align rows with PSI first`,
       );
     }
-    const part = blobAs(blob, BigInt64Array);
-    for (let i = 0; i < total.length; i++)
-      total[i] = BigInt.asIntN(64, (total[i] as bigint) + (part[i] as bigint));
+    if (models !== total.length)
+      throw new ComponentError(
+        'MODEL_MISMATCH',
+        `${h} scored ${models} model(s), the guest's model part has ${total.length}; use the parts of one training task`,
+      );
+    const all = blobAs(blob, BigInt64Array);
+    total.forEach((t, k) => {
+      for (let i = 0; i < n; i++)
+        t[i] = BigInt.asIntN(64, (t[i] as bigint) + (all[k * n + i] as bigint));
+    });
   }
-  const scores = fromRing64(total).map(sigmoid);
+  const z = total.map((t) => fromRing64(t));
+  if (part.exposure) {
+    const { offset } = splitExposure(frame, part.exposure);
+    z.forEach((zk) => zk.forEach((v, i) => (zk[i] = v + (offset[i] as number))));
+  }
+  const predictions = score(part, z, frame);
   const seconds = (performance.now() - t0) / 1000;
   return {
-    outputs: {
-      predictions: {
-        kind: 'predictions',
-        predictions: { ids: frame.ids, scores, ...(frame.labels ? { labels: frame.labels } : {}) },
-      },
-    },
-    summary: { rows: scores.length, seconds },
+    outputs: { predictions: { kind: 'predictions', predictions } },
+    summary: { rows: n, task: predictions.task, seconds },
   };
 }
 
 export const heteroLrPredict: ComponentSpec<PredictParams> = {
   code: 'hetero-lr-predict',
-  version: '1.0.0',
-  name: 'HeteroLR prediction',
+  version: '1.1.0',
+  name: 'HeteroLR / HeteroLinR / HeteroPoisson prediction',
   description:
-    'Federated batch scoring with a HeteroLR model: hosts send masked partial scores, the guest obtains probabilities.',
+    'Federated batch scoring with a linear model (HeteroLR, one-vs-rest HeteroLR, HeteroLinR, HeteroPoisson, SSHE-LR): hosts send masked partial scores, the guest obtains probabilities, classes or predicted values.',
   reference:
     'FATE HeteroLR predict; pairwise masks of Bonawitz et al. 2017; docs/protocols/hetero-lr.md',
   roles: ['guest', 'host'],
@@ -126,7 +208,7 @@ export const heteroLrPredict: ComponentSpec<PredictParams> = {
       name: 'model',
       kind: 'model',
       roles: ['guest', 'host'],
-      description: 'the party’s HeteroLR model part',
+      description: 'the party’s model part (from the training task)',
     },
   ],
   outputs: [
@@ -134,7 +216,7 @@ export const heteroLrPredict: ComponentSpec<PredictParams> = {
       name: 'predictions',
       kind: 'predictions',
       roles: ['guest'],
-      description: 'ids, probabilities and (if present) labels',
+      description: 'ids, scores (probabilities, classes or values) and (if present) labels',
     },
   ],
   programs: { guest: predictGuest, host: predictHost },

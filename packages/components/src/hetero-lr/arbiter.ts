@@ -1,30 +1,43 @@
 /**
- * HeteroLR, arbiter (coordinator, 协调方): holds the Paillier private key; decrypts masked
+ * Coordinated GLM, arbiter (coordinator, 协调方): holds the Paillier private key; decrypts masked
  * gradients (G + ρ, uniform-looking) and the batch loss, decides early stopping. It never sees
- * data, labels, weights or per-row values.
+ * data, labels, weights or per-row values. Shared by HeteroLR, HeteroLinR and HeteroPoisson:
+ * only the loss scale L (the parties encrypt L × the loss) differs.
  */
 import {
   generatePaillierKeyPair,
   packBigUints,
   publicKeyToJson,
   decodeFixed,
+  type PaillierKeyPair,
+  type PooledPaillier,
 } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
 import { epochBatches, shouldStop } from '@fedgrid/ml';
-import { ComponentError, type ProgramContext, type ProgramResult } from '../spec.js';
+import { ComponentError, type Program, type ProgramContext, type ProgramResult } from '../spec.js';
 import { lrParams, type HeteroLrParams } from './params.js';
-import { ringWidth, tag, type EpochHeader, type GradHeader } from './protocol.js';
+import {
+  modelPrefix,
+  ringWidth,
+  tag,
+  tags,
+  type EpochHeader,
+  type GradHeader,
+  type MetaHeader,
+} from './protocol.js';
 
-export async function lrArbiter(ctx: ProgramContext<HeteroLrParams>): Promise<ProgramResult> {
-  const t0 = performance.now();
+async function fitArbiter(
+  ctx: ProgramContext<HeteroLrParams>,
+  keys: PaillierKeyPair,
+  pp: PooledPaillier,
+  n: number,
+  lossScale: number,
+  t: ReturnType<typeof tags>,
+): Promise<{ epochs: number; lossHistory: number[] }> {
   const p = ctx.params;
   const { guest, hosts } = ctx.roles;
   const ch = ctx.channel;
-  const { rows: n } = (await recvMessage<{ rows: number }>(ch, guest, tag.meta)).header;
-  const keys = await generatePaillierKeyPair(p.keyBits);
   const pub = keys.publicKey;
-  await broadcastMessage(ch, [guest, ...hosts], tag.pubkey, publicKeyToJson(pub));
-  const pp = await ctx.crypto.paillier(pub, 4); // decryption only: a minimal h_s table
   const width = ringWidth(pub);
   const parties = [guest, ...hosts];
   const lossHistory: number[] = [];
@@ -38,7 +51,7 @@ export async function lrArbiter(ctx: ProgramContext<HeteroLrParams>): Promise<Pr
           const msg = await recvMessage<GradHeader & { lossScale?: number }>(
             ch,
             party,
-            tag.grad(epoch, b),
+            t.grad(epoch, b),
           );
           const { count, withLoss } = msg.header;
           const grads = msg.blobs[0] as Uint8Array;
@@ -49,11 +62,12 @@ export async function lrArbiter(ctx: ProgramContext<HeteroLrParams>): Promise<Pr
             );
           }
           const plain = await pp.decryptRing(keys.privateKey, grads);
-          await sendMessage(ch, party, tag.grad(epoch, b), { count }, [packBigUints(plain, width)]);
+          await sendMessage(ch, party, t.grad(epoch, b), { count }, [packBigUints(plain, width)]);
           if (withLoss) {
             const [l] = await pp.decryptRing(keys.privateKey, msg.blobs[1] as Uint8Array);
             lossSum +=
-              decodeFixed(pp.ring.fromRing(l as bigint), msg.header.lossScale as number) / 8;
+              decodeFixed(pp.ring.fromRing(l as bigint), msg.header.lossScale as number) /
+              lossScale;
           }
         }),
       );
@@ -62,16 +76,44 @@ export async function lrArbiter(ctx: ProgramContext<HeteroLrParams>): Promise<Pr
     const converged = shouldStop(lrParams(p), loss, lossHistory[lossHistory.length - 1]);
     const stop = converged || epoch + 1 >= p.maxIter;
     lossHistory.push(loss);
-    await sendMessage<EpochHeader>(ch, guest, tag.epoch(epoch), { stop, converged, loss });
-    await broadcastMessage<EpochHeader>(ch, hosts, tag.epoch(epoch), { stop });
+    await sendMessage<EpochHeader>(ch, guest, t.epoch(epoch), { stop, converged, loss });
+    await broadcastMessage<EpochHeader>(ch, hosts, t.epoch(epoch), { stop });
     ctx.progress({ stage: 'train', epoch: epoch + 1, loss });
     if (stop) {
       epoch++;
       break;
     }
   }
-  return {
-    outputs: {},
-    summary: { epochs: epoch, lossHistory, seconds: (performance.now() - t0) / 1000 },
+  return { epochs: epoch, lossHistory };
+}
+
+/** The arbiter program of a coordinated GLM whose parties encrypt `lossScale` × the loss. */
+export function coordinatedArbiter(lossScale: number): Program<HeteroLrParams> {
+  return async (ctx: ProgramContext<HeteroLrParams>): Promise<ProgramResult> => {
+    const t0 = performance.now();
+    const p = ctx.params;
+    const { guest, hosts } = ctx.roles;
+    const meta = (await recvMessage<MetaHeader>(ctx.channel, guest, tag.meta)).header;
+    const keys = await generatePaillierKeyPair(p.keyBits);
+    await broadcastMessage(
+      ctx.channel,
+      [guest, ...hosts],
+      tag.pubkey,
+      publicKeyToJson(keys.publicKey),
+    );
+    const pp = await ctx.crypto.paillier(keys.publicKey, 4); // decryption only: a minimal h_s table
+    const count = meta.models ?? 1;
+    const fits: { epochs: number; lossHistory: number[] }[] = [];
+    for (let k = 0; k < count; k++)
+      fits.push(await fitArbiter(ctx, keys, pp, meta.rows, lossScale, tags(modelPrefix(k, count))));
+    const first = fits[0] as { epochs: number; lossHistory: number[] };
+    return {
+      outputs: {},
+      summary: {
+        epochs: count > 1 ? fits.map((f) => f.epochs) : first.epochs,
+        lossHistory: count > 1 ? fits.map((f) => f.lossHistory) : first.lossHistory,
+        seconds: (performance.now() - t0) / 1000,
+      },
+    };
   };
 }

@@ -1,53 +1,97 @@
 /**
- * HeteroLR, host (feature provider). Per mini-batch R:
+ * Coordinated GLM, host (feature provider). Per mini-batch R:
  *   host k → guest, other hosts  [[u_k]], u_k = X_k·w_k
  *   guest → host k               [[m]]
  *   host k  [[G_k]] = X_kᵀ·([[m]]·Π_{h≠k}[[u_h]]) + X_kᵀ·u_k = [[X_kᵀ·d′]]
  *   host k → arbiter             [[G_k + ρ_k]];  arbiter → host k: G_k + ρ_k
- *   host k → guest               [[Σ u_k² + 2Σ_{h<k} u_h·u_k + 8|R|·penalty_k]]  (its loss part)
- * The host never sees labels, the guest's features or weights, or other hosts' values.
+ *   host k → guest               [[Σ u_k² + 2Σ_{h<k} u_h·u_k + L|R|·penalty_k]]  (its loss part)
+ * The host never sees labels, the guest's features or weights, or other hosts' values. With
+ * several models (one-vs-rest classes) it trains one after the other, as the guest says.
  */
 import { encodeFixed, quantizeColumns } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
-import { epochBatches, learningRateAt, matTVec, matVec, Optimizer, selectRows } from '@fedgrid/ml';
-import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import {
+  epochBatches,
+  learningRateAt,
+  matTVec,
+  matVec,
+  Optimizer,
+  selectRows,
+  type Frame,
+} from '@fedgrid/ml';
+import {
+  ComponentError,
+  input,
+  type Program,
+  type ProgramContext,
+  type ProgramResult,
+} from '../spec.js';
 import { requireComplete } from './data-checks.js';
+import type { CoordinatedFamily } from './family.js';
 import { lrParams, type HeteroLrParams } from './params.js';
 import {
   alignScale,
   receiveKey,
   encodeRing,
   maskCiphertexts,
+  modelPrefix,
   sumCiphertexts,
   tag,
+  tags,
   unmask,
   type EpochHeader,
   type GradHeader,
+  type MetaHeader,
 } from './protocol.js';
 
-export async function lrHost(ctx: ProgramContext<HeteroLrParams>): Promise<ProgramResult> {
-  const t0 = performance.now();
-  const p = ctx.params;
-  const { frame } = input(ctx, 'data', 'dataset');
-  const { guest, hosts, arbiter } = ctx.roles;
+type Keyed = Awaited<ReturnType<typeof receiveKey>>;
+
+/**
+ * The host's checks and set-up shared by the coordinated GLMs: tells the guest its row count,
+ * checks the guest's, receives the arbiter's key. Returns the guest's set-up message.
+ */
+export async function hostSetup(
+  ctx: ProgramContext<HeteroLrParams>,
+  frame: Frame,
+): Promise<{ meta: MetaHeader; keyed: Keyed }> {
+  const { guest, arbiter } = ctx.roles;
   if (!arbiter)
-    throw new ComponentError('ROLE_MISSING', 'coordinated HeteroLR needs an arbiter party');
+    throw new ComponentError('ROLE_MISSING', 'the coordinated protocol needs an arbiter party');
   requireComplete(frame, ctx.party);
+  const n = frame.ids.length;
+  await sendMessage(ctx.channel, guest, tag.meta, { rows: n });
+  const meta = (await recvMessage<MetaHeader>(ctx.channel, guest, tag.meta)).header;
+  if (meta.rows !== n) {
+    throw new ComponentError(
+      'ROWS_MISMATCH',
+      `${ctx.party} has ${n} aligned rows, the guest ${meta.rows}; run PSI first`,
+    );
+  }
+  return { meta, keyed: await receiveKey(ctx, arbiter) };
+}
+
+async function fitHost(
+  ctx: ProgramContext<HeteroLrParams>,
+  keyed: Keyed,
+  frame: Frame,
+  family: CoordinatedFamily,
+  t: ReturnType<typeof tags>,
+): Promise<{ w: Float64Array; epochs: number }> {
+  const p = ctx.params;
+  const { pp, ev } = keyed;
+  const { guest, hosts, arbiter } = ctx.roles as {
+    guest: string;
+    hosts: string[];
+    arbiter: string;
+  };
   const ch = ctx.channel;
   const others = hosts.filter((h) => h !== ctx.party);
   const lower = hosts.slice(0, hosts.indexOf(ctx.party)); // hosts h < k, for cross terms of the loss
-  const n = frame.ids.length;
-  await sendMessage(ch, guest, tag.meta, { rows: n });
-  const meta = await recvMessage<{ rows: number }>(ch, guest, tag.meta);
-  if (meta.header.rows !== n) {
-    throw new ComponentError(
-      'ROWS_MISMATCH',
-      `${ctx.party} has ${n} aligned rows, the guest ${meta.header.rows}; run PSI first`,
-    );
-  }
-  const { pub, pp, ev } = await receiveKey(ctx, arbiter);
   const F = p.fracBits;
   const lp = lrParams(p);
+  const K = family.residualScale;
+  const L = family.lossScale;
+  const n = frame.ids.length;
   const d = frame.x.cols;
   const w = new Float64Array(d);
   const opt = new Optimizer(lp, d, d);
@@ -61,9 +105,9 @@ export async function lrHost(ctx: ProgramContext<HeteroLrParams>): Promise<Progr
       const xb = selectRows(frame.x, rows);
       const u = matVec(xb, w);
       const encU = await pp.encrypt(u, F);
-      await broadcastMessage(ch, [guest, ...others], tag.u(epoch, b), { count: nb }, [encU]);
-      const encM = (await recvMessage(ch, guest, tag.m(epoch, b))).blobs[0] as Uint8Array;
-      const fromOthers = await Promise.all(others.map((h) => recvMessage(ch, h, tag.u(epoch, b))));
+      await broadcastMessage(ch, [guest, ...others], t.u(epoch, b), { count: nb }, [encU]);
+      const encM = (await recvMessage(ch, guest, t.m(epoch, b))).blobs[0] as Uint8Array;
+      const fromOthers = await Promise.all(others.map((h) => recvMessage(ch, h, t.u(epoch, b))));
       const otherU = new Map(others.map((h, k) => [h, fromOthers[k]?.blobs[0] as Uint8Array]));
 
       // Encrypted gradient X_kᵀ·d′ = X_kᵀ·(m + Σ_{h≠k} u_h) + X_kᵀ·u_k, masked for the arbiter.
@@ -75,16 +119,12 @@ export async function lrHost(ctx: ProgramContext<HeteroLrParams>): Promise<Progr
         encodeRing(pp.ring, matTVec(xb, u), scales),
       );
       const { masked, masks } = maskCiphertexts(ev, grad);
-      await sendMessage<GradHeader>(
-        ch,
-        arbiter,
-        tag.grad(epoch, b),
-        { count: d, withLoss: false },
-        [masked],
-      );
+      await sendMessage<GradHeader>(ch, arbiter, t.grad(epoch, b), { count: d, withLoss: false }, [
+        masked,
+      ]);
 
-      // Loss part: Σ u_k² + 8|R|·penalty (plain) + 2·Σ_{h<k} u_h·u_k (encrypted cross terms).
-      let plain = 8 * nb * opt.penaltyLoss(w);
+      // Loss part: Σ u_k² + L|R|·penalty (plain) + 2·Σ_{h<k} u_h·u_k (encrypted cross terms).
+      let plain = L * nb * opt.penaltyLoss(w);
       for (let i = 0; i < nb; i++) plain += (u[i] as number) ** 2;
       let scale = 2 * F;
       let part: Uint8Array | undefined;
@@ -104,35 +144,55 @@ export async function lrHost(ctx: ProgramContext<HeteroLrParams>): Promise<Progr
       }
       const plainRing = [pp.ring.toRing(encodeFixed(plain, scale))];
       const lossPart = part ? ev.addPlainRing(part, plainRing) : await pp.encryptRing(plainRing);
-      await sendMessage(ch, guest, tag.lossPart(epoch, b), { scale }, [lossPart]);
+      await sendMessage(ch, guest, t.lossPart(epoch, b), { scale }, [lossPart]);
 
-      const back = await recvMessage(ch, arbiter, tag.grad(epoch, b));
+      const back = await recvMessage(ch, arbiter, t.grad(epoch, b));
       const G = unmask(pp.ring, back.blobs[0] as Uint8Array, masks, scales);
       opt.step(
         w,
-        G.map((v) => v / (4 * nb)),
+        G.map((v) => v / (K * nb)),
         lr,
       );
     }
-    const verdict = (await recvMessage<EpochHeader>(ch, arbiter, tag.epoch(epoch))).header;
+    const verdict = (await recvMessage<EpochHeader>(ch, arbiter, t.epoch(epoch))).header;
     if (verdict.stop) {
       epoch++;
       break;
     }
   }
-  return {
-    outputs: {
-      model: {
-        kind: 'model',
+  return { w, epochs: epoch };
+}
+
+/** The host program of a coordinated GLM (see {@link coordinatedGuest} in guest.ts). */
+export function coordinatedHost(family: CoordinatedFamily): Program<HeteroLrParams> {
+  return async (ctx: ProgramContext<HeteroLrParams>): Promise<ProgramResult> => {
+    const t0 = performance.now();
+    const { frame } = input(ctx, 'data', 'dataset');
+    const { meta, keyed } = await hostSetup(ctx, frame);
+    const count = meta.models ?? 1;
+    const fits: { w: Float64Array; epochs: number }[] = [];
+    for (let k = 0; k < count; k++)
+      fits.push(await fitHost(ctx, keyed, frame, family, tags(modelPrefix(k, count))));
+    const first = fits[0] as { w: Float64Array; epochs: number };
+    return {
+      outputs: {
         model: {
-          algorithm: 'hetero-lr',
-          role: 'host',
-          featureNames: frame.featureNames,
-          weights: Array.from(w),
-          keyBits: pub.bits,
+          kind: 'model',
+          model: {
+            algorithm: family.name === 'logistic' ? 'hetero-lr' : 'hetero-linr',
+            family: family.name,
+            role: 'host',
+            featureNames: frame.featureNames,
+            weights: count > 1 ? fits.map((f) => Array.from(f.w)) : Array.from(first.w),
+            keyBits: keyed.pub.bits,
+          },
         },
       },
-    },
-    summary: { epochs: epoch, rows: n, seconds: (performance.now() - t0) / 1000 },
+      summary: {
+        epochs: count > 1 ? fits.map((f) => f.epochs) : first.epochs,
+        rows: frame.ids.length,
+        seconds: (performance.now() - t0) / 1000,
+      },
+    };
   };
 }

@@ -19,16 +19,37 @@ import { recvMessage } from '@fedgrid/federation';
 import { ComponentError, type ProgramContext } from '../spec.js';
 import { MASK_BITS, type HeteroLrParams } from './params.js';
 
-export const tag = {
-  pubkey: 'pubkey',
-  meta: 'meta',
-  m: (e: number, b: number) => `${e}/${b}/m`,
-  u: (e: number, b: number) => `${e}/${b}/u`,
-  lossPart: (e: number, b: number) => `${e}/${b}/loss-part`,
-  grad: (e: number, b: number) => `${e}/${b}/grad`,
-  plain: (e: number, b: number) => `${e}/${b}/plain`,
-  epoch: (e: number) => `${e}/epoch`,
-};
+/**
+ * Message tags of one model's training; `prefix` keeps the models of a multiclass (one-vs-rest)
+ * fit apart (`c0/`, `c1/`, …; empty for a single model).
+ */
+export function tags(prefix = '') {
+  return {
+    m: (e: number, b: number) => `${prefix}${e}/${b}/m`,
+    u: (e: number, b: number) => `${prefix}${e}/${b}/u`,
+    /** HeteroPoisson: the host's [[e^u]]. */
+    expU: (e: number, b: number) => `${prefix}${e}/${b}/exp-u`,
+    /** HeteroPoisson: the guest's [[d]] = [[μ − y]]. */
+    d: (e: number, b: number) => `${prefix}${e}/${b}/d`,
+    lossPart: (e: number, b: number) => `${prefix}${e}/${b}/loss-part`,
+    grad: (e: number, b: number) => `${prefix}${e}/${b}/grad`,
+    epoch: (e: number) => `${prefix}${e}/epoch`,
+  };
+}
+export type Tags = ReturnType<typeof tags>;
+
+/** Tags of the set-up, once per task. */
+export const tag = { pubkey: 'pubkey', meta: 'meta' };
+
+/** The guest's set-up message to hosts and arbiter. */
+export interface MetaHeader {
+  rows: number;
+  /** Models trained one after the other: 1, or the classes of a one-vs-rest fit. @default 1 */
+  models?: number;
+}
+
+/** Tag prefix of model k of `count`. */
+export const modelPrefix = (k: number, count: number): string => (count > 1 ? `c${k}/` : '');
 
 /**
  * Guest/host set-up: receives the arbiter's public key, checks its length, and prepares pooled

@@ -1,15 +1,16 @@
 import type { ComponentSpec } from '../spec.js';
-import { lrArbiter } from './arbiter.js';
-import { lrGuest } from './guest.js';
-import { lrHost } from './host.js';
+import { coordinatedArbiter } from './arbiter.js';
+import { LOGISTIC_FAMILY } from './family.js';
+import { coordinatedGuest } from './guest.js';
+import { coordinatedHost } from './host.js';
 import { heteroLrParams, type HeteroLrParams } from './params.js';
 
 export const heteroLr: ComponentSpec<HeteroLrParams> = {
   code: 'hetero-lr',
-  version: '1.0.0',
+  version: '1.1.0',
   name: 'HeteroLR (coordinated)',
   description:
-    'Vertical logistic regression: the guest holds labels, hosts hold features, the arbiter holds the Paillier key and sees only masked gradients. Mini-batch gradient descent on the Taylor-approximated loss.',
+    'Vertical logistic regression: the guest holds labels, hosts hold features, the arbiter holds the Paillier key and sees only masked gradients. Mini-batch gradient descent on the Taylor-approximated loss; integer labels with more than two classes train one-vs-rest models.',
   reference:
     'Hardy et al. 2017 (arXiv:1711.10677); FATE HeteroLR; standard 001 appendix A.1; docs/protocols/hetero-lr.md',
   roles: ['guest', 'host', 'arbiter'],
@@ -30,5 +31,9 @@ export const heteroLr: ComponentSpec<HeteroLrParams> = {
       description: 'each party’s own weights (the guest’s include the intercept)',
     },
   ],
-  programs: { guest: lrGuest, host: lrHost, arbiter: lrArbiter },
+  programs: {
+    guest: coordinatedGuest(LOGISTIC_FAMILY),
+    host: coordinatedHost(LOGISTIC_FAMILY),
+    arbiter: coordinatedArbiter(LOGISTIC_FAMILY.lossScale),
+  },
 };
