@@ -6,6 +6,7 @@ import { heteroLrPredict } from './hetero-lr-predict/predict.js';
 import { heteroLinR } from './hetero-linr/spec.js';
 import { heteroPoisson } from './hetero-poisson/spec.js';
 import { psiEcdh } from './psi-ecdh/spec.js';
+import { encode, missingValues, outliers, sample, scale, split } from './preprocess/specs.js';
 
 export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   psiEcdh,
@@ -14,6 +15,7 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   heteroLinR,
   heteroPoisson,
   evaluation,
+  ...[missingValues, outliers, scale, encode, sample, split],
 ] as unknown as ComponentSpec<never>[];
 
 /** @throws RangeError naming the known components when `code` is unknown. */

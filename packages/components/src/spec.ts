@@ -34,6 +34,12 @@ export interface PortSpec {
   /** Roles that have this input/output. */
   roles: Role[];
   description: string;
+  /**
+   * An input that a flow may leave unconnected; the program then finds no value under its name
+   * (read it with {@link optionalInput}). Outputs are never optional.
+   * @default false
+   */
+  optional?: boolean;
 }
 
 /** A model part as stored by its owner (JSON-serialisable). */
@@ -146,4 +152,16 @@ export function input<K extends PortValue['kind']>(
     );
   }
   return v as Extract<PortValue, { kind: K }>;
+}
+
+/**
+ * Reads an optional input port: undefined when the flow left it unconnected.
+ * @throws ComponentError if it is connected to a value of another kind.
+ */
+export function optionalInput<K extends PortValue['kind']>(
+  ctx: ProgramContext<unknown>,
+  name: string,
+  kind: K,
+): Extract<PortValue, { kind: K }> | undefined {
+  return ctx.inputs[name] === undefined ? undefined : input(ctx, name, kind);
 }

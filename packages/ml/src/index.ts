@@ -10,3 +10,4 @@ export * from './linear/schedule.js';
 export * from './linear/optimizer.js';
 export * from './linear/logistic.js';
 export * from './linear/glm.js';
+export * from './preprocess/index.js';

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jobRequestSchema, validateJob, type JobRequest } from '../dist/jobs/job-spec.js';
+import { heteroLr } from '@fedgrid/components';
 
 type Task = NonNullable<JobRequest['tasks']>[number];
 
@@ -94,7 +95,9 @@ describe('validateJob', () => {
   });
 
   it('accepts a matching component version', () => {
-    expect(() => validate(withTask('train', (t) => ({ ...t, version: '1.0.0' })))).not.toThrow();
+    expect(() =>
+      validate(withTask('train', (t) => ({ ...t, version: heteroLr.version }))),
+    ).not.toThrow();
   });
 
   it('rejects an unknown component, naming the task and the field', () => {
@@ -294,5 +297,95 @@ describe('validateJob', () => {
     const tasks = demoTasks();
     tasks.splice(1, 0, { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } });
     expectRejected(demoJob({ tasks }), 'psi', /used twice/);
+  });
+});
+
+describe('validateJob: optional inputs', () => {
+  // split → scale fitted on train → scale applying that model on test: the model input of a
+  // fit-or-apply transform is optional.
+  function preprocessJob(scaleTest: Partial<Task>): JobRequest {
+    return demoJob({
+      parties: { guest: { node: 'bank' }, hosts: [{ node: 'utility' }] },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        { name: 'split', component: 'split', inputs: { data: 'psi.data' } },
+        { name: 'scale_train', component: 'scale', inputs: { data: 'split.train' } },
+        {
+          name: 'scale_test',
+          component: 'scale',
+          inputs: { data: 'split.test', model: 'scale_train.model' },
+          ...scaleTest,
+        },
+      ],
+    });
+  }
+
+  it('accepts an optional input left unconnected and one connected to a model', () => {
+    expect(validateJob(jobRequestSchema.parse(preprocessJob({})))).toEqual([
+      'psi',
+      'split',
+      'scale_train',
+      'scale_test',
+    ]);
+    expect(() => validate(preprocessJob({ inputs: { data: 'split.test' } }))).not.toThrow();
+  });
+
+  it('still checks the kind of a connected optional input', () => {
+    const d = expectRejected(
+      preprocessJob({ inputs: { data: 'split.test', model: 'split.train' } }),
+      'scale_test',
+      /input 'model' needs a model, 'split.train' is a dataset/,
+    );
+    expect(d['input']).toBe('model');
+    expectRejected(
+      preprocessJob({ inputs: { data: 'split.test', model: 'job.dataset' } }),
+      'scale_test',
+      /needs a model/,
+    );
+    expectRejected(
+      preprocessJob({ inputs: { data: 'split.test', model: 'nowhere.model' } }),
+      'scale_test',
+      /nowhere\.model/,
+    );
+  });
+
+  it('still rejects an unconnected required input of a component with optional ones', () => {
+    const d = expectRejected(
+      preprocessJob({ inputs: { model: 'scale_train.model' } }),
+      'scale_test',
+      /input 'data' is not connected/,
+    );
+    expect(d['input']).toBe('data');
+  });
+
+  it('orders a task after the task whose model it applies', () => {
+    const req = preprocessJob({});
+    const tasks = req.tasks!.slice().reverse();
+    expect(validateJob(jobRequestSchema.parse({ ...req, tasks })).indexOf('scale_test')).toBe(3);
+  });
+
+  it('rejects bad preprocessing parameters, naming the field', () => {
+    const d = expectRejected(
+      preprocessJob({ params: { method: 'robust' } }),
+      'scale_test',
+      /method/,
+    );
+    expect(d['field']).toBe('tasks.3.params.method');
+    const s = expectRejected(
+      demoJob({
+        tasks: [
+          { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+          {
+            name: 'split',
+            component: 'split',
+            inputs: { data: 'psi.data' },
+            params: { train: 0.9, test: 0.2 },
+          },
+        ],
+      }),
+      'split',
+      /train \+ validate \+ test must be 1/,
+    );
+    expect(s['field']).toBe('tasks.1.params.test');
   });
 });

@@ -83,7 +83,7 @@ export function taskParties(
 /**
  * Validates the flow against the component registry: known components and versions, parameters,
  * required roles, inputs wired to the job's datasets or to outputs of other tasks of the right
- * kind, and no cycles.
+ * kind (inputs marked `optional` may stay unconnected), and no cycles.
  * @returns the tasks' names in a topological order (dependencies first, else list order).
  * @throws FedGridError VALIDATION_FAILED naming the task and field.
  */
@@ -148,6 +148,7 @@ export function validateJob(spec: JobSpecBody): string[] {
     const mine = new Set<string>();
     for (const port of component.inputs) {
       const ref = t.inputs[port.name];
+      if (!ref && port.optional) continue;
       if (!ref)
         fail(`task '${t.name}': input '${port.name}' is not connected`, {
           task: t.name,

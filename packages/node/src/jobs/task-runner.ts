@@ -148,7 +148,9 @@ export class TaskRunner {
       const inputs: Record<string, PortValue> = {};
       for (const port of component.inputs) {
         if (!port.roles.includes(role)) continue;
-        const ref = t.inputs[port.name] as string;
+        const ref = t.inputs[port.name];
+        // An optional input left unconnected (validateJob allows no other) is absent.
+        if (!ref) continue;
         if (ref === 'job.dataset') {
           inputs[port.name] = {
             kind: 'dataset',

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { columnSelection } from '../preprocess/columns.js';
+
+export const encodeParams = z.object({
+  /** The categorical columns on each party (integer codes; see ColumnSelection). Required. */
+  categorical: columnSelection,
+  /** `one-hot`: a 0/1 column `name=value` per category; `label`: the category's index 0..k−1. */
+  method: z.enum(['one-hot', 'label']).default('one-hot'),
+  /**
+   * A category not seen when fitting (only possible when applying a model): `error`, or
+   * `ignore` (one-hot: an all-zero row; label: missing, NaN).
+   */
+  unseen: z.enum(['error', 'ignore']).default('error'),
+  /** More categories than this in one column is an error (one-hot would explode the width). */
+  maxCategories: z.number().int().min(1).max(10_000).default(100),
+});
+export type EncodeParams = z.infer<typeof encodeParams>;
+
+/** A party's encoding model: the method and each column's categories (ascending). */
+export const encodeModel = z.object({
+  method: z.enum(['one-hot', 'label']),
+  columns: z.array(
+    z.object({
+      column: z.string(),
+      categories: z.array(z.number().int()),
+    }),
+  ),
+});
+export type EncodeModel = z.infer<typeof encodeModel>;

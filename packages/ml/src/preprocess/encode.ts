@@ -1,0 +1,155 @@
+/**
+ * Encoding of categorical columns held as integer codes (a step before WOE/IV, standard 001
+ * appendix A.1 table 2, step 8): one-hot (each column `name` becomes one 0/1 column
+ * `name=value` per category, in ascending category order, at the original column's place) or
+ * label encoding (each code becomes its index 0..k−1 among the ascending categories).
+ * Missing values (NaN) stay missing: NaN in every one-hot column of the row, NaN as a label.
+ */
+import type { Frame } from '../frame.js';
+import { columnIndices } from './columns.js';
+import { observedValues } from './column-stats.js';
+import { PreprocessError } from './errors.js';
+
+export type EncodeMethod = 'one-hot' | 'label';
+
+/**
+ * What to do with a category not seen when fitting: `error` (throw) or `ignore` (one-hot: an
+ * all-zero row, as scikit-learn's handle_unknown='ignore'; label: NaN, i.e. missing).
+ */
+export type UnseenCategory = 'error' | 'ignore';
+
+export interface FittedCategories {
+  column: string;
+  /** The distinct observed codes, ascending. */
+  categories: number[];
+}
+
+/**
+ * The categories of each named column.
+ * @throws PreprocessError COLUMN_UNKNOWN; NOT_INTEGER naming the first non-integer value (codes
+ *   must be integers); TOO_MANY_CATEGORIES when a column has more than `maxCategories`.
+ */
+export function fitCategories(
+  frame: Frame,
+  columns: readonly string[],
+  maxCategories: number,
+): FittedCategories[] {
+  const js = columnIndices(frame, columns);
+  return columns.map((column, k) => {
+    const v = observedValues(frame.x, js[k] as number);
+    const bad = v.find((x) => !Number.isInteger(x));
+    if (bad !== undefined)
+      throw new PreprocessError(
+        'NOT_INTEGER',
+        `column '${column}' is listed as categorical but holds ${bad}; categories must be integer codes`,
+        { column, value: bad },
+      );
+    const categories = [...new Set(v)].sort((a, b) => a - b);
+    if (categories.length > maxCategories)
+      throw new PreprocessError(
+        'TOO_MANY_CATEGORIES',
+        `column '${column}' has ${categories.length} categories, more than maxCategories = ${maxCategories}`,
+        { column, categories: categories.length, maxCategories },
+      );
+    return { column, categories };
+  });
+}
+
+/** The first value (row order) of a fitted column that is not one of its categories. */
+export function firstUnseenCategory(
+  frame: Frame,
+  fitted: readonly FittedCategories[],
+): { column: string; row: number; value: number } | undefined {
+  const js = columnIndices(
+    frame,
+    fitted.map((f) => f.column),
+  );
+  const { rows, cols, data } = frame.x;
+  for (const [k, f] of fitted.entries()) {
+    const known = new Set(f.categories);
+    const j = js[k] as number;
+    for (let i = 0; i < rows; i++) {
+      const v = data[i * cols + j] as number;
+      if (!Number.isNaN(v) && !known.has(v)) return { column: f.column, row: i, value: v };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The frame with the fitted columns encoded (other columns, rows, ids and labels unchanged).
+ * @throws PreprocessError COLUMN_UNKNOWN; UNSEEN_CATEGORY (with `unseen` = 'error') naming the
+ *   column, row and value; NAME_COLLISION when a one-hot name `name=value` already exists.
+ */
+export function applyEncoding(
+  frame: Frame,
+  fitted: readonly FittedCategories[],
+  method: EncodeMethod,
+  unseen: UnseenCategory,
+): Frame {
+  if (unseen === 'error') {
+    const u = firstUnseenCategory(frame, fitted);
+    if (u)
+      throw new PreprocessError(
+        'UNSEEN_CATEGORY',
+        `column '${u.column}' row ${u.row + 1} holds category ${u.value}, not seen when the encoding was fitted`,
+        u,
+      );
+  }
+  const js = columnIndices(
+    frame,
+    fitted.map((f) => f.column),
+  );
+  const byColumn = new Map(js.map((j, k) => [j, fitted[k] as FittedCategories]));
+  // Output columns: per input column either itself or its block of one-hot columns.
+  const names: string[] = [];
+  const plan: { src: number; category?: number; index?: Map<number, number> }[] = [];
+  frame.featureNames.forEach((name, j) => {
+    const f = byColumn.get(j);
+    if (f && method === 'one-hot') {
+      for (const c of f.categories) {
+        names.push(`${name}=${c}`);
+        plan.push({ src: j, category: c });
+      }
+    } else {
+      names.push(name);
+      plan.push(f ? { src: j, index: new Map(f.categories.map((c, i) => [c, i])) } : { src: j });
+    }
+  });
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n))
+      throw new PreprocessError(
+        'NAME_COLLISION',
+        `encoding would create column '${n}' twice; rename the existing column`,
+        { column: n },
+      );
+    seen.add(n);
+  }
+  const { rows, cols, data } = frame.x;
+  const width = plan.length;
+  const out = new Float64Array(rows * width);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < width; k++) {
+      const p = plan[k] as (typeof plan)[number];
+      const v = data[i * cols + p.src] as number;
+      out[i * width + k] =
+        p.category !== undefined
+          ? Number.isNaN(v)
+            ? NaN
+            : v === p.category
+              ? 1
+              : 0
+          : p.index
+            ? (p.index.get(v) ?? NaN)
+            : v;
+    }
+  }
+  return {
+    ...frame,
+    ids: frame.ids.slice(),
+    x: { rows, cols: width, data: out },
+    featureNames: names,
+    ...(frame.labels ? { labels: frame.labels.slice() } : {}),
+  };
+}
