@@ -11,3 +11,16 @@ export { heteroPoissonParams, type HeteroPoissonParams } from './hetero-poisson/
 export { LOGISTIC_FAMILY, LINEAR_FAMILY, type CoordinatedFamily } from './hetero-lr/family.js';
 export { evaluation } from './evaluation/spec.js';
 export * from './preprocess/specs.js';
+export { statistics } from './statistics/spec.js';
+export { heteroPearson } from './hetero-pearson/spec.js';
+export { heteroBinning } from './hetero-binning/spec.js';
+export {
+  asBinningModel,
+  transformFrame,
+  type BinningModel,
+  type BinnedFeature,
+} from './hetero-binning/model.js';
+export { featureSelection, featureSelectionBasic } from './feature-selection/spec.js';
+export { selectColumns, type SelectionModel } from './feature-selection/model.js';
+export { scorecard } from './scorecard/spec.js';
+export { creditScore, scaling as scorecardScaling } from './scorecard/params.js';

@@ -6,6 +6,11 @@ import { heteroLrPredict } from './hetero-lr-predict/predict.js';
 import { heteroLinR } from './hetero-linr/spec.js';
 import { heteroPoisson } from './hetero-poisson/spec.js';
 import { psiEcdh } from './psi-ecdh/spec.js';
+import { statistics } from './statistics/spec.js';
+import { heteroPearson } from './hetero-pearson/spec.js';
+import { heteroBinning } from './hetero-binning/spec.js';
+import { featureSelection, featureSelectionBasic } from './feature-selection/spec.js';
+import { scorecard } from './scorecard/spec.js';
 import { encode, missingValues, outliers, sample, scale, split } from './preprocess/specs.js';
 
 export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
@@ -15,6 +20,12 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   heteroLinR,
   heteroPoisson,
   evaluation,
+  statistics,
+  heteroPearson,
+  heteroBinning,
+  featureSelection,
+  featureSelectionBasic,
+  scorecard,
   ...[missingValues, outliers, scale, encode, sample, split],
 ] as unknown as ComponentSpec<never>[];
 

@@ -10,4 +10,5 @@ export * from './linear/schedule.js';
 export * from './linear/optimizer.js';
 export * from './linear/logistic.js';
 export * from './linear/glm.js';
+export * from './stats/index.js';
 export * from './preprocess/index.js';

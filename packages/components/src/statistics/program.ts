@@ -1,0 +1,78 @@
+/**
+ * Statistics, guest and host alike: each party describes its own columns and keeps the report.
+ * Nothing is sent; the report never leaves its owner.
+ */
+import { columnStatistics, type Frame, type Matrix } from '@fedgrid/ml';
+import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import type { StatisticsParams } from './params.js';
+
+/** JSON has no NaN: undefined statistics (empty column, constant column moments) become null. */
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** Indices of `names` in the frame. @throws ComponentError naming an unknown column. */
+export function columnIndices(frame: Frame, names: readonly string[], party: string): number[] {
+  if (names.length === 0) return frame.featureNames.map((_, j) => j);
+  const index = new Map(frame.featureNames.map((f, j) => [f, j]));
+  return names.map((name) => {
+    const j = index.get(name);
+    if (j === undefined) {
+      throw new ComponentError(
+        'COLUMN_UNKNOWN',
+        `${party}: no feature column '${name}' (columns: ${frame.featureNames.join(', ')})`,
+        { party, column: name },
+      );
+    }
+    return j;
+  });
+}
+
+/** The rows × cols.length sub-matrix of the given columns. */
+export function pickColumns(x: Matrix, cols: readonly number[]): Matrix {
+  const data = new Float64Array(x.rows * cols.length);
+  for (let i = 0; i < x.rows; i++) {
+    for (let k = 0; k < cols.length; k++) {
+      data[i * cols.length + k] = x.data[i * x.cols + (cols[k] as number)] as number;
+    }
+  }
+  return { rows: x.rows, cols: cols.length, data };
+}
+
+export function statisticsProgram(ctx: ProgramContext<StatisticsParams>): Promise<ProgramResult> {
+  return Promise.resolve(describeFrame(ctx));
+}
+
+function describeFrame(ctx: ProgramContext<StatisticsParams>): ProgramResult {
+  const t0 = performance.now();
+  const { frame } = input(ctx, 'data', 'dataset');
+  const cols = columnIndices(frame, ctx.params.columns, ctx.party);
+  const stats = columnStatistics(pickColumns(frame.x, cols), ctx.params.quantiles);
+  const features = stats.map((s, k) => ({
+    name: frame.featureNames[cols[k] as number] as string,
+    count: s.count,
+    missing: s.missing,
+    missingRatio: s.missingRatio,
+    mean: finite(s.mean),
+    std: finite(s.std),
+    min: finite(s.min),
+    max: finite(s.max),
+    quantiles: Object.fromEntries(
+      ctx.params.quantiles.map((q, i) => [String(q), finite(s.quantiles[i] as number)]),
+    ),
+    skewness: finite(s.skewness),
+    kurtosis: finite(s.kurtosis),
+    unique: s.unique,
+  }));
+  return {
+    outputs: {
+      report: {
+        kind: 'report',
+        report: { party: ctx.party, rows: frame.ids.length, features },
+      },
+    },
+    summary: {
+      rows: frame.ids.length,
+      features: features.length,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
+}
