@@ -118,4 +118,56 @@ describe('fedgrid demo', () => {
     expect(err?.stderr).toContain(`${join(dir, 'g.csv')}:3:3`);
     expect(err?.stderr).toContain("value 'abc' is not a number");
   });
+
+  test('--algorithm hetero-linr on the bundled motor split: a regression report within 2% of the plaintext MSE', async () => {
+    const motor = (f: string) => join(SAMPLES, f);
+    const { report } = await demo([
+      '--guest',
+      motor('motor_hetero_guest.csv'),
+      '--host',
+      motor('motor_hetero_host.csv'),
+      '--id',
+      'idx',
+      '--label',
+      'motor_speed',
+      '--algorithm',
+      'hetero-linr',
+      '--max-iter',
+      '10',
+    ]);
+    expect(report.algorithm).toBe('hetero-linr');
+    expect(report.task).toBe('regression');
+    expect(report.intersection_size).toBe(800);
+    expect(Object.keys(report.metrics).sort()).toEqual(
+      ['explained_variance', 'mae', 'mse', 'r2', 'rmse'].sort(),
+    );
+    const rel =
+      Math.abs(report.metrics['mse']! - report.baseline['mse']!) / report.baseline['mse']!;
+    expect(rel).toBeLessThanOrEqual(0.02);
+    expect(report.metrics['r2']).toBeGreaterThan(0.8);
+  });
+
+  test('a label the algorithm cannot learn is refused, naming the task and the algorithm to use', async () => {
+    const dir = await tempDir();
+    const err = await run(process.execPath, [
+      BIN,
+      'demo',
+      '--out',
+      dir,
+      '--guest',
+      join(SAMPLES, 'motor_hetero_guest.csv'),
+      '--host',
+      join(SAMPLES, 'motor_hetero_host.csv'),
+      '--id',
+      'idx',
+      '--label',
+      'motor_speed',
+    ]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toMatch(/inferred as regression/);
+    expect(err?.stderr).toMatch(/--algorithm hetero-linr/);
+  });
 });

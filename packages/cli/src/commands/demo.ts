@@ -27,8 +27,15 @@ export function demoCommand(): Command {
     )
     .option('--id <name>', 'id column present in every file', 'id')
     .option('--label <name>', 'label column in the guest file', 'y')
-    .option('--algorithm <name>', 'hetero-lr', 'hetero-lr')
-    .option('--task <task>', 'binary (inferred from the label by default)')
+    .option(
+      '--algorithm <name>',
+      'the algorithm to train, e.g. hetero-lr, hetero-linr, hetero-poisson (an unknown name lists them all)',
+      'hetero-lr',
+    )
+    .option(
+      '--task <task>',
+      'binary, multiclass or regression (inferred from the label column by default)',
+    )
     .option(
       '--out <dir>',
       'where report.json and the model/prediction files go',
@@ -46,6 +53,22 @@ export function demoCommand(): Command {
     .option('--penalty <p>', 'l2, l1 or none')
     .option('--optimizer <name>', 'sgd, rmsprop or adam')
     .option('--key-bits <n>', 'Paillier modulus bits (2048, 3072, 4096)', num)
+    .option(
+      '--param <key=value>',
+      'any parameter of the algorithm (repeatable; JSON values, e.g. --param maxDepth=4 --param exposure=\'"years"\')',
+      (v: string, acc: Record<string, unknown> | undefined) => {
+        const eq = v.indexOf('=');
+        if (eq <= 0) throw new Error(`--param ${v}: expected key=value`);
+        const raw = v.slice(eq + 1);
+        let value: unknown = raw;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          // a bare string
+        }
+        return { ...(acc ?? {}), [v.slice(0, eq)]: value };
+      },
+    )
     .option(
       '--database-url <url>',
       'run the nodes on this PostgreSQL database (a schema each, dropped afterwards) instead of embedded PGlite',
@@ -67,6 +90,13 @@ export function demoCommand(): Command {
             .filter((k) => o[k] !== undefined)
             .map((k) => [k, o[k]]),
         );
+        Object.assign(params, (o['param'] as Record<string, unknown> | undefined) ?? {});
+        // Exit (and so stop the node processes, see launchNode) on Ctrl-C or SIGTERM.
+        for (const [signal, code] of [
+          ['SIGINT', 130],
+          ['SIGTERM', 143],
+        ] as const)
+          process.once(signal, () => process.exit(code));
         const { runDemo } = await import('../demo/run-demo.js');
         await runDemo({
           guest: o['guest'] as string,

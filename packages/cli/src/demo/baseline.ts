@@ -1,25 +1,18 @@
 /**
  * The plaintext twin of the federated job: the same CSV files joined on the id column in one
  * place (which federation exists to avoid — this is for comparison only), the same rows as PSI
- * finds, the same hyper-parameters, the exact logistic loss.
+ * finds, the same hyper-parameters, the exact loss (no Taylor approximation).
  */
+import type { PredictionTask } from '@fedgrid/components';
+import { hstack, selectFrameRows, type Frame } from '@fedgrid/ml';
 import { importCsv } from '@fedgrid/node';
-import {
-  binaryMetrics,
-  hstack,
-  predictProba,
-  selectFrameRows,
-  trainLogisticRegression,
-  type BinaryMetrics,
-  type Frame,
-  type LogisticRegressionParams,
-} from '@fedgrid/ml';
+import type { DemoAlgorithm } from './algorithms.js';
 
 export interface BaselineResult {
-  metrics: BinaryMetrics;
+  metrics: Record<string, number>;
   rows: number;
   features: number;
-  epochs: number;
+  epochs?: number;
   seconds: number;
 }
 
@@ -45,9 +38,15 @@ export function joinOnIds(guest: Frame, hosts: Frame[]): Frame {
   return joined;
 }
 
+/**
+ * The plaintext twin of a demo run: the files joined on the id column, the algorithm's plaintext
+ * model with the same parameters, its metrics on the joined rows.
+ */
 export async function plaintextBaseline(
   files: { guest: string; hosts: string[]; id: string; label: string },
-  params: LogisticRegressionParams,
+  algorithm: DemoAlgorithm,
+  params: Record<string, unknown>,
+  task: PredictionTask,
 ): Promise<BaselineResult> {
   const t0 = performance.now();
   const guest = (
@@ -57,14 +56,12 @@ export async function plaintextBaseline(
     files.hosts.map(async (p) => (await importCsv({ path: p, idColumn: files.id })).frame),
   );
   const joined = joinOnIds(guest, hosts);
-  const labels = (joined.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
-  const trained = trainLogisticRegression(joined.x, labels, params);
-  const scores = predictProba(trained.model, joined.x);
+  const run = algorithm.baseline(joined, params, task);
   return {
-    metrics: binaryMetrics(labels, scores),
+    metrics: run.metrics,
     rows: joined.ids.length,
     features: joined.x.cols,
-    epochs: trained.epochs,
+    ...(run.epochs !== undefined ? { epochs: run.epochs } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }

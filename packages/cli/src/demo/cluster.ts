@@ -102,6 +102,11 @@ export async function launchNode(
       env: { ...process.env, ...opts.env },
     },
   );
+  // A node must not outlive the process that launched it (a demo stopped with Ctrl-C or
+  // SIGTERM, a test that timed out): kill it when this process exits.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   try {

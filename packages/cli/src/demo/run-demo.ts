@@ -1,15 +1,16 @@
 /**
- * `fedgrid demo`: the main job end to end (CONTRACTS.md). Guest, host(s) and arbiter run as
- * separate node processes on loopback; this process acts as each organisation's administrator
- * and drives the nodes only through their REST APIs: register datasets, sign contracts, grant,
- * submit the flow (ECDH-PSI → HeteroLR → federated prediction → evaluation), follow it, then
- * compare with a plaintext model trained on the joined files and write report.json.
+ * `fedgrid demo`: the main job end to end (CONTRACTS.md). Guest, host(s) and (when the algorithm
+ * needs one) the arbiter run as separate node processes on loopback; this process acts as each
+ * organisation's administrator and drives the nodes only through their REST APIs: register
+ * datasets, sign contracts, grant, submit the flow (ECDH-PSI → training → federated prediction →
+ * evaluation; the algorithms in algorithms.ts), follow it, then compare with the plaintext twin
+ * trained on the joined files and write report.json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { heteroLrParams, lrParams, type HeteroLrParams } from '@fedgrid/components';
+import type { PredictionTask } from '@fedgrid/components';
 import {
   dropStoreSchema,
   ensurePgliteTemplate,
@@ -18,6 +19,7 @@ import {
 } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { table } from '../output.js';
+import { demoAlgorithm, inferTask, METRIC_KEYS, pickMetrics } from './algorithms.js';
 import { plaintextBaseline } from './baseline.js';
 import { launchNode, signContract, type ClusterNode } from './cluster.js';
 
@@ -29,12 +31,13 @@ export interface DemoOptions {
   id: string;
   label: string;
   algorithm: string;
+  /** binary, multiclass or regression (default: inferred from the label column). */
   task?: string;
   out: string;
   workdir?: string;
   keep?: boolean;
-  /** HeteroLR parameter overrides (maxIter, batchSize, learningRate, keyBits, …). */
-  params: Partial<HeteroLrParams>;
+  /** Parameter overrides of the algorithm (maxIter, batchSize, learningRate, keyBits, …). */
+  params: Record<string, unknown>;
   /** PostgreSQL URL for every node instead of PGlite. */
   databaseUrl?: string;
   /** Progress lines go here (default stdout). */
@@ -50,9 +53,10 @@ export interface DemoReport {
   metrics: Record<string, number>;
   baseline: Record<string, number>;
   seconds: { psi: number; train: number; predict: number; total: number; baseline: number };
-  epochs: number;
-  loss_history: number[];
-  params: HeteroLrParams;
+  /** Training epochs (iterative algorithms; per class for one-vs-rest). */
+  epochs?: number | number[];
+  loss_history?: number[] | number[][];
+  params: Record<string, unknown>;
   job_id: string;
   nodes: Record<
     string,
@@ -60,22 +64,6 @@ export interface DemoReport {
   >;
   files: { guest: string; hosts: string[] };
 }
-
-const FLOW_TASKS = (params: HeteroLrParams) => [
-  {
-    name: 'psi',
-    component: 'psi-ecdh',
-    inputs: { data: 'job.dataset' },
-    params: { resultParties: 'all' },
-  },
-  { name: 'train', component: 'hetero-lr', inputs: { data: 'psi.data' }, params },
-  {
-    name: 'predict',
-    component: 'hetero-lr-predict',
-    inputs: { data: 'psi.data', model: 'train.model' },
-  },
-  { name: 'evaluate', component: 'evaluation', inputs: { predictions: 'predict.predictions' } },
-];
 
 function taskSeconds(job: JobView, name: string): number {
   const t = job.tasks.find((x) => x.name === name);
@@ -90,29 +78,36 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const out = opts.write ?? ((l: string) => process.stdout.write(l + '\n'));
   const write = (l: string) =>
     out(l ? `[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${l}` : l);
-  if (opts.algorithm !== 'hetero-lr') {
+  const algorithm = demoAlgorithm(opts.algorithm);
+  const parsed = algorithm.params.safeParse(opts.params);
+  if (!parsed.success)
     throw new Error(
-      `--algorithm ${opts.algorithm} is not available yet; this version runs hetero-lr`,
+      `bad parameters for ${algorithm.code}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
-  }
-  if (opts.task && opts.task !== 'binary')
-    throw new Error(`--task ${opts.task}: hetero-lr is a binary classifier; use --task binary`);
-  const params = heteroLrParams.parse(opts.params);
+  const params = parsed.data;
+  if (opts.task && !['binary', 'multiclass', 'regression'].includes(opts.task))
+    throw new Error(`--task ${opts.task}: use binary, multiclass or regression`);
+  if (opts.hosts.length > (algorithm.maxHosts ?? Infinity))
+    throw new Error(
+      `${algorithm.code} takes at most ${algorithm.maxHosts} host(s); ${opts.hosts.length} --host files were given`,
+    );
   const files = { guest: resolve(opts.guest), hosts: opts.hosts.map((h) => resolve(h)) };
   const root = opts.workdir
     ? resolve(opts.workdir)
     : await mkdtemp(join(tmpdir(), 'fedgrid-demo-'));
   await mkdir(root, { recursive: true });
   const nodes: ClusterNode[] = [];
-  const names = ['guest', ...opts.hosts.map((_, k) => `host-${k}`), 'arbiter'];
+  const names = [
+    'guest',
+    ...opts.hosts.map((_, k) => `host-${k}`),
+    ...(algorithm.arbiter ? ['arbiter'] : []),
+  ];
   // On a shared PostgreSQL database each node keeps its tables in a schema of this run's own.
   const run = randomBytes(3).toString('hex');
   const schemaOf = (node: string) => `fedgrid_demo_${run}_${node.replace(/-/g, '_')}`;
   let ok = false;
   try {
-    write(
-      `starting ${opts.hosts.length + 2} nodes in ${root} (guest, ${opts.hosts.map((_, k) => `host-${k}`).join(', ')}, arbiter)`,
-    );
+    write(`starting ${names.length} nodes in ${root} (${names.join(', ')})`);
     if (!opts.databaseUrl) await ensurePgliteTemplate();
     const launched = await Promise.allSettled(
       names.map((n) =>
@@ -127,8 +122,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const failed = launched.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const [guest, ...rest] = nodes as [ClusterNode, ...ClusterNode[]];
-    const arbiter = rest[rest.length - 1] as ClusterNode;
-    const hosts = rest.slice(0, -1);
+    const arbiter = algorithm.arbiter ? (rest[rest.length - 1] as ClusterNode) : undefined;
+    const hosts = algorithm.arbiter ? rest.slice(0, -1) : rest;
     for (const n of nodes)
       write(
         `  ${n.name.padEnd(8)} ${n.info.apiUrl}  data ${n.info.dataAddress}  cert ${n.info.fingerprint.slice(0, 17)}…  paillier:${n.info.backends['paillier']} x25519:${n.info.backends['x25519']}`,
@@ -154,11 +149,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       `  guest: ${gds.rows} rows, ${gds.features.length} features, label '${gds.labelColumn}' ${JSON.stringify(gds.label?.counts ?? {})}`,
     );
     hds.forEach((d, k) => write(`  host-${k}: ${d.rows} rows, ${d.features.length} features`));
-    if (gds.label && gds.label.distinct !== 2) {
+    const task = (opts.task ?? (gds.label ? inferTask(gds.label) : 'binary')) as PredictionTask;
+    if (!algorithm.tasks.includes(task)) {
       throw new Error(
-        `label '${opts.label}' has ${gds.label.distinct} distinct values; hetero-lr needs a binary label`,
+        `${algorithm.code} handles ${algorithm.tasks.join(' and ')} tasks; label '${opts.label}' (${gds.label?.distinct} distinct ${gds.label?.type} values) is ${opts.task ? 'declared' : 'inferred as'} ${task}` +
+          (task === 'regression' ? ' — try --algorithm hetero-linr' : '') +
+          (opts.task ? '' : ', or say --task'),
       );
     }
+    write(`  task: ${task}`);
 
     write('signing contracts (each side pins the other’s certificate)');
     for (let i = 0; i < nodes.length; i++)
@@ -173,16 +172,25 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         maxUses: 1,
       });
 
-    write('submitting the job: psi-ecdh → hetero-lr → hetero-lr-predict → evaluation');
+    const tasks = [
+      {
+        name: 'psi',
+        component: 'psi-ecdh',
+        inputs: { data: 'job.dataset' },
+        params: { resultParties: 'all' },
+      },
+      ...algorithm.flow(params),
+    ];
+    write(`submitting the job: ${tasks.map((t) => t.component).join(' → ')}`);
     const job = await guest.api.post<JobView>('/v1/jobs', {
-      name: 'fedgrid demo',
+      name: `fedgrid demo (${algorithm.code})`,
       parties: {
         guest: { node: guest.info.nodeId },
         hosts: hosts.map((h) => ({ node: h.info.nodeId })),
-        arbiter: { node: arbiter.info.nodeId },
+        ...(arbiter ? { arbiter: { node: arbiter.info.nodeId } } : {}),
       },
       datasets: Object.fromEntries([['guest', gds.id], ...hds.map((d, k) => [`host-${k}`, d.id])]),
-      tasks: FLOW_TASKS(params),
+      tasks,
     });
     write(`  job ${job.id}`);
     const final = await watchJob(guest.api, job.id, (e) => {
@@ -196,16 +204,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const results = final.results as Record<string, Record<string, Record<string, unknown>>>;
     const psi = results['psi']?.['guest'] as { intersection: number };
     const train = results['train']?.['guest'] as {
-      epochs: number;
-      lossHistory: number[];
-      keyBits: number;
+      epochs?: number | number[];
+      lossHistory?: number[] | number[][];
+      keyBits?: number;
     };
     const evaluation = results['evaluate']?.['guest'] as { metrics: Record<string, number> };
 
     write('training the plaintext baseline on the joined files (for comparison only)');
     const base = await plaintextBaseline(
       { guest: files.guest, hosts: files.hosts, id: opts.id, label: opts.label },
-      lrParams(params),
+      algorithm,
+      params,
+      task,
     );
     if (base.rows !== psi.intersection) {
       throw new Error(
@@ -215,13 +225,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
     // Outputs: predictions (guest only) and each party's own model part.
     await mkdir(resolve(opts.out), { recursive: true });
-    const preds = await guest.api.get<{ ids: string[]; scores: number[]; labels?: number[] }>(
-      `/v1/jobs/${final.id}/outputs/predict/guest/predictions`,
-    );
-    const csv = [
-      'id,score,label',
-      ...preds.ids.map((id, i) => `${id},${preds.scores[i]},${preds.labels?.[i] ?? ''}`),
-    ].join('\n');
+    const preds = await guest.api.get<{
+      ids: string[];
+      scores: number[];
+      labels?: number[];
+      classes?: number[];
+      probabilities?: number[];
+    }>(`/v1/jobs/${final.id}/outputs/predict/guest/predictions`);
+    const csv = predictionsCsv(task, preds).join('\n');
     await writeFile(join(resolve(opts.out), 'predictions.csv'), csv + '\n');
     for (const n of [guest, ...hosts]) {
       const { items: models } = await n.api.get<{ items: { id: string }[] }>(
@@ -235,23 +246,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         );
       }
     }
-    const pick = (m: Record<string, number>) => ({
-      auc: m['auc'] as number,
-      ks: m['ks'] as number,
-      accuracy: m['accuracy'] as number,
-      logloss: m['logloss'] as number,
-      precision: m['precision'] as number,
-      recall: m['recall'] as number,
-      f1: m['f1'] as number,
-    });
     const report: DemoReport = {
-      algorithm: 'hetero-lr',
-      task: 'binary',
-      key_bits: train.keyBits,
+      algorithm: algorithm.code,
+      task,
+      key_bits: train.keyBits ?? algorithm.keyBits(params),
       parties: { guest: { rows: gds.rows }, hosts: hds.map((d) => ({ rows: d.rows })) },
       intersection_size: psi.intersection,
-      metrics: pick(evaluation.metrics),
-      baseline: pick(base.metrics as unknown as Record<string, number>),
+      metrics: pickMetrics(task, evaluation.metrics),
+      baseline: base.metrics,
       seconds: {
         psi: taskSeconds(final, 'psi'),
         train: taskSeconds(final, 'train'),
@@ -259,8 +261,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         total: (performance.now() - t0) / 1000,
         baseline: base.seconds,
       },
-      epochs: train.epochs,
-      loss_history: train.lossHistory,
+      ...(train.epochs !== undefined ? { epochs: train.epochs } : {}),
+      ...(train.lossHistory !== undefined ? { loss_history: train.lossHistory } : {}),
       params,
       job_id: final.id,
       nodes: Object.fromEntries(
@@ -281,7 +283,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     write(
       table([
         ['metric', 'federated', 'plaintext', 'difference'],
-        ...(['auc', 'ks', 'accuracy', 'precision', 'recall', 'f1', 'logloss'] as const).map((k) => [
+        ...METRIC_KEYS[task].map((k) => [
           k,
           report.metrics[k]!.toFixed(4),
           report.baseline[k]!.toFixed(4),
@@ -291,7 +293,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     );
     write('');
     write(
-      `intersection ${report.intersection_size} of ${gds.rows} guest / ${hds.map((d) => d.rows).join(', ')} host rows; ${report.epochs} epochs; Paillier-${report.key_bits}`,
+      `intersection ${report.intersection_size} of ${gds.rows} guest / ${hds.map((d) => d.rows).join(', ')} host rows; ${report.epochs !== undefined ? `${String(report.epochs)} epochs; ` : ''}Paillier-${report.key_bits}`,
     );
     write(
       `seconds: psi ${report.seconds.psi.toFixed(2)}, train ${report.seconds.train.toFixed(2)}, predict ${report.seconds.predict.toFixed(2)}, total ${report.seconds.total.toFixed(2)}`,
@@ -307,4 +309,36 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       if (url) await Promise.all(names.map((n) => dropStoreSchema(url, schemaOf(n))));
     } else if (!ok) write(`node directories and logs kept in ${root}`);
   }
+}
+
+/** predictions.csv: id, the score (binary P(y=1); regression the value; multiclass the class), label. */
+function predictionsCsv(
+  task: PredictionTask,
+  p: {
+    ids: string[];
+    scores: number[];
+    labels?: number[];
+    classes?: number[];
+    probabilities?: number[];
+  },
+): string[] {
+  if (task === 'multiclass' && p.classes && p.probabilities) {
+    const k = p.classes.length;
+    return [
+      ['id', 'class', ...p.classes.map((c) => `p_${c}`), 'label'].join(','),
+      ...p.ids.map((id, i) =>
+        [
+          id,
+          p.classes![p.scores[i] as number],
+          ...p.probabilities!.slice(i * k, (i + 1) * k),
+          p.labels?.[i] ?? '',
+        ].join(','),
+      ),
+    ];
+  }
+  const name = task === 'regression' ? 'prediction' : 'score';
+  return [
+    `id,${name},label`,
+    ...p.ids.map((id, i) => `${id},${p.scores[i]},${p.labels?.[i] ?? ''}`),
+  ];
 }
