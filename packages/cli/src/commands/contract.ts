@@ -73,8 +73,6 @@ export function contractCommand(): Command {
   for (const [name, desc] of [
     ['show', 'show one contract'],
     ['confirm', 'confirm a pending incoming proposal (pins the proposer)'],
-    ['reject', 'reject a pending incoming proposal'],
-    ['terminate', 'end an active contract (a pending one is cancelled or rejected)'],
     ['health', 'check the partner answers over the pinned connection'],
   ] as const) {
     withNode(cmd.command(`${name} <id>`).description(desc)).action(
@@ -97,6 +95,23 @@ export function contractCommand(): Command {
         }
       },
     );
+  }
+  for (const [name, desc] of [
+    ['reject', 'reject a pending incoming proposal (the proposer sees the reason)'],
+    ['terminate', 'end an active contract (a pending one is cancelled or rejected)'],
+  ] as const) {
+    withNode(cmd.command(`${name} <id>`).description(desc))
+      .option('--reason <text>', 'why (told to the partner)')
+      .action(async (id: string, o: CommonOpts & { reason?: string }) => {
+        try {
+          const c = await (
+            await client(o)
+          ).post<ContractView>(`/v1/contracts/${id}/${name}`, o.reason ? { reason: o.reason } : {});
+          print(c, !!o.json, () => rows([c]));
+        } catch (err) {
+          reportError(err);
+        }
+      });
   }
   withNode(
     cmd

@@ -1,6 +1,6 @@
 /**
- * `fedgrid flow submit | list | show | update | delete | request-approval | approvals | approve |
- * reject | approval-sync | run | jobs` (docs/objects/flow.md).
+ * `fedgrid flow submit | list | show | update | delete | request-approval | approvals | approval |
+ * approve | reject | approval-sync | run | jobs` (docs/objects/flow.md).
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
@@ -317,6 +317,21 @@ export function flowCommand(): Command {
         },
       ),
     );
+
+  withNode(
+    cmd
+      .command('approval <approvalId>')
+      .description('show one flow approval with the content (DAG and config) it is for'),
+  ).action(
+    run(async (id: string, o: CommonOpts) => {
+      const a = await (await client(o)).get<ApprovalView>(`/v1/flow-approvals/${enc(id)}`);
+      print(
+        a,
+        !!o.json,
+        () => `${approvalRows([a])}\ndigest ${a.digest}${a.reason ? `\nreason: ${a.reason}` : ''}`,
+      );
+    }),
+  );
 
   for (const [verb, what] of [
     ['approve', 'approve'],

@@ -1,11 +1,24 @@
-/** `fedgrid job submit | list | show | events | stop`. */
+/**
+ * `fedgrid job submit | list | show | events | stop | rerun | tasks | task | task-stop |
+ * task-rerun | logs | outputs | output`.
+ */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { JobView } from '@fedgrid/node';
 import { parse as parseYaml } from 'yaml';
 import { formatEvent, watchJob, type JobEvent } from '../job-watch.js';
+import type { ApiClient } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
+
+/** A row of GET /v1/jobs/:id/outputs. */
+interface OutputRow {
+  job_id: string;
+  task_name: string;
+  party: string;
+  name: string;
+  kind: string;
+}
 
 function describe(j: JobView): string {
   const lines = [`job ${j.id} ${j.name ? `(${j.name}) ` : ''}— ${j.status}`];
@@ -25,6 +38,32 @@ function describe(j: JobView): string {
     ]),
   );
   return lines.join('\n');
+}
+
+/**
+ * Starts a rerun with `start` and prints the job; with `--wait`, follows the rerun's events (not
+ * the earlier ones) until the job ends and prints the final job (exit code 1 unless it succeeded).
+ */
+async function rerun(
+  api: ApiClient,
+  id: string,
+  o: CommonOpts & { wait?: boolean },
+  start: () => Promise<JobView>,
+): Promise<void> {
+  if (!o.wait) {
+    const j = await start();
+    return print(j, !!o.json, () => describe(j));
+  }
+  const { items } = await api.get<{ items: JobEvent[] }>(`/v1/jobs/${id}/events`);
+  const seen = items.reduce((m, e) => Math.max(m, Number(e.id)), 0);
+  await start();
+  const final = await watchJob(api, id, (e) => {
+    if (o.json || Number(e.id) <= seen) return;
+    const line = formatEvent(e);
+    if (line) process.stdout.write(line + '\n');
+  });
+  print(final, !!o.json, () => describe(final));
+  if (final.status !== 'succeeded') process.exitCode = 1;
 }
 
 export function jobCommand(): Command {
@@ -106,19 +145,21 @@ export function jobCommand(): Command {
   )
     .option('--params <json>', 'parameter overrides per task, e.g. {"train":{"maxIter":10}}')
     .option('--from <task>', 'rerun this task and everything downstream of it')
-    .action(async (id: string, o: CommonOpts & { params?: string; from?: string }) => {
-      try {
-        const j = await (
-          await client(o)
-        ).post<JobView>(`/v1/jobs/${id}/rerun`, {
-          ...(o.params ? { params: JSON.parse(o.params) as unknown } : {}),
-          ...(o.from ? { from: o.from } : {}),
-        });
-        print(j, !!o.json, () => describe(j));
-      } catch (err) {
-        reportError(err);
-      }
-    });
+    .option('--wait', 'follow progress until the job ends again')
+    .action(
+      async (id: string, o: CommonOpts & { params?: string; from?: string; wait?: boolean }) => {
+        try {
+          const body = {
+            ...(o.params ? { params: JSON.parse(o.params) as unknown } : {}),
+            ...(o.from ? { from: o.from } : {}),
+          };
+          const api = await client(o);
+          await rerun(api, id, o, () => api.post<JobView>(`/v1/jobs/${id}/rerun`, body));
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
   withNode(cmd.command('tasks <id>').description("a job's tasks with per-party states")).action(
     async (id: string, o: CommonOpts) => {
       try {
@@ -144,6 +185,71 @@ export function jobCommand(): Command {
   );
   withNode(
     cmd
+      .command('task <id> <task>')
+      .description('one task: per-party states, attempt, result or error'),
+  ).action(async (id: string, task: string, o: CommonOpts) => {
+    try {
+      const t = await (
+        await client(o)
+      ).get<JobView['tasks'][number]>(`/v1/jobs/${id}/tasks/${encodeURIComponent(task)}`);
+      print(t, !!o.json, () =>
+        table([
+          ['task', 'component', 'status', 'attempt', 'parties'],
+          [
+            t.name,
+            t.component,
+            t.status,
+            t.attempt,
+            Object.entries(t.parties)
+              .map(([p, s]) => `${p}:${s.status}`)
+              .join(' '),
+          ],
+        ]),
+      );
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd.command('outputs <id>').description("this node's outputs of a job (per task and party)"),
+  ).action(async (id: string, o: CommonOpts) => {
+    try {
+      const r = await (await client(o)).get<{ items: OutputRow[] }>(`/v1/jobs/${id}/outputs`);
+      print(r, !!o.json, () =>
+        table([
+          ['task', 'party', 'name', 'kind'],
+          ...r.items.map((x) => [x.task_name, x.party, x.name, x.kind]),
+        ]),
+      );
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd
+      .command('output <id> <task> <party> <name>')
+      .description(
+        'one output of a task on a party of this node (a dataset: its ids and columns; predictions: ids, scores, labels; a model: its content)',
+      ),
+  ).action(async (id: string, task: string, party: string, name: string, o: CommonOpts) => {
+    try {
+      const v = await (
+        await client(o)
+      ).get<{ kind: string; ids?: string[]; rows?: number }>(
+        `/v1/jobs/${id}/outputs/${[task, party, name].map(encodeURIComponent).join('/')}`,
+      );
+      print(
+        v,
+        !!o.json,
+        () =>
+          `${task}.${name} on ${party}: ${v.kind}${v.ids ? `, ${v.ids.length} rows` : ''} (use --json for the content)`,
+      );
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd
       .command('task-stop <id> <task>')
       .description('stop a running task (and so its job) on every party'),
   ).action(async (id: string, task: string, o: CommonOpts) => {
@@ -160,19 +266,20 @@ export function jobCommand(): Command {
       .description('rerun one task (new parameters allowed) without starting downstream tasks'),
   )
     .option('--params <json>', 'new parameters, e.g. {"maxIter":10}')
-    .action(async (id: string, task: string, o: CommonOpts & { params?: string }) => {
-      try {
-        const j = await (
-          await client(o)
-        ).post<JobView>(
-          `/v1/jobs/${id}/tasks/${task}/rerun`,
-          o.params ? { params: JSON.parse(o.params) as unknown } : {},
-        );
-        print(j, !!o.json, () => describe(j));
-      } catch (err) {
-        reportError(err);
-      }
-    });
+    .option('--wait', 'follow progress until the job ends again')
+    .action(
+      async (id: string, task: string, o: CommonOpts & { params?: string; wait?: boolean }) => {
+        try {
+          const body = o.params ? { params: JSON.parse(o.params) as unknown } : {};
+          const api = await client(o);
+          await rerun(api, id, o, () =>
+            api.post<JobView>(`/v1/jobs/${id}/tasks/${task}/rerun`, body),
+          );
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
   withNode(
     cmd
       .command('logs <id> <task>')

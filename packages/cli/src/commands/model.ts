@@ -1,6 +1,6 @@
 /**
- * `fedgrid model list | show | name | request-approval | approvals | approve | reject | sync |
- * publish | unpublish`: the model parts this node holds, their approval by the job's other
+ * `fedgrid model list | show | name | request-approval | approvals | approval | approve | reject |
+ * sync | publish | unpublish`: the model parts this node holds, their approval by the job's other
  * parties and their publication for prediction.
  */
 import { Command } from 'commander';
@@ -206,6 +206,23 @@ export function modelCommand(): Command {
         }
       },
     );
+  withNode(cmd.command('approval <approval-id>').description('show one model approval')).action(
+    async (id: string, o: CommonOpts) => {
+      try {
+        const a = await (
+          await client(o)
+        ).get<ApprovalView>(`/v1/model-approvals/${encodeURIComponent(id)}`);
+        print(
+          a,
+          !!o.json,
+          () =>
+            `${approvalRows([a])}\ndigest ${a.digest}${a.deliveryError ? `\nnot delivered: ${a.deliveryError}` : ''}`,
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    },
+  );
   for (const [name, desc, opt] of [
     ['approve', "approve a partner's model part (its digest)", '--comment <text>'],
     ['reject', "reject a partner's model part", '--reason <text>'],

@@ -1,4 +1,4 @@
-/** `fedgrid node init | start | info | update`. */
+/** `fedgrid node init | start | info | profile | update | audit`. */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -7,6 +7,39 @@ import { RUNTIME_FILE, type RuntimeFile } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
 import { syncRows } from './contract.js';
+
+/** GET /v1/node/profile (ProfileView in @fedgrid/node). */
+interface NodeProfile {
+  nodeId: string;
+  name: string;
+  description: string;
+  apiUrl: string;
+  dataAddress: string;
+  fingerprint: string;
+  directory: boolean;
+  version: number;
+  updatedAt: string | null;
+  bootstrap: { name: string; description: string; apiUrl: string; dataAddress: string };
+  overrides: {
+    name: string | null;
+    description: string | null;
+    apiUrl: string | null;
+    dataAddress: string | null;
+  };
+}
+
+/** One row of GET /v1/audit. */
+interface AuditEntry {
+  id: number;
+  at: string;
+  node: string;
+  actor: { kind: string; id: string };
+  action: string;
+  object: { type: string; id: string | null } | null;
+  outcome: string;
+  status: number | null;
+  details: Record<string, unknown> | null;
+}
 
 function port(v: string): number {
   const n = Number(v);
@@ -171,6 +204,33 @@ export function nodeCommand(): Command {
   });
   withNode(
     node
+      .command('profile')
+      .description(
+        "show the node's profile: effective name, description and addresses, the fedgrid.yaml values and what the profile overrides",
+      ),
+  ).action(async (o: CommonOpts) => {
+    try {
+      const p = await (await client(o)).get<NodeProfile>('/v1/node/profile');
+      const shown = (f: keyof NodeProfile['overrides']) =>
+        p.overrides[f] === null ? `${p[f]} (fedgrid.yaml)` : `${p[f]} (profile)`;
+      print(p, !!o.json, () =>
+        table([
+          ['node', p.nodeId],
+          ['name', shown('name')],
+          ['description', shown('description')],
+          ['api', shown('apiUrl')],
+          ['data plane', shown('dataAddress')],
+          ['fingerprint', p.fingerprint],
+          ['directory', p.directory ? 'yes' : 'no'],
+          ['version', `${p.version}${p.updatedAt ? ` (${p.updatedAt})` : ''}`],
+        ]),
+      );
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    node
       .command('update')
       .description(
         "change this node's name, description or advertised addresses (stored in its profile; fedgrid.yaml keeps the bootstrap values) and send them to every contracted partner",
@@ -229,6 +289,50 @@ export function nodeCommand(): Command {
               'some partners were not reached; they get the update on the next `fedgrid partner sync` or health check\n',
             );
           }
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(
+    node
+      .command('audit')
+      .description(
+        "the node's audit log, newest first: every state-changing call, by its admin or a partner, allowed or refused",
+      ),
+  )
+    .option('--action <action>', "only this action, e.g. 'POST /v1/contracts/:id/confirm'")
+    .option('--object <id>', 'only calls on this object id')
+    .option('--page <n>', 'page (from 1)')
+    .option('--page-size <n>', 'events per page')
+    .action(
+      async (
+        o: CommonOpts & { action?: string; object?: string; page?: string; pageSize?: string },
+      ) => {
+        try {
+          const q = new URLSearchParams();
+          if (o.action) q.set('action', o.action);
+          if (o.object) q.set('object', o.object);
+          if (o.page) q.set('page', o.page);
+          if (o.pageSize) q.set('pageSize', o.pageSize);
+          const r = await (
+            await client(o)
+          ).get<{ items: AuditEntry[]; total: number }>(`/v1/audit${q.size ? `?${q}` : ''}`);
+          print(
+            r,
+            !!o.json,
+            () =>
+              `${table([
+                ['at', 'actor', 'action', 'object', 'outcome'],
+                ...r.items.map((e) => [
+                  e.at.replace('T', ' ').slice(0, 19),
+                  `${e.actor.kind}:${e.actor.id}`,
+                  e.action,
+                  e.object ? `${e.object.type} ${e.object.id ?? ''}`.trim() : '-',
+                  `${e.outcome}${e.status !== null ? ` (${e.status})` : ''}`,
+                ]),
+              ])}\n${r.items.length} of ${r.total}`,
+          );
         } catch (err) {
           reportError(err);
         }
