@@ -12,13 +12,14 @@ import { withCluster } from './cluster.js';
 import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPsi } from './benches/psi.js';
+import { benchSecureBoost } from './benches/secureboost.js';
 import { benchX25519Raw } from './benches/x25519.js';
 import { machineInfo, round, type BenchReport, type BenchResult } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
-  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr)
+  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost)
   --quick       smaller sizes and budgets, for development (figures not comparable)`;
 
 interface Group {
@@ -119,6 +120,23 @@ function groups(quick: boolean): Group[] {
             return out;
           },
         ),
+    },
+    {
+      id: 'secureboost',
+      entries: ['secureboost.tree'],
+      run: () =>
+        withCluster({ parties: ['guest', 'host-0'], threads: cores }, async (cluster) => {
+          const out = await benchSecureBoost(cluster, {
+            guestCsv: join(REPO, 'examples/data/fate/default_credit_hetero_guest.csv'),
+            hostCsv: join(REPO, 'examples/data/fate/default_credit_hetero_host.csv'),
+            keyBits: 2048,
+            ...(quick ? { rows: 4096 } : {}),
+            plaintext: { minSeconds: quick ? 0.3 : 1 },
+            log,
+          });
+          for (const r of out) log(`${r.name}: ${r.seconds} s per tree`);
+          return out;
+        }),
     },
   ];
 }

@@ -10,6 +10,7 @@ export { heteroPoisson } from './hetero-poisson/spec.js';
 export { heteroPoissonParams, type HeteroPoissonParams } from './hetero-poisson/params.js';
 export { LOGISTIC_FAMILY, LINEAR_FAMILY, type CoordinatedFamily } from './hetero-lr/family.js';
 export { evaluation } from './evaluation/spec.js';
+export * from './secureboost/index.js';
 export * from './preprocess/specs.js';
 export { statistics } from './statistics/spec.js';
 export { heteroPearson } from './hetero-pearson/spec.js';

@@ -6,6 +6,7 @@ import { heteroLrPredict } from './hetero-lr-predict/predict.js';
 import { heteroLinR } from './hetero-linr/spec.js';
 import { heteroPoisson } from './hetero-poisson/spec.js';
 import { psiEcdh } from './psi-ecdh/spec.js';
+import { secureBoost, secureBoostPredict } from './secureboost/index.js';
 import { statistics } from './statistics/spec.js';
 import { heteroPearson } from './hetero-pearson/spec.js';
 import { heteroBinning } from './hetero-binning/spec.js';
@@ -19,6 +20,8 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   heteroLrPredict,
   heteroLinR,
   heteroPoisson,
+  secureBoost,
+  secureBoostPredict,
   evaluation,
   statistics,
   heteroPearson,

@@ -12,3 +12,4 @@ export * from './linear/logistic.js';
 export * from './linear/glm.js';
 export * from './stats/index.js';
 export * from './preprocess/index.js';
+export * from './tree/index.js';

@@ -103,3 +103,6 @@ export function paillierDecrypt(task: DecryptTask): Uint8Array {
   const w = Math.ceil(dec.privateKey.publicKey.bits / 8);
   return move(packBigUints(dec.decryptRing(task.cts), w)) as unknown as Uint8Array;
 }
+
+export { paillierBucketSum, paillierCompress } from './histogram-tasks.js';
+export { paillierCrtBuildTables, paillierCrtEncryptRing } from './crt-encrypt-task.js';

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+export const secureBoostPredictParams = z.object({});
+export type PredictParams = z.infer<typeof secureBoostPredictParams>;

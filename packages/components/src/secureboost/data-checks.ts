@@ -1,0 +1,82 @@
+/** Input checks of the SecureBoost programs: clear errors instead of silent nonsense. */
+import {
+  prepareObjective,
+  type Frame,
+  type GbdtObjective,
+  type Matrix,
+  type PreparedObjective,
+} from '@fedgrid/ml';
+import { ComponentError } from '../spec.js';
+import type { SecureBoostParams } from './params.js';
+
+/** @throws ComponentError MISSING_VALUES if any feature value is NaN or infinite. */
+export function requireFinite(frame: Frame, party: string, what = 'data'): void {
+  const { rows, cols, data } = frame.x;
+  for (let j = 0; j < cols; j++) {
+    let bad = 0;
+    for (let i = 0; i < rows; i++) if (!Number.isFinite(data[i * cols + j] as number)) bad++;
+    if (bad > 0)
+      throw new ComponentError(
+        'MISSING_VALUES',
+        `${party}: feature '${frame.featureNames[j]}' of the ${what} has ${bad} missing or infinite values; SecureBoost needs complete features — fill or drop them first (missing-values component)`,
+        { party, feature: frame.featureNames[j], missing: bad },
+      );
+  }
+}
+
+/**
+ * A validation frame's features in the training frame's column order (matched by name).
+ * @throws ComponentError FEATURE_MISSING naming a training feature absent from it.
+ */
+export function alignColumns(train: Frame, other: Frame, party: string, what: string): Matrix {
+  const index = new Map(other.featureNames.map((f, j) => [f, j]));
+  const cols = train.featureNames.map((f) => {
+    const j = index.get(f);
+    if (j === undefined)
+      throw new ComponentError(
+        'FEATURE_MISSING',
+        `${party}: the ${what} has no feature '${f}' (it has ${other.featureNames.join(', ')})`,
+        { party, feature: f },
+      );
+    return j;
+  });
+  const { rows, cols: oc, data } = other.x;
+  const out = new Float64Array(rows * cols.length);
+  for (let i = 0; i < rows; i++)
+    for (let k = 0; k < cols.length; k++)
+      out[i * cols.length + k] = data[i * oc + (cols[k] as number)] as number;
+  return { rows, cols: cols.length, data: out };
+}
+
+/**
+ * The objective of a run: the parameter, or for 'auto' the one the labels suggest (two distinct
+ * values: binary; up to 32 integer values: multiclass; otherwise regression).
+ */
+export function resolveObjective(p: SecureBoostParams, labels: Float64Array): GbdtObjective {
+  if (p.objective !== 'auto') return p.objective;
+  const values = new Set(labels);
+  if (values.size <= 2) return 'binary';
+  if (values.size <= 32 && [...values].every((v) => Number.isInteger(v))) return 'multiclass';
+  return 'regression';
+}
+
+/**
+ * The guest's labels, checked and encoded for the objective.
+ * @throws ComponentError LABELS_MISSING / LABELS_INVALID naming the label column and values.
+ */
+export function guestObjective(frame: Frame, objective: GbdtObjective): PreparedObjective {
+  if (!frame.labels)
+    throw new ComponentError(
+      'LABELS_MISSING',
+      'the guest dataset has no label column; register it with --label',
+    );
+  try {
+    return prepareObjective(objective, frame.labels);
+  } catch (err) {
+    throw new ComponentError(
+      'LABELS_INVALID',
+      `label '${frame.labelName ?? 'y'}' does not suit objective '${objective}': ${(err as Error).message}`,
+      { field: 'objective', objective },
+    );
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Worker-thread side of the pooled histogram kernels ({@link sumBuckets}, {@link
+ * compressCiphertexts}): exported from worker.ts, called by {@link pooledSumBuckets} and
+ * {@link pooledCompress}. Arithmetic contexts are cached per thread by modulus.
+ */
+import { move } from 'piscina';
+import type { ModArith } from '../kernels/mod-arith.js';
+import { createModArith } from '../kernels/select.js';
+import { sumBuckets, type BucketSumInput } from '../paillier/bucket-sum.js';
+import { compressCiphertexts } from '../paillier/slot-packing.js';
+
+/** A modulus (n², hexadecimal) and the inputs of {@link sumBuckets}. */
+export interface BucketSumTask extends BucketSumInput {
+  modulus: string;
+}
+
+/** A modulus (n², hexadecimal) and the inputs of {@link compressCiphertexts}. */
+export interface CompressTask {
+  modulus: string;
+  cts: Uint8Array;
+  slotBits: number;
+  perCiphertext: number;
+}
+
+const ariths = new Map<string, ModArith>();
+
+function arithFor(modulus: string): ModArith {
+  let a = ariths.get(modulus);
+  if (!a) {
+    a = createModArith(BigInt(`0x${modulus}`));
+    ariths.set(modulus, a);
+  }
+  return a;
+}
+
+export function paillierBucketSum(task: BucketSumTask): Uint8Array {
+  return move(sumBuckets(arithFor(task.modulus), task)) as unknown as Uint8Array;
+}
+
+export function paillierCompress(task: CompressTask): Uint8Array {
+  return move(
+    compressCiphertexts(arithFor(task.modulus), task.cts, task.slotBits, task.perCiphertext),
+  ) as unknown as Uint8Array;
+}

@@ -1,0 +1,58 @@
+/**
+ * A boosted tree: nodes in creation order (root 0; a split's children appended left then right,
+ * level by level). Splits send x ≤ threshold (equivalently bin code ≤ bin) to the left child.
+ */
+import type { Matrix } from '../matrix.js';
+import type { BinnedMatrix } from './binning.js';
+
+export interface GbdtLeaf {
+  kind: 'leaf';
+  /** Leaf weight, learning rate included. */
+  value: number;
+  /** Training rows that reached the leaf. */
+  count: number;
+}
+
+export interface GbdtSplit {
+  kind: 'split';
+  /** Column of the feature matrix. */
+  feature: number;
+  /** Bin index: codes ≤ bin go left. */
+  bin: number;
+  /** The split point of that bin: values ≤ threshold go left. */
+  threshold: number;
+  gain: number;
+  left: number;
+  right: number;
+  count: number;
+}
+
+export type GbdtNode = GbdtLeaf | GbdtSplit;
+
+export interface GbdtTree {
+  /** Boosting round (0-based). */
+  round: number;
+  /** Output (class) the tree adds to: 0 except for multiclass. */
+  cls: number;
+  nodes: GbdtNode[];
+}
+
+/** The leaf row `row` of a binned matrix reaches. */
+export function leafOfBinned(tree: GbdtTree, b: BinnedMatrix, row: number): GbdtLeaf {
+  let node = tree.nodes[0] as GbdtNode;
+  while (node.kind === 'split') {
+    const code = b.codes[node.feature * b.rows + row] as number;
+    node = tree.nodes[code <= node.bin ? node.left : node.right] as GbdtNode;
+  }
+  return node;
+}
+
+/** The leaf row `row` of a raw feature matrix (rows × cols, row-major) reaches. */
+export function leafOfRaw(tree: GbdtTree, x: Matrix, row: number): GbdtLeaf {
+  let node = tree.nodes[0] as GbdtNode;
+  while (node.kind === 'split') {
+    const v = x.data[row * x.cols + node.feature] as number;
+    node = tree.nodes[v <= node.threshold ? node.left : node.right] as GbdtNode;
+  }
+  return node;
+}
