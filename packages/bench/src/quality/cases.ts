@@ -174,4 +174,84 @@ export const QUALITY_CASES: QualityCase[] = [
       };
     },
   },
+  {
+    id: 'breast-sbt',
+    dataset: 'breast (569 × 10 + 20)',
+    algorithm: 'secureboost',
+    metric: 'auc',
+    tolerance: AUC,
+    params: { trees: 50, maxDepth: 3, learningRate: 0.1 },
+    files: async (s) => ({
+      guest: fate(s, 'breast_hetero_guest.csv'),
+      hosts: [fate(s, 'breast_hetero_host.csv')],
+      id: 'id',
+      label: 'y',
+    }),
+  },
+  {
+    id: 'breast-sbt-2hosts',
+    dataset: 'breast, two hosts (569 × 10 + 10 + 10)',
+    algorithm: 'secureboost',
+    metric: 'auc',
+    tolerance: AUC,
+    params: { trees: 20, maxDepth: 3, learningRate: 0.1 },
+    files: async (s, work) => {
+      const dir = join(work, 'breast-2hosts-sbt');
+      await mkdir(dir, { recursive: true });
+      return {
+        guest: fate(s, 'breast_hetero_guest.csv'),
+        hosts: await splitColumns(fate(s, 'breast_hetero_host.csv'), dir, [
+          [0, 10],
+          [10, 20],
+        ]),
+        id: 'id',
+        label: 'y',
+      };
+    },
+  },
+  {
+    id: 'credit-sbt',
+    dataset: 'default_credit (30000 × 13 + 10)',
+    algorithm: 'secureboost',
+    metric: 'auc',
+    tolerance: AUC,
+    params: { trees: 30, maxDepth: 3, learningRate: 0.3 },
+    files: async (s) => ({
+      guest: fate(s, 'default_credit_hetero_guest.csv'),
+      hosts: [fate(s, 'default_credit_hetero_host.csv')],
+      id: 'id',
+      label: 'y',
+    }),
+  },
+  {
+    id: 'motor-sbt',
+    dataset: 'motor (800 × 4 + 7)',
+    algorithm: 'secureboost',
+    metric: 'mse',
+    tolerance: MSE,
+    params: { trees: 30, maxDepth: 3, learningRate: 0.3 },
+    files: async (s) => ({
+      guest: fate(s, 'motor_hetero_guest.csv'),
+      hosts: [fate(s, 'motor_hetero_host.csv')],
+      id: 'idx',
+      label: 'motor_speed',
+    }),
+  },
+  {
+    id: 'motor-sbt-classes',
+    dataset: 'motor, motor_speed tertiles as 3 classes (800 × 4 + 7)',
+    algorithm: 'secureboost',
+    metric: 'accuracy',
+    tolerance: ACCURACY,
+    params: { trees: 10, maxDepth: 3, learningRate: 0.3 },
+    files: async (s, work) => ({
+      guest: await tertileLabels(
+        fate(s, 'motor_hetero_guest.csv'),
+        join(work, 'motor-classes-sbt.csv'),
+      ),
+      hosts: [fate(s, 'motor_hetero_host.csv')],
+      id: 'idx',
+      label: 'speed_class',
+    }),
+  },
 ];

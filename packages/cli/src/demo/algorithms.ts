@@ -5,9 +5,11 @@
  * algorithm to the demo (and to `npm run bench:quality`) is one entry here.
  */
 import {
+  gbdtParams,
   heteroLrParams,
   heteroPoissonParams,
   lrParams,
+  secureBoostParams,
   type PredictionTask,
 } from '@fedgrid/components';
 import {
@@ -16,8 +18,10 @@ import {
   POISSON,
   binaryMetrics,
   multiclassMetrics,
+  predictGbdt,
   predictGlm,
   regressionMetrics,
+  trainGbdt,
   trainGlm,
   type Frame,
 } from '@fedgrid/ml';
@@ -47,12 +51,7 @@ export interface DemoAlgorithm {
   /** The Paillier key length the parameters ask for. */
   keyBits(params: Record<string, unknown>): number;
   /** Tasks after PSI; the prediction task is named `predict`, the evaluation `evaluate`. */
-  flow(params: Record<string, unknown>): {
-    name: string;
-    component: string;
-    inputs: Record<string, string>;
-    params?: Record<string, unknown>;
-  }[];
+  flow(params: Record<string, unknown>, task: PredictionTask): FlowTask[];
   /** The plaintext twin on the joined table (guest features first, then each host's). */
   baseline(joined: Frame, params: Record<string, unknown>, task: PredictionTask): BaselineRun;
 }
@@ -185,6 +184,46 @@ export const DEMO_ALGORITHMS: DemoAlgorithm[] = [
     },
   },
 ];
+
+/** SecureBoost: psi → secureboost → secureboost-predict → evaluation; the twin is @fedgrid/ml's GBDT. */
+DEMO_ALGORITHMS.push({
+  code: 'secureboost',
+  tasks: ['binary', 'multiclass', 'regression'],
+  arbiter: false,
+  params: secureBoostParams,
+  keyBits: (p) => p['keyBits'] as number,
+  // The demo resolves the task from the label (or --task); the objective is that task.
+  flow: (params, task): FlowTask[] => [
+    {
+      name: 'train',
+      component: 'secureboost',
+      inputs: { data: 'psi.data' },
+      params: { ...params, objective: task },
+    },
+    {
+      name: 'predict',
+      component: 'secureboost-predict',
+      inputs: { data: 'psi.data', model: 'train.model' },
+    },
+    { name: 'evaluate', component: 'evaluation', inputs: { predictions: 'predict.predictions' } },
+  ],
+  baseline: (joined, params, task) => {
+    const y = (joined.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
+    const p = secureBoostParams.parse(params);
+    const t = trainGbdt(joined.x, y, gbdtParams(p, task));
+    const pred = predictGbdt(t.model, joined.x);
+    const metrics =
+      task === 'binary'
+        ? binaryMetrics(y, pred.scores)
+        : task === 'multiclass'
+          ? multiclassMetrics(
+              y,
+              Array.from(pred.scores, (k) => t.model.classes[k] as number),
+            )
+          : regressionMetrics(y, pred.scores);
+    return { metrics: pickMetrics(task, metrics), epochs: t.rounds };
+  },
+});
 
 /** @throws Error naming the algorithms the demo knows. */
 export function demoAlgorithm(code: string): DemoAlgorithm {

@@ -179,7 +179,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         inputs: { data: 'job.dataset' },
         params: { resultParties: 'all' },
       },
-      ...algorithm.flow(params),
+      ...algorithm.flow(params, task),
     ];
     write(`submitting the job: ${tasks.map((t) => t.component).join(' → ')}`);
     const job = await guest.api.post<JobView>('/v1/jobs', {
