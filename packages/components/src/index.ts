@@ -5,6 +5,12 @@ export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';
 export { heteroLrPredict } from './hetero-lr-predict/predict.js';
+export { heteroSsheLr } from './hetero-sshe-lr/spec.js';
+export {
+  heteroSsheLrParams,
+  ssheLrParams,
+  type HeteroSsheLrParams,
+} from './hetero-sshe-lr/params.js';
 export { heteroLinR } from './hetero-linr/spec.js';
 export { heteroPoisson } from './hetero-poisson/spec.js';
 export { heteroPoissonParams, type HeteroPoissonParams } from './hetero-poisson/params.js';

@@ -3,6 +3,7 @@ import type { ComponentSpec } from './spec.js';
 import { evaluation } from './evaluation/spec.js';
 import { heteroLr } from './hetero-lr/spec.js';
 import { heteroLrPredict } from './hetero-lr-predict/predict.js';
+import { heteroSsheLr } from './hetero-sshe-lr/spec.js';
 import { heteroLinR } from './hetero-linr/spec.js';
 import { heteroPoisson } from './hetero-poisson/spec.js';
 import { psiEcdh } from './psi-ecdh/spec.js';
@@ -18,6 +19,7 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   psiEcdh,
   heteroLr,
   heteroLrPredict,
+  heteroSsheLr,
   heteroLinR,
   heteroPoisson,
   secureBoost,
