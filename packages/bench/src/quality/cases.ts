@@ -254,4 +254,32 @@ export const QUALITY_CASES: QualityCase[] = [
       label: 'speed_class',
     }),
   },
+  {
+    id: 'breast-sshe',
+    dataset: 'breast (569 × 10 + 20)',
+    algorithm: 'hetero-sshe-lr',
+    metric: 'auc',
+    tolerance: AUC,
+    params: {},
+    files: async (s) => ({
+      guest: fate(s, 'breast_hetero_guest.csv'),
+      hosts: [fate(s, 'breast_hetero_host.csv')],
+      id: 'id',
+      label: 'y',
+    }),
+  },
+  {
+    id: 'credit-sshe',
+    dataset: 'default_credit (30000 × 13 + 10)',
+    algorithm: 'hetero-sshe-lr',
+    metric: 'auc',
+    tolerance: AUC,
+    params: {},
+    files: async (s) => ({
+      guest: fate(s, 'default_credit_hetero_guest.csv'),
+      hosts: [fate(s, 'default_credit_hetero_host.csv')],
+      id: 'id',
+      label: 'y',
+    }),
+  },
 ];

@@ -8,7 +8,9 @@ import {
   gbdtParams,
   heteroLrParams,
   heteroPoissonParams,
+  heteroSsheLrParams,
   lrParams,
+  ssheLrParams,
   secureBoostParams,
   type PredictionTask,
 } from '@fedgrid/components';
@@ -184,6 +186,25 @@ export const DEMO_ALGORITHMS: DemoAlgorithm[] = [
     },
   },
 ];
+
+/** SSHE-LR: two parties, no arbiter; the twin is exact logistic regression with its parameters. */
+DEMO_ALGORITHMS.push({
+  code: 'hetero-sshe-lr',
+  tasks: ['binary'],
+  arbiter: false,
+  maxHosts: 1,
+  params: heteroSsheLrParams as unknown as z.ZodType<Record<string, unknown>>,
+  keyBits: (p) => p['keyBits'] as number,
+  flow: linearFlow('hetero-sshe-lr'),
+  baseline: (joined, params) => {
+    const y = (joined.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
+    const t = trainGlm(joined.x, y, ssheLrParams(heteroSsheLrParams.parse(params)), LOGISTIC);
+    return {
+      metrics: pickMetrics('binary', binaryMetrics(y, predictGlm(t.model, joined.x, LOGISTIC))),
+      epochs: t.epochs,
+    };
+  },
+});
 
 /** SecureBoost: psi → secureboost → secureboost-predict → evaluation; the twin is @fedgrid/ml's GBDT. */
 DEMO_ALGORITHMS.push({
