@@ -72,214 +72,170 @@ const AUC = { kind: 'absolute', value: 0.01 } as const;
 const ACCURACY = { kind: 'absolute', value: 0.01 } as const;
 const MSE = { kind: 'relative', value: 0.02 } as const;
 
+type Files = QualityCase['files'];
+
+/** A bundled hetero split as it is. */
+const bundled =
+  (name: string, id: string, label: string): Files =>
+  async (s) => ({
+    guest: fate(s, `${name}_hetero_guest.csv`),
+    hosts: [fate(s, `${name}_hetero_host.csv`)],
+    id,
+    label,
+  });
+
+/** A bundled split whose host columns are dealt to two hosts at `cut`. */
+const twoHosts =
+  (name: string, id: string, label: string, cut: number, total: number): Files =>
+  async (s, work) => {
+    const dir = join(work, `${name}-2hosts`);
+    await mkdir(dir, { recursive: true });
+    return {
+      guest: fate(s, `${name}_hetero_guest.csv`),
+      hosts: await splitColumns(fate(s, `${name}_hetero_host.csv`), dir, [
+        [0, cut],
+        [cut, total],
+      ]),
+      id,
+      label,
+    };
+  };
+
+/** The motor split with motor_speed replaced by its tertile class. */
+const motorClasses: Files = async (s, work) => ({
+  guest: await tertileLabels(fate(s, 'motor_hetero_guest.csv'), join(work, 'motor-classes.csv')),
+  hosts: [fate(s, 'motor_hetero_host.csv')],
+  id: 'idx',
+  label: 'speed_class',
+});
+
+const BREAST = 'breast (569 × 10 + 20)';
+const BREAST_2 = 'breast, two hosts (569 × 10 + 10 + 10)';
+const CREDIT = 'default_credit (30000 × 13 + 10)';
+const MOTOR = 'motor (800 × 4 + 7)';
+const MOTOR_2 = 'motor, two hosts (800 × 4 + 4 + 3)';
+const MOTOR_CLASSES = 'motor, motor_speed tertiles as 3 classes (800 × 4 + 7)';
+const breast = bundled('breast', 'id', 'y');
+const credit = bundled('default_credit', 'id', 'y');
+const motor = bundled('motor', 'idx', 'motor_speed');
+const SBT = { maxDepth: 3 };
+
 export const QUALITY_CASES: QualityCase[] = [
   {
     id: 'breast-lr',
-    dataset: 'breast (569 × 10 + 20)',
+    dataset: BREAST,
     algorithm: 'hetero-lr',
     metric: 'auc',
     tolerance: AUC,
     params: {},
-    files: async (s) => ({
-      guest: fate(s, 'breast_hetero_guest.csv'),
-      hosts: [fate(s, 'breast_hetero_host.csv')],
-      id: 'id',
-      label: 'y',
-    }),
+    files: breast,
   },
   {
     id: 'breast-lr-2hosts',
-    dataset: 'breast, two hosts (569 × 10 + 10 + 10)',
+    dataset: BREAST_2,
     algorithm: 'hetero-lr',
     metric: 'auc',
     tolerance: AUC,
     params: {},
-    files: async (s, work) => {
-      const dir = join(work, 'breast-2hosts');
-      await mkdir(dir, { recursive: true });
-      return {
-        guest: fate(s, 'breast_hetero_guest.csv'),
-        hosts: await splitColumns(fate(s, 'breast_hetero_host.csv'), dir, [
-          [0, 10],
-          [10, 20],
-        ]),
-        id: 'id',
-        label: 'y',
-      };
-    },
+    files: twoHosts('breast', 'id', 'y', 10, 20),
   },
   {
     id: 'credit-lr',
-    dataset: 'default_credit (30000 × 13 + 10)',
+    dataset: CREDIT,
     algorithm: 'hetero-lr',
     metric: 'auc',
     tolerance: AUC,
     params: {},
-    files: async (s) => ({
-      guest: fate(s, 'default_credit_hetero_guest.csv'),
-      hosts: [fate(s, 'default_credit_hetero_host.csv')],
-      id: 'id',
-      label: 'y',
-    }),
+    files: credit,
   },
   {
     id: 'motor-lr-ovr',
-    dataset: 'motor, motor_speed tertiles as 3 classes (800 × 4 + 7)',
+    dataset: MOTOR_CLASSES,
     algorithm: 'hetero-lr',
     metric: 'accuracy',
     tolerance: ACCURACY,
     params: { maxIter: 30, batchSize: -1, learningRate: 0.3 },
-    files: async (s, work) => ({
-      guest: await tertileLabels(
-        fate(s, 'motor_hetero_guest.csv'),
-        join(work, 'motor-classes.csv'),
-      ),
-      hosts: [fate(s, 'motor_hetero_host.csv')],
-      id: 'idx',
-      label: 'speed_class',
-    }),
+    files: motorClasses,
   },
   {
     id: 'motor-linr',
-    dataset: 'motor (800 × 4 + 7)',
+    dataset: MOTOR,
     algorithm: 'hetero-linr',
     metric: 'mse',
     tolerance: MSE,
     params: {},
-    files: async (s) => ({
-      guest: fate(s, 'motor_hetero_guest.csv'),
-      hosts: [fate(s, 'motor_hetero_host.csv')],
-      id: 'idx',
-      label: 'motor_speed',
-    }),
+    files: motor,
   },
   {
     id: 'motor-linr-2hosts',
-    dataset: 'motor, two hosts (800 × 4 + 4 + 3)',
+    dataset: MOTOR_2,
     algorithm: 'hetero-linr',
     metric: 'mse',
     tolerance: MSE,
     params: {},
-    files: async (s, work) => {
-      const dir = join(work, 'motor-2hosts');
-      await mkdir(dir, { recursive: true });
-      return {
-        guest: fate(s, 'motor_hetero_guest.csv'),
-        hosts: await splitColumns(fate(s, 'motor_hetero_host.csv'), dir, [
-          [0, 4],
-          [4, 7],
-        ]),
-        id: 'idx',
-        label: 'motor_speed',
-      };
-    },
+    files: twoHosts('motor', 'idx', 'motor_speed', 4, 7),
   },
   {
     id: 'breast-sbt',
-    dataset: 'breast (569 × 10 + 20)',
+    dataset: BREAST,
     algorithm: 'secureboost',
     metric: 'auc',
     tolerance: AUC,
-    params: { trees: 50, maxDepth: 3, learningRate: 0.1 },
-    files: async (s) => ({
-      guest: fate(s, 'breast_hetero_guest.csv'),
-      hosts: [fate(s, 'breast_hetero_host.csv')],
-      id: 'id',
-      label: 'y',
-    }),
+    params: { ...SBT, trees: 50, learningRate: 0.1 },
+    files: breast,
   },
   {
     id: 'breast-sbt-2hosts',
-    dataset: 'breast, two hosts (569 × 10 + 10 + 10)',
+    dataset: BREAST_2,
     algorithm: 'secureboost',
     metric: 'auc',
     tolerance: AUC,
-    params: { trees: 20, maxDepth: 3, learningRate: 0.1 },
-    files: async (s, work) => {
-      const dir = join(work, 'breast-2hosts-sbt');
-      await mkdir(dir, { recursive: true });
-      return {
-        guest: fate(s, 'breast_hetero_guest.csv'),
-        hosts: await splitColumns(fate(s, 'breast_hetero_host.csv'), dir, [
-          [0, 10],
-          [10, 20],
-        ]),
-        id: 'id',
-        label: 'y',
-      };
-    },
+    params: { ...SBT, trees: 20, learningRate: 0.1 },
+    files: twoHosts('breast', 'id', 'y', 10, 20),
   },
   {
     id: 'credit-sbt',
-    dataset: 'default_credit (30000 × 13 + 10)',
+    dataset: CREDIT,
     algorithm: 'secureboost',
     metric: 'auc',
     tolerance: AUC,
-    params: { trees: 30, maxDepth: 3, learningRate: 0.3 },
-    files: async (s) => ({
-      guest: fate(s, 'default_credit_hetero_guest.csv'),
-      hosts: [fate(s, 'default_credit_hetero_host.csv')],
-      id: 'id',
-      label: 'y',
-    }),
+    params: { ...SBT, trees: 30, learningRate: 0.3 },
+    files: credit,
   },
   {
     id: 'motor-sbt',
-    dataset: 'motor (800 × 4 + 7)',
+    dataset: MOTOR,
     algorithm: 'secureboost',
     metric: 'mse',
     tolerance: MSE,
-    params: { trees: 30, maxDepth: 3, learningRate: 0.3 },
-    files: async (s) => ({
-      guest: fate(s, 'motor_hetero_guest.csv'),
-      hosts: [fate(s, 'motor_hetero_host.csv')],
-      id: 'idx',
-      label: 'motor_speed',
-    }),
+    params: { ...SBT, trees: 30, learningRate: 0.3 },
+    files: motor,
   },
   {
     id: 'motor-sbt-classes',
-    dataset: 'motor, motor_speed tertiles as 3 classes (800 × 4 + 7)',
+    dataset: MOTOR_CLASSES,
     algorithm: 'secureboost',
     metric: 'accuracy',
     tolerance: ACCURACY,
-    params: { trees: 10, maxDepth: 3, learningRate: 0.3 },
-    files: async (s, work) => ({
-      guest: await tertileLabels(
-        fate(s, 'motor_hetero_guest.csv'),
-        join(work, 'motor-classes-sbt.csv'),
-      ),
-      hosts: [fate(s, 'motor_hetero_host.csv')],
-      id: 'idx',
-      label: 'speed_class',
-    }),
+    params: { ...SBT, trees: 10, learningRate: 0.3 },
+    files: motorClasses,
   },
   {
     id: 'breast-sshe',
-    dataset: 'breast (569 × 10 + 20)',
+    dataset: BREAST,
     algorithm: 'hetero-sshe-lr',
     metric: 'auc',
     tolerance: AUC,
     params: {},
-    files: async (s) => ({
-      guest: fate(s, 'breast_hetero_guest.csv'),
-      hosts: [fate(s, 'breast_hetero_host.csv')],
-      id: 'id',
-      label: 'y',
-    }),
+    files: breast,
   },
   {
     id: 'credit-sshe',
-    dataset: 'default_credit (30000 × 13 + 10)',
+    dataset: CREDIT,
     algorithm: 'hetero-sshe-lr',
     metric: 'auc',
     tolerance: AUC,
     params: {},
-    files: async (s) => ({
-      guest: fate(s, 'default_credit_hetero_guest.csv'),
-      hosts: [fate(s, 'default_credit_hetero_host.csv')],
-      id: 'id',
-      label: 'y',
-    }),
+    files: credit,
   },
 ];
