@@ -16,6 +16,13 @@ const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/fedgrid.js', import.meta.url));
 const SAMPLES = fileURLToPath(new URL('../../../examples/data/fate/', import.meta.url));
 const dirs: string[] = [];
+/**
+ * The bundled run uses the default embedded store, as `npm run demo` does; the others run the
+ * nodes on the PostgreSQL server (FEDGRID_POSTGRES_URL, see vitest.config.ts; `off`: PGlite too),
+ * which also covers the demo's --database-url path and starts nodes faster.
+ */
+const pg = process.env['FEDGRID_POSTGRES_URL'];
+const PG = pg && pg !== 'off' ? ['--database-url', pg] : [];
 
 async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'fedgrid-test-'));
@@ -89,6 +96,7 @@ describe('fedgrid demo', () => {
       'customer_no',
       '--label',
       'defaulted',
+      ...PG,
     ]);
     expect(report.parties.guest.rows).toBe(500);
     expect(report.parties.hosts[0]!.rows).toBe(509 + 25);
@@ -109,6 +117,7 @@ describe('fedgrid demo', () => {
       join(dir, 'g.csv'),
       '--host',
       join(SAMPLES, 'breast_hetero_host.csv'),
+      ...PG,
     ]).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
@@ -134,6 +143,7 @@ describe('fedgrid demo', () => {
       'hetero-linr',
       '--max-iter',
       '10',
+      ...PG,
     ]);
     expect(report.algorithm).toBe('hetero-linr');
     expect(report.task).toBe('regression');
@@ -162,6 +172,7 @@ describe('fedgrid demo', () => {
       'idx',
       '--label',
       'motor_speed',
+      ...PG,
     ]).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
