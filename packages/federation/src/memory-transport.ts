@@ -33,8 +33,9 @@ export class MemoryNetwork {
       push: async (nodeId: string, env: Envelope) => {
         if (this.down.has(nodeId) || this.down.has(fromNodeId))
           throw new PeerUnreachableError(env.dst, `node ${nodeId} is down`);
-        // Copy, as a real network would: the receiver must not alias the sender's buffer.
-        this.mailbox(nodeId).deliver({ ...env, data: env.data.slice() }, fromNodeId);
+        // Copy, as a real network would: the receiver must not alias the sender's buffer. And
+        // deliver a Node Buffer, as the gRPC server does (its slice() is a view, not a copy).
+        this.mailbox(nodeId).deliver({ ...env, data: Buffer.from(env.data) }, fromNodeId);
       },
       ping: async (nodeId: string) => {
         if (this.down.has(nodeId)) throw new Error(`node ${nodeId} is down`);

@@ -35,10 +35,14 @@ export function encodeMessage(msg: Message): Uint8Array {
 }
 
 /**
- * Parses a framed message; blobs are views into `bytes` (no copy).
+ * Parses a framed message; blobs are plain Uint8Array views into `bytes` (no copy). They are
+ * never Node Buffers, even when `bytes` is one (as the gRPC server delivers): Buffer#slice is a
+ * view, so a component copying a blob with `.slice()` and writing the copy would otherwise
+ * overwrite the received message behind its back.
  * @throws RangeError on a truncated or malformed frame.
  */
-export function decodeMessage<T = unknown>(bytes: Uint8Array): Message<T> {
+export function decodeMessage<T = unknown>(frame: Uint8Array): Message<T> {
+  const bytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (off: number, n: number) => {
     if (off + n > bytes.length)
@@ -72,8 +76,8 @@ export function decodeMessage<T = unknown>(bytes: Uint8Array): Message<T> {
 
 /**
  * Copies a blob into a fresh, exactly sized ArrayBuffer and views it as `T` (e.g. Uint32Array).
- * Blobs are views into a larger receive buffer — possibly unaligned, and (for Node Buffers)
- * `.slice()` would not copy — so typed views must be made on a copy.
+ * Blobs are views into a larger receive buffer, possibly unaligned, so typed views must be made
+ * on a copy.
  * @throws RangeError if the length is not a multiple of the element size.
  */
 export function blobAs<T>(

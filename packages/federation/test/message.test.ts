@@ -42,6 +42,16 @@ describe('encodeMessage / decodeMessage', () => {
     expect(same(encodeMessage({ header, blobs }), frame(header, blobs))).toBe(true);
   });
 
+  it('decodes a Node Buffer (as gRPC delivers) into plain views: a .slice() copy is a copy', () => {
+    const sent = Uint8Array.of(1, 2, 3, 4);
+    const received = Buffer.from(encodeMessage({ header: {}, blobs: [sent] }));
+    const [blob] = decodeMessage(received).blobs as [Uint8Array];
+    expect(Buffer.isBuffer(blob)).toBe(false);
+    const copy = blob.slice();
+    copy.fill(9);
+    expect([...blob]).toEqual([1, 2, 3, 4]);
+  });
+
   it('round-trips headers and blobs, including empty and large blobs', () => {
     const big = new Uint8Array(randomBytes(5 * 2 ** 20 + 3));
     const cases: Message[] = [
