@@ -13,3 +13,6 @@ export * from './linear/glm.js';
 export * from './stats/index.js';
 export * from './preprocess/index.js';
 export * from './tree/index.js';
+export * from './federated/index.js';
+export * from './nn/index.js';
+export * from './linear/local-sgd.js';
