@@ -21,3 +21,4 @@ export * from './pool/crypto-pool.js';
 export * from './pool/histogram-pool.js';
 export * from './pool/crt-encrypt-pool.js';
 export type * from './pool/tasks.js';
+export * from './secagg/index.js';
