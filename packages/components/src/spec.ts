@@ -97,6 +97,20 @@ export interface ProgramContext<P> {
   progress(data: Record<string, unknown>): void;
   /** Aborted when the job is stopped or fails elsewhere. */
   signal: AbortSignal;
+  /**
+   * This party's durable state for the task, kept across attempts: a rerun after a crash finds
+   * what the previous attempt saved (e.g. the round a federated training reached). Absent where
+   * nothing persists (unit tests, benchmarks): programs then start from scratch.
+   */
+  checkpoint?: CheckpointStore;
+}
+
+/** A party's checkpoint of one task: one JSON value, replaced by every save. */
+export interface CheckpointStore {
+  /** The last saved value, or undefined when none was saved. */
+  load(): Promise<unknown>;
+  /** Replaces the saved value (atomically: a crash keeps the old or the new one). */
+  save(value: unknown): Promise<void>;
 }
 
 export interface ProgramResult {

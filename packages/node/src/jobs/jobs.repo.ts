@@ -266,4 +266,29 @@ export class JobsRepo {
     if (opts.levels) q = q.where('level', 'in', opts.levels);
     return q.orderBy('id').limit(opts.limit).execute();
   }
+
+  /** A party's checkpoint of a task (kept across attempts), or undefined. */
+  async loadCheckpoint(jobId: string, task: string, party: string): Promise<unknown> {
+    const row = await this.db
+      .selectFrom('task_checkpoints')
+      .select('value')
+      .where('job_id', '=', jobId)
+      .where('task_name', '=', task)
+      .where('party', '=', party)
+      .executeTakeFirst();
+    return row?.value;
+  }
+
+  /** Replaces a party's checkpoint of a task (one upsert: a crash keeps the old or the new). */
+  async saveCheckpoint(jobId: string, task: string, party: string, value: unknown): Promise<void> {
+    await this.db
+      .insertInto('task_checkpoints')
+      .values({ job_id: jobId, task_name: task, party, value: json(value) })
+      .onConflict((oc) =>
+        oc
+          .columns(['job_id', 'task_name', 'party'])
+          .doUpdateSet({ value: json(value), saved_at: sql`now()` as never }),
+      )
+      .execute();
+  }
 }

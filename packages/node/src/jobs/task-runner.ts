@@ -185,6 +185,10 @@ export class TaskRunner {
         inputs,
         crypto: this.deps.crypto,
         signal: ac.signal,
+        checkpoint: {
+          load: () => repo.loadCheckpoint(spec.id, taskName, party),
+          save: (value) => repo.saveCheckpoint(spec.id, taskName, party, value),
+        },
         log: (level, message, data) => {
           log[level]({ job: spec.id, task: taskName, party, ...data }, message);
           void repo

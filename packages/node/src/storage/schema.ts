@@ -117,6 +117,15 @@ export interface TaskOutputsTable {
   meta: Json;
 }
 
+/** 0008: a party's checkpoint of a task (see CheckpointStore in @fedgrid/components). */
+export interface TaskCheckpointsTable {
+  job_id: string;
+  task_name: string;
+  party: string;
+  value: Json;
+  saved_at: DefaultTimestamp;
+}
+
 export interface ModelsTable {
   id: string;
   job_id: string;
@@ -299,6 +308,7 @@ export interface Database {
   tasks: TasksTable;
   job_events: JobEventsTable;
   task_outputs: TaskOutputsTable;
+  task_checkpoints: TaskCheckpointsTable;
   models: ModelsTable;
   node_profile: NodeProfileTable;
   partner_status: PartnerStatusTable;

@@ -11,6 +11,7 @@ import { m0004 } from './0004-data-sharing.js';
 import { m0005 } from './0005-node-profile-invitations.js';
 import { m0006 } from './0006-models-components.js';
 import { m0007 } from './0007-scheduler.js';
+import { m0008 } from './0008-task-checkpoints.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0005_node_profile_invitations': m0005,
   '0006_models_components': m0006,
   '0007_scheduler': m0007,
+  '0008_task_checkpoints': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {
