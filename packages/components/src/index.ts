@@ -31,3 +31,15 @@ export { featureSelection, featureSelectionBasic } from './feature-selection/spe
 export { selectColumns, type SelectionModel } from './feature-selection/model.js';
 export { scorecard } from './scorecard/spec.js';
 export { creditScore, scaling as scorecardScaling } from './scorecard/params.js';
+export { homoLr, homoLinR } from './homo-lr/spec.js';
+export { homoLinearParams, type HomoLinearParams, type HomoLinearModel } from './homo-lr/kind.js';
+export { homoNn } from './homo-nn/spec.js';
+export { homoNnParams, type HomoNnParams, type HomoNnModel } from './homo-nn/kind.js';
+export { homoPredict } from './homo-predict/spec.js';
+export { homoSplit } from './homo-split/spec.js';
+export { homoRoundParams, type HomoRoundParams } from './homo/params.js';
+export type { RoundRecord } from './homo/protocol.js';
+export { homoComponent } from './homo/spec-factory.js';
+export type { HomoModelKind, LocalModel, ModelSetup, ClientHello } from './homo/model.js';
+export { linearKind } from './homo-lr/kind.js';
+export { homoNnKind } from './homo-nn/kind.js';

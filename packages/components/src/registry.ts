@@ -13,6 +13,10 @@ import { heteroPearson } from './hetero-pearson/spec.js';
 import { heteroBinning } from './hetero-binning/spec.js';
 import { featureSelection, featureSelectionBasic } from './feature-selection/spec.js';
 import { scorecard } from './scorecard/spec.js';
+import { homoLinR, homoLr } from './homo-lr/spec.js';
+import { homoNn } from './homo-nn/spec.js';
+import { homoPredict } from './homo-predict/spec.js';
+import { homoSplit } from './homo-split/spec.js';
 import { encode, missingValues, outliers, sample, scale, split } from './preprocess/specs.js';
 
 export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
@@ -32,6 +36,7 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   featureSelectionBasic,
   scorecard,
   ...[missingValues, outliers, scale, encode, sample, split],
+  ...[homoLr, homoLinR, homoNn, homoPredict, homoSplit],
 ] as unknown as ComponentSpec<never>[];
 
 /** @throws RangeError naming the known components when `code` is unknown. */

@@ -19,6 +19,10 @@ export interface HarnessOptions {
   network?: MemoryNetwork;
   session?: string;
   onProgress?: (party: string, data: Record<string, unknown>) => void;
+  /** Checkpoints by party, kept across runs (a node's task_checkpoints table in miniature). */
+  checkpoints?: Map<string, unknown>;
+  /** Receives the programs' log lines. */
+  onLog?: (party: string, level: string, message: string) => void;
 }
 
 export function jobRoles(hosts: number, arbiter: boolean): JobRoles {
@@ -86,9 +90,19 @@ function startParties(
         channel: channels.get(party)!,
         inputs: inputs[party] ?? {},
         crypto: opts.pool,
-        log: () => {},
+        log: (level, message) => opts.onLog?.(party, level, message),
         progress: (d) => opts.onProgress?.(party, d),
         signal: controller.signal,
+        ...(opts.checkpoints
+          ? {
+              checkpoint: {
+                load: async () => opts.checkpoints?.get(party),
+                save: async (v: unknown) => {
+                  opts.checkpoints?.set(party, structuredClone(v));
+                },
+              },
+            }
+          : {}),
       });
     } catch (err) {
       controller.abort(err);

@@ -1,0 +1,217 @@
+/**
+ * The strategy hooks of the round loop (server.ts): client weights, round commands, admission of
+ * updates, aggregation (weighted mean or a robust rule), differential privacy around it, and the
+ * server optimiser over the pseudo-gradient. Privacy and robustness wrap the aggregation rule
+ * instead of editing it, as Flower's DP and SecAgg wrappers do.
+ *
+ * With DP the mean is unweighted over the m sampled clients and each update is clipped to C, so
+ * one client changes the mean by at most C/m; Gaussian noise of std z·C/m then gives client-level
+ * DP (McMahan et al. 2018), accounted per round with sampling rate q = m/N.
+ */
+import {
+  AdaptiveClipping,
+  addGaussianNoise,
+  clipToNorm,
+  coordinateMedian,
+  createServerOptimizer,
+  flagOutliers,
+  krum,
+  RdpAccountant,
+  ServerOptimizer,
+  trimmedMean,
+  weightedMean,
+  type AdaptiveClippingState,
+  type RdpAccountantState,
+  type ServerOptimizerState,
+} from '@fedgrid/ml';
+import { ComponentError } from '../spec.js';
+import type { HomoRoundParams } from './params.js';
+import type { TrainCommand, UpdateHeader } from './protocol.js';
+
+export interface ClientUpdate {
+  client: string;
+  header: UpdateHeader;
+  /** Δ = θ_local − θ_global (clipped by the client under dp.mode 'client'). */
+  delta: Float64Array;
+}
+
+export interface StrategyState {
+  optimizer: ServerOptimizerState;
+  accountant?: RdpAccountantState;
+  clipping?: AdaptiveClippingState;
+}
+
+export class HomoStrategy {
+  private readonly optimizer: ServerOptimizer;
+  private readonly accountant?: RdpAccountant;
+  private readonly clipping?: AdaptiveClipping;
+  /**
+   * Noise multiplier of the model update: z itself, or with adaptive clipping the smaller z_Δ
+   * that leaves room for the noisy clip count (Andrew et al. 2021, Theorem 1), so that the
+   * round as a whole is accounted with z.
+   */
+  private readonly updateNoise: number;
+
+  constructor(
+    private readonly p: HomoRoundParams,
+    private readonly totalClients: number,
+    state?: StrategyState,
+  ) {
+    const s = p.strategy;
+    const opts = {
+      kind: s.name,
+      ...(s.serverLearningRate !== undefined ? { learningRate: s.serverLearningRate } : {}),
+      ...(s.beta1 !== undefined ? { beta1: s.beta1 } : {}),
+      ...(s.beta2 !== undefined ? { beta2: s.beta2 } : {}),
+      ...(s.tau !== undefined ? { tau: s.tau } : {}),
+    };
+    this.optimizer = state ? ServerOptimizer.restore(state.optimizer) : createServerOptimizer(opts);
+    if (p.dp.mode !== 'off') {
+      this.accountant = state?.accountant
+        ? RdpAccountant.restore(state.accountant)
+        : new RdpAccountant();
+      if (p.dp.adaptive)
+        this.clipping = state?.clipping
+          ? AdaptiveClipping.restore(state.clipping)
+          : new AdaptiveClipping({
+              initialClipNorm: p.dp.clipNorm,
+              targetQuantile: p.dp.targetQuantile,
+              learningRate: p.dp.clipLearningRate,
+              // Andrew et al. 2021: σ_b = expected clients per round / 20.
+              countStddev: Math.max(p.minClients, p.fraction * totalClients) / 20,
+            });
+    }
+    this.updateNoise = p.dp.mode === 'off' ? 0 : this.noiseFor(p.dp.noiseMultiplier);
+  }
+
+  private noiseFor(z: number): number {
+    if (!this.clipping) return z;
+    const sigmaB = this.clipping.state().countStddev;
+    if (2 * sigmaB <= z)
+      throw new ComponentError(
+        'BAD_PARAMS',
+        `dp.adaptive with noiseMultiplier ${z} needs a clip-count noise above z/2, but ${this.totalClients} clients give σ_b = ${sigmaB}; lower dp.noiseMultiplier below ${2 * sigmaB} or turn dp.adaptive off`,
+        { field: 'dp.noiseMultiplier' },
+      );
+    return AdaptiveClipping.updateNoiseMultiplier(z, sigmaB);
+  }
+
+  private get clipNorm(): number {
+    return this.clipping ? this.clipping.clipNorm : this.p.dp.clipNorm;
+  }
+
+  /** Weights of the sampled clients' updates, summing to 1 (uniform under DP). */
+  clientWeights(examples: readonly number[]): number[] {
+    const total = examples.reduce((a, b) => a + b, 0);
+    if (this.p.dp.mode !== 'off' || total === 0) return examples.map(() => 1 / examples.length);
+    return examples.map((n) => n / total);
+  }
+
+  /** The train command of every sampled client (in sampled order). */
+  commands(round: number, sampled: readonly string[], weights: readonly number[]): TrainCommand[] {
+    return sampled.map((_, k) => ({
+      type: 'train',
+      round,
+      weight: weights[k] as number,
+      ...(this.p.dp.mode === 'client' ? { clipNorm: this.clipNorm } : {}),
+    }));
+  }
+
+  /** Admission check: updates whose norm is out of bounds or a robust outlier. */
+  admit(updates: readonly ClientUpdate[]): { flagged: { client: string; reason: string }[] } {
+    const r = this.p.robust;
+    if (r.maxUpdateNorm === 0 && r.zScore === 0) return { flagged: [] };
+    const res = flagOutliers(
+      updates.map((u) => u.delta),
+      {
+        ...(r.maxUpdateNorm > 0 ? { maxNorm: r.maxUpdateNorm } : {}),
+        // zScore 0 turns the norm-outlier and sign tests off (only the bound applies).
+        ...(r.zScore > 0 ? { zScore: r.zScore } : { zScore: Infinity, minCosine: -1 }),
+      },
+    );
+    return {
+      flagged: res.flagged.map((i, k) => ({
+        client: (updates[i] as ClientUpdate).client,
+        reason: res.reasons[k] ?? 'outlier',
+      })),
+    };
+  }
+
+  /** The next global model from individual updates (plain aggregation). */
+  aggregate(global: Float64Array, updates: readonly ClientUpdate[]): Float64Array {
+    let deltas = updates.map((u) => u.delta);
+    let unclipped = updates.map((u) => u.header.unclipped ?? true);
+    if (this.p.dp.mode === 'server') {
+      const clipped = deltas.map((d) => clipToNorm(d, this.clipNorm));
+      deltas = clipped.map((c) => c.vector);
+      unclipped = clipped.map((c) => !c.clipped);
+    }
+    const weights = this.clientWeights(updates.map((u) => u.header.examples));
+    const r = this.p.robust;
+    let mean: Float64Array;
+    if (r.aggregator === 'median') mean = coordinateMedian(deltas);
+    else if (r.aggregator === 'trimmed-mean') mean = trimmedMean(deltas, r.trim);
+    else if (r.aggregator === 'krum') mean = krum(deltas, r.byzantine, 1).aggregate;
+    else if (r.aggregator === 'multi-krum')
+      mean = krum(deltas, r.byzantine, Math.max(1, deltas.length - r.byzantine)).aggregate;
+    else mean = weightedMean(deltas, weights);
+    return this.finish(global, mean, updates.length, unclipped);
+  }
+
+  /**
+   * The next global model from a securely aggregated sum Σ_k w_k·Δ_k over the included clients,
+   * whose weights sum to `weightSum` (less than 1 when sampled clients dropped).
+   */
+  applySum(
+    global: Float64Array,
+    sum: Float64Array,
+    weightSum: number,
+    updates: readonly ClientUpdate[],
+  ): Float64Array {
+    const mean = sum.map((v) => v / weightSum);
+    return this.finish(
+      global,
+      mean,
+      updates.length,
+      updates.map((u) => u.header.unclipped ?? true),
+    );
+  }
+
+  private finish(
+    global: Float64Array,
+    meanDelta: Float64Array,
+    m: number,
+    unclipped: readonly boolean[],
+  ): Float64Array {
+    let noisy = meanDelta;
+    if (this.accountant) {
+      const z = this.p.dp.noiseMultiplier;
+      noisy = addGaussianNoise(meanDelta, (this.updateNoise * this.clipNorm) / m);
+      this.accountant.step({ noiseMultiplier: z, sampleRate: Math.min(1, m / this.totalClients) });
+      this.clipping?.update({
+        unclippedCount: unclipped.filter(Boolean).length,
+        clientCount: unclipped.length,
+      });
+    }
+    const aggregated = global.map((g, i) => g + (noisy[i] as number));
+    return this.optimizer.step(global, aggregated);
+  }
+
+  /** DP: the clip bound of the next round and the (ε, δ) spent so far. */
+  privacy(): { clipNorm?: number; epsilon?: number; delta?: number } {
+    if (!this.accountant) return {};
+    return {
+      clipNorm: this.clipNorm,
+      epsilon: this.accountant.epsilon(this.p.dp.delta).epsilon,
+      delta: this.p.dp.delta,
+    };
+  }
+
+  state(): StrategyState {
+    return {
+      optimizer: this.optimizer.state(),
+      ...(this.accountant ? { accountant: this.accountant.state() } : {}),
+      ...(this.clipping ? { clipping: this.clipping.state() } : {}),
+    };
+  }
+}
