@@ -13,8 +13,11 @@ const num = (v: string) => {
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'run the main job (vertical LR) across separate guest, host and arbiter node processes on bundled or your own data',
+      'run the main job (vertical LR) across separate guest, host and arbiter node processes on bundled or your own data; --mode horizontal runs three client nodes and an aggregator on the bundled steel-plant data',
     )
+    .option('--mode <mode>', 'vertical or horizontal', 'vertical')
+    .option('--secagg', 'horizontal: secure aggregation (SecAgg) of the clients’ updates')
+    .option('--rounds <n>', 'horizontal: federated rounds', num)
     .option(
       '--guest <path>',
       'CSV of the label-holding party',
@@ -29,7 +32,7 @@ export function demoCommand(): Command {
     .option('--label <name>', 'label column in the guest file', 'y')
     .option(
       '--algorithm <name>',
-      'the algorithm to train, e.g. hetero-lr, hetero-linr, hetero-poisson (an unknown name lists them all)',
+      'the algorithm to train, e.g. hetero-lr, hetero-linr, hetero-poisson (an unknown name lists them all); horizontal: homo-nn (default) or homo-lr',
       'hetero-lr',
     )
     .option(
@@ -97,6 +100,22 @@ export function demoCommand(): Command {
           ['SIGTERM', 143],
         ] as const)
           process.once(signal, () => process.exit(code));
+        if (o['mode'] === 'horizontal') {
+          if (o['rounds'] !== undefined) params['rounds'] = o['rounds'];
+          if (o['secagg']) params['secureAggregation'] = { enabled: true };
+          const { runHorizontalDemo } = await import('../demo/run-horizontal.js');
+          await runHorizontalDemo({
+            algorithm: o['algorithm'] === 'hetero-lr' ? 'homo-nn' : (o['algorithm'] as string),
+            out: o['out'] as string,
+            params,
+            ...(o['workdir'] ? { workdir: o['workdir'] as string } : {}),
+            ...(o['keep'] ? { keep: true } : {}),
+            ...(o['databaseUrl'] ? { databaseUrl: o['databaseUrl'] as string } : {}),
+          });
+          return;
+        }
+        if (o['mode'] !== 'vertical')
+          throw new Error(`--mode ${String(o['mode'])}: use vertical or horizontal`);
         const { runDemo } = await import('../demo/run-demo.js');
         await runDemo({
           guest: o['guest'] as string,

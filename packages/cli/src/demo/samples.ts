@@ -4,3 +4,8 @@ import { fileURLToPath } from 'node:url';
 export const SAMPLE_DIR = fileURLToPath(
   new URL('../../../../examples/data/fate/', import.meta.url),
 );
+
+/** The bundled energy data (attribution in examples/data/energy/README.md). */
+export const ENERGY_DIR = fileURLToPath(
+  new URL('../../../../examples/data/energy/', import.meta.url),
+);
