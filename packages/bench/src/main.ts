@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { withCluster } from './cluster.js';
+import { benchFedAvgRound, benchSecAggRound } from './benches/fedavg.js';
 import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPsi } from './benches/psi.js';
@@ -19,7 +20,7 @@ import { machineInfo, round, type BenchReport, type BenchResult } from './report
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
-  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost)
+  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost, fedavg, secagg)
   --quick       smaller sizes and budgets, for development (figures not comparable)`;
 
 interface Group {
@@ -120,6 +121,24 @@ function groups(quick: boolean): Group[] {
             return out;
           },
         ),
+    },
+    {
+      id: 'aggregation',
+      entries: ['fedavg.round', 'secagg.round'],
+      run: async () => {
+        const out: BenchResult[] = [];
+        const parameters = quick ? 10_000 : 100_000;
+        for (const dropout of [0, 0.3]) {
+          const c = { clients: 50, parameters, dropout };
+          const plain = benchFedAvgRound(c);
+          const secure = benchSecAggRound(c);
+          log(
+            `aggregation 50 clients × ${parameters} dropout ${dropout}: fedavg server ${plain.server_seconds} s; secagg client ${secure.client_seconds} s, server ${secure.server_seconds} s`,
+          );
+          out.push(plain, { ...secure, ratio_to_fedavg: round(secure.seconds / plain.seconds) });
+        }
+        return out;
+      },
     },
     {
       id: 'secureboost',
