@@ -400,3 +400,36 @@ describe('homo-lr: secure aggregation', () => {
     );
   });
 });
+
+describe('homo-lr: contribution evaluation', () => {
+  it('a client with shuffled labels gets the lowest leave-one-out and Shapley value on the arbiter’s validation set', async () => {
+    const g = frames['breast_homo_guest'] as Frame;
+    // The same rows with labels flipped: updates that pull the model the wrong way.
+    frames['breast_noise'] = {
+      ...g,
+      ids: g.ids.map((i) => `n${i}`),
+      labels: (g.labels as Float64Array).map((y) => 1 - y),
+    };
+    const files = ['breast_homo_guest', 'breast_homo_host', 'breast_noise'];
+    const res = await runComponent(
+      lr,
+      { rounds: 3, batchSize: 32, minClients: 3 },
+      {
+        ...clientInputs(files),
+        arbiter: { validation: { kind: 'dataset', frame: frames['breast_homo_test'] as Frame } },
+      },
+      { hosts: 2, arbiter: true, pool },
+    );
+    const c = res['arbiter']?.summary?.['contributions'] as Record<
+      string,
+      { leaveOneOut: number; shapley: number; rounds: number }
+    >;
+    expect(Object.keys(c).sort()).toEqual(['guest', 'host-0', 'host-1']);
+    expect(c['host-1']!.rounds).toBe(3);
+    for (const k of ['leaveOneOut', 'shapley'] as const) {
+      expect(c['host-1']![k]).toBeLessThan(0);
+      expect(c['host-1']![k]).toBeLessThan(Math.min(c['guest']![k], c['host-0']![k]));
+    }
+    expect(c['guest']!.shapley).toBeGreaterThan(0);
+  });
+});

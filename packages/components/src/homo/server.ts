@@ -8,7 +8,7 @@
  */
 import { SeededRandom } from '@fedgrid/ml';
 import { recvMessage, sendMessage, type PartyName } from '@fedgrid/federation';
-import { ComponentError, type ProgramContext, type ProgramResult } from '../spec.js';
+import { ComponentError, optionalInput, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { ClientHello, HomoModelKind, ModelSetup } from './model.js';
 import type { HomoRoundParams } from './params.js';
 import {
@@ -20,6 +20,7 @@ import {
   type SetupHeader,
   type UpdateHeader,
 } from './protocol.js';
+import { ContributionLedger, type LedgerState } from './contribution.js';
 import { withDeadline } from './deadline.js';
 import { planSecAgg, secAggServerRound } from './secagg-server.js';
 import { HomoStrategy, type ClientUpdate, type StrategyState } from './strategy.js';
@@ -32,6 +33,7 @@ interface Checkpoint {
   history: RoundRecord[];
   strikes: Record<string, number>;
   removed: string[];
+  contributions?: LedgerState;
 }
 
 /** Weighted mean of the clients' evaluations (loss and every metric), by examples. */
@@ -85,6 +87,16 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
     const strikes = new Map<string, number>(Object.entries(resume?.strikes ?? {}));
     const removed = new Set<string>(resume?.removed ?? []);
     const startRound = resume?.nextRound ?? 0;
+    const validation = optionalInput(ctx, 'validation', 'dataset');
+    if (validation && p.secureAggregation.enabled)
+      ctx.log(
+        'warn',
+        'contribution evaluation needs individual updates: skipped under secure aggregation',
+      );
+    const ledger =
+      validation && !p.secureAggregation.enabled
+        ? new ContributionLedger(kind, setup, p, validation.frame, resume?.contributions)
+        : undefined;
     if (resume) ctx.log('info', `resuming from the checkpoint at round ${startRound}`);
     const head: SetupHeader = { setup, startRound, rounds: p.rounds };
     await Promise.all(clients.map((c) => sendMessage(ctx.channel, c, tag.setup, head)));
@@ -192,6 +204,11 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
             `round ${r}: ${updates.length} usable updates (rejected: ${flagged.join(', ') || 'none'}), fewer than minClients ${p.minClients}`,
           );
         next = strategy.aggregate(global, updates);
+        await ledger?.addRound(
+          global,
+          updates,
+          strategy.clientWeights(updates.map((u) => u.header.examples)),
+        );
       }
       const aggregated = updates.map((u) => u.client);
       const dropped = sampled.filter((c) => !aggregated.includes(c) && !flagged.includes(c));
@@ -218,6 +235,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         history,
         strikes: Object.fromEntries(strikes),
         removed: [...removed],
+        ...(ledger ? { contributions: ledger.state() } : {}),
       };
       await ctx.checkpoint?.save(cp);
     }
@@ -229,7 +247,13 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
       outputs: {
         report: {
           kind: 'report',
-          report: { history, setup, removed: [...removed], strikes: Object.fromEntries(strikes) },
+          report: {
+            history,
+            setup,
+            removed: [...removed],
+            strikes: Object.fromEntries(strikes),
+            ...(ledger ? { contributions: ledger.report() } : {}),
+          },
         },
       },
       summary: {
@@ -238,6 +262,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         clients: clients.length,
         removed: [...removed],
         final: history[history.length - 1],
+        ...(ledger ? { contributions: ledger.report() } : {}),
         ...strategy.privacy(),
         seconds: (performance.now() - t0) / 1000,
       },
