@@ -433,3 +433,47 @@ describe('homo-lr: contribution evaluation', () => {
     expect(c['guest']!.shapley).toBeGreaterThan(0);
   });
 });
+
+describe('homo-lr: hierarchical FL (client → edge → cloud)', () => {
+  const FOUR = [...CREDIT, 'credit_a'];
+  const edges = [
+    ['guest', 'host-0'],
+    ['host-1', 'host-2'],
+  ];
+  const params = { rounds: 6, batchSize: 256, learningRate: 0.05 };
+
+  it('with a cloud step every round it is exactly flat FedAvg', async () => {
+    const flat = (await train(lr, FOUR, params)).models['guest'] as unknown as { params: number[] };
+    const hier = (await train(lr, FOUR, { ...params, hierarchy: { edges, edgeRounds: 1 } })).models[
+      'guest'
+    ] as unknown as { params: number[] };
+    hier.params.forEach((v, i) => expect(v).toBeCloseTo(flat.params[i] as number, 12));
+  });
+
+  it('edges aggregate for 3 rounds between cloud steps; the model stays within 0.01 AUC of flat FedAvg', async () => {
+    const flat = await testAuc(
+      (await train(lr, FOUR, params)).models['guest']!,
+      'default_credit_homo_test',
+    );
+    const { models, report } = await train(lr, FOUR, {
+      ...params,
+      hierarchy: { edges, edgeRounds: 3 },
+    });
+    expect(report.history.map((h) => h.cloud)).toEqual([false, false, true, false, false, true]);
+    expect(
+      Math.abs((await testAuc(models['guest']!, 'default_credit_homo_test')) - flat),
+    ).toBeLessThanOrEqual(0.01);
+  });
+
+  it('refuses edges that do not partition the clients', async () => {
+    const res = await runComponentSettled(
+      lr,
+      { hierarchy: { edges: [['guest', 'host-0']] } },
+      clientInputs(FOUR),
+      { hosts: 3, arbiter: true, pool },
+    );
+    expect(((res['arbiter'] as PromiseRejectedResult).reason as Error).message).toMatch(
+      /hierarchy.edges leaves out host-1, host-2/,
+    );
+  });
+});

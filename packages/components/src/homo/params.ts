@@ -98,6 +98,16 @@ export const homoRoundParams = z.object({
   secureAggregation: secAggParams,
   dp: dpParams,
   robust: robustParams,
+  /**
+   * Hierarchical FL (HierFAVG): clients grouped into edges (party names); edges aggregate their
+   * clients every round, the cloud aggregates the edges every `edgeRounds` rounds.
+   */
+  hierarchy: z
+    .object({
+      edges: z.array(z.array(z.string().min(1)).min(1)).min(1),
+      edgeRounds: z.number().int().min(1).default(2),
+    })
+    .optional(),
   /** Seed of client sampling, model initialisation and batch order. */
   seed: z.number().int().min(0).default(42),
 });

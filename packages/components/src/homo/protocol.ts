@@ -59,6 +59,8 @@ export interface RoundRecord {
   dropped: string[];
   /** Clients whose update the admission check rejected. */
   flagged: string[];
+  /** Hierarchical FL: whether the cloud step ran after this round's edge aggregation. */
+  cloud?: boolean;
   /** Weighted evaluation of the round's starting global model over the sampled clients. */
   loss?: number;
   metrics?: Record<string, number>;

@@ -22,6 +22,7 @@ import {
 } from './protocol.js';
 import { ContributionLedger, type LedgerState } from './contribution.js';
 import { withDeadline } from './deadline.js';
+import { EdgeModels } from './hierarchy.js';
 import { planSecAgg, secAggServerRound } from './secagg-server.js';
 import { HomoStrategy, type ClientUpdate, type StrategyState } from './strategy.js';
 
@@ -34,6 +35,7 @@ interface Checkpoint {
   strikes: Record<string, number>;
   removed: string[];
   contributions?: LedgerState;
+  edges?: number[][];
 }
 
 /** Weighted mean of the clients' evaluations (loss and every metric), by examples. */
@@ -83,6 +85,9 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
     const resume = saved && saved.parameterCount === setup.parameterCount ? saved : undefined;
     let global = resume ? Float64Array.from(resume.global) : await kind.init(setup, p);
     const strategy = new HomoStrategy(p, clients.length, resume?.strategy);
+    const hierarchy = p.hierarchy
+      ? new EdgeModels(p, clients, hellos, global, resume?.edges)
+      : undefined;
     const history: RoundRecord[] = resume?.history ?? [];
     const strikes = new Map<string, number>(Object.entries(resume?.strikes ?? {}));
     const removed = new Set<string>(resume?.removed ?? []);
@@ -151,7 +156,8 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         clients.map((c) => {
           const k = sampled.indexOf(c);
           const cmd: Command = k >= 0 ? (commands[k] as Command) : { type: 'skip', round: r };
-          return trySend(c, tag.cmd(r), cmd, k >= 0 ? [blob] : []).then((ok) => ok || k < 0);
+          const start = hierarchy ? vectorBlob(hierarchy.modelOf(c)) : blob;
+          return trySend(c, tag.cmd(r), cmd, k >= 0 ? [start] : []).then((ok) => ok || k < 0);
         }),
       );
       const live = sampled.filter((c) => reached[clients.indexOf(c)]);
@@ -159,6 +165,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
       let updates: ClientUpdate[];
       let next: Float64Array;
       let flagged: string[] = [];
+      let cloud: boolean | undefined;
       if (plan) {
         const res = await secAggServerRound(ctx, plan, r, sampled, live, commands, setup, ms);
         updates = res.updates;
@@ -203,7 +210,11 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
             'TOO_FEW_CLIENTS',
             `round ${r}: ${updates.length} usable updates (rejected: ${flagged.join(', ') || 'none'}), fewer than minClients ${p.minClients}`,
           );
-        next = strategy.aggregate(global, updates);
+        if (hierarchy) {
+          const step = hierarchy.aggregate(r, global, updates, strategy);
+          next = step.global;
+          cloud = step.cloud;
+        } else next = strategy.aggregate(global, updates);
         await ledger?.addRound(
           global,
           updates,
@@ -221,6 +232,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         aggregated,
         dropped,
         flagged,
+        ...(cloud !== undefined ? { cloud } : {}),
         ...evaluation,
         ...privacy,
         seconds: (performance.now() - tr) / 1000,
@@ -236,6 +248,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         strikes: Object.fromEntries(strikes),
         removed: [...removed],
         ...(ledger ? { contributions: ledger.state() } : {}),
+        ...(hierarchy ? { edges: hierarchy.state() } : {}),
       };
       await ctx.checkpoint?.save(cp);
     }
