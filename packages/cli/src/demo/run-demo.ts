@@ -6,22 +6,16 @@
  * evaluation; the algorithms in algorithms.ts), follow it, then compare with the plaintext twin
  * trained on the joined files and write report.json.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PredictionTask } from '@fedgrid/components';
-import {
-  dropStoreSchema,
-  ensurePgliteTemplate,
-  type DatasetView,
-  type JobView,
-} from '@fedgrid/node';
+import { type DatasetView, type JobView } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { table } from '../output.js';
 import { demoAlgorithm, inferTask, METRIC_KEYS, pickMetrics } from './algorithms.js';
 import { plaintextBaseline } from './baseline.js';
-import { launchNode, signContract, type ClusterNode } from './cluster.js';
+import type { ClusterNode } from './cluster.js';
+import { taskSeconds, withDemoNodes } from './demo-nodes.js';
 
 export { SAMPLE_DIR } from './samples.js';
 
@@ -65,13 +59,6 @@ export interface DemoReport {
   files: { guest: string; hosts: string[] };
 }
 
-function taskSeconds(job: JobView, name: string): number {
-  const t = job.tasks.find((x) => x.name === name);
-  return t?.startedAt && t.finishedAt
-    ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000
-    : 0;
-}
-
 /** @throws Error with a clear message when any step fails (nodes are stopped either way). */
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const t0 = performance.now();
@@ -92,42 +79,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       `${algorithm.code} takes at most ${algorithm.maxHosts} host(s); ${opts.hosts.length} --host files were given`,
     );
   const files = { guest: resolve(opts.guest), hosts: opts.hosts.map((h) => resolve(h)) };
-  const root = opts.workdir
-    ? resolve(opts.workdir)
-    : await mkdtemp(join(tmpdir(), 'fedgrid-demo-'));
-  await mkdir(root, { recursive: true });
-  const nodes: ClusterNode[] = [];
   const names = [
     'guest',
     ...opts.hosts.map((_, k) => `host-${k}`),
     ...(algorithm.arbiter ? ['arbiter'] : []),
   ];
-  // On a shared PostgreSQL database each node keeps its tables in a schema of this run's own.
-  const run = randomBytes(3).toString('hex');
-  const schemaOf = (node: string) => `fedgrid_demo_${run}_${node.replace(/-/g, '_')}`;
-  let ok = false;
-  try {
-    write(`starting ${names.length} nodes in ${root} (${names.join(', ')})`);
-    if (!opts.databaseUrl) await ensurePgliteTemplate();
-    const launched = await Promise.allSettled(
-      names.map((n) =>
-        launchNode(
-          root,
-          n,
-          opts.databaseUrl ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) } : {},
-        ),
-      ),
-    );
-    for (const r of launched) if (r.status === 'fulfilled') nodes.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+  return withDemoNodes({ ...opts, names, write }, async (nodes) => {
     const [guest, ...rest] = nodes as [ClusterNode, ...ClusterNode[]];
     const arbiter = algorithm.arbiter ? (rest[rest.length - 1] as ClusterNode) : undefined;
     const hosts = algorithm.arbiter ? rest.slice(0, -1) : rest;
-    for (const n of nodes)
-      write(
-        `  ${n.name.padEnd(8)} ${n.info.apiUrl}  data ${n.info.dataAddress}  cert ${n.info.fingerprint.slice(0, 17)}…  paillier:${n.info.backends['paillier']} x25519:${n.info.backends['x25519']}`,
-      );
 
     write('registering datasets');
     const gds = await guest.api.post<DatasetView>('/v1/datasets', {
@@ -158,11 +118,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       );
     }
     write(`  task: ${task}`);
-
-    write('signing contracts (each side pins the other’s certificate)');
-    for (let i = 0; i < nodes.length; i++)
-      for (let j = i + 1; j < nodes.length; j++)
-        await signContract(nodes[i] as ClusterNode, nodes[j] as ClusterNode);
 
     write('granting the guest the use of each host dataset');
     for (const [k, h] of hosts.entries())
@@ -299,16 +254,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       `seconds: psi ${report.seconds.psi.toFixed(2)}, train ${report.seconds.train.toFixed(2)}, predict ${report.seconds.predict.toFixed(2)}, total ${report.seconds.total.toFixed(2)}`,
     );
     write(`report: ${join(resolve(opts.out), 'report.json')}`);
-    ok = true;
     return report;
-  } finally {
-    await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
-    if (ok && !opts.workdir && !opts.keep) {
-      await rm(root, { recursive: true, force: true });
-      const url = opts.databaseUrl;
-      if (url) await Promise.all(names.map((n) => dropStoreSchema(url, schemaOf(n))));
-    } else if (!ok) write(`node directories and logs kept in ${root}`);
-  }
+  });
 }
 
 /** predictions.csv: id, the score (binary P(y=1); regression the value; multiclass the class), label. */

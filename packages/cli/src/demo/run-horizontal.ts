@@ -6,9 +6,7 @@
  * then scores the pooled test predictions and compares them with a centralised model trained on
  * the union of the training rows and with each client's local-only model.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   homoLinearParams,
@@ -22,16 +20,11 @@ import {
   type RoundRecord,
 } from '@fedgrid/components';
 import { multiclassMetrics, SeededRandom, selectFrameRows, splitRows } from '@fedgrid/ml';
-import {
-  dropStoreSchema,
-  ensurePgliteTemplate,
-  importCsv,
-  type DatasetView,
-  type JobView,
-} from '@fedgrid/node';
+import { importCsv, type DatasetView, type JobView } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { table } from '../output.js';
-import { launchNode, signContract, type ClusterNode } from './cluster.js';
+import type { ClusterNode } from './cluster.js';
+import { taskSeconds, withDemoNodes } from './demo-nodes.js';
 import { trainAlone, unionOf } from './horizontal-baseline.js';
 import { prepareSteelParties } from './horizontal-data.js';
 import { ENERGY_DIR } from './samples.js';
@@ -109,37 +102,16 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
       `bad parameters for ${opts.algorithm}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   const params = parsed.data as HomoRoundParams;
-  const root = opts.workdir
-    ? resolve(opts.workdir)
-    : await mkdtemp(join(tmpdir(), 'fedgrid-homo-'));
-  await mkdir(join(root, 'data'), { recursive: true });
   const clientNames = ['guest', 'host-0', 'host-1'];
   const names = [...clientNames, 'arbiter'];
-  const run = randomBytes(3).toString('hex');
-  const schemaOf = (node: string) => `fedgrid_demo_${run}_${node.replace(/-/g, '_')}`;
-  const nodes: ClusterNode[] = [];
-  let ok = false;
-  try {
+  return withDemoNodes({ ...opts, names, write }, async (nodes, root) => {
     write('preparing three clients: the steel plant in Jan–Apr, May–Aug, Sep–Dec (bundled data)');
+    await mkdir(join(root, 'data'), { recursive: true });
     const data = await prepareSteelParties(
       join(ENERGY_DIR, 'Steel_industry_data.csv'),
       join(root, 'data'),
       clientNames.length,
     );
-    write(`starting ${names.length} nodes in ${root} (${names.join(', ')})`);
-    if (!opts.databaseUrl) await ensurePgliteTemplate();
-    const launched = await Promise.allSettled(
-      names.map((n) =>
-        launchNode(
-          root,
-          n,
-          opts.databaseUrl ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) } : {},
-        ),
-      ),
-    );
-    for (const r of launched) if (r.status === 'fulfilled') nodes.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
     const clients = nodes.slice(0, clientNames.length);
     const arbiter = nodes[clientNames.length] as ClusterNode;
     write('registering each client’s rows');
@@ -158,10 +130,6 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
         `  ${clientNames[k]}: ${d.rows} rows, ${d.features.length} features, classes ${JSON.stringify(d.label?.counts ?? {})}`,
       ),
     );
-    write('signing contracts (each side pins the other’s certificate)');
-    for (let i = 0; i < nodes.length; i++)
-      for (let j = i + 1; j < nodes.length; j++)
-        await signContract(nodes[i] as ClusterNode, nodes[j] as ClusterNode);
     const [guest, ...hosts] = clients as [ClusterNode, ...ClusterNode[]];
     for (const [k, h] of hosts.entries())
       await h.api.post('/v1/grants', {
@@ -253,12 +221,6 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
     const baselineSeconds = (performance.now() - tb) / 1000;
 
     await mkdir(resolve(opts.out), { recursive: true });
-    const seconds = (name: string) => {
-      const t = final.tasks.find((x) => x.name === name);
-      return t?.startedAt && t.finishedAt
-        ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000
-        : 0;
-    };
     const report: HorizontalReport = {
       mode: 'horizontal',
       algorithm: opts.algorithm,
@@ -279,8 +241,8 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
       secure_aggregation: params.secureAggregation.enabled,
       rounds: history,
       seconds: {
-        train: seconds('train'),
-        predict: seconds('predict'),
+        train: taskSeconds(final, 'train'),
+        predict: taskSeconds(final, 'predict'),
         baseline: baselineSeconds,
         total: (performance.now() - t0) / 1000,
       },
@@ -305,14 +267,6 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
       `${params.rounds} rounds${report.secure_aggregation ? ' with secure aggregation' : ''}; seconds: train ${report.seconds.train.toFixed(2)}, predict ${report.seconds.predict.toFixed(2)}, total ${report.seconds.total.toFixed(2)}`,
     );
     write(`report: ${join(resolve(opts.out), 'report.json')}`);
-    ok = true;
     return report;
-  } finally {
-    await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
-    if (ok && !opts.workdir && !opts.keep) {
-      await rm(root, { recursive: true, force: true });
-      const url = opts.databaseUrl;
-      if (url) await Promise.all(names.map((n) => dropStoreSchema(url, schemaOf(n))));
-    } else if (!ok) write(`node directories and logs kept in ${root}`);
-  }
+  });
 }

@@ -1,0 +1,79 @@
+/**
+ * The node lifecycle both demos share: start one node process per name (in a temporary or the
+ * given folder; on a shared PostgreSQL database each node gets a schema of this run's own),
+ * sign contracts between every pair, hand the nodes to the demo, and stop them on every exit
+ * path — removing folders and schemas after a success, keeping them for inspection after a
+ * failure.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dropStoreSchema, ensurePgliteTemplate, type JobView } from '@fedgrid/node';
+import { launchNode, signContract, type ClusterNode } from './cluster.js';
+
+export interface DemoNodesOptions {
+  names: string[];
+  workdir?: string;
+  keep?: boolean;
+  databaseUrl?: string;
+  write: (line: string) => void;
+}
+
+/** Runs `fn` with the started, mutually contracted nodes (in `names` order). */
+export async function withDemoNodes<T>(
+  opts: DemoNodesOptions,
+  fn: (nodes: ClusterNode[], root: string) => Promise<T>,
+): Promise<T> {
+  const { names, write } = opts;
+  const root = opts.workdir
+    ? resolve(opts.workdir)
+    : await mkdtemp(join(tmpdir(), 'fedgrid-demo-'));
+  await mkdir(root, { recursive: true });
+  const run = randomBytes(3).toString('hex');
+  const schemaOf = (node: string) => `fedgrid_demo_${run}_${node.replace(/-/g, '_')}`;
+  const nodes: ClusterNode[] = [];
+  let ok = false;
+  try {
+    write(`starting ${names.length} nodes in ${root} (${names.join(', ')})`);
+    if (!opts.databaseUrl) await ensurePgliteTemplate();
+    const launched = await Promise.allSettled(
+      names.map((n) =>
+        launchNode(
+          root,
+          n,
+          opts.databaseUrl ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) } : {},
+        ),
+      ),
+    );
+    for (const r of launched) if (r.status === 'fulfilled') nodes.push(r.value);
+    const failed = launched.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    for (const n of nodes)
+      write(
+        `  ${n.name.padEnd(8)} ${n.info.apiUrl}  data ${n.info.dataAddress}  cert ${n.info.fingerprint.slice(0, 17)}…  paillier:${n.info.backends['paillier']} x25519:${n.info.backends['x25519']}`,
+      );
+    write('signing contracts (each side pins the other’s certificate)');
+    for (let i = 0; i < nodes.length; i++)
+      for (let j = i + 1; j < nodes.length; j++)
+        await signContract(nodes[i] as ClusterNode, nodes[j] as ClusterNode);
+    const result = await fn(nodes, root);
+    ok = true;
+    return result;
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
+    if (ok && !opts.workdir && !opts.keep) {
+      await rm(root, { recursive: true, force: true });
+      const url = opts.databaseUrl;
+      if (url) await Promise.all(names.map((n) => dropStoreSchema(url, schemaOf(n))));
+    } else if (!ok) write(`node directories and logs kept in ${root}`);
+  }
+}
+
+/** Wall seconds of a task of a finished job (0 when it did not run). */
+export function taskSeconds(job: JobView, name: string): number {
+  const t = job.tasks.find((x) => x.name === name);
+  return t?.startedAt && t.finishedAt
+    ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000
+    : 0;
+}
