@@ -340,6 +340,25 @@ describe('homo-lr: faults and attacks', () => {
   });
 });
 
+describe('homo-lr: free riders', () => {
+  it('a client that returns the global model unchanged is flagged every round and removed after maxStrikes', async () => {
+    const lazy = new Set([frames['default_credit_homo_host_2']!.ids[0] as string]);
+    const logs: string[] = [];
+    const { report, arbiter } = await train(
+      misbehaving(lazy, { scale: 0 }),
+      CREDIT,
+      { rounds: 4, batchSize: 512, robust: { minUpdateNorm: 1e-6, maxStrikes: 2 } },
+      { onLog: (p, l, m) => p === 'arbiter' && l === 'warn' && logs.push(m) },
+    );
+    expect(report.history.map((h) => h.flagged)).toEqual([['host-1'], ['host-1'], [], []]);
+    expect(report.history[2]?.sampled).toEqual(['guest', 'host-0']);
+    expect(arbiter['removed']).toEqual(['host-1']);
+    expect(logs[0]).toMatch(
+      /client host-1: update rejected: update norm 0\.00e\+0 below 0\.000001: contributes nothing \(strike 1 of 2\)/,
+    );
+  });
+});
+
 describe('homo-lr: differential privacy', () => {
   it('server-side and client-side clipping (fixed and adaptive) report a growing ε; weak noise keeps the AUC', async () => {
     for (const [mode, adaptive] of [

@@ -58,6 +58,8 @@ export const robustParams = z
     byzantine: z.number().int().min(0).default(1),
     /** Admission: flag updates whose L2 norm exceeds this (0 = no fixed bound). */
     maxUpdateNorm: z.number().min(0).default(0),
+    /** Admission: flag updates whose L2 norm is below this — free riders (0 = off). */
+    minUpdateNorm: z.number().min(0).default(0),
     /** Admission: flag robust outliers of the update norms (median ± z·MAD; 0 = off). */
     zScore: z.number().min(0).default(0),
     /**

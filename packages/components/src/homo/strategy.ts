@@ -120,7 +120,19 @@ export class HomoStrategy {
   /** Admission check: updates whose norm is out of bounds or a robust outlier. */
   admit(updates: readonly ClientUpdate[]): { flagged: { client: string; reason: string }[] } {
     const r = this.p.robust;
-    if (r.maxUpdateNorm === 0 && r.zScore === 0) return { flagged: [] };
+    const flagged: { client: string; reason: string }[] = [];
+    if (r.minUpdateNorm > 0)
+      for (const u of updates) {
+        let sq = 0;
+        for (const v of u.delta) sq += v * v;
+        const norm = Math.sqrt(sq);
+        if (norm < r.minUpdateNorm)
+          flagged.push({
+            client: u.client,
+            reason: `update norm ${norm.toExponential(2)} below ${r.minUpdateNorm}: contributes nothing`,
+          });
+      }
+    if (r.maxUpdateNorm === 0 && r.zScore === 0) return { flagged };
     const res = flagOutliers(
       updates.map((u) => u.delta),
       {
@@ -129,12 +141,12 @@ export class HomoStrategy {
         ...(r.zScore > 0 ? { zScore: r.zScore } : { zScore: Infinity, minCosine: -1 }),
       },
     );
-    return {
-      flagged: res.flagged.map((i, k) => ({
-        client: (updates[i] as ClientUpdate).client,
-        reason: res.reasons[k] ?? 'outlier',
-      })),
-    };
+    res.flagged.forEach((i, k) => {
+      const client = (updates[i] as ClientUpdate).client;
+      if (!flagged.some((f) => f.client === client))
+        flagged.push({ client, reason: res.reasons[k] ?? 'outlier' });
+    });
+    return { flagged };
   }
 
   /** The next global model from individual updates (plain aggregation). */
