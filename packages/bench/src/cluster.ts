@@ -348,12 +348,16 @@ export class FederatedCluster {
     if (!guest)
       throw new RangeError(`a run of ${spec.code} needs a guest among ${parties.join(', ')}`);
     const arbiter = parties.find((p) => roleOf(p) === 'arbiter');
+    const numbered = (role: 'host' | 'edge') =>
+      parties
+        .filter((p) => roleOf(p) === role)
+        .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    const edges = numbered('edge');
     const roles: JobRoles = {
       guest,
-      hosts: parties
-        .filter((p) => roleOf(p) === 'host')
-        .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5))),
+      hosts: numbered('host'),
       ...(arbiter ? { arbiter } : {}),
+      ...(edges.length ? { edges } : {}),
     };
     const session = `bench-${process.pid}-${++sessionCounter}-${spec.code}`;
     const procs = parties.map((p) => this.procs.get(p) as PartyProcess);

@@ -8,13 +8,16 @@ import type { Channel, PartyName } from '@fedgrid/federation';
 import type { Frame } from '@fedgrid/ml';
 import type { z } from 'zod';
 
-export type Role = 'guest' | 'host' | 'arbiter';
+/** `edge`: an edge aggregator of hierarchical horizontal FL (party names edge-0, edge-1, …). */
+export type Role = 'guest' | 'host' | 'arbiter' | 'edge';
 
 /** Parties of a job by role: party names, e.g. guest, host-0, host-1, arbiter. */
 export interface JobRoles {
   guest: PartyName;
   hosts: PartyName[];
   arbiter?: PartyName;
+  /** Edge aggregators (hierarchical horizontal FL), when the job has any. */
+  edges?: PartyName[];
 }
 
 /** The role a party name stands for. */
@@ -22,7 +25,8 @@ export function roleOf(party: PartyName): Role {
   if (party === 'guest') return 'guest';
   if (party === 'arbiter') return 'arbiter';
   if (/^host-\d+$/.test(party)) return 'host';
-  throw new RangeError(`'${party}' is not a party name (guest, host-<n>, arbiter)`);
+  if (/^edge-\d+$/.test(party)) return 'edge';
+  throw new RangeError(`'${party}' is not a party name (guest, host-<n>, arbiter, edge-<n>)`);
 }
 
 /** Kinds of values that flow between tasks. */

@@ -15,6 +15,8 @@ import {
 export interface HarnessOptions {
   hosts?: number;
   arbiter?: boolean;
+  /** Edge aggregator parties edge-0 … (hierarchical horizontal FL). */
+  edges?: number;
   pool: CryptoPool;
   network?: MemoryNetwork;
   session?: string;
@@ -25,11 +27,12 @@ export interface HarnessOptions {
   onLog?: (party: string, level: string, message: string) => void;
 }
 
-export function jobRoles(hosts: number, arbiter: boolean): JobRoles {
+export function jobRoles(hosts: number, arbiter: boolean, edges = 0): JobRoles {
   return {
     guest: 'guest',
     hosts: Array.from({ length: hosts }, (_, k) => `host-${k}`),
     ...(arbiter ? { arbiter: 'arbiter' } : {}),
+    ...(edges > 0 ? { edges: Array.from({ length: edges }, (_, k) => `edge-${k}`) } : {}),
   };
 }
 
@@ -66,10 +69,13 @@ function startParties(
   inputs: Record<string, Record<string, PortValue>>,
   opts: HarnessOptions,
 ): { parties: string[]; runs: Promise<ProgramResult>[] } {
-  const roles = jobRoles(opts.hosts ?? 1, opts.arbiter ?? false);
-  const parties = [roles.guest, ...roles.hosts, ...(roles.arbiter ? [roles.arbiter] : [])].filter(
-    (p) => spec.programs[roleOf(p)],
-  );
+  const roles = jobRoles(opts.hosts ?? 1, opts.arbiter ?? false, opts.edges ?? 0);
+  const parties = [
+    roles.guest,
+    ...roles.hosts,
+    ...(roles.arbiter ? [roles.arbiter] : []),
+    ...(roles.edges ?? []),
+  ].filter((p) => spec.programs[roleOf(p)]);
   const network = opts.network ?? new MemoryNetwork();
   const controller = new AbortController();
   const channels = network.channels(opts.session ?? `s-${Math.random()}`, parties, {

@@ -73,6 +73,7 @@ async function train(
   files: string[],
   params: Record<string, unknown>,
   extra: {
+    edges?: number;
     checkpoints?: Map<string, unknown>;
     onLog?: (p: string, l: string, m: string) => void;
   } = {},
@@ -85,7 +86,7 @@ async function train(
   });
   const models = Object.fromEntries(
     Object.entries(res)
-      .filter(([p]) => p !== 'arbiter')
+      .filter(([p]) => p !== 'arbiter' && !p.startsWith('edge-'))
       .map(([p, r]) => [p, (r.outputs['model'] as { model: ModelPart }).model]),
   );
   const report = (res['arbiter']?.outputs['report'] as { report: unknown }).report as {
@@ -482,6 +483,19 @@ describe('homo-lr: hierarchical FL (client → edge → cloud)', () => {
     expect(
       Math.abs((await testAuc(models['guest']!, 'default_credit_homo_test')) - flat),
     ).toBeLessThanOrEqual(0.01);
+  });
+
+  it('edge aggregators as their own parties (edge-0, edge-1) give exactly the model of the arbiter-side schedule', async () => {
+    const hier = { ...params, hierarchy: { edges, edgeRounds: 3 } };
+    const logical = (await train(lr, FOUR, hier)).models['guest'];
+    const real = await train(lr, FOUR, hier, { edges: 2 });
+    expect(real.models['guest']).toEqual(logical);
+    expect(real.models['host-2']).toEqual(logical);
+    // The cloud played 2 rounds with the two edges as its clients.
+    expect(real.report.history.map((h) => h.aggregated)).toEqual([
+      ['edge-0', 'edge-1'],
+      ['edge-0', 'edge-1'],
+    ]);
   });
 
   it('refuses edges that do not partition the clients', async () => {

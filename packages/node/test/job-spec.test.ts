@@ -389,3 +389,39 @@ describe('validateJob: optional inputs', () => {
     expect(s['field']).toBe('tasks.1.params.test');
   });
 });
+
+describe('edge parties (hierarchical horizontal FL)', () => {
+  it('names them edge-0, edge-1; only components with an edge program run on them', async () => {
+    const { partyNodes, taskParties, jobRoles } = await import('../dist/jobs/job-spec.js');
+    const { homoLr, psiEcdh } = await import('@fedgrid/components');
+    const spec = jobRequestSchema.parse({
+      parties: {
+        guest: { node: 'g' },
+        hosts: [{ node: 'h0' }, { node: 'h1' }],
+        arbiter: { node: 'cloud' },
+        edges: [{ node: 'e0' }, { node: 'e1' }],
+      },
+      datasets: { guest: 'a', 'host-0': 'b', 'host-1': 'c' },
+      tasks: [
+        {
+          name: 'train',
+          component: 'homo-lr',
+          inputs: { data: 'job.dataset' },
+          params: { hierarchy: { edges: [['guest'], ['host-0', 'host-1']] } },
+        },
+      ],
+    });
+    expect(validateJob(spec)).toEqual(['train']);
+    expect([...partyNodes(spec)]).toEqual([
+      ['guest', 'g'],
+      ['host-0', 'h0'],
+      ['host-1', 'h1'],
+      ['arbiter', 'cloud'],
+      ['edge-0', 'e0'],
+      ['edge-1', 'e1'],
+    ]);
+    expect(jobRoles(spec).edges).toEqual(['edge-0', 'edge-1']);
+    expect(taskParties(spec, homoLr as never)).toContain('edge-1');
+    expect(taskParties(spec, psiEcdh as never)).not.toContain('edge-0');
+  });
+});

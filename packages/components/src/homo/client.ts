@@ -4,27 +4,18 @@
  * it, and send back the update (Δ = θ_local − θ_global), in the clear or through secure
  * aggregation. Raw rows and labels never leave the client; see docs/protocols/homo-fedavg.md.
  */
-import { clipToNorm } from '@fedgrid/ml';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
 import { input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { HomoModelKind } from './model.js';
 import type { HomoRoundParams } from './params.js';
-import {
-  blobVector,
-  tag,
-  vectorBlob,
-  type Command,
-  type SetupHeader,
-  type UpdateHeader,
-} from './protocol.js';
-import { secAggClientRound } from './secagg-client.js';
+import { blobVector, tag, type Command, type SetupHeader } from './protocol.js';
+import { sendUpdate, upstreamOf } from './update.js';
 
 /** Builds the client program of a horizontal component. */
 export function homoClient<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
   return async (ctx: ProgramContext<P>): Promise<ProgramResult> => {
     const t0 = performance.now();
-    const server = ctx.roles.arbiter;
-    if (!server) throw new Error('horizontal training needs an arbiter (the aggregation server)');
+    const server = upstreamOf(ctx);
     const { frame } = input(ctx, 'data', 'dataset');
     const hello = kind.hello(frame, ctx.params);
     await sendMessage(ctx.channel, server, tag.hello, hello);
@@ -55,24 +46,12 @@ export function homoClient<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         const global = blobVector(msg.blobs[0], setup.parameterCount, `round ${r} global model`);
         const evaluation = await model.evaluate(global);
         const fit = await model.fit(global, r);
-        let delta: Float64Array = fit.params.map((v, i) => v - (global[i] as number));
-        let unclipped: boolean | undefined;
-        if (cmd.clipNorm !== undefined) {
-          const c = clipToNorm(delta, cmd.clipNorm);
-          delta = c.vector;
-          unclipped = !c.clipped;
-        }
-        const head: UpdateHeader = {
+        const delta = fit.params.map((v, i) => v - (global[i] as number));
+        await sendUpdate(ctx, server, r, cmd, delta, {
           examples: hello.examples,
           loss: fit.loss,
           evaluation,
-          ...(unclipped !== undefined ? { unclipped } : {}),
-        };
-        if (cmd.secAgg) {
-          await secAggClientRound(ctx, server, r, cmd, delta, head);
-        } else {
-          await sendMessage(ctx.channel, server, tag.upd(r), head, [vectorBlob(delta)]);
-        }
+        });
         trained++;
         ctx.progress({ stage: 'train', round: r, loss: fit.loss });
       }

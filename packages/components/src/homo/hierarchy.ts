@@ -13,8 +13,51 @@ import type { ClientHello } from './model.js';
 import type { HomoRoundParams } from './params.js';
 import type { ClientUpdate, HomoStrategy } from './strategy.js';
 
+/**
+ * Checks `hierarchy` against the job's clients: every client in exactly one edge, and plain
+ * FedAvg (hierarchical rounds do not combine with SecAgg, DP or robust rules in this version).
+ * @returns client → edge index.
+ * @throws ComponentError BAD_PARAMS naming what is wrong.
+ */
+export function checkHierarchy(
+  p: HomoRoundParams,
+  clients: readonly string[],
+): Map<string, number> {
+  const h = p.hierarchy as NonNullable<HomoRoundParams['hierarchy']>;
+  const edgeOf = new Map<string, number>();
+  if (p.secureAggregation.enabled || p.dp.mode !== 'off' || p.robust.aggregator !== 'mean')
+    throw new ComponentError(
+      'BAD_PARAMS',
+      'hierarchy combines with plain FedAvg (robust.aggregator mean, no dp, no secureAggregation) in this version',
+      { field: 'hierarchy' },
+    );
+  h.edges.forEach((members, e) =>
+    members.forEach((c) => {
+      if (!clients.includes(c))
+        throw new ComponentError(
+          'BAD_PARAMS',
+          `hierarchy.edges[${e}] names '${c}', which is not a client of this job (clients: ${clients.join(', ')})`,
+          { field: 'hierarchy.edges' },
+        );
+      if (edgeOf.has(c))
+        throw new ComponentError('BAD_PARAMS', `client '${c}' is in two edges`, {
+          field: 'hierarchy.edges',
+        });
+      edgeOf.set(c, e);
+    }),
+  );
+  const missing = clients.filter((c) => !edgeOf.has(c));
+  if (missing.length)
+    throw new ComponentError(
+      'BAD_PARAMS',
+      `hierarchy.edges leaves out ${missing.join(', ')}: put every client in one edge`,
+      { field: 'hierarchy.edges' },
+    );
+  return edgeOf;
+}
+
 export class EdgeModels {
-  private readonly edgeOf = new Map<string, number>();
+  private readonly edgeOf: Map<string, number>;
   private readonly models: Float64Array[];
 
   /**
@@ -29,34 +72,7 @@ export class EdgeModels {
     saved?: number[][],
   ) {
     const h = p.hierarchy as NonNullable<HomoRoundParams['hierarchy']>;
-    if (p.secureAggregation.enabled || p.dp.mode !== 'off' || p.robust.aggregator !== 'mean')
-      throw new ComponentError(
-        'BAD_PARAMS',
-        'hierarchy combines with plain FedAvg (robust.aggregator mean, no dp, no secureAggregation) in this version',
-        { field: 'hierarchy' },
-      );
-    h.edges.forEach((members, e) =>
-      members.forEach((c) => {
-        if (!clients.includes(c))
-          throw new ComponentError(
-            'BAD_PARAMS',
-            `hierarchy.edges[${e}] names '${c}', which is not a client of this job (clients: ${clients.join(', ')})`,
-            { field: 'hierarchy.edges' },
-          );
-        if (this.edgeOf.has(c))
-          throw new ComponentError('BAD_PARAMS', `client '${c}' is in two edges`, {
-            field: 'hierarchy.edges',
-          });
-        this.edgeOf.set(c, e);
-      }),
-    );
-    const missing = clients.filter((c) => !this.edgeOf.has(c));
-    if (missing.length)
-      throw new ComponentError(
-        'BAD_PARAMS',
-        `hierarchy.edges leaves out ${missing.join(', ')}: put every client in one edge`,
-        { field: 'hierarchy.edges' },
-      );
+    this.edgeOf = checkHierarchy(p, clients);
     this.models = h.edges.map((_, e) =>
       saved?.[e] ? Float64Array.from(saved[e]) : global.slice(),
     );

@@ -22,7 +22,7 @@ import {
 } from './protocol.js';
 import { ContributionLedger, type LedgerState } from './contribution.js';
 import { withDeadline } from './deadline.js';
-import { EdgeModels } from './hierarchy.js';
+import { checkHierarchy, EdgeModels } from './hierarchy.js';
 import { planSecAgg, secAggServerRound } from './secagg-server.js';
 import { HomoStrategy, type ClientUpdate, type StrategyState } from './strategy.js';
 
@@ -61,7 +61,21 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
   return async (ctx: ProgramContext<P>): Promise<ProgramResult> => {
     const t0 = performance.now();
     const p = ctx.params;
-    const clients: PartyName[] = [ctx.roles.guest, ...ctx.roles.hosts];
+    const leaves: PartyName[] = [ctx.roles.guest, ...ctx.roles.hosts];
+    // Hierarchical FL with edge parties: the arbiter is the cloud and the edges are its clients,
+    // each standing for its own clients; a cloud round spans hierarchy.edgeRounds client rounds.
+    const edgeParties = p.hierarchy && ctx.roles.edges?.length ? ctx.roles.edges : undefined;
+    if (edgeParties) {
+      checkHierarchy(p, leaves);
+      if (p.hierarchy?.edges.length !== edgeParties.length)
+        throw new ComponentError(
+          'BAD_PARAMS',
+          `the job has ${edgeParties.length} edge parties but hierarchy.edges lists ${p.hierarchy?.edges.length} edges; give one client list per edge`,
+          { field: 'hierarchy.edges' },
+        );
+    }
+    const clients: PartyName[] = edgeParties ?? leaves;
+    const rounds = edgeParties ? Math.ceil(p.rounds / (p.hierarchy?.edgeRounds ?? 1)) : p.rounds;
     if (clients.length < p.minClients)
       throw new ComponentError(
         'TOO_FEW_CLIENTS',
@@ -85,9 +99,10 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
     const resume = saved && saved.parameterCount === setup.parameterCount ? saved : undefined;
     let global = resume ? Float64Array.from(resume.global) : await kind.init(setup, p);
     const strategy = new HomoStrategy(p, clients.length, resume?.strategy);
-    const hierarchy = p.hierarchy
-      ? new EdgeModels(p, clients, hellos, global, resume?.edges)
-      : undefined;
+    const hierarchy =
+      p.hierarchy && !edgeParties
+        ? new EdgeModels(p, clients, hellos, global, resume?.edges)
+        : undefined;
     const history: RoundRecord[] = resume?.history ?? [];
     const strikes = new Map<string, number>(Object.entries(resume?.strikes ?? {}));
     const removed = new Set<string>(resume?.removed ?? []);
@@ -103,7 +118,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         ? new ContributionLedger(kind, setup, p, validation.frame, resume?.contributions)
         : undefined;
     if (resume) ctx.log('info', `resuming from the checkpoint at round ${startRound}`);
-    const head: SetupHeader = { setup, startRound, rounds: p.rounds };
+    const head: SetupHeader = { setup, startRound, rounds };
     await Promise.all(clients.map((c) => sendMessage(ctx.channel, c, tag.setup, head)));
 
     const strike = (client: string, why: string) => {
@@ -132,7 +147,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
       }
     };
 
-    for (let r = startRound; r < p.rounds; r++) {
+    for (let r = startRound; r < rounds; r++) {
       const tr = performance.now();
       ctx.signal.throwIfAborted();
       const available = clients.filter((c) => !removed.has(c));
@@ -252,10 +267,8 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
       };
       await ctx.checkpoint?.save(cp);
     }
-    const done: Command = { type: 'done', round: p.rounds, history };
-    await Promise.all(
-      clients.map((c) => trySend(c, tag.cmd(p.rounds), done, [vectorBlob(global)])),
-    );
+    const done: Command = { type: 'done', round: rounds, history };
+    await Promise.all(clients.map((c) => trySend(c, tag.cmd(rounds), done, [vectorBlob(global)])));
     return {
       outputs: {
         report: {
@@ -270,7 +283,7 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         },
       },
       summary: {
-        rounds: p.rounds,
+        rounds,
         resumedAt: startRound,
         clients: clients.length,
         removed: [...removed],

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { ComponentSpec } from '../spec.js';
 import { homoClient } from './client.js';
+import { homoEdge } from './edge.js';
 import type { HomoModelKind } from './model.js';
 import type { HomoRoundParams } from './params.js';
 import { homoServer } from './server.js';
@@ -51,6 +52,11 @@ export function homoComponent<P extends HomoRoundParams>(opts: {
           'per-round history: sampled, aggregated, dropped and rejected clients, federated evaluation, (ε, δ)',
       },
     ],
-    programs: { guest: client, host: client, arbiter: homoServer(opts.kind) },
+    programs: {
+      guest: client,
+      host: client,
+      arbiter: homoServer(opts.kind),
+      edge: homoEdge(opts.kind),
+    },
   };
 }

@@ -56,8 +56,8 @@ export const registerComponentSchema = z.object({
   /** How to reach the component; inferred from the address's scheme when omitted. */
   addressType: z.enum(['http', 'https', 'grpc', 'grpcs', 'image', 'other']).optional(),
   roles: z
-    .array(z.enum(['guest', 'host', 'arbiter']))
-    .max(3)
+    .array(z.enum(['guest', 'host', 'arbiter', 'edge']))
+    .max(4)
     .default([]),
   inputs: z.array(portSchema).max(100).default([]),
   outputs: z.array(portSchema).max(100).default([]),

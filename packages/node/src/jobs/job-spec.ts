@@ -36,6 +36,8 @@ export const jobRequestSchema = z.object({
     guest: nodeRef,
     hosts: z.array(nodeRef).min(1).max(16),
     arbiter: nodeRef.optional(),
+    /** Edge aggregators of hierarchical horizontal FL (party names edge-0, edge-1, …). */
+    edges: z.array(nodeRef).max(16).optional(),
   }),
   /** Dataset (id or name on its owner's node) per party: { guest: "...", "host-0": "..." }. */
   datasets: z.record(z.string(), z.string()).default({}),
@@ -61,6 +63,7 @@ export function partyNodes(spec: Pick<JobSpecBody, 'parties'>): Map<string, stri
   const m = new Map<string, string>([['guest', spec.parties.guest.node]]);
   spec.parties.hosts.forEach((h, k) => m.set(`host-${k}`, h.node));
   if (spec.parties.arbiter) m.set('arbiter', spec.parties.arbiter.node);
+  spec.parties.edges?.forEach((e, k) => m.set(`edge-${k}`, e.node));
   return m;
 }
 
@@ -69,6 +72,9 @@ export function jobRoles(spec: Pick<JobSpecBody, 'parties'>): JobRoles {
     guest: 'guest',
     hosts: spec.parties.hosts.map((_, k) => `host-${k}`),
     ...(spec.parties.arbiter ? { arbiter: 'arbiter' } : {}),
+    ...(spec.parties.edges?.length
+      ? { edges: spec.parties.edges.map((_, k) => `edge-${k}`) }
+      : {}),
   };
 }
 
