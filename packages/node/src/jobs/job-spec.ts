@@ -72,9 +72,7 @@ export function jobRoles(spec: Pick<JobSpecBody, 'parties'>): JobRoles {
     guest: 'guest',
     hosts: spec.parties.hosts.map((_, k) => `host-${k}`),
     ...(spec.parties.arbiter ? { arbiter: 'arbiter' } : {}),
-    ...(spec.parties.edges?.length
-      ? { edges: spec.parties.edges.map((_, k) => `edge-${k}`) }
-      : {}),
+    ...(spec.parties.edges?.length ? { edges: spec.parties.edges.map((_, k) => `edge-${k}`) } : {}),
   };
 }
 
