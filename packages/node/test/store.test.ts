@@ -4,9 +4,11 @@
  * written by the first release's schema is migrated to the latest on open, rows intact.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../dist/storage/db.js';
 import { migrations } from '../dist/storage/migrations/index.js';
@@ -107,3 +109,62 @@ describe('upgrade', () => {
     }
   });
 });
+
+// Only where the store is PostgreSQL: PGlite holds one node per database, nothing to race with.
+if (TEST_DATABASE_URL) {
+  const url = TEST_DATABASE_URL;
+  describe('shared PostgreSQL database', () => {
+    it("opening a store is not disturbed by other schemas being dropped meanwhile (Kysely's all-schema scan raced with them)", async () => {
+      // Two sessions create and drop schemas with tables, as other nodes' removal or a test's
+      // cleanup would, while stores open (migrate) and introspect their own schema.
+      let stop = false;
+      const tag = randomBytes(3).toString('hex');
+      const churn = async (w: number): Promise<number> => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        let i = 0;
+        try {
+          while (!stop) {
+            const s = `fedgrid_test_churn_${tag}_${w}_${i++ % 3}`;
+            await c.query(`create schema ${s}; create table ${s}.t (id serial primary key, a int)`);
+            await c.query(`drop schema ${s} cascade`);
+          }
+        } finally {
+          await c.end();
+        }
+        return i;
+      };
+      const churners = [churn(0), churn(1)];
+      const locations = Array.from({ length: 4 }, (_, k) =>
+        testStoreLocation(join(root, `race-${k}`)),
+      );
+      try {
+        for (const loc of locations) {
+          const store = await openStore(loc.options);
+          try {
+            for (let k = 0; k < 40; k++) {
+              const tables = await store.db.introspection.getTables({
+                withInternalKyselyTables: true,
+              });
+              // Our schema's tables only, all of them.
+              expect(new Set(tables.map((t) => t.schema))).toEqual(
+                new Set([loc.options.databaseSchema]),
+              );
+              expect(tables.map((t) => t.name)).toEqual(
+                expect.arrayContaining(['kysely_migration', 'contracts', 'datasets', 'jobs']),
+              );
+            }
+          } finally {
+            await store.close();
+          }
+        }
+      } finally {
+        stop = true;
+        const rounds = await Promise.all(churners);
+        await Promise.all(locations.map((l) => l.drop()));
+        // The churn really ran alongside.
+        expect(Math.min(...rounds)).toBeGreaterThan(10);
+      }
+    });
+  });
+}

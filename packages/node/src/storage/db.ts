@@ -7,13 +7,14 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { FedGridError } from '../errors/errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { checkSchemaName } from './schema-name.js';
 import { createFromTemplate } from './pglite-template.js';
+import { SchemaScopedPostgresDialect } from './scoped-introspector.js';
 import type { Database } from './schema.js';
 
 export interface Store {
@@ -47,7 +48,9 @@ export async function openStore(options: {
       // Every connection resolves unqualified table names in the node's schema.
       options: `-c search_path=${schema}`,
     });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // Introspection limited to our schema: the Migrator's scan of all schemas races with another
+    // node's schema being dropped (see scoped-introspector.ts).
+    db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
     kind = 'postgres';
     try {
       await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
