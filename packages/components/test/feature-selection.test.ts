@@ -20,7 +20,7 @@ import {
 } from '@fedgrid/components';
 import type { Frame } from '@fedgrid/ml';
 import { runComponent } from './harness.js';
-import { BREAST, column, dataset, loadAligned } from './feature-fixtures.js';
+import { BREAST, column, dataset, loadAligned, runSpied } from './feature-fixtures.js';
 
 let pool: CryptoPool;
 let breast: { guest: Frame; host: Frame };
@@ -210,6 +210,68 @@ describe('feature-selection', () => {
     expect('minIv' in (featureSelectionBasic.params as unknown as { shape: object }).shape).toBe(
       false,
     ); // …and rejected by flow validation
+  });
+
+  it('apply mode: a saved selection keeps the same columns of other rows, with no messages', async () => {
+    const fit = await runComponent(
+      featureSelection as unknown as ComponentSpec<unknown>,
+      { ivTopK: 6 },
+      {
+        guest: { data: dataset(breast.guest), binning: modelValue(binning['guest']!) },
+        'host-0': { data: dataset(breast.host), binning: modelValue(binning['host-0']!) },
+      },
+      { pool },
+    );
+    const saved = {
+      guest: selectionOf(fit['guest']!.outputs['model']),
+      'host-0': selectionOf(fit['host-0']!.outputs['model']),
+    };
+    // Prediction rows: the last 100, no labels; the basic variant applies the IV selection too.
+    const tail = (f: Frame): Frame => ({
+      ids: f.ids.slice(-100),
+      x: { rows: 100, cols: f.x.cols, data: f.x.data.slice(-100 * f.x.cols) },
+      featureNames: f.featureNames,
+    });
+    const data = { guest: tail(breast.guest), 'host-0': tail(breast.host) };
+    const { results, received } = await runSpied(
+      featureSelectionBasic as unknown as ComponentSpec<unknown>,
+      {},
+      {
+        guest: { data: dataset(data.guest), model: { kind: 'model', model: saved.guest } },
+        'host-0': {
+          data: dataset(data['host-0']),
+          model: { kind: 'model', model: saved['host-0'] },
+        },
+      },
+      { hosts: 1, pool, spied: 'host-0' },
+    );
+    expect(received).toEqual([]);
+    for (const party of ['guest', 'host-0'] as const) {
+      const out = (results[party]!.outputs['data'] as unknown as { frame: Frame }).frame;
+      const src = data[party];
+      expect(out.featureNames).toEqual(saved[party].selected);
+      saved[party].selected.forEach((name, k) => {
+        const j = src.featureNames.indexOf(name);
+        expect(Array.from(column(out, k))).toEqual(Array.from(column(src, j)));
+      });
+    }
+    expect(saved.guest.selected.length + saved['host-0'].selected.length).toBe(6);
+    // Rows lacking a selected column are refused by name.
+    const narrow = {
+      ...data['host-0'],
+      featureNames: data['host-0'].featureNames.map((n) => `${n}_renamed`),
+    };
+    await expect(
+      runComponent(
+        featureSelectionBasic as unknown as ComponentSpec<unknown>,
+        {},
+        {
+          guest: { data: dataset(data.guest), model: { kind: 'model', model: saved.guest } },
+          'host-0': { data: dataset(narrow), model: { kind: 'model', model: saved['host-0'] } },
+        },
+        { pool },
+      ),
+    ).rejects.toMatchObject({ code: 'FEATURE_MISSING' });
   });
 
   it('the example flow’s chain runs: binning (WOE) → selection → HeteroLR → prediction → evaluation', async () => {

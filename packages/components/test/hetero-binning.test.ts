@@ -294,4 +294,88 @@ describe('hetero-binning', () => {
     );
     expect(cat['guest']!.status).toBe('rejected');
   });
+
+  it('apply mode: a model fitted on train rows WOE-encodes other rows (no labels) locally, no messages', async () => {
+    const train = { guest: head(breast.guest, 400), host: head(breast.host, 400) };
+    const rest = (f: Frame): Frame => {
+      const n = f.x.rows - 400;
+      return {
+        ids: f.ids.slice(400),
+        x: { rows: n, cols: f.x.cols, data: f.x.data.slice(400 * f.x.cols) },
+        featureNames: f.featureNames,
+      };
+    };
+    const fitted = await runComponent(
+      spec,
+      { binNum: 8, transform: 'none' },
+      { guest: { data: dataset(train.guest) }, 'host-0': { data: dataset(train.host) } },
+      { pool },
+    );
+    const models = {
+      guest: modelOf(fitted['guest']!.outputs['model']),
+      'host-0': modelOf(fitted['host-0']!.outputs['model']),
+    };
+    const test = { guest: rest(breast.guest), 'host-0': rest(breast.host) };
+    const { results, received } = await runSpied(
+      spec,
+      { transform: 'woe' },
+      {
+        guest: { data: dataset(test.guest), model: { kind: 'model', model: models.guest } },
+        'host-0': {
+          data: dataset(test['host-0']),
+          model: { kind: 'model', model: models['host-0'] },
+        },
+      },
+      { hosts: 1, pool, spied: 'host-0' },
+    );
+    expect(received).toEqual([]);
+    for (const party of ['guest', 'host-0'] as const) {
+      const m = models[party];
+      const src = test[party];
+      const out = frameOf(results[party]!.outputs['data']);
+      expect(out.ids).toEqual(src.ids);
+      expect(out.x.rows).toBe(169);
+      expect(modelOf(results[party]!.outputs['model'])).toEqual(m);
+      for (let i = 0; i < out.x.rows; i++) {
+        for (const [j, f] of m.features.entries()) {
+          const b = binIn(f, src.x.data[i * src.x.cols + j]!);
+          expect(out.x.data[i * out.x.cols + j]).toBe(b < 0 ? 0 : f.woe[b]);
+        }
+      }
+    }
+    // Another party's part, or a model of another kind, is refused by name.
+    const swapped = await runComponentSettled(
+      spec,
+      {},
+      {
+        guest: { data: dataset(test.guest), model: { kind: 'model', model: models['host-0'] } },
+        'host-0': {
+          data: dataset(test['host-0']),
+          model: { kind: 'model', model: models['host-0'] },
+        },
+      },
+      { pool },
+    );
+    const reason = (swapped['guest'] as PromiseRejectedResult).reason as ComponentError;
+    expect(reason.code).toBe('MODEL_INVALID');
+    expect(reason.message).toMatch(/host's binning part/);
+    const other = await runComponentSettled(
+      spec,
+      {},
+      {
+        guest: {
+          data: dataset(test.guest),
+          model: { kind: 'model', model: { algorithm: 'hetero-lr' } },
+        },
+        'host-0': {
+          data: dataset(test['host-0']),
+          model: { kind: 'model', model: models['host-0'] },
+        },
+      },
+      { pool },
+    );
+    expect(((other['guest'] as PromiseRejectedResult).reason as ComponentError).code).toBe(
+      'MODEL_INVALID',
+    );
+  });
 });

@@ -136,3 +136,56 @@ describe('preprocess-fit-apply.yaml', () => {
     expect(report.report.metrics.auc).toBeGreaterThan(0.95);
   }, 300_000);
 });
+
+describe('feature-engineering.yaml', () => {
+  it('bins and selects on train, applies the saved binning and selection to test, scores test', async () => {
+    const flow = parseYaml(
+      await readFile(join(root, 'examples/flows/feature-engineering.yaml'), 'utf8'),
+    ) as { tasks: { name: string; params?: Record<string, unknown> }[] };
+    const tasks = flow.tasks.map((tk) =>
+      tk.name === 'train' ? { ...tk, params: { ...tk.params, maxIter: 5 } } : tk,
+    );
+    const job = await guest.ok<JobView>('POST', '/v1/jobs', {
+      name: 'feature engineering',
+      parties: { guest: { node: 'pg' }, hosts: [{ node: 'ph' }], arbiter: { node: 'pa' } },
+      datasets: { guest: 'loans', 'host-0': 'usage' },
+      tasks,
+    });
+    const done = await waitDone(job.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const out = <T>(n: TestNode, task: string, party: string, name: string) =>
+      n.ok<T>('GET', `/v1/jobs/${job.id}/outputs/${task}/${party}/${name}`);
+    type Ds = { ids: string[]; featureNames: string[]; rows: number };
+    // Stratified: about a fifth of each class (rounded per class).
+    const testRows = (await out<Ds>(guest, 'split', 'guest', 'test')).rows;
+    expect(Math.abs(testRows - 0.2 * 569)).toBeLessThanOrEqual(2);
+    for (const [n, party] of [
+      [guest, 'guest'],
+      [host, 'host-0'],
+    ] as const) {
+      // The applying tasks passed on the train models unchanged…
+      expect(await out(n, 'binning_test', party, 'model')).toEqual(
+        await out(n, 'binning', party, 'model'),
+      );
+      const selection = await out<{ model: { selected: string[] } }>(n, 'select', party, 'model');
+      expect(await out(n, 'select_test', party, 'model')).toEqual(selection);
+      // …and cut the test rows to the selected columns.
+      const test = await out<Ds>(n, 'select_test', party, 'data');
+      expect(test.featureNames).toEqual(selection.model.selected);
+      expect(test.rows).toBe(testRows);
+      expect(test.ids).toEqual((await out<Ds>(n, 'split', party, 'test')).ids);
+    }
+    const byName = Object.fromEntries(done.tasks.map((tk) => [tk.name, tk]));
+    expect(JSON.stringify(byName['binning_test'])).toContain('"mode":"apply"');
+    expect(JSON.stringify(byName['select_test'])).toContain('"mode":"apply"');
+    const report = await out<{ report: { rows?: number; metrics: { auc: number } } }>(
+      guest,
+      'evaluate',
+      'guest',
+      'report',
+    );
+    expect(report.report.metrics.auc).toBeGreaterThan(0.95);
+    const scores = await out<Ds>(guest, 'score', 'guest', 'data');
+    expect(scores.rows).toBe(testRows);
+  }, 300_000);
+});

@@ -12,6 +12,37 @@ export interface SelectionModel extends ModelPart {
 }
 
 /**
+ * Reads a saved selection model part (the optional `model` input: apply mode).
+ * @throws ComponentError MODEL_INVALID (field `model`) for another algorithm's model, a malformed
+ *   one, or another role's part.
+ */
+export function asSelectionModel(
+  model: ModelPart,
+  party: string,
+  role: 'guest' | 'host',
+): SelectionModel {
+  const selected = (model as { selected?: unknown }).selected;
+  if (
+    model.algorithm !== 'feature-selection' ||
+    !Array.isArray(selected) ||
+    !selected.every((s) => typeof s === 'string')
+  )
+    throw new ComponentError(
+      'MODEL_INVALID',
+      `${party}: input 'model' is not a feature-selection model (algorithm '${model.algorithm}'); connect the model output of a feature-selection task`,
+      { party, field: 'model' },
+    );
+  const m = model as SelectionModel;
+  if (m.role !== role)
+    throw new ComponentError(
+      'MODEL_INVALID',
+      `${party}: input 'model' is a ${m.role}'s selection part; connect this party's own (${role})`,
+      { party, field: 'model' },
+    );
+  return m;
+}
+
+/**
  * The frame restricted to `names` (in that order), labels kept.
  * @throws ComponentError FEATURE_MISSING when a name is not a column.
  */

@@ -7,9 +7,15 @@
  */
 import { recvMessage, sendMessage } from '@fedgrid/federation';
 import { asBinningModel } from '../hetero-binning/model.js';
-import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import {
+  ComponentError,
+  input,
+  optionalInput,
+  type ProgramContext,
+  type ProgramResult,
+} from '../spec.js';
 import { applyCorrelationFilter, applyStatisticFilters, topK, type Candidate } from './filters.js';
-import { selectColumns, type SelectionModel } from './model.js';
+import { asSelectionModel, selectColumns, type SelectionModel } from './model.js';
 import type { FeatureSelectionParams } from './params.js';
 
 const tag = { ivs: 'candidate-ivs', keep: 'keep' };
@@ -79,6 +85,26 @@ export function selectionProgram(withIv: boolean) {
     const t0 = performance.now();
     const p = ctx.params;
     const { frame } = input(ctx, 'data', 'dataset');
+    const saved = optionalInput(ctx, 'model', 'model');
+    if (saved) {
+      const model = asSelectionModel(
+        saved.model,
+        ctx.party,
+        ctx.role === 'guest' ? 'guest' : 'host',
+      );
+      return {
+        outputs: {
+          data: { kind: 'dataset', frame: selectColumns(frame, model.selected) },
+          model: { kind: 'model', model },
+        },
+        summary: {
+          features: frame.featureNames.length,
+          selected: model.selected.length,
+          mode: 'apply',
+          seconds: (performance.now() - t0) / 1000,
+        },
+      };
+    }
     const ivs = new Map<string, number>();
     if (withIv) {
       for (const f of asBinningModel(input(ctx, 'binning', 'model').model).features)

@@ -19,6 +19,14 @@ const data: PortSpec = {
   roles: ['guest', 'host'],
   description: 'the party’s rows (e.g. PSI or hetero-binning output)',
 };
+const savedModel: PortSpec = {
+  name: 'model',
+  kind: 'model',
+  roles: ['guest', 'host'],
+  optional: true,
+  description:
+    'optional: a feature-selection model (each party its own part) to apply instead of selecting — the same columns kept, no messages',
+};
 const outputs: PortSpec[] = [
   {
     name: 'data',
@@ -53,6 +61,7 @@ export const featureSelection: ComponentSpec<FeatureSelectionParams> = {
       roles: ['guest', 'host'],
       description: 'the party’s hetero-binning model part (its IVs)',
     },
+    savedModel,
   ],
   outputs,
   programs: { guest: selectionProgram(true), host: selectionProgram(true) },
@@ -67,7 +76,7 @@ export const featureSelectionBasic: ComponentSpec<BasicSelectionParams> = {
   reference: 'FATE HeteroFeatureSelection (unique-value, missing-value and variance filters)',
   roles: ['guest', 'host'],
   params: basicSelectionParams,
-  inputs: [data],
+  inputs: [data, savedModel],
   outputs,
   programs: { guest: selectionProgram(false), host: selectionProgram(false) },
 };

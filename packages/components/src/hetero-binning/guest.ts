@@ -13,6 +13,7 @@ import type { PaillierKeyPair, PooledPaillier } from '@fedgrid/crypto';
 import { expectCiphertexts, guestExchangeMeta, guestKey } from '../guest-paillier.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { binaryLabels, columnsToBin, initialBins, mergeBins, numericBinsFor } from './fit.js';
+import { applySavedBinning } from './apply.js';
 import { transformFrame, type BinnedFeature, type BinningModel } from './model.js';
 import type { HeteroBinningParams } from './params.js';
 import { tag, type FeatureResult, type ResultHeader, type SumsHeader } from './protocol.js';
@@ -83,6 +84,8 @@ async function serveHost(
 export async function binningGuest(
   ctx: ProgramContext<HeteroBinningParams>,
 ): Promise<ProgramResult> {
+  const applied = applySavedBinning(ctx);
+  if (applied) return applied;
   const t0 = performance.now();
   const p = ctx.params;
   const { frame } = input(ctx, 'data', 'dataset');

@@ -13,6 +13,7 @@ import { assignBins, binCount, woeIv } from '@fedgrid/ml';
 import { expectCiphertexts, hostExchangeMeta, hostKey } from '../guest-paillier.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { columnsToBin, initialBins, mergeBins, numericBinsFor } from './fit.js';
+import { applySavedBinning } from './apply.js';
 import { transformFrame, type BinnedFeature, type BinningModel } from './model.js';
 import type { HeteroBinningParams } from './params.js';
 import {
@@ -55,6 +56,8 @@ export function sumPerBin(
 export async function binningHost(
   ctx: ProgramContext<HeteroBinningParams>,
 ): Promise<ProgramResult> {
+  const applied = applySavedBinning(ctx);
+  if (applied) return applied;
   const t0 = performance.now();
   const p = ctx.params;
   const { frame } = input(ctx, 'data', 'dataset');

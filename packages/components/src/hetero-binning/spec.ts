@@ -8,7 +8,7 @@ export const heteroBinning: ComponentSpec<HeteroBinningParams> = {
   version: '1.0.0',
   name: 'Hetero feature binning (WOE/IV)',
   description:
-    'Quantile, equal-width or chi-merge binning of numeric columns and category binning, with WOE and IV per bin for every party: the guest sends its labels encrypted under its own Paillier key, each host sums them per bin and returns the shuffled encrypted sums, the guest decrypts and returns WOE/IV. Hosts never see a label, the guest never sees a host value or bin edge.',
+    'Quantile, equal-width or chi-merge binning of numeric columns and category binning, with WOE and IV per bin for every party: the guest sends its labels encrypted under its own Paillier key, each host sums them per bin and returns the shuffled encrypted sums, the guest decrypts and returns WOE/IV. Hosts never see a label, the guest never sees a host value or bin edge. With the optional model input connected, each party applies its saved bins and WOE locally (e.g. to prediction data).',
   reference:
     'FATE HeteroFeatureBinning (WOE/IV conventions, adjustment factor); Kerber 1992 (ChiMerge); docs/protocols/hetero-binning.md',
   roles: ['guest', 'host'],
@@ -19,6 +19,14 @@ export const heteroBinning: ComponentSpec<HeteroBinningParams> = {
       kind: 'dataset',
       roles: ['guest', 'host'],
       description: 'aligned rows (PSI output); the guest’s carry binary labels',
+    },
+    {
+      name: 'model',
+      kind: 'model',
+      roles: ['guest', 'host'],
+      optional: true,
+      description:
+        'optional: a fitted hetero-binning model (each party its own part) to apply instead of fitting — no labels needed, no messages',
     },
   ],
   outputs: [
