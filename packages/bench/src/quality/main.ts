@@ -123,6 +123,7 @@ async function main(): Promise<void> {
         const report = await runDemo({
           ...files,
           algorithm: c.algorithm,
+          ...(c.task ? { task: c.task } : {}),
           out: join(work, c.id),
           params: c.params,
           write: (line) => process.stderr.write(`  ${line}\n`),
