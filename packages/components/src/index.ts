@@ -30,6 +30,12 @@ export {
 export { featureSelection, featureSelectionBasic } from './feature-selection/spec.js';
 export { selectColumns, type SelectionModel } from './feature-selection/model.js';
 export { scorecard } from './scorecard/spec.js';
+export {
+  scorecardPoints,
+  type PointsRow,
+  type PointsTable,
+  type ScorecardPointsParams,
+} from './scorecard/points.js';
 export { creditScore, scaling as scorecardScaling } from './scorecard/params.js';
 export { homoLr, homoLinR } from './homo-lr/spec.js';
 export { homoLinearParams, type HomoLinearParams, type HomoLinearModel } from './homo-lr/kind.js';

@@ -13,6 +13,7 @@ import { heteroPearson } from './hetero-pearson/spec.js';
 import { heteroBinning } from './hetero-binning/spec.js';
 import { featureSelection, featureSelectionBasic } from './feature-selection/spec.js';
 import { scorecard } from './scorecard/spec.js';
+import { scorecardPoints } from './scorecard/points.js';
 import { homoLinR, homoLr } from './homo-lr/spec.js';
 import { homoNn } from './homo-nn/spec.js';
 import { homoPredict } from './homo-predict/spec.js';
@@ -35,6 +36,7 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   featureSelection,
   featureSelectionBasic,
   scorecard,
+  scorecardPoints,
   ...[missingValues, outliers, scale, encode, sample, split],
   ...[homoLr, homoLinR, homoNn, homoPredict, homoSplit],
 ] as unknown as ComponentSpec<never>[];

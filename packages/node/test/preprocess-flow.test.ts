@@ -174,6 +174,15 @@ describe('feature-engineering.yaml', () => {
       expect(test.featureNames).toEqual(selection.model.selected);
       expect(test.rows).toBe(testRows);
       expect(test.ids).toEqual((await out<Ds>(n, 'split', party, 'test')).ids);
+      // The points table covers the party's selected columns; only the guest's has base points.
+      const card = await out<{ report: { features: { name: string }[]; basePoints?: number } }>(
+        n,
+        'points',
+        party,
+        'report',
+      );
+      expect(card.report.features.map((f) => f.name)).toEqual(selection.model.selected);
+      expect(card.report.basePoints === undefined).toBe(party !== 'guest');
     }
     const byName = Object.fromEntries(done.tasks.map((tk) => [tk.name, tk]));
     expect(JSON.stringify(byName['binning_test'])).toContain('"mode":"apply"');

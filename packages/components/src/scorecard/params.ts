@@ -1,13 +1,18 @@
 import { z } from 'zod';
 
+/** The scaling of a scorecard (Siddiqi 2006, ch. 8), shared by `scorecard` and `scorecard-points`. */
+export const scalingShape = {
+  /** Points to double the odds (good:bad). */
+  pdo: z.number().positive().default(20),
+  /** Score at the base odds. */
+  baseScore: z.number().default(600),
+  /** Good:bad odds at the base score (50 means 50 goods per bad, P(bad) = 1/51). */
+  baseOdds: z.number().positive().default(50),
+};
+
 export const scorecardParams = z
   .object({
-    /** Points to double the odds (good:bad). */
-    pdo: z.number().positive().default(20),
-    /** Score at the base odds. */
-    baseScore: z.number().default(600),
-    /** Good:bad odds at the base score (50 means 50 goods per bad, P(bad) = 1/51). */
-    baseOdds: z.number().positive().default(50),
+    ...scalingShape,
     /** Scores below are raised to it (FATE lower_limit_value). */
     lowerLimit: z.number().optional(),
     /** Scores above are lowered to it. */
@@ -22,7 +27,10 @@ export const scorecardParams = z
 export type ScorecardParams = z.infer<typeof scorecardParams>;
 
 /** factor = PDO / ln 2, offset = baseScore − factor·ln(baseOdds). */
-export function scaling(p: ScorecardParams): { factor: number; offset: number } {
+export function scaling(p: { pdo: number; baseScore: number; baseOdds: number }): {
+  factor: number;
+  offset: number;
+} {
   const factor = p.pdo / Math.LN2;
   return { factor, offset: p.baseScore - factor * Math.log(p.baseOdds) };
 }
