@@ -454,6 +454,48 @@ describe('homo-lr: contribution evaluation', () => {
   });
 });
 
+describe('homo-lr: contribution beyond exact Shapley', () => {
+  it('twelve clients (one with flipped labels): GTG-Shapley estimates for all, the noisy one lowest', async () => {
+    const g = frames['breast_homo_guest'] as Frame;
+    const n = 12;
+    const size = Math.floor(g.ids.length / n);
+    const files = Array.from({ length: n }, (_, k) => {
+      const name = `breast_part_${k}`;
+      const rows = g.x.cols;
+      const from = k * size;
+      const labels = (g.labels as Float64Array).slice(from, from + size);
+      frames[name] = {
+        ...g,
+        ids: g.ids.slice(from, from + size),
+        x: { rows: size, cols: rows, data: g.x.data.slice(from * rows, (from + size) * rows) },
+        labels: k === n - 1 ? labels.map((y) => 1 - y) : labels,
+      };
+      return name;
+    });
+    const res = await runComponent(
+      lr,
+      { rounds: 2, batchSize: 16, minClients: n },
+      {
+        ...clientInputs(files),
+        arbiter: { validation: { kind: 'dataset', frame: frames['breast_homo_test'] as Frame } },
+      },
+      { hosts: n - 1, arbiter: true, pool },
+    );
+    const c = res['arbiter']?.summary?.['contributions'] as Record<
+      string,
+      { leaveOneOut: number; shapley?: number; rounds: number }
+    >;
+    const parties = Object.keys(c);
+    expect(parties).toHaveLength(n);
+    expect(parties.every((p) => typeof c[p]!.shapley === 'number')).toBe(true);
+    const noisy = `host-${n - 2}`;
+    expect(c[noisy]!.shapley).toBeLessThan(0);
+    expect(c[noisy]!.shapley).toBeLessThan(
+      Math.min(...parties.filter((p) => p !== noisy).map((p) => c[p]!.shapley!)),
+    );
+  });
+});
+
 describe('homo-lr: hierarchical FL (client → edge → cloud)', () => {
   const FOUR = [...CREDIT, 'credit_a'];
   const edges = [

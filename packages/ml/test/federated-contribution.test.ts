@@ -4,7 +4,7 @@
  * exact values on a non-additive (saturating) game.
  */
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, exactShapley, gtgShapley, leaveOneOut } from '@fedgrid/ml';
+import { SeededRandom, exactShapley, gtgShapley, gtgShapleyAsync, leaveOneOut } from '@fedgrid/ml';
 
 const weights = new Map([
   [10, 0.1],
@@ -72,6 +72,27 @@ describe('contribution evaluation', () => {
     }
     const total = [...r.values.values()].reduce((a, b) => a + b, 0);
     expect(Math.abs(total - (saturating(clients) - saturating([])))).toBeLessThan(1e-3);
+  });
+
+  it('GTG-Shapley with an async scorer samples and estimates exactly as the sync one', async () => {
+    const clients = [...satWeights.keys()];
+    const opts = { permutations: 60, tolerance: 1e-4 };
+    const sync = gtgShapley(clients, saturating, { ...opts, rng: new SeededRandom(5) });
+    const seen: number[][] = [];
+    const async = await gtgShapleyAsync(
+      clients,
+      async (subset) => {
+        seen.push(subset);
+        await Promise.resolve();
+        return saturating(subset);
+      },
+      { ...opts, rng: new SeededRandom(5) },
+    );
+    expect([...async.values]).toEqual([...sync.values]);
+    expect(async.permutations).toBe(sync.permutations);
+    expect(async.evaluations).toBe(sync.evaluations);
+    expect(seen.length).toBe(sync.evaluations); // each distinct subset scored once
+    await expect(gtgShapleyAsync(clients, async () => NaN)).rejects.toThrow(/finite/);
   });
 
   it('between-round truncation: no improvement → all zeros without sampling', () => {

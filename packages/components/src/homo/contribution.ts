@@ -2,12 +2,12 @@
  * Per-round contribution of each client, scored on a validation set the server holds (standard
  * 002 §9.3.5 b, the basis for incentives): the value of a set S of clients is the validation
  * score of θ_r + (weighted mean of S's updates) minus that of θ_r alone, the score being the
- * negative validation loss. Per round the server computes leave-one-out and the Shapley value
- * (exact over all 2^n subsets, n ≤ 10; Shapley 1953 — GTG-Shapley's truncation, Liu et al. 2022,
- * is for larger federations); contributions are summed over rounds. Needs individual updates,
- * so not under SecAgg.
+ * negative validation loss. Per round the server computes leave-one-out and the Shapley value:
+ * exact over all 2^n subsets for n ≤ 10 (Shapley 1953), estimated by GTG-Shapley (Liu et al.
+ * 2022, Algorithm 1: guided permutation sampling with truncation) for larger rounds;
+ * contributions are summed over rounds. Needs individual updates, so not under SecAgg.
  */
-import { exactShapley, leaveOneOut, weightedMean, type Frame } from '@fedgrid/ml';
+import { exactShapley, gtgShapleyAsync, leaveOneOut, weightedMean, type Frame } from '@fedgrid/ml';
 import type { HomoModelKind, ModelSetup } from './model.js';
 import type { HomoRoundParams } from './params.js';
 import { evaluatePredictions, targets } from './tabular.js';
@@ -18,7 +18,7 @@ export const MAX_EXACT_SHAPLEY = 10;
 
 export interface Contribution {
   leaveOneOut: number;
-  /** Undefined with more than MAX_EXACT_SHAPLEY clients in a round. */
+  /** Exact, or GTG-Shapley's estimate in rounds of more than MAX_EXACT_SHAPLEY clients. */
   shapley?: number;
 }
 
@@ -69,9 +69,10 @@ export class ContributionLedger<P extends HomoRoundParams> {
   ): Promise<void> {
     const n = updates.length;
     const base = await this.score(global);
-    const value = new Map<number, number>();
+    const value = new Map<string, number>();
+    const keyOf = (subset: number[]) => [...subset].sort((a, b) => a - b).join(',');
     const valueOf = async (subset: number[]): Promise<number> => {
-      const key = subset.reduce((m, i) => m | (1 << i), 0);
+      const key = keyOf(subset);
       let v = value.get(key);
       if (v === undefined) {
         if (subset.length === 0) v = 0;
@@ -88,20 +89,19 @@ export class ContributionLedger<P extends HomoRoundParams> {
     };
     const ids = updates.map((_, i) => i);
     const exact = n <= MAX_EXACT_SHAPLEY;
+    await valueOf(ids);
+    for (const i of ids) await valueOf(ids.filter((j) => j !== i));
     if (exact)
       for (let mask = 0; mask < 1 << n; mask++) await valueOf(ids.filter((i) => mask & (1 << i)));
-    else {
-      await valueOf(ids);
-      for (const i of ids) await valueOf(ids.filter((j) => j !== i));
-    }
-    const lookup = (subset: number[]) =>
-      value.get(subset.reduce((m, i) => m | (1 << i), 0)) as number;
+    const lookup = (subset: number[]) => value.get(keyOf(subset)) as number;
     const loo = leaveOneOut(ids, lookup);
-    const shapley = exact ? exactShapley(ids, lookup) : undefined;
+    const shapley = exact
+      ? exactShapley(ids, lookup)
+      : (await gtgShapleyAsync(ids, valueOf)).values;
     updates.forEach((u, i) => {
       const t = this.totals.get(u.client) ?? { loo: 0, shapley: 0, rounds: 0 };
       t.loo += loo.get(i) as number;
-      t.shapley += shapley ? (shapley.get(i) as number) : NaN;
+      t.shapley += shapley.get(i) as number;
       t.rounds++;
       this.totals.set(u.client, t);
     });

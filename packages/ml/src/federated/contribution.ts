@@ -147,6 +147,96 @@ export interface GtgShapleyResult {
   truncated: boolean;
 }
 
+/** The options checked, defaults filled. */
+function gtgOptions(opts: GtgShapleyOptions, n: number): Required<GtgShapleyOptions> {
+  const {
+    permutations = 10 * n,
+    tolerance = 1e-3,
+    convergenceTolerance = 0.01,
+    rng = new SeededRandom(0),
+  } = opts;
+  if (!Number.isInteger(permutations) || permutations < 1) {
+    throw new RangeError(
+      `gtgShapley: permutations = ${String(permutations)} must be an integer ≥ 1`,
+    );
+  }
+  for (const [name, x] of [
+    ['tolerance', tolerance],
+    ['convergenceTolerance', convergenceTolerance],
+  ] as const) {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
+      throw new RangeError(`gtgShapley: ${name} = ${String(x)} must be finite and ≥ 0`);
+    }
+  }
+  return { permutations, tolerance, convergenceTolerance, rng };
+}
+
+type GtgCore = Omit<GtgShapleyResult, 'values' | 'evaluations'> & { phi: Float64Array };
+
+/**
+ * GTG-Shapley's sampling as a generator over positions 0…n−1: it yields each subset (positions,
+ * any order) whose value it needs and is resumed with that value; returns the estimates.
+ */
+function* gtgSteps(
+  n: number,
+  o: Required<GtgShapleyOptions>,
+): Generator<number[], GtgCore, number> {
+  const { permutations, tolerance, convergenceTolerance, rng } = o;
+  const all = Array.from({ length: n }, (_, p) => p);
+  const v0 = yield [];
+  const vN = yield all;
+  const phi = new Float64Array(n);
+  const result = (k: number, converged: boolean, truncated: boolean): GtgCore => ({
+    phi,
+    permutations: k,
+    converged,
+    truncated,
+  });
+  if (Math.abs(vN - v0) <= tolerance) return result(0, true, true);
+  const history: Float64Array[] = [];
+  for (let k = 1; k <= permutations; k++) {
+    // Guided sampling: a round-robin leader, the rest shuffled (Fisher–Yates).
+    const lead = (k - 1) % n;
+    const perm = all.filter((p) => p !== lead);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      const t = perm[i] as number;
+      perm[i] = perm[j] as number;
+      perm[j] = t;
+    }
+    perm.unshift(lead);
+    let prev = v0;
+    const prefix: number[] = [];
+    for (const p of perm) {
+      prefix.push(p);
+      const v = Math.abs(vN - prev) > tolerance ? yield prefix.slice() : prev;
+      phi[p] = ((k - 1) * (phi[p] as number) + (v - prev)) / k;
+      prev = v;
+    }
+    history.push(Float64Array.from(phi));
+    if (k >= 2 * n) {
+      const old = history[k - 1 - n] as Float64Array;
+      let scale = 0;
+      let change = 0;
+      for (let p = 0; p < n; p++) {
+        scale = Math.max(scale, Math.abs(phi[p] as number));
+        change = Math.max(change, Math.abs((phi[p] as number) - (old[p] as number)));
+      }
+      if (change <= convergenceTolerance * scale) return result(k, true, false);
+    }
+  }
+  return result(permutations, false, false);
+}
+
+function gtgResult(clients: number[], core: GtgCore, evaluations: number): GtgShapleyResult {
+  const { phi, ...rest } = core;
+  return {
+    values: new Map(clients.map((id, p) => [id, phi[p] as number])),
+    ...rest,
+    evaluations,
+  };
+}
+
 /**
  * GTG-Shapley (Liu et al. 2022, Algorithm 1): Monte-Carlo permutation sampling of Shapley values
  * with between-round truncation, within-round truncation and guided sampling — permutation k
@@ -168,69 +258,37 @@ export function gtgShapley(
   opts: GtgShapleyOptions = {},
 ): GtgShapleyResult {
   const { value, calls } = prepare(clients, evaluate, 'gtgShapley');
-  const n = clients.length;
-  const {
-    permutations = 10 * n,
-    tolerance = 1e-3,
-    convergenceTolerance = 0.01,
-    rng = new SeededRandom(0),
-  } = opts;
-  if (!Number.isInteger(permutations) || permutations < 1) {
-    throw new RangeError(
-      `gtgShapley: permutations = ${String(permutations)} must be an integer ≥ 1`,
-    );
+  const steps = gtgSteps(clients.length, gtgOptions(opts, clients.length));
+  let r = steps.next();
+  while (!r.done) r = steps.next(value(r.value));
+  return gtgResult(clients, r.value, calls());
+}
+
+/**
+ * {@link gtgShapley} with an asynchronous scorer (e.g. a model whose prediction is async): the
+ * same permutations, truncations and estimates for the same scores and `rng`.
+ * @throws RangeError as gtgShapley.
+ */
+export async function gtgShapleyAsync(
+  clients: number[],
+  evaluate: (subset: number[]) => Promise<number>,
+  opts: GtgShapleyOptions = {},
+): Promise<GtgShapleyResult> {
+  // prepare() validates and caches; the cache is fed from awaited scores by key.
+  const scores = new Map<string, number>();
+  const keyOf = (subset: number[]) => [...subset].sort((a, b) => a - b).join(',');
+  const { value, calls } = prepare(
+    clients,
+    (subset) => scores.get(keyOf(subset)) as number,
+    'gtgShapley',
+  );
+  const steps = gtgSteps(clients.length, gtgOptions(opts, clients.length));
+  let r = steps.next();
+  while (!r.done) {
+    const subset = r.value.map((p) => clients[p] as number);
+    const key = keyOf(subset);
+    if (!scores.has(key)) scores.set(key, await evaluate(subset));
+    r = steps.next(value(r.value));
   }
-  for (const [name, x] of [
-    ['tolerance', tolerance],
-    ['convergenceTolerance', convergenceTolerance],
-  ] as const) {
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
-      throw new RangeError(`gtgShapley: ${name} = ${String(x)} must be finite and ≥ 0`);
-    }
-  }
-  const all = clients.map((_, p) => p);
-  const v0 = value([]);
-  const vN = value(all);
-  const phi = new Float64Array(n);
-  const result = (k: number, converged: boolean, truncated: boolean): GtgShapleyResult => ({
-    values: new Map(clients.map((id, p) => [id, phi[p] as number])),
-    permutations: k,
-    evaluations: calls(),
-    converged,
-    truncated,
-  });
-  if (Math.abs(vN - v0) <= tolerance) return result(0, true, true);
-  const history: Float64Array[] = [];
-  for (let k = 1; k <= permutations; k++) {
-    // Guided sampling: a round-robin leader, the rest shuffled (Fisher–Yates).
-    const lead = (k - 1) % n;
-    const perm = all.filter((p) => p !== lead);
-    for (let i = perm.length - 1; i > 0; i--) {
-      const j = Math.floor(rng.next() * (i + 1));
-      const t = perm[i] as number;
-      perm[i] = perm[j] as number;
-      perm[j] = t;
-    }
-    perm.unshift(lead);
-    let prev = v0;
-    const prefix: number[] = [];
-    for (const p of perm) {
-      prefix.push(p);
-      const v = Math.abs(vN - prev) > tolerance ? value(prefix) : prev;
-      phi[p] = ((k - 1) * (phi[p] as number) + (v - prev)) / k;
-      prev = v;
-    }
-    history.push(Float64Array.from(phi));
-    if (k >= 2 * n) {
-      const old = history[k - 1 - n] as Float64Array;
-      let scale = 0;
-      let change = 0;
-      for (let p = 0; p < n; p++) {
-        scale = Math.max(scale, Math.abs(phi[p] as number));
-        change = Math.max(change, Math.abs((phi[p] as number) - (old[p] as number)));
-      }
-      if (change <= convergenceTolerance * scale) return result(k, true, false);
-    }
-  }
-  return result(permutations, false, false);
+  return gtgResult(clients, r.value, calls());
 }
