@@ -242,10 +242,12 @@ function expectSameTrees(
       if (tn.kind !== 'split') return;
       let column: number;
       let threshold: number;
+      let missingLeft: boolean;
       if (nd.owner === 'guest') {
         const g = nd as Extract<typeof nd, { feature: string }>;
         column = guestFrame.featureNames.indexOf(g.feature);
         threshold = g.threshold;
+        missingLeft = g.missingLeft === true;
       } else {
         hostSplits++;
         const k = fed.guest.hosts.indexOf(nd.owner);
@@ -253,7 +255,9 @@ function expectSameTrees(
         expect(split, `${where}: host split id`).toBeDefined();
         column = (hostBase[k] as number) + hostFrames[k]!.featureNames.indexOf(split!.feature);
         threshold = split!.threshold;
+        missingLeft = split!.missingLeft === true;
       }
+      expect(missingLeft, `${where} missing values' side`).toBe(tn.missingLeft === true);
       expect(column, `${where} column`).toBe(tn.feature);
       expect(threshold, `${where} threshold`).toBe(tn.threshold);
       expect([nd.left, nd.right]).toEqual([tn.left, tn.right]);
@@ -322,6 +326,58 @@ describe('secureboost: binary, breast', () => {
     expect(used.has('host-0') || used.has('host-1')).toBe(true);
     const pred = await predict(breastGuest, [h0, h1], fed);
     expect(maxAbsDiff(pred.scores, predictGbdt(twin.model, x).scores)).toBeLessThanOrEqual(1e-12);
+  });
+});
+
+describe('secureboost: missing values', () => {
+  /** A copy of `frame` with column `col` set to NaN on the rows `pick` selects. */
+  function withMissing(frame: Frame, col: number, pick: (i: number) => boolean): Frame {
+    const data = frame.x.data.slice();
+    for (let i = 0; i < frame.x.rows; i++) if (pick(i)) data[i * frame.x.cols + col] = NaN;
+    return { ...frame, x: { ...frame.x, data } };
+  }
+
+  it('learns where missing values go (guest and host features), exactly as the twin, and predicts NaN rows alike', async () => {
+    const y = breastGuest.labels!;
+    // Missingness that carries information (as it often does: an unfilled field), in one guest
+    // and two host columns; and uninformative gaps in another host column.
+    let g = withMissing(breastGuest, 0, (i) => y[i] === 1 && i % 3 === 0);
+    g = withMissing(g, 1, (i) => i % 7 === 0);
+    let h = withMissing(breastHost, 0, (i) => y[i] === 0 && i % 2 === 0);
+    h = withMissing(h, 3, (i) => y[i] === 1 && i % 4 !== 0);
+    h = withMissing(h, 5, (i) => i % 5 === 0);
+    const params = { trees: 4, maxDepth: 3 };
+    const fed = await train({ data: g }, [{ data: h }], params);
+    const x = joinByIds(g, [h]);
+    const twin = trainGbdt(x, y, twinParams(params));
+    expectSameTrees(fed, twin.model, g, [h]);
+    // Both sides' splits send missing values left somewhere (the default is right).
+    const guestLeft = fed.guest.trees.some((t) =>
+      t.nodes.some((n) => !('leaf' in n) && n.owner === 'guest' && 'missingLeft' in n),
+    );
+    expect(guestLeft).toBe(true);
+    expect(fed.hosts[0]!.splits.some((s) => s.missingLeft)).toBe(true);
+    expect(
+      twin.model.trees.some((t) => t.nodes.some((n) => n.kind === 'split' && n.missingLeft)),
+    ).toBe(true);
+
+    const pred = await predict(g, [h], fed);
+    const tp = predictGbdt(twin.model, x);
+    expect(maxAbsDiff(pred.scores, tp.scores)).toBeLessThanOrEqual(1e-12);
+    expect(auc(pred.labels!, pred.scores)).toBeGreaterThan(0.98);
+    // Infinity is not a missing value: refused by feature and row.
+    const inf = withMissing(h, 2, (i) => i === 4);
+    inf.x.data[4 * inf.x.cols + 2] = Infinity;
+    const bad = await runComponentSettled(
+      secureBoost as unknown as ComponentSpec<unknown>,
+      params,
+      { guest: { data: dataset(g) }, 'host-0': { data: dataset(inf) } },
+      { pool },
+    );
+    const reason = (bad['host-0'] as PromiseRejectedResult).reason as ComponentError;
+    expect(reason.code).toBe('VALUE_INFINITE');
+    expect(reason.message).toContain(`'${h.featureNames[2]}'`);
+    expect(reason.message).toContain('row 4');
   });
 });
 

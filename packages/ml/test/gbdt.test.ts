@@ -33,7 +33,8 @@ describe('quantile binning', () => {
     expect(Array.from(quantileSplitPoints(v, 4))).toEqual([3, 5, 8]);
     expect(Array.from(quantileSplitPoints([1, 1, 2, 3, 3], 32))).toEqual([1, 2]);
     expect(Array.from(quantileSplitPoints([7, 7, 7], 32))).toEqual([]);
-    expect(() => quantileSplitPoints([1, NaN], 4)).toThrow(RangeError);
+    expect(Array.from(quantileSplitPoints([1, NaN, 2], 4))).toEqual([1]); // NaN: missing, ignored
+    expect(() => quantileSplitPoints([1, Infinity], 4)).toThrow(RangeError);
     expect(() => quantileSplitPoints([1, 2], 1)).toThrow(RangeError);
   });
 
@@ -77,6 +78,43 @@ describe('trees', () => {
     expect(r.importance.splits[0]).toBe(1);
   });
 
+  it('missing values: their own bin, sent to the side with the larger gain, followed at prediction', () => {
+    // Present: 1 2 3 4 with y 0 0 10 10; missing rows have y 0, so "x ≤ 2 or missing" is the
+    // best split: gain ½·(20²/4 + 20²/2 − 20²/6)… written out below.
+    const x: Matrix = { rows: 6, cols: 1, data: Float64Array.of(1, 2, 3, 4, NaN, NaN) };
+    const y = Float64Array.of(0, 0, 10, 10, 0, 0);
+    const b = binMatrix(x, 8);
+    expect(Array.from(b.splitPoints[0]!)).toEqual([1, 2, 3]);
+    expect(Array.from(b.codes)).toEqual([0, 1, 2, 3, 4, 4]);
+    expect(Array.from(b.missing)).toEqual([1]);
+    const params = {
+      objective: 'regression' as const,
+      trees: 1,
+      maxDepth: 1,
+      lambda: 0,
+      learningRate: 1,
+      minChildWeight: 0,
+    };
+    const r = trainGbdt(x, y, params);
+    const t = r.model.trees[0]!;
+    // g = base − y with base = mean 10/3, h = 1. Left {1, 2, NaN, NaN}: G = 4·10/3, H = 4;
+    // right {3, 4}: G = 2·(10/3 − 10); parent G = 0.
+    const gl = (4 * 10) / 3;
+    const gr = 2 * (10 / 3 - 10);
+    expect(t.nodes[0]).toMatchObject({ kind: 'split', threshold: 2, missingLeft: true });
+    expect((t.nodes[0] as { gain: number }).gain).toBeCloseTo(0.5 * (gl ** 2 / 4 + gr ** 2 / 2), 9);
+    const scores = Array.from(predictGbdt(r.model, x).scores);
+    expect(scores.map((v) => Math.round(v * 1e9) / 1e9)).toEqual([0, 0, 10, 10, 0, 0]);
+    // When the missing rows look like the large ones, they go right (no flag: the default).
+    const y2 = Float64Array.of(0, 0, 10, 10, 10, 10);
+    const t2 = trainGbdt(x, y2, params).model.trees[0]!;
+    expect(t2.nodes[0]).toMatchObject({ kind: 'split', threshold: 2 });
+    expect('missingLeft' in t2.nodes[0]!).toBe(false);
+    expect(
+      Array.from(predictGbdt(trainGbdt(x, y2, params).model, x).scores).map(Math.round),
+    ).toEqual([0, 0, 10, 10, 10, 10]);
+  });
+
   it('picks the first split with the largest gain over all bins, as brute force does', () => {
     const x = randomMatrix(400, 4, 2);
     const rnd = new SeededRandom(3);
@@ -118,7 +156,7 @@ describe('trees', () => {
   it('histogram subtraction gives the sibling’s histogram', () => {
     const x = randomMatrix(300, 3, 4);
     const b = binMatrix(x, 8);
-    const off = binOffsets(b.splitPoints);
+    const off = binOffsets(b);
     const g = Float64Array.from({ length: 300 }, (_, i) => Math.sin(i));
     const h = Float64Array.from({ length: 300 }, (_, i) => 1 + Math.cos(i) ** 2);
     const all = Uint32Array.from({ length: 300 }, (_, i) => i);

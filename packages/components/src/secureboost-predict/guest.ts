@@ -4,19 +4,26 @@
  * the raw scores into predictions: P(y = 1), the regression value, or per-class probabilities.
  */
 import { recvMessage } from '@fedgrid/federation';
-import { transformScores } from '@fedgrid/ml';
+import { goesLeftRaw, transformScores } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { readGuestModel, type SbNodeJson } from '../secureboost/model.js';
 import { maskBit, splitMasks } from '../secureboost/routing.js';
-import { requireFinite } from '../secureboost/data-checks.js';
+import { requireNoInfinity } from '../secureboost/data-checks.js';
 import type { RoutesHeader } from './host.js';
 import type { PredictParams } from './params.js';
+
+type GuestNode = Extract<SbNodeJson, { owner: 'guest' }>;
+
+/** Whether value `v` goes left at one of the guest's own splits (NaN: where it learned). */
+function guestLeft(nd: GuestNode, v: number): boolean {
+  return goesLeftRaw(v, nd.threshold, nd.missingLeft === true);
+}
 
 export async function sbPredictGuest(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
   const model = readGuestModel(input(ctx, 'model', 'model').model);
-  requireFinite(frame, ctx.party);
+  requireNoInfinity(frame, ctx.party);
   const missing = model.hosts.filter((h) => !ctx.roles.hosts.includes(h));
   if (missing.length)
     throw new ComponentError(
@@ -77,9 +84,10 @@ export async function sbPredictGuest(ctx: ProgramContext<PredictParams>): Promis
       while (!('leaf' in nd)) {
         const left =
           nd.owner === 'guest'
-            ? (data[
-                i * cols + (col.get((nd as { feature: string }).feature) as number)
-              ] as number) <= (nd as { threshold: number }).threshold
+            ? guestLeft(
+                nd as GuestNode,
+                data[i * cols + (col.get((nd as GuestNode).feature) as number)] as number,
+              )
             : maskBit(nodeMask[id] as Uint8Array, i);
         id = left ? nd.left : nd.right;
         nd = t.nodes[id] as SbNodeJson;

@@ -1,13 +1,14 @@
 /**
  * SecureBoost prediction, host: for every split in its table, which of the aligned rows go left
- * (x ≤ threshold), as one bit mask per split. It receives nothing — no scores, no paths, nothing
+ * (x ≤ threshold; a missing x where the split learned), as one bit mask per split. It receives nothing — no scores, no paths, nothing
  * about the guest's splits.
  */
 import { sendMessage } from '@fedgrid/federation';
+import { goesLeftRaw } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { readHostModel } from '../secureboost/model.js';
 import { concatBytes, makeMask } from '../secureboost/routing.js';
-import { requireFinite } from '../secureboost/data-checks.js';
+import { requireNoInfinity } from '../secureboost/data-checks.js';
 import type { PredictParams } from './params.js';
 
 export interface RoutesHeader {
@@ -20,7 +21,7 @@ export async function sbPredictHost(ctx: ProgramContext<PredictParams>): Promise
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
   const model = readHostModel(input(ctx, 'model', 'model').model);
-  requireFinite(frame, ctx.party);
+  requireNoInfinity(frame, ctx.party);
   const index = new Map(frame.featureNames.map((f, j) => [f, j]));
   const { rows, cols, data } = frame.x;
   const masks = model.splits.map((s) => {
@@ -31,7 +32,10 @@ export async function sbPredictHost(ctx: ProgramContext<PredictParams>): Promise
         `${ctx.party}: the model splits on feature '${s.feature}', absent from the data`,
         { party: ctx.party, feature: s.feature },
       );
-    return makeMask(rows, (i) => (data[i * cols + j] as number) <= s.threshold);
+    const missingLeft = s.missingLeft === true;
+    return makeMask(rows, (i) =>
+      goesLeftRaw(data[i * cols + j] as number, s.threshold, missingLeft),
+    );
   });
   await sendMessage<RoutesHeader>(
     ctx.channel,

@@ -9,17 +9,27 @@ import {
 import { ComponentError } from '../spec.js';
 import type { SecureBoostParams } from './params.js';
 
-/** @throws ComponentError MISSING_VALUES if any feature value is NaN or infinite. */
-export function requireFinite(frame: Frame, party: string, what = 'data'): void {
+/**
+ * Missing values (NaN) are allowed — trees learn where they go — but infinite ones are not.
+ * @throws ComponentError VALUE_INFINITE naming the feature and the first row with ±Infinity.
+ */
+export function requireNoInfinity(frame: Frame, party: string, what = 'data'): void {
   const { rows, cols, data } = frame.x;
   for (let j = 0; j < cols; j++) {
     let bad = 0;
-    for (let i = 0; i < rows; i++) if (!Number.isFinite(data[i * cols + j] as number)) bad++;
+    let first = -1;
+    for (let i = 0; i < rows; i++) {
+      const v = data[i * cols + j] as number;
+      if (v === Infinity || v === -Infinity) {
+        bad++;
+        if (first < 0) first = i;
+      }
+    }
     if (bad > 0)
       throw new ComponentError(
-        'MISSING_VALUES',
-        `${party}: feature '${frame.featureNames[j]}' of the ${what} has ${bad} missing or infinite values; SecureBoost needs complete features — fill or drop them first (missing-values component)`,
-        { party, feature: frame.featureNames[j], missing: bad },
+        'VALUE_INFINITE',
+        `${party}: feature '${frame.featureNames[j]}' of the ${what} has ${bad} infinite values (first: row ${first}, id ${frame.ids[first]}); replace them (outliers component) or mark them missing`,
+        { party, feature: frame.featureNames[j], row: first, count: bad },
       );
   }
 }

@@ -13,7 +13,10 @@ import { unpackSlots } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
 import {
   buildHistogram,
+  goesLeftBinned,
   leafWeight,
+  missingCode,
+  missingSums,
   noSplit,
   partitionRows,
   scanFeature,
@@ -44,6 +47,8 @@ export type FedNode =
       feature: number;
       bin: number;
       threshold: number;
+      /** Rows missing the feature go left. */
+      missingLeft: boolean;
       gain: number;
       left: number;
       right: number;
@@ -82,7 +87,9 @@ export interface GuestSession {
   hosts: string[];
   /** Per host: split points per host feature. */
   hostThresholds: number[][];
-  /** Per host: start of each feature in that host's histograms (cumulative thresholds). */
+  /** Per host: buckets sent per host feature (split points, +1 when it has missing values). */
+  hostBuckets: number[][];
+  /** Per host: start of each feature in that host's histograms (cumulative buckets). */
   hostOffsets: Int32Array[];
   privateKey: PaillierPrivateKey;
   pp: PooledPaillier;
@@ -132,6 +139,27 @@ function subtractHost(a: HostHist, b: HostHist): HostHist {
     G: a.G.map((v, i) => v - (b.G[i] as number)),
     H: a.H.map((v, i) => v - (b.H[i] as number)),
   };
+}
+
+/**
+ * A host feature's missing-row sums at a node: the node's totals minus its m + 1 regular bins
+ * (exact: the sums are of fixed-point values), as the twin's missing bin holds them.
+ */
+function hostMissingSums(
+  hh: HostHist,
+  start: number,
+  m: number,
+  st: NodeState,
+): { G: number; H: number; any: boolean } {
+  let g = 0;
+  let h = 0;
+  for (let b = 0; b <= m; b++) {
+    g += hh.G[start + b] as number;
+    h += hh.H[start + b] as number;
+  }
+  const G = st.G - g;
+  const H = st.H - h;
+  return { G, H, any: H > 0 || G !== 0 };
 }
 
 function protocolError(message: string): ComponentError {
@@ -231,7 +259,7 @@ export async function growRound(
       let buckets = 0;
       for (const c of compute) {
         const f = (trees[c.tree] as TreeState).features.host[k] as Int32Array;
-        for (const j of f) buckets += (s.hostThresholds[k] as number[])[j] as number;
+        for (const j of f) buckets += (s.hostBuckets[k] as number[])[j] as number;
       }
       const cts = Math.ceil(buckets / layout.perCiphertext);
       const blob = m.blobs[0] ?? new Uint8Array(0);
@@ -263,7 +291,7 @@ export async function growRound(
         const t = trees[c.tree] as TreeState;
         const hh = ((t.states[c.node] as NodeState).host as HostHist[])[k] as HostHist;
         for (const j of t.features.host[k] as Int32Array) {
-          const m = (s.hostThresholds[k] as number[])[j] as number;
+          const m = (s.hostBuckets[k] as number[])[j] as number;
           for (let b = 0; b < m; b++) {
             const d = decodeBucket(values[vi++] as bigint, layout);
             hh.G[(offs[j] as number) + b] = d.G[t.cls] as number;
@@ -299,6 +327,7 @@ export async function growRound(
       host: number; // −1: guest
       feature: number;
       bin: number;
+      missingLeft: boolean;
     }
     const choices: Choice[] = [];
     trees.forEach((t, ti) => {
@@ -320,6 +349,7 @@ export async function growRound(
             rule,
             best,
             f,
+            missingSums(binned, st.own, offsets, f),
           );
           if (best.gain !== before) owner = -1;
         }
@@ -328,16 +358,20 @@ export async function growRound(
           const offs = s.hostOffsets[k] as Int32Array;
           for (const j of t.features.host[k] as Int32Array) {
             const before = best.gain;
+            const m = (s.hostThresholds[k] as number[])[j] as number;
             scanFeature(
               hh.G,
               hh.H,
               offs[j] as number,
-              (s.hostThresholds[k] as number[])[j] as number,
+              m,
               st.G,
               st.H,
               rule,
               best,
               j,
+              (s.hostBuckets[k] as number[])[j] === m + 1
+                ? hostMissingSums(hh, offs[j] as number, m, st)
+                : undefined,
             );
             if (best.gain !== before) owner = k;
           }
@@ -350,6 +384,7 @@ export async function growRound(
           host: owner,
           feature: best.feature,
           bin: best.bin,
+          missingLeft: best.missingLeft,
         });
       }
     });
@@ -365,6 +400,7 @@ export async function growRound(
             node: c.node,
             feature: c.feature,
             bin: c.bin,
+            missingLeft: c.missingLeft,
           })),
         }),
       ),
@@ -425,15 +461,21 @@ export async function growRound(
         const right = left + 1;
         if (c.host < 0) {
           const base = c.feature * N;
-          mask = makeMask(
-            st.rows.length,
-            (i) => (binned.codes[base + (st.rows[i] as number)] as number) <= c.bin,
+          const mc = missingCode(binned.splitPoints[c.feature] as Float64Array);
+          mask = makeMask(st.rows.length, (i) =>
+            goesLeftBinned(
+              binned.codes[base + (st.rows[i] as number)] as number,
+              c.bin,
+              c.missingLeft,
+              mc,
+            ),
           );
           node = {
             kind: 'guest',
             feature: c.feature,
             bin: c.bin,
             threshold: (binned.splitPoints[c.feature] as Float64Array)[c.bin] as number,
+            missingLeft: c.missingLeft,
             gain: c.gain,
             left,
             right,

@@ -14,6 +14,9 @@ import {
   auc,
   binMatrix,
   binOffsets,
+  goesLeftBinned,
+  goesLeftRaw,
+  missingCode,
   EarlyStopping,
   encodeLabels,
   resolveGbdtParams,
@@ -22,7 +25,12 @@ import {
   type Matrix,
 } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { alignColumns, guestObjective, requireFinite, resolveObjective } from './data-checks.js';
+import {
+  alignColumns,
+  guestObjective,
+  requireNoInfinity,
+  resolveObjective,
+} from './data-checks.js';
 import {
   growRound,
   type FedNode,
@@ -58,7 +66,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
   if (hosts.length === 0)
     throw new ComponentError('ROLE_MISSING', 'SecureBoost needs at least one host party');
   const { frame } = input(ctx, 'data', 'dataset');
-  requireFinite(frame, ctx.party);
+  requireNoInfinity(frame, ctx.party);
   const n = frame.ids.length;
   if (n === 0)
     throw new ComponentError('EMPTY_DATA', 'no rows to train on (is the PSI intersection empty?)');
@@ -77,7 +85,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
   if (vInput) {
     if (vInput.kind !== 'dataset')
       throw new ComponentError('INPUT_MISSING', `input 'validate' must be a dataset`);
-    requireFinite(vInput.frame, ctx.party, 'validation data');
+    requireNoInfinity(vInput.frame, ctx.party, 'validation data');
     vx = alignColumns(frame, vInput.frame, ctx.party, 'validation data');
     if (!vInput.frame.labels)
       throw new ComponentError('LABELS_MISSING', 'the guest validation data has no label column');
@@ -108,7 +116,16 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
       );
   });
   const hostThresholds = metas.map((m) => m.header.thresholds);
-  const hostOffsets = hostThresholds.map((t) => {
+  const hostBuckets = metas.map((m, k) => {
+    const { thresholds, missing } = m.header;
+    if (!Array.isArray(missing) || missing.length !== thresholds.length)
+      throw new ComponentError(
+        'PROTOCOL',
+        `${hosts[k]} described ${thresholds.length} features but ${String(missing?.length)} missing flags`,
+      );
+    return thresholds.map((t, j) => t + (missing[j] ? 1 : 0));
+  });
+  const hostOffsets = hostBuckets.map((t) => {
     const o = new Int32Array(t.length + 1);
     t.forEach((m, j) => (o[j + 1] = (o[j] as number) + m));
     return o;
@@ -124,7 +141,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
   const pp = await ctx.crypto.paillier(keys.publicKey, 4);
   const encryptor = await PooledCrtEncryptor.create(ctx.crypto, keys.privateKey, sp.tableWindow);
   const binned = binMatrix(frame.x, p.bins);
-  const offsets = binOffsets(binned.splitPoints);
+  const offsets = binOffsets(binned);
   const dGuest = frame.x.cols;
   const hostBase: number[] = [];
   let dTotal = dGuest;
@@ -139,6 +156,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
     offsets,
     hosts,
     hostThresholds,
+    hostBuckets,
     hostOffsets,
     privateKey: keys.privateKey,
     pp,
@@ -240,7 +258,13 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
       oos.forEach((row, oi) => {
         raw[row * K + t.cls]! += leafOf(
           t,
-          (f, nd) => (binned.codes[f * n + row] as number) <= nd.bin,
+          (f, nd) =>
+            goesLeftBinned(
+              binned.codes[f * n + row] as number,
+              nd.bin,
+              nd.missingLeft,
+              missingCode(binned.splitPoints[f] as Float64Array),
+            ),
           (nd) => maskBit(nd.oos as Uint8Array, oi),
         );
       });
@@ -249,7 +273,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
         for (let i = 0; i < x.rows; i++)
           vRaw[i * K + t.cls]! += leafOf(
             t,
-            (f, nd) => (x.data[i * x.cols + f] as number) <= nd.threshold,
+            (f, nd) => goesLeftRaw(x.data[i * x.cols + f] as number, nd.threshold, nd.missingLeft),
             (nd) => maskBit(nd.val as Uint8Array, i),
           );
       }
@@ -356,6 +380,7 @@ function buildModel(
           owner: 'guest' as const,
           feature,
           threshold: nd.threshold,
+          ...(nd.missingLeft ? { missingLeft: true } : {}),
           gain: nd.gain,
           left: nd.left,
           right: nd.right,

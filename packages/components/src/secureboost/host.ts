@@ -8,9 +8,9 @@
  */
 import { publicKeyFromJson, slotCapacity, toShared } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
-import { binMatrix, type Matrix } from '@fedgrid/ml';
+import { binMatrix, goesLeftBinned, goesLeftRaw, missingCode, type Matrix } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { alignColumns, requireFinite } from './data-checks.js';
+import { alignColumns, requireNoInfinity } from './data-checks.js';
 import { hostHistograms, type HostNodeJob } from './host-histogram.js';
 import type { SbHostModel } from './model.js';
 import type { SecureBoostParams } from './params.js';
@@ -31,6 +31,7 @@ interface HostSplit {
   round: number;
   feature: number;
   threshold: number;
+  missingLeft: boolean;
 }
 
 function protocolError(message: string): ComponentError {
@@ -43,22 +44,26 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
   const ch = ctx.channel;
   const { guest } = ctx.roles;
   const { frame } = input(ctx, 'data', 'dataset');
-  requireFinite(frame, ctx.party);
+  requireNoInfinity(frame, ctx.party);
   const vInput = ctx.inputs['validate'];
   let vx: Matrix | undefined;
   if (vInput) {
     if (vInput.kind !== 'dataset')
       throw new ComponentError('INPUT_MISSING', `input 'validate' must be a dataset`);
-    requireFinite(vInput.frame, ctx.party, 'validation data');
+    requireNoInfinity(vInput.frame, ctx.party, 'validation data');
     vx = alignColumns(frame, vInput.frame, ctx.party, 'validation data');
   }
   const n = frame.ids.length;
   const d = frame.x.cols;
   const binned = binMatrix(frame.x, p.bins);
   const thresholds = binned.splitPoints.map((s) => s.length);
+  // A feature with missing values also sends its last regular bin: the guest derives the missing
+  // rows' sums as the node's totals minus all regular bins.
+  const buckets = thresholds.map((t, j) => t + (binned.missing[j] as number));
   await sendMessage<HostMeta>(ch, guest, tag.meta, {
     rows: n,
     thresholds,
+    missing: Array.from(binned.missing),
     validateRows: vx ? vx.rows : null,
   });
   const setup = (await recvMessage<SetupHeader>(ch, guest, tag.setup)).header;
@@ -156,7 +161,7 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
         return {
           rows: rowsOf,
           features,
-          buckets: Int32Array.from(features, (f) => thresholds[f] as number),
+          buckets: Int32Array.from(features, (f) => buckets[f] as number),
         };
       });
       const hist = await hostHistograms(round, jobs, layout, rerandomizer);
@@ -178,30 +183,30 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
       for (const q of requests) {
         const rowsOf = nodeRows[q.tree]?.get(q.node);
         const points = binned.splitPoints[q.feature];
-        if (!rowsOf || !points || !(q.bin >= 0 && q.bin < points.length))
+        if (
+          !rowsOf ||
+          !points ||
+          !(q.bin >= 0 && q.bin < points.length) ||
+          typeof q.missingLeft !== 'boolean'
+        )
           throw protocolError(`bad split request ${JSON.stringify(q)}`);
         const threshold = points[q.bin] as number;
+        const missingLeft = q.missingLeft;
         const id = splits.length;
-        splits.push({ id, round: r, feature: q.feature, threshold });
+        splits.push({ id, round: r, feature: q.feature, threshold, missingLeft });
         ids.push(id);
         const base = q.feature * n;
-        nodeMasks.push(
-          makeMask(
-            rowsOf.length,
-            (i) => (binned.codes[base + (rowsOf[i] as number)] as number) <= q.bin,
-          ),
-        );
-        if (setup.subsample)
-          oosMasks.push(
-            makeMask(
-              oos.length,
-              (i) => (binned.codes[base + (oos[i] as number)] as number) <= q.bin,
-            ),
-          );
+        const mc = missingCode(points);
+        const left = (row: number) =>
+          goesLeftBinned(binned.codes[base + row] as number, q.bin, missingLeft, mc);
+        nodeMasks.push(makeMask(rowsOf.length, (i) => left(rowsOf[i] as number)));
+        if (setup.subsample) oosMasks.push(makeMask(oos.length, (i) => left(oos[i] as number)));
         if (setup.validate && vx) {
           const x = vx;
           valMasks.push(
-            makeMask(x.rows, (i) => (x.data[i * x.cols + q.feature] as number) <= threshold),
+            makeMask(x.rows, (i) =>
+              goesLeftRaw(x.data[i * x.cols + q.feature] as number, threshold, missingLeft),
+            ),
           );
         }
       }
@@ -226,6 +231,7 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
       id: s.id,
       feature: frame.featureNames[s.feature] as string,
       threshold: s.threshold,
+      ...(s.missingLeft ? { missingLeft: true } : {}),
     })),
     importance: [...counts].map(([f, c]) => ({
       feature: frame.featureNames[f] as string,

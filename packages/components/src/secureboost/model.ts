@@ -1,7 +1,9 @@
 /**
  * SecureBoost model parts (JSON-serialisable, algorithm 'secureboost'). The guest's part holds
- * the trees: leaf weights, its own splits (feature name, threshold) and references to host splits
- * by party and split id. A host's part holds only its split table (id → feature name, threshold).
+ * the trees: leaf weights, its own splits (feature name, threshold, where missing values go) and
+ * references to host splits by party and split id. A host's part holds only its split table
+ * (id → feature name, threshold, where missing values go). A missing value (NaN) goes left where
+ * `missingLeft` is true, right otherwise (also in parts saved before it existed).
  * Neither part contains the other party's features, thresholds or data.
  */
 import type { GbdtObjective } from '@fedgrid/ml';
@@ -13,6 +15,7 @@ export type SbNodeJson =
       owner: 'guest';
       feature: string;
       threshold: number;
+      missingLeft?: boolean;
       gain: number;
       left: number;
       right: number;
@@ -70,7 +73,7 @@ export type SbHostModel = {
   role: 'host';
   party: string;
   featureNames: string[];
-  splits: { id: number; feature: string; threshold: number }[];
+  splits: { id: number; feature: string; threshold: number; missingLeft?: boolean }[];
   /** Splits per own feature (the host does not learn gains). */
   importance: { feature: string; splits: number }[];
 };

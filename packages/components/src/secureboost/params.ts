@@ -24,7 +24,7 @@ export const secureBoostParams = z.object({
   /** Least gain γ of a split. */
   gamma: z.number().min(0).default(d.gamma),
   /** Most quantile bins per feature. */
-  bins: z.number().int().min(2).max(256).default(d.bins),
+  bins: z.number().int().min(2).max(255).default(d.bins),
   subsample: z.number().positive().max(1).default(d.subsample),
   colsample: z.number().positive().max(1).default(d.colsample),
   seed: z

@@ -20,6 +20,11 @@ export interface HostMeta {
   rows: number;
   /** Per host feature (in the host's own column order): its number of split points m_j. */
   thresholds: number[];
+  /**
+   * Per host feature: 1 when some training row misses it. Its histograms then carry m_j + 1
+   * buckets (the last regular bin too), from which the guest derives the missing rows' sums.
+   */
+  missing: number[];
   /** Rows of the host's validation data, or null without it. */
   validateRows: number | null;
 }
@@ -87,7 +92,7 @@ export interface HistHeader {
 
 /** guest → host: the host's splits chosen at this level (feature and bin are host-local). */
 export interface SplitRequestHeader {
-  requests: { tree: number; node: number; feature: number; bin: number }[];
+  requests: { tree: number; node: number; feature: number; bin: number; missingLeft: boolean }[];
 }
 
 /**

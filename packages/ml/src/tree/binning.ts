@@ -8,26 +8,33 @@
  * or every distinct value but the largest when there are at most maxBins of them. A value x has
  * bin code b = #{j : t_j < x} ∈ [0, m], so that code ≤ b ⇔ x ≤ t_b: a split "bin b" sends
  * x ≤ t_b left, which is also the rule used on raw values at prediction time.
+ *
+ * Missing values (NaN) are left out of the split points and get code m + 1, the feature's
+ * missing bin (XGBoost's sparsity-aware handling, Chen & Guestrin 2016 §3.4): a split sends them
+ * to the side learned for it. Infinite values are refused.
  */
 import type { Matrix } from '../matrix.js';
 
 /**
- * @param values one column (finite numbers).
- * @param maxBins 2–256.
- * @returns the split points, strictly increasing (empty for a constant column).
- * @throws RangeError for a non-finite value or a bad `maxBins`.
+ * @param values one column: finite numbers, NaN for missing (ignored).
+ * @param maxBins 2–255 (a bin code is a byte and the missing bin takes one).
+ * @returns the split points of the present values, strictly increasing (empty for a constant
+ *   or all-missing column).
+ * @throws RangeError for an infinite value or a bad `maxBins`.
  */
 export function quantileSplitPoints(values: ArrayLike<number>, maxBins: number): Float64Array {
-  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 256)
-    throw new RangeError(`maxBins must be an integer in [2, 256], got ${maxBins}`);
-  const n = values.length;
-  const sorted = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 255)
+    throw new RangeError(`maxBins must be an integer in [2, 255], got ${maxBins}`);
+  const present: number[] = [];
+  for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
+    if (Number.isNaN(v)) continue;
     if (!Number.isFinite(v))
-      throw new RangeError(`value ${i} is ${v}; binning needs finite values`);
-    sorted[i] = v;
+      throw new RangeError(`value ${i} is ${v}; binning needs finite values (NaN for missing)`);
+    present.push(v);
   }
+  const n = present.length;
+  const sorted = Float64Array.from(present);
   sorted.sort();
   if (n === 0) return new Float64Array(0);
   const max = sorted[n - 1] as number;
@@ -50,8 +57,9 @@ export function quantileSplitPoints(values: ArrayLike<number>, maxBins: number):
   return Float64Array.from(points);
 }
 
-/** Bin code of `x` against `points`: #{j : points[j] < x} (binary search). */
+/** Bin code of `x` against `points`: #{j : points[j] < x} (binary search); NaN → points + 1. */
 export function binCode(x: number, points: Float64Array): number {
+  if (Number.isNaN(x)) return points.length + 1;
   let lo = 0;
   let hi = points.length;
   while (lo < hi) {
@@ -68,19 +76,27 @@ export interface BinnedMatrix {
   cols: number;
   /** cols × rows codes, feature-major: codes[j·rows + i] is row i's bin in feature j. */
   codes: Uint8Array;
-  /** Per feature: its split points (bins = points + 1). */
+  /** Per feature: its split points (regular bins = points + 1). */
   splitPoints: Float64Array[];
+  /** Per feature: 1 when some row is missing (code points + 1, the missing bin), else 0. */
+  missing: Uint8Array;
+}
+
+/** The missing bin's code of a feature with `points` split points. */
+export function missingCode(points: Float64Array): number {
+  return points.length + 1;
 }
 
 /**
  * Bins every column of `x` with {@link quantileSplitPoints}.
- * @param x rows × cols, row-major, finite.
- * @throws RangeError for non-finite entries or a bad `maxBins`.
+ * @param x rows × cols, row-major; NaN marks a missing value.
+ * @throws RangeError for infinite entries or a bad `maxBins`.
  */
 export function binMatrix(x: Matrix, maxBins: number): BinnedMatrix {
   const { rows, cols, data } = x;
   const codes = new Uint8Array(rows * cols);
   const splitPoints: Float64Array[] = [];
+  const missing = new Uint8Array(cols);
   const col = new Float64Array(rows);
   for (let j = 0; j < cols; j++) {
     for (let i = 0; i < rows; i++) col[i] = data[i * cols + j] as number;
@@ -92,15 +108,23 @@ export function binMatrix(x: Matrix, maxBins: number): BinnedMatrix {
     }
     splitPoints.push(points);
     const base = j * rows;
-    for (let i = 0; i < rows; i++) codes[base + i] = binCode(col[i] as number, points);
+    for (let i = 0; i < rows; i++) {
+      const c = binCode(col[i] as number, points);
+      codes[base + i] = c;
+      if (c > points.length) missing[j] = 1;
+    }
   }
-  return { rows, cols, codes, splitPoints };
+  return { rows, cols, codes, splitPoints, missing };
 }
 
-/** Start of each feature's bins in a histogram over all features: cols + 1 offsets. */
-export function binOffsets(splitPoints: readonly Float64Array[]): Int32Array {
-  const out = new Int32Array(splitPoints.length + 1);
-  for (let j = 0; j < splitPoints.length; j++)
-    out[j + 1] = (out[j] as number) + (splitPoints[j] as Float64Array).length + 1;
+/**
+ * Start of each feature's bins in a histogram over all features: cols + 1 offsets. A feature
+ * has points + 1 regular bins, plus its missing bin when it has missing values.
+ */
+export function binOffsets(b: Pick<BinnedMatrix, 'splitPoints' | 'missing'>): Int32Array {
+  const out = new Int32Array(b.splitPoints.length + 1);
+  for (let j = 0; j < b.splitPoints.length; j++)
+    out[j + 1] =
+      (out[j] as number) + (b.splitPoints[j] as Float64Array).length + 1 + (b.missing[j] as number);
   return out;
 }

@@ -71,7 +71,7 @@ export function trainGbdt(
   const val = options.validation;
   const valLabels = val ? encodeLabels(p.objective, classes, val.y) : undefined;
   const binned = options.binned ?? binMatrix(x, p.bins);
-  const offsets = binOffsets(binned.splitPoints);
+  const offsets = binOffsets(binned);
   const K = objective.outputs;
   const base = objective.initScores(labels);
   const raw = new Float64Array(n * K);

@@ -7,7 +7,8 @@
 import type { BinnedMatrix } from './binning.js';
 import { buildHistogram, subtractHistogram, type Histogram } from './histogram.js';
 import type { GbdtParams } from './params.js';
-import { leafWeight, noSplit, scanFeature } from './split.js';
+import { missingCode, type BinnedMatrix as Binned } from './binning.js';
+import { goesLeftBinned, leafWeight, noSplit, scanFeature, type MissingSums } from './split.js';
 import type { GbdtNode, GbdtTree } from './tree.js';
 
 /** Everything one tree is grown from. */
@@ -42,6 +43,24 @@ export function partitionRows(
     (goesLeft(r, i) ? left : right).push(r);
   }
   return [Uint32Array.from(left), Uint32Array.from(right)];
+}
+
+/**
+ * A node's sums over its rows missing feature f (its histogram's missing bin), or undefined when
+ * the feature has no missing values. `any` is judged by H > 0 or G ≠ 0 (rows with h = g = 0
+ * cannot change a gain).
+ */
+export function missingSums(
+  binned: Binned,
+  hist: Histogram,
+  offsets: Int32Array,
+  f: number,
+): MissingSums | undefined {
+  if (!binned.missing[f]) return undefined;
+  const at = (offsets[f] as number) + (binned.splitPoints[f] as Float64Array).length + 1;
+  const G = hist.G[at] as number;
+  const H = hist.H[at] as number;
+  return { G, H, any: H > 0 || G !== 0 };
 }
 
 interface NodeState {
@@ -118,13 +137,14 @@ export function growTree(
           rule,
           best,
           f,
+          missingSums(binned, st.hist, offsets, f),
         );
       }
       if (best.feature < 0) continue;
       const base = best.feature * binned.rows;
-      const [l, r] = partitionRows(
-        st.rows,
-        (row) => (binned.codes[base + row] as number) <= best.bin,
+      const mc = missingCode(binned.splitPoints[best.feature] as Float64Array);
+      const [l, r] = partitionRows(st.rows, (row) =>
+        goesLeftBinned(binned.codes[base + row] as number, best.bin, best.missingLeft, mc),
       );
       const left = add(l, id);
       const right = add(r, id);
@@ -139,6 +159,7 @@ export function growTree(
         left,
         right,
         count: st.rows.length,
+        ...(best.missingLeft ? { missingLeft: true } : {}),
       };
       next.push(left, right);
     }

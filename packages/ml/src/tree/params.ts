@@ -81,7 +81,7 @@ export function resolveGbdtParams(params: Partial<GbdtParams> = {}): GbdtParams 
   need(int(p.minSampleSplit, 2, 2 ** 31), 'minSampleSplit', 'an integer ≥ 2', p.minSampleSplit);
   need(p.lambda >= 0 && Number.isFinite(p.lambda), 'lambda', 'finite and ≥ 0', p.lambda);
   need(p.gamma >= 0 && Number.isFinite(p.gamma), 'gamma', 'finite and ≥ 0', p.gamma);
-  need(int(p.bins, 2, 256), 'bins', 'an integer in [2, 256]', p.bins);
+  need(int(p.bins, 2, 255), 'bins', 'an integer in [2, 255]', p.bins);
   need(p.subsample > 0 && p.subsample <= 1, 'subsample', 'in (0, 1]', p.subsample);
   need(p.colsample > 0 && p.colsample <= 1, 'colsample', 'in (0, 1]', p.colsample);
   need(int(p.seed, 0, 2 ** 32 - 1), 'seed', 'an integer in [0, 2^32)', p.seed);

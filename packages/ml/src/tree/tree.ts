@@ -1,9 +1,11 @@
 /**
  * A boosted tree: nodes in creation order (root 0; a split's children appended left then right,
- * level by level). Splits send x ≤ threshold (equivalently bin code ≤ bin) to the left child.
+ * level by level). Splits send x ≤ threshold (equivalently bin code ≤ bin) to the left child,
+ * and a missing x (NaN) to the side `missingLeft` names (right when absent).
  */
 import type { Matrix } from '../matrix.js';
-import type { BinnedMatrix } from './binning.js';
+import { missingCode, type BinnedMatrix } from './binning.js';
+import { goesLeftBinned, goesLeftRaw } from './split.js';
 
 export interface GbdtLeaf {
   kind: 'leaf';
@@ -25,6 +27,8 @@ export interface GbdtSplit {
   left: number;
   right: number;
   count: number;
+  /** Rows missing the feature go left (absent: right). */
+  missingLeft?: boolean;
 }
 
 export type GbdtNode = GbdtLeaf | GbdtSplit;
@@ -42,7 +46,9 @@ export function leafOfBinned(tree: GbdtTree, b: BinnedMatrix, row: number): Gbdt
   let node = tree.nodes[0] as GbdtNode;
   while (node.kind === 'split') {
     const code = b.codes[node.feature * b.rows + row] as number;
-    node = tree.nodes[code <= node.bin ? node.left : node.right] as GbdtNode;
+    const m = missingCode(b.splitPoints[node.feature] as Float64Array);
+    const left = goesLeftBinned(code, node.bin, node.missingLeft === true, m);
+    node = tree.nodes[left ? node.left : node.right] as GbdtNode;
   }
   return node;
 }
@@ -52,7 +58,8 @@ export function leafOfRaw(tree: GbdtTree, x: Matrix, row: number): GbdtLeaf {
   let node = tree.nodes[0] as GbdtNode;
   while (node.kind === 'split') {
     const v = x.data[row * x.cols + node.feature] as number;
-    node = tree.nodes[v <= node.threshold ? node.left : node.right] as GbdtNode;
+    const left = goesLeftRaw(v, node.threshold, node.missingLeft === true);
+    node = tree.nodes[left ? node.left : node.right] as GbdtNode;
   }
   return node;
 }
