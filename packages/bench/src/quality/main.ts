@@ -86,7 +86,9 @@ ${rows.join('\n')}
 The _whole demo_ includes starting three node processes, contracts, grants, PSI and federated
 prediction. Derived splits are made at run time from the bundled files: the two-host cases give
 each host some of the host file's columns; the multiclass case replaces motor_speed by its
-tertile (3 classes).
+tertile (3 classes); the count case labels each default_credit row with its months of delayed
+payment (PAY_k ≥ 1 among the six repayment-status columns, 0–6) and drops those columns from
+both parties' features.
 
 ## Every metric (federated / plaintext)
 
