@@ -68,27 +68,35 @@ async function waitDone(id: string): Promise<JobView> {
   }
 }
 
+type Ds = { kind: string; ids: string[]; featureNames: string[]; rows: number };
+
+/**
+ * Runs an example flow (HeteroLR cut to 5 epochs: these tests check the wiring, not the model)
+ * on the three nodes to success; returns the finished job and a reader of its task outputs.
+ */
+async function runExample(file: string) {
+  const flow = parseYaml(await readFile(join(root, 'examples/flows', file), 'utf8')) as {
+    tasks: { name: string; params?: Record<string, unknown> }[];
+  };
+  const tasks = flow.tasks.map((tk) =>
+    tk.name === 'train' ? { ...tk, params: { ...tk.params, maxIter: 5 } } : tk,
+  );
+  const job = await guest.ok<JobView>('POST', '/v1/jobs', {
+    name: file,
+    parties: { guest: { node: 'pg' }, hosts: [{ node: 'ph' }], arbiter: { node: 'pa' } },
+    datasets: { guest: 'loans', 'host-0': 'usage' },
+    tasks,
+  });
+  const done = await waitDone(job.id);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  const out = <T>(n: TestNode, task: string, party: string, name: string) =>
+    n.ok<T>('GET', `/v1/jobs/${job.id}/outputs/${task}/${party}/${name}`);
+  return { done, out };
+}
+
 describe('preprocess-fit-apply.yaml', () => {
   it('runs to the end with aligned parts and the train models applied to test', async () => {
-    const flow = parseYaml(
-      await readFile(join(root, 'examples/flows/preprocess-fit-apply.yaml'), 'utf8'),
-    ) as { tasks: { name: string; params?: Record<string, unknown> }[] };
-    // Fewer epochs than the example: this test checks the wiring, not the model.
-    const tasks = flow.tasks.map((tk) =>
-      tk.name === 'train' ? { ...tk, params: { ...tk.params, maxIter: 5 } } : tk,
-    );
-    const job = await guest.ok<JobView>('POST', '/v1/jobs', {
-      name: 'preprocess',
-      parties: { guest: { node: 'pg' }, hosts: [{ node: 'ph' }], arbiter: { node: 'pa' } },
-      datasets: { guest: 'loans', 'host-0': 'usage' },
-      tasks,
-    });
-    const done = await waitDone(job.id);
-    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
-
-    const out = <T>(n: TestNode, task: string, party: string, name: string) =>
-      n.ok<T>('GET', `/v1/jobs/${job.id}/outputs/${task}/${party}/${name}`);
-    type Ds = { kind: string; ids: string[]; featureNames: string[]; rows: number };
+    const { done, out } = await runExample('preprocess-fit-apply.yaml');
     for (const task of ['split', 'impute_train', 'scale_train']) {
       const port = task === 'split' ? 'train' : 'data';
       const [g, h] = [
@@ -139,23 +147,7 @@ describe('preprocess-fit-apply.yaml', () => {
 
 describe('feature-engineering.yaml', () => {
   it('bins and selects on train, applies the saved binning and selection to test, scores test', async () => {
-    const flow = parseYaml(
-      await readFile(join(root, 'examples/flows/feature-engineering.yaml'), 'utf8'),
-    ) as { tasks: { name: string; params?: Record<string, unknown> }[] };
-    const tasks = flow.tasks.map((tk) =>
-      tk.name === 'train' ? { ...tk, params: { ...tk.params, maxIter: 5 } } : tk,
-    );
-    const job = await guest.ok<JobView>('POST', '/v1/jobs', {
-      name: 'feature engineering',
-      parties: { guest: { node: 'pg' }, hosts: [{ node: 'ph' }], arbiter: { node: 'pa' } },
-      datasets: { guest: 'loans', 'host-0': 'usage' },
-      tasks,
-    });
-    const done = await waitDone(job.id);
-    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
-    const out = <T>(n: TestNode, task: string, party: string, name: string) =>
-      n.ok<T>('GET', `/v1/jobs/${job.id}/outputs/${task}/${party}/${name}`);
-    type Ds = { ids: string[]; featureNames: string[]; rows: number };
+    const { done, out } = await runExample('feature-engineering.yaml');
     // Stratified: about a fifth of each class (rounded per class).
     const testRows = (await out<Ds>(guest, 'split', 'guest', 'test')).rows;
     expect(Math.abs(testRows - 0.2 * 569)).toBeLessThanOrEqual(2);
