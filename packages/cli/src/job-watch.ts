@@ -53,7 +53,7 @@ export function formatEvent(e: JobEvent): string | undefined {
     if (d['stage'] === 'train' && d['epoch'] !== undefined && e.party === 'guest') {
       return `  epoch ${String(d['epoch']).padStart(3)}  loss ${Number(d['loss']).toFixed(6)}  (${Number(d['seconds']).toFixed(2)} s)`;
     }
-    if (d['stage'] === 'train' && d['step'] === 'start')
+    if (d['stage'] === 'train' && d['step'] === 'start' && e.party === 'guest')
       return `  training on ${d['rows']} rows, ${d['features']} guest features, ${d['hosts']} host(s), Paillier-${d['keyBits']}`;
     return undefined;
   }

@@ -92,7 +92,15 @@ export async function trainSshe(
   const epochSeconds: number[] = [];
   let converged = false;
   let epoch = 0;
-  ctx.progress({ stage: 'train', step: 'start', rows: n, cols: x.cols, keyBits: own.pub.bits });
+  ctx.progress({
+    stage: 'train',
+    step: 'start',
+    rows: n,
+    // The party's own features (without the guest's intercept column) and the one peer.
+    features: role === 'guest' && p.fitIntercept ? x.cols - 1 : x.cols,
+    hosts: 1,
+    keyBits: own.pub.bits,
+  });
 
   for (; epoch < p.maxIter; epoch++) {
     const t0 = performance.now();
