@@ -40,6 +40,13 @@ export { creditScore, scaling as scorecardScaling } from './scorecard/params.js'
 export { homoLr, homoLinR } from './homo-lr/spec.js';
 export { homoLinearParams, type HomoLinearParams, type HomoLinearModel } from './homo-lr/kind.js';
 export { homoNn } from './homo-nn/spec.js';
+export { homoKmeans } from './homo-kmeans/spec.js';
+export {
+  homoKmeansParams,
+  kmeansKind,
+  type HomoKmeansParams,
+  type HomoKmeansModel,
+} from './homo-kmeans/kind.js';
 export { homoNnParams, type HomoNnParams, type HomoNnModel } from './homo-nn/kind.js';
 export { homoPredict } from './homo-predict/spec.js';
 export { homoSplit } from './homo-split/spec.js';

@@ -16,6 +16,7 @@ import { scorecard } from './scorecard/spec.js';
 import { scorecardPoints } from './scorecard/points.js';
 import { homoLinR, homoLr } from './homo-lr/spec.js';
 import { homoNn } from './homo-nn/spec.js';
+import { homoKmeans } from './homo-kmeans/spec.js';
 import { homoPredict } from './homo-predict/spec.js';
 import { homoSplit } from './homo-split/spec.js';
 import { encode, missingValues, outliers, sample, scale, split } from './preprocess/specs.js';
@@ -38,7 +39,7 @@ export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
   scorecard,
   scorecardPoints,
   ...[missingValues, outliers, scale, encode, sample, split],
-  ...[homoLr, homoLinR, homoNn, homoPredict, homoSplit],
+  ...[homoLr, homoLinR, homoNn, homoKmeans, homoPredict, homoSplit],
 ] as unknown as ComponentSpec<never>[];
 
 /** @throws RangeError naming the known components when `code` is unknown. */

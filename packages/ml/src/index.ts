@@ -16,3 +16,4 @@ export * from './tree/index.js';
 export * from './federated/index.js';
 export * from './nn/index.js';
 export * from './linear/local-sgd.js';
+export * from './cluster/kmeans.js';

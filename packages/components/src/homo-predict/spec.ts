@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { linearKind } from '../homo-lr/kind.js';
 import { homoNnKind } from '../homo-nn/kind.js';
+import { kmeansKind } from '../homo-kmeans/kind.js';
 import {
   ComponentError,
   input,
@@ -13,7 +14,7 @@ import {
   type ProgramResult,
 } from '../spec.js';
 
-const KINDS = [linearKind('homo-lr', true), linearKind('homo-linr', false), homoNnKind];
+const KINDS = [linearKind('homo-lr', true), linearKind('homo-linr', false), homoNnKind, kmeansKind];
 
 export const homoPredictParams = z.object({});
 export type HomoPredictParams = z.infer<typeof homoPredictParams>;
@@ -40,7 +41,7 @@ export const homoPredict: ComponentSpec<HomoPredictParams> = {
   version: '1.0.0',
   name: 'Homo predict',
   description:
-    'Horizontal prediction: each client scores its own rows locally with the full model from homo-lr, homo-linr or homo-nn.',
+    'Horizontal prediction: each client scores its own rows locally with the full model from homo-lr, homo-linr, homo-nn or homo-kmeans (its cluster as the class).',
   reference: 'standard 000 §7.7 b–c; docs/protocols/homo-fedavg.md',
   roles: ['guest'],
   params: homoPredictParams,

@@ -33,15 +33,11 @@ export function tabularHello(frame: Frame, classification: boolean): ClientHello
 }
 
 /**
- * The task every client trains: the clients' columns must agree (names and order); the classes
- * are the union of their label values (two classes 0/1: binary; more: multiclass).
- * @throws ComponentError SCHEMA_MISMATCH naming the client and column that differ.
+ * The hello all clients' columns agree with (names and order).
+ * @throws ComponentError TOO_FEW_CLIENTS without hellos; SCHEMA_MISMATCH naming the client and
+ *   column that differ.
  */
-export function tabularSetup(
-  hellos: ReadonlyMap<string, ClientHello>,
-  classification: boolean,
-  parameterCount: (task: PredictionTask, features: number, classes: number) => number,
-): ModelSetup {
+export function sameColumns(hellos: ReadonlyMap<string, ClientHello>): ClientHello {
   const [first, ...rest] = [...hellos];
   if (!first) throw new ComponentError('TOO_FEW_CLIENTS', 'no client said hello');
   const [firstName, ref] = first;
@@ -55,6 +51,20 @@ export function tabularSetup(
           { client: name, column: j },
         );
   }
+  return ref;
+}
+
+/**
+ * The task every client trains: the clients' columns must agree (names and order); the classes
+ * are the union of their label values (two classes 0/1: binary; more: multiclass).
+ * @throws ComponentError SCHEMA_MISMATCH naming the client and column that differ.
+ */
+export function tabularSetup(
+  hellos: ReadonlyMap<string, ClientHello>,
+  classification: boolean,
+  parameterCount: (task: PredictionTask, features: number, classes: number) => number,
+): ModelSetup {
+  const ref = sameColumns(hellos);
   const features = ref.featureNames.length;
   if (!classification)
     return {
