@@ -18,7 +18,7 @@ const PG = pg && pg !== 'off' ? ['--database-url', pg] : [];
 let out = '';
 afterAll(() => rm(out, { recursive: true, force: true }));
 
-test('MLP with SecAgg on three steel-plant clients: accuracy within 0.02 of the centralised model; report as CONTRACTS.md says', async () => {
+test('MLP with SecAgg on three steel-plant clients: accuracy at least the centralised model’s − 0.02; report as CONTRACTS.md says', async () => {
   out = await mkdtemp(join(tmpdir(), 'fedgrid-test-'));
   const { stdout } = await run(
     process.execPath,
@@ -45,9 +45,11 @@ test('MLP with SecAgg on three steel-plant clients: accuracy within 0.02 of the 
   expect(report.rounds).toHaveLength(10);
   expect(report.rounds.every((r) => r.aggregated.length === 3)).toBe(true);
   expect(report.baseline['accuracy']).toBeGreaterThan(0.8);
-  expect(Math.abs(report.metrics['accuracy']! - report.baseline['accuracy']!)).toBeLessThanOrEqual(
-    0.02,
-  );
+  // Issue 6: the federated model reaches the centralised accuracy within 0.02. With 10 rounds the
+  // centralised twin (10 epochs) is itself short of converged, and the federated model — whose
+  // SecAgg rounding is stochastic, so it varies from run to run — often ends above it (measured
+  // +0.018 and +0.020); being better is not a failure.
+  expect(report.metrics['accuracy']!).toBeGreaterThanOrEqual(report.baseline['accuracy']! - 0.02);
   expect(report.local.map((l) => l.party)).toEqual(['guest', 'host-0', 'host-1']);
   expect(stdout).toMatch(/centralised \(union\)/);
 });
