@@ -12,6 +12,7 @@ import { jobCommand } from './commands/job.js';
 import { modelCommand } from './commands/model.js';
 import { nodeCommand } from './commands/node.js';
 import { openapiCommand } from './commands/openapi.js';
+import { permissionCommand } from './commands/permission.js';
 import { projectCommand } from './commands/project.js';
 import { FEDGRID_VERSION } from '@fedgrid/node/client';
 
@@ -23,6 +24,7 @@ const program = new Command('fedgrid')
   .addCommand(contractCommand())
   .addCommand(datasetCommand())
   .addCommand(grantCommand())
+  .addCommand(permissionCommand())
   .addCommand(jobCommand())
   .addCommand(demoCommand())
   .addCommand(openapiCommand());

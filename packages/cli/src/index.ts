@@ -1,5 +1,6 @@
 export { ApiClient, ApiError, targetFromNodeDir, type ApiTarget } from './api-client.js';
 export { launchNode, signContract, type ClusterNode, type LaunchOptions } from './demo/cluster.js';
 export { runDemo, SAMPLE_DIR, type DemoOptions, type DemoReport } from './demo/run-demo.js';
+export { permitAdhocJob } from './demo/demo-nodes.js';
 export { plaintextBaseline, joinOnIds } from './demo/baseline.js';
 export { watchJob, formatEvent, type JobEvent } from './job-watch.js';

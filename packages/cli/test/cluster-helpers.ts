@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUILTIN_COMPONENTS } from '@fedgrid/components';
 import { ensurePgliteTemplate } from '@fedgrid/node';
 import { launchNode, type ClusterNode, type LaunchOptions } from 'fedgrid';
 
@@ -55,4 +56,21 @@ export async function waitFor<T>(
     if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, ms));
   }
+}
+
+/**
+ * Every node in `owners` permits `initiator`'s ad-hoc jobs (no approved flow) in every role, for
+ * the given components (default: every built-in one) — the owner's explicit consent.
+ */
+export async function permitAdhoc(
+  owners: ClusterNode[],
+  initiator: ClusterNode,
+  components: string[] = BUILTIN_COMPONENTS.map((c) => c.code),
+): Promise<void> {
+  for (const o of owners)
+    await o.api.post('/v1/job-permissions', {
+      partner: initiator.info.nodeId,
+      roles: ['guest', 'host', 'arbiter', 'edge'],
+      components,
+    });
 }

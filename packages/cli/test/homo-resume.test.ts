@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { dropStoreSchema, type JobView, type PartyState } from '@fedgrid/node';
 import { signContract, type ClusterNode, type JobEvent, type LaunchOptions } from 'fedgrid';
-import { freePort, TestCluster, waitFor } from './cluster-helpers.js';
+import { freePort, TestCluster, waitFor, permitAdhoc } from './cluster-helpers.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../examples/data/fate/', import.meta.url));
 const pg = process.env['FEDGRID_POSTGRES_URL'];
@@ -49,6 +49,7 @@ beforeAll(async () => {
   await signContract(guest, host);
   await signContract(guest, arbiter);
   await signContract(host, arbiter);
+  await permitAdhoc([host, arbiter], guest);
   const g = await guest.api.post<{ id: string }>('/v1/datasets', {
     name: 'credit-guest',
     path: join(SAMPLES, 'default_credit_homo_guest.csv'),

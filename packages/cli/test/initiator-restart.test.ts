@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { JobView } from '@fedgrid/node';
 import { signContract, type ClusterNode, type JobEvent } from 'fedgrid';
-import { freePort, TestCluster, waitFor } from './cluster-helpers.js';
+import { freePort, TestCluster, waitFor, permitAdhoc } from './cluster-helpers.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../examples/data/fate/', import.meta.url));
 const cluster = new TestCluster();
@@ -26,6 +26,7 @@ beforeAll(async () => {
   await signContract(guest, host);
   await signContract(guest, arbiter);
   await signContract(host, arbiter);
+  await permitAdhoc([host, arbiter], guest);
 });
 afterAll(() => cluster.close());
 

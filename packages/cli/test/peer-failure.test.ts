@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { JobView } from '@fedgrid/node';
 import { signContract, type ClusterNode, type JobEvent } from 'fedgrid';
-import { TestCluster, waitFor } from './cluster-helpers.js';
+import { TestCluster, waitFor, permitAdhoc } from './cluster-helpers.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../examples/data/fate/', import.meta.url));
 const cluster = new TestCluster();
@@ -24,6 +24,7 @@ beforeAll(async () => {
   await signContract(guest, host);
   await signContract(guest, arbiter);
   await signContract(host, arbiter);
+  await permitAdhoc([host, arbiter], guest);
 });
 afterAll(() => cluster.close());
 

@@ -934,7 +934,8 @@ describe('the control plane across three node processes, through the CLI', () =>
         '  - name: evaluate',
         '    component: evaluation',
         '    inputs: { predictions: predict.predictions }',
-        'config: { priority: 0, timeoutSeconds: 900 }',
+        // Partners approve the iteration count as a range: reruns may change it within it.
+        'config: { priority: 0, timeoutSeconds: 900, tunable: { train: { maxIter: { min: 1, max: 10 } } } }',
         '',
       ].join('\n'),
     );
@@ -1149,6 +1150,21 @@ describe('the control plane across three node processes, through the CLI', () =>
         '',
       ].join('\n'),
     );
+    // Without the owner's permission for ad-hoc jobs it is refused before any grant is looked at.
+    const unpermitted = await fgFails(bank, 'job', 'submit', jobFile);
+    expect(unpermitted.details?.['peerCode']).toBe('FORBIDDEN');
+    expect(unpermitted.message).toMatch(/fedgrid permission create --to bank/);
+    await fg(
+      utility,
+      'permission',
+      'create',
+      '--to',
+      'bank',
+      '--roles',
+      'host',
+      '--components',
+      'psi-ecdh',
+    );
     const refused = await fgFails(bank, 'job', 'submit', jobFile);
     expect(refused.code).toBe('PEER_REFUSED');
     expect(refused.details?.['peerCode']).toBe('GRANT_EXPIRED');
@@ -1156,7 +1172,10 @@ describe('the control plane across three node processes, through the CLI', () =>
       /grant utility:grant-\S+ of dataset usage-private to 'bank' expired/,
     );
     const failedJobs = await fg<Page<JobView>>(bank, 'job', 'list', '--status', 'failed');
-    expect(failedJobs.items.map((j) => j.name)).toEqual(['psi on the private usage table']);
+    expect(failedJobs.items.map((j) => j.name)).toEqual([
+      'psi on the private usage table',
+      'psi on the private usage table',
+    ]);
   });
 
   test('task rerun with new parameters (no downstream), then a job rerun from a task', async () => {

@@ -128,7 +128,7 @@ describe('OpenAPI', () => {
     expect(ops.length).toBeGreaterThan(30);
     for (const op of ops) {
       expect(op.summary).toBeTruthy();
-      expect(op.description).toMatch(/Permission: `[a-z:]+`/);
+      expect(op.description).toMatch(/Permission: `[a-z:-]+`/);
     }
   });
 });

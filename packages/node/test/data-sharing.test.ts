@@ -685,6 +685,7 @@ describe('enforcement', () => {
 
   it('a job accepted from a partner consumes a grant and records it; each task start checks it again (revoked → GRANT_REVOKED)', async () => {
     const g = await own.ok<Grant>('POST', '/v1/grants', { dataset: 'pub', grantee: 'oth' });
+    await t.permitAdhoc(own, 'oth', ['psi-ecdh']);
     const id = jobId();
     const s = oth.node.services;
     await s.peers.call(await s.contracts.peerApi('own'), 'POST', '/v1/interconn/jobs', {

@@ -243,8 +243,14 @@ describe('creating flows', () => {
       projectId: project,
       name: 'psi only',
       ...psiDag(),
+      // Jobs may choose who gets the intersection without a new approval.
+      config: { tunable: { psi: { resultParties: { values: ['all', 'guest'] } } } },
     });
-    expect(psi.config).toEqual({ priority: 0, timeoutSeconds: 86400 });
+    expect(psi.config).toEqual({
+      priority: 0,
+      timeoutSeconds: 86400,
+      tunable: { psi: { resultParties: { values: ['all', 'guest'] } } },
+    });
     expect(psi.approval.partners.map((p) => p.node)).toEqual(['fb']);
 
     const page1 = await a.ok<Page<Flow>>('GET', `/v1/projects/${enc(project)}/flows?pageSize=1`);

@@ -110,6 +110,7 @@ beforeAll(async () => {
     t.start('arbiter'),
   ]);
   await t.contractAll();
+  await t.permitAll();
   const paths = await writeData();
   const g = await guest.ok<{ id: string }>('POST', '/v1/datasets', {
     name: 'g',

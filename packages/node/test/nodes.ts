@@ -20,6 +20,7 @@ import {
   startNode,
   type RunningNode,
 } from '@fedgrid/node';
+import { BUILTIN_COMPONENTS } from '@fedgrid/components';
 import { openStore, type Store } from '../dist/storage/db.js';
 
 export interface TestNode {
@@ -115,6 +116,25 @@ export class TestNodes {
       for (let j = i + 1; j < this.nodes.length; j++)
         await this.contract(this.nodes[i]!, this.nodes[j]!);
     }
+  }
+
+  /**
+   * `owner` permits `partner`'s ad-hoc jobs (no approved flow): every role, and the given
+   * components (default: every built-in one). Returns the permission's id.
+   */
+  async permitAdhoc(owner: TestNode, partner: string, components?: string[]): Promise<string> {
+    const p = await owner.ok<{ id: string }>('POST', '/v1/job-permissions', {
+      partner,
+      roles: ['guest', 'host', 'arbiter', 'edge'],
+      components: components ?? BUILTIN_COMPONENTS.map((c) => c.code),
+    });
+    return p.id;
+  }
+
+  /** Every node permits every other node's ad-hoc jobs of every built-in component. */
+  async permitAll(): Promise<void> {
+    for (const a of this.nodes)
+      for (const b of this.nodes) if (a !== b) await this.permitAdhoc(a, b.id);
   }
 
   async close(): Promise<void> {

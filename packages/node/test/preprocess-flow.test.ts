@@ -51,6 +51,7 @@ beforeAll(async () => {
   [guest, host, arbiter] = await Promise.all([t.start('pg'), t.start('ph'), t.start('pa')]);
   void arbiter;
   await t.contractAll();
+  await t.permitAll();
   await guest.ok('POST', '/v1/datasets', { name: 'loans', path: g, labelColumn: 'y' });
   await host.ok('POST', '/v1/datasets', { name: 'usage', path: h });
   await host.ok('POST', '/v1/grants', { dataset: 'usage', grantee: 'pg' });

@@ -43,6 +43,7 @@ beforeAll(async () => {
     t.start('arbiter'),
   ]);
   await t.contractAll();
+  await t.permitAll();
   gds = (
     await guest.ok<{ id: string }>('POST', '/v1/datasets', {
       name: 'g',

@@ -77,3 +77,43 @@ export function taskSeconds(job: JobView, name: string): number {
     ? (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000
     : 0;
 }
+
+/**
+ * Each partner in `job` permits the guest's ad-hoc job (no approved flow): the roles it plays and
+ * the job's components — the explicit, audited consent an owner gives before anything runs on
+ * its node (POST /v1/job-permissions). Returns the permissions' ids per node.
+ */
+export async function permitAdhocJob(
+  job: {
+    parties: {
+      guest: { node: string };
+      hosts: { node: string }[];
+      arbiter?: { node: string };
+      edges?: { node: string }[];
+    };
+    tasks: { component: string }[];
+  },
+  nodes: ClusterNode[],
+): Promise<Record<string, string>> {
+  const roles = new Map<string, Set<string>>();
+  const add = (node: string, role: string) =>
+    roles.set(node, (roles.get(node) ?? new Set()).add(role));
+  job.parties.hosts.forEach((h) => add(h.node, 'host'));
+  if (job.parties.arbiter) add(job.parties.arbiter.node, 'arbiter');
+  job.parties.edges?.forEach((e) => add(e.node, 'edge'));
+  roles.delete(job.parties.guest.node);
+  const components = [...new Set(job.tasks.map((t) => t.component))];
+  const out: Record<string, string> = {};
+  for (const [nodeId, r] of roles) {
+    const n = nodes.find((x) => x.info.nodeId === nodeId);
+    if (!n) throw new Error(`no started node '${nodeId}' to permit the job`);
+    const p = await n.api.post<{ id: string }>('/v1/job-permissions', {
+      partner: job.parties.guest.node,
+      roles: [...r],
+      components,
+      note: 'fedgrid demo',
+    });
+    out[nodeId] = p.id;
+  }
+  return out;
+}

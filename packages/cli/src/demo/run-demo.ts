@@ -15,7 +15,7 @@ import { table } from '../output.js';
 import { demoAlgorithm, inferTask, METRIC_KEYS, pickMetrics } from './algorithms.js';
 import { plaintextBaseline } from './baseline.js';
 import type { ClusterNode } from './cluster.js';
-import { taskSeconds, withDemoNodes } from './demo-nodes.js';
+import { permitAdhocJob, taskSeconds, withDemoNodes } from './demo-nodes.js';
 
 export { SAMPLE_DIR } from './samples.js';
 
@@ -136,8 +136,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       },
       ...algorithm.flow(params, task),
     ];
-    write(`submitting the job: ${tasks.map((t) => t.component).join(' → ')}`);
-    const job = await guest.api.post<JobView>('/v1/jobs', {
+    const request = {
       name: `fedgrid demo (${algorithm.code})`,
       parties: {
         guest: { node: guest.info.nodeId },
@@ -146,7 +145,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       },
       datasets: Object.fromEntries([['guest', gds.id], ...hds.map((d, k) => [`host-${k}`, d.id])]),
       tasks,
-    });
+    };
+    write(
+      `each partner permits the guest's ad-hoc job (${[...new Set(tasks.map((t) => t.component))].join(', ')})`,
+    );
+    await permitAdhocJob(request, nodes);
+    write(`submitting the job: ${tasks.map((t) => t.component).join(' → ')}`);
+    const job = await guest.api.post<JobView>('/v1/jobs', request);
     write(`  job ${job.id}`);
     const final = await watchJob(guest.api, job.id, (e) => {
       const line = formatEvent(e);

@@ -24,7 +24,7 @@ import { importCsv, type DatasetView, type JobView } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { table } from '../output.js';
 import type { ClusterNode } from './cluster.js';
-import { taskSeconds, withDemoNodes } from './demo-nodes.js';
+import { permitAdhocJob, taskSeconds, withDemoNodes } from './demo-nodes.js';
 import { trainAlone, unionOf } from './horizontal-baseline.js';
 import { prepareSteelParties } from './horizontal-data.js';
 import { ENERGY_DIR } from './samples.js';
@@ -152,8 +152,7 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
         params: {},
       },
     ];
-    write(`submitting the job: ${tasks.map((t) => t.component).join(' → ')}`);
-    const job = await guest.api.post<JobView>('/v1/jobs', {
+    const request = {
       name: `fedgrid demo (horizontal, ${opts.algorithm})`,
       parties: {
         guest: { node: guest.info.nodeId },
@@ -162,7 +161,13 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
       },
       datasets: Object.fromEntries(datasets.map((d, k) => [clientNames[k], d.id])),
       tasks,
-    });
+    };
+    write(
+      `each partner permits the guest's ad-hoc job (${[...new Set(tasks.map((t) => t.component))].join(', ')})`,
+    );
+    await permitAdhocJob(request, nodes);
+    write(`submitting the job: ${tasks.map((t) => t.component).join(' → ')}`);
+    const job = await guest.api.post<JobView>('/v1/jobs', request);
     write(`  job ${job.id}`);
     const final = await watchJob(guest.api, job.id, (e) => {
       const line = formatEvent(e);

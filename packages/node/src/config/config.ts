@@ -65,6 +65,17 @@ export const nodeConfigSchema = z.object({
       livenessFailures: z.number().int().min(1).default(3),
       /** Jobs this node runs at once as initiator; more wait in a priority queue. */
       maxConcurrentJobs: z.number().int().min(1).default(2),
+      /** Unfinished jobs one partner may have accepted on this node at once (more are refused). */
+      maxPartnerJobs: z.number().int().min(1).default(8),
+      /**
+       * Longest this node keeps its copy of a partner's job (seconds): the job's own timeout,
+       * capped by this; then the copy ends here whatever the initiator says.
+       */
+      maxPartnerJobSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * 24 * 3600),
     })
     .default({
       cryptoThreads: 0,
@@ -72,6 +83,8 @@ export const nodeConfigSchema = z.object({
       livenessIntervalSeconds: 2,
       livenessFailures: 3,
       maxConcurrentJobs: 2,
+      maxPartnerJobs: 8,
+      maxPartnerJobSeconds: 7 * 24 * 3600,
     }),
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })

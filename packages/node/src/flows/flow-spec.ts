@@ -6,14 +6,22 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../jobs/canonical-json.js';
+import { tunableSchema } from '../jobs/job-authority.js';
 import { jobRequestSchema, validateJob, type JobSpecBody } from '../jobs/job-spec.js';
 
 /** The DAG: parties, datasets per party and tasks, exactly as a job request has them. */
 export const flowDagSchema = jobRequestSchema.pick({ parties: true, datasets: true, tasks: true });
 export type FlowDag = z.infer<typeof flowDagSchema>;
 
-/** The runtime config a job created from the flow starts with. */
-export const flowConfigSchema = jobRequestSchema.pick({ priority: true, timeoutSeconds: true });
+/**
+ * The runtime config a job created from the flow starts with, and the parameters a job may
+ * change without a new approval (`tunable`: per task, per parameter, a numeric range or a list
+ * of values). `tunable` is part of the approved digest: partners approve the ranges too.
+ */
+export const flowConfigSchema = jobRequestSchema
+  .pick({ priority: true, timeoutSeconds: true })
+  .extend({ tunable: tunableSchema.optional() });
 export type FlowConfig = z.infer<typeof flowConfigSchema>;
 
 const flowName = z.string().trim().min(1, 'a flow needs a name').max(200);
@@ -39,6 +47,7 @@ export const updateFlowSchema = z
       .object({
         priority: z.number().int().min(-100).max(100).optional(),
         timeoutSeconds: z.number().int().positive().optional(),
+        tunable: tunableSchema.optional(),
       })
       .optional(),
   })
@@ -57,17 +66,7 @@ export const runFlowSchema = z.object({
 });
 export type RunFlowInput = z.input<typeof runFlowSchema>;
 
-/** JSON with object keys sorted at every level and no whitespace (RFC 8785-like for our values). */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+export { canonicalJson };
 
 /**
  * The approval digest: SHA-256 (lower-case hex) of `canonicalJson({ dag, config })`. Name and

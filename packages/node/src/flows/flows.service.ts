@@ -24,13 +24,13 @@ import type { ContractService } from '../contracts/contracts.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
 import { partyNodes } from '../jobs/job-spec.js';
 import type { JobSpec } from '../jobs/job-spec.js';
+import { graphOf, paramViolations, type JobAuthority } from '../jobs/job-authority.js';
 import type { JobsService, JobView } from '../jobs/jobs.service.js';
 import type { PeerClient } from '../peers/peer-client.js';
 import type { ProjectService } from '../projects/projects.service.js';
 import { matches, pageOf, type Page, type PageQuery } from '../server/paging.js';
 import { json } from '../storage/schema.js';
 import {
-  canonicalJson,
   flowConfigSchema,
   flowDagSchema,
   flowDigest,
@@ -610,57 +610,127 @@ export class FlowService {
         );
       }
     }
-    return this.deps.jobs.create({
-      name: o.name ?? r.name,
-      projectId: r.project_id,
-      flowId,
-      priority: o.priority ?? config.priority,
-      timeoutSeconds: o.timeoutSeconds ?? config.timeoutSeconds,
-      parties: dag.parties,
-      datasets: dag.datasets,
-      tasks: dag.tasks.map((t) =>
-        o.params[t.name] ? { ...t, params: { ...t.params, ...o.params[t.name] } } : t,
-      ),
-    });
+    const tasks = dag.tasks.map((t) =>
+      o.params[t.name] ? { ...t, params: { ...t.params, ...o.params[t.name] } } : t,
+    );
+    // Unknown or invalid parameters are named as such first; then the approval's bounds.
+    validateFlow(r.name, { ...dag, tasks }, config);
+    const outside = paramViolations(dag.tasks, tasks, config.tunable ?? {});
+    if (outside.length) {
+      throw errors.validation(
+        `flow ${flowId}: ${outside.join('; ')}. Partners approved these parameters; make them tunable in the flow (config.tunable) and have it approved again`,
+        { field: 'params', differences: outside },
+      );
+    }
+    return this.deps.jobs.create(
+      {
+        name: o.name ?? r.name,
+        projectId: r.project_id,
+        flowId,
+        priority: o.priority ?? config.priority,
+        timeoutSeconds: o.timeoutSeconds ?? config.timeoutSeconds,
+        parties: dag.parties,
+        datasets: dag.datasets,
+        tasks,
+      },
+      { fromFlow: true },
+    );
   }
 
   /**
-   * Partner side of job acceptance: a job that says it runs flow `spec.flowId` must match a
-   * version of that flow this node approved for the initiator — the same parties, datasets and
-   * task graph. Task parameters may differ: the standard lets a job set new runtime parameters
-   * for the DAG's components (作业创建, 作业重跑).
-   * @throws FedGridError FORBIDDEN naming the flow when it was never approved or differs.
+   * Partner side of job acceptance: a job of a project must run a flow version this node
+   * approved for the initiator, in that project, with this node and the initiator members of it
+   * — the same parties, datasets and task graph, and the same parameters except where the
+   * approved flow made them tunable (then within the approved ranges). A project-scoped grant
+   * therefore serves only the project's approved flows.
+   * @returns the authority the job runs under (the matching approval).
+   * @throws FedGridError FORBIDDEN naming the flow and what differs.
    */
-  async assertApprovedForJob(spec: JobSpec, from: string): Promise<void> {
-    if (!spec.flowId) return;
+  async authorizeJob(spec: JobSpec, from: string): Promise<JobAuthority> {
+    if (!spec.flowId || !spec.projectId) {
+      throw new FedGridError(
+        'FORBIDDEN',
+        `job ${spec.id} names ${spec.projectId ? `project ${spec.projectId} but no flow` : `flow ${spec.flowId} but no project`}; a job of a project runs one of its approved flows`,
+        { job: spec.id },
+      );
+    }
+    let nodes: Set<string>;
+    try {
+      nodes = (await this.deps.projects.participants(spec.projectId)).nodes;
+    } catch (err) {
+      if (err instanceof FedGridError && err.code === 'NOT_FOUND') {
+        throw new FedGridError(
+          'FORBIDDEN',
+          `job ${spec.id} runs in project ${spec.projectId}, which node '${this.self}' is not in`,
+          { project: spec.projectId },
+        );
+      }
+      throw err;
+    }
+    if (!nodes.has(from) || !nodes.has(this.self)) {
+      throw new FedGridError(
+        'FORBIDDEN',
+        `job ${spec.id}: node '${nodes.has(from) ? this.self : from}' is not a member of project ${spec.projectId}`,
+        { project: spec.projectId },
+      );
+    }
     const approved = (
       await this.deps.repo.listApprovals({
         flowId: spec.flowId,
         direction: 'incoming',
         status: 'approved',
       })
-    ).filter((a) => a.initiator_node_id === from);
+    ).filter((a) => a.initiator_node_id === from && a.project_id === spec.projectId);
     if (approved.length === 0) {
       throw new FedGridError(
         'FORBIDDEN',
-        `job ${spec.id} runs flow ${spec.flowId}, which node '${this.deps.selfNodeId}' has not approved for '${from}'`,
-        {
-          flow: spec.flowId,
-        },
+        `job ${spec.id} runs flow ${spec.flowId}, which node '${this.self}' has not approved for '${from}' in project ${spec.projectId}`,
+        { flow: spec.flowId },
       );
     }
-    const shape = (dag: Pick<FlowDag, 'parties' | 'datasets' | 'tasks'>) =>
-      canonicalJson({
-        parties: dag.parties,
-        datasets: dag.datasets,
-        tasks: dag.tasks.map((t) => ({ ...t, params: undefined })),
-      });
-    const mine = shape(spec);
-    if (!approved.some((a) => shape((a.content as { dag: FlowDag }).dag) === mine)) {
+    const graph = graphOf(spec);
+    let differences: string[] = [];
+    for (const a of approved) {
+      const content = a.content as { dag: FlowDag; config: FlowConfig };
+      if (graphOf(content.dag) !== graph) continue;
+      const v = paramViolations(content.dag.tasks, spec.tasks, content.config.tunable ?? {});
+      if (v.length === 0)
+        return { kind: 'flow', flowId: spec.flowId, approvalId: a.id, digest: a.digest };
+      differences = v;
+    }
+    throw new FedGridError(
+      'FORBIDDEN',
+      differences.length
+        ? `job ${spec.id} says it runs flow ${spec.flowId}, but its parameters differ from every version node '${this.self}' approved: ${differences.join('; ')}`
+        : `job ${spec.id} says it runs flow ${spec.flowId}, but its parties, datasets or task graph differ from every version node '${this.self}' approved`,
+      { flow: spec.flowId, differences },
+    );
+  }
+
+  /**
+   * Before a rerun or a task start of a job accepted under approval `authority.approvalId`: the
+   * approval still stands and `spec`'s parameters are within it.
+   * @throws FedGridError FORBIDDEN.
+   */
+  async recheckJob(
+    authority: { approvalId: string; flowId: string },
+    spec: JobSpec,
+  ): Promise<void> {
+    const a = await this.deps.repo.getApproval(authority.approvalId);
+    if (!a || a.direction !== 'incoming' || a.status !== 'approved') {
       throw new FedGridError(
         'FORBIDDEN',
-        `job ${spec.id} says it runs flow ${spec.flowId}, but its parties, datasets or task graph differ from every version node '${this.deps.selfNodeId}' approved`,
-        { flow: spec.flowId },
+        `approval ${authority.approvalId} of flow ${authority.flowId}, under which job ${spec.id} was accepted, is ${a?.status ?? 'gone'}`,
+        { approval: authority.approvalId },
+      );
+    }
+    const content = a.content as { dag: FlowDag; config: FlowConfig };
+    const v = paramViolations(content.dag.tasks, spec.tasks, content.config.tunable ?? {});
+    if (v.length) {
+      throw new FedGridError(
+        'FORBIDDEN',
+        `job ${spec.id}: ${v.join('; ')}; change the flow and have node '${this.self}' approve it again`,
+        { flow: authority.flowId, differences: v },
       );
     }
   }

@@ -127,6 +127,16 @@ export class GrantsRepo {
     return r?.grant_id;
   }
 
+  /** Jobs that consumed grant `grantId`. */
+  async jobsOfGrant(grantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('job_grants')
+      .select('job_id')
+      .where('grant_id', '=', grantId)
+      .execute();
+    return rows.map((r) => r.job_id);
+  }
+
   async recordJobGrant(
     trx: Transaction<Database>,
     v: { jobId: string; datasetId: string; grantee: string; grantId: string },
@@ -153,7 +163,7 @@ export class GrantsRepo {
       jobId: string;
       task: string | null;
       party: string | null;
-      event: 'job-accepted' | 'task-started';
+      event: 'job-accepted' | 'job-rerun' | 'task-started';
       rows: number;
     },
     db: Db = this.db,

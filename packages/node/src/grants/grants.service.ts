@@ -126,7 +126,7 @@ export interface UsageView {
   jobId: string;
   task: string | null;
   party: string | null;
-  /** job-accepted (the counted use) or task-started. */
+  /** job-accepted or job-rerun (the counted uses), or task-started. */
   event: string;
   rows: number;
   at: string;
@@ -250,6 +250,7 @@ export interface GrantNetwork {
 export class GrantService {
   readonly repo: GrantsRepo;
   private net?: GrantNetwork;
+  private readonly revokeListeners: ((grantId: string, reason: string) => Promise<void>)[] = [];
 
   constructor(
     db: Kysely<Database>,
@@ -327,7 +328,23 @@ export class GrantService {
     return filter.status ? views.filter((g) => g.status === filter.status) : views;
   }
 
-  /** Revokes a grant and tells the grantee. @throws CONFLICT when already revoked. */
+  /**
+   * Registers what happens to the jobs using a grant when it is revoked (the jobs service ends
+   * them: revocation takes effect during a task, see docs/SECURITY.md).
+   */
+  onRevoke(listener: (grantId: string, reason: string) => Promise<void>): void {
+    this.revokeListeners.push(listener);
+  }
+
+  /** Jobs that consumed grant `grantId`. */
+  jobsOf(grantId: string): Promise<string[]> {
+    return this.repo.jobsOfGrant(grantId);
+  }
+
+  /**
+   * Revokes a grant, ends the running jobs that use it, and tells the grantee.
+   * @throws CONFLICT when already revoked.
+   */
   async revoke(id: string, reason?: string): Promise<GrantView> {
     const g = await this.get(id);
     if (g.status === 'revoked')
@@ -337,6 +354,7 @@ export class GrantService {
       revoked_at: new Date(),
       revoke_reason: reason ?? null,
     });
+    for (const l of this.revokeListeners) await l(id, reason ?? 'revoked');
     if (this.net) await this.notify(id);
     return this.get(id);
   }
@@ -391,11 +409,13 @@ export class GrantService {
         : g.status === 'expired'
           ? `expired at ${g.expiresAt}`
           : `is used up (${g.uses} of ${g.maxUses} uses)`;
-    const where = context['task']
-      ? `; task '${context['task']}' of job ${context['job']} cannot start`
-      : context['job']
-        ? `; job ${context['job']} cannot use it`
-        : '';
+    const where = context['rerun']
+      ? `; a rerun of job ${context['job']} recomputes on the data and counts as another use`
+      : context['task']
+        ? `; task '${context['task']}' of job ${context['job']} cannot start`
+        : context['job']
+          ? `; job ${context['job']} cannot use it`
+          : '';
     return new FedGridError(
       code,
       `grant ${g.id} of dataset ${g.datasetName ?? datasetId} to '${grantee}' ${why}${where}; ask the owner for a new grant (fedgrid grant apply)`,
@@ -465,6 +485,47 @@ export class GrantService {
         );
       }
       return { ...usable, uses: usable.uses + 1 };
+    });
+  }
+
+  /**
+   * A rerun of an accepted job recomputes on the owner's data: it counts one more use of the
+   * grant the job consumed (and records it when metered), atomically.
+   * @throws FedGridError GRANT_USED_UP / GRANT_REVOKED / GRANT_EXPIRED naming the grant;
+   *   GRANT_MISSING when the job consumed no grant of this dataset.
+   */
+  async consumeRerun(jobId: string, datasetId: string, grantee: string): Promise<GrantView> {
+    return this.repo.db.transaction().execute(async (trx) => {
+      const id = await this.repo.jobGrant(jobId, datasetId, grantee, trx);
+      const r = id ? await this.repo.getGrant(id, trx) : undefined;
+      if (!r) {
+        throw new FedGridError(
+          'GRANT_MISSING',
+          `job ${jobId} holds no grant of dataset ${datasetId} for '${grantee}'; a rerun cannot use it`,
+          { dataset: datasetId, grantee, job: jobId },
+        );
+      }
+      const g = view(r);
+      if (g.status !== 'active')
+        throw this.refusal(g, datasetId, grantee, { job: jobId, rerun: 'true' });
+      await this.repo.addUse(trx, g.id);
+      if (g.metered) {
+        const ds = await this.repo.datasetRows(datasetId, trx);
+        await this.repo.addUsage(
+          {
+            grantId: g.id,
+            datasetId,
+            grantee,
+            jobId,
+            task: null,
+            party: null,
+            event: 'job-rerun',
+            rows: ds?.rows ?? 0,
+          },
+          trx,
+        );
+      }
+      return { ...g, uses: g.uses + 1 };
     });
   }
 

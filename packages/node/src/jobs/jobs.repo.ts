@@ -184,6 +184,46 @@ export class JobsRepo {
       .execute();
   }
 
+  /** Partner jobs of `initiator` that are not finished here (the per-partner job cap). */
+  async countActiveFrom(initiator: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('initiator_node_id', '=', initiator)
+      .where('status', 'not in', [...TERMINAL])
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  /** Unfinished jobs whose deadline (partner copies) passed before `now`. */
+  overdue(now: Date): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('deadline', 'is not', null)
+      .where('deadline', '<', now)
+      .where('status', 'not in', [...TERMINAL])
+      .execute();
+  }
+
+  /** Unfinished jobs (any role). */
+  active(): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', 'not in', [...TERMINAL])
+      .execute();
+  }
+
+  /** Records what a partner job was accepted under and when this node ends its copy. */
+  async setAcceptance(id: string, authority: unknown, deadline: Date | null): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ authority: json(authority), deadline })
+      .where('id', '=', id)
+      .execute();
+  }
+
   /** Replaces a job's spec (rerun with new parameters). */
   async setSpec(id: string, spec: JobSpec): Promise<void> {
     await this.db

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageQuerySchema } from '../server/paging.js';
 import { parseInput } from '../server/validate.js';
-import { jobRequestSchema, type JobSpec } from './job-spec.js';
+import { jobRequestSchema } from './job-spec.js';
 import type { JobStatus, PartyState } from './jobs.repo.js';
 import type { JobsService } from './jobs.service.js';
 import type { OutputStore } from './outputs.js';
@@ -219,8 +219,13 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
   );
   app.get<TaskParams>(
     '/v1/interconn/jobs/:id/tasks/:task',
-    { ...peer, schema: doc("Partner: this node's parties' states of a task") },
-    async (req) => jobs.taskStatus(req.params.id, req.params.task),
+    {
+      ...peer,
+      schema: doc(
+        "Initiator → partner: this node's parties' states of a task (the job's initiator only; states, no summaries)",
+      ),
+    },
+    async (req) => jobs.taskStatus(req.params.id, req.params.task, req.peerNodeId!),
   );
   app.post<TaskParams & { Body: { party: string; state: PartyState } }>(
     '/v1/interconn/jobs/:id/tasks/:task/report',
@@ -254,9 +259,14 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
       return { ok: true };
     },
   );
-  app.post<JobParams & { Body: { spec: JobSpec; tasks: string[] } }>(
+  app.post<JobParams>(
     '/v1/interconn/jobs/:id/rerun',
-    { ...peer, schema: doc('Initiator → partner: rerun tasks (possibly with new parameters)') },
+    {
+      ...peer,
+      schema: doc(
+        'Initiator → partner: rerun tasks of the accepted job by name (parameter changes within the approval)',
+      ),
+    },
     async (req) => {
       await jobs.onRerun(req.params.id, req.body, req.peerNodeId!);
       return { ok: true };

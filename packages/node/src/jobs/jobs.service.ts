@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { componentByCode } from '@fedgrid/components';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { ContractService } from '../contracts/contracts.service.js';
 import type { DatasetService } from '../datasets/datasets.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
@@ -34,6 +35,7 @@ import {
   type TaskRow,
   type TaskStatus,
 } from './jobs.repo.js';
+import { graphOf, type JobAuthority, type JobAuthorizer } from './job-authority.js';
 import { JobScheduler } from './scheduler.js';
 import { errorRecord, type TaskRunner } from './task-runner.js';
 
@@ -52,6 +54,10 @@ export interface JobsServiceDeps {
   pollSeconds?: number;
   /** Failed polls after which a partner counts as gone. @default 5 */
   pollFailures?: number;
+  /** Unfinished jobs one partner may have accepted here at once. @default 8 */
+  maxPartnerJobs?: number;
+  /** Longest this node keeps its copy of a partner's job, in seconds. @default 604800 (7 days) */
+  maxPartnerJobSeconds?: number;
 }
 
 export interface TaskView {
@@ -87,6 +93,12 @@ export interface JobView {
 /** Parameter overrides per task name, for reruns. */
 export type ParamOverrides = Record<string, Record<string, unknown>>;
 
+/** Initiator → partner: which tasks of the accepted job run again, with which parameter changes. */
+const rerunMessageSchema = z.object({
+  tasks: z.array(z.string().min(1).max(64)).min(1).max(100),
+  params: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+
 /** Log lines of a task: at most 1 MB of JSON per page (standard 001 §8 task log query). */
 export const MAX_LOG_BYTES = 2 ** 20;
 
@@ -114,18 +126,25 @@ function taskView(t: TaskRow): TaskView {
 
 export class JobsService {
   readonly scheduler: JobScheduler;
-  private readonly acceptChecks: ((spec: JobSpec, fromNode: string) => Promise<void>)[] = [];
+  private authorizer?: JobAuthorizer;
+  private watchdog?: NodeJS.Timeout;
 
   constructor(private readonly deps: JobsServiceDeps) {
     this.scheduler = new JobScheduler(deps);
   }
 
   /**
-   * Adds a check a partner runs before accepting a job (features above the job runtime, e.g.
-   * flow approvals, register theirs here).
+   * Sets who decides whether a partner's job may run here (flow approvals and job permissions
+   * live above the job runtime; see server/services.ts). Without one, partner jobs are refused.
    */
-  addAcceptCheck(check: (spec: JobSpec, fromNode: string) => Promise<void>): void {
-    this.acceptChecks.push(check);
+  useAuthorizer(authorizer: JobAuthorizer): void {
+    this.authorizer = authorizer;
+  }
+
+  private get auth(): JobAuthorizer {
+    if (!this.authorizer)
+      throw new FedGridError('INTERNAL', 'no job authorizer: partner jobs cannot be accepted');
+    return this.authorizer;
   }
 
   private spec(row: JobRow): JobSpec {
@@ -256,9 +275,18 @@ export class JobsService {
     });
   }
 
-  /** Initiator: validates and registers a job, has partners accept it, and queues it. */
-  async create(body: unknown): Promise<JobView> {
+  /**
+   * Initiator: validates and registers a job, has partners accept it, and queues it. A job of a
+   * project runs one of its approved flows: only the flows service (`fromFlow`) may create one.
+   */
+  async create(body: unknown, opts: { fromFlow?: boolean } = {}): Promise<JobView> {
     const req = jobRequestSchema.parse(body);
+    if (!opts.fromFlow && (req.flowId || req.projectId)) {
+      throw errors.validation(
+        'a job of a project runs an approved flow: use POST /v1/flows/:id/run (fedgrid flow run), not projectId/flowId in a job request',
+        { field: req.flowId ? 'flowId' : 'projectId' },
+      );
+    }
     validateJob(req);
     const self = this.deps.selfNodeId;
     if (req.parties.guest.node !== self) {
@@ -307,25 +335,53 @@ export class JobsService {
 
   /** Partner: accepts a job from its initiator (contracts, datasets and grants are checked here). */
   async accept(body: unknown, fromNode: string): Promise<{ accepted: true }> {
-    const spec = body as JobSpec;
-    const req = jobRequestSchema.parse(spec);
+    const raw = (body ?? {}) as Partial<JobSpec>;
+    const req = jobRequestSchema.parse(body);
     validateJob(req);
     if (
-      typeof spec.id !== 'string' ||
-      !/^job-[0-9a-z-]+$/.test(spec.id) ||
-      spec.initiator !== fromNode
+      typeof raw.id !== 'string' ||
+      !/^job-[0-9a-z-]{1,100}$/.test(raw.id) ||
+      raw.initiator !== fromNode
     ) {
       throw errors.validation(
         `job must carry an id and be initiated by the calling node '${fromNode}'`,
       );
     }
-    if (await this.deps.repo.getJob(spec.id)) return { accepted: true }; // retried request
+    // What is stored and run is the validated request (defaults filled in), never the raw body.
+    const spec: JobSpec = {
+      ...req,
+      id: raw.id,
+      initiator: fromNode,
+      createdAt:
+        typeof raw.createdAt === 'string' && !Number.isNaN(Date.parse(raw.createdAt))
+          ? raw.createdAt
+          : new Date().toISOString(),
+    };
+    const existing = await this.deps.repo.getJob(spec.id);
+    if (existing) {
+      // A retried request is fine; another job under a known id is not.
+      if (existing.initiator_node_id === fromNode && graphOf(this.spec(existing)) === graphOf(spec))
+        return { accepted: true };
+      throw errors.conflict(`job ${spec.id} already exists here with other content`, {
+        job: spec.id,
+      });
+    }
     const nodes = partyNodes(spec);
     const mine = this.deps.runner.localParties(spec);
     if (mine.length === 0)
       throw errors.validation(`node '${this.deps.selfNodeId}' is not a party of job ${spec.id}`);
     for (const n of new Set(nodes.values()))
       if (n !== this.deps.selfNodeId) await this.deps.contracts.activeWith(n);
+    const cap = this.deps.maxPartnerJobs ?? 8;
+    const open = await this.deps.repo.countActiveFrom(fromNode);
+    if (open >= cap) {
+      throw new FedGridError(
+        'LIMIT_EXCEEDED',
+        `node '${this.deps.selfNodeId}' already runs ${open} unfinished jobs of '${fromNode}' (limit ${cap}, runtime.maxPartnerJobs); wait for one to end`,
+        { partner: fromNode, limit: cap },
+      );
+    }
+    const authority = await this.auth.authorize(spec, fromNode, mine);
     for (const p of mine) {
       const ref = spec.datasets[p];
       if (!ref) continue;
@@ -333,15 +389,29 @@ export class JobsService {
       await this.deps.grants.consume(ds.id, fromNode, spec.id, { projectId: spec.projectId });
     }
     await this.deps.repo.insertJob(spec, this.taskRows(spec));
+    await this.deps.repo.setAcceptance(spec.id, authority, this.deadlineOf(spec));
     await this.deps.repo.setJob(spec.id, 'running');
     this.deps.runner.openSession(spec);
     await this.deps.repo.addEvent({
       jobId: spec.id,
       level: 'info',
       kind: 'job',
-      message: `accepted job from ${fromNode}`,
+      message: `accepted job from ${fromNode} (${authority.kind === 'flow' ? `approved flow ${authority.flowId}, approval ${authority.approvalId}` : authority.kind === 'permission' ? `job permission ${authority.permissionId}` : 'own'})`,
     });
     return { accepted: true };
+  }
+
+  /** When this node ends its copy of a partner job: its timeout, capped by the node. */
+  private deadlineOf(spec: JobSpec): Date {
+    const cap = this.deps.maxPartnerJobSeconds ?? 7 * 24 * 3600;
+    return new Date(Date.now() + Math.min(spec.timeoutSeconds, cap) * 1000);
+  }
+
+  /** The authority a partner job was accepted under (own jobs: 'own'). */
+  private authorityOf(row: JobRow): JobAuthority {
+    if (row.initiator_node_id === this.deps.selfNodeId) return { kind: 'own' };
+    // Jobs accepted before authorities were recorded fall under nothing: refuse to go on.
+    return (row.authority as JobAuthority | null) ?? { kind: 'permission', permissionId: '(none)' };
   }
 
   private async requireJob(id: string): Promise<JobSpec> {
@@ -365,6 +435,20 @@ export class JobsService {
       throw new FedGridError('JOB_STATE', `job ${jobId} is ${row.status}`);
     const task = spec.tasks.find((t) => t.name === taskName);
     if (!task) throw errors.notFound('task', `${jobId}/${taskName}`);
+    const local = (await this.deps.repo.getTask(jobId, taskName)) as TaskRow;
+    // A task runs once per accepted attempt: only a rerun (which the owner checks and counts)
+    // makes a finished task startable again.
+    if (!(
+      local.status === 'waiting' ||
+      (local.status === 'running' && local.attempt === attempt)
+    )) {
+      throw new FedGridError(
+        'JOB_STATE',
+        `task ${taskName} of ${jobId} is ${local.status} here (attempt ${local.attempt}); only a rerun starts it again`,
+        { job: jobId, task: taskName, status: local.status },
+      );
+    }
+    await this.auth.recheck(this.authorityOf(row), spec, this.deps.runner.localParties(spec));
     const parties = taskParties(spec, componentByCode(task.component)).filter((p) =>
       this.deps.runner.localParties(spec).includes(p),
     );
@@ -374,16 +458,34 @@ export class JobsService {
     return { started: parties };
   }
 
-  /** This node's view of a task's parties (for the initiator's polling). */
+  /**
+   * This node's parties' states of a task, for the initiator's polling — and for nobody else:
+   * another node (a host of the job, or a node not in it) learns nothing, not even that the job
+   * exists. States only (status, attempt, times, error code): a party's summary (metrics,
+   * losses, curves) stays on its node; the initiator gets what the party reports itself.
+   */
   async taskStatus(
     jobId: string,
     taskName: string,
+    caller: string,
   ): Promise<{ parties: Record<string, PartyState> }> {
+    const row = await this.deps.repo.getJob(jobId);
+    if (!row || row.initiator_node_id !== caller || caller === this.deps.selfNodeId)
+      throw errors.notFound('job', jobId);
     const t = await this.deps.repo.getTask(jobId, taskName);
     if (!t) throw errors.notFound('task', `${jobId}/${taskName}`);
-    const mine = new Set(this.deps.runner.localParties(await this.requireJob(jobId)));
+    const mine = new Set(this.deps.runner.localParties(this.spec(row)));
     const all = t.parties as Record<string, PartyState>;
-    return { parties: Object.fromEntries(Object.entries(all).filter(([p]) => mine.has(p))) };
+    return {
+      parties: Object.fromEntries(
+        Object.entries(all)
+          .filter(([p]) => mine.has(p))
+          .map(([p, s]) => {
+            const { summary: _summary, ...state } = s;
+            return [p, state];
+          }),
+      ),
+    };
   }
 
   /** Initiator: a partner reports a party's outcome. Reports of an older attempt are ignored. */
@@ -434,7 +536,10 @@ export class JobsService {
         });
       }
     } else if (
-      (state.attempt ?? 0) === ((await this.deps.repo.getTask(spec.id, taskName))?.attempt ?? 0)
+      (state.attempt ?? 0) === ((await this.deps.repo.getTask(spec.id, taskName))?.attempt ?? 0) &&
+      // Not when this node already ended its copy (its owner stopped it, a grant was revoked, it
+      // timed out): that ending and its reason stand.
+      !TERMINAL.has((await this.deps.repo.getJob(spec.id))?.status ?? '')
     ) {
       // Our part failed (and it is the current attempt, not one a rerun superseded): end our
       // copy now. If the initiator is gone it can no longer tell us,
@@ -474,6 +579,10 @@ export class JobsService {
     const spec = await this.requireJob(jobId);
     if (spec.initiator !== fromNode)
       throw new FedGridError('FORBIDDEN', `only the initiator may end ${jobId}`);
+    // This node's copy ended already (it succeeded, its part failed, its owner stopped it, or it
+    // timed out): an ending is final until a rerun, whatever a later message says.
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    if (TERMINAL.has(row.status)) return;
     const rows = await this.deps.repo.listTasks(jobId);
     if (body.tasks && rows.some((t) => t.attempt > (body.tasks?.[t.name]?.attempt ?? 0))) return;
     const status = TERMINAL.has(body.status) ? body.status : 'failed';
@@ -504,11 +613,119 @@ export class JobsService {
       this.scheduler.dequeue(jobId);
       await this.scheduler.finish(spec, 'stopped', { error: { code: 'STOPPED', message: reason } });
     } else {
-      await this.scheduler.callPartner(spec.initiator, 'POST', `/v1/interconn/jobs/${jobId}/stop`, {
-        reason,
+      // The owner of a partner copy ends it here at once; the initiator is told, best effort.
+      await this.endLocalCopy(jobId, 'stopped', {
+        code: 'STOPPED',
+        message: `stopped by node '${this.deps.selfNodeId}': ${reason}`,
       });
     }
     return this.get(jobId);
+  }
+
+  /**
+   * Partner: ends this node's copy of a job now — programs aborted, unfinished tasks and the job
+   * marked `status`, the data-plane session closed — then asks the initiator to stop the job
+   * everywhere (best effort: an unreachable or hostile initiator cannot keep the copy alive).
+   */
+  async endLocalCopy(
+    jobId: string,
+    status: 'stopped' | 'failed',
+    error: { code: string; message: string },
+  ): Promise<void> {
+    const spec = await this.requireJob(jobId);
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    if (TERMINAL.has(row.status)) return;
+    this.deps.runner.stopJob(jobId, error.message);
+    for (const t of await this.deps.repo.listTasks(jobId)) {
+      if (!TERMINAL.has(t.status) && t.status !== 'waiting')
+        await this.deps.repo.setTask(jobId, t.name, status, { error });
+    }
+    await this.deps.repo.setJob(jobId, status, { error });
+    this.deps.runner.closeSession(jobId, error.message);
+    await this.deps.repo.addEvent({
+      jobId,
+      level: 'warn',
+      kind: 'job',
+      message: `this node ended its copy: ${error.message}`,
+    });
+    if (spec.initiator !== this.deps.selfNodeId) {
+      await this.scheduler
+        .callPartner(
+          spec.initiator,
+          'POST',
+          `/v1/interconn/jobs/${jobId}/stop`,
+          { reason: error.message },
+          2,
+        )
+        .catch((err: Error) =>
+          this.deps.log.warn(
+            { job: jobId, err: err.message },
+            'could not tell the initiator that this node ended its copy',
+          ),
+        );
+    }
+  }
+
+  /** Partner: ends the copies of jobs whose deadline passed (their timeout, capped by the node). */
+  async endOverdue(now = new Date()): Promise<string[]> {
+    const rows = await this.deps.repo.overdue(now);
+    for (const r of rows) {
+      await this.endLocalCopy(r.id, 'failed', {
+        code: 'TIMEOUT',
+        message: `job exceeded its timeout on node '${this.deps.selfNodeId}' (${this.spec(r).timeoutSeconds} s, capped at ${this.deps.maxPartnerJobSeconds ?? 7 * 24 * 3600} s)`,
+      });
+    }
+    return rows.map((r) => r.id);
+  }
+
+  /** Checks for overdue partner copies every `seconds` until {@link stopWatchdog}. */
+  startWatchdog(seconds = 5): void {
+    this.stopWatchdog();
+    this.watchdog = setInterval(() => {
+      void this.endOverdue().catch((err: Error) =>
+        this.deps.log.warn({ err: err.message }, 'ending overdue jobs failed'),
+      );
+    }, seconds * 1000);
+    this.watchdog.unref();
+  }
+
+  stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /**
+   * Revocation takes effect during a task: every unfinished job that consumed `grantId` ends
+   * here (programs aborted at their next channel operation), failed with GRANT_REVOKED; nothing
+   * more of it starts.
+   */
+  async endJobsUsingGrant(grantId: string, reason: string): Promise<string[]> {
+    const ended: string[] = [];
+    for (const jobId of await this.deps.grants.jobsOf(grantId)) {
+      const row = await this.deps.repo.getJob(jobId);
+      if (!row || TERMINAL.has(row.status)) continue;
+      await this.endLocalCopy(jobId, 'failed', {
+        code: 'GRANT_REVOKED',
+        message: `grant ${grantId} was revoked by its owner (${reason}); job ${jobId} cannot go on using the dataset`,
+      });
+      ended.push(jobId);
+    }
+    return ended;
+  }
+
+  /** Like {@link endJobsUsingGrant}, for the jobs accepted under a revoked job permission. */
+  async endJobsUnderPermission(permissionId: string): Promise<string[]> {
+    const ended: string[] = [];
+    for (const row of await this.deps.repo.active()) {
+      const a = row.authority as JobAuthority | null;
+      if (a?.kind !== 'permission' || a.permissionId !== permissionId) continue;
+      await this.endLocalCopy(row.id, 'failed', {
+        code: 'FORBIDDEN',
+        message: `job permission ${permissionId} was revoked; job ${row.id} cannot go on here`,
+      });
+      ended.push(row.id);
+    }
+    return ended;
   }
 
   /** Stops one task — which stops its job: downstream tasks cannot run without it. */
@@ -596,11 +813,22 @@ export class JobsService {
     const partners = [...new Set(partyNodes(next).values())].filter(
       (n) => n !== this.deps.selfNodeId,
     );
-    for (const n of partners) {
-      await this.scheduler.callPartner(n, 'POST', `/v1/interconn/jobs/${jobId}/rerun`, {
-        spec: next,
-        tasks: [...tasks],
+    try {
+      for (const n of partners) {
+        // Only the task names and parameter changes travel: each partner reruns the job it
+        // accepted, under the authority it accepted it with.
+        await this.scheduler.callPartner(n, 'POST', `/v1/interconn/jobs/${jobId}/rerun`, {
+          tasks: [...tasks],
+          ...(opts.params ? { params: opts.params } : {}),
+        });
+      }
+    } catch (err) {
+      // A partner refused (or is gone): end the rerun everywhere, so that no partner that
+      // already reset its copy waits for tasks that will never start.
+      await this.scheduler.finish(next, 'failed', {
+        error: { ...errorRecord(err), stage: 'rerun' },
       });
+      throw err;
     }
     await this.deps.repo.addEvent({
       jobId,
@@ -620,25 +848,56 @@ export class JobsService {
     this.deps.runner.openSession(spec);
   }
 
-  /** Partner: the initiator reruns tasks (possibly with new parameters). */
-  async onRerun(
-    jobId: string,
-    body: { spec: JobSpec; tasks: string[] },
-    fromNode: string,
-  ): Promise<void> {
+  /**
+   * Partner: the initiator reruns tasks of the job this node accepted — by name, with parameter
+   * changes at most. The tasks, components and wiring are this node's stored copy's, never the
+   * caller's; the new parameters must still fall under the authority the job was accepted with
+   * (within the approved flow's tunable ranges, or a still-active job permission); recomputing a
+   * task that already succeeded on this node's data counts one more use of each grant involved.
+   * @throws FedGridError FORBIDDEN, NOT_FOUND (task), GRANT_USED_UP / GRANT_REVOKED /
+   *   GRANT_EXPIRED, VALIDATION_FAILED.
+   */
+  async onRerun(jobId: string, body: unknown, fromNode: string): Promise<void> {
     const spec = await this.requireJob(jobId);
     if (spec.initiator !== fromNode)
       throw new FedGridError('FORBIDDEN', `only the initiator may rerun ${jobId}`);
-    const next = {
-      ...body.spec,
-      id: spec.id,
-      initiator: spec.initiator,
-      createdAt: spec.createdAt,
-      parties: spec.parties,
-      datasets: spec.datasets,
+    const req = rerunMessageSchema.parse(body);
+    const names = new Set(spec.tasks.map((t) => t.name));
+    for (const n of [...req.tasks, ...Object.keys(req.params ?? {})]) {
+      if (!names.has(n)) throw errors.notFound('task', `${jobId}/${n}`);
+    }
+    const next: JobSpec = {
+      ...spec,
+      tasks: spec.tasks.map((t) =>
+        req.params?.[t.name] ? { ...t, params: { ...t.params, ...req.params[t.name] } } : t,
+      ),
     };
     validateJob(jobRequestSchema.parse(next));
-    await this.resetTasks(next, new Set(body.tasks));
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    const mine = this.deps.runner.localParties(spec);
+    await this.auth.recheck(this.authorityOf(row), next, mine);
+    // Programs of the previous run still going here (a lost `finish`) end first.
+    if (!TERMINAL.has(row.status)) this.deps.runner.stopJob(jobId, 'rerun');
+    const rows = new Map((await this.deps.repo.listTasks(jobId)).map((t) => [t.name, t]));
+    const rerun = new Set(req.tasks);
+    const charged = new Set<string>();
+    for (const p of mine) {
+      const ref = spec.datasets[p];
+      if (!ref) continue;
+      const recomputes = spec.tasks.some(
+        (t) =>
+          rerun.has(t.name) &&
+          rows.get(t.name)?.status === 'succeeded' &&
+          taskParties(spec, componentByCode(t.component)).includes(p),
+      );
+      if (!recomputes) continue;
+      const ds = await this.deps.datasets.get(ref);
+      if (charged.has(ds.id)) continue;
+      await this.deps.grants.consumeRerun(jobId, ds.id, fromNode);
+      charged.add(ds.id);
+    }
+    await this.resetTasks(next, rerun);
+    await this.deps.repo.setAcceptance(jobId, row.authority, this.deadlineOf(next));
     await this.deps.repo.setJob(jobId, 'running');
   }
 

@@ -11,6 +11,7 @@ import { grantRoutes } from '../grants/grants.routes.js';
 import { datasetSharingRoutes } from '../datasets/dataset-sharing.routes.js';
 import { grantApplicationRoutes } from '../grants/grant-applications.routes.js';
 import { jobRoutes } from '../jobs/jobs.routes.js';
+import { jobPermissionRoutes } from '../job-permissions/job-permissions.routes.js';
 import { modelRoutes } from '../models/models.routes.js';
 import { flowRoutes } from '../flows/flows.routes.js';
 import { projectRoutes } from '../projects/projects.routes.js';
@@ -29,6 +30,7 @@ export const FEATURES: Feature[] = [
   (app, s) => datasetRoutes(app, s.datasets),
   (app, s) => grantRoutes(app, s.grants),
   (app, s) => jobRoutes(app, s.jobs, s.outputs),
+  (app, s) => jobPermissionRoutes(app, s.jobPermissions),
   (app, s) => auditRoutes(app, s.audit),
   (app, s) => projectRoutes(app, s.projects),
   (app, s) => flowRoutes(app, s.flows),

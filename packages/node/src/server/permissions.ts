@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'flow:manage': 'create, update and delete flows; request and answer approvals',
   'job:read': 'list and inspect jobs, tasks, events and logs',
   'job:manage': 'create, start, stop and rerun jobs and tasks',
+  'job-permission:read': 'list and inspect permissions for partners’ ad-hoc jobs',
+  'job-permission:manage': 'permit or revoke partners’ ad-hoc jobs',
   'model:read': 'list and inspect models',
   'model:manage': 'request, answer and publish model approvals',
   'component:read': 'list and inspect components',

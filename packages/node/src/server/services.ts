@@ -24,6 +24,9 @@ import { ComponentService } from '../components/components.service.js';
 import { JobsRepo } from '../jobs/jobs.repo.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { OutputStore } from '../jobs/outputs.js';
+import { jobAuthorizer } from '../job-permissions/job-authorizer.js';
+import { JobPermissionsRepo } from '../job-permissions/job-permissions.repo.js';
+import { JobPermissionService } from '../job-permissions/job-permissions.service.js';
 import { TaskRunner } from '../jobs/task-runner.js';
 import { ModelsRepo } from '../models/models.repo.js';
 import { ModelService } from '../models/models.service.js';
@@ -62,6 +65,7 @@ export interface NodeServices extends NodeBase {
   outputs: OutputStore;
   runner: TaskRunner;
   jobs: JobsService;
+  jobPermissions: JobPermissionService;
   projects: ProjectService;
   flows: FlowService;
   dataSharing: DatasetSharingService;
@@ -108,6 +112,8 @@ export function buildServices(base: NodeBase): NodeServices {
   jobs = new JobsService({
     selfNodeId: base.nodeId,
     maxConcurrentJobs: config.config.runtime.maxConcurrentJobs,
+    maxPartnerJobs: config.config.runtime.maxPartnerJobs,
+    maxPartnerJobSeconds: config.config.runtime.maxPartnerJobSeconds,
     repo,
     runner,
     contracts,
@@ -132,7 +138,17 @@ export function buildServices(base: NodeBase): NodeServices {
     jobs,
     log,
   });
-  jobs.addAcceptCheck((spec, from) => flows.assertApprovedForJob(spec, from));
+  const jobPermissions = new JobPermissionService(new JobPermissionsRepo(db), {
+    selfNodeId: base.nodeId,
+    resolveDataset: (id) => datasets.get(id),
+  });
+  jobs.useAuthorizer(jobAuthorizer({ flows, permissions: jobPermissions, datasets }));
+  jobPermissions.onRevoke(async (id) => {
+    await jobs.endJobsUnderPermission(id);
+  });
+  grants.onRevoke(async (grantId, reason) => {
+    await jobs.endJobsUsingGrant(grantId, reason);
+  });
   grants.connect({ nodeId: base.nodeId, contracts, peers: base.peers });
   let dataSharing: DatasetSharingService | undefined;
   const grantApplications = new GrantApplicationService({
@@ -190,6 +206,7 @@ export function buildServices(base: NodeBase): NodeServices {
     outputs,
     runner,
     jobs,
+    jobPermissions,
     projects,
     flows,
     dataSharing,

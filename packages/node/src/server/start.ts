@@ -137,6 +137,8 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   if (recovered)
     log.warn({ jobs: recovered }, 'marked jobs left running by a previous run as failed');
   await services.contracts.refreshTrust();
+  // Partner copies end at their deadline even when the initiator never says so.
+  services.jobs.startWatchdog();
 
   const backends = {
     paillier: modArithBackend(),
@@ -210,6 +212,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     close: async () => {
       if (closed) return;
       closed = true;
+      services.jobs.stopWatchdog();
       await app.close();
       await transfer.close();
       transport.close();

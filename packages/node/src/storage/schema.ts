@@ -79,6 +79,10 @@ export interface JobsTable {
   priority: ColumnType<number, number | undefined, number>;
   flow_id: string | null;
   project_id: string | null;
+  /** 0009: what a partner job was accepted under (see jobs/job-authority.ts). */
+  authority: Json | null;
+  /** 0009: when this node ends its copy of a partner job on its own. */
+  deadline: Timestamp | null;
 }
 
 export interface TasksTable {
@@ -325,6 +329,24 @@ export interface Database {
   grant_usages: GrantUsagesTable;
   model_approvals: ModelApprovalsTable;
   components: ComponentsTable;
+  job_permissions: JobPermissionsTable;
+}
+
+/** 0009: permissions for a partner's ad-hoc jobs (see job-permissions/). */
+export interface JobPermissionsTable {
+  id: string;
+  partner_node_id: string;
+  /** Role names (guest, host, arbiter, edge, ...) this node may play in the partner's jobs. */
+  roles: Json;
+  /** Component codes that may run on this node's parties. */
+  components: Json;
+  /** Dataset ids the jobs may use (null: any dataset the partner holds a grant for). */
+  datasets: Json | null;
+  expires_at: Timestamp | null;
+  status: string;
+  note: ColumnType<string, string | undefined, string>;
+  created_at: DefaultTimestamp;
+  revoked_at: Timestamp | null;
 }
 
 /** Serialises a value for a jsonb column. */

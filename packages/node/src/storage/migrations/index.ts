@@ -12,6 +12,7 @@ import { m0005 } from './0005-node-profile-invitations.js';
 import { m0006 } from './0006-models-components.js';
 import { m0007 } from './0007-scheduler.js';
 import { m0008 } from './0008-task-checkpoints.js';
+import { m0009 } from './0009-job-authority.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0006_models_components': m0006,
   '0007_scheduler': m0007,
   '0008_task_checkpoints': m0008,
+  '0009_job_authority': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
