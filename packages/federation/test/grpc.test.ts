@@ -19,6 +19,7 @@ import {
   generateIdentity,
   recvMessage,
   sendMessage,
+  type MailboxLimits,
   type PinnedPeer,
   type TlsIdentity,
 } from '@fedgrid/federation';
@@ -41,11 +42,12 @@ async function startNode(
   id: string,
   ident?: TlsIdentity,
   pinnedBeforeListen: PinnedPeer[] = [],
+  limits: MailboxLimits = {},
 ): Promise<Node> {
   const identity = ident ?? (await generateIdentity(id));
   const trust = new MemoryTrustStore();
   for (const p of pinnedBeforeListen) trust.set(p);
-  const mailbox = new Mailbox();
+  const mailbox = new Mailbox(limits);
   const refused: string[] = [];
   const server = new TransferServer({
     nodeId: id,
@@ -292,6 +294,49 @@ describe('gRPC transport', () => {
       })
       .catch((e: unknown) => e);
     expect((dst as Error).message).toContain('ERR_BAD_ENVELOPE');
+  });
+
+  it('buffer limits come back as RESOURCE_EXHAUSTED naming the limit; oversized chunks are refused before buffering', async () => {
+    const G = await startNode('node-g', undefined, [pinOf(A)], {
+      maxSessionBytes: 1000,
+      maxChunkBytes: 1024,
+    });
+    A.trust.set(pinOf(G));
+    // guest (node-a) → host-0, hosted on node-g for this test's session
+    G.mailbox.openSession('lim', {
+      localParties: ['host-0'],
+      allowSender: (src, node) => src === 'guest' && node === 'node-a',
+    });
+    const push = (tag: string, seq: number, total: number, bytes: number) =>
+      A.transport
+        .push('node-g', {
+          session: 'lim',
+          tag,
+          src: 'guest',
+          dst: 'host-0',
+          seq,
+          total,
+          data: new Uint8Array(bytes),
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as ChannelError,
+        );
+    expect(await push('a', 0, 2, 1000)).toBeUndefined();
+    const full = await push('b', 0, 1, 1);
+    expect(full?.code).toBe('ERR_PEER_REFUSED');
+    expect(full?.message).toContain('RESOURCE_EXHAUSTED');
+    expect(full?.message).toContain('ERR_BUFFER_FULL');
+    expect(full?.message).toContain('session lim');
+    expect(full?.message).toContain('per-session limit of 1000 bytes');
+    const many = await push('c', 0, 1_000_000, 1);
+    expect(many?.message).toContain('RESOURCE_EXHAUSTED');
+    expect(many?.message).toContain('ERR_PAYLOAD_TOO_LARGE');
+    // far above the chunk limit: grpc-js refuses the message from its length prefix
+    const huge = await push('d', 0, 1, 1024 * 1024);
+    expect(huge?.message).toContain('RESOURCE_EXHAUSTED');
+    expect(huge?.message).not.toContain('ERR_PAYLOAD_TOO_LARGE'); // never reached the mailbox
+    expect(G.mailbox.usage().bytes).toBe(1000);
   });
 
   it('ping of a stopped server fails with PeerUnreachableError; a recv waiting on it fails too', async () => {

@@ -147,7 +147,7 @@ export class GrpcTransport implements Transport {
       default:
         return new ChannelError(
           `ERR_PEER_REFUSED`,
-          `${where} refused ${what}: ${err.details || err.message}`,
+          `${where} refused ${what} (${grpc.status[err.code] ?? err.code}): ${err.details || err.message}`,
         );
     }
   }

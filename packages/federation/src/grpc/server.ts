@@ -21,8 +21,13 @@ const DELIVERY_STATUS: Record<string, grpc.status> = {
   ERR_UNKNOWN_SESSION: grpc.status.NOT_FOUND,
   ERR_SENDER_NOT_ALLOWED: grpc.status.PERMISSION_DENIED,
   ERR_BUFFER_FULL: grpc.status.RESOURCE_EXHAUSTED,
+  ERR_PAYLOAD_TOO_LARGE: grpc.status.RESOURCE_EXHAUSTED,
+  ERR_PAYLOAD_EXPIRED: grpc.status.FAILED_PRECONDITION,
   ERR_BAD_ENVELOPE: grpc.status.INVALID_ARGUMENT,
 };
+
+/** Room in one Push message for everything but the chunk (session, tag, party names). */
+const ENVELOPE_HEADROOM_BYTES = 64 * 2 ** 10;
 
 /**
  * A certificate provider serving both our identity and the pinned peers as the CA set; grpc-js
@@ -78,7 +83,11 @@ export class TransferServer {
 
   constructor(private readonly opts: TransferServerOptions) {
     this.server = new grpc.Server({
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      // A message bigger than the mailbox would accept is refused before it is buffered whole.
+      'grpc.max_receive_message_length': Math.min(
+        MAX_MESSAGE_BYTES,
+        opts.mailbox.limits.maxChunkBytes + ENVELOPE_HEADROOM_BYTES,
+      ),
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     });
     this.server.addService(transferService().service, {
