@@ -26,8 +26,27 @@ export const nodeConfigSchema = z.object({
   }),
   /** Control-plane REST API (HTTPS; partners authenticate with their pinned certificate). */
   api: endpoint,
-  /** Data-plane gRPC endpoint (mutual TLS 1.3). */
-  dataPlane: endpoint,
+  /** Data-plane gRPC endpoint (mutual TLS 1.3), and what partners' pushes may make it buffer. */
+  dataPlane: endpoint.extend({
+    /** Data-plane limits (docs/protocols/README.md, "Data-plane limits"). */
+    limits: z
+      .object({
+        /** MiB one job's session may buffer (also the largest payload a job can send here). */
+        sessionBufferMiB: z.number().positive().default(256),
+        /** MiB one partner node may have buffered here across all its jobs. */
+        partnerBufferMiB: z.number().positive().default(512),
+        /** MiB all partners together may have buffered here. */
+        totalBufferMiB: z.number().positive().default(1024),
+        /** Seconds after its latest chunk when an incomplete payload is dropped. */
+        incompletePayloadSeconds: z.number().positive().default(120),
+      })
+      .default({
+        sessionBufferMiB: 256,
+        partnerBufferMiB: 512,
+        totalBufferMiB: 1024,
+        incompletePayloadSeconds: 120,
+      }),
+  }),
   /** Addresses partners use to reach this node (default: the bound host and ports). */
   advertise: z
     .object({ apiUrl: z.string().url().optional(), dataAddress: z.string().optional() })

@@ -116,7 +116,13 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     config.runtime.cryptoThreads ? { threads: config.runtime.cryptoThreads } : {},
   );
   const trust = new MemoryTrustStore();
-  const mailbox = new Mailbox();
+  const { limits } = config.dataPlane;
+  const mailbox = new Mailbox({
+    maxSessionBytes: limits.sessionBufferMiB * 2 ** 20,
+    maxSenderBytes: limits.partnerBufferMiB * 2 ** 20,
+    maxTotalBytes: limits.totalBufferMiB * 2 ** 20,
+    incompleteTimeoutMs: limits.incompletePayloadSeconds * 1000,
+  });
   const transport = new GrpcTransport({ identity, trust });
   let card: NodeCard | undefined;
   const services = buildServices({
