@@ -107,6 +107,53 @@ export interface ProgramContext<P> {
    * nothing persists (unit tests, benchmarks): programs then start from scratch.
    */
   checkpoint?: CheckpointStore;
+  /**
+   * The data owner's ledger of what this party has revealed about its rows to each partner,
+   * across jobs (docs/protocols/README.md, "Disclosure budgets"). Absent where nothing persists
+   * (unit tests, benchmarks): programs then enforce their per-job minimums only.
+   */
+  disclosure?: DisclosureLedger;
+}
+
+/** One charge: what is about to be revealed to `partner` about this party's rows. */
+export interface DisclosureCharge {
+  /** The party (of this job) that learns the result; the node maps it to that party's node. */
+  partner: PartyName;
+  /** What is counted, e.g. 'pearson-columns' (one unit = one equation per owner column). */
+  kind: string;
+  /** Units revealed by this task (e.g. the partner's number of columns). */
+  amount: number;
+  /** Rows the revealed aggregates are computed on. */
+  rows: number;
+  /**
+   * The budget per row: the cumulative amount over every job may not exceed
+   * ⌊budgetPerRow × the smallest row count charged so far (this one included)⌋ — the smallest,
+   * because equations on a subset of the rows solve that subset.
+   */
+  budgetPerRow: number;
+}
+
+/** The ledger's state for one (partner, dataset, kind) after a charge. */
+export interface DisclosureBalance {
+  /** Units charged so far, this charge included. */
+  used: number;
+  /** The budget: ⌊budgetPerRow × smallest rows⌋. */
+  limit: number;
+}
+
+/**
+ * A data owner's ledger of revealed aggregates (see disclosure.ts), bound by the node to one
+ * party of one task and to the dataset that party brought. Charging again from the same task (a
+ * rerun of the same job) counts once.
+ */
+export interface DisclosureLedger {
+  /**
+   * Records `amount` units against the budget, atomically: either the charge fits and is kept, or
+   * nothing is recorded.
+   * @throws ComponentError DISCLOSURE_BUDGET_EXCEEDED when the cumulative amount would pass the
+   *   limit.
+   */
+  charge(request: DisclosureCharge): Promise<DisclosureBalance>;
 }
 
 /** A party's checkpoint of one task: one JSON value, replaced by every save. */

@@ -7,6 +7,7 @@ import { MemoryNetwork } from '@fedgrid/federation';
 import {
   roleOf,
   type ComponentSpec,
+  type DisclosureLedger,
   type JobRoles,
   type PortValue,
   type ProgramResult,
@@ -25,6 +26,8 @@ export interface HarnessOptions {
   checkpoints?: Map<string, unknown>;
   /** Receives the programs' log lines. */
   onLog?: (party: string, level: string, message: string) => void;
+  /** Disclosure ledgers by party (a node's disclosure tables in miniature), kept across runs. */
+  disclosure?: Record<string, DisclosureLedger>;
 }
 
 export function jobRoles(hosts: number, arbiter: boolean, edges = 0): JobRoles {
@@ -99,6 +102,7 @@ function startParties(
         log: (level, message) => opts.onLog?.(party, level, message),
         progress: (d) => opts.onProgress?.(party, d),
         signal: controller.signal,
+        ...(opts.disclosure?.[party] ? { disclosure: opts.disclosure[party] } : {}),
         ...(opts.checkpoints
           ? {
               checkpoint: {

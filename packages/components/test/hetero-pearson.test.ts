@@ -134,8 +134,9 @@ describe('hetero-pearson', () => {
   });
 
   it('a constant column gives null correlations; missing values and too few rows are refused', async () => {
-    const g = head(breast.guest, 100);
-    const h = columns(head(breast.host, 100), [0, 1, 2]);
+    // 130 rows = 10 × (10 + 3) columns: the fewest hetero-pearson accepts for these columns.
+    const g = head(breast.guest, 130);
+    const h = columns(head(breast.host, 130), [0, 1, 2]);
     const hc = { ...h, x: { ...h.x, data: h.x.data.slice() } };
     for (let i = 0; i < hc.x.rows; i++) hc.x.data[i * 3 + 1] = 7;
     const res = await runComponent(

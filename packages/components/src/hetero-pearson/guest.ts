@@ -11,6 +11,7 @@ import { expectCiphertexts, guestExchangeMeta, guestKey } from '../guest-paillie
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { HeteroPearsonParams } from './params.js';
 import {
+  chargePearson,
   checkPearsonInput,
   nested,
   tag,
@@ -30,6 +31,10 @@ export async function pearsonGuest(
     throw new ComponentError('EMPTY_DATA', 'no aligned rows (is the PSI intersection empty?)');
   const metas = await guestExchangeMeta(ctx, { rows: n, features: d });
   checkPearsonInput(frame, ctx.party, Math.max(...metas.map((m) => m.features)));
+  // Host k will learn d_k equations in each of our columns: count them before anything leaves.
+  for (const [k, h] of ctx.roles.hosts.entries()) {
+    await chargePearson(ctx, h, (metas[k] as { features: number }).features, n);
+  }
   const { keys, pp } = await guestKey(ctx);
 
   const std = standardizeColumns(frame.x);

@@ -12,6 +12,7 @@ import { expectCiphertexts, hostExchangeMeta, hostKey } from '../guest-paillier.
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { HeteroPearsonParams } from './params.js';
 import {
+  chargePearson,
   checkPearsonInput,
   nested,
   tag,
@@ -29,8 +30,10 @@ export async function pearsonHost(
   const dh = frame.x.cols;
   const guestMeta = await hostExchangeMeta(ctx, { rows: n, features: dh });
   checkPearsonInput(frame, ctx.party, guestMeta.features);
-  const { pub, pp, ev } = await hostKey(ctx);
   const dg = guestMeta.features;
+  // The guest will learn d_g equations in each of our columns: count them before anything leaves.
+  await chargePearson(ctx, ctx.roles.guest, dg, n);
+  const { pub, pp, ev } = await hostKey(ctx);
 
   const std = standardizeColumns(frame.x);
   const q = quantizeColumns(std.z.data, n, dh, p.quantBits);

@@ -2,8 +2,9 @@
  * Shared pieces of hetero-pearson (docs/protocols/hetero-pearson.md): message tags, input
  * checks and the report layout.
  */
+import type { PartyName } from '@fedgrid/federation';
 import type { Frame } from '@fedgrid/ml';
-import { ComponentError } from '../spec.js';
+import { ComponentError, type ProgramContext } from '../spec.js';
 
 export const tag = {
   /** guest → host: [[Z_g]], column-major (d_g × n ciphertexts). */
@@ -31,8 +32,34 @@ export interface ResultHeader {
 }
 
 /**
- * Pearson needs complete, finite data and more rows than the other party has columns (with
- * d ≥ n the other party could solve Z_gᵀ·Z_h for the unknown standardised columns).
+ * Minimum aligned rows: n ≥ max({@link PEARSON_MIN_ROWS}, {@link PEARSON_ROWS_PER_FEATURE} ×
+ * (d_g + d_h)). R = Z_gᵀ·Z_h/n gives the guest d_g linear equations in each host column's n
+ * standardised values (and the host d_h in each guest column's); with Σz = 0 and Σz² = n, n = d + 2
+ * rows let a party solve them exactly. Ten rows per column keeps the equations to a tenth of the
+ * unknowns on either side, so a party's best linear reconstruction of a column it is not
+ * genuinely correlated with explains about d/n ≤ 10 % of its variance; the floor of 100 keeps any
+ * one row's share of a correlation to about 1 % (docs/protocols/hetero-pearson.md).
+ */
+export const PEARSON_MIN_ROWS = 100;
+export const PEARSON_ROWS_PER_FEATURE = 10;
+/**
+ * Cross-job budget of each data owner: the equations revealed about its columns to one partner,
+ * over every job on one dataset, stay ≤ n/10 — the same ratio as one job at the row minimum, so a
+ * first job that passes the minimum always fits and repeating it with other columns does not.
+ */
+export const PEARSON_BUDGET_PER_ROW = 0.1;
+/** What the disclosure ledger counts: one unit = one partner column correlated with ours. */
+export const PEARSON_DISCLOSURE_KIND = 'pearson-columns';
+
+/** Rows needed for a party with `own` columns and a partner with `other` columns. */
+export function pearsonMinRows(own: number, other: number): number {
+  return Math.max(PEARSON_MIN_ROWS, PEARSON_ROWS_PER_FEATURE * (own + other));
+}
+
+/**
+ * Pearson needs complete, finite data and enough rows that the revealed correlations leave the
+ * other party's columns undetermined ({@link pearsonMinRows}). Each data owner runs this itself
+ * before revealing anything.
  * @throws ComponentError MISSING_VALUES, TOO_FEW_ROWS.
  */
 export function checkPearsonInput(frame: Frame, party: string, otherFeatures: number): void {
@@ -48,13 +75,40 @@ export function checkPearsonInput(frame: Frame, party: string, otherFeatures: nu
       );
     }
   }
-  if (rows <= otherFeatures + 1) {
+  const needed = pearsonMinRows(cols, otherFeatures);
+  if (rows < needed) {
     throw new ComponentError(
       'TOO_FEW_ROWS',
-      `${party}: ${rows} aligned rows for a partner with ${otherFeatures} features; hetero-pearson needs more rows than the partner has columns, or the correlations would reveal the standardised columns`,
-      { rows, otherFeatures },
+      `${party}: ${rows} aligned rows for ${cols} own and ${otherFeatures} partner features; hetero-pearson needs at least max(${PEARSON_MIN_ROWS}, ${PEARSON_ROWS_PER_FEATURE} × (${cols} + ${otherFeatures})) = ${needed} rows, or the correlations would let a party solve for the other's standardised columns — align more rows or correlate fewer columns`,
+      { party, rows, features: cols, otherFeatures, minRows: needed },
     );
   }
+}
+
+/**
+ * Charges the data owner's disclosure ledger (when the node provides one) before anything about
+ * its columns reaches `partner`: `partnerColumns` equations per own column, on `rows` rows.
+ * @throws ComponentError DISCLOSURE_BUDGET_EXCEEDED from the ledger.
+ */
+export async function chargePearson(
+  ctx: ProgramContext<unknown>,
+  partner: PartyName,
+  partnerColumns: number,
+  rows: number,
+): Promise<void> {
+  if (!ctx.disclosure) return;
+  const b = await ctx.disclosure.charge({
+    partner,
+    kind: PEARSON_DISCLOSURE_KIND,
+    amount: partnerColumns,
+    rows,
+    budgetPerRow: PEARSON_BUDGET_PER_ROW,
+  });
+  ctx.log(
+    'info',
+    `disclosure budget: ${b.used} of ${b.limit} ${PEARSON_DISCLOSURE_KIND} used towards ${partner}`,
+    { ...b },
+  );
 }
 
 /** A rows × cols row-major matrix as nested arrays, NaN as null (JSON). */
