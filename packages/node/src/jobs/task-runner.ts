@@ -4,7 +4,13 @@
  * outcome. A program's failure — bad data, a dead peer, a bug — fails the task, never the node.
  */
 import type { CryptoPool } from '@fedgrid/crypto';
-import { componentByCode, ComponentError, roleOf, type PortValue } from '@fedgrid/components';
+import {
+  componentByCode,
+  ComponentError,
+  roleOf,
+  type DisclosureLedger,
+  type PortValue,
+} from '@fedgrid/components';
 import { ChannelError, TransportChannel, type Mailbox, type Transport } from '@fedgrid/federation';
 import type { Logger } from 'pino';
 import type { DatasetService } from '../datasets/datasets.service.js';
@@ -29,6 +35,10 @@ export interface TaskRunnerDeps {
   crypto: CryptoPool;
   channel: ChannelSettings;
   log: Logger;
+  /** The node's disclosure ledger, bound per party and task (programs' `ctx.disclosure`). */
+  disclosures?: {
+    ledgerFor(spec: JobSpec, task: string, party: string): DisclosureLedger | undefined;
+  };
   /**
    * Checks run before a party's program starts (e.g. that the grants the job uses are still
    * valid); a throw fails the party with that error.
@@ -174,6 +184,7 @@ export class TaskRunner {
         livenessIntervalMs: this.deps.channel.livenessIntervalMs,
         livenessFailures: this.deps.channel.livenessFailures,
       });
+      const disclosure = this.deps.disclosures?.ledgerFor(spec, taskName, party);
       const result = await program({
         jobId: spec.id,
         taskName,
@@ -185,6 +196,7 @@ export class TaskRunner {
         inputs,
         crypto: this.deps.crypto,
         signal: ac.signal,
+        ...(disclosure ? { disclosure } : {}),
         checkpoint: {
           load: () => repo.loadCheckpoint(spec.id, taskName, party),
           save: (value) => repo.saveCheckpoint(spec.id, taskName, party, value),

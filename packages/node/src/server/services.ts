@@ -12,6 +12,8 @@ import type { LoadedConfig } from '../config/config.js';
 import { ContractsRepo } from '../contracts/contracts.repo.js';
 import { ContractService, type NodeCard } from '../contracts/contracts.service.js';
 import { DatasetService } from '../datasets/datasets.service.js';
+import { DisclosuresRepo } from '../disclosures/disclosures.repo.js';
+import { DisclosureService } from '../disclosures/disclosures.service.js';
 import { GrantService } from '../grants/grants.service.js';
 import { FlowsRepo } from '../flows/flows.repo.js';
 import { FlowService } from '../flows/flows.service.js';
@@ -63,6 +65,7 @@ export interface NodeServices extends NodeBase {
   datasets: DatasetService;
   grants: GrantService;
   outputs: OutputStore;
+  disclosures: DisclosureService;
   runner: TaskRunner;
   jobs: JobsService;
   jobPermissions: JobPermissionService;
@@ -85,6 +88,12 @@ export function buildServices(base: NodeBase): NodeServices {
   const datasets = new DatasetService(db, dataDir);
   const grants = new GrantService(db, (id) => datasets.get(id));
   const outputs = new OutputStore(db, dataDir);
+  const disclosures = new DisclosureService({
+    selfNodeId: base.nodeId,
+    repo: new DisclosuresRepo(db),
+    datasets,
+    log,
+  });
   const repo = new JobsRepo(db);
   let jobs: JobsService | undefined;
   const runner = new TaskRunner({
@@ -95,6 +104,7 @@ export function buildServices(base: NodeBase): NodeServices {
     mailbox: base.mailbox,
     transport: base.transport,
     crypto: base.crypto,
+    disclosures,
     channel: {
       recvTimeoutMs: config.config.runtime.recvTimeoutSeconds * 1000,
       livenessIntervalMs: config.config.runtime.livenessIntervalSeconds * 1000,
@@ -204,6 +214,7 @@ export function buildServices(base: NodeBase): NodeServices {
     datasets,
     grants,
     outputs,
+    disclosures,
     runner,
     jobs,
     jobPermissions,

@@ -130,6 +130,32 @@ export interface TaskCheckpointsTable {
   saved_at: DefaultTimestamp;
 }
 
+/** 0011: a data owner's running total of what it revealed about a dataset to a partner node. */
+export interface DisclosureBudgetsTable {
+  dataset_id: string;
+  partner_node_id: string;
+  /** What is counted, e.g. 'pearson-columns'. */
+  kind: string;
+  used: number;
+  /** The smallest aligned row count charged: the budget is a share of it. */
+  min_rows: number;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0011: one charge per (job, task, owner party, partner party, kind). */
+export interface DisclosureChargesTable {
+  job_id: string;
+  task_name: string;
+  party: string;
+  partner: string;
+  kind: string;
+  dataset_id: string;
+  partner_node_id: string;
+  amount: number;
+  rows: number;
+  charged_at: DefaultTimestamp;
+}
+
 export interface ModelsTable {
   id: string;
   job_id: string;
@@ -313,6 +339,8 @@ export interface Database {
   job_events: JobEventsTable;
   task_outputs: TaskOutputsTable;
   task_checkpoints: TaskCheckpointsTable;
+  disclosure_budgets: DisclosureBudgetsTable;
+  disclosure_charges: DisclosureChargesTable;
   models: ModelsTable;
   node_profile: NodeProfileTable;
   partner_status: PartnerStatusTable;
