@@ -16,6 +16,7 @@ import {
   type ComponentSpec,
   type PortValue,
 } from '@fedgrid/components';
+import { recvMessage, sendMessage } from '@fedgrid/federation';
 import type { Frame } from '@fedgrid/ml';
 import { runComponent, runComponentSettled } from './harness.js';
 import {
@@ -207,21 +208,46 @@ describe('hetero-binning', () => {
       if (i % 11 === 0) h1.x.data[i * 3 + 2] = NaN;
     }
     const y = g.labels!;
+    // Equal-width bins on these skewed columns leave tail bins of 2–7 rows, which the guest
+    // refuses (every host bin ≥ 10 rows); on the columns' ranks they hold ≈ n/6 rows each.
+    const tooSmall = await runComponentSettled(
+      spec,
+      { method: 'equal-width', binNum: 6 },
+      { guest: { data: dataset(g) }, 'host-0': { data: dataset(h0) } },
+      { pool },
+    );
+    expect(((tooSmall['host-0'] as PromiseRejectedResult).reason as ComponentError).code).toBe(
+      'BIN_TOO_SMALL',
+    );
+    expect(tooSmall['guest']!.status).toBe('rejected');
+    const ranked = (f: Frame, skip: number[]): Frame => {
+      const data = f.x.data.slice();
+      for (let j = 0; j < f.x.cols; j++) {
+        if (skip.includes(j)) continue;
+        const order = Array.from({ length: f.x.rows }, (_, i) => i).filter((i) =>
+          Number.isFinite(data[i * f.x.cols + j]!),
+        );
+        order.sort((a, b) => data[a * f.x.cols + j]! - data[b * f.x.cols + j]!);
+        order.forEach((i, r) => (data[i * f.x.cols + j] = r / order.length));
+      }
+      return { ...f, x: { ...f.x, data } };
+    };
     for (const method of ['chi-merge', 'equal-width'] as const) {
+      const [d0, d1] = method === 'equal-width' ? [ranked(h0, []), ranked(h1, [0])] : [h0, h1];
       const res = await runComponent(
         spec,
         { method, binNum: 6, categorical: { 'host-1': ['x5'] }, transform: 'woe' },
         {
           guest: { data: dataset(g) },
-          'host-0': { data: dataset(h0) },
-          'host-1': { data: dataset(h1) },
+          'host-0': { data: dataset(d0) },
+          'host-1': { data: dataset(d1) },
         },
         { pool, hosts: 2 },
       );
       const m0 = modelOf(res['host-0']!.outputs['model']);
       const m1 = modelOf(res['host-1']!.outputs['model']);
       const gm = modelOf(res['guest']!.outputs['model']);
-      const worst = [woeError(m0, h0, y), woeError(m1, h1, y), woeError(gm, g, y)];
+      const worst = [woeError(m0, d0, y), woeError(m1, d1, y), woeError(gm, g, y)];
       expect(Math.max(...worst.map((w) => Math.max(w.woe, w.iv)))).toBeLessThan(1e-12);
       expect(m1.features[0]!.bins.kind).toBe('categorical');
       expect(m1.features[2]!.bins.missingBin).toBe(true);
@@ -250,7 +276,7 @@ describe('hetero-binning', () => {
       for (let i = 0; i < out.x.rows; i += 97) {
         for (let j = 0; j < 3; j++) {
           const f = m1.features[j]!;
-          expect(out.x.data[i * 3 + j]).toBe(f.woe[binIn(f, h1.x.data[i * 3 + j]!)]);
+          expect(out.x.data[i * 3 + j]).toBe(f.woe[binIn(f, d1.x.data[i * 3 + j]!)]);
         }
       }
       expect(frameOf(res['guest']!.outputs['data']).labels).toEqual(g.labels);
@@ -262,7 +288,7 @@ describe('hetero-binning', () => {
     const h = columns(head(breast.host, 200), [0, 1]);
     const res = await runComponent(
       spec,
-      { transform: 'bin', binNum: 20, adjustmentFactor: 1 },
+      { transform: 'bin', binNum: 10, adjustmentFactor: 1 },
       { guest: { data: dataset(g) }, 'host-0': { data: dataset(h) } },
       { pool },
     );
@@ -293,6 +319,56 @@ describe('hetero-binning', () => {
       'CATEGORY_INVALID',
     );
     expect(cat['guest']!.status).toBe('rejected');
+  });
+
+  it('every host bin holds ≥ 10 rows: the host refuses to send smaller ones, and the guest refuses a host that sends them anyway', async () => {
+    const g = head(breast.guest, 200);
+    const h = columns(head(breast.host, 200), [0, 1]);
+    // 40 quantile bins on 200 rows: about 5 rows each (ties make some 4).
+    const fine = await runComponentSettled(
+      spec,
+      { binNum: 40 },
+      { guest: { data: dataset(g) }, 'host-0': { data: dataset(h) } },
+      { pool },
+    );
+    const hostErr = (fine['host-0'] as PromiseRejectedResult).reason as ComponentError;
+    expect(hostErr.code).toBe('BIN_TOO_SMALL');
+    expect(hostErr.message).toMatch(/host-0 feature 'x0': \d+ bin\(s\) of only [45] row\(s\)/);
+    expect(hostErr.message).toMatch(/at least 10 rows/);
+    expect(fine['guest']!.status).toBe('rejected');
+
+    // A host that skips its own check: the guest (the labels' owner) refuses before decrypting.
+    const cheat: ComponentSpec<unknown> = {
+      ...spec,
+      programs: {
+        ...spec.programs,
+        host: async (ctx) => {
+          const n = 200;
+          await sendMessage(ctx.channel, 'guest', 'meta', { rows: n, features: 1 });
+          await recvMessage(ctx.channel, 'guest', 'meta');
+          await recvMessage(ctx.channel, 'guest', 'pubkey');
+          await recvMessage(ctx.channel, 'guest', 'labels');
+          await sendMessage(
+            ctx.channel,
+            'guest',
+            'bin-sums',
+            { bins: [2], totals: [3, n - 3], returnCounts: [false] },
+            [new Uint8Array(16)],
+          );
+          await recvMessage(ctx.channel, 'guest', 'bin-result');
+          return { outputs: {} };
+        },
+      },
+    };
+    const res = await runComponentSettled(
+      cheat,
+      {},
+      { guest: { data: dataset(g) }, 'host-0': {} },
+      { pool },
+    );
+    const err = (res['guest'] as PromiseRejectedResult).reason as ComponentError;
+    expect(err.code).toBe('BIN_TOO_SMALL');
+    expect(err.message).toMatch(/guest: host-0 feature 0: 1 bin\(s\) of only 3 row\(s\)/);
   });
 
   it('apply mode: a model fitted on train rows WOE-encodes other rows (no labels) locally, no messages', async () => {

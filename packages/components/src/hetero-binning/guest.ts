@@ -16,7 +16,13 @@ import { binaryLabels, columnsToBin, initialBins, mergeBins, numericBinsFor } fr
 import { applySavedBinning } from './apply.js';
 import { transformFrame, type BinnedFeature, type BinningModel } from './model.js';
 import type { HeteroBinningParams } from './params.js';
-import { tag, type FeatureResult, type ResultHeader, type SumsHeader } from './protocol.js';
+import {
+  checkBinSizes,
+  tag,
+  type FeatureResult,
+  type ResultHeader,
+  type SumsHeader,
+} from './protocol.js';
 
 /** Decrypts one host's bin sums, answers with WOE/IV (or counts), returns a summary of them. */
 async function serveHost(
@@ -42,6 +48,13 @@ async function serveHost(
       'PROTOCOL',
       `${host} asked for event counts, but the method is ${p.method}, not chi-merge`,
     );
+  }
+  // The label owner's own check, before it decrypts or answers anything.
+  let at = 0;
+  for (let f = 0; f < features; f++) {
+    const k = bins[f] as number;
+    checkBinSizes(totals.slice(at, at + k), `${ctx.party}: ${host} feature ${f}`);
+    at += k;
   }
   const cts = expectCiphertexts(msg.blobs[0], all, keys.publicKey, `${host} bin sums`);
   const plain = await pp.decryptRing(keys.privateKey, cts);

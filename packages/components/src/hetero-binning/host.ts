@@ -17,6 +17,7 @@ import { applySavedBinning } from './apply.js';
 import { transformFrame, type BinnedFeature, type BinningModel } from './model.js';
 import type { HeteroBinningParams } from './params.js';
 import {
+  checkBinSizes,
   permute,
   randomPermutation,
   tag,
@@ -76,6 +77,8 @@ export async function binningHost(
     const assigned = assignBins(bins, data, rows, width, c.index);
     const counts = new Array<number>(count).fill(0);
     for (const b of assigned) counts[b] = (counts[b] as number) + 1;
+    // The guest refuses such bins too; checking here names the column and sends nothing.
+    checkBinSizes(counts, `${ctx.party} feature '${c.name}'`);
     const perm = randomPermutation(count);
     return { c, bins, counts, perm, sums: sumPerBin(ev, encY, assigned, count) };
   });

@@ -2,6 +2,31 @@
  * Messages of hetero-binning (docs/protocols/hetero-binning.md) and the bin shuffle.
  */
 import { randomInt } from 'node:crypto';
+import { ComponentError } from '../spec.js';
+
+/**
+ * Fewest rows in any non-empty host bin (chi-merge: any initial bin). The host learns each of its
+ * bins' label balance (WOE with the bin size it knows fixes events_b), so a bin of one row reveals
+ * that row's label, and a bin of a few rows nearly so. Ten follows the threshold rule of
+ * statistical disclosure control (published cells of fewer than 10 — CMS: 11 — are suppressed):
+ * every revealed count then covers at least ten rows. Empty bins reveal nothing and pass.
+ */
+export const MIN_BIN_ROWS = 10;
+
+/**
+ * Refuses bins with 0 < rows < {@link MIN_BIN_ROWS}.
+ * @param where names the party and feature, e.g. "host-0 feature 'x3'".
+ * @throws ComponentError BIN_TOO_SMALL naming the bin size, the rule and the fix.
+ */
+export function checkBinSizes(sizes: readonly number[], where: string): void {
+  const small = sizes.filter((s) => s > 0 && s < MIN_BIN_ROWS);
+  if (small.length === 0) return;
+  throw new ComponentError(
+    'BIN_TOO_SMALL',
+    `${where}: ${small.length} bin(s) of only ${Math.min(...small)} row(s); hetero-binning reveals each host bin's label balance to the host, so every non-empty bin needs at least ${MIN_BIN_ROWS} rows — use fewer bins (binNum, chiInitBins), merge rare categories or missing values first, or bin more rows`,
+    { where, smallest: Math.min(...small), bins: small.length, minBinRows: MIN_BIN_ROWS },
+  );
+}
 
 export const tag = {
   /** guest → host: [[y_i]] for every aligned row (n ciphertexts). */
