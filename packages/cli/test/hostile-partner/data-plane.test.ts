@@ -21,6 +21,7 @@ import {
 } from '@fedgrid/federation';
 import { loadConfig, saveConfig, type JobView } from '@fedgrid/node';
 import { signContract, type ClusterNode, type JobEvent } from 'fedgrid';
+import { permitAdhoc } from '../cluster-helpers.js';
 import { TestCluster, identityOf, waitFor } from './harness.js';
 
 const SAMPLES = fileURLToPath(new URL('../../../../examples/data/fate/', import.meta.url));
@@ -32,9 +33,9 @@ let arbiter: ClusterNode;
 let transport: GrpcTransport;
 
 beforeAll(async () => {
-  [victim, attacker, arbiter] = await Promise.all(
+  [victim, attacker, arbiter] = (await Promise.all(
     ['victim', 'attacker', 'arbiter'].map((n) => cluster.launch(n)),
-  );
+  )) as [ClusterNode, ClusterNode, ClusterNode];
   // Small limits (and one job at a time) so that the caps are reached with a few pushes.
   await victim.stop();
   const { config } = await loadConfig(victim.dir);
@@ -118,6 +119,8 @@ test('a partner cannot make the victim buffer past its session and per-partner c
     path: join(SAMPLES, 'breast_hetero_host.csv'),
   });
   await attacker.api.post('/v1/grants', { dataset: h.id, grantee: 'victim' });
+  // The partners permit the victim's ad-hoc jobs (issue 10: off by default).
+  await permitAdhoc([attacker, arbiter], victim);
   const jobRequest = (maxIter: number) => ({
     parties: {
       guest: { node: 'victim' },
