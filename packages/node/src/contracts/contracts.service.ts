@@ -216,8 +216,12 @@ export class ContractService {
   }
 
   /**
-   * Proposes a contract to the node at `peerApiUrl`. The partner's certificate is read during
-   * the call; pass `expectedFingerprint` (obtained out of band) to refuse any other.
+   * Proposes a contract to the node at `peerApiUrl`. First its public node card is read (first
+   * contact, `GET /v1/interconn/node`: nothing is stored there) with the certificate it presents;
+   * with `expectedFingerprint` (obtained out of band) any other certificate is refused before the
+   * proposal is sent. The proposal then goes over a connection pinned to that certificate.
+   * @throws FedGridError CERTIFICATE_MISMATCH (nothing was proposed), PEER_UNREACHABLE,
+   *   PEER_REFUSED.
    */
   async propose(input: {
     peerApiUrl: string;
@@ -228,6 +232,14 @@ export class ContractService {
     const id = randomUUID();
     const validUntil = new Date(Date.now() + (input.validDays ?? 365) * 86_400_000).toISOString();
     const self = await this.card();
+    const seen = await this.peers.firstContact<unknown>(
+      input.peerApiUrl,
+      'GET',
+      '/v1/interconn/node',
+      undefined,
+      input.expectedFingerprint,
+    );
+    const partner = this.presentedCard(input.peerApiUrl, seen.body, seen.fingerprint);
     const proposal: Proposal = {
       contractId: id,
       from: self,
@@ -235,23 +247,20 @@ export class ContractService {
       authMethod: AUTH_METHOD,
       validUntil,
     };
-    const res = await this.peers.firstContact<NodeCard>(
-      input.peerApiUrl,
+    // Pinned to the certificate just seen: a different one fails the TLS handshake, before the
+    // request is sent.
+    const answer = await this.peers.call<unknown>(
+      {
+        nodeId: partner.nodeId,
+        apiUrl: input.peerApiUrl,
+        certPem: seen.certPem,
+        fingerprint: seen.fingerprint,
+      },
       'POST',
       '/v1/interconn/contracts',
       proposal,
-      input.expectedFingerprint,
     );
-    const card = nodeCardSchema.parse(res.body);
-    if (certificateFingerprint(card.certPem) !== res.fingerprint) {
-      throw new FedGridError(
-        'CERTIFICATE_MISMATCH',
-        `${input.peerApiUrl} answered with a certificate other than the one it presented`,
-        {
-          seen: res.fingerprint,
-        },
-      );
-    }
+    const card = this.presentedCard(input.peerApiUrl, answer, seen.fingerprint);
     await this.repo.insert({
       id,
       peer_node_id: card.nodeId,
@@ -259,7 +268,7 @@ export class ContractService {
       peer_api_url: card.apiUrl,
       peer_data_address: card.dataAddress,
       peer_cert_pem: card.certPem,
-      peer_fingerprint: res.fingerprint,
+      peer_fingerprint: seen.fingerprint,
       direction: 'outgoing',
       status: 'pending',
       status_reason: null,
@@ -272,6 +281,29 @@ export class ContractService {
       card_known: cardDigest(self),
     });
     return contractView((await this.repo.get(id)) as ContractRow);
+  }
+
+  /**
+   * A partner's node card as read from `apiUrl` over a connection presenting the certificate
+   * `fingerprint`: it must carry that certificate, whose subject names the node.
+   * @throws FedGridError CERTIFICATE_MISMATCH, VALIDATION_FAILED.
+   */
+  private presentedCard(apiUrl: string, body: unknown, fingerprint: string): NodeCard {
+    const card = nodeCardSchema.parse(body);
+    if (certificateFingerprint(card.certPem) !== fingerprint) {
+      throw new FedGridError(
+        'CERTIFICATE_MISMATCH',
+        `${apiUrl} answered with a certificate other than the one it presented`,
+        { seen: fingerprint },
+      );
+    }
+    if (certificateCommonName(card.certPem) !== card.nodeId) {
+      throw errors.validation(
+        `${apiUrl}: the certificate subject does not name node '${card.nodeId}'`,
+        { peer: card.nodeId },
+      );
+    }
+    return card;
   }
 
   /** Partner side of {@link propose}: records a pending incoming contract. */
