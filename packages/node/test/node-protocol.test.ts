@@ -288,10 +288,12 @@ describe('lost callbacks and node information sync', () => {
       bootstrap: { name: 'a' },
       name: 'Alpha Bank',
     });
-    // A new proposal carries the profile's card; cancel it again.
+    // A new proposal carries the profile's card; cancel it again. (a and c hold contract x: the
+    // new one must name it as the one it replaces.)
     const z = await a.ok<Contract>('POST', '/v1/contracts', {
       peerApiUrl: c.node.apiUrl,
       expectedFingerprint: c.node.fingerprint,
+      replaces: x,
     });
     expect((await contractOf(c, z.id)).peer.name).toBe('Alpha Bank');
     await a.ok('POST', `/v1/contracts/${z.id}/cancel`);

@@ -20,6 +20,31 @@ const rows = (cs: ContractView[]) =>
     ]),
   ]);
 
+/**
+ * One contract in full, with both certificates when it replaces another: the one the replaced
+ * contract pins and the one this contract would pin (compare them before confirming).
+ */
+export function contractDetail(c: ContractView): string {
+  const lines = [
+    `contract ${c.id} with '${c.peer.nodeId}' (${c.peer.name}): ${c.direction}, ${c.status}${c.statusReason ? ` (${c.statusReason})` : ''}`,
+    `  api ${c.peer.apiUrl}, data plane ${c.peer.dataAddress}, valid until ${c.validUntil.slice(0, 10)}`,
+    `  certificate${c.replaces ? ' (new)' : ''}: ${c.peer.fingerprint}`,
+  ];
+  const r = c.replaces;
+  if (r) {
+    lines.push(
+      r.fingerprint
+        ? `  replaces contract ${r.id} (${r.status}), which pins: ${r.fingerprint}`
+        : `  replaces contract ${r.id} (not held on this node)`,
+    );
+    if (r.fingerprint && r.fingerprint !== c.peer.fingerprint)
+      lines.push(
+        `  the certificate changes: confirm only if '${c.peer.nodeId}' told you its new fingerprint out of band`,
+      );
+  }
+  return lines.join('\n');
+}
+
 export function contractCommand(): Command {
   const cmd = new Command('contract').description(
     'sign cooperation contracts with partner nodes (certificate pinning)',
@@ -32,6 +57,10 @@ export function contractCommand(): Command {
     )
     .option('--description <text>', 'what the cooperation is for')
     .option('--valid-days <n>', 'validity in days', (v) => Number(v), 365)
+    .option(
+      '--replaces <contract>',
+      'the active contract with this partner that the new one replaces once confirmed (a new certificate, or a renewal)',
+    )
     .action(
       async (
         o: CommonOpts & {
@@ -39,6 +68,7 @@ export function contractCommand(): Command {
           fingerprint?: string;
           description?: string;
           validDays: number;
+          replaces?: string;
         },
       ) => {
         try {
@@ -49,12 +79,14 @@ export function contractCommand(): Command {
             validDays: o.validDays,
             ...(o.fingerprint ? { expectedFingerprint: o.fingerprint } : {}),
             ...(o.description ? { description: o.description } : {}),
+            ...(o.replaces ? { replaces: o.replaces } : {}),
           });
           print(
             c,
             !!o.json,
             () =>
               `proposed contract ${c.id} to '${c.peer.nodeId}' (${c.peer.name}); it presented certificate\n  ${c.peer.fingerprint}\n` +
+              (c.replaces ? `it replaces contract ${c.replaces.id} once confirmed\n` : '') +
               `compare it with the partner out of band; the partner confirms with: fedgrid contract confirm ${c.id}`,
           );
         } catch (err) {
@@ -89,7 +121,7 @@ export function contractCommand(): Command {
             name === 'show'
               ? await api.get<ContractView>(`/v1/contracts/${id}`)
               : await api.post<ContractView>(`/v1/contracts/${id}/${name}`);
-          print(c, !!o.json, () => rows([c]));
+          print(c, !!o.json, () => contractDetail(c));
         } catch (err) {
           reportError(err);
         }

@@ -46,10 +46,14 @@ export class MemoryTrustStore implements TrustStore {
     this.listeners.push(listener);
   }
 
-  /** Replaces the whole pinned set. */
+  /**
+   * Replaces the whole pinned set. One certificate per node id: should `peers` name a node id
+   * twice, the first entry is pinned and later ones are ignored (a later contract claiming an
+   * existing node id must never displace its partner).
+   */
   replace(peers: Iterable<PinnedPeer>): void {
     this.peers.clear();
-    for (const p of peers) this.peers.set(p.nodeId, p);
+    for (const p of peers) if (!this.peers.has(p.nodeId)) this.peers.set(p.nodeId, p);
     for (const l of this.listeners) l();
   }
 

@@ -19,6 +19,8 @@ const proposeSchema = z.object({
     .optional(),
   description: z.string().max(2000).optional(),
   validDays: z.number().int().min(1).max(3650).optional(),
+  /** The live contract with the same partner that the new one replaces once confirmed. */
+  replaces: z.string().uuid().optional(),
 });
 
 const reasonSchema = z.object({ reason: z.string().max(2000).optional() });
@@ -70,9 +72,12 @@ export function contractRoutes(app: FastifyInstance, contracts: ContractService)
     '/v1/contracts',
     {
       ...propose,
-      schema: doc('Propose a contract to a partner node (pins the certificate it presents)', {
-        body: proposeSchema,
-      }),
+      schema: doc(
+        'Propose a contract to a partner node (pins the certificate it presents; replaces: the live contract with that node it replaces)',
+        {
+          body: proposeSchema,
+        },
+      ),
     },
     async (req, reply) => {
       const body = parseInput(proposeSchema, req.body);
@@ -244,11 +249,7 @@ export function contractRoutes(app: FastifyInstance, contracts: ContractService)
     '/v1/interconn/contracts/:id/terminate',
     { ...peer, schema: doc('Partner: the contract was terminated') },
     async (req) => {
-      await contracts.onTerminated(
-        req.params.id,
-        req.peerNodeId!,
-        req.body?.reason ?? 'terminated',
-      );
+      await contracts.onTerminated(req.params.id, req.tlsPeer!, req.body?.reason ?? 'terminated');
       return { ok: true };
     },
   );

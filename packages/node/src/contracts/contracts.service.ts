@@ -11,6 +11,11 @@
  *   (callback lost) sync ── GET /v1/interconn/contracts/:id ──▶ adopts active / rejected
  *   cancel ── POST /v1/interconn/contracts/:id/cancel ──▶ cancelled (only while pending)
  *
+ * One node id, one pinned certificate: a proposal for a node id that holds a live contract here is
+ * refused (CONTRACT_EXISTS) unless it names that contract in `replaces`; the user confirming it
+ * sees both fingerprints, and the confirmation ends the replaced contract, so the trust store and
+ * the partner routes never pin two certificates for one node id (issue 10, defect 3).
+ *
  * The node card a partner holds of us (name, description, addresses) is kept current: after a
  * profile change, on every health check and on a partner sync the card is pushed to each active
  * partner whose copy is stale (POST /v1/interconn/node/update), which updates its contract rows
@@ -65,6 +70,11 @@ export const proposalSchema = z.object({
   description: z.string().max(2000).default(''),
   authMethod: z.literal(AUTH_METHOD),
   validUntil: z.string().datetime(),
+  /**
+   * The live contract with the same node id that this one replaces once confirmed (a new
+   * certificate, or a renewal). Required when such a contract exists.
+   */
+  replaces: z.string().uuid().optional(),
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
@@ -78,9 +88,19 @@ export interface ContractView {
   authMethod: string;
   validUntil: string;
   createdAt: string;
+  /**
+   * The contract this one replaces once confirmed, as held here: its state and the fingerprint
+   * it pins (compare with `peer.fingerprint`, the certificate this contract would pin); status
+   * and fingerprint are null when this node does not hold it. Null: it replaces nothing.
+   */
+  replaces: { id: string; status: string | null; fingerprint: string | null } | null;
 }
 
-export function contractView(r: ContractRow): ContractView {
+/**
+ * The API view of a contract row; `replaced` is the row of the contract it replaces, when this
+ * node holds it.
+ */
+export function contractView(r: ContractRow, replaced?: ContractRow): ContractView {
   const expired = r.status === 'active' && new Date(r.valid_until) <= new Date();
   return {
     id: r.id,
@@ -98,6 +118,13 @@ export function contractView(r: ContractRow): ContractView {
     authMethod: r.auth_method,
     validUntil: new Date(r.valid_until).toISOString(),
     createdAt: new Date(r.created_at).toISOString(),
+    replaces: r.replaces
+      ? {
+          id: r.replaces,
+          status: replaced ? contractView(replaced).status : null,
+          fingerprint: replaced?.peer_fingerprint ?? null,
+        }
+      : null,
   };
 }
 
@@ -204,7 +231,7 @@ export class ContractService {
    */
   async refreshTrust(): Promise<void> {
     await this.cardSource.ready();
-    const active = await this.repo.active();
+    const active = await this.live();
     this.trust.replace(
       active.map((c) => ({
         nodeId: c.peer_node_id,
@@ -228,6 +255,8 @@ export class ContractService {
     expectedFingerprint?: string;
     description?: string;
     validDays?: number;
+    /** The live contract with this partner that the new one replaces once confirmed. */
+    replaces?: string;
   }): Promise<ContractView> {
     const id = randomUUID();
     const validUntil = new Date(Date.now() + (input.validDays ?? 365) * 86_400_000).toISOString();
@@ -240,12 +269,14 @@ export class ContractService {
       input.expectedFingerprint,
     );
     const partner = this.presentedCard(input.peerApiUrl, seen.body, seen.fingerprint);
+    await this.assertReplaceable(partner.nodeId, input.replaces);
     const proposal: Proposal = {
       contractId: id,
       from: self,
       description: input.description ?? '',
       authMethod: AUTH_METHOD,
       validUntil,
+      ...(input.replaces ? { replaces: input.replaces } : {}),
     };
     // Pinned to the certificate just seen: a different one fails the TLS handshake, before the
     // request is sent.
@@ -261,6 +292,12 @@ export class ContractService {
       proposal,
     );
     const card = this.presentedCard(input.peerApiUrl, answer, seen.fingerprint);
+    if (card.nodeId !== partner.nodeId)
+      throw new FedGridError(
+        'CERTIFICATE_MISMATCH',
+        `${input.peerApiUrl} answered the proposal as node '${card.nodeId}', but its card names '${partner.nodeId}'`,
+        { seen: seen.fingerprint },
+      );
     await this.repo.insert({
       id,
       peer_node_id: card.nodeId,
@@ -275,12 +312,55 @@ export class ContractService {
       description: proposal.description,
       auth_method: AUTH_METHOD,
       valid_until: validUntil,
+      replaces: input.replaces ?? null,
     });
     await this.repo.setPartnerStatus(id, {
       peer_description: card.description ?? null,
       card_known: cardDigest(self),
     });
-    return contractView((await this.repo.get(id)) as ContractRow);
+    return this.get(id);
+  }
+
+  /**
+   * A new contract with `nodeId` may come about only if every live contract with that node id is
+   * the one it `replaces` (checked when proposing, receiving and confirming).
+   * @throws FedGridError CONTRACT_EXISTS naming the live contract (its id and pinned fingerprint
+   *   only when `caller` presents that very certificate, or is this node's user).
+   */
+  private async assertReplaceable(
+    nodeId: string,
+    replaces: string | undefined,
+    opts: { except?: string; caller?: string } = {},
+  ): Promise<void> {
+    const others = (await this.repo.active()).filter(
+      (r) => r.peer_node_id === nodeId && r.id !== opts.except && r.id !== replaces,
+    );
+    const live = others[0];
+    if (!live) {
+      if (replaces) {
+        const r = await this.repo.get(replaces);
+        if (r && r.peer_node_id !== nodeId)
+          throw errors.validation(
+            `contract ${replaces} is not with node '${nodeId}'; a contract replaces only one with the same node`,
+            { contract: replaces, peer: nodeId },
+          );
+      }
+      return;
+    }
+    if (opts.caller !== undefined && opts.caller !== live.peer_fingerprint) {
+      // Another certificate claiming this node id: do not tell it which contract or certificate
+      // is pinned. A node whose certificate really changed knows its contract's id.
+      throw new FedGridError(
+        'CONTRACT_EXISTS',
+        `node '${nodeId}' already has an active contract here, pinned to another certificate; a proposal from a new certificate must name the contract it replaces (replaces), and this node's user confirms it only after comparing both fingerprints`,
+        { peer: nodeId },
+      );
+    }
+    throw new FedGridError(
+      'CONTRACT_EXISTS',
+      `contract ${live.id} with node '${nodeId}' is active (certificate ${live.peer_fingerprint}); name it to replace it (replaces: ${live.id}, CLI --replaces ${live.id}), or terminate it first`,
+      { contract: live.id, peer: nodeId, fingerprint: live.peer_fingerprint },
+    );
   }
 
   /**
@@ -331,6 +411,18 @@ export class ContractService {
       throw errors.validation(`the proposed validity ended already (${p.validUntil})`);
     if (await this.repo.get(p.contractId))
       throw errors.conflict(`contract ${p.contractId} already exists`);
+    await this.assertReplaceable(p.from.nodeId, p.replaces, { caller: fp });
+    if (p.replaces) {
+      const r = await this.repo.get(p.replaces);
+      if (!r || r.peer_node_id !== p.from.nodeId || r.status !== 'active') {
+        // The same answer whether the contract does not exist or is someone else's.
+        throw new FedGridError(
+          'CONTRACT_STATE',
+          `contract ${p.replaces} is no active contract with node '${p.from.nodeId}' here; there is nothing to replace (leave replaces out)`,
+          { contract: p.replaces },
+        );
+      }
+    }
     await this.repo.insert({
       id: p.contractId,
       peer_node_id: p.from.nodeId,
@@ -345,6 +437,7 @@ export class ContractService {
       description: p.description,
       auth_method: p.authMethod,
       valid_until: p.validUntil,
+      replaces: p.replaces ?? null,
     });
     await this.repo.setPartnerStatus(p.contractId, {
       peer_description: p.from.description ?? null,
@@ -379,9 +472,24 @@ export class ContractService {
     };
   }
 
-  /** Confirms an incoming proposal: pins the proposer and tells it (callback). */
+  /**
+   * Confirms an incoming proposal: pins the proposer and tells it (callback). A replacement ends
+   * the contract it replaces first (terminated, 'replaced by …'; its partner is told over the
+   * certificate that contract pins), so that only the new certificate is pinned.
+   * @throws FedGridError CONTRACT_STATE, CONTRACT_EXISTS (another live contract with the node).
+   */
   async confirm(id: string): Promise<ContractView> {
     const c = await this.pending(id, 'incoming');
+    await this.assertReplaceable(c.peer_node_id, c.replaces ?? undefined, { except: id });
+    if (c.replaces) {
+      const old = await this.repo.get(c.replaces);
+      if (old && (await this.endReplaced(old, id)))
+        await this.peers
+          .call(this.api(old), 'POST', `/v1/interconn/contracts/${old.id}/terminate`, {
+            reason: `replaced by contract ${id}`,
+          })
+          .catch(() => undefined);
+    }
     await this.repo.setStatus(id, 'active');
     await this.refreshTrust();
     try {
@@ -404,7 +512,12 @@ export class ContractService {
         );
       }
     }
-    return contractView((await this.repo.get(id)) as ContractRow);
+    return this.get(id);
+  }
+
+  /** Ends `old` because contract `by` replaces it; resolves with whether it was active. */
+  private async endReplaced(old: ContractRow, by: string): Promise<boolean> {
+    return this.repo.transition(old.id, 'active', 'terminated', `replaced by contract ${by}`);
   }
 
   /** Rejects an incoming proposal. */
@@ -432,8 +545,23 @@ export class ContractService {
         `certificate ${tls.fingerprint} is not the one pinned for contract ${id}`,
       );
     }
-    await this.repo.setStatus(id, 'active');
+    await this.activateOutgoing(c, null);
+  }
+
+  /**
+   * Our pending proposal `c` came about: the contract it replaces ends, then `c` becomes active.
+   * Resolves with whether `c` changed (it was still pending).
+   * @throws FedGridError CONTRACT_EXISTS when another live contract with the node exists here.
+   */
+  private async activateOutgoing(c: ContractRow, reason: string | null): Promise<boolean> {
+    await this.assertReplaceable(c.peer_node_id, c.replaces ?? undefined, { except: c.id });
+    if (c.replaces) {
+      const old = await this.repo.get(c.replaces);
+      if (old) await this.endReplaced(old, c.id);
+    }
+    const changed = await this.repo.transition(c.id, 'pending', 'active', reason);
     await this.refreshTrust();
+    return changed;
   }
 
   /** Proposer side: the partner rejected. */
@@ -471,10 +599,11 @@ export class ContractService {
     return contractView((await this.repo.get(id)) as ContractRow);
   }
 
-  /** The partner terminated. */
-  async onTerminated(id: string, peerNodeId: string, reason: string): Promise<void> {
+  /** The partner terminated (called with the certificate the contract pins). */
+  async onTerminated(id: string, tls: TlsPeer, reason: string): Promise<void> {
     const c = await this.repo.get(id);
-    if (!c || c.peer_node_id !== peerNodeId) throw errors.notFound('contract', id);
+    if (!c || c.peer_fingerprint !== tls.fingerprint) throw errors.notFound('contract', id);
+    const peerNodeId = c.peer_node_id;
     await this.repo.setStatus(id, 'terminated', `terminated by ${peerNodeId}: ${reason}`);
     await this.refreshTrust();
   }
@@ -579,10 +708,15 @@ export class ContractService {
       if (['terminated', 'cancelled', 'rejected'].includes(theirs.status))
         to = ['terminated', `${theirs.status} at ${from}: ${theirs.statusReason ?? ''}`.trim()];
     }
-    const changed = to ? await this.repo.transition(id, c.status, to[0], to[1]) : false;
-    if (changed) await this.refreshTrust();
+    let changed = false;
+    if (to && to[0] === 'active' && c.status === 'pending') {
+      changed = await this.activateOutgoing(c, to[1]);
+    } else if (to) {
+      changed = await this.repo.transition(id, c.status, to[0], to[1]);
+      if (changed) await this.refreshTrust();
+    }
     return {
-      ...contractView((await this.repo.get(id)) as ContractRow),
+      ...(await this.get(id)),
       partnerStatus: theirs.status,
       changed,
     };
@@ -772,18 +906,36 @@ export class ContractService {
   }
 
   async list(): Promise<ContractView[]> {
-    return (await this.repo.list()).map(contractView);
+    const rows = await this.repo.list();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return rows.map((r) => contractView(r, r.replaces ? byId.get(r.replaces) : undefined));
   }
 
   async get(id: string): Promise<ContractView> {
     const c = await this.repo.get(id);
     if (!c) throw errors.notFound('contract', id);
-    return contractView(c);
+    return contractView(c, c.replaces ? await this.repo.get(c.replaces) : undefined);
+  }
+
+  /**
+   * The live contracts that pin a partner: active and unexpired, one per node id. Confirmations
+   * keep a node id to one live contract; should a store hold more (from before that rule), the
+   * oldest keeps the node id and the others pin nothing, so that a later contract claiming an
+   * existing node id can never take over its partner.
+   */
+  private async live(): Promise<ContractRow[]> {
+    const rows = (await this.repo.active()).sort(
+      (a, b) =>
+        new Date(a.created_at).getTime() - new Date(b.created_at).getTime() ||
+        a.id.localeCompare(b.id),
+    );
+    const seen = new Set<string>();
+    return rows.filter((r) => !seen.has(r.peer_node_id) && !!seen.add(r.peer_node_id));
   }
 
   /** The active, unexpired contract with `nodeId`. @throws FORBIDDEN when there is none. */
   async activeWith(nodeId: string): Promise<ContractRow> {
-    const c = (await this.repo.active()).find((r) => r.peer_node_id === nodeId);
+    const c = (await this.live()).find((r) => r.peer_node_id === nodeId);
     if (!c)
       throw new FedGridError(
         'FORBIDDEN',
@@ -800,6 +952,6 @@ export class ContractService {
 
   /** The contracted node presenting certificate `fingerprint`, if any. */
   async nodeForFingerprint(fingerprint: string): Promise<ContractRow | undefined> {
-    return (await this.repo.active()).find((r) => r.peer_fingerprint === fingerprint);
+    return (await this.live()).find((r) => r.peer_fingerprint === fingerprint);
   }
 }

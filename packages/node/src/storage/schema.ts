@@ -22,6 +22,8 @@ export interface ContractsTable {
   description: string;
   auth_method: string;
   valid_until: Timestamp;
+  /** The contract (same peer node id) this one replaces once confirmed; null: none. */
+  replaces: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

@@ -13,6 +13,7 @@ import { m0006 } from './0006-models-components.js';
 import { m0007 } from './0007-scheduler.js';
 import { m0008 } from './0008-task-checkpoints.js';
 import { m0009 } from './0009-job-authority.js';
+import { m0010 } from './0010-contract-replaces.js';
 import { m0011 } from './0011-disclosures.js';
 
 export const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0007_scheduler': m0007,
   '0008_task_checkpoints': m0008,
   '0009_job_authority': m0009,
+  '0010_contract_replaces': m0010,
   '0011_disclosures': m0011,
 };
 
