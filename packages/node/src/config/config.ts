@@ -113,6 +113,20 @@ export const nodeConfigSchema = z.object({
    * public metadata, compute) and browse them (standard 000 §5.2, §7.2).
    */
   directory: z.object({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+  /**
+   * What a node without a contract can make this node do on the first-contact routes (the
+   * public node card, contract proposals and their answers). docs/objects/contract.md.
+   */
+  firstContact: z
+    .object({
+      /** Requests per minute on each first-contact route, per client certificate (or IP). */
+      requestsPerMinute: z.number().int().min(1).default(20),
+      /** Pending incoming proposals per client certificate. */
+      pendingProposalsPerClient: z.number().int().min(1).default(3),
+      /** Pending incoming proposals in all. */
+      pendingProposals: z.number().int().min(1).default(100),
+    })
+    .default({ requestsPerMinute: 20, pendingProposalsPerClient: 3, pendingProposals: 100 }),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

@@ -30,6 +30,17 @@ export class ContractsRepo {
       .execute();
   }
 
+  /** Pending incoming proposals: all of them, or those sent with certificate `fingerprint`. */
+  async pendingIncoming(fingerprint?: string): Promise<number> {
+    let q = this.db
+      .selectFrom('contracts')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('status', '=', 'pending')
+      .where('direction', '=', 'incoming');
+    if (fingerprint !== undefined) q = q.where('peer_fingerprint', '=', fingerprint);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
   async setStatus(id: string, status: string, reason: string | null = null): Promise<void> {
     await this.db
       .updateTable('contracts')

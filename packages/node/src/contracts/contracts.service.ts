@@ -201,16 +201,33 @@ function refusedWith(err: unknown, code: string): Record<string, unknown> | unde
   return (err.details['peerDetails'] as Record<string, unknown> | undefined) ?? {};
 }
 
+/** Bounds on the proposals nodes without a contract can make this node store. */
+export interface ProposalLimits {
+  /**
+   * Pending incoming proposals per client certificate.
+   * @default 3
+   */
+  pendingPerClient?: number;
+  /**
+   * Pending incoming proposals in all.
+   * @default 100
+   */
+  pendingTotal?: number;
+}
+
 export class ContractService {
   private cardSource: CardSource;
+  private readonly limits: Required<ProposalLimits>;
 
   constructor(
     private readonly repo: ContractsRepo,
     self: () => NodeCard,
     private readonly peers: PeerClient,
     private readonly trust: MemoryTrustStore,
+    limits: ProposalLimits = {},
   ) {
     this.cardSource = { card: self, ready: async () => {} };
+    this.limits = { pendingPerClient: 3, pendingTotal: 100, ...limits };
   }
 
   /** Takes the node card from `source` (the profile) instead of the bootstrap card. */
@@ -412,6 +429,7 @@ export class ContractService {
     if (await this.repo.get(p.contractId))
       throw errors.conflict(`contract ${p.contractId} already exists`);
     await this.assertReplaceable(p.from.nodeId, p.replaces, { caller: fp });
+    await this.assertRoomForProposal(fp);
     if (p.replaces) {
       const r = await this.repo.get(p.replaces);
       if (!r || r.peer_node_id !== p.from.nodeId || r.status !== 'active') {
@@ -513,6 +531,27 @@ export class ContractService {
       }
     }
     return this.get(id);
+  }
+
+  /**
+   * Bounds what an uncontracted client can make us store: pending proposals per certificate and
+   * in all (answering or cancelling one frees its place).
+   * @throws FedGridError PROPOSALS_LIMIT (429).
+   */
+  private async assertRoomForProposal(fingerprint: string): Promise<void> {
+    const { pendingPerClient, pendingTotal } = this.limits;
+    if ((await this.repo.pendingIncoming(fingerprint)) >= pendingPerClient)
+      throw new FedGridError(
+        'PROPOSALS_LIMIT',
+        `certificate ${fingerprint} has ${pendingPerClient} pending proposals here already (the most one client may have); wait until they are answered or cancel one`,
+        { fingerprint, limit: pendingPerClient },
+      );
+    if ((await this.repo.pendingIncoming()) >= pendingTotal)
+      throw new FedGridError(
+        'PROPOSALS_LIMIT',
+        `this node holds ${pendingTotal} pending proposals (its limit); try again once its user has answered some`,
+        { limit: pendingTotal },
+      );
   }
 
   /** Ends `old` because contract `by` replaces it; resolves with whether it was active. */

@@ -84,7 +84,10 @@ export function buildServices(base: NodeBase): NodeServices {
   const { db, config, log } = base;
   const dataDir = config.paths.dataDir;
   const audit = new AuditService(db, base.nodeId);
-  const contracts = new ContractService(new ContractsRepo(db), base.self, base.peers, base.trust);
+  const contracts = new ContractService(new ContractsRepo(db), base.self, base.peers, base.trust, {
+    pendingPerClient: config.config.firstContact.pendingProposalsPerClient,
+    pendingTotal: config.config.firstContact.pendingProposals,
+  });
   const datasets = new DatasetService(db, dataDir);
   const grants = new GrantService(db, (id) => datasets.get(id));
   const outputs = new OutputStore(db, dataDir);

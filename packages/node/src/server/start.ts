@@ -17,6 +17,7 @@ import { openStore } from '../storage/db.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
+import { registerFirstContactLimits } from './first-contact-limits.js';
 import { readIdentity } from './identity-files.js';
 import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -82,6 +83,10 @@ export async function buildApp(
     nodeId: services.nodeId,
     contracts: services.contracts,
     audit: services.audit,
+  });
+  await registerFirstContactLimits(app, {
+    requestsPerMinute: services.config.config.firstContact.requestsPerMinute,
+    contracts: services.contracts,
   });
   await registerOpenApi(app, FEDGRID_VERSION);
   for (const feature of FEATURES) feature(app, services, info);
