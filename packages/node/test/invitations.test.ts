@@ -148,6 +148,8 @@ beforeAll(async () => {
       idColumn: 'id',
       labelColumn: 'y',
       description: 'tumour features, guest half',
+      // Only public datasets are offered in a directory (docs/objects/dataset.md).
+      visibility: 'public',
     })
   ).id;
   hostId = (
@@ -155,6 +157,7 @@ beforeAll(async () => {
       name: 'breast-host',
       path: HOST,
       idColumn: 'id',
+      visibility: 'public',
     })
   ).id;
 });
@@ -250,6 +253,41 @@ describe('the directory', () => {
     expect(all.items.find((o) => o.id === guestOffer.id)?.description).toBe(
       'tumour features (guest), 569 patients',
     );
+  });
+
+  it('only public datasets are offered; an offered dataset stays public until its offer is withdrawn', async () => {
+    await prov.ok('POST', '/v1/datasets', {
+      name: 'breast-private',
+      path: HOST,
+      idColumn: 'id',
+      visibility: 'private',
+    });
+    await prov.ok('POST', '/v1/datasets', {
+      name: 'breast-partners',
+      path: HOST,
+      idColumn: 'id',
+      visibility: 'partners',
+    });
+    for (const dataset of ['breast-private', 'breast-partners']) {
+      const r = await prov.call<ErrorBody>('POST', '/v1/directory/offers', {
+        directory: 'dir',
+        kind: 'dataset',
+        dataset,
+      });
+      expect(r.status).toBe(403);
+      expect(r.body.code).toBe('DATASET_NOT_PUBLIC');
+      expect(r.body.message).toContain(dataset);
+    }
+    expect((await browse('q=breast')).items.map((o) => o.name).sort()).toEqual([
+      'breast-guest',
+      'breast-host',
+    ]);
+    const hide = await prov.call<ErrorBody>('PATCH', `/v1/datasets/${hostId}`, {
+      visibility: 'private',
+    });
+    expect(hide.status).toBe(409);
+    expect(hide.body.message).toContain('withdraw');
+    expect(await prov.ok('GET', `/v1/datasets/${hostId}`)).toMatchObject({ visibility: 'public' });
   });
 
   it('the demander contracts the provider it found there (pinning the fingerprint the directory holds)', async () => {

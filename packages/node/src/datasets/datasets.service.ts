@@ -116,9 +116,13 @@ export function partnerView(d: DatasetView, owner: string): PartnerDatasetView {
   };
 }
 
+/** Called before a dataset's visibility changes; throws to refuse the change. */
+export type VisibilityCheck = (dataset: DatasetView, to: Visibility) => Promise<void>;
+
 export class DatasetService {
   private readonly dir: string;
   private readonly cache = new Map<string, Promise<Frame>>();
+  private readonly visibilityChecks: VisibilityCheck[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -194,16 +198,24 @@ export class DatasetService {
     return (await q.orderBy('created_at', 'desc').orderBy('id').execute()).map(view);
   }
 
+  /** Adds a check run before any visibility change (e.g. the directory's: offered ones stay public). */
+  addVisibilityCheck(check: VisibilityCheck): void {
+    this.visibilityChecks.push(check);
+  }
+
   /**
    * Changes a dataset's name, description or visibility (the data itself never changes: register
    * a new dataset for new data).
-   * @throws NOT_FOUND, CONFLICT (name taken), VALIDATION_FAILED (nothing to change).
+   * @throws NOT_FOUND, CONFLICT (name taken, or a visibility check refused), VALIDATION_FAILED
+   *   (nothing to change).
    */
   async update(idOrName: string, input: UpdateDatasetInput): Promise<DatasetView> {
     const inp = updateDatasetSchema.parse(input);
     const ds = await this.get(idOrName);
     if (inp.name === undefined && inp.description === undefined && inp.visibility === undefined)
       throw errors.validation('nothing to change: give name, description or visibility');
+    if (inp.visibility !== undefined && inp.visibility !== ds.visibility)
+      for (const check of this.visibilityChecks) await check(ds, inp.visibility);
     if (inp.name !== undefined && inp.name !== ds.name) {
       const taken = await this.db
         .selectFrom('datasets')

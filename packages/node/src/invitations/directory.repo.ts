@@ -76,6 +76,16 @@ export class DirectoryRepo {
       .executeTakeFirst();
   }
 
+  /** The offers of dataset `datasetId` that are published on any directory. */
+  publishedOffersOf(datasetId: string): Promise<PublishedOfferRow[]> {
+    return this.db
+      .selectFrom('published_offers')
+      .selectAll()
+      .where('dataset_id', '=', datasetId)
+      .where('status', '=', 'published')
+      .execute();
+  }
+
   allPublished(): Promise<PublishedOfferRow[]> {
     return this.db
       .selectFrom('published_offers')

@@ -5,7 +5,10 @@
  * or paths) or compute (a description with cores / memory / GPUs) — and lets every contracted node
  * browse it. A demander finds a provider there (with the provider's API URL and the certificate
  * fingerprint the directory pinned, to propose a contract safely) and then sends it an invitation
- * directly. Docs: docs/objects/invitation.md.
+ * directly. Only `public` datasets are offered (docs/objects/dataset.md): publishing another is
+ * refused (DATASET_NOT_PUBLIC) and an offered dataset cannot leave `public` until its offers are
+ * withdrawn, so that a directory never lists a private dataset (issue 10, defect 9).
+ * Docs: docs/objects/invitation.md.
  *
  *   member                                        directory
  *   publish ── POST /v1/interconn/directory/offers ──▶ stored (upsert by id)
@@ -155,7 +158,18 @@ export class DirectoryService {
       peers: PeerClient;
       datasets: DatasetService;
     },
-  ) {}
+  ) {
+    deps.datasets.addVisibilityCheck(async (ds, to) => {
+      if (to === 'public') return;
+      const offers = await this.repo.publishedOffersOf(ds.id);
+      if (offers.length === 0) return;
+      throw new FedGridError(
+        'CONFLICT',
+        `dataset '${ds.name}' is offered on ${offers.map((o) => `directory '${o.directory_node_id}' (offer ${o.id})`).join(', ')}; only public datasets are offered there: withdraw ${offers.length === 1 ? 'that offer' : 'those offers'} first (fedgrid directory withdraw <offer>)`,
+        { dataset: ds.id, offers: offers.map((o) => o.id) },
+      );
+    });
+  }
 
   get enabled(): boolean {
     return this.deps.enabled;
@@ -259,15 +273,24 @@ export class DirectoryService {
   /**
    * Publishes an offer on the directory `input.directory` (a contracted node). Publishing a
    * dataset that is already offered there updates that offer (same id).
-   * @throws FedGridError NOT_FOUND (dataset), FORBIDDEN (no contract with the directory, or it
-   *   is not a directory), PEER_UNREACHABLE.
+   * @throws FedGridError NOT_FOUND (dataset), DATASET_NOT_PUBLIC (only public datasets are
+   *   offered), FORBIDDEN (no contract with the directory, or it is not a directory),
+   *   PEER_UNREACHABLE.
    */
   async publish(input: PublishOfferInput): Promise<PublishedOfferView> {
     const inp = publishOfferSchema.parse(input);
+    const ds = inp.kind === 'dataset' ? await this.deps.datasets.get(inp.dataset) : undefined;
+    if (ds && ds.visibility !== 'public') {
+      throw new FedGridError(
+        'DATASET_NOT_PUBLIC',
+        `dataset '${ds.name}' is ${ds.visibility}: only public datasets are offered in a directory (make it public first: fedgrid dataset update ${ds.name} --visibility public)`,
+        { dataset: ds.id, visibility: ds.visibility },
+      );
+    }
     const api = await this.deps.contracts.peerApi(inp.directory);
     let wire: OfferWire;
     if (inp.kind === 'dataset') {
-      const ds = await this.deps.datasets.get(inp.dataset);
+      if (!ds) throw errors.notFound('dataset', inp.dataset);
       const existing = await this.repo.publishedDataset(inp.directory, ds.id);
       wire = {
         id: existing?.id ?? this.newId(),
