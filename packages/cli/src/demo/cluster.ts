@@ -3,10 +3,11 @@
  * fresh identity and embedded store in its own directory, and hands back API clients for them.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 import type { NodeInfo } from '@fedgrid/node';
 import { ApiClient, RUNTIME_FILE, targetFromNodeDir, type RuntimeFile } from '../api-client.js';
 
@@ -60,6 +61,11 @@ export interface LaunchOptions {
   dataPort?: number;
   /** Reuse an existing node directory instead of creating one (a restart). */
   existing?: boolean;
+  /**
+   * Sections of fedgrid.yaml merged over what `node init` wrote, key by key (a new node only),
+   * e.g. `{ directory: { enabled: true } }`.
+   */
+  config?: Record<string, Record<string, unknown>>;
 }
 
 /** Creates the node directory `root/name` (unless `existing`) and starts the node process. */
@@ -92,6 +98,13 @@ export async function launchNode(
       throw new Error(
         `fedgrid node init for ${name} failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`,
       );
+    }
+    if (opts.config) {
+      const file = join(dir, 'fedgrid.yaml');
+      const config = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      for (const [section, values] of Object.entries(opts.config))
+        config[section] = { ...(config[section] as object | undefined), ...values };
+      await writeFile(file, stringify(config), 'utf8');
     }
   }
   const child = spawn(

@@ -16,6 +16,7 @@ export { TestCluster, waitFor } from '../cluster-helpers.js';
 export interface PartnerAnswer<T = Record<string, unknown>> {
   status: number;
   body: T;
+  headers: import('node:http').IncomingHttpHeaders;
 }
 
 /** Calls `victim`'s API as `attacker`, presenting the attacker node's own TLS identity. */
@@ -41,7 +42,17 @@ export async function asPartner(
   attacker: ClusterNode,
   victim: ClusterNode,
 ): Promise<PartnerCaller> {
-  const { key, cert } = await identityOf(attacker);
+  return withIdentity(await identityOf(attacker), victim);
+}
+
+/**
+ * A caller of `victim`'s API presenting any key and certificate (e.g. one made on the spot with
+ * `generateIdentity`: a client no node knows).
+ */
+export function withIdentity(
+  { key, cert }: { key: string; cert: string },
+  victim: ClusterNode,
+): PartnerCaller {
   return {
     call: <T>(method: string, path: string, body?: unknown) =>
       new Promise<PartnerAnswer<T>>((resolve, reject) => {
@@ -75,7 +86,7 @@ export async function asPartner(
               } catch {
                 parsed = { text };
               }
-              resolve({ status: res.statusCode ?? 0, body: parsed as T });
+              resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
             });
           },
         );
