@@ -499,8 +499,14 @@ export class InvitationService {
   }
 
   /** @throws FedGridError NOT_FOUND naming the dataset. */
+  /**
+   * A partner's invitation may name only a dataset partners can know of: a private one answers
+   * exactly like a missing one (its name must not be confirmable by probing).
+   */
   private async checkDataset(dataset: string | null | undefined): Promise<void> {
-    if (dataset) await this.deps.datasets.get(dataset);
+    if (!dataset) return;
+    const ds = await this.deps.datasets.get(dataset);
+    if (ds.visibility === 'private') throw errors.notFound('dataset', dataset);
   }
 
   /** A demander publishes an invitation to us (idempotent by id). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pageQuerySchema } from '../server/paging.js';
 import { parseInput } from '../server/validate.js';
 import { jobRequestSchema } from './job-spec.js';
-import type { JobStatus, PartyState } from './jobs.repo.js';
+import type { JobStatus } from './jobs.repo.js';
 import type { JobsService } from './jobs.service.js';
 import type { OutputStore } from './outputs.js';
 import { doc } from '../server/route-doc.js';
@@ -227,7 +227,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
     },
     async (req) => jobs.taskStatus(req.params.id, req.params.task, req.peerNodeId!),
   );
-  app.post<TaskParams & { Body: { party: string; state: PartyState } }>(
+  app.post<TaskParams>(
     '/v1/interconn/jobs/:id/tasks/:task/report',
     { ...peer, schema: doc("Partner → initiator: a party's outcome") },
     async (req) => {

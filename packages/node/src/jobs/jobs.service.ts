@@ -93,6 +93,18 @@ export interface JobView {
 /** Parameter overrides per task name, for reruns. */
 export type ParamOverrides = Record<string, Record<string, unknown>>;
 
+/** Partner → initiator: a party's outcome (its state; summaries are not accepted). */
+const reportSchema = z.object({
+  party: z.string().min(1).max(64),
+  state: z.object({
+    status: z.enum(['running', 'succeeded', 'failed', 'stopped']),
+    attempt: z.number().int().min(0).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+  }),
+});
+
 /** Initiator → partner: which tasks of the accepted job run again, with which parameter changes. */
 const rerunMessageSchema = z.object({
   tasks: z.array(z.string().min(1).max(64)).min(1).max(100),
@@ -489,12 +501,8 @@ export class JobsService {
   }
 
   /** Initiator: a partner reports a party's outcome. Reports of an older attempt are ignored. */
-  async report(
-    jobId: string,
-    taskName: string,
-    body: { party: string; state: PartyState },
-    fromNode: string,
-  ): Promise<void> {
+  async report(jobId: string, taskName: string, raw: unknown, fromNode: string): Promise<void> {
+    const body = reportSchema.parse(raw);
     const spec = await this.requireJob(jobId);
     if (partyNodes(spec).get(body.party) !== fromNode) {
       throw new FedGridError(
@@ -505,7 +513,23 @@ export class JobsService {
     const row = await this.deps.repo.getTask(jobId, taskName);
     if (!row) throw errors.notFound('task', `${jobId}/${taskName}`);
     if ((body.state.attempt ?? 0) !== row.attempt) return;
-    await this.deps.repo.setParty(spec.id, taskName, body.party, body.state);
+    // Only what a partner's outcome may carry is stored: its state, never a summary or extra fields.
+    const s = body.state;
+    await this.deps.repo.setParty(spec.id, taskName, body.party, {
+      status: s.status,
+      node: fromNode,
+      attempt: row.attempt,
+      ...(s.error
+        ? {
+            error: {
+              code: String(s.error.code).slice(0, 100),
+              message: String(s.error.message).slice(0, 4000),
+            },
+          }
+        : {}),
+      ...(typeof s.startedAt === 'string' ? { startedAt: s.startedAt.slice(0, 40) } : {}),
+      ...(typeof s.finishedAt === 'string' ? { finishedAt: s.finishedAt.slice(0, 40) } : {}),
+    });
     this.scheduler.wake(jobId);
   }
 
@@ -553,11 +577,14 @@ export class JobsService {
       this.deps.runner.stopJob(spec.id, `${party} ${state.status}`);
       this.deps.runner.closeSession(spec.id, `${party} ${state.status}`);
     }
+    // The initiator learns the outcome, not the party's summary (metrics, losses, row counts):
+    // that stays on this node, in its own view of the job.
+    const { summary: _summary, ...outcome } = state;
     await this.scheduler.callPartner(
       spec.initiator,
       'POST',
       `/v1/interconn/jobs/${spec.id}/tasks/${taskName}/report`,
-      { party, state },
+      { party, state: outcome },
       5,
     );
   }
@@ -741,6 +768,9 @@ export class JobsService {
     const spec = await this.requireJob(jobId);
     if (![...partyNodes(spec).values()].includes(fromNode))
       throw new FedGridError('FORBIDDEN', `node '${fromNode}' is not in job ${jobId}`);
+    // A job that ended keeps its outcome: a late stop cannot rewrite a success.
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    if (TERMINAL.has(row.status)) return;
     this.scheduler.dequeue(jobId);
     await this.scheduler.finish(spec, 'stopped', {
       error: { code: 'STOPPED', message: `stopped by ${fromNode}: ${reason}` },

@@ -314,8 +314,12 @@ export class JobScheduler {
           );
           failures.set(n, 0);
           for (const [p, s] of Object.entries(st.parties)) {
-            if (TERMINAL.has(s.status) && (s.attempt ?? 0) === row.attempt)
-              await this.deps.repo.setParty(spec.id, name, p, s);
+            // Only parties that node hosts, and only their state (no summary).
+            if (nodes.get(p) !== n) continue;
+            if (TERMINAL.has(s.status) && (s.attempt ?? 0) === row.attempt) {
+              const { summary: _summary, ...state } = s;
+              await this.deps.repo.setParty(spec.id, name, p, { ...state, node: n });
+            }
           }
         } catch (err) {
           const f = (failures.get(n) ?? 0) + 1;
