@@ -219,14 +219,14 @@ describe('the table, played on in-process nodes', () => {
     expect(unknown).toEqual(outsider);
   });
 
-  it('task start, rerun and finish are the initiator’s: a node outside the job changes nothing', async () => {
+  it('task start, rerun, finish and stop: a node outside the job changes nothing and learns nothing (404 as for an unknown job)', async () => {
     for (const [method, path, body] of [
       ['POST', `/v1/interconn/jobs/${jobId}/tasks/psi/start`, { attempt: 0 }],
       ['POST', `/v1/interconn/jobs/${jobId}/rerun`, { tasks: ['psi'] }],
       ['POST', `/v1/interconn/jobs/${jobId}/finish`, { status: 'failed' }],
       ['POST', `/v1/interconn/jobs/${jobId}/stop`, { reason: 'outsider' }],
     ] as const) {
-      expect((await partner(oth, 'own', method, path, body)).status, `${method} ${path}`).toBe(403);
+      expect((await partner(oth, 'own', method, path, body)).status, `${method} ${path}`).toBe(404);
     }
     const job = await own.ok<{ status: string }>('GET', `/v1/jobs/${jobId}`);
     expect(job.status).toBe('running');

@@ -426,10 +426,17 @@ export class JobsService {
     return (row.authority as JobAuthority | null) ?? { kind: 'permission', permissionId: '(none)' };
   }
 
-  private async requireJob(id: string): Promise<JobSpec> {
+  /**
+   * The stored job. With `caller` (a partner route): a node that takes no part in the job gets
+   * the same NOT_FOUND as for an unknown id — its existence is not confirmed.
+   */
+  private async requireJob(id: string, caller?: string): Promise<JobSpec> {
     const row = await this.deps.repo.getJob(id);
     if (!row) throw errors.notFound('job', id);
-    return this.spec(row);
+    const spec = this.spec(row);
+    if (caller !== undefined && ![...partyNodes(spec).values()].includes(caller))
+      throw errors.notFound('job', id);
+    return spec;
   }
 
   /** Partner: starts this node's parties of a task (attempt `attempt`). */
@@ -439,7 +446,7 @@ export class JobsService {
     fromNode: string,
     attempt = 0,
   ): Promise<{ started: string[] }> {
-    const spec = await this.requireJob(jobId);
+    const spec = await this.requireJob(jobId, fromNode);
     if (spec.initiator !== fromNode)
       throw new FedGridError('FORBIDDEN', `only the initiator may start tasks of ${jobId}`);
     const row = (await this.deps.repo.getJob(jobId)) as JobRow;
@@ -503,7 +510,7 @@ export class JobsService {
   /** Initiator: a partner reports a party's outcome. Reports of an older attempt are ignored. */
   async report(jobId: string, taskName: string, raw: unknown, fromNode: string): Promise<void> {
     const body = reportSchema.parse(raw);
-    const spec = await this.requireJob(jobId);
+    const spec = await this.requireJob(jobId, fromNode);
     if (partyNodes(spec).get(body.party) !== fromNode) {
       throw new FedGridError(
         'FORBIDDEN',
@@ -603,7 +610,7 @@ export class JobsService {
     },
     fromNode: string,
   ): Promise<void> {
-    const spec = await this.requireJob(jobId);
+    const spec = await this.requireJob(jobId, fromNode);
     if (spec.initiator !== fromNode)
       throw new FedGridError('FORBIDDEN', `only the initiator may end ${jobId}`);
     // This node's copy ended already (it succeeded, its part failed, its owner stopped it, or it
@@ -765,7 +772,7 @@ export class JobsService {
 
   /** Initiator: a partner asks to stop the job. */
   async stopFromPartner(jobId: string, reason: string, fromNode: string): Promise<void> {
-    const spec = await this.requireJob(jobId);
+    const spec = await this.requireJob(jobId, fromNode);
     if (![...partyNodes(spec).values()].includes(fromNode))
       throw new FedGridError('FORBIDDEN', `node '${fromNode}' is not in job ${jobId}`);
     // A job that ended keeps its outcome: a late stop cannot rewrite a success.
@@ -888,7 +895,7 @@ export class JobsService {
    *   GRANT_EXPIRED, VALIDATION_FAILED.
    */
   async onRerun(jobId: string, body: unknown, fromNode: string): Promise<void> {
-    const spec = await this.requireJob(jobId);
+    const spec = await this.requireJob(jobId, fromNode);
     if (spec.initiator !== fromNode)
       throw new FedGridError('FORBIDDEN', `only the initiator may rerun ${jobId}`);
     const req = rerunMessageSchema.parse(body);
