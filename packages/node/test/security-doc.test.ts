@@ -57,7 +57,7 @@ async function registeredPartnerRoutes(): Promise<{ routes: string[]; has(r: Row
     await initNode({ dir: join(dir, 'n'), id: 'secdoc' });
     const node = await startNode({ dir: join(dir, 'n'), listen: false, logLevel: 'error' });
     try {
-      const docu = node.app.swagger() as {
+      const docu = (node.app as unknown as { swagger(): unknown }).swagger() as {
         paths: Record<string, Record<string, { description?: string }>>;
       };
       const routes: string[] = [];

@@ -95,6 +95,10 @@ export const nodeConfigSchema = z.object({
         .int()
         .positive()
         .default(7 * 24 * 3600),
+      /** Seconds between checks that the initiators of this node's running partner jobs live. */
+      initiatorProbeSeconds: z.number().positive().default(10),
+      /** Failed checks in a row after which an initiator counts as dead (the copy fails). */
+      initiatorProbeFailures: z.number().int().min(1).default(3),
     })
     .default({
       cryptoThreads: 0,
@@ -104,6 +108,8 @@ export const nodeConfigSchema = z.object({
       maxConcurrentJobs: 2,
       maxPartnerJobs: 8,
       maxPartnerJobSeconds: 7 * 24 * 3600,
+      initiatorProbeSeconds: 10,
+      initiatorProbeFailures: 3,
     }),
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })

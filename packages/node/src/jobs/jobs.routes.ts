@@ -206,6 +206,16 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
     { ...peer, schema: doc('Partner: accept a job from its initiator') },
     async (req) => jobs.accept(req.body, req.peerNodeId!),
   );
+  app.get<JobParams>(
+    '/v1/interconn/jobs/:id',
+    {
+      ...peer,
+      schema: doc(
+        "Party → initiator: how the job stands here (status, each task's status and attempt; no results) — partners' heartbeat",
+      ),
+    },
+    async (req) => jobs.statusFor(req.params.id, req.peerNodeId!),
+  );
   app.post<TaskParams>(
     '/v1/interconn/jobs/:id/tasks/:task/start',
     { ...peer, schema: doc("Partner: start this node's parties of a task") },

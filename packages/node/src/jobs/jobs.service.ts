@@ -58,6 +58,10 @@ export interface JobsServiceDeps {
   maxPartnerJobs?: number;
   /** Longest this node keeps its copy of a partner's job, in seconds. @default 604800 (7 days) */
   maxPartnerJobSeconds?: number;
+  /** Seconds between this node's checks that the initiators of its running partner jobs live. @default 10 */
+  initiatorProbeSeconds?: number;
+  /** Failed checks in a row after which an initiator counts as dead and the copy fails. @default 3 */
+  initiatorProbeFailures?: number;
 }
 
 export interface TaskView {
@@ -140,6 +144,9 @@ export class JobsService {
   readonly scheduler: JobScheduler;
   private authorizer?: JobAuthorizer;
   private watchdog?: NodeJS.Timeout;
+  private lastProbe = 0;
+  /** Failed initiator checks in a row, per job. */
+  private readonly probeFailures = new Map<string, number>();
 
   constructor(private readonly deps: JobsServiceDeps) {
     this.scheduler = new JobScheduler(deps);
@@ -712,13 +719,102 @@ export class JobsService {
     return rows.map((r) => r.id);
   }
 
-  /** Checks for overdue partner copies every `seconds` until {@link stopWatchdog}. */
+  /**
+   * Partner: asks the initiator of every running partner copy how its job stands (a heartbeat
+   * the partner drives). An initiator that ended the job (a lost `finish`) ends the copy the same
+   * way; one that no longer knows the job, or that does not answer `initiatorProbeFailures`
+   * times in a row, counts as dead: the copy fails (INITIATOR_LOST / INITIATOR_UNREACHABLE) —
+   * within about failures × probe interval (+ the call timeout), not the channel's receive
+   * timeout.
+   * @returns the jobs whose copy ended.
+   */
+  async probeInitiators(): Promise<string[]> {
+    const ended: string[] = [];
+    const maxFailures = this.deps.initiatorProbeFailures ?? 3;
+    const rows = (await this.deps.repo.active()).filter(
+      (r) => r.initiator_node_id !== this.deps.selfNodeId && r.status === 'running',
+    );
+    for (const id of this.probeFailures.keys())
+      if (!rows.some((r) => r.id === id)) this.probeFailures.delete(id);
+    for (const r of rows) {
+      try {
+        const st = await this.deps.peers.call<{
+          status: JobStatus;
+          tasks: Record<string, { status: string; attempt: number }>;
+        }>(
+          await this.deps.contracts.peerApi(r.initiator_node_id),
+          'GET',
+          `/v1/interconn/jobs/${r.id}`,
+        );
+        this.probeFailures.delete(r.id);
+        if (TERMINAL.has(st.status)) {
+          await this.onFinished(r.id, { status: st.status, tasks: st.tasks }, r.initiator_node_id);
+          if (TERMINAL.has((await this.deps.repo.getJob(r.id))?.status ?? '')) ended.push(r.id);
+        }
+      } catch (err) {
+        const peerCode = (err as FedGridError).details?.['peerCode'];
+        if (err instanceof FedGridError && peerCode === 'NOT_FOUND') {
+          await this.endLocalCopy(r.id, 'failed', {
+            code: 'INITIATOR_LOST',
+            message: `the initiator '${r.initiator_node_id}' no longer knows job ${r.id}`,
+          });
+          ended.push(r.id);
+          continue;
+        }
+        const n = (this.probeFailures.get(r.id) ?? 0) + 1;
+        this.probeFailures.set(r.id, n);
+        if (n >= maxFailures) {
+          this.probeFailures.delete(r.id);
+          await this.endLocalCopy(r.id, 'failed', {
+            code: 'INITIATOR_UNREACHABLE',
+            message: `the initiator '${r.initiator_node_id}' did not answer ${n} checks in a row (${(err as Error).message}); this node ended its copy of job ${r.id}`,
+          });
+          ended.push(r.id);
+        }
+      }
+    }
+    return ended;
+  }
+
+  /**
+   * Initiator → parties: how a job stands here (status and each task's status and attempt; no
+   * results). For the parties of the job only (others: 404, as for an unknown job).
+   */
+  async statusFor(
+    jobId: string,
+    caller: string,
+  ): Promise<{ status: string; tasks: Record<string, { status: string; attempt: number }> }> {
+    await this.requireJob(jobId, caller);
+    const row = (await this.deps.repo.getJob(jobId)) as JobRow;
+    const tasks = await this.deps.repo.listTasks(jobId);
+    return {
+      status: row.status,
+      tasks: Object.fromEntries(
+        tasks.map((t) => [t.name, { status: t.status, attempt: t.attempt }]),
+      ),
+    };
+  }
+
+  /**
+   * Every `seconds`: ends overdue partner copies; every `initiatorProbeSeconds`: checks their
+   * initiators ({@link probeInitiators}). Until {@link stopWatchdog}.
+   */
   startWatchdog(seconds = 5): void {
     this.stopWatchdog();
+    let busy = false;
     this.watchdog = setInterval(() => {
-      void this.endOverdue().catch((err: Error) =>
-        this.deps.log.warn({ err: err.message }, 'ending overdue jobs failed'),
-      );
+      if (busy) return;
+      busy = true;
+      const probe = Date.now() - this.lastProbe >= (this.deps.initiatorProbeSeconds ?? 10) * 1000;
+      void (async () => {
+        await this.endOverdue();
+        if (probe) {
+          this.lastProbe = Date.now();
+          await this.probeInitiators();
+        }
+      })()
+        .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'job watchdog failed'))
+        .finally(() => (busy = false));
     }, seconds * 1000);
     this.watchdog.unref();
   }

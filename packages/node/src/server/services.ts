@@ -127,6 +127,8 @@ export function buildServices(base: NodeBase): NodeServices {
     maxConcurrentJobs: config.config.runtime.maxConcurrentJobs,
     maxPartnerJobs: config.config.runtime.maxPartnerJobs,
     maxPartnerJobSeconds: config.config.runtime.maxPartnerJobSeconds,
+    initiatorProbeSeconds: config.config.runtime.initiatorProbeSeconds,
+    initiatorProbeFailures: config.config.runtime.initiatorProbeFailures,
     repo,
     runner,
     contracts,
