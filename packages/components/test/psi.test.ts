@@ -5,8 +5,9 @@
  * Each input row carries features derived from its id and its input position, so that the tests
  * can check that features and labels moved with their rows.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CryptoPool } from '@fedgrid/crypto';
+import { decodeMessage, MemoryNetwork, type PartyName } from '@fedgrid/federation';
 import {
   psiEcdh,
   type ComponentSpec,
@@ -358,5 +359,82 @@ describe('psi-ecdh: exactness against the plaintext intersection', () => {
         /not well-formed Unicode/,
       );
     }
+  });
+});
+
+/** A network that records every payload a party hands to its channel. */
+class TappedNetwork extends MemoryNetwork {
+  readonly sent: { from: PartyName; to: PartyName; tag: string; payload: Uint8Array }[] = [];
+  override channels(...args: Parameters<MemoryNetwork['channels']>) {
+    const out = super.channels(...args);
+    for (const [from, ch] of out) {
+      const send = ch.send.bind(ch);
+      ch.send = (to, tag, payload) => {
+        this.sent.push({ from, to, tag, payload: payload.slice() });
+        return send(to, tag, payload);
+      };
+    }
+    return out;
+  }
+}
+
+describe('psi-ecdh: wire order reveals no row positions', () => {
+  it('1000 common ids in the same file order: each party blinds and sends them in its own secret order; the intersection and its order are unchanged', async () => {
+    const all = ids('w', 0, 1000);
+    const frames = [frameOf(all, 1000, true), frameOf(all, 1001)];
+    const network = new TappedNetwork();
+    const spy = vi.spyOn(pool, 'hashMultiply');
+    let results: Record<string, ProgramResult>;
+    let calls: (typeof spy.mock.calls)[number][];
+    try {
+      results = await runComponent(
+        psi,
+        { batchSize: 300 },
+        {
+          guest: { data: { kind: 'dataset', frame: frames[0] as Frame } },
+          'host-0': { data: { kind: 'dataset', frame: frames[1] as Frame } },
+        },
+        { pool, hosts: 1, network },
+      );
+    } finally {
+      calls = spy.mock.calls.slice();
+      spy.mockRestore();
+    }
+    // Ids in the order each party blinded them, batch after batch: the order on the wire of
+    // messages 2 (guest) and 3 (host). One scalar per party.
+    const wire = new Map<string, string[]>();
+    for (const [scalar, batch] of calls) {
+      const key = Buffer.from(scalar).toString('hex');
+      wire.set(key, [...(wire.get(key) ?? []), ...batch]);
+    }
+    expect(wire.size).toBe(2);
+    const [first, second] = [...wire.values()] as [string[], string[]];
+    for (const order of [first, second]) {
+      expect([...order].sort()).toEqual([...all].sort());
+      // P(a uniform permutation of 1000 is the identity) = 1/1000!.
+      expect(order).not.toEqual(all);
+    }
+    expect(first).not.toEqual(second);
+
+    // The result names host rows by wire position, in guest order: no longer the identity that
+    // would tell the guest "your row i is the host's row i".
+    const result = network.sent.filter((m) => m.tag === 'result');
+    expect(result.length).toBe(1);
+    const positions = Array.from(
+      new Uint32Array(new Uint8Array(decodeMessage(result[0]!.payload).blobs[0]!).buffer),
+    );
+    expect([...positions].sort((a, b) => a - b)).toEqual(all.map((_, i) => i));
+    expect(positions).not.toEqual(all.map((_, i) => i));
+
+    // Unchanged outputs: every id, in the guest's order, aligned on both parties.
+    const expected = new Set(all);
+    const outs = ['guest', 'host-0'].map((p) => outputFrame(results[p]));
+    outs.forEach((out, k) => checkAligned(out, frames[k] as Frame, expected));
+    expect(outs[0]?.ids).toEqual(all);
+    expect(outs[1]?.ids).toEqual(all);
+    // The host sent its ids in the order named by those positions.
+    const hostWire = [first, second].find((o) => o[positions[0] as number] === all[0]);
+    expect(hostWire).toBeDefined();
+    expect(positions.map((p) => hostWire?.[p])).toEqual(all);
   });
 });

@@ -5,10 +5,13 @@
  *   host k → guest : (H(a)^α)^β_k  (truncated),  H(b)^β_k  for every host id b
  *   guest          : (H(b)^β_k)^α (truncated) and compares: a ∈ B_k ⇔ H(a)^αβ_k = H(b)^β_kα
  * The guest learns the intersection (and |B_k|); host k learns |A| and, if it is a result party,
- * which of its own rows are in the final intersection. Meadows 1986; Huberman–Franklin–Hogg
- * 1999; interconnection suite ⟨Curve25519, SHA-256, direct hash as x⟩.
+ * which of its own rows are in the final intersection (in the guest's order). Each party sends its
+ * singly-blinded ids in a fresh secret random order (securePermutation), so a peer learns no row
+ * positions from the order of messages 2 and 3; the result names host rows by wire position.
+ * Meadows 1986; Huberman–Franklin–Hogg 1999; interconnection suite ⟨Curve25519, SHA-256, direct
+ * hash as x⟩.
  */
-import { generateScalar } from '@fedgrid/crypto';
+import { generateScalar, securePermutation } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
 import { selectFrameRows } from '@fedgrid/ml';
 import { input, type ProgramContext, type ProgramResult } from '../spec.js';
@@ -40,19 +43,23 @@ export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramR
   );
   ctx.progress({ stage: 'psi', step: 'sizes', guest: ids.length, hosts: hostSizes });
 
-  // Round 1: blind our ids once and stream them to every host.
+  // Round 1: blind our ids once and stream them to every host, in a secret random order (the
+  // hosts echo them in the order received). Wire position p carries ids[order[p]].
+  const order = securePermutation(ids.length);
+  const shuffled = Array.from(order, (i) => ids[i] as string);
   const batches = Math.ceil(ids.length / batchSize);
   const sendOwn = (async () => {
     for (let b = 0; b < batches; b++) {
       const blinded = await ctx.crypto.hashMultiply(
         alpha,
-        ids.slice(b * batchSize, (b + 1) * batchSize),
+        shuffled.slice(b * batchSize, (b + 1) * batchSize),
       );
       await broadcastMessage(ch, hosts, `g/${b}`, { b }, [blinded]);
     }
   })();
 
-  // Per host: receive the host's blinded ids, blind them again; receive our doubly-blinded ids.
+  // Per host: receive the host's blinded ids (in the host's secret order), blind them again;
+  // receive our doubly-blinded ids (in our wire order).
   const perHost = hosts.map(async (host, k) => {
     const nHost = hostSizes[k] as number;
     const cmp = compareBytes(ids.length, nHost);
@@ -75,13 +82,13 @@ export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramR
     for (let b = 0; b < batches; b++)
       ours.push((await recvMessage(ch, host, `gg/${b}`)).blobs[0] as Uint8Array);
     await theirs;
-    // match[i] = host row index of guest id i, or -1.
+    // match[i] = the host's wire position of guest id i, or -1.
     const match = new Int32Array(ids.length).fill(-1);
     ours.forEach((blob, b) => {
       const key = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
       for (let i = 0; i < blob.length / cmp; i++) {
         const j = hostSet.get(key.toString('latin1', i * cmp, (i + 1) * cmp));
-        if (j !== undefined) match[b * batchSize + i] = j;
+        if (j !== undefined) match[order[b * batchSize + i] as number] = j;
       }
     });
     ctx.progress({

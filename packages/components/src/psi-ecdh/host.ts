@@ -1,5 +1,5 @@
 /** ECDH-PSI, host side; see guest.ts for the protocol and what each party learns. */
-import { generateScalar } from '@fedgrid/crypto';
+import { generateScalar, securePermutation } from '@fedgrid/crypto';
 import { blobAs, recvMessage, sendMessage } from '@fedgrid/federation';
 import { selectFrameRows } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
@@ -30,12 +30,15 @@ export async function psiHost(ctx: ProgramContext<PsiParams>): Promise<ProgramRe
   }
   const cmp = compareBytes(size.n, ids.length);
 
-  // Our ids, blinded once, to the guest.
+  // Our ids, blinded once, to the guest — in a secret random order: in file order the guest would
+  // learn the position of every common id in our file. Wire position p carries ids[order[p]].
+  const order = securePermutation(ids.length);
+  const shuffled = Array.from(order, (j) => ids[j] as string);
   const sendOwn = (async () => {
     for (let b = 0; b * batchSize < ids.length; b++) {
       const blinded = await ctx.crypto.hashMultiply(
         beta,
-        ids.slice(b * batchSize, (b + 1) * batchSize),
+        shuffled.slice(b * batchSize, (b + 1) * batchSize),
       );
       await sendMessage(ch, guest, `h/${b}`, { b }, [blinded]);
     }
@@ -60,6 +63,7 @@ export async function psiHost(ctx: ProgramContext<PsiParams>): Promise<ProgramRe
       },
     };
   }
+  // The guest names our rows by their wire positions (message 3), in its own order.
   const result = await recvMessage<{ size: number }>(ch, guest, 'result');
   const blob = result.blobs[0] as Uint8Array;
   const idx = blobAs(blob, Uint32Array);
@@ -74,7 +78,7 @@ export async function psiHost(ctx: ProgramContext<PsiParams>): Promise<ProgramRe
   }
   const aligned = selectFrameRows(
     frame,
-    Array.from(idx, (j) => rows[j] as number),
+    Array.from(idx, (p) => rows[order[p] as number] as number),
   );
   const seconds = (performance.now() - t0) / 1000;
   return {
