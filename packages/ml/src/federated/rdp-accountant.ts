@@ -135,7 +135,10 @@ export class RdpAccountant {
    * Records `steps` applications of the sampled Gaussian mechanism.
    *
    * @param noiseMultiplier z > 0 (std of the noise / L2 sensitivity of the sum).
-   * @param sampleRate q ∈ [0, 1]: per-step Poisson sampling probability (1 = everyone).
+   * @param sampleRate q ∈ [0, 1]: per-step Poisson sampling probability (1 = everyone). q < 1
+   *   credits privacy amplification by subsampling, which holds only if the adversary does not
+   *   know who was sampled (Balle, Barthe & Gaboardi, NeurIPS 2018): draw the sample from a
+   *   CSPRNG held by the party that adds the noise, never from a public seed — or pass 1.
    * @param steps integer ≥ 0, default 1.
    * @throws RangeError on out-of-range arguments.
    */
