@@ -16,11 +16,13 @@ import {
   type ModelPart,
   type PortValue,
   type Predictions,
+  type ProgramResult,
   type RoundRecord,
 } from '@fedgrid/components';
-import { auc, localSgd, predictLinear, type Frame } from '@fedgrid/ml';
+import { auc, localSgd, predictLinear, RdpAccountant, type Frame } from '@fedgrid/ml';
 import { importCsv } from '@fedgrid/node';
 import { linearKind } from '../src/homo-lr/kind.js';
+import { HomoStrategy } from '../src/homo/strategy.js';
 import { runComponent, runComponentSettled } from './harness.js';
 
 const DATA = 'examples/data/fate';
@@ -57,6 +59,8 @@ beforeAll(async () => {
   });
   frames['credit_a'] = half(0, 3000);
   frames['credit_b'] = half(3000, 6000);
+  // Ten small clients (300 rows each) for client sampling under DP.
+  for (let k = 0; k < 10; k++) frames[`credit_${k}`] = half(k * 300, (k + 1) * 300);
 });
 afterAll(() => pool.close());
 
@@ -379,6 +383,70 @@ describe('homo-lr: differential privacy', () => {
       expect(eps.every((e) => e !== undefined && Number.isFinite(e) && e > 0)).toBe(true);
       for (let i = 1; i < eps.length; i++) expect(eps[i]).toBeGreaterThan(eps[i - 1] as number);
       expect(await testAuc(models['guest']!, 'default_credit_homo_test')).toBeGreaterThan(0.68);
+    }
+  });
+});
+
+describe('homo-lr: DP client sampling is secret', () => {
+  const TEN = Array.from({ length: 10 }, (_, k) => `credit_${k}`);
+  const names = ['guest', ...Array.from({ length: 9 }, (_, k) => `host-${k}`)];
+  const strategyParams = (dp: 'off' | 'server') =>
+    homoLinearParams.parse({ fraction: 0.5, minClients: 2, seed: 7, dp: { mode: dp } });
+
+  it('without DP the sample is the seeded one (reproducible); under DP it comes from the injected source, not the seed', () => {
+    const off = [0, 1].map(() => new HomoStrategy(strategyParams('off'), 10));
+    const rounds = (s: HomoStrategy) => [0, 1, 2].map((r) => s.sample(r, names));
+    expect(rounds(off[0]!)).toEqual(rounds(off[1]!));
+    for (const sample of rounds(off[0]!)) expect(sample.length).toBe(5);
+    // Fisher–Yates drawing slot 0 every time rotates the list: clients 1 … 5 are first.
+    const injected = new HomoStrategy(strategyParams('server'), 10, undefined, () => 0);
+    expect(injected.sample(0, names)).toEqual(names.slice(1, 6));
+    expect(injected.sample(1, names)).toEqual(names.slice(1, 6));
+  });
+
+  it('under DP two strategies with the same seed draw different samples (CSPRNG)', () => {
+    const [a, b] = [0, 1].map(() => new HomoStrategy(strategyParams('server'), 10));
+    const draws = (s: HomoStrategy) => Array.from({ length: 20 }, (_, r) => s.sample(r, names));
+    // 5 of 10 clients: P(20 equal rounds) = 252^−20.
+    expect(draws(a!)).not.toEqual(draws(b!));
+  });
+
+  it('a DP job: same seed, different samples; ε is the subsampled Gaussian at q = m/N; clients see only their own membership', async () => {
+    const params = {
+      rounds: 3,
+      fraction: 0.5,
+      minClients: 2,
+      batchSize: 128,
+      learningRate: 0.05,
+      dp: { mode: 'server', clipNorm: 0.5, noiseMultiplier: 1.1 },
+    };
+    const run = () =>
+      runComponent(lr, params, clientInputs(TEN), { hosts: 9, arbiter: true, pool });
+    const [one, two] = [await run(), await run()];
+    const history = (res: Record<string, ProgramResult>) =>
+      (
+        (res['arbiter']?.outputs['report'] as { report: unknown }).report as {
+          history: RoundRecord[];
+        }
+      ).history;
+    const [h1, h2] = [history(one), history(two)];
+    for (const h of [h1, h2]) expect(h.map((r) => r.sampled.length)).toEqual([5, 5, 5]);
+    // P(three equal rounds) = 252^−3 if the sample were uniform and independent of the seed.
+    expect(h1.map((r) => [...r.sampled].sort())).not.toEqual(h2.map((r) => [...r.sampled].sort()));
+    const accountant = new RdpAccountant();
+    for (const r of h1) {
+      accountant.step({ noiseMultiplier: 1.1, sampleRate: 0.5 });
+      expect(r.epsilon).toBe(accountant.epsilon(1e-5).epsilon);
+    }
+    for (const c of names) {
+      const seen = (one[c]?.summary?.['history'] ?? []) as RoundRecord[];
+      expect(seen.length).toBe(3);
+      seen.forEach((r, i) => {
+        expect(r.sampled).toEqual(h1[i]!.sampled.includes(c) ? [c] : []);
+        expect(r.loss).toBeUndefined();
+        expect(r.metrics).toBeUndefined();
+        expect(r.epsilon).toBe(h1[i]!.epsilon);
+      });
     }
   });
 });

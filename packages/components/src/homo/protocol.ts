@@ -67,6 +67,7 @@ export interface RoundRecord {
   /** DP: the clip bound used and (ε, δ) spent so far. */
   clipNorm?: number;
   epsilon?: number;
+  delta?: number;
   seconds: number;
 }
 

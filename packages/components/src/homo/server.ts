@@ -6,7 +6,6 @@
  * `minClients` updates per round; a checkpoint after every round lets a rerun resume where the
  * last one stopped. See docs/protocols/homo-fedavg.md.
  */
-import { SeededRandom } from '@fedgrid/ml';
 import { recvMessage, sendMessage, type PartyName } from '@fedgrid/federation';
 import { ComponentError, optionalInput, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { ClientHello, HomoModelKind, ModelSetup } from './model.js';
@@ -54,6 +53,27 @@ function combineEvaluations(updates: readonly ClientUpdate[]): {
     for (const [k, v] of Object.entries(e.metrics)) metrics[k] = (metrics[k] ?? 0) + w * v;
   }
   return { loss, metrics };
+}
+
+/**
+ * The round history as `client` may see it under DP: whether it was sampled, aggregated, dropped
+ * or flagged itself, the clip bound and (ε, δ) — not who else was sampled (privacy amplification
+ * by subsampling needs the sample secret, also after the fact) and not the round's evaluation (an
+ * un-noised function of the sampled clients' rows, outside the DP guarantee).
+ */
+function clientHistory(history: readonly RoundRecord[], client: string): RoundRecord[] {
+  const own = (list: readonly string[]) => list.filter((c) => c === client);
+  return history.map((h) => ({
+    round: h.round,
+    sampled: own(h.sampled),
+    aggregated: own(h.aggregated),
+    dropped: own(h.dropped),
+    flagged: own(h.flagged),
+    ...(h.clipNorm !== undefined ? { clipNorm: h.clipNorm } : {}),
+    ...(h.epsilon !== undefined ? { epsilon: h.epsilon } : {}),
+    ...(h.delta !== undefined ? { delta: h.delta } : {}),
+    seconds: h.seconds,
+  }));
 }
 
 /** Builds the server (arbiter) program of a horizontal component. */
@@ -151,16 +171,12 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
       const tr = performance.now();
       ctx.signal.throwIfAborted();
       const available = clients.filter((c) => !removed.has(c));
-      const want = Math.max(p.minClients, Math.ceil(p.fraction * available.length));
       if (available.length < p.minClients)
         throw new ComponentError(
           'TOO_FEW_CLIENTS',
           `round ${r}: only ${available.length} clients remain (${[...removed].join(', ')} removed), fewer than minClients ${p.minClients}`,
         );
-      const order = new SeededRandom((p.seed * 7919 + r) >>> 0).permutation(available.length);
-      const sampled = [...order.subarray(0, Math.min(want, available.length))]
-        .sort((a, b) => a - b)
-        .map((i) => available[i] as string);
+      const sampled = strategy.sample(r, available);
       const weights = strategy.clientWeights(sampled.map((c) => hellos.get(c)?.examples ?? 0));
       const commands = strategy.commands(r, sampled, weights);
       const plan = p.secureAggregation.enabled
@@ -267,8 +283,14 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
       };
       await ctx.checkpoint?.save(cp);
     }
-    const done: Command = { type: 'done', round: rounds, history };
-    await Promise.all(clients.map((c) => trySend(c, tag.cmd(rounds), done, [vectorBlob(global)])));
+    const done = (c: string): Command => ({
+      type: 'done',
+      round: rounds,
+      history: p.dp.mode === 'off' ? history : clientHistory(history, c),
+    });
+    await Promise.all(
+      clients.map((c) => trySend(c, tag.cmd(rounds), done(c), [vectorBlob(global)])),
+    );
     return {
       outputs: {
         report: {

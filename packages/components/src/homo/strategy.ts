@@ -6,8 +6,12 @@
  *
  * With DP the mean is unweighted over the m sampled clients and each update is clipped to C, so
  * one client changes the mean by at most C/m; Gaussian noise of std z·C/m then gives client-level
- * DP (McMahan et al. 2018), accounted per round with sampling rate q = m/N.
+ * DP (McMahan et al. 2018), accounted per round with sampling rate q = m/N. That q credits privacy
+ * amplification by subsampling, which holds only while the adversary does not know who was
+ * sampled (Balle, Barthe & Gaboardi, NeurIPS 2018), so under DP the sample is drawn from the
+ * aggregator's CSPRNG, not from the public job seed.
  */
+import { securePermutation } from '@fedgrid/crypto';
 import {
   AdaptiveClipping,
   addGaussianNoise,
@@ -17,6 +21,7 @@ import {
   flagOutliers,
   krum,
   RdpAccountant,
+  SeededRandom,
   ServerOptimizer,
   trimmedMean,
   weightedMean,
@@ -51,11 +56,19 @@ export class HomoStrategy {
    * round as a whole is accounted with z.
    */
   private readonly updateNoise: number;
+  /** q of the round being run: sampled / available clients (1 until {@link sample} runs). */
+  private sampleRate = 1;
 
+  /**
+   * @param totalClients clients of the job (N before any removal).
+   * @param draw uniform integer in [0, bound) for the DP client sample; default the CSPRNG
+   *   (`node:crypto.randomInt`). Inject a source only in tests.
+   */
   constructor(
     private readonly p: HomoRoundParams,
     private readonly totalClients: number,
     state?: StrategyState,
+    private readonly draw?: (bound: number) => number,
   ) {
     const s = p.strategy;
     const opts = {
@@ -98,6 +111,31 @@ export class HomoStrategy {
 
   private get clipNorm(): number {
     return this.clipping ? this.clipping.clipNorm : this.p.dp.clipNorm;
+  }
+
+  /**
+   * Configure hook: the round's clients, m = max(minClients, ⌈fraction · N⌉) of the N available.
+   * Under DP: a uniformly random m-subset from the aggregator's CSPRNG, in random order (the
+   * order numbers the clients in SecAgg, so a sorted sample would tell a client whether clients
+   * listed before it were sampled); no function of the job seed, and a client learns only
+   * whether it is in it. Without DP nothing rests on the sample being secret: a PRNG seeded by
+   * (seed, round), sorted, so that a resumed run repeats an uninterrupted one exactly.
+   * Sets the sampling rate q = m/N that the accountant charges for the round.
+   */
+  sample(round: number, available: readonly string[]): string[] {
+    const want = Math.min(
+      available.length,
+      Math.max(this.p.minClients, Math.ceil(this.p.fraction * available.length)),
+    );
+    this.sampleRate = available.length > 0 ? want / available.length : 1;
+    if (this.p.dp.mode !== 'off') {
+      const order = securePermutation(available.length, this.draw);
+      return Array.from(order.subarray(0, want), (i) => available[i] as string);
+    }
+    const order = new SeededRandom((this.p.seed * 7919 + round) >>> 0).permutation(
+      available.length,
+    );
+    return [...order.subarray(0, want)].sort((a, b) => a - b).map((i) => available[i] as string);
   }
 
   /** Weights of the sampled clients' updates, summing to 1 (uniform under DP). */
@@ -199,7 +237,9 @@ export class HomoStrategy {
     if (this.accountant) {
       const z = this.p.dp.noiseMultiplier;
       noisy = addGaussianNoise(meanDelta, (this.updateNoise * this.clipNorm) / m);
-      this.accountant.step({ noiseMultiplier: z, sampleRate: Math.min(1, m / this.totalClients) });
+      // q of the sample, not m/N of the updates that arrived: a dropped client was still
+      // sampled with probability q (charging less would under-report ε).
+      this.accountant.step({ noiseMultiplier: z, sampleRate: this.sampleRate });
       this.clipping?.update({
         unclippedCount: unclipped.filter(Boolean).length,
         clientCount: unclipped.length,
