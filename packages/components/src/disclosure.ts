@@ -16,6 +16,14 @@ import {
   type DisclosureLedger,
 } from './spec.js';
 
+/**
+ * Fewest rows behind any aggregate a data owner reveals in the clear to another party: a bin's,
+ * a cluster's, a client's update. Ten follows the threshold rule of statistical disclosure control
+ * (published cells of fewer than 10 rows — CMS: 11 — are suppressed), the rule hetero-binning's
+ * MIN_BIN_ROWS applies to its bins (docs/protocols/README.md, "Minimum sizes").
+ */
+export const MIN_AGGREGATE_ROWS = 10;
+
 /** The budget for `rows` rows: ⌊budgetPerRow × rows⌋ (an epsilon absorbs float error). */
 export function disclosureLimit(rows: number, budgetPerRow: number): number {
   return Math.floor(rows * budgetPerRow + 1e-9);

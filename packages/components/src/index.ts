@@ -1,6 +1,11 @@
 export * from './spec.js';
 export * from './registry.js';
-export { disclosureLimit, budgetExceeded, MemoryDisclosureLedger } from './disclosure.js';
+export {
+  disclosureLimit,
+  budgetExceeded,
+  MemoryDisclosureLedger,
+  MIN_AGGREGATE_ROWS,
+} from './disclosure.js';
 export { psiEcdh } from './psi-ecdh/spec.js';
 export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';

@@ -603,6 +603,39 @@ describe('secureboost: bad input', () => {
     return err as ComponentError;
   }
 
+  it('a host refuses fewer than 10 rows per bin of its features, before sending anything', async () => {
+    const first = Array.from({ length: 200 }, (_, i) => i);
+    const g = selectFrameRows(breastGuest, first);
+    const h = selectFrameRows(breastHost, first);
+    const refused = async (params: Record<string, unknown>) => {
+      const settled = await runComponentSettled(
+        secureBoost as unknown as ComponentSpec<unknown>,
+        params,
+        { guest: { data: dataset(g) }, 'host-0': { data: dataset(h) } },
+        { pool },
+      );
+      expect(settled['guest']?.status).toBe('rejected'); // and the guest did not hang
+      const host = settled['host-0'];
+      expect(host?.status).toBe('rejected');
+      return (host as PromiseRejectedResult).reason as ComponentError;
+    };
+    // 200 rows, 32 quantile bins: about 6 rows per bin, each bin's g/h sums go to the guest.
+    const err = await refused({ trees: 1 });
+    expect(err).toBeInstanceOf(ComponentError);
+    expect(err.code).toBe('TOO_FEW_ROWS');
+    expect(err.details).toMatchObject({ rows: 200, bins: 32, minRowsPerBin: 10 });
+    expect(err.message).toMatch(
+      /at least 10 rows per bin \(320 rows\).*lower 'bins' to at most 20/,
+    );
+    // Row subsampling shrinks the root the guest sees: each round's sample is checked too.
+    const sub = await refused({ trees: 1, bins: 16, subsample: 0.5 });
+    expect(sub.code).toBe('TOO_FEW_ROWS');
+    expect(sub.message).toContain('round 0');
+    // The fix the message names: 16 bins on 200 rows trains.
+    const ok = await train({ data: g }, [{ data: h }], { trees: 1, bins: 16 });
+    expect(ok.guest.trees.length).toBe(1);
+  });
+
   it('early stopping without validation data names earlyStoppingRounds', async () => {
     const err = await failure(breastGuest, breastHost, { earlyStoppingRounds: 3 });
     expect(err.code).toBe('PARAMS_INVALID');

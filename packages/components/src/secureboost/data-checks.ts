@@ -6,6 +6,7 @@ import {
   type Matrix,
   type PreparedObjective,
 } from '@fedgrid/ml';
+import { MIN_AGGREGATE_ROWS } from '../disclosure.js';
 import { ComponentError } from '../spec.js';
 import type { SecureBoostParams } from './params.js';
 
@@ -89,4 +90,31 @@ export function guestObjective(frame: Frame, objective: GbdtObjective): Prepared
       { field: 'objective', objective },
     );
   }
+}
+
+/**
+ * A host's own minimum before it reveals anything: the guest learns the g/h sums of every bin of
+ * every host feature at the root, over the round's sampled rows, so each feature's bins must be
+ * able to hold {@link MIN_AGGREGATE_ROWS} rows each: rows ≥ 10 × (its regular bins + its missing
+ * bin). Quantile bins then average ≥ 10 rows (docs/protocols/secureboost.md, "Minimum sizes").
+ * @param bins per feature, regular bins plus the missing bin if it has one.
+ * @throws ComponentError TOO_FEW_ROWS naming the feature with the most bins, the rule and the fix.
+ */
+export function requireRowsPerBin(
+  rows: number,
+  bins: readonly number[],
+  featureNames: readonly string[],
+  where: string,
+): void {
+  let worst = -1;
+  for (let j = 0; j < bins.length; j++)
+    if (rows < MIN_AGGREGATE_ROWS * (bins[j] as number) && (worst < 0 || bins[j]! > bins[worst]!))
+      worst = j;
+  if (worst < 0) return;
+  const b = bins[worst] as number;
+  throw new ComponentError(
+    'TOO_FEW_ROWS',
+    `${where}: ${rows} rows for feature '${featureNames[worst]}' of ${b} bins; the guest learns the gradient sums of every host bin, so secureboost needs at least ${MIN_AGGREGATE_ROWS} rows per bin (${MIN_AGGREGATE_ROWS * b} rows) — lower 'bins' to at most ${Math.max(1, Math.floor(rows / MIN_AGGREGATE_ROWS))}, raise 'subsample', or train on more aligned rows`,
+    { rows, feature: featureNames[worst], bins: b, minRowsPerBin: MIN_AGGREGATE_ROWS },
+  );
 }

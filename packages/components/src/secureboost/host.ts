@@ -10,7 +10,7 @@ import { publicKeyFromJson, slotCapacity, toShared } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
 import { binMatrix, goesLeftBinned, goesLeftRaw, missingCode, type Matrix } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { alignColumns, requireNoInfinity } from './data-checks.js';
+import { alignColumns, requireNoInfinity, requireRowsPerBin } from './data-checks.js';
 import { hostHistograms, type HostNodeJob } from './host-histogram.js';
 import type { SbHostModel } from './model.js';
 import type { SecureBoostParams } from './params.js';
@@ -60,6 +60,9 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
   // A feature with missing values also sends its last regular bin: the guest derives the missing
   // rows' sums as the node's totals minus all regular bins.
   const buckets = thresholds.map((t, j) => t + (binned.missing[j] as number));
+  // Bins whose g/h sums the guest learns: the regular ones and the missing bin.
+  const revealedBins = buckets.map((b) => b + 1);
+  requireRowsPerBin(n, revealedBins, frame.featureNames, ctx.party);
   await sendMessage<HostMeta>(ch, guest, tag.meta, {
     rows: n,
     thresholds,
@@ -112,6 +115,7 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
       const list: number[] = [];
       for (let i = 0; i < n; i++) if (maskBit(mask, i)) list.push(i);
       rows = Uint32Array.from(list);
+      requireRowsPerBin(rows.length, revealedBins, frame.featureNames, `${ctx.party} round ${r}`);
       blob = rm.blobs[1];
     } else {
       rows = Uint32Array.from({ length: n }, (_, i) => i);
