@@ -127,6 +127,34 @@ describe('homo-kmeans', () => {
     expect(err).toBeGreaterThan(0); // it did go through quantisation
   });
 
+  it('without SecAgg a client refuses to reveal a cluster of fewer than 10 of its rows; under SecAgg it trains', async () => {
+    const c = clients[1]!;
+    const few: Frame = {
+      ...c,
+      ids: c.ids.slice(0, 30),
+      x: { rows: 30, cols: c.x.cols, data: c.x.data.slice(0, 30 * c.x.cols) },
+    };
+    // 30 rows over 8 clusters: some cluster holds 1–9 of them, whose sum is nearly those rows.
+    const p = { ...params, k: 8, rounds: 3 };
+    const fs = [clients[0]!, few, clients[2]!];
+    const clear = await runComponentSettled(spec, p, inputs(fs), { hosts: 2, arbiter: true, pool });
+    const small = clear['host-0'];
+    expect(small?.status).toBe('rejected');
+    const err = (small as PromiseRejectedResult).reason as ComponentError;
+    expect(err.code).toBe('GROUP_TOO_SMALL');
+    expect(err.details).toMatchObject({ round: 1, minRows: 10, upstream: 'arbiter' });
+    expect(err.details?.['rows']).toBeLessThan(10);
+    expect(err.message).toMatch(/host-0 round 1: cluster \d+ holds only \d of this client's rows/);
+    // The moments round (round 0) pools all 30 rows: it went through before the refusal.
+    const secure = await runComponentSettled(
+      spec,
+      { ...p, secureAggregation: { enabled: true } },
+      inputs(fs),
+      { hosts: 2, arbiter: true, pool },
+    );
+    expect(Object.values(secure).map((r) => r.status)).toEqual(Array(4).fill('fulfilled'));
+  });
+
   it('refuses rows with gaps, too many clusters, and aggregation rules Lloyd cannot use', async () => {
     const gap = { ...clients[1]!, x: { ...clients[1]!.x, data: clients[1]!.x.data.slice() } };
     gap.x.data[5 * gap.x.cols + 2] = NaN;

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '@fedgrid/crypto';
 import {
+  ComponentError,
   homoComponent,
   homoLinearParams,
   homoLr,
@@ -486,6 +487,46 @@ describe('homo-lr: secure aggregation', () => {
     expect(((res['arbiter'] as PromiseRejectedResult).reason as Error).message).toMatch(
       /secureAggregation hides individual updates/,
     );
+  });
+});
+
+describe('homo-lr: minimum rows per client', () => {
+  const cut = (f: Frame, lo: number, hi: number): Frame => ({
+    ids: f.ids.slice(lo, hi),
+    x: { rows: hi - lo, cols: f.x.cols, data: f.x.data.slice(lo * f.x.cols, hi * f.x.cols) },
+    featureNames: f.featureNames,
+    labels: (f.labels as Float64Array).slice(lo, hi),
+  });
+  const inputsOf = (fs: Frame[]) =>
+    Object.fromEntries(fs.map((f, k) => [k === 0 ? 'guest' : `host-${k - 1}`, data(f)]));
+
+  it('a client of fewer than 10 rows refuses to send its update in the clear, and trains under SecAgg', async () => {
+    const host = frames['breast_homo_host'] as Frame;
+    const clients = [
+      frames['breast_homo_guest'] as Frame,
+      cut(host, 0, 6),
+      cut(host, 6, host.ids.length),
+    ];
+    const clear = await runComponentSettled(lr, { rounds: 2, minClients: 3 }, inputsOf(clients), {
+      hosts: 2,
+      arbiter: true,
+      pool,
+    });
+    const small = clear['host-0'];
+    expect(small?.status).toBe('rejected');
+    const err = (small as PromiseRejectedResult).reason as ComponentError;
+    expect(err).toBeInstanceOf(ComponentError);
+    expect(err.code).toBe('TOO_FEW_ROWS');
+    expect(err.details).toMatchObject({ rows: 6, minRows: 10, upstream: 'arbiter' });
+    expect(err.message).toMatch(/host-0: 6 training rows.*enable secureAggregation/);
+    // Under SecAgg the arbiter sees only the sum of the three updates: no refusal.
+    const secure = await runComponentSettled(
+      lr,
+      { rounds: 2, minClients: 3, secureAggregation: { enabled: true } },
+      inputsOf(clients),
+      { hosts: 2, arbiter: true, pool },
+    );
+    expect(Object.values(secure).map((r) => r.status)).toEqual(Array(4).fill('fulfilled'));
   });
 });
 

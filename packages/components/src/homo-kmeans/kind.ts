@@ -151,11 +151,27 @@ export const kmeansKind: HomoModelKind<HomoKmeansParams> = {
           return { params: out, loss: 0 };
         }
         const s = kmeansStats(x, c, p.k);
+        let small = -1;
+        s.counts.forEach((m, j) => {
+          if (m > 0 && (small < 0 || m < (s.counts[small] as number))) small = j;
+        });
         out[0] = 2;
         l.centroids(out).set(c);
         l.sums(out).set(s.sums.map((v) => v / n));
         l.counts(out).set(s.counts.map((v) => v / n));
-        return { params: out, loss: s.inertia / n };
+        return {
+          params: out,
+          loss: s.inertia / n,
+          ...(small >= 0
+            ? {
+                smallestGroup: {
+                  rows: s.counts[small] as number,
+                  kind: 'cluster',
+                  what: `cluster ${small}`,
+                },
+              }
+            : {}),
+        };
       },
       evaluate: async (global): Promise<LocalEvaluation> => {
         const c = centroidsOf(global, p.k, d, p.seed);

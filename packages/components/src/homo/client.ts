@@ -6,6 +6,7 @@
  */
 import { recvMessage, sendMessage } from '@fedgrid/federation';
 import { input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { requireClearGroupRows, requireClearUpdateRows } from './clear-update-floor.js';
 import type { HomoModelKind } from './model.js';
 import type { HomoRoundParams } from './params.js';
 import { blobVector, tag, type Command, type SetupHeader } from './protocol.js';
@@ -18,6 +19,10 @@ export function homoClient<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
     const server = upstreamOf(ctx);
     const { frame } = input(ctx, 'data', 'dataset');
     const hello = kind.hello(frame, ctx.params);
+    // Refuse before anything is sent when the job says updates go in the clear; each round
+    // checks again, for a server that leaves SecAgg out of its command.
+    if (!ctx.params.secureAggregation.enabled)
+      requireClearUpdateRows(ctx.party, hello.examples, server, kind.algorithm);
     await sendMessage(ctx.channel, server, tag.hello, hello);
     const { header } = await recvMessage<SetupHeader>(ctx.channel, server, tag.setup);
     const { setup } = header;
@@ -46,6 +51,10 @@ export function homoClient<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         const global = blobVector(msg.blobs[0], setup.parameterCount, `round ${r} global model`);
         const evaluation = await model.evaluate(global);
         const fit = await model.fit(global, r);
+        if (!cmd.secAgg) {
+          requireClearUpdateRows(ctx.party, hello.examples, server, kind.algorithm);
+          requireClearGroupRows(ctx.party, fit, r, server, kind.algorithm);
+        }
         const delta = fit.params.map((v, i) => v - (global[i] as number));
         await sendUpdate(ctx, server, r, cmd, delta, {
           examples: hello.examples,

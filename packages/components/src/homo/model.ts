@@ -28,6 +28,12 @@ export interface LocalFit {
   params: Float64Array;
   /** Mean local training loss of the last local epoch. */
   loss: number;
+  /**
+   * The smallest non-empty group of local rows whose own statistics the update carries
+   * (k-means: a cluster's sum and count); absent when the update only aggregates all rows.
+   * Without SecAgg the client refuses to send it below MIN_AGGREGATE_ROWS rows.
+   */
+  smallestGroup?: { rows: number; kind: string; what: string };
 }
 
 export interface LocalEvaluation {
