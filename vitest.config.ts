@@ -1,20 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: every test on the default embedded store (PGlite), and the node layer's tests
- * again on PostgreSQL (the server at 127.0.0.1:5432; override with FEDGRID_TEST_DATABASE_URL,
- * or set it to `off` to skip that project when no server runs). The CLI walkthrough runs its
- * separate node processes on the same server, or on PGlite with `off`.
+ * Three projects, in two groups that never overlap (sequence.groupOrder):
+ *   group 0 — `pglite`: every in-process test on the default embedded store (PGlite), and
+ *             `postgres`: the node layer's tests again on PostgreSQL (the server at
+ *             127.0.0.1:5432; override with FEDGRID_TEST_DATABASE_URL, or set it to `off` to
+ *             skip that project when no server runs);
+ *   group 1 — `e2e`: the tests that start separate node processes (packages/cli/test), one file
+ *             at a time, with timeouts sized for a loaded 2-core machine. Each such file starts
+ *             three or four node processes; running them beside the in-process suites (or two at
+ *             a time) is what made them miss their timeouts.
+ * The cross-process walkthrough runs its separate node processes on PostgreSQL, or on PGlite
+ * with `off`.
  */
 const postgresUrl =
   process.env['FEDGRID_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const e2e = 'packages/cli/test/**/*.test.ts';
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
-    // Two cores: end-to-end suites start several node processes each.
+    // Two cores.
     maxWorkers: 2,
     projects: [
       {
@@ -22,7 +30,9 @@ export default defineConfig({
         test: {
           name: 'pglite',
           include: ['packages/*/test/**/*.test.ts'],
-          // Node tests use PGlite here; the cross-process walkthrough reads FEDGRID_POSTGRES_URL.
+          exclude: [e2e],
+          sequence: { groupOrder: 0 },
+          // Node tests use PGlite here.
           env: { FEDGRID_TEST_DATABASE_URL: '', FEDGRID_POSTGRES_URL: postgresUrl },
         },
       },
@@ -38,10 +48,24 @@ export default defineConfig({
                   'packages/node/test/csv-import.test.ts',
                   'packages/node/test/job-spec.test.ts',
                 ],
+                sequence: { groupOrder: 0 },
                 env: { FEDGRID_TEST_DATABASE_URL: postgresUrl },
               },
             },
           ]),
+      {
+        extends: true as const,
+        test: {
+          name: 'e2e',
+          include: [e2e],
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          // The cross-process walkthrough reads FEDGRID_POSTGRES_URL; the rest use PGlite.
+          env: { FEDGRID_TEST_DATABASE_URL: '', FEDGRID_POSTGRES_URL: postgresUrl },
+        },
+      },
     ],
   },
 });
