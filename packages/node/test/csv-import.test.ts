@@ -366,3 +366,54 @@ describe('importCsv: bad files', () => {
     expect(problems[0]).toMatchObject({ line: 4, column: 2, field: 'a' });
   });
 });
+
+describe('importCsv: what counts as a number (decimal notation only, as pandas reads it)', () => {
+  it.each([
+    ['0x10', /hexadecimal, binary and octal/],
+    ['0X1f', /hexadecimal, binary and octal/],
+    ['0b101', /hexadecimal, binary and octal/],
+    ['0o17', /hexadecimal, binary and octal/],
+    ['-0x10', /hexadecimal, binary and octal/],
+    ['Infinity', /infinite values are not allowed/],
+    ['-Infinity', /infinite values are not allowed/],
+    ['inf', /infinite values are not allowed/],
+    ['1e400', /out of range/],
+    ['1_000', /is not a number/],
+    ['1 000', /is not a number/],
+    ['1,5', /is not a number/],
+    ['--1', /is not a number/],
+    ['.', /is not a number/],
+    ['e5', /is not a number/],
+  ])('a feature cell %j is refused with its line and column', async (v, why) => {
+    const { problems } = await problemsOf(`id,a,b\n1,2,3\n2,4,"${v}"\n`);
+    expect(problems[0]).toMatchObject({ line: 3, column: 3, field: 'b' });
+    expect(problems[0]?.message).toMatch(why);
+  });
+
+  it('a label in hexadecimal is refused too', async () => {
+    const { problems } = await problemsOf('id,a,y\n1,2,0x1\n', { labelColumn: 'y' });
+    expect(problems[0]).toMatchObject({ line: 2, column: 3, field: 'y' });
+    expect(problems[0]?.message).toMatch(/label '0x1' is not a number: hexadecimal/);
+  });
+
+  it('decimal forms are read: sign, leading +, leading zeros, bare fraction, exponent, surrounding spaces', async () => {
+    const cells = ['+1', '-2', '007', '.5', '5.', '1e3', '-1.5E-2', ' 3 ', '" 4 "', '-0'];
+    const r = await importCsv({
+      path: fixture(['id,a', ...cells.map((c, i) => `r${i},${c}`)].join('\n')),
+      idColumn: 'id',
+    });
+    expect(Array.from(r.frame.x.data)).toEqual([1, -2, 7, 0.5, 5, 1000, -0.015, 3, 4, -0]);
+  });
+
+  it('missing markers (empty, NA, NaN, null, n/a in any case, with spaces) are NaN; other words are refused', async () => {
+    const r = await importCsv({
+      path: fixture(['id,a', 'r1,nan', 'r2, NA ', 'r3,NULL', 'r4,n/A', 'r5,""', 'r6,1'].join('\n')),
+      idColumn: 'id',
+    });
+    expect(r.features[0]?.missing).toBe(5);
+    for (const word of ['None', '-nan', '#N/A', 'missing'])
+      expect((await problemsOf(`id,a\n1,${word}\n`)).problems[0]?.message).toMatch(
+        /is not a number/,
+      );
+  });
+});

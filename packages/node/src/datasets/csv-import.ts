@@ -54,7 +54,38 @@ export interface CsvProblem {
   message: string;
 }
 
+/** Cells read as missing (compared lower-cased, after trimming): pandas' common NA markers. */
 const MISSING = new Set(['', 'na', 'nan', 'null', 'n/a']);
+
+/**
+ * A decimal number as pandas reads one: optional sign, digits with an optional fraction (or a
+ * fraction alone), optional exponent. `Number()` alone would also take `0x10`, `0b101`, `0o17`
+ * (as 16, 5, 15) and `Infinity`; those are refused here, and so are `1_000` and `1 000`.
+ */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const RADIX = /^[+-]?0[xXbBoO]/;
+
+/**
+ * Reads one cell as a number: `{ value }` (NaN for a missing cell) or `{ problem }` saying why
+ * it is not one. Surrounding whitespace (also inside quotes) is ignored.
+ */
+export function parseCell(raw: string): { value: number; missing?: true } | { problem: string } {
+  const s = raw.trim();
+  if (MISSING.has(s.toLowerCase())) return { value: NaN, missing: true };
+  if (DECIMAL.test(s)) {
+    const value = Number(s);
+    if (Number.isFinite(value)) return { value };
+    return { problem: 'is out of range (beyond ±1.8e308)' };
+  }
+  if (RADIX.test(s))
+    return {
+      problem:
+        'is not a number: hexadecimal, binary and octal notations are not read as numbers; write it in decimal',
+    };
+  if (/^[+-]?(inf|infinity)$/i.test(s))
+    return { problem: 'is not a number: infinite values are not allowed' };
+  return { problem: 'is not a number (expected a decimal such as 12, -3.5 or 1e-3)' };
+}
 
 function problemsError(file: string, problems: CsvProblem[], truncated: boolean): FedGridError {
   const first = problems[0] as CsvProblem;
@@ -178,17 +209,17 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
       else idLine.set(id, line);
       if (labelIdx >= 0) {
         const raw = record[labelIdx] as string;
-        const v = Number(raw);
-        if (MISSING.has(raw.toLowerCase()))
-          add({ line, column: labelIdx + 1, field: labelColumn, message: 'missing label' });
-        else if (!Number.isFinite(v))
+        const cell = parseCell(raw);
+        if ('problem' in cell)
           add({
             line,
             column: labelIdx + 1,
             field: labelColumn,
-            message: `label '${raw}' is not a number`,
+            message: `label '${raw}' ${cell.problem}`,
           });
-        labels.push(v);
+        else if (cell.missing)
+          add({ line, column: labelIdx + 1, field: labelColumn, message: 'missing label' });
+        labels.push('problem' in cell ? NaN : cell.value);
       }
       if ((rows + 1) * featIdx.length > values.length) {
         const grown = new Float64Array(values.length * 2);
@@ -199,20 +230,16 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
       for (let k = 0; k < featIdx.length; k++) {
         const col = featIdx[k] as number;
         const raw = record[col] as string;
-        if (MISSING.has(raw.toLowerCase())) {
-          values[base + k] = NaN;
-          continue;
-        }
-        const v = Number(raw);
-        if (!Number.isFinite(v)) {
+        const cell = parseCell(raw);
+        if ('problem' in cell) {
           add({
             line,
             column: col + 1,
             field: header[col],
-            message: `value '${raw}' is not a number`,
+            message: `value '${raw}' ${cell.problem}`,
           });
-        }
-        values[base + k] = v;
+          values[base + k] = NaN;
+        } else values[base + k] = cell.value;
       }
       ids.push(id);
       rows++;
