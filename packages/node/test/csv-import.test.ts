@@ -226,7 +226,9 @@ describe('importCsv: bad files', () => {
     const { problems } = await problemsOf('key,x\n1,2\n', { idColumn: 'id' });
     expect(problems[0]).toMatchObject({ line: 1, field: 'id' });
     expect(problems[0]?.message).toMatch(/id column 'id' is not in the header/);
-    expect(problems[0]?.message).toContain('key, x');
+    // The header is file content: it is counted, not echoed.
+    expect(problems[0]?.message).toContain('2 column names');
+    expect(problems[0]?.message).not.toContain('key');
   });
 
   it('label column missing from the header → line 1, field = the label column', async () => {
@@ -415,5 +417,49 @@ describe('importCsv: what counts as a number (decimal notation only, as pandas r
       expect((await problemsOf(`id,a\n1,${word}\n`)).problems[0]?.message).toMatch(
         /is not a number/,
       );
+  });
+});
+
+describe('importCsv: errors carry line and column, not the file', () => {
+  it('huge cells, ids and column names appear as escaped excerpts of at most 40 characters', async () => {
+    const big = 'A'.repeat(5 * 2 ** 20); // a 5 MiB cell once made a 10 MiB error body
+    const mid = 'B'.repeat(100_000);
+    const rows = Array.from({ length: 25 }, (_, i) => `${mid}${i % 3},${mid}`); // repeats ids
+    const { err, problems } = await problemsOf(
+      [`id,${'H'.repeat(100_000)}`, `${big},${big}`, ...rows].join('\n'),
+    );
+    expect(problems).toHaveLength(20);
+    const body = JSON.stringify({ message: err.message, details: err.details });
+    expect(body.length).toBeLessThan(10_000);
+    for (const p of problems) {
+      expect(p.message.length).toBeLessThan(200);
+      expect((p.field ?? '').length).toBeLessThanOrEqual(40);
+    }
+    expect(problems[0]).toMatchObject({ line: 2, column: 2, field: `${'H'.repeat(39)}…` });
+    expect(problems[0]?.message).toMatch(/^value 'A{39}…' is not a number/);
+    expect(
+      problems.some((p) => /^duplicate id 'B{39}…' \(first on line 3\)$/.test(p.message)),
+    ).toBe(true);
+  });
+
+  it('a repeated huge column name is excerpted', async () => {
+    const h = 'H'.repeat(100_000);
+    const { problems } = await problemsOf(`id,${h},${h}\n1,2,3\n`);
+    expect(problems[0]).toMatchObject({ line: 1, column: 3, field: `${'H'.repeat(39)}…` });
+    expect(problems[0]?.message).toBe(`column name '${'H'.repeat(39)}…' repeats column 2`);
+  });
+
+  it('control, bidirectional and quote characters are escaped', async () => {
+    const { problems } = await problemsOf("id,a\n1,\u001b[31m\u202eab'c\\\n");
+    expect(problems[0]?.message).toBe(
+      "value '\\u001b[31m\\u202eab\\'c\\\\' is not a number (expected a decimal such as 12, -3.5 or 1e-3)",
+    );
+  });
+
+  it("csv-parse's messages (which quote the field) are replaced by a description", async () => {
+    const { problems } = await problemsOf('id,a\n1,2\n2,secret-value"x"\n');
+    expect(problems[0]?.line).toBe(3);
+    expect(problems[0]?.message).toMatch(/^malformed CSV: /);
+    expect(problems[0]?.message).not.toContain('secret');
   });
 });

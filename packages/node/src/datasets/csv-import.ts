@@ -54,6 +54,45 @@ export interface CsvProblem {
   message: string;
 }
 
+/** Longest excerpt of file content quoted in a message or problem (characters). */
+const EXCERPT_CHARS = 40;
+// Control characters are exactly what this matches.
+const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff'\\]/u;
+
+/**
+ * A short, escaped excerpt of file content for error messages: at most {@link EXCERPT_CHARS}
+ * characters (an ellipsis marks a cut), control, invisible and bidirectional characters, quotes
+ * and backslashes escaped — so that an error never carries more than a glimpse of the file, nor
+ * anything a terminal or log viewer would interpret.
+ */
+export function excerpt(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const piece = UNPRINTABLE.test(ch)
+      ? ch === "'" || ch === '\\'
+        ? `\\${ch}`
+        : `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`
+      : ch;
+    if (out.length + piece.length > EXCERPT_CHARS - 1) return `${out}…`;
+    out += piece;
+  }
+  return out;
+}
+
+/** csv-parse error codes, described without quoting the file. */
+const PARSE_ERRORS: Record<string, string> = {
+  CSV_INVALID_CLOSING_QUOTE:
+    'a character follows a closing quote (expected a delimiter or the end of the line)',
+  INVALID_OPENING_QUOTE: 'a quote opens in the middle of an unquoted field',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a character follows a closing quote',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_MAX_RECORD_SIZE: 'a row is too long',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'rows have different numbers of fields',
+  CSV_INVALID_ARGUMENT: 'the file cannot be parsed as CSV',
+};
+
 /** Cells read as missing (compared lower-cased, after trimming): pandas' common NA markers. */
 const MISSING = new Set(['', 'na', 'nan', 'null', 'n/a']);
 
@@ -162,8 +201,8 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
             add({
               line,
               column: i + 1,
-              field: name,
-              message: `column name '${name}' repeats column ${(seen.get(name) as number) + 1}`,
+              field: excerpt(name),
+              message: `column name '${excerpt(name)}' repeats column ${(seen.get(name) as number) + 1}`,
             });
           seen.set(name, i);
         });
@@ -172,7 +211,7 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
           add({
             line,
             field: idColumn,
-            message: `id column '${idColumn}' is not in the header (columns: ${header.join(', ')}); pass the right --id`,
+            message: `id column '${excerpt(idColumn)}' is not in the header (${header.length} column names); pass the right --id`,
           });
         }
         if (labelColumn !== undefined) {
@@ -181,7 +220,7 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
             add({
               line,
               field: labelColumn,
-              message: `label column '${labelColumn}' is not in the header (columns: ${header.join(', ')}); pass the right --label`,
+              message: `label column '${excerpt(labelColumn)}' is not in the header (${header.length} column names); pass the right --label`,
             });
           }
         }
@@ -204,7 +243,7 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
           line,
           column: idIdx + 1,
           field: idColumn,
-          message: `duplicate id '${id}' (first on line ${idLine.get(id)})`,
+          message: `duplicate id '${excerpt(id)}' (first on line ${idLine.get(id)})`,
         });
       else idLine.set(id, line);
       if (labelIdx >= 0) {
@@ -215,7 +254,7 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
             line,
             column: labelIdx + 1,
             field: labelColumn,
-            message: `label '${raw}' ${cell.problem}`,
+            message: `label '${excerpt(raw)}' ${cell.problem}`,
           });
         else if (cell.missing)
           add({ line, column: labelIdx + 1, field: labelColumn, message: 'missing label' });
@@ -235,8 +274,8 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
           add({
             line,
             column: col + 1,
-            field: header[col],
-            message: `value '${raw}' ${cell.problem}`,
+            field: excerpt(header[col] as string),
+            message: `value '${excerpt(raw)}' ${cell.problem}`,
           });
           values[base + k] = NaN;
         } else values[base + k] = cell.value;
@@ -255,7 +294,11 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
         message: 'a quoted field opened on this line is never closed (unterminated quote)',
       });
     } else {
-      add({ line: e.lines ?? lastLine + 1, message: `malformed CSV: ${e.message}` });
+      // csv-parse's own messages quote the offending field; name the kind of problem instead.
+      add({
+        line: e.lines ?? lastLine + 1,
+        message: `malformed CSV: ${PARSE_ERRORS[e.code ?? ''] ?? `unreadable CSV (${excerpt(e.code ?? 'unknown error')})`}`,
+      });
     }
   } finally {
     source.destroy();

@@ -27,9 +27,10 @@ export type Visibility = z.infer<typeof visibilitySchema>;
 
 export const registerDatasetSchema = z.object({
   name: datasetName,
-  path: z.string().min(1),
-  idColumn: z.string().min(1).default('id'),
-  labelColumn: z.string().min(1).optional(),
+  /** PATH_MAX on Linux. */
+  path: z.string().min(1).max(4096),
+  idColumn: z.string().min(1).max(256).default('id'),
+  labelColumn: z.string().min(1).max(256).optional(),
   description: z.string().max(2000).default(''),
   visibility: visibilitySchema.default('private'),
 });
