@@ -3,9 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BUILTIN_COMPONENTS } from '@fedgrid/components';
 import { ensurePgliteTemplate } from '@fedgrid/node';
 import { launchNode, type ClusterNode, type LaunchOptions } from 'fedgrid';
+
+/** The bundled sample data, readable by every test node. */
+export const EXAMPLES = fileURLToPath(new URL('../../../examples/data/', import.meta.url));
 
 export class TestCluster {
   readonly nodes: ClusterNode[] = [];
@@ -19,8 +23,13 @@ export class TestCluster {
     return this.root;
   }
 
+  /**
+   * Starts a node; unless `opts.dataDirs` says otherwise it may register datasets from
+   * examples/data and from this cluster's folder (where tests write their CSV files).
+   */
   async launch(name: string, opts: LaunchOptions = {}): Promise<ClusterNode> {
-    const n = await launchNode(await this.dir(), name, opts);
+    const root = await this.dir();
+    const n = await launchNode(root, name, { dataDirs: [EXAMPLES, root], ...opts });
     this.nodes.push(n);
     return n;
   }

@@ -312,11 +312,11 @@ beforeAll(async () => {
   if (!DATABASE_URL) await ensurePgliteTemplate();
   const launched = await Promise.allSettled(
     ['bank', 'utility', 'coordinator'].map((name) =>
-      launchNode(
-        root,
-        name,
-        DATABASE_URL ? { databaseUrl: DATABASE_URL, databaseSchema: schemaOf(name) } : {},
-      ),
+      launchNode(root, name, {
+        // The FATE samples, and the walk's own folder (where it writes a malformed CSV).
+        dataDirs: [SAMPLES, root],
+        ...(DATABASE_URL ? { databaseUrl: DATABASE_URL, databaseSchema: schemaOf(name) } : {}),
+      }),
     ),
   );
   for (const r of launched) if (r.status === 'fulfilled') nodes.push(r.value);

@@ -3,7 +3,7 @@
  * state-changing call is audited (allowed or refused), the audit table is append-only, and the
  * committed docs/openapi.json is the API's current description.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,38 @@ describe('audit', () => {
       /append-only/,
     );
     await expect(sql`DELETE FROM audit_events`.execute(db)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe("dataset files (datasets.allowedDirs, default: the node directory's imports/)", () => {
+  const register = (name: string, path: string) =>
+    node.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: auth(),
+      payload: { name, path },
+    });
+
+  it("reads files in imports/, refuses everything else, the node's own secrets included", async () => {
+    const imports = join(dir, 'n', 'imports');
+    await writeFile(join(imports, 'rows.csv'), 'id,x\n1,2\n2,3\n');
+    const ok = await register('rows', join(imports, 'rows.csv'));
+    expect(ok.statusCode).toBe(201);
+
+    await symlink(join(dir, 'n', 'identity', 'admin-token'), join(imports, 'token.csv'));
+    for (const path of [
+      '/etc/passwd',
+      '/proc/self/environ',
+      join(dir, 'n', 'identity', 'admin-token'),
+      join(imports, '..', 'identity', 'admin-token'),
+      join(imports, 'token.csv'),
+      join(imports, '..', 'fedgrid.yaml'),
+    ]) {
+      const r = await register('leak', path);
+      expect(r.statusCode, path).toBe(403);
+      expect(r.json()).toMatchObject({ code: 'DATASET_PATH_NOT_ALLOWED' });
+      expect(r.body).not.toContain(token);
+    }
   });
 });
 

@@ -6,7 +6,16 @@
  * the built package files (dist) directly.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +31,10 @@ let datasets: DatasetService;
 
 beforeAll(async () => {
   store = await openTestStore(dataDir);
-  datasets = new DatasetService(store.db, dataDir);
+  datasets = new DatasetService(store.db, dataDir, {
+    allowedDirs: [root],
+    protectedPaths: [dataDir],
+  });
 });
 afterAll(async () => {
   await store?.close();
@@ -229,5 +241,93 @@ describe('DatasetService', () => {
   it('get/load of an unknown dataset → NOT_FOUND', async () => {
     await expect(datasets.get('no-such-dataset')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(datasets.load('no-such-dataset')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('which files registration may read (datasets.allowedDirs)', () => {
+  const outside = mkdtempSync(join(tmpdir(), 'fedgrid-datasets-outside-'));
+  const allowed = join(root, 'allowed');
+  let policed: DatasetService;
+  beforeAll(() => {
+    mkdirSync(allowed);
+    writeFileSync(join(outside, 'secret.csv'), 'id,x\nTOPSECRET,1\n');
+    policed = new DatasetService(store.db, dataDir, {
+      allowedDirs: [allowed],
+      protectedPaths: [join(allowed, 'identity')],
+    });
+  });
+  afterAll(() => rmSync(outside, { recursive: true, force: true }));
+
+  it.each([
+    ['/etc/passwd'],
+    ['/proc/self/environ'],
+    ['a file outside that exists', 'secret.csv'],
+    ['a file outside that does not exist (no existence oracle)', 'nope.csv'],
+  ])('%s → DATASET_PATH_NOT_ALLOWED, nothing read', async (what, name?: string) => {
+    const path = name ? join(outside, name) : what;
+    const { code, error } = await codeOf(policed.register({ name: 'x', path }));
+    expect(code).toBe('DATASET_PATH_NOT_ALLOWED');
+    expect(error.message).toContain(allowed);
+    expect(error.message).toContain('--data-dir');
+    expect(error.message).not.toMatch(/TOPSECRET|root:|no such file/);
+  });
+
+  it('.. escaping an allowed directory is refused', async () => {
+    const sibling = csv(table(3).content); // in root, next to the allowed folder
+    for (const path of [
+      `${allowed}/../${sibling.split('/').pop()}`,
+      `${allowed}/../../${outside.split('/').pop()}/secret.csv`,
+    ])
+      expect((await codeOf(policed.register({ name: 'x', path }))).code).toBe(
+        'DATASET_PATH_NOT_ALLOWED',
+      );
+  });
+
+  it('a symlink inside pointing outside is refused; one pointing inside is read (its real path recorded)', async () => {
+    symlinkSync(join(outside, 'secret.csv'), join(allowed, 'link-out.csv'));
+    const { code } = await codeOf(
+      policed.register({ name: 'x', path: join(allowed, 'link-out.csv') }),
+    );
+    expect(code).toBe('DATASET_PATH_NOT_ALLOWED');
+    symlinkSync(outside, join(allowed, 'dir-out'));
+    expect(
+      (await codeOf(policed.register({ name: 'x', path: join(allowed, 'dir-out', 'secret.csv') })))
+        .code,
+    ).toBe('DATASET_PATH_NOT_ALLOWED');
+
+    writeFileSync(join(allowed, 'real.csv'), table(5, 'in').content);
+    symlinkSync(join(allowed, 'real.csv'), join(allowed, 'link-in.csv'));
+    const ds = await policed.register({ name: 'via-link', path: join(allowed, 'link-in.csv') });
+    expect(ds.rows).toBe(5);
+    expect(ds.sourcePath).toBe(join(allowed, 'real.csv'));
+  });
+
+  it('an allowed directory reached through a symlink works', async () => {
+    const alias = join(root, 'alias');
+    symlinkSync(allowed, alias);
+    const aliased = new DatasetService(store.db, dataDir, { allowedDirs: [alias] });
+    writeFileSync(join(allowed, 'a.csv'), table(4, 'al').content);
+    expect((await aliased.register({ name: 'aliased', path: join(alias, 'a.csv') })).rows).toBe(4);
+  });
+
+  it("the node's own files are refused even inside an allowed directory", async () => {
+    mkdirSync(join(allowed, 'identity'));
+    writeFileSync(join(allowed, 'identity', 'admin-token'), 'id,x\n1,2\n');
+    const { code } = await codeOf(
+      policed.register({ name: 'x', path: join(allowed, 'identity', 'admin-token') }),
+    );
+    expect(code).toBe('DATASET_PATH_NOT_ALLOWED');
+  });
+
+  it('a directory inside an allowed one → DATASET_FILE_UNREADABLE', async () => {
+    const { code } = await codeOf(policed.register({ name: 'x', path: allowed }));
+    expect(code).toBe('DATASET_FILE_UNREADABLE');
+  });
+
+  it('without configured directories nothing can be registered', async () => {
+    const none = new DatasetService(store.db, dataDir);
+    const { code, error } = await codeOf(none.register({ name: 'x', path: csv(table(3).content) }));
+    expect(code).toBe('DATASET_PATH_NOT_ALLOWED');
+    expect(error.message).toContain('none configured');
   });
 });

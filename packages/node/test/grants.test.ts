@@ -24,7 +24,7 @@ let dsB: string;
 
 beforeAll(async () => {
   store = await openTestStore(dataDir);
-  const datasets = new DatasetService(store.db, dataDir);
+  const datasets = new DatasetService(store.db, dataDir, { allowedDirs: [root] });
   const csv = join(root, 't.csv');
   writeFileSync(csv, 'id,x\n1,1\n2,2\n');
   dsA = (await datasets.register({ name: 'usage', path: csv })).id;

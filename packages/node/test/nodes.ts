@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
   dropStoreSchema,
@@ -36,6 +37,8 @@ export interface TestNode {
   ok<T = unknown>(method: string, url: string, payload?: unknown): Promise<T>;
 }
 
+const EXAMPLES = fileURLToPath(new URL('../../../examples/data/', import.meta.url));
+
 /** PostgreSQL server the `postgres` test project runs the node tests on (unset: PGlite). */
 export const TEST_DATABASE_URL = process.env['FEDGRID_TEST_DATABASE_URL'] || undefined;
 
@@ -51,7 +54,15 @@ export class TestNodes {
    */
   async start(
     id: string,
-    opts: { databaseUrl?: string; runtime?: Record<string, unknown> } = {},
+    opts: {
+      databaseUrl?: string;
+      runtime?: Record<string, unknown>;
+      /**
+       * Directories the node may register datasets from (`datasets.allowedDirs`). Default: the
+       * system temp folder and examples/data, where these tests write and find their CSV files.
+       */
+      dataDirs?: string[];
+    } = {},
   ): Promise<TestNode> {
     const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
     if (!this.root) {
@@ -66,6 +77,7 @@ export class TestNodes {
       id,
       apiPort: 0,
       dataPort: 0,
+      dataDirs: opts.dataDirs ?? [tmpdir(), EXAMPLES],
       ...(databaseUrl ? { databaseUrl, databaseSchema } : {}),
     });
     if (opts.runtime) {

@@ -1,6 +1,6 @@
 /** `fedgrid node init | start | info | profile | update | audit`. */
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { Command } from 'commander';
 import type { NodeInfo } from '@fedgrid/node';
 import { RUNTIME_FILE, type RuntimeFile } from '../api-client.js';
@@ -71,11 +71,18 @@ export function nodeCommand(): Command {
       "PostgreSQL schema for this node's tables, so that nodes can share a database",
       'public',
     )
+    .option(
+      '--data-dir <dir>',
+      "a directory datasets may be registered from, besides the node's imports/ folder (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
         dir: string;
         id: string;
+        dataDir: string[];
         name?: string;
         host: string;
         apiPort: number;
@@ -94,19 +101,28 @@ export function nodeCommand(): Command {
             apiPort: o.apiPort,
             dataPort: o.dataPort,
             ...(o.name ? { name: o.name } : {}),
+            ...(o.dataDir.length ? { dataDirs: o.dataDir } : {}),
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
             ...(o.databaseUrl && o.databaseSchema !== 'public'
               ? { databaseSchema: o.databaseSchema }
               : {}),
           });
           print(
-            { dir: r.dir, nodeId: r.config.node.id, fingerprint: r.fingerprint },
+            {
+              dir: r.dir,
+              nodeId: r.config.node.id,
+              fingerprint: r.fingerprint,
+              datasetDirs: r.config.datasets.allowedDirs.map((d) =>
+                isAbsolute(d) ? d : join(r.dir, d),
+              ),
+            },
             !!o.json,
             () =>
               [
                 `created node '${r.config.node.id}' in ${r.dir}`,
                 `certificate fingerprint (give it to partners out of band): ${r.fingerprint}`,
                 `admin token: ${join(r.dir, r.config.adminTokenFile)}`,
+                `datasets may be registered from: ${r.config.datasets.allowedDirs.map((d) => (isAbsolute(d) ? d : join(r.dir, d))).join(', ')}`,
                 `start it with: fedgrid node start --dir ${o.dir}`,
               ].join('\n'),
           );

@@ -59,6 +59,11 @@ export interface LaunchOptions {
   /** Fixed ports (default: any free port). */
   apiPort?: number;
   dataPort?: number;
+  /**
+   * Directories the node may register datasets from (`fedgrid node init --data-dir`), besides
+   * its own `imports/` folder. A new node only.
+   */
+  dataDirs?: string[];
   /** Reuse an existing node directory instead of creating one (a restart). */
   existing?: boolean;
   /**
@@ -90,6 +95,7 @@ export async function launchNode(
       String(opts.dataPort ?? 0),
       '--json',
     ];
+    for (const d of opts.dataDirs ?? []) args.push('--data-dir', d);
     if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
     if (opts.databaseSchema) args.push('--database-schema', opts.databaseSchema);
     try {

@@ -17,6 +17,8 @@ export interface DemoNodesOptions {
   workdir?: string;
   keep?: boolean;
   databaseUrl?: string;
+  /** Directories each node may register datasets from (by node name; `root` is the work folder). */
+  dataDirs?: (node: string, root: string) => string[];
   write: (line: string) => void;
 }
 
@@ -39,11 +41,12 @@ export async function withDemoNodes<T>(
     if (!opts.databaseUrl) await ensurePgliteTemplate();
     const launched = await Promise.allSettled(
       names.map((n) =>
-        launchNode(
-          root,
-          n,
-          opts.databaseUrl ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) } : {},
-        ),
+        launchNode(root, n, {
+          ...(opts.databaseUrl
+            ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) }
+            : {}),
+          dataDirs: opts.dataDirs?.(n, root) ?? [],
+        }),
       ),
     );
     for (const r of launched) if (r.status === 'fulfilled') nodes.push(r.value);

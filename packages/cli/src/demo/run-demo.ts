@@ -6,8 +6,8 @@
  * evaluation; the algorithms in algorithms.ts), follow it, then compare with the plaintext twin
  * trained on the joined files and write report.json.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { PredictionTask } from '@fedgrid/components';
 import { type DatasetView, type JobView } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
@@ -84,7 +84,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     ...opts.hosts.map((_, k) => `host-${k}`),
     ...(algorithm.arbiter ? ['arbiter'] : []),
   ];
-  return withDemoNodes({ ...opts, names, write }, async (nodes) => {
+  // Each node may read only the folder of its own file (symlinks resolved, as the node does).
+  const folderOf = async (f: string) => dirname(await realpath(f).catch(() => f));
+  const folders = new Map<string, string>([
+    ['guest', await folderOf(files.guest)],
+    ...(await Promise.all(
+      files.hosts.map(async (h, k) => [`host-${k}`, await folderOf(h)] as [string, string]),
+    )),
+  ]);
+  const dataDirs = (node: string) => {
+    const f = folders.get(node);
+    return f ? [f] : [];
+  };
+  return withDemoNodes({ ...opts, names, write, dataDirs }, async (nodes) => {
     const [guest, ...rest] = nodes as [ClusterNode, ...ClusterNode[]];
     const arbiter = algorithm.arbiter ? (rest[rest.length - 1] as ClusterNode) : undefined;
     const hosts = algorithm.arbiter ? rest.slice(0, -1) : rest;

@@ -104,7 +104,10 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
   const params = parsed.data as HomoRoundParams;
   const clientNames = ['guest', 'host-0', 'host-1'];
   const names = [...clientNames, 'arbiter'];
-  return withDemoNodes({ ...opts, names, write }, async (nodes, root) => {
+  // The clients' files are written to ROOT/data (below); each client may read only that folder.
+  const dataDirs = (node: string, root: string) =>
+    clientNames.includes(node) ? [join(root, 'data')] : [];
+  return withDemoNodes({ ...opts, names, write, dataDirs }, async (nodes, root) => {
     write('preparing three clients: the steel plant in Jan–Apr, May–Aug, Sep–Dec (bundled data)');
     await mkdir(join(root, 'data'), { recursive: true });
     const data = await prepareSteelParties(

@@ -64,6 +64,13 @@ export const nodeConfigSchema = z.object({
       dataDir: z.string().default('data'),
     })
     .default({ dataDir: 'data' }),
+  /**
+   * Where datasets may be registered from: only regular files inside these directories (relative
+   * to the node directory, symlinks resolved) are read. Issue #11 item 4; docs/objects/dataset.md.
+   */
+  datasets: z
+    .object({ allowedDirs: z.array(z.string().min(1)).default(['imports']) })
+    .default({ allowedDirs: ['imports'] }),
   identity: z
     .object({
       key: z.string().default('identity/key.pem'),
@@ -141,7 +148,16 @@ export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export interface LoadedConfig {
   dir: string;
   config: NodeConfig;
-  paths: { dataDir: string; key: string; cert: string; adminToken: string };
+  paths: {
+    dataDir: string;
+    key: string;
+    cert: string;
+    adminToken: string;
+    /** `datasets.allowedDirs`, absolute. */
+    datasetDirs: string[];
+    /** The configuration file itself. */
+    configFile: string;
+  };
 }
 
 export function resolvePaths(dir: string, config: NodeConfig): LoadedConfig['paths'] {
@@ -151,6 +167,8 @@ export function resolvePaths(dir: string, config: NodeConfig): LoadedConfig['pat
     key: abs(config.identity.key),
     cert: abs(config.identity.cert),
     adminToken: abs(config.adminTokenFile),
+    datasetDirs: config.datasets.allowedDirs.map(abs),
+    configFile: join(dir, CONFIG_FILE),
   };
 }
 

@@ -5,13 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { parse, type Info } from 'csv-parse';
 import type { Frame } from '@fedgrid/ml';
 import { FedGridError } from '../errors/errors.js';
 
 export interface CsvImportOptions {
+  /** The file's path (also what messages and `details.file` name). */
   path: string;
+  /**
+   * The file, already opened (and checked against the node's data directories, see
+   * dataset-files.ts); read instead of opening `path`, and closed when done.
+   */
+  file?: FileHandle;
   /** Name of the id column. */
   idColumn: string;
   /** Name of the label column, if this table has labels. */
@@ -149,9 +155,10 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
   const { path, idColumn, labelColumn } = options;
   const maxErrors = options.maxErrors ?? 20;
   try {
-    const st = await stat(path);
+    const st = options.file ? await options.file.stat() : await stat(path);
     if (!st.isFile()) throw new Error('not a regular file');
   } catch (err) {
+    await options.file?.close();
     throw new FedGridError(
       'DATASET_FILE_UNREADABLE',
       `cannot read dataset file ${path}: ${(err as Error).message}`,
@@ -164,7 +171,7 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
   };
   const hash = createHash('sha256');
   let bytes = 0;
-  const source = createReadStream(path);
+  const source = options.file ? options.file.createReadStream() : createReadStream(path);
   source.on('data', (chunk) => {
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;

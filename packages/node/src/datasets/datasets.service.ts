@@ -4,12 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import type { Frame } from '@fedgrid/ml';
 import { z } from 'zod';
 import { errors, FedGridError } from '../errors/errors.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
+import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
 import { importCsv, type ColumnSummary, type LabelSummary } from './csv-import.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
@@ -125,9 +126,14 @@ export class DatasetService {
   private readonly cache = new Map<string, Promise<Frame>>();
   private readonly visibilityChecks: VisibilityCheck[] = [];
 
+  /**
+   * @param files which files {@link register} may read (default: none — registration is refused
+   *   until data directories are configured).
+   */
   constructor(
     private readonly db: Kysely<Database>,
     dataDir: string,
+    private readonly files: DatasetFilePolicy = { allowedDirs: [] },
   ) {
     this.dir = join(dataDir, 'datasets');
   }
@@ -135,6 +141,7 @@ export class DatasetService {
   /**
    * Registers a CSV file.
    * @throws FedGridError VALIDATION_FAILED (bad input), CONFLICT (name taken),
+   *   DATASET_PATH_NOT_ALLOWED (outside the node's data directories, symlinks resolved),
    *   DATASET_FILE_UNREADABLE, CSV_INVALID (with file/line/column/field problems).
    */
   async register(input: RegisterDatasetInput): Promise<DatasetView> {
@@ -151,9 +158,10 @@ export class DatasetService {
         { name: inp.name },
       );
     }
-    const path = resolve(inp.path);
+    const { handle, realPath: path } = await openDatasetFile(inp.path, this.files);
     const imported = await importCsv({
       path,
+      file: handle,
       idColumn: inp.idColumn,
       ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
     });

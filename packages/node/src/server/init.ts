@@ -4,7 +4,7 @@
  * in the node's data folder, or a checked and migrated PostgreSQL database).
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateIdentity } from '@fedgrid/federation';
 import { nodeConfigSchema, resolvePaths, saveConfig, type NodeConfig } from '../config/config.js';
 import { FedGridError } from '../errors/errors.js';
@@ -21,6 +21,13 @@ export interface InitNodeOptions {
   databaseUrl?: string;
   /** PostgreSQL schema for this node's tables. @default 'public' */
   databaseSchema?: string;
+  /**
+   * Further directories datasets may be registered from (resolved against the current
+   * directory), besides the node directory's `imports/` folder, which is always created.
+   * Stored as `datasets.allowedDirs` in fedgrid.yaml.
+   * @default []
+   */
+  dataDirs?: string[];
 }
 
 export interface InitNodeResult {
@@ -49,6 +56,9 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
       ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
       ...(opts.databaseSchema ? { databaseSchema: opts.databaseSchema } : {}),
     },
+    datasets: {
+      allowedDirs: [...new Set(['imports', ...(opts.dataDirs ?? []).map((d) => resolve(d))])],
+    },
   });
   if (!parsed.success) {
     throw new FedGridError(
@@ -61,6 +71,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const identity = await generateIdentity(config.node.id);
   const adminToken = await writeIdentity(paths, identity);
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, 'imports'), { recursive: true, mode: 0o700 });
   await saveConfig(dir, config);
   // Create (or, for PostgreSQL, check and migrate) the store now, so that problems show at init.
   const store = await openStore({
