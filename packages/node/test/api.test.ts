@@ -144,6 +144,40 @@ describe("dataset files (datasets.allowedDirs, default: the node directory's imp
   });
 });
 
+describe('boolean query parameters', () => {
+  const get = (url: string) => node.app.inject({ method: 'GET', url, headers: auth() });
+
+  it("exact=false means fuzzy (z.coerce.boolean read 'false' as true); 1/0 work; other text is a 400", async () => {
+    // 'rows' was registered above.
+    const total = async (exact: string) =>
+      ((await get(`/v1/datasets?q=ROW&exact=${exact}`)).json() as { total: number }).total;
+    expect(await total('false')).toBe(1);
+    expect(await total('0')).toBe(1);
+    expect(await total('true')).toBe(0);
+    expect(await total('1')).toBe(0);
+    expect(((await get('/v1/datasets?q=rows&exact=true')).json() as { total: number }).total).toBe(
+      1,
+    );
+    for (const url of [
+      '/v1/datasets?exact=yes',
+      '/v1/datasets?exact=',
+      '/v1/flows?exact=False',
+      '/v1/projects?exact=no',
+    ]) {
+      const r = await get(url);
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json(), url).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect((r.json() as { message: string }).message, url).toContain('exact');
+    }
+    const del = await node.app.inject({
+      method: 'DELETE',
+      url: '/v1/datasets/rows?force=perhaps',
+      headers: auth(),
+    });
+    expect(del.statusCode).toBe(400);
+  });
+});
+
 describe('OpenAPI', () => {
   it('docs/openapi.json is current (regenerate with `npm run openapi`)', async () => {
     const committed = JSON.parse(

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { queryBoolean } from '../server/query-boolean.js';
 import { matches, pageOf, pageQuerySchema, type PageQuery } from '../server/paging.js';
 import { doc } from '../server/route-doc.js';
 import { parseInput } from '../server/validate.js';
@@ -11,10 +12,7 @@ import type { DatasetSharingService } from './dataset-sharing.service.js';
 
 const deleteQuery = z.object({
   /** Revoke active grants (telling the grantees) instead of refusing. */
-  force: z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-    .optional()
-    .transform((v) => v === true || v === 'true' || v === '1'),
+  force: queryBoolean.optional().transform((v) => v === true),
 });
 
 /** The paging part of a query, forwarded to the partner. */

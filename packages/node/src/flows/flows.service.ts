@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { queryBoolean } from '../server/query-boolean.js';
 import type { ContractService } from '../contracts/contracts.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
 import { partyNodes } from '../jobs/job-spec.js';
@@ -79,7 +80,7 @@ export const flowListQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(1000).default(100),
   q: z.string().max(200).optional(),
-  exact: z.coerce.boolean().optional(),
+  exact: queryBoolean.optional(),
   projectId: z.string().max(200).optional(),
   /** 'all' includes deleted flows. */
   status: z.enum(['active', 'deleted', 'all']).default('active'),

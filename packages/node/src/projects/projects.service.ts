@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { queryBoolean } from '../server/query-boolean.js';
 import type { ContractService } from '../contracts/contracts.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
 import type { PeerClient } from '../peers/peer-client.js';
@@ -53,7 +54,7 @@ export const projectListQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(1000).default(100),
   q: z.string().max(200).optional(),
-  exact: z.coerce.boolean().optional(),
+  exact: queryBoolean.optional(),
   /** 'owner': this node's own projects; 'member': partners' projects this node was invited to. */
   role: z.enum(['owner', 'member', 'all']).default('all'),
   /** Project status; 'all' includes deleted projects. */

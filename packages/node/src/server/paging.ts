@@ -1,12 +1,13 @@
 /** Paged lists: every list endpoint takes ?page=&pageSize=(&q=) and answers {items, total, page, pageSize}. */
 import { z } from 'zod';
+import { queryBoolean } from './query-boolean.js';
 
 export const pageQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(1000).default(100),
   /** Fuzzy (substring, case-insensitive) match on names, unless `exact` is set. */
   q: z.string().max(200).optional(),
-  exact: z.coerce.boolean().optional(),
+  exact: queryBoolean.optional(),
 });
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
