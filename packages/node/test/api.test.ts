@@ -14,12 +14,19 @@ import { exportOpenApi, initNode, startNode, type RunningNode } from '@fedgrid/n
 let dir: string;
 let node: RunningNode;
 let token: string;
+/** The node's JSON log lines (level error and above). */
+const logs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fedgrid-api-'));
   const init = await initNode({ dir: join(dir, 'n'), id: 'apinode' });
   token = init.adminToken;
-  node = await startNode({ dir: join(dir, 'n'), listen: false, logLevel: 'error' });
+  node = await startNode({
+    dir: join(dir, 'n'),
+    listen: false,
+    logLevel: 'error',
+    logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) },
+  });
 });
 afterAll(async () => {
   await node?.close();
@@ -176,6 +183,83 @@ describe('boolean query parameters', () => {
     });
     expect(del.statusCode).toBe(400);
   });
+});
+
+describe('errors are visible', () => {
+  it('a 500 is logged with its request id, which the answer carries', async () => {
+    const datasets = node.services.datasets;
+    const list = datasets.list.bind(datasets);
+    datasets.list = async () => {
+      throw new Error('store exploded');
+    };
+    try {
+      const r = await node.app.inject({ method: 'GET', url: '/v1/datasets', headers: auth() });
+      expect(r.statusCode).toBe(500);
+      const body = r.json() as { code: string; details: { requestId: string } };
+      expect(body.code).toBe('INTERNAL');
+      expect(body.details.requestId).toBe(r.headers['x-request-id']);
+      const line = logs.find((l) => l['reqId'] === body.details.requestId);
+      expect(line).toMatchObject({ msg: 'unhandled error', node: 'apinode' });
+      expect(JSON.stringify(line)).toContain('store exploded');
+    } finally {
+      datasets.list = list;
+    }
+  });
+
+  it('a failed audit write fails the request (500 AUDIT_WRITE_FAILED) and logs the event', async () => {
+    const audit = node.services.audit;
+    const record = audit.record.bind(audit);
+    audit.record = async () => {
+      throw new Error('audit table unavailable');
+    };
+    try {
+      const r = await node.app.inject({
+        method: 'PATCH',
+        url: '/v1/datasets/rows',
+        headers: auth(),
+        payload: { description: 'changed while the audit log is down' },
+      });
+      expect(r.statusCode).toBe(500);
+      const body = r.json() as { code: string; message: string; details: { requestId: string } };
+      expect(body.code).toBe('AUDIT_WRITE_FAILED');
+      expect(body.message).toMatch(/may have taken effect/);
+      const line = logs.find((l) => l['reqId'] === body.details.requestId);
+      expect(line).toMatchObject({
+        msg: expect.stringMatching(/audit write failed/),
+        auditEvent: { action: 'PATCH /v1/datasets/:id', objectId: 'rows', status: 200 },
+      });
+    } finally {
+      audit.record = record;
+    }
+  });
+
+  it.each([
+    ['DELETE', '/v1/datasets/%00'],
+    ['GET', '/v1/datasets/%00'],
+    ['PATCH', '/v1/datasets/a%0Ab'],
+    ['POST', '/v1/contracts/%1F/confirm'],
+  ])(
+    '%s %s: a control character in a path parameter is a 400, and audited',
+    async (method, url) => {
+      const r = await node.app.inject({
+        method: method as 'GET',
+        url,
+        headers: auth(),
+        ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }),
+      });
+      expect(r.statusCode).toBe(400);
+      expect(r.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+      if (method === 'GET') return;
+      const a = await node.app.inject({
+        method: 'GET',
+        url: '/v1/audit?pageSize=1',
+        headers: auth(),
+      });
+      const [latest] = (a.json() as { items: Array<Record<string, unknown>> }).items;
+      expect(latest).toMatchObject({ status: 400, outcome: 'failure' });
+      expect(String((latest?.['object'] as { id?: string }).id)).toMatch(/\\u00(00|0a|1f)/);
+    },
+  );
 });
 
 describe('OpenAPI', () => {

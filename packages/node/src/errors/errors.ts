@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   PEER_UNREACHABLE: 502,
   PEER_REFUSED: 502,
   INTERNAL: 500,
+  AUDIT_WRITE_FAILED: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,7 +8,8 @@
  *                         certificate; the handler checks what it needs;
  *   `public`            — anyone (liveness, the API description).
  * A route without a permission cannot be registered. Every state-changing request (not GET),
- * allowed or refused, writes one audit event.
+ * allowed or refused, writes one audit event before its answer is sent; if that write fails the
+ * answer becomes 500 AUDIT_WRITE_FAILED.
  */
 import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
@@ -35,6 +36,8 @@ declare module 'fastify' {
     peerNodeId?: string;
     /** Id of the object a create operation made, for the audit log (else params.id / the reply's id). */
     auditObjectId?: string;
+    /** Set once the request's audit event was written (or its write failed). */
+    auditDone?: boolean;
   }
 }
 
@@ -117,14 +120,17 @@ export function registerAuth(
     }
   });
 
-  // Remember the id of what a create returned, for the audit event.
+  // The audit event is written before the response leaves (onSend), so that a failed write can
+  // still change the answer: the caller gets 500 AUDIT_WRITE_FAILED instead of a success nobody
+  // recorded. The operation itself may already have taken effect (services commit their own
+  // transactions); the answer says so, and the event goes to the error log in full.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (
-      req.method !== 'GET' &&
-      !req.auditObjectId &&
-      typeof payload === 'string' &&
-      payload.startsWith('{')
-    ) {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload;
+    const perm = req.routeOptions.config.permission;
+    if (!perm || perm === 'public' || req.auditDone) return payload;
+    req.auditDone = true;
+    // Remember the id of what a create returned, for the audit event.
+    if (!req.auditObjectId && typeof payload === 'string' && payload.startsWith('{')) {
       try {
         const id = (JSON.parse(payload) as { id?: unknown }).id;
         if (typeof id === 'string') req.auditObjectId = id;
@@ -132,32 +138,50 @@ export function registerAuth(
         // not JSON: no id
       }
     }
-    return payload;
-  });
-
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    const perm = req.routeOptions.config.permission;
-    if (!perm || perm === 'public') return;
     const params = (req.params ?? {}) as Record<string, string>;
-    await opts.audit
-      .record({
-        actorKind: req.principal?.kind ?? 'anonymous',
-        actorId: req.principal?.id ?? req.ip,
-        action: `${req.method} ${req.routeOptions.url}`,
-        objectType:
-          req.routeOptions.config.auditObject ?? perm.replace(/^interconn:/, '').split(':')[0],
-        ...((params['id'] ?? req.auditObjectId)
-          ? { objectId: params['id'] ?? req.auditObjectId }
-          : {}),
-        outcome: reply.statusCode < 400 ? 'success' : 'failure',
-        status: reply.statusCode,
-        details: {
-          permission: perm,
-          ...(params['task'] ? { task: params['task'] } : {}),
-          ip: req.ip,
-        },
-      })
-      .catch((err: Error) => req.log.error({ err }, 'audit write failed'));
+    const objectId = params['id'] ?? req.auditObjectId;
+    const event = {
+      actorKind: req.principal?.kind ?? 'anonymous',
+      actorId: req.principal?.id ?? req.ip,
+      action: `${req.method} ${req.routeOptions.url}`,
+      objectType:
+        req.routeOptions.config.auditObject ?? perm.replace(/^interconn:/, '').split(':')[0],
+      ...(objectId ? { objectId: auditText(objectId) } : {}),
+      outcome: reply.statusCode < 400 ? ('success' as const) : ('failure' as const),
+      status: reply.statusCode,
+      details: {
+        permission: perm,
+        ...(params['task'] ? { task: auditText(params['task']) } : {}),
+        ip: req.ip,
+        requestId: req.id,
+      },
+    };
+    try {
+      await opts.audit.record(event);
+      return payload;
+    } catch (err) {
+      req.log.error({ err, auditEvent: event }, 'audit write failed; the request is answered 500');
+      const body = new FedGridError(
+        'AUDIT_WRITE_FAILED',
+        `node '${opts.nodeId}' could not record this request in its audit log (${(err as Error).message}); ` +
+          `the operation may have taken effect (it answered ${reply.statusCode}) — check its state before retrying, ` +
+          `and the node's log (request ${req.id}) for the unrecorded event`,
+        { requestId: req.id, status: reply.statusCode },
+      ).toJSON();
+      void reply.code(500);
+      reply.removeHeader('content-length');
+      void reply.header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(body);
+    }
   });
+}
+
+/** Ids as the audit log stores them: control characters escaped, at most 200 characters. */
+function auditText(s: string): string {
+  const escaped = s.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > 200 ? `${escaped.slice(0, 199)}…` : escaped;
 }

@@ -11,6 +11,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof FedGridError) {
       status = err.status;
       body = err.toJSON();
+      if (status >= 500) req.log.error({ err, code: err.code }, 'request failed');
     } else if (err instanceof ZodError) {
       status = 400;
       const issues = err.issues.map((i) => ({
@@ -40,7 +41,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
       };
     } else {
       req.log.error({ err }, 'unhandled error');
-      body = { code: 'INTERNAL', message: `internal error: ${(err as Error).message}` };
+      body = {
+        code: 'INTERNAL',
+        message: `internal error: ${(err as Error).message} (request ${req.id} in the node's log)`,
+        details: { requestId: req.id },
+      };
     }
     void reply.status(status).send(body);
   });

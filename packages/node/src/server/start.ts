@@ -3,11 +3,11 @@
  * partners authenticated by pinned certificates), the data-plane gRPC endpoint (mutual TLS 1.3),
  * the store, the crypto worker pool and the job runtime.
  */
-import { constants as tlsConstants } from 'node:crypto';
+import { randomUUID, constants as tlsConstants } from 'node:crypto';
 import tls from 'node:tls';
 import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fedgrid/crypto';
 import { GrpcTransport, Mailbox, MemoryTrustStore, TransferServer } from '@fedgrid/federation';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { advertised, loadConfig, type LoadedConfig } from '../config/config.js';
 import type { NodeCard } from '../contracts/contracts.service.js';
@@ -21,6 +21,7 @@ import { registerFirstContactLimits } from './first-contact-limits.js';
 import { readIdentity } from './identity-files.js';
 import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
+import { registerParamsCheck } from './params-check.js';
 import { buildServices, type NodeServices } from './services.js';
 
 import { FEDGRID_VERSION } from '../version.js';
@@ -66,7 +67,14 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const { identity } = services;
   const app = Fastify({
-    logger: false,
+    // The node's own pino logger (its level is `log.level` in fedgrid.yaml): errors and 5xx
+    // answers are logged with the request's id. Per-request lines are logged at debug below.
+    loggerInstance: services.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // A request id of the node's own choosing (a caller's header is not trusted), returned to the
+    // caller as x-request-id and in 5xx answers, to find the request in the log.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
     bodyLimit: 16 * 2 ** 20,
     https: {
       key: identity.keyPem,
@@ -78,12 +86,27 @@ export async function buildApp(
     },
   });
   registerErrorHandler(app);
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug(
+      {
+        method: req.method,
+        route: req.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
   registerAuth(app, {
     adminToken,
     nodeId: services.nodeId,
     contracts: services.contracts,
     audit: services.audit,
   });
+  registerParamsCheck(app);
   await registerFirstContactLimits(app, {
     requestsPerMinute: services.config.config.firstContact.requestsPerMinute,
     contracts: services.contracts,
