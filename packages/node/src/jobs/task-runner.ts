@@ -3,7 +3,8 @@
  * tags prefixed by the task), runs the component program, persists outputs and reports the
  * outcome. A program's failure — bad data, a dead peer, a bug — fails the task, never the node.
  */
-import type { CryptoPool } from '@fedgrid/crypto';
+import { PaillierOverflowError, SecAggAbortError, type CryptoPool } from '@fedgrid/crypto';
+import { ZodError } from 'zod';
 import {
   componentByCode,
   ComponentError,
@@ -49,7 +50,25 @@ export interface TaskRunnerDeps {
 }
 
 /** Maps any thrown value to the error record stored with a task. */
-export function errorRecord(err: unknown): NonNullable<PartyState['error']> {
+/** Where a program failed, for the error record (task, party, component). */
+export interface ErrorPlace {
+  task: string;
+  party: string;
+  component?: string;
+}
+
+/**
+ * The stored form of a failure: a specific code and a message saying what failed, where, and how
+ * to fix it. Errors of the algorithms (a fixed-point overflow, a SecAgg round that cannot
+ * complete, parameters a component refuses) get their own codes instead of INTERNAL, which is
+ * left to real bugs. Crypto errors may arrive from worker threads as plain errors, so they are
+ * recognised by name and code as well as by class.
+ */
+export function errorRecord(err: unknown, where?: ErrorPlace): NonNullable<PartyState['error']> {
+  const at = where
+    ? `task ${where.task}${where.component ? ` (${where.component})` : ''}, party ${where.party}: `
+    : '';
+  const place = where ? { ...where } : {};
   if (err instanceof FedGridError)
     return {
       code: err.code,
@@ -60,11 +79,47 @@ export function errorRecord(err: unknown): NonNullable<PartyState['error']> {
     return {
       code: err.code,
       message: err.message,
-      ...(err.details ? { details: err.details } : {}),
+      ...(err.details || where ? { details: { ...place, ...err.details } } : {}),
     };
   if (err instanceof ChannelError) return { code: err.code, message: err.message };
-  const e = err as Error;
-  return { code: 'INTERNAL', message: e?.message ?? String(err) };
+  const e = err as (Error & { code?: unknown }) | undefined;
+  const name = e?.name;
+  if (
+    err instanceof PaillierOverflowError ||
+    e?.code === 'ERR_PAILLIER_OVERFLOW' ||
+    name === 'PaillierOverflowError'
+  )
+    return {
+      code: 'FIXED_POINT_OVERFLOW',
+      message:
+        `${at}a value left the range the Paillier fixed-point encoding can hold (±n/3 after scaling): ${e?.message}. ` +
+        'Standardise or scale the features (a scale task before training), lower the learning rate, ' +
+        'or clip large values; a larger key also widens the range',
+      details: { ...place, cause: e?.message },
+    };
+  if (err instanceof SecAggAbortError || name === 'SecAggAbortError')
+    return {
+      code: 'SECAGG_ABORTED',
+      message:
+        `${at}the secure-aggregation round was abandoned and no party learned any input: ${e?.message}. ` +
+        'Have more clients take part, give slow clients longer (runtime.recvTimeoutSeconds), ' +
+        'or lower the threshold within its bounds',
+      details: { ...place, cause: e?.message },
+    };
+  if (err instanceof ZodError)
+    return {
+      code: 'INVALID_PARAMS',
+      message: `${at}invalid parameters: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}; fix the task's params in the flow or job`,
+      details: {
+        ...place,
+        issues: err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+      },
+    };
+  return {
+    code: 'INTERNAL',
+    message: `${at}${e?.message ?? String(err)}`,
+    ...(where ? { details: place } : {}),
+  };
 }
 
 export class TaskRunner {
@@ -238,6 +293,7 @@ export class TaskRunner {
         stopped && !(err instanceof FedGridError)
           ? new ChannelError('ERR_STOPPED', `stopped: ${String(ac.signal.reason)}`)
           : err,
+        { task: taskName, party, ...(t ? { component: t.component } : {}) },
       );
       log.warn({ job: spec.id, task: taskName, party, error }, 'task failed');
       state = {
