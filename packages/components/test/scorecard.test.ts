@@ -159,12 +159,14 @@ describe('scorecard-points', () => {
       (points[party]!.outputs['report'] as unknown as { report: PointsTable }).report;
     const tables = { guest: table('guest'), 'host-0': table('host-0') };
     expect(tables.guest.basePoints).toBeTypeOf('number');
-    expect(tables['host-0'].basePoints).toBeUndefined();
+    // The host's LR part carries its share of the intercept (standardisation of its own WOE
+    // columns), so its table has base points of its own.
+    expect(tables['host-0'].basePoints).toBeTypeOf('number');
     expect(tables['host-0'].features.map((f) => f.name)).toEqual(raw['host-0'].featureNames);
     const n = raw.guest.ids.length;
     let worst = 0;
     for (let i = 0; i < n; i++) {
-      let sum = tables.guest.basePoints!;
+      let sum = tables.guest.basePoints! + (tables['host-0'].basePoints ?? 0);
       for (const party of ['guest', 'host-0'] as const) {
         const fr = raw[party];
         const bins = modelOf(bin[party]!.outputs['model']).features;

@@ -10,6 +10,8 @@ export * from './linear/schedule.js';
 export * from './linear/optimizer.js';
 export * from './linear/logistic.js';
 export * from './linear/glm.js';
+export * from './linear/standardize.js';
+export * from './linear/divergence.js';
 export * from './stats/index.js';
 export * from './preprocess/index.js';
 export * from './tree/index.js';

@@ -32,7 +32,10 @@ interface LinearPart {
   family: 'logistic' | 'linear' | 'poisson';
   /** One weight vector per model, in the data's column order. */
   w: Float64Array[];
-  /** The guest's intercepts (one per model; 0 on hosts). */
+  /**
+   * Intercepts, one per model: the guest's; on a host its share of the intercept from the
+   * standardisation of its own columns (0 for parts trained without).
+   */
   b: number[];
   /** One-vs-rest classes (guest only). */
   classes?: number[];
@@ -85,11 +88,11 @@ function modelWeights(ctx: ProgramContext<PredictParams>, frame: Frame): LinearP
 async function predictHost(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
-  const { w } = modelWeights(ctx, frame);
+  const { w, b } = modelWeights(ctx, frame);
   const n = frame.ids.length;
   // Models one after the other: [u_0 (n) | u_1 (n) | …].
   const u = new BigInt64Array(n * w.length);
-  w.forEach((wk, k) => u.set(toRing64(matVec(frame.x, wk)), k * n));
+  w.forEach((wk, k) => u.set(toRing64(matVec(frame.x, wk, b[k] ?? 0)), k * n));
   const others = ctx.roles.hosts.filter((h) => h !== ctx.party);
   if (others.length > 0) {
     const key = ephemeralKey();

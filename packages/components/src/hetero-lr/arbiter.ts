@@ -13,7 +13,7 @@ import {
   type PooledPaillier,
 } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
-import { epochBatches, shouldStop } from '@fedgrid/ml';
+import { divergence, epochBatches, shouldStop } from '@fedgrid/ml';
 import { ComponentError, type Program, type ProgramContext, type ProgramResult } from '../spec.js';
 import { lrParams, type HeteroLrParams } from './params.js';
 import {
@@ -21,6 +21,7 @@ import {
   ringWidth,
   tag,
   tags,
+  divergedError,
   type EpochHeader,
   type GradHeader,
   type MetaHeader,
@@ -74,11 +75,19 @@ async function fitArbiter(
     }
     const loss = lossSum / n;
     const converged = shouldStop(lrParams(p), loss, lossHistory[lossHistory.length - 1]);
-    const stop = converged || epoch + 1 >= p.maxIter;
     lossHistory.push(loss);
-    await sendMessage<EpochHeader>(ch, guest, t.epoch(epoch), { stop, converged, loss });
-    await broadcastMessage<EpochHeader>(ch, hosts, t.epoch(epoch), { stop });
+    const diverged = divergence(lossHistory);
+    const stop = converged || diverged !== undefined || epoch + 1 >= p.maxIter;
+    const verdict = diverged !== undefined ? { diverged } : {};
+    await sendMessage<EpochHeader>(ch, guest, t.epoch(epoch), {
+      stop,
+      converged,
+      loss,
+      ...verdict,
+    });
+    await broadcastMessage<EpochHeader>(ch, hosts, t.epoch(epoch), { stop, ...verdict });
     ctx.progress({ stage: 'train', epoch: epoch + 1, loss });
+    if (diverged !== undefined) throw divergedError(diverged);
     if (stop) {
       epoch++;
       break;

@@ -19,13 +19,16 @@ import {
 } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
 import {
+  applyStandardization,
   epochBatches,
+  fitStandardization,
   learningRateAt,
   matTVec,
   matVec,
   Optimizer,
   selectEntries,
   selectRows,
+  unstandardizeWeights,
   type Frame,
   type Matrix,
 } from '@fedgrid/ml';
@@ -41,6 +44,7 @@ import type { CoordinatedFamily } from './family.js';
 import { lrParams, type HeteroLrParams } from './params.js';
 import {
   alignScale,
+  divergedError,
   receiveKey,
   encodeRing,
   maskCiphertexts,
@@ -204,6 +208,7 @@ async function fitGuest(
       );
     }
     const verdict = (await recvMessage<EpochHeader>(ch, arbiter, t.epoch(epoch))).header;
+    if (verdict.diverged !== undefined) throw divergedError(verdict.diverged);
     lossHistory.push(verdict.loss as number);
     ctx.progress({
       stage: 'train',
@@ -239,6 +244,9 @@ export function coordinatedGuest(family: CoordinatedFamily): Program<HeteroLrPar
     const n = frame.ids.length;
     const keyed = await guestSetup(ctx, frame, { rows: n, models: targets.length });
     const d = frame.x.cols;
+    // Own columns, own statistics: nothing about them leaves this party.
+    const scaling = p.standardize ? fitStandardization(frame.x, p.fitIntercept) : undefined;
+    const x = scaling ? applyStandardization(frame.x, scaling) : frame.x;
     ctx.progress({
       stage: 'train',
       step: 'start',
@@ -255,7 +263,7 @@ export function coordinatedGuest(family: CoordinatedFamily): Program<HeteroLrPar
         await fitGuest(
           ctx,
           keyed,
-          frame.x,
+          x,
           targets[k] as Float64Array,
           family,
           tags(modelPrefix(k, targets.length)),
@@ -263,8 +271,14 @@ export function coordinatedGuest(family: CoordinatedFamily): Program<HeteroLrPar
         ),
       );
     }
-    const weights = (f: Fit) => Array.from(f.w.subarray(0, d));
-    const intercept = (f: Fit) => (p.fitIntercept ? (f.w[d] as number) : 0);
+    // Reported in the original units: w_j / std_j, the intercept with this party's share.
+    const original = (f: Fit) =>
+      scaling
+        ? unstandardizeWeights(f.w.subarray(0, d), scaling)
+        : { weights: f.w.subarray(0, d), interceptShare: 0 };
+    const weights = (f: Fit) => Array.from(original(f).weights);
+    const intercept = (f: Fit) =>
+      (p.fitIntercept ? (f.w[d] as number) : 0) + original(f).interceptShare;
     const multi = fits.length > 1;
     const first = fits[0] as Fit;
     const seconds = (performance.now() - t0) / 1000;

@@ -11,13 +11,17 @@
 import { encodeFixed, quantizeColumns } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
 import {
+  applyStandardization,
   epochBatches,
+  fitStandardization,
   learningRateAt,
   matTVec,
   matVec,
   Optimizer,
   selectRows,
+  unstandardizeWeights,
   type Frame,
+  type Matrix,
 } from '@fedgrid/ml';
 import {
   ComponentError,
@@ -31,6 +35,7 @@ import type { CoordinatedFamily } from './family.js';
 import { lrParams, type HeteroLrParams } from './params.js';
 import {
   alignScale,
+  divergedError,
   receiveKey,
   encodeRing,
   maskCiphertexts,
@@ -74,6 +79,7 @@ async function fitHost(
   ctx: ProgramContext<HeteroLrParams>,
   keyed: Keyed,
   frame: Frame,
+  x: Matrix,
   family: CoordinatedFamily,
   t: ReturnType<typeof tags>,
 ): Promise<{ w: Float64Array; epochs: number }> {
@@ -92,7 +98,7 @@ async function fitHost(
   const K = family.residualScale;
   const L = family.lossScale;
   const n = frame.ids.length;
-  const d = frame.x.cols;
+  const d = x.cols;
   const w = new Float64Array(d);
   const opt = new Optimizer(lp, d, d);
   let epoch = 0;
@@ -102,7 +108,7 @@ async function fitHost(
     for (let b = 0; b < batches.length; b++) {
       const rows = batches[b] as Uint32Array;
       const nb = rows.length;
-      const xb = selectRows(frame.x, rows);
+      const xb = selectRows(x, rows);
       const u = matVec(xb, w);
       const encU = await pp.encrypt(u, F);
       await broadcastMessage(ch, [guest, ...others], t.u(epoch, b), { count: nb }, [encU]);
@@ -155,6 +161,7 @@ async function fitHost(
       );
     }
     const verdict = (await recvMessage<EpochHeader>(ch, arbiter, t.epoch(epoch))).header;
+    if (verdict.diverged !== undefined) throw divergedError(verdict.diverged);
     if (verdict.stop) {
       epoch++;
       break;
@@ -170,10 +177,20 @@ export function coordinatedHost(family: CoordinatedFamily): Program<HeteroLrPara
     const { frame } = input(ctx, 'data', 'dataset');
     const { meta, keyed } = await hostSetup(ctx, frame);
     const count = meta.models ?? 1;
+    // Own columns, own statistics: nothing about them leaves this party.
+    const scaling = ctx.params.standardize
+      ? fitStandardization(frame.x, ctx.params.fitIntercept)
+      : undefined;
+    const x = scaling ? applyStandardization(frame.x, scaling) : frame.x;
     const fits: { w: Float64Array; epochs: number }[] = [];
     for (let k = 0; k < count; k++)
-      fits.push(await fitHost(ctx, keyed, frame, family, tags(modelPrefix(k, count))));
+      fits.push(await fitHost(ctx, keyed, frame, x, family, tags(modelPrefix(k, count))));
     const first = fits[0] as { w: Float64Array; epochs: number };
+    // In original units; the host's share of the intercept stays with it (added to its partial
+    // scores at prediction), so the guest learns nothing about the host's column statistics.
+    const original = fits.map((f) =>
+      scaling ? unstandardizeWeights(f.w, scaling) : { weights: f.w, interceptShare: 0 },
+    );
     return {
       outputs: {
         model: {
@@ -183,7 +200,16 @@ export function coordinatedHost(family: CoordinatedFamily): Program<HeteroLrPara
             family: family.name,
             role: 'host',
             featureNames: frame.featureNames,
-            weights: count > 1 ? fits.map((f) => Array.from(f.w)) : Array.from(first.w),
+            weights:
+              count > 1
+                ? original.map((o) => Array.from(o.weights))
+                : Array.from(original[0]!.weights),
+            ...(scaling
+              ? {
+                  intercept:
+                    count > 1 ? original.map((o) => o.interceptShare) : original[0]!.interceptShare,
+                }
+              : {}),
             keyBits: keyed.pub.bits,
           },
         },

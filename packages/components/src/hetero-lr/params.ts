@@ -15,6 +15,12 @@ export const heteroLrParams = z.object({
   tol: z.number().min(0).default(d.tol),
   earlyStop: z.enum(['diff', 'abs', 'none']).default(d.earlyStop),
   fitIntercept: z.boolean().default(d.fitIntercept),
+  /**
+   * Each party standardises its own columns on its own rows (mean and standard deviation stay
+   * with it) and reports weights in the original units: one step size then suits raw columns of
+   * any scale. @default true
+   */
+  standardize: z.boolean().default(true),
   seed: z.number().int().min(0).default(d.seed),
   /** Paillier modulus length (≥ 2048 for 112-bit security). */
   keyBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(2048),
@@ -42,6 +48,7 @@ export function lrParams(p: HeteroLrParams): LogisticRegressionParams {
     earlyStop: p.earlyStop,
     fitIntercept: p.fitIntercept,
     seed: p.seed,
+    standardize: p.standardize,
   };
 }
 

@@ -83,6 +83,17 @@ export interface EpochHeader {
   /** Stopped because the loss converged (not because maxIter was reached). */
   converged?: boolean;
   loss?: number;
+  /** Why the arbiter judged the loss diverged; every party then fails with DIVERGED. */
+  diverged?: string;
+}
+
+/** The error every party of a coordinated GLM throws when the arbiter reports divergence. */
+export function divergedError(reason: string): ComponentError {
+  return new ComponentError(
+    'DIVERGED',
+    `training diverged: ${reason}; lower learningRate (or keep standardize: true, the default)`,
+    { reason },
+  );
 }
 
 /** Ring values returned by the arbiter: count × nBytes little-endian. */

@@ -13,18 +13,22 @@
 import { encodeFixed, quantizeColumns } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
 import {
+  applyStandardization,
   epochBatches,
+  fitStandardization,
   learningRateAt,
   matVec,
   Optimizer,
   selectEntries,
   selectRows,
+  unstandardizeWeights,
 } from '@fedgrid/ml';
 import { realLabels, requireComplete } from '../hetero-lr/data-checks.js';
 import { guestSetup, withOnes } from '../hetero-lr/guest.js';
 import { lrParams } from '../hetero-lr/params.js';
 import {
   alignScale,
+  divergedError,
   encodeRing,
   maskCiphertexts,
   sumCiphertexts,
@@ -63,6 +67,9 @@ export async function poissonGuest(
   const F = p.fracBits;
   const lp = lrParams(p);
   const d = frame.x.cols;
+  // Own columns, own statistics: nothing about them leaves this party.
+  const scaling = p.standardize ? fitStandardization(frame.x, p.fitIntercept) : undefined;
+  const x = scaling ? applyStandardization(frame.x, scaling) : frame.x;
   const w = new Float64Array(d + (p.fitIntercept ? 1 : 0));
   const opt = new Optimizer(lp, w.length, d);
   const lossHistory: number[] = [];
@@ -74,7 +81,7 @@ export async function poissonGuest(
     const lr = learningRateAt(lp, epoch);
     for (const [b, rows] of epochBatches(n, p.batchSize, p.seed, epoch).entries()) {
       const nb = rows.length;
-      const xb = selectRows(frame.x, rows);
+      const xb = selectRows(x, rows);
       const yb = selectEntries(y, rows);
       const zg = matVec(xb, w.subarray(0, d), p.fitIntercept ? (w[d] as number) : 0);
       if (offset) {
@@ -150,6 +157,7 @@ export async function poissonGuest(
       );
     }
     const verdict = (await recvMessage<EpochHeader>(ch, arbiter, t.epoch(epoch))).header;
+    if (verdict.diverged !== undefined) throw divergedError(verdict.diverged);
     lossHistory.push(verdict.loss as number);
     ctx.progress({
       stage: 'train',
@@ -163,6 +171,9 @@ export async function poissonGuest(
       break;
     }
   }
+  const original = scaling
+    ? unstandardizeWeights(w.subarray(0, d), scaling)
+    : { weights: w.subarray(0, d), interceptShare: 0 };
   return {
     outputs: {
       model: {
@@ -172,8 +183,9 @@ export async function poissonGuest(
           family: 'poisson',
           role: 'guest',
           featureNames: frame.featureNames,
-          weights: Array.from(w.subarray(0, d)),
-          intercept: p.fitIntercept ? (w[d] as number) : 0,
+          // In the original units (w_j / std_j), the intercept with this party's share.
+          weights: Array.from(original.weights),
+          intercept: (p.fitIntercept ? (w[d] as number) : 0) + original.interceptShare,
           ...(p.exposure ? { exposure: p.exposure } : {}),
           keyBits: bits,
         },

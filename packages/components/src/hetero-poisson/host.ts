@@ -5,10 +5,20 @@
  */
 import { encodeFixed, quantizeColumns } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
-import { epochBatches, learningRateAt, matVec, Optimizer, selectRows } from '@fedgrid/ml';
+import {
+  applyStandardization,
+  epochBatches,
+  fitStandardization,
+  learningRateAt,
+  matVec,
+  Optimizer,
+  selectRows,
+  unstandardizeWeights,
+} from '@fedgrid/ml';
 import { hostSetup } from '../hetero-lr/host.js';
 import { lrParams } from '../hetero-lr/params.js';
 import {
+  divergedError,
   maskCiphertexts,
   tags,
   unmask,
@@ -38,6 +48,9 @@ export async function poissonHost(
   const lp = lrParams(p);
   const n = frame.ids.length;
   const d = frame.x.cols;
+  // Own columns, own statistics: nothing about them leaves this party.
+  const scaling = p.standardize ? fitStandardization(frame.x, p.fitIntercept) : undefined;
+  const x = scaling ? applyStandardization(frame.x, scaling) : frame.x;
   const w = new Float64Array(d);
   const opt = new Optimizer(lp, d, d);
   let epoch = 0;
@@ -45,7 +58,7 @@ export async function poissonHost(
     const lr = learningRateAt(lp, epoch);
     for (const [b, rows] of epochBatches(n, p.batchSize, p.seed, epoch).entries()) {
       const nb = rows.length;
-      const xb = selectRows(frame.x, rows);
+      const xb = selectRows(x, rows);
       const u = matVec(xb, w);
       const [encU, encExpU] = await Promise.all([pp.encrypt(u, F), pp.encrypt(u.map(Math.exp), F)]);
       await sendMessage(ch, guest, t.u(epoch, b), { count: nb }, [encU]);
@@ -79,11 +92,14 @@ export async function poissonHost(
       );
     }
     const verdict = (await recvMessage<EpochHeader>(ch, arbiter, t.epoch(epoch))).header;
+    if (verdict.diverged !== undefined) throw divergedError(verdict.diverged);
     if (verdict.stop) {
       epoch++;
       break;
     }
   }
+  // In original units; the host's share of the intercept stays with it (see hetero-lr/host.ts).
+  const original = scaling ? unstandardizeWeights(w, scaling) : { weights: w, interceptShare: 0 };
   return {
     outputs: {
       model: {
@@ -93,7 +109,8 @@ export async function poissonHost(
           family: 'poisson',
           role: 'host',
           featureNames: frame.featureNames,
-          weights: Array.from(w),
+          weights: Array.from(original.weights),
+          ...(scaling ? { intercept: original.interceptShare } : {}),
           keyBits: keyed.pub.bits,
         },
       },

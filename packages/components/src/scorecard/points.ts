@@ -39,7 +39,7 @@ export interface PointsTable {
   role: 'guest' | 'host';
   factor: number;
   offset: number;
-  /** Guest only: offset − factor·intercept. */
+  /** Guest: offset − factor·intercept; a host whose part carries an intercept share: −factor·share. */
   basePoints?: number;
   features: { name: string; weight: number; bins: PointsRow[] }[];
 }
@@ -131,7 +131,12 @@ export function pointsTable(ctx: ProgramContext<ScorecardPointsParams>): PointsT
     role,
     factor,
     offset,
-    ...(role === 'guest' ? { basePoints: offset - factor * lr.intercept } : {}),
+    // A host's part trained with standardisation carries its share of the intercept.
+    ...(role === 'guest'
+      ? { basePoints: offset - factor * lr.intercept }
+      : lr.intercept !== 0
+        ? { basePoints: -factor * lr.intercept }
+        : {}),
     features,
   };
 }

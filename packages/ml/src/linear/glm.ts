@@ -6,9 +6,16 @@
  * twin differ only in where the arithmetic happens.
  */
 import { matTVec, matVec, selectEntries, selectRows, type Matrix } from '../matrix.js';
+import { divergence, DivergedError } from './divergence.js';
 import { Optimizer } from './optimizer.js';
 import { learningRateAt, shouldStop, type LogisticRegressionParams } from './params.js';
 import { epochBatches } from './schedule.js';
+import {
+  applyStandardization,
+  fitStandardization,
+  unstandardizeWeights,
+  type ColumnStandardization,
+} from './standardize.js';
 
 /** A loss on the linear predictor z = x·w + b and its derivative in z. */
 export interface GlmFamily {
@@ -22,9 +29,11 @@ export interface GlmFamily {
 }
 
 export interface GlmModel {
-  /** One weight per feature column. */
+  /** One weight per feature column, in the columns' original units. */
   weights: Float64Array;
   intercept: number;
+  /** The column statistics the trainer standardised with (`standardize: true`). */
+  standardization?: ColumnStandardization;
 }
 
 export interface GlmTrainResult {
@@ -84,16 +93,21 @@ export const POISSON: GlmFamily = {
 /**
  * Trains a GLM on `x` (rows × features) and labels `y` (0/1 for logistic, reals for linear,
  * counts for Poisson), with an optional per-row offset added to z (Poisson exposure: log t).
+ * With `params.standardize` it trains on standardised columns and returns weights in the
+ * original units.
  * @throws RangeError if `y` (or `offset`) does not have one entry per row.
+ * @throws DivergedError when the loss runs away ({@link divergence}).
  */
 export function trainGlm(
-  x: Matrix,
+  xRaw: Matrix,
   y: Float64Array,
   params: LogisticRegressionParams,
   family: GlmFamily,
   options: { offset?: Float64Array } = {},
 ): GlmTrainResult {
-  if (y.length !== x.rows) throw new RangeError(`${y.length} labels for ${x.rows} rows`);
+  if (y.length !== xRaw.rows) throw new RangeError(`${y.length} labels for ${xRaw.rows} rows`);
+  const scaling = params.standardize ? fitStandardization(xRaw, params.fitIntercept) : undefined;
+  const x = scaling ? applyStandardization(xRaw, scaling) : xRaw;
   const { offset } = options;
   if (offset && offset.length !== x.rows)
     throw new RangeError(`${offset.length} offsets for ${x.rows} rows`);
@@ -128,17 +142,26 @@ export function trainGlm(
     const loss = lossSum / x.rows;
     const prev = lossHistory[lossHistory.length - 1];
     lossHistory.push(loss);
+    const diverged = divergence(lossHistory);
+    if (diverged !== undefined) throw new DivergedError(diverged, lossHistory);
     if (shouldStop(params, loss, prev)) {
       converged = true;
       epoch++;
       break;
     }
   }
+  const intercept = params.fitIntercept ? (w[x.cols] as number) : 0;
+  if (scaling) {
+    const { weights, interceptShare } = unstandardizeWeights(w.subarray(0, x.cols), scaling);
+    return {
+      model: { weights, intercept: intercept + interceptShare, standardization: scaling },
+      lossHistory,
+      epochs: epoch,
+      converged,
+    };
+  }
   return {
-    model: {
-      weights: w.slice(0, x.cols),
-      intercept: params.fitIntercept ? (w[x.cols] as number) : 0,
-    },
+    model: { weights: w.slice(0, x.cols), intercept },
     lossHistory,
     epochs: epoch,
     converged,

@@ -33,6 +33,12 @@ export interface LogisticRegressionParams {
   fitIntercept: boolean;
   /** Seed of the shared mini-batch order (not secret). @default 42 */
   seed: number;
+  /**
+   * Train on standardised columns ((x − mean) / std from the training rows; in vertical FL each
+   * party its own columns) and report weights in the original units. @default false here; the
+   * hetero GLM components default it to true.
+   */
+  standardize?: boolean;
 }
 
 export const DEFAULT_LR_PARAMS: LogisticRegressionParams = {
@@ -56,13 +62,19 @@ export function learningRateAt(p: LogisticRegressionParams, epoch: number): numb
   return p.learningRate / (p.decaySqrt ? Math.sqrt(f) : f);
 }
 
-/** Whether training should stop after an epoch with loss `loss` (previous: `prev`). */
+/**
+ * Whether training should stop after an epoch with loss `loss` (previous: `prev`). 'diff' is
+ * relative for losses above 1: |loss − prev| < tol · max(1, |prev|), so one tolerance suits a
+ * loss in any unit (squared error of a label in the thousands as well as a log-loss).
+ */
 export function shouldStop(
   p: LogisticRegressionParams,
   loss: number,
   prev: number | undefined,
 ): boolean {
+  if (!Number.isFinite(loss)) return false;
   if (p.earlyStop === 'abs') return loss < p.tol;
-  if (p.earlyStop === 'diff') return prev !== undefined && Math.abs(prev - loss) < p.tol;
+  if (p.earlyStop === 'diff')
+    return prev !== undefined && Math.abs(prev - loss) < p.tol * Math.max(1, Math.abs(prev));
   return false;
 }
