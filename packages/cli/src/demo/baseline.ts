@@ -4,7 +4,7 @@
  * finds, the same hyper-parameters, the exact loss (no Taylor approximation).
  */
 import type { PredictionTask } from '@fedgrid/components';
-import { hstack, selectFrameRows, type Frame } from '@fedgrid/ml';
+import { DivergedError, hstack, selectFrameRows, type Frame } from '@fedgrid/ml';
 import { importCsv } from '@fedgrid/node';
 import type { DemoAlgorithm } from './algorithms.js';
 
@@ -56,7 +56,14 @@ export async function plaintextBaseline(
     files.hosts.map(async (p) => (await importCsv({ path: p, idColumn: files.id })).frame),
   );
   const joined = joinOnIds(guest, hosts);
-  const run = algorithm.baseline(joined, params, task);
+  let run;
+  try {
+    run = algorithm.baseline(joined, params, task);
+  } catch (e) {
+    if (e instanceof DivergedError)
+      throw new Error(`the plaintext twin diverged too: ${e.message}`, { cause: e });
+    throw e;
+  }
   return {
     metrics: run.metrics,
     rows: joined.ids.length,

@@ -12,7 +12,13 @@ import type { PredictionTask } from '@fedgrid/components';
 import { type DatasetView, type JobView } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { table } from '../output.js';
-import { demoAlgorithm, inferTask, METRIC_KEYS, pickMetrics } from './algorithms.js';
+import {
+  demoAlgorithm,
+  inferTask,
+  METRIC_KEYS,
+  pickMetrics,
+  type DemoAlgorithm,
+} from './algorithms.js';
 import { plaintextBaseline } from './baseline.js';
 import type { ClusterNode } from './cluster.js';
 import { permitAdhocJob, taskSeconds, withDemoNodes } from './demo-nodes.js';
@@ -57,6 +63,39 @@ export interface DemoReport {
     { id: string; fingerprint: string; backends: Record<string, string>; storage: string }
   >;
   files: { guest: string; hosts: string[] };
+  /** Present when the model is no better than a constant (the demo then exits non-zero). */
+  quality?: { ok: false; problem: string };
+}
+
+/**
+ * The demo's task: --task if given; else the algorithm's only task where it has one
+ * (hetero-linr and hetero-poisson are regression, CONTRACTS.md); else inferred from the label.
+ */
+export function resolveTask(
+  algorithm: Pick<DemoAlgorithm, 'tasks'>,
+  declared: string | undefined,
+  label: { type: string; distinct: number } | null | undefined,
+): PredictionTask {
+  if (declared) return declared as PredictionTask;
+  if (algorithm.tasks.length === 1) return algorithm.tasks[0] as PredictionTask;
+  return label ? inferTask(label) : 'binary';
+}
+
+/**
+ * Why a trained model is no result at all, or undefined: a regression worse than predicting the
+ * mean (r2 ≤ 0), a classifier no better than chance (auc ≤ 0.5), or a non-finite metric.
+ */
+export function qualityProblem(
+  task: PredictionTask,
+  metrics: Record<string, number>,
+): string | undefined {
+  const bad = Object.entries(metrics).find(([, v]) => !Number.isFinite(v));
+  if (bad) return `${bad[0]} is ${bad[1]}`;
+  if (task === 'regression' && (metrics['r2'] as number) <= 0)
+    return `r2 = ${(metrics['r2'] as number).toFixed(4)}: worse than predicting the mean`;
+  if (task === 'binary' && (metrics['auc'] as number) <= 0.5)
+    return `auc = ${(metrics['auc'] as number).toFixed(4)}: no better than chance`;
+  return undefined;
 }
 
 /** @throws Error with a clear message when any step fails (nodes are stopped either way). */
@@ -121,7 +160,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       `  guest: ${gds.rows} rows, ${gds.features.length} features, label '${gds.labelColumn}' ${JSON.stringify(gds.label?.counts ?? {})}`,
     );
     hds.forEach((d, k) => write(`  host-${k}: ${d.rows} rows, ${d.features.length} features`));
-    const task = (opts.task ?? (gds.label ? inferTask(gds.label) : 'binary')) as PredictionTask;
+    const task = resolveTask(algorithm, opts.task, gds.label);
     if (!algorithm.tasks.includes(task)) {
       throw new Error(
         `${algorithm.code} handles ${algorithm.tasks.join(' and ')} tasks; label '${opts.label}' (${gds.label?.distinct} distinct ${gds.label?.type} values) is ${opts.task ? 'declared' : 'inferred as'} ${task}` +
@@ -250,7 +289,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       ),
       files,
     };
+    const problem = qualityProblem(task, report.metrics);
+    if (problem) report.quality = { ok: false, problem };
     await writeFile(join(resolve(opts.out), 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    if (problem)
+      throw new Error(
+        `the federated model is hopeless: ${problem} (report: ${join(resolve(opts.out), 'report.json')}); not a result to use`,
+      );
     write('');
     write(
       table([
