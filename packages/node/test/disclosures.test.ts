@@ -133,6 +133,7 @@ describe('hetero-pearson between two nodes', () => {
     await writeFile(join(dir, 'h.csv'), h.join('\n') + '\n');
     [guest, host] = await Promise.all([t.start('bank'), t.start('utility')]);
     await t.contractAll();
+    await t.permitAdhoc(host, 'bank', ['psi-ecdh', 'hetero-pearson']);
     gds = (
       await guest.ok<{ id: string }>('POST', '/v1/datasets', {
         name: 'loans',

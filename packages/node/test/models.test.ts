@@ -63,7 +63,8 @@ interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
-const PROJECT = 'guest:prj-models-test';
+/** The project the job runs in (a real one: a job of a project runs one of its approved flows). */
+let PROJECT: string;
 const t = new TestNodes();
 let guest: TestNode;
 let host: TestNode;
@@ -110,7 +111,6 @@ beforeAll(async () => {
     t.start('arbiter'),
   ]);
   await t.contractAll();
-  await t.permitAll();
   const paths = await writeData();
   const g = await guest.ok<{ id: string }>('POST', '/v1/datasets', {
     name: 'g',
@@ -119,9 +119,15 @@ beforeAll(async () => {
   });
   const h = await host.ok<{ id: string }>('POST', '/v1/datasets', { name: 'h', path: paths.host });
   await host.ok('POST', '/v1/grants', { dataset: h.id, grantee: 'guest' });
-  const job = await guest.ok<{ id: string }>('POST', '/v1/jobs', {
-    name: 'models-test',
+  // A project of the three nodes, and a flow both partners approved.
+  PROJECT = (await guest.ok<{ id: string }>('POST', '/v1/projects', { name: 'models-test' })).id;
+  for (const n of [host, arbiter]) {
+    await guest.ok('POST', `/v1/projects/${encodeURIComponent(PROJECT)}/members`, { node: n.id });
+    await n.ok('POST', `/v1/projects/${encodeURIComponent(PROJECT)}/accept`);
+  }
+  const flow = await guest.ok<{ id: string }>('POST', '/v1/flows', {
     projectId: PROJECT,
+    name: 'models-test',
     parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }], arbiter: { node: 'arbiter' } },
     datasets: { guest: g.id, 'host-0': h.id },
     tasks: [
@@ -133,6 +139,18 @@ beforeAll(async () => {
         params: { maxIter: 2 },
       },
     ],
+  });
+  const flowId = encodeURIComponent(flow.id);
+  await guest.ok('POST', `/v1/flows/${flowId}/approvals`);
+  for (const n of [host, arbiter]) {
+    const req = await n.ok<{ items: { id: string }[] }>(
+      'GET',
+      `/v1/flow-approvals?flowId=${flowId}&direction=incoming`,
+    );
+    await n.ok('POST', `/v1/flow-approvals/${encodeURIComponent(req.items[0]!.id)}/approve`);
+  }
+  const job = await guest.ok<{ id: string }>('POST', `/v1/flows/${flowId}/jobs`, {
+    name: 'models-test',
   });
   jobId = job.id;
   const done = await waitForJob(jobId);

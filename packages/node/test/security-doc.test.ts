@@ -157,7 +157,9 @@ describe('the table, played on in-process nodes', () => {
     );
     await ensurePgliteTemplate();
     [own, ini, oth, stranger] = await Promise.all([
-      t.start('own'),
+      // Its copy of a job only `ini` sent must not end while the table is played (the check of
+      // dead initiators would end it: `ini`'s node never stored that job).
+      t.start('own', { runtime: { initiatorProbeSeconds: 3600 } }),
       t.start('ini'),
       t.start('oth'),
       t.start('stranger'),

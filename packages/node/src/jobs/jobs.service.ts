@@ -801,6 +801,8 @@ export class JobsService {
    */
   startWatchdog(seconds = 5): void {
     this.stopWatchdog();
+    // The first check of initiators comes one probe interval after start.
+    this.lastProbe = Date.now();
     let busy = false;
     this.watchdog = setInterval(() => {
       if (busy) return;
