@@ -20,6 +20,7 @@ import {
   saveConfig,
   startNode,
   type RunningNode,
+  type StartNodeOptions,
 } from '@fedgrid/node';
 import { BUILTIN_COMPONENTS } from '@fedgrid/components';
 import { openStore, type Store } from '../dist/storage/db.js';
@@ -50,7 +51,8 @@ export class TestNodes {
 
   /**
    * Starts a node with id `id` (optionally on PostgreSQL, optionally with runtime settings
-   * merged into its fedgrid.yaml, e.g. { maxConcurrentJobs: 1 }).
+   * merged into its fedgrid.yaml, e.g. { maxConcurrentJobs: 1 }, optionally with more start
+   * options, e.g. injected file-system faults).
    */
   async start(
     id: string,
@@ -62,6 +64,7 @@ export class TestNodes {
        * system temp folder and examples/data, where these tests write and find their CSV files.
        */
       dataDirs?: string[];
+      startOptions?: Partial<StartNodeOptions>;
     } = {},
   ): Promise<TestNode> {
     const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
@@ -87,7 +90,7 @@ export class TestNodes {
         runtime: { ...loaded.config.runtime, ...opts.runtime },
       });
     }
-    const node = await startNode({ dir, logLevel: 'error' });
+    const node = await startNode({ dir, logLevel: 'error', ...opts.startOptions });
     const call = async <T>(method: string, url: string, payload?: unknown) => {
       const r = await node.app.inject({
         method: method as 'GET',

@@ -62,8 +62,10 @@ export const nodeConfigSchema = z.object({
         .optional(),
       /** Embedded database and dataset snapshots. */
       dataDir: z.string().default('data'),
+      /** Below this many MiB free in `dataDir` the node reports itself degraded (/v1/health). */
+      minFreeMiB: z.number().min(0).default(64),
     })
-    .default({ dataDir: 'data' }),
+    .default({ dataDir: 'data', minFreeMiB: 64 }),
   /**
    * Where datasets may be registered from: only regular files inside these directories (relative
    * to the node directory, symlinks resolved) are read. Issue #11 item 4; docs/objects/dataset.md.

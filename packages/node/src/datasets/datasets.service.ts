@@ -3,12 +3,13 @@
  * and only then records it — a bad file leaves nothing behind. Issue #3 item 3.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import type { Frame } from '@fedgrid/ml';
 import { z } from 'zod';
 import { errors, FedGridError } from '../errors/errors.js';
+import { NodeFiles } from '../storage/files.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
 import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
 import { importCsv, type ColumnSummary, type LabelSummary } from './csv-import.js';
@@ -127,13 +128,16 @@ export class DatasetService {
   private readonly visibilityChecks: VisibilityCheck[] = [];
 
   /**
-   * @param files which files {@link register} may read (default: none — registration is refused
+   * @param policy which files {@link register} may read (default: none — registration is refused
    *   until data directories are configured).
+   * @param files how snapshots are written (complete, fsynced, private)
+   *   @default a NodeFiles on `dataDir`
    */
   constructor(
     private readonly db: Kysely<Database>,
     dataDir: string,
-    private readonly files: DatasetFilePolicy = { allowedDirs: [] },
+    private readonly policy: DatasetFilePolicy = { allowedDirs: [] },
+    private readonly files: NodeFiles = new NodeFiles({ dataDir }),
   ) {
     this.dir = join(dataDir, 'datasets');
   }
@@ -142,7 +146,8 @@ export class DatasetService {
    * Registers a CSV file.
    * @throws FedGridError VALIDATION_FAILED (bad input), CONFLICT (name taken),
    *   DATASET_PATH_NOT_ALLOWED (outside the node's data directories, symlinks resolved),
-   *   DATASET_FILE_UNREADABLE, CSV_INVALID (with file/line/column/field problems).
+   *   DATASET_FILE_UNREADABLE, CSV_INVALID (with file/line/column/field problems), STORAGE_FULL,
+   *   STORAGE_UNAVAILABLE (the snapshot could not be written; nothing is recorded).
    */
   async register(input: RegisterDatasetInput): Promise<DatasetView> {
     const inp = registerDatasetSchema.parse(input);
@@ -158,7 +163,7 @@ export class DatasetService {
         { name: inp.name },
       );
     }
-    const { handle, realPath: path } = await openDatasetFile(inp.path, this.files);
+    const { handle, realPath: path } = await openDatasetFile(inp.path, this.policy);
     const imported = await importCsv({
       path,
       file: handle,
@@ -166,9 +171,10 @@ export class DatasetService {
       ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
     });
     const id = `ds-${randomUUID()}`;
-    await mkdir(this.dir, { recursive: true });
+    await this.files.mkdir(this.dir);
     const snapshot = join(this.dir, `${id}.fgds`);
-    await writeSnapshot(snapshot, imported.frame);
+    // Complete and fsynced before the record commits: a registered dataset always has its data.
+    await writeSnapshot(snapshot, imported.frame, (p, parts) => this.files.write(p, parts));
     try {
       await this.db
         .insertInto('datasets')

@@ -5,8 +5,9 @@
  * Layout: "FGDS1\n" | u32 headerBytes | header JSON | ids (UTF-8 JSON array of strings) |
  *         labels (f64 × rows, if any) | features (f64 × rows × cols, row-major); little-endian.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Frame } from '@fedgrid/ml';
+import { writeFileAtomic } from '../storage/files.js';
 
 const MAGIC = Buffer.from('FGDS2\n');
 
@@ -17,8 +18,19 @@ interface Header {
   idBytes: number;
 }
 
-/** Writes `frame` to `path` atomically (temp file, fsync, rename). */
-export async function writeSnapshot(path: string, frame: Frame): Promise<void> {
+/** Writes the buffers of one file (see NodeFiles.write). */
+export type WriteFile = (path: string, parts: readonly Uint8Array[]) => Promise<void>;
+
+/**
+ * Writes `frame` to `path` completely and atomically (temp file written in full, fsync, rename,
+ * directory fsync; the temp file removed on error) through `write`.
+ * @default write {@link writeFileAtomic} with mode 0600
+ */
+export async function writeSnapshot(
+  path: string,
+  frame: Frame,
+  write: WriteFile = (p, parts) => writeFileAtomic(p, parts),
+): Promise<void> {
   // JSON, not a separator: ids may contain any character, line breaks included.
   const idBuf = Buffer.from(JSON.stringify(frame.ids), 'utf8');
   const header: Header = {
@@ -34,20 +46,7 @@ export async function writeSnapshot(path: string, frame: Frame): Promise<void> {
   if (frame.labels)
     parts.push(Buffer.from(frame.labels.buffer, frame.labels.byteOffset, frame.labels.byteLength));
   parts.push(Buffer.from(frame.x.data.buffer, frame.x.data.byteOffset, frame.x.data.byteLength));
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    for (const p of parts) await fh.write(p);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await write(path, parts);
 }
 
 /** @throws Error if the file is not a snapshot or is truncated. */

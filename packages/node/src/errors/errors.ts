@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   PEER_REFUSED: 502,
   INTERNAL: 500,
   AUDIT_WRITE_FAILED: 500,
+  /** The node's storage cannot be written (data directory gone or replaced, I/O error). */
+  STORAGE_UNAVAILABLE: 503,
+  /** No space (or quota) left on the node's disk; nothing was recorded. */
+  STORAGE_FULL: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

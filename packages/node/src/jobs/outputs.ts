@@ -4,18 +4,24 @@
  * task_outputs table; models are also registered with their SHA-256 digest.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PortValue, PredictionTask } from '@fedgrid/components';
 import { FedGridError } from '../errors/errors.js';
 import { readSnapshot, writeSnapshot } from '../datasets/snapshot.js';
+import { NodeFiles } from '../storage/files.js';
 import { json, type Database } from '../storage/schema.js';
 
 export class OutputStore {
+  /**
+   * @param files how outputs are written (complete, fsynced, private, before their record)
+   *   @default a NodeFiles on `dataDir`
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dataDir: string,
+    private readonly files: NodeFiles = new NodeFiles({ dataDir }),
   ) {}
 
   private dir(jobId: string): string {
@@ -32,13 +38,14 @@ export class OutputStore {
     component: string,
   ): Promise<void> {
     const dir = this.dir(jobId);
-    await mkdir(dir, { recursive: true });
+    await this.files.mkdir(dir);
+    const write = (p: string, parts: readonly Uint8Array[]) => this.files.write(p, parts);
     const base = `${taskName}.${party}.${name}`;
     let file: string;
     let meta: Record<string, unknown>;
     if (value.kind === 'dataset') {
       file = `${base}.fgds`;
-      await writeSnapshot(join(dir, file), value.frame);
+      await writeSnapshot(join(dir, file), value.frame, write);
       meta = { rows: value.frame.ids.length, features: value.frame.featureNames.length };
     } else if (value.kind === 'predictions') {
       file = `${base}.fgds`;
@@ -52,12 +59,16 @@ export class OutputStore {
         for (let c = 1; c < cols; c++)
           data[i * cols + c] = p.probabilities![i * (cols - 1) + c - 1] as number;
       }
-      await writeSnapshot(join(dir, file), {
-        ids: p.ids,
-        x: { rows: p.ids.length, cols, data },
-        featureNames: ['score', ...(cols > 1 ? classes.map((c) => `p_${c}`) : [])],
-        ...(p.labels ? { labels: p.labels, labelName: 'label' } : {}),
-      });
+      await writeSnapshot(
+        join(dir, file),
+        {
+          ids: p.ids,
+          x: { rows: p.ids.length, cols, data },
+          featureNames: ['score', ...(cols > 1 ? classes.map((c) => `p_${c}`) : [])],
+          ...(p.labels ? { labels: p.labels, labelName: 'label' } : {}),
+        },
+        write,
+      );
       meta = {
         rows: p.ids.length,
         task: p.task ?? 'binary',
@@ -66,9 +77,7 @@ export class OutputStore {
     } else {
       file = `${base}.json`;
       const body = JSON.stringify(value.kind === 'model' ? value.model : value.report, null, 1);
-      const tmp = join(dir, `${file}.tmp`);
-      await writeFile(tmp, body, { mode: 0o600 });
-      await rename(tmp, join(dir, file));
+      await this.files.write(join(dir, file), body);
       meta = {};
       if (value.kind === 'model') {
         const digest = createHash('sha256').update(body).digest('hex');

@@ -25,7 +25,7 @@ import type { NodeServices } from './services.js';
 export type Feature = (app: FastifyInstance, s: NodeServices, info: () => NodeInfo) => void;
 
 export const FEATURES: Feature[] = [
-  (app, _s, info) => nodeRoutes(app, info),
+  (app, s, info) => nodeRoutes(app, info, s.files),
   (app, s) => contractRoutes(app, s.contracts),
   (app, s) => datasetRoutes(app, s.datasets),
   (app, s) => grantRoutes(app, s.grants),

@@ -1,6 +1,7 @@
 /** Node information and health (components: components/components.routes.ts). */
 import type { FastifyInstance } from 'fastify';
 import type { NodeCard } from '../contracts/contracts.service.js';
+import type { NodeFiles } from '../storage/files.js';
 import { doc } from './route-doc.js';
 
 export interface NodeInfo extends NodeCard {
@@ -10,7 +11,7 @@ export interface NodeInfo extends NodeCard {
   backends: Record<string, string>;
 }
 
-export function nodeRoutes(app: FastifyInstance, info: () => NodeInfo): void {
+export function nodeRoutes(app: FastifyInstance, info: () => NodeInfo, files: NodeFiles): void {
   app.get(
     '/v1/node',
     {
@@ -51,7 +52,17 @@ export function nodeRoutes(app: FastifyInstance, info: () => NodeInfo): void {
   );
   app.get(
     '/v1/health',
-    { config: { permission: 'public' }, schema: doc('Liveness') },
-    async () => ({ status: 'ok' }),
+    {
+      config: { permission: 'public' },
+      schema: doc('Liveness and storage health', {
+        description:
+          "200 {status: 'ok', storage} while the node can keep its data; 503 {status: 'degraded', storage} when the data directory is missing, replaced or not writable, free space is below storage.minFreeMiB, the latest write failed or the store is not the node's own. storage.problems says what is wrong.",
+      }),
+    },
+    async (_req, reply) => {
+      const storage = await files.health();
+      if (!storage.ok) void reply.code(503);
+      return { status: storage.ok ? 'ok' : 'degraded', storage };
+    },
   );
 }

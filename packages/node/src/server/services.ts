@@ -40,6 +40,7 @@ import { InvitationService } from '../invitations/invitations.service.js';
 import { ProfileRepo } from '../profile/profile.repo.js';
 import { ProfileService } from '../profile/profile.service.js';
 import type { Store } from '../storage/db.js';
+import type { NodeFiles } from '../storage/files.js';
 import type { Database } from '../storage/schema.js';
 
 /** What every service may use: identity, store, network, workers, log. */
@@ -49,6 +50,8 @@ export interface NodeBase {
   log: Logger;
   identity: TlsIdentity;
   store: Store;
+  /** Every file the node writes goes through this (complete, fsynced, private; health). */
+  files: NodeFiles;
   db: Kysely<Database>;
   crypto: CryptoPool;
   trust: MemoryTrustStore;
@@ -98,9 +101,9 @@ export function buildServices(base: NodeBase): NodeServices {
       config.paths.adminToken,
       config.paths.configFile,
     ],
-  });
+  }, base.files);
   const grants = new GrantService(db, (id) => datasets.get(id));
-  const outputs = new OutputStore(db, dataDir);
+  const outputs = new OutputStore(db, dataDir, base.files);
   const disclosures = new DisclosureService({
     selfNodeId: base.nodeId,
     repo: new DisclosuresRepo(db),

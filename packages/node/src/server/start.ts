@@ -14,6 +14,7 @@ import type { NodeCard } from '../contracts/contracts.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { PeerClient } from '../peers/peer-client.js';
 import { openStore } from '../storage/db.js';
+import { NodeFiles, type FileOps } from '../storage/files.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
@@ -57,6 +58,8 @@ export interface StartNodeOptions {
   logDestination?: pino.DestinationStream;
   /** Build the API without listening on any port (for `fastify.inject` and the OpenAPI export). */
   listen?: boolean;
+  /** System calls the node's file writes go through (tests inject disk-full faults). */
+  fileOps?: Partial<FileOps>;
 }
 
 /** Builds the REST application of a node (routes, auth, audit, OpenAPI) on its services. */
@@ -140,6 +143,12 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(databaseSchema ? { databaseSchema } : {}),
   });
+  const files = new NodeFiles({
+    dataDir: paths.dataDir,
+    log,
+    minFreeBytes: config.storage.minFreeMiB * 2 ** 20,
+    ...(opts.fileOps ? { ops: opts.fileOps } : {}),
+  });
   const crypto = new CryptoPool(
     config.runtime.cryptoThreads ? { threads: config.runtime.cryptoThreads } : {},
   );
@@ -159,6 +168,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     log,
     identity,
     store,
+    files,
     db: store.db,
     crypto,
     trust,

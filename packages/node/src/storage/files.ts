@@ -1,0 +1,250 @@
+/**
+ * How a node writes files (dataset snapshots, task outputs, models, configuration, identity):
+ * private modes whatever the umask, and complete, durable, atomic writes — a temp file written in
+ * full (a short write is continued, never ignored), fsynced, renamed over the target, and the
+ * directory fsynced; on any error the temp file is removed and the target is untouched. A record
+ * pointing at a file is committed only after this resolves. Issue #11 items 2 and 5.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, open, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Logger } from 'pino';
+import { FedGridError } from '../errors/errors.js';
+
+/** Mode of every directory a node creates: owner only. */
+export const PRIVATE_DIR_MODE = 0o700;
+/** Mode of every file a node creates: owner read/write only. */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * The system calls a write goes through. Tests replace them to simulate a full disk (a short
+ * write, then ENOSPC) or a failing fsync without root or a special file system.
+ */
+export interface FileOps {
+  /** Writes `data[offset..]` at the file's position; resolves with the bytes written (≥ 0). */
+  write(fh: FileHandle, data: Uint8Array, offset: number): Promise<number>;
+  /** fsync(2) of the file. */
+  sync(fh: FileHandle): Promise<void>;
+}
+
+export const DEFAULT_FILE_OPS: FileOps = {
+  write: async (fh, data, offset) =>
+    (await fh.write(data, offset, data.length - offset)).bytesWritten,
+  sync: (fh) => fh.sync(),
+};
+
+/**
+ * Creates `dir` (and missing parents) with mode 0700, chmod-ed after creation so that the umask
+ * cannot widen it. Directories that already existed keep their mode.
+ */
+export async function mkdirPrivate(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (first === undefined) return;
+  // Every component from the first one created down to `dir`.
+  const rel = relative(first, dir);
+  let path = first;
+  await chmod(path, PRIVATE_DIR_MODE);
+  for (const part of rel ? rel.split(sep) : []) {
+    path = join(path, part);
+    await chmod(path, PRIVATE_DIR_MODE);
+  }
+}
+
+/** fsync of a directory, so that a rename in it survives a crash (Linux; a no-op elsewhere). */
+async function syncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch (err) {
+    // Platforms that cannot open or fsync a directory (Windows, some file systems).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EACCES') throw err;
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/**
+ * Writes `data` (one buffer or several, concatenated) to `path` atomically and durably, with
+ * mode `mode` (default 0600) whatever the umask.
+ * @throws the underlying error (ENOSPC, EIO, ...) after removing the temp file; `path` is then
+ *   as it was before.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  opts: { mode?: number; ops?: FileOps } = {},
+): Promise<void> {
+  const mode = opts.mode ?? PRIVATE_FILE_MODE;
+  const ops = opts.ops ?? DEFAULT_FILE_OPS;
+  const parts =
+    typeof data === 'string'
+      ? [Buffer.from(data, 'utf8')]
+      : data instanceof Uint8Array
+        ? [data]
+        : data;
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(tmp, 'wx', mode);
+    await fh.chmod(mode);
+    for (const part of parts) {
+      let offset = 0;
+      while (offset < part.length) {
+        const n = await ops.write(fh, part, offset);
+        // write(2) returning 0 for a non-empty buffer: nothing more will fit.
+        if (n <= 0)
+          throw Object.assign(new Error(`no space left writing ${path}`), { code: 'ENOSPC' });
+        offset += n;
+      }
+    }
+    await ops.sync(fh);
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, path);
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(path));
+}
+
+/**
+ * What `/v1/health` reports about the node's files and store. The route is public: no paths or
+ * error messages here (they go to the log).
+ */
+export interface StorageHealth {
+  ok: boolean;
+  /** Problems found, in words (empty when ok). */
+  problems: string[];
+  /** The data directory exists and this process may write in it. */
+  writable: boolean;
+  /** Bytes available to this process on the data directory's file system (null: unknown). */
+  freeBytes: number | null;
+  /** Below this many free bytes the node reports itself degraded. */
+  minFreeBytes: number;
+  /** The latest failed write (its time and errno code), until a later write succeeds. */
+  lastWriteError: { at: string; code: string } | null;
+}
+
+/** Extra checks of the store (e.g. that it is still the node's own). Returns problems, in words. */
+export type StorageCheck = () => Promise<string[]>;
+
+/**
+ * The node's file writer: {@link writeFileAtomic} under the node's data directory, turning
+ * failures into FedGrid errors, logging them and remembering the latest for the health check.
+ */
+export class NodeFiles {
+  private lastError: StorageHealth['lastWriteError'] = null;
+  private readonly checks: StorageCheck[] = [];
+  private readonly ops: FileOps;
+
+  constructor(
+    private readonly opts: {
+      dataDir: string;
+      log?: Logger;
+      /** @default 64 MiB */
+      minFreeBytes?: number;
+      /** System calls to use (tests inject faults). @default the real ones */
+      ops?: Partial<FileOps>;
+    },
+  ) {
+    this.ops = { ...DEFAULT_FILE_OPS, ...opts.ops };
+  }
+
+  get dataDir(): string {
+    return this.opts.dataDir;
+  }
+
+  /** Adds a check run by {@link health} and before every write (see {@link assertUsable}). */
+  addCheck(check: StorageCheck): void {
+    this.checks.push(check);
+  }
+
+  /** @throws FedGridError STORAGE_UNAVAILABLE when a store check fails (data directory gone...). */
+  async assertUsable(): Promise<void> {
+    const problems = (await Promise.all(this.checks.map((c) => c()))).flat();
+    if (problems.length)
+      throw new FedGridError(
+        'STORAGE_UNAVAILABLE',
+        `the node's storage is not usable: ${problems.join('; ')}; nothing was written. Restart the node once the cause is fixed.`,
+        { problems },
+      );
+  }
+
+  /** Creates a private directory under the data directory (after the store checks pass). */
+  async mkdir(dir: string): Promise<void> {
+    await this.assertUsable();
+    try {
+      await mkdirPrivate(dir);
+    } catch (err) {
+      throw this.failed(dir, err);
+    }
+  }
+
+  /**
+   * Writes a file completely and durably (see {@link writeFileAtomic}).
+   * @throws FedGridError STORAGE_FULL (no space or quota left), STORAGE_UNAVAILABLE (any other
+   *   write failure, or a failed store check); nothing is left behind.
+   */
+  async write(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
+    await this.assertUsable();
+    try {
+      await writeFileAtomic(path, data, { ops: this.ops });
+    } catch (err) {
+      throw this.failed(path, err);
+    }
+    this.lastError = null;
+  }
+
+  private failed(path: string, err: unknown): FedGridError {
+    const e = err as NodeJS.ErrnoException;
+    const code = e.code ?? 'EIO';
+    this.lastError = { at: new Date().toISOString(), code };
+    this.opts.log?.error({ err, path, code }, 'storage write failed');
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    return new FedGridError(
+      full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE',
+      full
+        ? `no space left on the node's disk writing ${path}; nothing was recorded. Free space in ${this.opts.dataDir} and retry.`
+        : `cannot write ${path} (${code}: ${e.message}); nothing was recorded.`,
+      { path, errno: code },
+    );
+  }
+
+  /** The state of the data directory, its free space, the latest write and the store checks. */
+  async health(): Promise<StorageHealth> {
+    const dataDir = this.opts.dataDir;
+    const minFreeBytes = this.opts.minFreeBytes ?? 64 * 2 ** 20;
+    const problems: string[] = [];
+    const writable = await access(dataDir, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!writable) problems.push('the data directory is missing or not writable');
+    let freeBytes: number | null = null;
+    if (writable) {
+      try {
+        const s = await statfs(dataDir);
+        freeBytes = s.bavail * s.bsize;
+        if (freeBytes < minFreeBytes)
+          problems.push(`only ${freeBytes} bytes free in the data directory`);
+      } catch {
+        // unknown on this platform
+      }
+    }
+    if (this.lastError) problems.push(`the latest write failed (${this.lastError.code})`);
+    for (const check of this.checks) problems.push(...(await check()));
+    return {
+      ok: problems.length === 0,
+      problems,
+      writable,
+      freeBytes,
+      minFreeBytes,
+      lastWriteError: this.lastError,
+    };
+  }
+}
