@@ -1,6 +1,18 @@
 export * from './errors/errors.js';
 export * from './config/config.js';
-export { initNode, type InitNodeOptions, type InitNodeResult } from './server/init.js';
+export {
+  initNode,
+  DATABASE_URL_FILE,
+  type InitNodeOptions,
+  type InitNodeResult,
+} from './server/init.js';
+export {
+  writeFileAtomic,
+  mkdirPrivate,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  type FileOps,
+} from './storage/files.js';
 export {
   startNode,
   FEDGRID_VERSION,

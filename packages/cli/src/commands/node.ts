@@ -64,7 +64,7 @@ export function nodeCommand(): Command {
     .option('--data-port <port>', 'data-plane gRPC port', port, 9443)
     .option(
       '--database-url <url>',
-      'PostgreSQL URL (default: embedded PGlite in the node directory)',
+      'PostgreSQL URL (default: embedded PGlite in the node directory); a password in it is kept in identity/database-url (mode 0600), never in fedgrid.yaml — or leave it out and set PGPASSWORD',
     )
     .option(
       '--database-schema <name>',
@@ -92,6 +92,8 @@ export function nodeCommand(): Command {
         json?: boolean;
       }) => {
         try {
+          // Whatever the user's umask, nothing the node creates is readable by others.
+          process.umask(0o077);
           // The server and store load only for the commands that run them (fast CLI start-up).
           const { initNode } = await import('@fedgrid/node');
           const r = await initNode({
@@ -138,7 +140,10 @@ export function nodeCommand(): Command {
     .requiredOption('--dir <dir>', 'node directory')
     .option('--api-port <port>', 'override the configured REST port (0: any free port)', port)
     .option('--data-port <port>', 'override the configured gRPC port (0: any free port)', port)
-    .option('--database-url <url>', 'override the store with PostgreSQL')
+    .option(
+      '--database-url <url>',
+      'override the store with PostgreSQL (visible in the process list: prefer FEDGRID_DATABASE_URL or PGPASSWORD for a password)',
+    )
     .option('--database-schema <name>', 'override the PostgreSQL schema of the tables')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .option('--log-file <path>', 'write the JSON log here instead of stdout')
@@ -153,6 +158,7 @@ export function nodeCommand(): Command {
         logFile?: string;
       }) => {
         try {
+          process.umask(0o077);
           const [{ startNode }, { pino }] = await Promise.all([
             import('@fedgrid/node'),
             import('pino'),
@@ -176,7 +182,7 @@ export function nodeCommand(): Command {
             fingerprint: running.fingerprint,
             startedAt: new Date().toISOString(),
           };
-          await writeFile(runtimePath, JSON.stringify(runtime, null, 2));
+          await writeFile(runtimePath, JSON.stringify(runtime, null, 2), { mode: 0o600 });
           let stopping = false;
           const stop = async (signal: string) => {
             if (stopping) return;

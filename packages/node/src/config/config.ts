@@ -2,11 +2,12 @@
  * A node's configuration file (fedgrid.yaml in the node directory). Paths in it are relative to
  * that directory. Created by `fedgrid node init`, read by `fedgrid node start` and the CLI.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { FedGridError } from '../errors/errors.js';
+import { writeFileAtomic } from '../storage/files.js';
 import { SCHEMA_NAME } from '../storage/schema-name.js';
 
 export const CONFIG_FILE = 'fedgrid.yaml';
@@ -53,8 +54,17 @@ export const nodeConfigSchema = z.object({
     .default({}),
   storage: z
     .object({
-      /** PostgreSQL URL; when absent the embedded PGlite store in `dataDir` is used. */
+      /**
+       * PostgreSQL URL, without a password (take it from PGPASSWORD, `databaseUrlFile` or the
+       * FEDGRID_DATABASE_URL environment variable); when no URL is given anywhere the embedded
+       * PGlite store in `dataDir` is used.
+       */
       databaseUrl: z.string().optional(),
+      /**
+       * File (mode 0600) holding the full PostgreSQL URL, password included; `node init` writes
+       * `identity/database-url` when given a URL with a password.
+       */
+      databaseUrlFile: z.string().optional(),
       /** PostgreSQL schema holding this node's tables (nodes may share a database). */
       databaseSchema: z
         .string()
@@ -219,8 +229,51 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   return { dir, config: parsed.data, paths: resolvePaths(dir, parsed.data) };
 }
 
+/** Writes `dir/fedgrid.yaml` atomically, mode 0600 whatever the umask. */
 export async function saveConfig(dir: string, config: NodeConfig): Promise<void> {
-  await writeFile(join(dir, CONFIG_FILE), stringify(config), 'utf8');
+  await writeFileAtomic(join(dir, CONFIG_FILE), stringify(config));
+}
+
+/** Environment variable holding the store's PostgreSQL URL (password included). */
+export const DATABASE_URL_ENV = 'FEDGRID_DATABASE_URL';
+
+/**
+ * The store's PostgreSQL URL, first found of: `override` (the `--database-url` flag), the
+ * FEDGRID_DATABASE_URL environment variable, the file `storage.databaseUrlFile`, and
+ * `storage.databaseUrl` in fedgrid.yaml. Undefined: the embedded store.
+ * @throws FedGridError NOT_FOUND when `storage.databaseUrlFile` cannot be read.
+ */
+export async function resolveDatabaseUrl(
+  loaded: LoadedConfig,
+  override?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  if (override) return override;
+  const fromEnv = env[DATABASE_URL_ENV];
+  if (fromEnv) return fromEnv;
+  const file = loaded.config.storage.databaseUrlFile;
+  if (file) {
+    const path = isAbsolute(file) ? file : join(loaded.dir, file);
+    try {
+      return (await readFile(path, 'utf8')).trim();
+    } catch (err) {
+      throw new FedGridError(
+        'NOT_FOUND',
+        `cannot read the database URL file ${path} (storage.databaseUrlFile): ${(err as Error).message}`,
+        { file: path },
+      );
+    }
+  }
+  return loaded.config.storage.databaseUrl;
+}
+
+/** Whether a connection URL carries a password (which must not be written to fedgrid.yaml). */
+export function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** The URL and data-plane address partners should use. */

@@ -1,19 +1,24 @@
 /** Reading and writing a node's identity files (key, certificate, admin token). */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { certificateFingerprint, type TlsIdentity } from '@fedgrid/federation';
 import { FedGridError } from '../errors/errors.js';
+import { mkdirPrivate, writeFileAtomic } from '../storage/files.js';
 
+/**
+ * Writes the identity files: directories 0700, files 0600 whatever the umask, each complete and
+ * fsynced. Returns the new admin token.
+ */
 export async function writeIdentity(
   paths: { key: string; cert: string; adminToken: string },
   identity: TlsIdentity,
 ): Promise<string> {
-  await mkdir(dirname(paths.key), { recursive: true, mode: 0o700 });
-  await writeFile(paths.key, identity.keyPem, { mode: 0o600, flag: 'wx' });
-  await writeFile(paths.cert, identity.certPem, { mode: 0o644, flag: 'wx' });
+  for (const p of [paths.key, paths.cert, paths.adminToken]) await mkdirPrivate(dirname(p));
+  await writeFileAtomic(paths.key, identity.keyPem);
+  await writeFileAtomic(paths.cert, identity.certPem);
   const token = randomBytes(32).toString('base64url');
-  await writeFile(paths.adminToken, token + '\n', { mode: 0o600, flag: 'wx' });
+  await writeFileAtomic(paths.adminToken, token + '\n');
   return token;
 }
 

@@ -3,12 +3,19 @@
  * self-signed certificate), an admin token, a configuration file and the store (embedded PGlite
  * in the node's data folder, or a checked and migrated PostgreSQL database).
  */
-import { mkdir, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { generateIdentity } from '@fedgrid/federation';
-import { nodeConfigSchema, resolvePaths, saveConfig, type NodeConfig } from '../config/config.js';
+import {
+  nodeConfigSchema,
+  resolvePaths,
+  saveConfig,
+  urlHasPassword,
+  type NodeConfig,
+} from '../config/config.js';
 import { FedGridError } from '../errors/errors.js';
 import { openStore } from '../storage/db.js';
+import { mkdirPrivate, PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/files.js';
 import { writeIdentity } from './identity-files.js';
 
 export interface InitNodeOptions {
@@ -18,6 +25,10 @@ export interface InitNodeOptions {
   host?: string;
   apiPort?: number;
   dataPort?: number;
+  /**
+   * PostgreSQL URL. One with a password is kept in {@link DATABASE_URL_FILE} (mode 0600) and
+   * referenced by `storage.databaseUrlFile`; fedgrid.yaml never holds a password.
+   */
   databaseUrl?: string;
   /** PostgreSQL schema for this node's tables. @default 'public' */
   databaseSchema?: string;
@@ -30,6 +41,9 @@ export interface InitNodeOptions {
   dataDirs?: string[];
 }
 
+/** Where `node init` keeps a database URL that carries a password (relative to the node dir). */
+export const DATABASE_URL_FILE = 'identity/database-url';
+
 export interface InitNodeResult {
   dir: string;
   config: NodeConfig;
@@ -40,20 +54,27 @@ export interface InitNodeResult {
 /** @throws FedGridError CONFLICT if the directory is not empty; VALIDATION_FAILED for bad options. */
 export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const dir = resolve(opts.dir);
-  await mkdir(dir, { recursive: true });
+  await mkdirPrivate(dir);
   if ((await readdir(dir)).length > 0) {
     throw new FedGridError(
       'CONFLICT',
       `${dir} is not empty; a node directory must start empty (or remove the old node first)`,
     );
   }
+  // An empty folder the user made with a wide mode: the node's secrets go in here.
+  await chmod(dir, PRIVATE_DIR_MODE);
+  const secretUrl = opts.databaseUrl !== undefined && urlHasPassword(opts.databaseUrl);
   const parsed = nodeConfigSchema.safeParse({
     node: { id: opts.id, name: opts.name ?? opts.id },
     api: { host: opts.host ?? '127.0.0.1', port: opts.apiPort ?? 8443 },
     dataPlane: { host: opts.host ?? '127.0.0.1', port: opts.dataPort ?? 9443 },
     storage: {
       dataDir: 'data',
-      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      ...(opts.databaseUrl
+        ? secretUrl
+          ? { databaseUrlFile: DATABASE_URL_FILE }
+          : { databaseUrl: opts.databaseUrl }
+        : {}),
       ...(opts.databaseSchema ? { databaseSchema: opts.databaseSchema } : {}),
     },
     datasets: {
@@ -70,13 +91,18 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const paths = resolvePaths(dir, config);
   const identity = await generateIdentity(config.node.id);
   const adminToken = await writeIdentity(paths, identity);
-  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(join(dir, 'imports'), { recursive: true, mode: 0o700 });
+  if (secretUrl) {
+    const file = join(dir, DATABASE_URL_FILE);
+    await mkdirPrivate(dirname(file));
+    await writeFileAtomic(file, `${opts.databaseUrl}\n`);
+  }
+  await mkdirPrivate(paths.dataDir);
+  await mkdirPrivate(join(dir, 'imports'));
   await saveConfig(dir, config);
   // Create (or, for PostgreSQL, check and migrate) the store now, so that problems show at init.
   const store = await openStore({
     dataDir: paths.dataDir,
-    ...(config.storage.databaseUrl ? { databaseUrl: config.storage.databaseUrl } : {}),
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
     ...(config.storage.databaseSchema ? { databaseSchema: config.storage.databaseSchema } : {}),
   });
   await store.close();

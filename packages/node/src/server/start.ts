@@ -9,7 +9,13 @@ import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fe
 import { GrpcTransport, Mailbox, MemoryTrustStore, TransferServer } from '@fedgrid/federation';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { advertised, loadConfig, type LoadedConfig } from '../config/config.js';
+import {
+  advertised,
+  loadConfig,
+  resolveDatabaseUrl,
+  urlHasPassword,
+  type LoadedConfig,
+} from '../config/config.js';
 import type { NodeCard } from '../contracts/contracts.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { PeerClient } from '../peers/peer-client.js';
@@ -136,7 +142,11 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     log.error({ err: reason }, 'unhandled promise rejection'),
   );
   const { identity, adminToken } = await readIdentity(paths);
-  const databaseUrl = opts.databaseUrl ?? config.storage.databaseUrl;
+  const databaseUrl = await resolveDatabaseUrl(loaded, opts.databaseUrl);
+  if (config.storage.databaseUrl && urlHasPassword(config.storage.databaseUrl))
+    log.warn(
+      'fedgrid.yaml holds a database password (storage.databaseUrl): move the URL to a 0600 file named by storage.databaseUrlFile, or to the FEDGRID_DATABASE_URL or PGPASSWORD environment variable',
+    );
   const databaseSchema = opts.databaseSchema ?? config.storage.databaseSchema;
   const store = await openStore({
     dataDir: paths.dataDir,

@@ -4,13 +4,14 @@
  * node keeps its tables in one schema (default `public`), so that several nodes — a demo, a test
  * run — can share one database without seeing each other's rows.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { FedGridError } from '../errors/errors.js';
+import { mkdirPrivate } from './files.js';
 import { migrationProvider } from './migrations/index.js';
 import { checkSchemaName } from './schema-name.js';
 import { createFromTemplate } from './pglite-template.js';
@@ -67,7 +68,7 @@ export async function openStore(options: {
       () => false,
       () => true,
     );
-    await mkdir(dir, { recursive: true });
+    await mkdirPrivate(dir);
     // The template is fully migrated: an upgrade test that stops early needs a bare store.
     const pglite = fresh && !options.migrateTo ? await createFromTemplate(dir) : new PGlite(dir);
     await pglite.waitReady;
