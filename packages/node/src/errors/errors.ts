@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   CONTRACT_STATE: 409,
   CONTRACT_EXISTS: 409,
   JOB_STATE: 409,
+  /** The node directory or its PostgreSQL schema is in use by another node process. */
+  NODE_LOCKED: 409,
   LIMIT_EXCEEDED: 429,
   RATE_LIMITED: 429,
   PROPOSALS_LIMIT: 429,

@@ -104,6 +104,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
     dataDir: paths.dataDir,
     ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
     ...(config.storage.databaseSchema ? { databaseSchema: config.storage.databaseSchema } : {}),
+    lock: true,
   });
   await store.close();
   return { dir, config, fingerprint: identity.fingerprint, adminToken };

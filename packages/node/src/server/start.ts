@@ -20,6 +20,7 @@ import type { NodeCard } from '../contracts/contracts.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { PeerClient } from '../peers/peer-client.js';
 import { openStore } from '../storage/db.js';
+import { lockNodeDir, type NodeLock } from '../storage/node-lock.js';
 import { NodeFiles, type FileOps } from '../storage/files.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
@@ -129,7 +130,7 @@ export async function buildApp(
 /** Starts a node; resolves once both endpoints listen. */
 export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   const loaded = await loadConfig(opts.dir);
-  const { config, paths } = loaded;
+  const { config } = loaded;
   // Every TLS connection this process makes or accepts is TLS 1.3 (standard 001 §9 g asks ≥ 1.2).
   (tls as { DEFAULT_MIN_VERSION: string }).DEFAULT_MIN_VERSION = 'TLSv1.3';
   const log = pino(
@@ -141,6 +142,25 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   process.on('unhandledRejection', (reason) =>
     log.error({ err: reason }, 'unhandled promise rejection'),
   );
+  // Before anything reads the store: a second process on one node directory lost data.
+  const lock = await lockNodeDir(loaded.dir, (previous) =>
+    log.warn({ previous }, 'took over the lock of a node process that is gone'),
+  );
+  try {
+    return await startLocked(opts, loaded, log, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(
+  opts: StartNodeOptions,
+  loaded: LoadedConfig,
+  log: Logger,
+  lock: NodeLock,
+): Promise<RunningNode> {
+  const { config, paths } = loaded;
   const { identity, adminToken } = await readIdentity(paths);
   const databaseUrl = await resolveDatabaseUrl(loaded, opts.databaseUrl);
   if (config.storage.databaseUrl && urlHasPassword(config.storage.databaseUrl))
@@ -152,6 +172,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     dataDir: paths.dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(databaseSchema ? { databaseSchema } : {}),
+    lock: true,
   });
   const files = new NodeFiles({
     dataDir: paths.dataDir,
@@ -159,6 +180,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     minFreeBytes: config.storage.minFreeMiB * 2 ** 20,
     ...(opts.fileOps ? { ops: opts.fileOps } : {}),
   });
+  files.addCheck(() => store.check());
   const crypto = new CryptoPool(
     config.runtime.cryptoThreads ? { threads: config.runtime.cryptoThreads } : {},
   );
@@ -272,6 +294,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       transport.close();
       await crypto.close();
       await store.close();
+      await lock.release();
     },
   };
 }

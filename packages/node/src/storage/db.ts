@@ -5,6 +5,7 @@
  * run — can share one database without seeing each other's rows.
  */
 import { access } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, sql } from 'kysely';
@@ -21,6 +22,8 @@ import type { Database } from './schema.js';
 export interface Store {
   db: Kysely<Database>;
   kind: 'pglite' | 'postgres';
+  /** Problems with the store found now, in words (empty: fine); the health check shows them. */
+  check(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -37,12 +40,20 @@ export async function openStore(options: {
   dataDir: string;
   /** Migrate only up to this migration (e.g. '0001_initial'), not to the latest: upgrade tests. */
   migrateTo?: string;
+  /**
+   * On PostgreSQL, hold a session advisory lock on the schema while the store is open, so that
+   * two nodes (on any machines) never share one schema.
+   * @throws FedGridError NODE_LOCKED when another session holds it.
+   */
+  lock?: boolean;
 }): Promise<Store> {
   let db: Kysely<Database>;
   let kind: Store['kind'];
   let closeExtra: () => Promise<void> = async () => {};
+  let check: () => Promise<string[]> = async () => [];
   const schema = checkSchemaName(options.databaseSchema ?? 'public');
   if (options.databaseUrl) {
+    const held = options.lock ? await lockSchema(options.databaseUrl, schema) : undefined;
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: 10,
@@ -57,10 +68,16 @@ export async function openStore(options: {
       await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     } catch (err) {
       await db.destroy().catch(() => {});
+      await held?.release();
       throw new FedGridError(
         'INTERNAL',
         `cannot open PostgreSQL at ${redactUrl(options.databaseUrl)}: ${(err as Error).message}`,
       );
+    }
+    if (held) {
+      closeExtra = held.release;
+      check = async () =>
+        held.lost() ? ["the PostgreSQL session holding the node's schema lock ended"] : [];
     }
   } else {
     const dir = join(options.dataDir, 'pglite');
@@ -91,6 +108,7 @@ export async function openStore(options: {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     await db.destroy().catch(() => {});
+    await closeExtra().catch(() => {});
     throw new FedGridError(
       'INTERNAL',
       `database migration ${failed ?? ''} failed: ${(error as Error).message}`,
@@ -99,9 +117,74 @@ export async function openStore(options: {
   return {
     db,
     kind,
+    check,
     close: async () => {
       await db.destroy();
       await closeExtra();
+    },
+  };
+}
+
+/**
+ * Takes a session-level advisory lock keyed by the schema on a connection of its own (held until
+ * `release`). Advisory locks are per database, so the key needs only the schema.
+ * @throws FedGridError NODE_LOCKED naming the session that holds it; INTERNAL if unreachable.
+ */
+async function lockSchema(
+  databaseUrl: string,
+  schema: string,
+): Promise<{ release(): Promise<void>; lost(): boolean }> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: `fedgrid node ${hostname()} pid ${process.pid}`,
+  });
+  let lost = false;
+  let released = false;
+  client.on('error', () => {
+    lost = true;
+  });
+  client.on('end', () => {
+    if (!released) lost = true;
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new FedGridError(
+      'INTERNAL',
+      `cannot open PostgreSQL at ${redactUrl(databaseUrl)}: ${(err as Error).message}`,
+    );
+  }
+  const r = await client
+    .query<{
+      ok: boolean;
+    }>(`select pg_try_advisory_lock(hashtext('fedgrid node'), hashtext($1)) as ok`, [schema])
+    .catch(async (err: Error) => {
+      await client.end().catch(() => {});
+      throw new FedGridError('INTERNAL', `cannot lock the schema '${schema}': ${err.message}`);
+    });
+  if (!r.rows[0]?.ok) {
+    const who = await client
+      .query<{ pid: number; application_name: string; client_addr: string | null }>(
+        `select a.pid, a.application_name, a.client_addr::text as client_addr
+           from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.granted
+            and l.classid::int = hashtext('fedgrid node') and l.objid::int = hashtext($1)`,
+        [schema],
+      )
+      .then((q) => q.rows[0])
+      .catch(() => undefined);
+    await client.end().catch(() => {});
+    throw new FedGridError(
+      'NODE_LOCKED',
+      `PostgreSQL schema '${schema}' is in use by another node${who ? ` (${who.application_name || 'session'}, backend pid ${who.pid}${who.client_addr ? ` from ${who.client_addr}` : ''})` : ''}; stop that node first, or give this node a schema of its own (storage.databaseSchema)`,
+      { schema, ...(who ? { holder: who } : {}) },
+    );
+  }
+  return {
+    lost: () => lost,
+    release: async () => {
+      released = true;
+      await client.end().catch(() => {});
     },
   };
 }
