@@ -147,8 +147,13 @@ export function nodeCommand(): Command {
     .option('--database-schema <name>', 'override the PostgreSQL schema of the tables')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .option('--log-file <path>', 'write the JSON log here instead of stdout')
+    .option(
+      '--reinitialise',
+      "start on a new, empty store when the node's store is missing (its data directory deleted or schema dropped); contracts, grants, datasets and audit log start over, the identity stays",
+    )
     .action(
       async (o: {
+        reinitialise?: boolean;
         dir: string;
         apiPort?: number;
         dataPort?: number;
@@ -170,6 +175,7 @@ export function nodeCommand(): Command {
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
             ...(o.databaseSchema ? { databaseSchema: o.databaseSchema } : {}),
             ...(o.logLevel ? { logLevel: o.logLevel } : {}),
+            ...(o.reinitialise ? { reinitialise: true } : {}),
             ...(o.logFile
               ? { logDestination: pino.destination({ dest: o.logFile, sync: false, mkdir: true }) }
               : {}),

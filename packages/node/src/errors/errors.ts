@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   JOB_STATE: 409,
   /** The node directory or its PostgreSQL schema is in use by another node process. */
   NODE_LOCKED: 409,
+  /** At start: the node's store is gone (recreated empty); `--reinitialise` accepts that. */
+  STORE_MISSING: 409,
+  /** At start: the configured store is another node's (or another store). */
+  STORE_MISMATCH: 409,
   LIMIT_EXCEEDED: 429,
   RATE_LIMITED: 429,
   PROPOSALS_LIMIT: 429,

@@ -16,6 +16,7 @@ import {
 import { FedGridError } from '../errors/errors.js';
 import { openStore } from '../storage/db.js';
 import { mkdirPrivate, PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/files.js';
+import { markNewStore } from '../storage/store-marker.js';
 import { writeIdentity } from './identity-files.js';
 
 export interface InitNodeOptions {
@@ -106,6 +107,10 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
     ...(config.storage.databaseSchema ? { databaseSchema: config.storage.databaseSchema } : {}),
     lock: true,
   });
-  await store.close();
+  try {
+    await markNewStore(store, dir);
+  } finally {
+    await store.close();
+  }
   return { dir, config, fingerprint: identity.fingerprint, adminToken };
 }

@@ -4,6 +4,8 @@
  * the store, the crypto worker pool and the job runtime.
  */
 import { randomUUID, constants as tlsConstants } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import tls from 'node:tls';
 import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fedgrid/crypto';
 import { GrpcTransport, Mailbox, MemoryTrustStore, TransferServer } from '@fedgrid/federation';
@@ -21,6 +23,7 @@ import type { JobsService } from '../jobs/jobs.service.js';
 import { PeerClient } from '../peers/peer-client.js';
 import { openStore } from '../storage/db.js';
 import { lockNodeDir, type NodeLock } from '../storage/node-lock.js';
+import { storeIntegrityCheck, verifyStoreMarker } from '../storage/store-marker.js';
 import { NodeFiles, type FileOps } from '../storage/files.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
@@ -65,6 +68,11 @@ export interface StartNodeOptions {
   logDestination?: pino.DestinationStream;
   /** Build the API without listening on any port (for `fastify.inject` and the OpenAPI export). */
   listen?: boolean;
+  /**
+   * Start on a new, empty store when the node's store is missing (its data directory deleted,
+   * its schema dropped); without it such a start is refused (STORE_MISSING). @default false
+   */
+  reinitialise?: boolean;
   /** System calls the node's file writes go through (tests inject disk-full faults). */
   fileOps?: Partial<FileOps>;
 }
@@ -117,6 +125,11 @@ export async function buildApp(
     audit: services.audit,
   });
   registerParamsCheck(app);
+  // A node whose storage is broken (data directory gone, store replaced) acknowledges no write.
+  app.addHook('preHandler', async (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS')
+      await services.files.assertUsable();
+  });
   await registerFirstContactLimits(app, {
     requestsPerMinute: services.config.config.firstContact.requestsPerMinute,
     contracts: services.contracts,
@@ -174,6 +187,20 @@ async function startLocked(
     ...(databaseSchema ? { databaseSchema } : {}),
     lock: true,
   });
+  let storeId: string;
+  try {
+    storeId = await verifyStoreMarker(store, {
+      nodeDir: loaded.dir,
+      log,
+      ...(opts.reinitialise ? { reinitialise: true } : {}),
+    });
+  } catch (err) {
+    await store.close().catch(() => {});
+    // Do not leave the empty embedded store made just now: it would hide where the old one was.
+    if (store.created && store.kind === 'pglite')
+      await rm(join(paths.dataDir, 'pglite'), { recursive: true, force: true });
+    throw err;
+  }
   const files = new NodeFiles({
     dataDir: paths.dataDir,
     log,
@@ -181,6 +208,7 @@ async function startLocked(
     ...(opts.fileOps ? { ops: opts.fileOps } : {}),
   });
   files.addCheck(() => store.check());
+  files.addCheck(await storeIntegrityCheck(store, paths.dataDir, storeId));
   const crypto = new CryptoPool(
     config.runtime.cryptoThreads ? { threads: config.runtime.cryptoThreads } : {},
   );

@@ -22,6 +22,8 @@ import type { Database } from './schema.js';
 export interface Store {
   db: Kysely<Database>;
   kind: 'pglite' | 'postgres';
+  /** This open created the store (no PGlite data directory, or no FedGrid tables in the schema). */
+  created: boolean;
   /** Problems with the store found now, in words (empty: fine); the health check shows them. */
   check(): Promise<string[]>;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function openStore(options: {
   let kind: Store['kind'];
   let closeExtra: () => Promise<void> = async () => {};
   let check: () => Promise<string[]> = async () => [];
+  let created: boolean;
   const schema = checkSchemaName(options.databaseSchema ?? 'public');
   if (options.databaseUrl) {
     const held = options.lock ? await lockSchema(options.databaseUrl, schema) : undefined;
@@ -66,6 +69,10 @@ export async function openStore(options: {
     kind = 'postgres';
     try {
       await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      const found = await sql<{
+        t: string | null;
+      }>`select to_regclass(${`${schema}.kysely_migration`})::text as t`.execute(db);
+      created = !found.rows[0]?.t;
     } catch (err) {
       await db.destroy().catch(() => {});
       await held?.release();
@@ -86,6 +93,7 @@ export async function openStore(options: {
       () => true,
     );
     await mkdirPrivate(dir);
+    created = fresh;
     // The template is fully migrated: an upgrade test that stops early needs a bare store.
     const pglite = fresh && !options.migrateTo ? await createFromTemplate(dir) : new PGlite(dir);
     await pglite.waitReady;
@@ -117,6 +125,7 @@ export async function openStore(options: {
   return {
     db,
     kind,
+    created,
     check,
     close: async () => {
       await db.destroy();

@@ -331,7 +331,14 @@ export interface InvitationsTable {
   answered_at: Timestamp | null;
 }
 
+/** The store's random id (one row), also kept in the node directory: see store-marker.ts. */
+export interface StoreMarkerTable {
+  id: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
+  store_marker: StoreMarkerTable;
   audit_events: AuditEventsTable;
   contracts: ContractsTable;
   datasets: DatasetsTable;

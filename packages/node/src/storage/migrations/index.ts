@@ -15,6 +15,7 @@ import { m0008 } from './0008-task-checkpoints.js';
 import { m0009 } from './0009-job-authority.js';
 import { m0010 } from './0010-contract-replaces.js';
 import { m0011 } from './0011-disclosures.js';
+import { m0012 } from './0012-store-marker.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0009_job_authority': m0009,
   '0010_contract_replaces': m0010,
   '0011_disclosures': m0011,
+  '0012_store_marker': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
