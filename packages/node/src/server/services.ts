@@ -91,17 +91,22 @@ export function buildServices(base: NodeBase): NodeServices {
     pendingPerClient: config.config.firstContact.pendingProposalsPerClient,
     pendingTotal: config.config.firstContact.pendingProposals,
   });
-  const datasets = new DatasetService(db, dataDir, {
-    allowedDirs: config.paths.datasetDirs,
-    // Never readable through registration, even inside an allowed directory.
-    protectedPaths: [
-      dataDir,
-      config.paths.key,
-      config.paths.cert,
-      config.paths.adminToken,
-      config.paths.configFile,
-    ],
-  }, base.files);
+  const datasets = new DatasetService(
+    db,
+    dataDir,
+    {
+      allowedDirs: config.paths.datasetDirs,
+      // Never readable through registration, even inside an allowed directory.
+      protectedPaths: [
+        dataDir,
+        config.paths.key,
+        config.paths.cert,
+        config.paths.adminToken,
+        config.paths.configFile,
+      ],
+    },
+    base.files,
+  );
   const grants = new GrantService(db, (id) => datasets.get(id));
   const outputs = new OutputStore(db, dataDir, base.files);
   const disclosures = new DisclosureService({
