@@ -1,6 +1,7 @@
 /** Options every API command shares: which node (directory) and output format. */
 import type { Command } from 'commander';
 import { ApiClient, targetFromNodeDir } from '../api-client.js';
+import { print, reportError } from '../output.js';
 
 export interface CommonOpts {
   node: string;
@@ -19,4 +20,16 @@ export function withNode(cmd: Command): Command {
 
 export async function client(opts: CommonOpts): Promise<ApiClient> {
   return new ApiClient(await targetFromNodeDir(opts.node));
+}
+
+/** Runs an API call against the node and prints its result (text, or JSON with --json). */
+export function run<T>(
+  o: CommonOpts,
+  fn: (c: ApiClient) => Promise<T>,
+  text: (r: T) => string,
+): Promise<void> {
+  return client(o)
+    .then(fn)
+    .then((r) => print(r, !!o.json, () => text(r)))
+    .catch(reportError);
 }

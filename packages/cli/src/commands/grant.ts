@@ -5,8 +5,8 @@
  */
 import { Command } from 'commander';
 import type { GrantView } from '@fedgrid/node';
-import { print, reportError, table } from '../output.js';
-import { client, withNode, type CommonOpts } from './common.js';
+import { table } from '../output.js';
+import { run, withNode, type CommonOpts } from './common.js';
 
 /** A grant a partner gave this node (ReceivedGrantView in @fedgrid/node). */
 interface ReceivedGrant {
@@ -107,18 +107,6 @@ const appRows = (as: Application[]) =>
       a.grantId ?? '-',
     ]),
   ]);
-
-/** Runs an API call and prints its result (text or --json). */
-function run<T>(
-  o: CommonOpts,
-  fn: (c: Awaited<ReturnType<typeof client>>) => Promise<T>,
-  text: (r: T) => string,
-): Promise<void> {
-  return client(o)
-    .then(fn)
-    .then((r) => print(r, !!o.json, () => text(r)))
-    .catch(reportError);
-}
 
 const iso = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
 

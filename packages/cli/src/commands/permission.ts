@@ -5,8 +5,8 @@
  * default: without one, a partner's job must run a flow this node approved.
  */
 import { Command } from 'commander';
-import { print, reportError, table } from '../output.js';
-import { client, withNode, type CommonOpts } from './common.js';
+import { table } from '../output.js';
+import { run, withNode, type CommonOpts } from './common.js';
 
 /** A job permission (JobPermissionView in @fedgrid/node). */
 interface JobPermission {
@@ -41,17 +41,6 @@ const rows = (ps: JobPermission[]) =>
       p.status,
     ]),
   ]);
-
-function run<T>(
-  o: CommonOpts,
-  fn: (c: Awaited<ReturnType<typeof client>>) => Promise<T>,
-  text: (r: T) => string,
-): Promise<void> {
-  return client(o)
-    .then(fn)
-    .then((r) => print(r, !!o.json, () => text(r)))
-    .catch(reportError);
-}
 
 export function permissionCommand(): Command {
   const cmd = new Command('permission').description(
