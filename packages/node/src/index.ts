@@ -25,6 +25,10 @@ export type { DatasetView, RegisterDatasetInput } from './datasets/datasets.serv
 export type { ColumnSummary, LabelSummary, CsvProblem } from './datasets/csv-import.js';
 export { importCsv } from './datasets/csv-import.js';
 export type { GrantView, CreateGrantInput } from './grants/grants.service.js';
+export type {
+  JobPermissionView,
+  CreateJobPermissionInput,
+} from './job-permissions/job-permissions.service.js';
 export type { JobView } from './jobs/jobs.service.js';
 export type { JobRequest } from './jobs/job-spec.js';
 export type { PartyState } from './jobs/jobs.repo.js';

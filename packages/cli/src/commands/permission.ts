@@ -5,21 +5,11 @@
  * default: without one, a partner's job must run a flow this node approved.
  */
 import { Command } from 'commander';
+import type { JobPermissionView } from '@fedgrid/node';
 import { table } from '../output.js';
 import { run, withNode, type CommonOpts } from './common.js';
 
-/** A job permission (JobPermissionView in @fedgrid/node). */
-interface JobPermission {
-  id: string;
-  partner: string;
-  roles: string[];
-  components: string[];
-  datasets: string[] | null;
-  expiresAt: string | null;
-  status: string;
-  note: string;
-  createdAt: string;
-}
+type JobPermission = JobPermissionView;
 
 const enc = encodeURIComponent;
 const list = (v: string) =>
