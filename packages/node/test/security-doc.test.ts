@@ -219,6 +219,8 @@ describe('the table, played on in-process nodes', () => {
     );
     expect(outsider).toEqual({ status: 404, code: 'NOT_FOUND' });
     expect(unknown).toEqual(outsider);
+    // The job-status heartbeat route: the same for a node outside the job.
+    expect(await partner(oth, 'own', 'GET', `/v1/interconn/jobs/${jobId}`)).toEqual(outsider);
   });
 
   it('task start, rerun, finish and stop: a node outside the job changes nothing and learns nothing (404 as for an unknown job)', async () => {
