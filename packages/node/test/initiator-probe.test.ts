@@ -47,15 +47,25 @@ async function acceptedOnHost(): Promise<string> {
 }
 
 const status = async (id: string) => host.ok<JobView>('GET', `/v1/jobs/${id}`);
+/** A check as the watchdog makes it an hour after the copies were accepted. */
+const anHourOn = () => Date.now() + 3_600_000;
 
 describe('the host checks the initiator of each running copy', () => {
   it('an initiator that does not know the job: the copy fails INITIATOR_LOST at the first check', async () => {
     const id = await acceptedOnHost();
     expect((await status(id)).status).toBe('running');
-    expect(await host.node.services.jobs.probeInitiators()).toContain(id);
+    expect(await host.node.services.jobs.probeInitiators(anHourOn())).toContain(id);
     const v = await status(id);
     expect(v.status).toBe('failed');
     expect(v.error).toMatchObject({ code: 'INITIATOR_LOST' });
+  });
+
+  it('a copy accepted within the last probe interval is not checked yet', async () => {
+    const id = await acceptedOnHost();
+    expect(await host.node.services.jobs.probeInitiators()).not.toContain(id);
+    expect((await status(id)).status).toBe('running');
+    expect(await host.node.services.jobs.probeInitiators(anHourOn())).toContain(id);
+    expect((await status(id)).error).toMatchObject({ code: 'INITIATOR_LOST' });
   });
 
   it('GET /v1/interconn/jobs/:id answers a party of the job with states only', async () => {
@@ -75,10 +85,10 @@ describe('the host checks the initiator of each running copy', () => {
     const id = await acceptedOnHost();
     await guest.node.close();
     const jobs = host.node.services.jobs;
-    expect(await jobs.probeInitiators()).not.toContain(id);
-    expect(await jobs.probeInitiators()).not.toContain(id);
+    expect(await jobs.probeInitiators(anHourOn())).not.toContain(id);
+    expect(await jobs.probeInitiators(anHourOn())).not.toContain(id);
     expect((await status(id)).status).toBe('running');
-    expect(await jobs.probeInitiators()).toContain(id);
+    expect(await jobs.probeInitiators(anHourOn())).toContain(id);
     const v = await status(id);
     expect(v.status).toBe('failed');
     expect(v.error).toMatchObject({ code: 'INITIATOR_UNREACHABLE' });

@@ -725,14 +725,20 @@ export class JobsService {
    * way; one that no longer knows the job, or that does not answer `initiatorProbeFailures`
    * times in a row, counts as dead: the copy fails (INITIATOR_LOST / INITIATOR_UNREACHABLE) —
    * within about failures × probe interval (+ the call timeout), not the channel's receive
-   * timeout.
+   * timeout. A copy is first checked one probe interval after this node accepted it, so a
+   * just-accepted copy is never judged before its own deadline could be (the watchdog ends
+   * overdue copies first: a short `timeoutSeconds` ends as TIMEOUT, not by a probe race).
    * @returns the jobs whose copy ended.
    */
-  async probeInitiators(): Promise<string[]> {
+  async probeInitiators(now = Date.now()): Promise<string[]> {
     const ended: string[] = [];
     const maxFailures = this.deps.initiatorProbeFailures ?? 3;
+    const graceMs = (this.deps.initiatorProbeSeconds ?? 10) * 1000;
     const rows = (await this.deps.repo.active()).filter(
-      (r) => r.initiator_node_id !== this.deps.selfNodeId && r.status === 'running',
+      (r) =>
+        r.initiator_node_id !== this.deps.selfNodeId &&
+        r.status === 'running' &&
+        now - new Date(r.created_at).getTime() >= graceMs,
     );
     for (const id of this.probeFailures.keys())
       if (!rows.some((r) => r.id === id)) this.probeFailures.delete(id);
