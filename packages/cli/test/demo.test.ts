@@ -128,7 +128,7 @@ describe('fedgrid demo', () => {
     expect(err?.stderr).toContain("value 'abc' is not a number");
   });
 
-  test('--algorithm hetero-linr on the bundled motor split: a regression report within 2% of the plaintext MSE', async () => {
+  test('--algorithm hetero-linr on the bundled motor split, default settings: a regression report within 2% of the plaintext MSE', async () => {
     const motor = (f: string) => join(SAMPLES, f);
     const { report } = await demo([
       '--guest',
@@ -141,8 +141,6 @@ describe('fedgrid demo', () => {
       'motor_speed',
       '--algorithm',
       'hetero-linr',
-      '--max-iter',
-      '10',
       ...PG,
     ]);
     expect(report.algorithm).toBe('hetero-linr');

@@ -10,6 +10,7 @@ export { psiEcdh } from './psi-ecdh/spec.js';
 export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';
+export { heteroLinRParams } from './hetero-linr/params.js';
 export { heteroLrPredict } from './hetero-lr-predict/predict.js';
 export { heteroSsheLr } from './hetero-sshe-lr/spec.js';
 export {

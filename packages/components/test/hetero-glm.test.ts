@@ -13,6 +13,7 @@ import {
   ComponentError,
   evaluation,
   heteroLinR,
+  heteroLinRParams,
   heteroLr,
   heteroLrParams,
   heteroLrPredict,
@@ -72,6 +73,16 @@ function columns(frame: Frame, cols: number[]): Frame {
     ids: frame.ids.slice(),
     x: { rows: frame.x.rows, cols: cols.length, data },
     featureNames: cols.map((c) => frame.featureNames[c]!),
+  };
+}
+
+/** The first `n` rows of a frame (labels too). */
+function head(frame: Frame, n: number): Frame {
+  return {
+    ...frame,
+    ids: frame.ids.slice(0, n),
+    x: { rows: n, cols: frame.x.cols, data: frame.x.data.slice(0, n * frame.x.cols) },
+    ...(frame.labels ? { labels: frame.labels.slice(0, n) } : {}),
   };
 }
 
@@ -144,10 +155,19 @@ function totalIntercept(g: ModelPart, hosts: ModelPart[]): number {
 const TOL = 1e-5;
 
 describe('hetero-linr (motor, motor_speed)', () => {
+  // Step for step against the twin: a per-coordinate rule (the default 'newton' is block-wise in
+  // the federation and one block in the twin, so they meet only at the optimum: tested below).
   it('one host: weights, intercept, loss history and predictions match the plaintext twin', async () => {
-    const params = { maxIter: 8, batchSize: 256, learningRate: 0.1, penalty: 'l2', alpha: 0.01 };
+    const params = {
+      maxIter: 8,
+      batchSize: 256,
+      learningRate: 0.1,
+      penalty: 'l2',
+      alpha: 0.01,
+      optimizer: 'sgd',
+    };
     const fed = await train(heteroLinR as ComponentSpec<unknown>, params, guest, [host]);
-    const lp = lrParams(heteroLrParams.parse(params));
+    const lp = lrParams(heteroLinRParams.parse(params));
     const twin = trainGlm(hstack(guest.x, host.x), guest.labels!, lp, LINEAR);
     const dg = guest.x.cols;
     expect(fed.guestModel).toMatchObject({ algorithm: 'hetero-linr', family: 'linear' });
@@ -198,12 +218,12 @@ describe('hetero-linr (motor, motor_speed)', () => {
   it('two hosts (the host columns split 4 + 3)', async () => {
     const h0 = columns(host, [0, 1, 2, 3]);
     const h1 = columns(host, [4, 5, 6]);
-    const params = { maxIter: 3, batchSize: 300, learningRate: 0.1 };
+    const params = { maxIter: 3, batchSize: 300, learningRate: 0.1, optimizer: 'sgd' };
     const fed = await train(heteroLinR as ComponentSpec<unknown>, params, guest, [h0, h1]);
     const twin = trainGlm(
       hstack(hstack(guest.x, h0.x), h1.x),
       guest.labels!,
-      lrParams(heteroLrParams.parse(params)),
+      lrParams(heteroLinRParams.parse(params)),
       LINEAR,
     );
     const w = twin.model.weights;
@@ -211,6 +231,34 @@ describe('hetero-linr (motor, motor_speed)', () => {
     expectClose(fed.hostModels[0]!['weights'] as number[], w.subarray(4, 8), TOL, 'host-0 w');
     expectClose(fed.hostModels[1]!['weights'] as number[], w.subarray(8), TOL, 'host-1 w');
   });
+
+  it(
+    'defaults (block-diagonal Newton, two hosts): the loss falls every epoch to the ridge optimum',
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      // 300 rows keep the ~20 Paillier epochs short; the convergence rate does not depend on n.
+      const g = head(guest, 300);
+      const h0 = columns(head(host, 300), [0, 1, 2, 3]);
+      const h1 = columns(head(host, 300), [4, 5, 6]);
+      const fed = await train(heteroLinR as ComponentSpec<unknown>, {}, g, [h0, h1]);
+      const x = hstack(hstack(g.x, h0.x), h1.x);
+      // The twin with every column in one Newton block: the exact ridge solution.
+      const twin = trainGlm(x, g.labels!, lrParams(heteroLinRParams.parse({})), LINEAR);
+      const losses = fed.results['guest']!.summary!['lossHistory'] as number[];
+      for (let t = 1; t < losses.length; t++) expect(losses[t]!).toBeLessThan(losses[t - 1]!);
+      expect(losses.length).toBeLessThan(50); // stopped on the tolerance
+      const p = await predict(g, [h0, h1], fed.guestModel, fed.hostModels);
+      const mse = regressionMetrics(g.labels!, p.scores).mse;
+      const optimum = regressionMetrics(
+        g.labels!,
+        matVec(x, twin.model.weights, twin.model.intercept),
+      ).mse;
+      expect(mse).toBeGreaterThanOrEqual(optimum * (1 - 1e-9));
+      expect(mse / optimum - 1).toBeLessThan(0.01);
+    },
+  );
 
   it('a non-finite label is refused naming the row', async () => {
     const labels = guest.labels!.slice();
@@ -252,7 +300,7 @@ describe('hetero-linr on raw columns of very different scales', () => {
   it('without standardisation the step runs away: every party fails with DIVERGED, none succeeds', async () => {
     const settled = await runComponentSettled(
       heteroLinR as ComponentSpec<unknown>,
-      { standardize: false, maxIter: 10, keyBits: 2048 },
+      { standardize: false, maxIter: 10, keyBits: 2048, optimizer: 'sgd', batchSize: 512 },
       { guest: { data: dataset(rawGuest) }, 'host-0': { data: dataset(rawHost) } },
       { pool, arbiter: true },
     );
@@ -270,12 +318,12 @@ describe('hetero-linr on raw columns of very different scales', () => {
   });
 
   it('with the default standardisation it matches the plaintext twin, in original units', async () => {
-    const params = { maxIter: 5 };
+    const params = { maxIter: 5, optimizer: 'sgd', batchSize: 512 };
     const fed = await train(heteroLinR as ComponentSpec<unknown>, params, rawGuest, [rawHost]);
     const twin = trainGlm(
       hstack(rawGuest.x, rawHost.x),
       rawGuest.labels!,
-      lrParams(heteroLrParams.parse(params)),
+      lrParams(heteroLinRParams.parse(params)),
       LINEAR,
     );
     expectClose(

@@ -6,6 +6,7 @@
  */
 import {
   gbdtParams,
+  heteroLinRParams,
   heteroLrParams,
   heteroPoissonParams,
   heteroSsheLrParams,
@@ -130,14 +131,14 @@ export const DEMO_ALGORITHMS: DemoAlgorithm[] = [
     code: 'hetero-linr',
     tasks: ['regression'],
     arbiter: true,
-    params: heteroLrParams,
+    params: heteroLinRParams,
     keyBits: (p) => p['keyBits'] as number,
     flow: linearFlow('hetero-linr'),
     baseline: (joined, params) => {
       const t = trainGlm(
         joined.x,
         joined.labels as Float64Array,
-        lrParams(heteroLrParams.parse(params)),
+        lrParams(heteroLinRParams.parse(params)),
         LINEAR,
       );
       return {

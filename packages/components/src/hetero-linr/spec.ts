@@ -7,7 +7,8 @@ import { coordinatedArbiter } from '../hetero-lr/arbiter.js';
 import { LINEAR_FAMILY } from '../hetero-lr/family.js';
 import { coordinatedGuest } from '../hetero-lr/guest.js';
 import { coordinatedHost } from '../hetero-lr/host.js';
-import { heteroLrParams, type HeteroLrParams } from '../hetero-lr/params.js';
+import type { HeteroLrParams } from '../hetero-lr/params.js';
+import { heteroLinRParams } from './params.js';
 import type { ComponentSpec } from '../spec.js';
 
 export const heteroLinR: ComponentSpec<HeteroLrParams> = {
@@ -15,11 +16,11 @@ export const heteroLinR: ComponentSpec<HeteroLrParams> = {
   version: '1.0.0',
   name: 'HeteroLinR (coordinated)',
   description:
-    'Vertical linear regression: the guest holds the label, hosts hold features, the arbiter holds the Paillier key and sees only masked gradients. Mini-batch gradient descent on the squared error.',
+    'Vertical linear regression: the guest holds the label, hosts hold features, the arbiter holds the Paillier key and sees only masked gradients. Block-diagonal Newton steps on the squared error by default (each party on its own columns).',
   reference:
     'FATE HeteroLinR; Hardy et al. 2017 (arXiv:1711.10677) for the coordinated protocol; docs/protocols/hetero-lr.md',
   roles: ['guest', 'host', 'arbiter'],
-  params: heteroLrParams,
+  params: heteroLinRParams,
   inputs: [
     {
       name: 'data',

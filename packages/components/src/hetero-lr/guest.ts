@@ -131,6 +131,13 @@ async function fitGuest(
   const d = x.cols;
   const w = new Float64Array(d + (p.fitIntercept ? 1 : 0));
   const opt = new Optimizer(lp, w.length, d);
+  if (lp.optimizer === 'newton')
+    // Block-diagonal Newton on this party's own columns (docs/protocols/hetero-lr.md).
+    opt.precondition(x, {
+      curvature: 2 / family.lossScale,
+      intercept: p.fitIntercept,
+      parties: (ctx.roles as { hosts: string[] }).hosts.length + 1,
+    });
   const lossHistory: number[] = [];
   let converged = false;
   let epoch = 0;

@@ -101,6 +101,13 @@ async function fitHost(
   const d = x.cols;
   const w = new Float64Array(d);
   const opt = new Optimizer(lp, d, d);
+  if (lp.optimizer === 'newton')
+    // Block-diagonal Newton on this party's own columns (docs/protocols/hetero-lr.md).
+    opt.precondition(x, {
+      curvature: 2 / family.lossScale,
+      intercept: false,
+      parties: (ctx.roles as { hosts: string[] }).hosts.length + 1,
+    });
   let epoch = 0;
   for (; epoch < p.maxIter; epoch++) {
     const lr = learningRateAt(lp, epoch);

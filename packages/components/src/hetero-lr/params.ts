@@ -11,7 +11,12 @@ export const heteroLrParams = z.object({
   decaySqrt: z.boolean().default(d.decaySqrt),
   penalty: z.enum(['l2', 'l1', 'none']).default(d.penalty),
   alpha: z.number().min(0).default(d.alpha),
-  optimizer: z.enum(['sgd', 'rmsprop', 'adam']).default(d.optimizer),
+  /**
+   * 'newton': each party steps with the inverse of its own block of the Hessian (its own
+   * columns' Gram matrix, computed and kept locally), damped by 2/(parties + 1); no learning
+   * rate. Needs penalty 'l2' or 'none'.
+   */
+  optimizer: z.enum(['sgd', 'rmsprop', 'adam', 'newton']).default(d.optimizer),
   tol: z.number().min(0).default(d.tol),
   earlyStop: z.enum(['diff', 'abs', 'none']).default(d.earlyStop),
   fitIntercept: z.boolean().default(d.fitIntercept),

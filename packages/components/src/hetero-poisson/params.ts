@@ -7,6 +7,8 @@ import { heteroLrParams } from '../hetero-lr/params.js';
  */
 export const heteroPoissonParams = heteroLrParams.extend({
   learningRate: z.number().positive().default(0.05),
+  /** First-order rules only: the Poisson loss has no bounded curvature for a fixed Newton block. */
+  optimizer: z.enum(['sgd', 'rmsprop', 'adam']).default('sgd'),
   /**
    * A guest column holding each row's exposure t > 0 (time at risk, policy years, …): it is not a
    * feature; log t is added to the linear predictor (FATE's exposure_colname).

@@ -26,6 +26,11 @@ export interface GlmFamily {
   residual(z: number, y: number): number;
   /** The mean response: σ(z), z or e^z. */
   mean(z: number): number;
+  /**
+   * An upper bound of ∂²loss/∂z² over all z and y, where one exists (optimizer 'newton' needs
+   * it): 1 for squared error, ¼ for the logistic loss; none for Poisson (e^z is unbounded).
+   */
+  curvature?: number;
 }
 
 export interface GlmModel {
@@ -58,6 +63,7 @@ export const LOGISTIC: GlmFamily = {
   },
   residual: (z, y) => sigmoid(z) - y,
   mean: sigmoid,
+  curvature: 0.25,
 };
 
 /**
@@ -69,6 +75,7 @@ export const TAYLOR_LOGISTIC: GlmFamily = {
   loss: (z, y) => Math.LN2 - 0.5 * (2 * y - 1) * z + 0.125 * z * z,
   residual: (z, y) => 0.25 * z + 0.5 - y,
   mean: sigmoid,
+  curvature: 0.25,
 };
 
 /** Squared error ½(z − y)² (linear regression; FATE HeteroLinR). */
@@ -76,6 +83,7 @@ export const LINEAR: GlmFamily = {
   name: 'linear',
   loss: (z, y) => 0.5 * (z - y) ** 2,
   residual: (z, y) => z - y,
+  curvature: 1,
   mean: (z) => z,
 };
 
@@ -114,6 +122,18 @@ export function trainGlm(
   const size = x.cols + (params.fitIntercept ? 1 : 0);
   const w = new Float64Array(size);
   const opt = new Optimizer(params, size, x.cols);
+  if (params.optimizer === 'newton') {
+    if (family.curvature === undefined)
+      throw new RangeError(
+        `optimizer 'newton' needs a loss of bounded curvature (logistic or linear), not ${family.name}; use 'adam' or 'sgd'`,
+      );
+    // The plaintext twin holds every column: one block, the full Hessian, no damping.
+    opt.precondition(x, {
+      curvature: family.curvature,
+      intercept: params.fitIntercept,
+      parties: 1,
+    });
+  }
   const lossHistory: number[] = [];
   let converged = false;
   let epoch = 0;

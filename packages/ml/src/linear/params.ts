@@ -5,7 +5,7 @@
  */
 
 export type Penalty = 'l2' | 'l1' | 'none';
-export type OptimizerName = 'sgd' | 'rmsprop' | 'adam';
+export type OptimizerName = 'sgd' | 'rmsprop' | 'adam' | 'newton';
 export type EarlyStop = 'diff' | 'abs' | 'none';
 
 export interface LogisticRegressionParams {
@@ -23,7 +23,12 @@ export interface LogisticRegressionParams {
   penalty: Penalty;
   /** Regularisation strength α (the intercept is never penalised). @default 0.01 */
   alpha: number;
-  /** Per-coordinate update rule, applied by each party to its own weights. @default 'sgd' */
+  /**
+   * Update rule, applied by each party to its own weights: per-coordinate 'sgd', 'rmsprop',
+   * 'adam', or 'newton' — a Newton step on the party's own block of the Hessian (its own columns'
+   * Gram matrix, never shared), damped for the number of parties; see {@link Optimizer}.
+   * `learningRate` and `decay` do not apply to 'newton'. @default 'sgd'
+   */
   optimizer: OptimizerName;
   /** Early-stop tolerance on the loss. @default 1e-4 */
   tol: number;
