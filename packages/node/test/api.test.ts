@@ -260,6 +260,35 @@ describe('errors are visible', () => {
       expect(String((latest?.['object'] as { id?: string }).id)).toMatch(/\\u00(00|0a|1f)/);
     },
   );
+
+  it.each([
+    ['/v1/jobs?status=run%00ning', 'status'],
+    ['/v1/grants?dataset=a%0Db', 'dataset'],
+    ['/v1/audit?action=x%7F', 'action'],
+  ])('GET %s: a control character in a query parameter is a 400 naming it', async (url, field) => {
+    const r = await node.app.inject({ method: 'GET', url, headers: auth() });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { issues: [{ field: `query.${field}` }] },
+    });
+  });
+
+  it('a NUL inside a JSON body string is a 400 naming the field; nothing is stored', async () => {
+    const r = await node.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: auth(),
+      payload: { name: 'nul-test', path: '/tmp/x.csv', description: 'a\u0000b' },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { issues: [{ field: 'body.description' }] },
+    });
+    const list = await node.app.inject({ method: 'GET', url: '/v1/datasets', headers: auth() });
+    expect(JSON.stringify(list.json())).not.toContain('nul-test');
+  });
 });
 
 describe('OpenAPI', () => {
