@@ -29,7 +29,7 @@ export type {
   JobPermissionView,
   CreateJobPermissionInput,
 } from './job-permissions/job-permissions.service.js';
-export type { JobView } from './jobs/jobs.service.js';
+export type { JobView, TaskView } from './jobs/jobs.service.js';
 export type { JobRequest } from './jobs/job-spec.js';
 export type { PartyState } from './jobs/jobs.repo.js';
 export { ensurePgliteTemplate } from './storage/pglite-template.js';

@@ -71,6 +71,11 @@ export interface TaskView {
   status: string;
   attempt: number;
   parties: Record<string, PartyState>;
+  /**
+   * Where each input comes from, as the job wrote it: `job.dataset` or `<task>.<output>` (e.g.
+   * `split.test`), so that a reader can tell which rows a prediction or evaluation ran on.
+   */
+  inputs: Record<string, string>;
   error: unknown;
   result: unknown;
   startedAt: string | null;
@@ -125,7 +130,7 @@ function newJobId(): string {
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-function taskView(t: TaskRow): TaskView {
+function taskView(t: TaskRow, spec: JobSpec): TaskView {
   return {
     name: t.name,
     component: t.component,
@@ -133,6 +138,7 @@ function taskView(t: TaskRow): TaskView {
     status: t.status,
     attempt: t.attempt,
     parties: t.parties as Record<string, PartyState>,
+    inputs: { ...spec.tasks.find((s) => s.name === t.name)?.inputs },
     error: t.error,
     result: t.result,
     startedAt: iso(t.started_at),
@@ -191,7 +197,7 @@ export class JobsService {
       startedAt: iso(row.started_at),
       finishedAt: iso(row.finished_at),
       parties: Object.fromEntries(partyNodes(spec)),
-      tasks: tasks.map(taskView),
+      tasks: tasks.map((t) => taskView(t, spec)),
     };
   }
 
@@ -219,9 +225,10 @@ export class JobsService {
   }
 
   async task(jobId: string, name: string): Promise<TaskView> {
-    const t = await this.deps.repo.getTask(jobId, name);
-    if (!t) throw errors.notFound('task', `${jobId}/${name}`);
-    return taskView(t);
+    const row = await this.deps.repo.getJob(jobId);
+    const t = row && (await this.deps.repo.getTask(jobId, name));
+    if (!row || !t) throw errors.notFound('task', `${jobId}/${name}`);
+    return taskView(t, this.spec(row));
   }
 
   /**
