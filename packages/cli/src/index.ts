@@ -3,4 +3,12 @@ export { launchNode, signContract, type ClusterNode, type LaunchOptions } from '
 export { runDemo, SAMPLE_DIR, type DemoOptions, type DemoReport } from './demo/run-demo.js';
 export { permitAdhocJob } from './demo/demo-nodes.js';
 export { plaintextBaseline, joinOnIds } from './demo/baseline.js';
-export { watchJob, formatEvent, type JobEvent } from './job-watch.js';
+export { watchJob, followJob, formatEvent, type JobEvent } from './job-watch.js';
+export {
+  describeJob,
+  evaluatedData,
+  evaluationsOf,
+  formatEvaluations,
+  type EvaluatedData,
+  type EvaluationSummary,
+} from './job-summary.js';

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { JobView } from '@fedgrid/node';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { formatEvent, watchJob } from '../job-watch.js';
+import { followJob } from '../job-watch.js';
+import { describeJob } from '../job-summary.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
 
@@ -401,12 +402,10 @@ export function flowCommand(): Command {
             params: paramOverrides(o.param),
           });
           if (!o.wait) return print(job, !!o.json, () => `job ${job.id} — ${job.status}`);
-          const final = await watchJob(api, job.id, (e) => {
-            if (o.json) return;
-            const line = formatEvent(e);
-            if (line) process.stdout.write(line + '\n');
+          const final = await followJob(api, job.id, {
+            ...(o.json ? {} : { write: (line: string) => process.stdout.write(line + '\n') }),
           });
-          print(final, !!o.json, () => `job ${final.id} — ${final.status}`);
+          print(final, !!o.json, () => describeJob(final));
           if (final.status !== 'succeeded') process.exitCode = 1;
         },
       ),

@@ -1,12 +1,13 @@
 /**
- * `fedgrid job submit | list | show | events | stop | rerun | tasks | task | task-stop |
+ * `fedgrid job submit | list | show | watch | events | stop | rerun | tasks | task | task-stop |
  * task-rerun | logs | outputs | output`.
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { JobView } from '@fedgrid/node';
 import { parse as parseYaml } from 'yaml';
-import { formatEvent, watchJob, type JobEvent } from '../job-watch.js';
+import { followJob, type JobEvent } from '../job-watch.js';
+import { describeJob as describe } from '../job-summary.js';
 import type { ApiClient } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
@@ -18,26 +19,6 @@ interface OutputRow {
   party: string;
   name: string;
   kind: string;
-}
-
-function describe(j: JobView): string {
-  const lines = [`job ${j.id} ${j.name ? `(${j.name}) ` : ''}— ${j.status}`];
-  if (j.error)
-    lines.push(`error: ${(j.error as { message?: string }).message ?? JSON.stringify(j.error)}`);
-  lines.push(
-    table([
-      ['task', 'component', 'status', 'parties'],
-      ...j.tasks.map((t) => [
-        t.name,
-        t.component,
-        t.status,
-        Object.entries(t.parties)
-          .map(([p, s]) => `${p}:${s.status}`)
-          .join(' '),
-      ]),
-    ]),
-  );
-  return lines.join('\n');
 }
 
 /**
@@ -57,10 +38,18 @@ async function rerun(
   const { items } = await api.get<{ items: JobEvent[] }>(`/v1/jobs/${id}/events`);
   const seen = items.reduce((m, e) => Math.max(m, Number(e.id)), 0);
   await start();
-  const final = await watchJob(api, id, (e) => {
-    if (o.json || Number(e.id) <= seen) return;
-    const line = formatEvent(e);
-    if (line) process.stdout.write(line + '\n');
+  await follow(api, id, o, seen);
+}
+
+/**
+ * Follows a job to its end with one line per progress event after event id `after` (none with
+ * `--json`), then prints the final job with its evaluation metrics; the exit code is 1 unless
+ * the job succeeded.
+ */
+async function follow(api: ApiClient, id: string, o: CommonOpts, after = 0): Promise<void> {
+  const final = await followJob(api, id, {
+    after,
+    ...(o.json ? {} : { write: (line: string) => process.stdout.write(line + '\n') }),
   });
   print(final, !!o.json, () => describe(final));
   if (final.status !== 'succeeded') process.exitCode = 1;
@@ -81,13 +70,7 @@ export function jobCommand(): Command {
         const api = await client(o);
         const job = await api.post<JobView>('/v1/jobs', body);
         if (!o.wait) return print(job, !!o.json, () => describe(job));
-        const final = await watchJob(api, job.id, (e) => {
-          if (o.json) return;
-          const line = formatEvent(e);
-          if (line) process.stdout.write(line + '\n');
-        });
-        print(final, !!o.json, () => describe(final));
-        if (final.status !== 'succeeded') process.exitCode = 1;
+        await follow(api, job.id, o);
       } catch (err) {
         reportError(err);
       }
@@ -320,22 +303,36 @@ export function jobCommand(): Command {
     },
   );
   withNode(
-    cmd.command('events <id>').description("print a job's events (logs and progress)"),
+    cmd
+      .command('watch <id>')
+      .description(
+        'follow a job (e.g. one submitted without --wait) to its end: its progress so far, then live, then the result and metrics (exit code 1 unless it succeeded)',
+      ),
   ).action(async (id: string, o: CommonOpts) => {
     try {
-      const r = await (await client(o)).get<{ items: JobEvent[] }>(`/v1/jobs/${id}/events`);
-      print(r, !!o.json, () =>
-        r.items
-          .map(
-            (e) =>
-              `${e.at} ${e.level.padEnd(5)} ${e.party ?? '-'} ${e.task_name ?? '-'} ${e.message}${e.data ? ' ' + JSON.stringify(e.data) : ''}`,
-          )
-          .join('\n'),
-      );
+      await follow(await client(o), id, o);
     } catch (err) {
       reportError(err);
     }
   });
+  withNode(cmd.command('events <id>').description("print a job's events (logs and progress)"))
+    .option('--follow', 'follow the job to its end instead, as `job watch` does')
+    .action(async (id: string, o: CommonOpts & { follow?: boolean }) => {
+      try {
+        if (o.follow) return await follow(await client(o), id, o);
+        const r = await (await client(o)).get<{ items: JobEvent[] }>(`/v1/jobs/${id}/events`);
+        print(r, !!o.json, () =>
+          r.items
+            .map(
+              (e) =>
+                `${e.at} ${e.level.padEnd(5)} ${e.party ?? '-'} ${e.task_name ?? '-'} ${e.message}${e.data ? ' ' + JSON.stringify(e.data) : ''}`,
+            )
+            .join('\n'),
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    });
   withNode(cmd.command('stop <id>').description('stop a job on every party')).action(
     async (id: string, o: CommonOpts) => {
       try {
