@@ -27,6 +27,13 @@ export function homoClient<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
     const { header } = await recvMessage<SetupHeader>(ctx.channel, server, tag.setup);
     const { setup } = header;
     const model = await kind.local(frame, setup, ctx.params);
+    ctx.progress({
+      stage: 'train',
+      step: 'start',
+      rows: hello.examples,
+      rounds: header.rounds,
+      startRound: header.startRound,
+    });
     let trained = 0;
     try {
       for (let r = header.startRound; ; r++) {
@@ -62,7 +69,7 @@ export function homoClient<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
           evaluation,
         });
         trained++;
-        ctx.progress({ stage: 'train', round: r, loss: fit.loss });
+        ctx.progress({ stage: 'train', round: r, rounds: header.rounds, loss: fit.loss });
       }
     } finally {
       model.dispose?.();

@@ -168,10 +168,12 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
     stage: 'train',
     step: 'start',
     rows: n,
-    features: dTotal,
+    features: dGuest,
+    hostFeatures: dTotal - dGuest,
     hosts: hosts.length,
     keyBits: sp.keyBits,
     objective: objectiveName,
+    trees: p.trees,
   });
 
   const base = objective.initScores(labels);
@@ -288,6 +290,8 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
     ctx.progress({
       stage: 'train',
       round: r + 1,
+      // The boosting rounds planned (early stopping may end sooner); one tree per class each.
+      rounds: p.trees,
       trees: trees.length,
       loss,
       ...(vLoss !== undefined ? { validationLoss: vLoss } : {}),
