@@ -114,10 +114,33 @@ export function evaluationsOf(job: JobView): EvaluationSummary[] {
   return out;
 }
 
-const KIND_TEXT: Record<EvaluatedData['kind'], string> = {
-  'held-out': 'held-out rows, not used in training',
-  training: 'the rows the model was trained on',
-  unknown: 'rows',
+/** `114 held-out rows (split.test, not used in training)` and the like. */
+function rowsText(rows: number | undefined, data: EvaluatedData | undefined): string {
+  const n = rows !== undefined ? `${rows} ` : '';
+  if (!data) return `${n}rows`;
+  if (data.kind === 'held-out') return `${n}held-out rows (${data.source}, not used in training)`;
+  if (data.kind === 'training') return `${n}rows the model was trained on (${data.source})`;
+  return `${n}rows (${data.source})`;
+}
+
+/** The order metrics are printed in (DESIGN.md's vocabulary); others follow as reported. */
+const METRIC_ORDER = [
+  'auc',
+  'ks',
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'logloss',
+  'mse',
+  'rmse',
+  'mae',
+  'r2',
+  'explained_variance',
+];
+const rank = (name: string) => {
+  const k = METRIC_ORDER.indexOf(name);
+  return k < 0 ? METRIC_ORDER.length : k;
 };
 
 /** A metric value: integers as they are, others to 4 decimals (NaN and ±∞ as words). */
@@ -129,7 +152,7 @@ function metricText(v: number): string {
 /**
  * The metrics block printed after a job, e.g.
  * ```
- * evaluation `evaluate` (binary) on guest: 143 held-out rows, not used in training (split.test)
+ * evaluation `evaluate` (binary) on guest: 114 held-out rows (split.test, not used in training)
  * metric    value
  * auc       0.9939
  * ```
@@ -138,15 +161,13 @@ function metricText(v: number): string {
 export function formatEvaluations(job: JobView): string {
   return evaluationsOf(job)
     .map((e) => {
-      const rows = e.rows !== undefined ? `${e.rows} ` : '';
-      const on = e.data
-        ? `${rows}${KIND_TEXT[e.data.kind]} (${e.data.source})`
-        : `${rows}rows`.trim();
       return [
-        `evaluation \`${e.task}\` (${e.predictionTask}) on ${e.party}: ${on}`,
+        `evaluation \`${e.task}\` (${e.predictionTask}) on ${e.party}: ${rowsText(e.rows, e.data)}`,
         table([
           ['metric', 'value'],
-          ...Object.entries(e.metrics).map(([k, v]) => [k, metricText(v)]),
+          ...Object.entries(e.metrics)
+            .sort(([a], [b]) => rank(a) - rank(b))
+            .map(([k, v]) => [k, metricText(v)]),
         ]),
       ].join('\n');
     })
