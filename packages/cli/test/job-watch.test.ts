@@ -62,7 +62,9 @@ beforeAll(async () => {
   await signContract(bank, utility);
   await signContract(bank, coordinator);
   await signContract(utility, coordinator);
-  await permitAdhoc([utility, coordinator], bank);
+  // The README's ad-hoc permissions: exactly the components each partner's parties run.
+  await permitAdhoc([utility], bank, ['psi-ecdh', 'split', 'hetero-lr', 'hetero-lr-predict']);
+  await permitAdhoc([coordinator], bank, ['hetero-lr']);
   await bank.api.post('/v1/datasets', {
     name: 'loans',
     path: join(EXAMPLES, 'fate/breast_hetero_guest.csv'),
