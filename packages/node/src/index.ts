@@ -38,3 +38,13 @@ export { exportOpenApi } from './server/openapi-export.js';
 export { buildApp } from './server/start.js';
 export { PERMISSIONS, type Permission, type Principal } from './server/permissions.js';
 export type { NodeServices } from './server/services.js';
+export type { ModelView, ApprovalView, ModelStatus } from './models/models.service.js';
+export type { ModelVersionView, VersionPartyView } from './models/model-versions.service.js';
+export type { VersionDiff } from './models/model-versions.diff.js';
+export type { EvaluationEntry } from './models/model-versions.repo.js';
+export {
+  parseVersionRef,
+  formatVersionRef,
+  defaultModelName,
+  type VersionRef,
+} from './models/model-name.js';

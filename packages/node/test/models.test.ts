@@ -22,6 +22,7 @@ interface PartnerState {
 interface Model {
   id: string;
   name: string;
+  version: number | null;
   jobId: string;
   task: string;
   component: string;
@@ -175,7 +176,9 @@ describe('model parts', () => {
       party: 'guest',
       role: 'guest',
       projectId: PROJECT,
-      name: `${jobId}/train`,
+      // Version 1 of the model named after the job and task (issue 12 item 1).
+      name: 'models-test.train',
+      version: 1,
       status: 'unapproved',
       published: null,
     });

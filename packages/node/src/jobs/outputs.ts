@@ -1,7 +1,8 @@
 /**
  * Task outputs stay on the party that produced them: datasets and predictions as binary
  * snapshots, models and reports as JSON, under the node's data directory, indexed in the
- * task_outputs table; models are also registered with their SHA-256 digest.
+ * task_outputs table; models are also registered with their SHA-256 digest, as versions of named
+ * models (issue 12 item 1).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +11,8 @@ import type { Kysely } from 'kysely';
 import type { PortValue, PredictionTask } from '@fedgrid/components';
 import { FedGridError } from '../errors/errors.js';
 import { readSnapshot, writeSnapshot } from '../datasets/snapshot.js';
+import { modelTasksScoredBy } from '../models/evaluated-models.js';
+import { ModelVersionsRepo } from '../models/model-versions.repo.js';
 import { NodeFiles } from '../storage/files.js';
 import { json, type Database } from '../storage/schema.js';
 
@@ -22,13 +25,43 @@ export class OutputStore {
     private readonly db: Kysely<Database>,
     private readonly dataDir: string,
     private readonly files: NodeFiles = new NodeFiles({ dataDir }),
-  ) {}
+  ) {
+    this.versions = new ModelVersionsRepo(db);
+  }
+
+  private readonly versions: ModelVersionsRepo;
+
+  /** An evaluation report (one with `metrics`) is recorded on the model versions it scored. */
+  private async recordEvaluation(jobId: string, taskName: string, report: Record<string, unknown>) {
+    const metrics = report['metrics'];
+    if (!metrics || typeof metrics !== 'object' || Array.isArray(metrics)) return;
+    const job = await this.db
+      .selectFrom('jobs')
+      .select('spec')
+      .where('id', '=', jobId)
+      .executeTakeFirst();
+    const spec = job?.spec as Parameters<typeof modelTasksScoredBy>[0] | undefined;
+    if (!spec?.tasks) return;
+    const numbers = Object.fromEntries(
+      Object.entries(metrics).filter(([, v]) => typeof v === 'number'),
+    ) as Record<string, number>;
+    await this.versions.recordEvaluation(jobId, modelTasksScoredBy(spec, taskName), {
+      task: taskName,
+      kind: typeof report['task'] === 'string' ? report['task'] : null,
+      rows: typeof report['rows'] === 'number' ? report['rows'] : null,
+      metrics: numbers,
+    });
+  }
 
   private dir(jobId: string): string {
     return join(this.dataDir, 'jobs', jobId);
   }
 
-  /** Persists one output of a task on `party`. */
+  /**
+   * Persists one output of a task on `party`. A model output also becomes (a part of) a version
+   * of a named model; a report with `metrics` is recorded on the versions it evaluated.
+   * @param attempt the task attempt that produced it (0: the first run; a rerun counts up)
+   */
   async save(
     jobId: string,
     taskName: string,
@@ -36,6 +69,7 @@ export class OutputStore {
     name: string,
     value: PortValue,
     component: string,
+    attempt = 0,
   ): Promise<void> {
     const dir = this.dir(jobId);
     await this.files.mkdir(dir);
@@ -74,29 +108,36 @@ export class OutputStore {
         task: p.task ?? 'binary',
         ...(p.classes ? { classes: p.classes } : {}),
       };
+    } else if (value.kind === 'model') {
+      // A rerun (attempt > 0) writes its own file: the earlier version keeps its part intact.
+      file = attempt > 0 ? `${base}.a${attempt}.json` : `${base}.json`;
+      const body = JSON.stringify(value.model, null, 1);
+      await this.files.write(join(dir, file), body);
+      const digest = createHash('sha256').update(body).digest('hex');
+      meta = { digest };
+      const m = value.model as Record<string, unknown>;
+      const names = m['featureNames'];
+      await this.versions.addPart({
+        id: `model-${jobId}-${taskName}-${party}${attempt > 0 ? `-a${attempt}` : ''}`,
+        jobId,
+        task: taskName,
+        party,
+        attempt,
+        component,
+        algorithm: value.model.algorithm,
+        digest,
+        file,
+        features:
+          Array.isArray(names) && names.every((n) => typeof n === 'string')
+            ? (names as string[])
+            : null,
+        task_kind: typeof m['task'] === 'string' ? m['task'] : null,
+      });
     } else {
       file = `${base}.json`;
-      const body = JSON.stringify(value.kind === 'model' ? value.model : value.report, null, 1);
-      await this.files.write(join(dir, file), body);
+      await this.files.write(join(dir, file), JSON.stringify(value.report, null, 1));
       meta = {};
-      if (value.kind === 'model') {
-        const digest = createHash('sha256').update(body).digest('hex');
-        meta = { digest };
-        await this.db
-          .insertInto('models')
-          .values({
-            id: `model-${jobId}-${taskName}-${party}`,
-            job_id: jobId,
-            task_name: taskName,
-            component,
-            party,
-            digest,
-            file,
-            meta: json({ algorithm: value.model.algorithm }),
-          })
-          .onConflict((oc) => oc.column('id').doUpdateSet({ digest, file }))
-          .execute();
-      }
+      await this.recordEvaluation(jobId, taskName, value.report);
     }
     await this.db
       .insertInto('task_outputs')

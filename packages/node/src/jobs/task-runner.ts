@@ -277,7 +277,7 @@ export class TaskRunner {
         },
       });
       for (const [name, value] of Object.entries(result.outputs)) {
-        await this.deps.outputs.save(spec.id, taskName, party, name, value, t.component);
+        await this.deps.outputs.save(spec.id, taskName, party, name, value, t.component, attempt);
       }
       state = {
         status: 'succeeded',

@@ -33,7 +33,10 @@ import type { ContractService } from '../contracts/contracts.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
 import { partyNodes, type JobSpecBody } from '../jobs/job-spec.js';
 import type { PeerClient } from '../peers/peer-client.js';
+import { json } from '../storage/schema.js';
 import { matches, type Page, type PageQuery } from '../server/paging.js';
+import { formatVersionRef, modelNameSchema } from './model-name.js';
+import type { ModelVersionsRepo } from './model-versions.repo.js';
 import type { ApprovalFilter, ApprovalRow, ModelRow, ModelsRepo } from './models.repo.js';
 
 /** Partner → holder: please approve this model part (its digest). */
@@ -48,6 +51,23 @@ export const approvalRequestSchema = z.object({
   party: z.string().min(1).max(40),
   component: z.string().min(1).max(100),
   algorithm: z.string().max(100).default(''),
+  /** 0013: the task attempt that produced the part (a rerun counts up); absent from older nodes. */
+  attempt: z.number().int().min(0).max(1_000_000).optional(),
+  /**
+   * 0013: the requesting party's own feature names, so that each party of a model version sees
+   * the others' names (issue 12 item 1) — names only, never parameters.
+   */
+  features: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(200)
+        // eslint-disable-next-line no-control-regex
+        .regex(/^[^\u0000-\u001f\u007f]*$/, 'feature names hold no control characters'),
+    )
+    .max(10_000)
+    .optional(),
 });
 export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
 
@@ -59,7 +79,8 @@ export const decisionSchema = z.object({
   decidedAt: z.string().datetime(),
 });
 
-export const renameSchema = z.object({ name: z.string().trim().min(1).max(200) });
+/** Renaming a part moves its whole version to that name, as the name's next version. */
+export const renameSchema = z.object({ name: modelNameSchema });
 export const requestApprovalSchema = z.object({
   /** Only these partners (node ids); default: every partner without an approval or a pending request for the current digest. */
   partners: z.array(z.string().min(1).max(64)).max(64).optional(),
@@ -84,6 +105,10 @@ export interface ApprovalView {
   component: string;
   algorithm: string;
   digest: string;
+  /** The task attempt that produced the part (null: not said by the requester). */
+  attempt: number | null;
+  /** The requesting party's own feature names (null: not said). */
+  features: string[] | null;
   /** undelivered (outgoing only) → pending → approved | rejected. */
   status: string;
   reason: string | null;
@@ -97,7 +122,14 @@ export interface ApprovalView {
 
 export interface ModelView {
   id: string;
+  /** The named model this part's version belongs to. */
   name: string;
+  /** The version's number within `name` (null only for a part saved before versions existed and not migrated). */
+  version: number | null;
+  /** `name@version`. */
+  ref: string | null;
+  /** The task attempt that produced the part (0: first run; a rerun counts up). */
+  attempt: number;
   jobId: string;
   jobName: string | null;
   task: string;
@@ -154,6 +186,8 @@ export function approvalView(r: ApprovalRow): ApprovalView {
     component: r.component,
     algorithm: r.algorithm,
     digest: r.digest,
+    attempt: r.attempt ?? null,
+    features: (r.features as string[] | null) ?? null,
     status: r.status,
     reason: r.reason,
     decidedAt: iso(r.decided_at),
@@ -170,6 +204,8 @@ export interface ModelServiceDeps {
   dataDir: string;
   contracts: ContractService;
   peers: PeerClient;
+  /** Versions of named models (renaming a part moves its version). */
+  versions: ModelVersionsRepo;
 }
 
 export interface ModelListQuery extends Pick<PageQuery, 'page' | 'pageSize' | 'q' | 'exact'> {
@@ -192,7 +228,7 @@ export class ModelService {
   }
 
   private nameOf(r: ModelRow): string {
-    return r.name ?? `${r.job_id}/${r.task_name}`;
+    return r.version_name ?? r.name ?? `${r.job_id}/${r.task_name}`;
   }
 
   /** Nodes that must approve a model part: those of the task's other parties. */
@@ -242,6 +278,9 @@ export class ModelService {
     return {
       id: r.id,
       name: this.nameOf(r),
+      version: r.version,
+      ref: r.version_name && r.version ? formatVersionRef(r.version_name, r.version) : null,
+      attempt: r.attempt,
       jobId: r.job_id,
       jobName: r.job_name || null,
       task: r.task_name,
@@ -299,8 +338,14 @@ export class ModelService {
     return { ...(await this.view(r)), content };
   }
 
+  /**
+   * Names a part's version: the version (with every part of it this node holds) becomes the next
+   * version of `name`. Naming it with its current name changes nothing.
+   */
   async rename(id: string, name: string): Promise<ModelView> {
-    await this.row(id);
+    const r = await this.row(id);
+    if (r.version_name && r.version !== null && r.version_name !== name)
+      await this.deps.versions.move(r.version_name, r.version, name);
     await this.deps.repo.updateModel(id, { name });
     return this.get(id);
   }
@@ -319,6 +364,8 @@ export class ModelService {
       party: a.party,
       component: a.component,
       algorithm: a.algorithm,
+      ...(a.attempt !== null ? { attempt: a.attempt } : {}),
+      ...(a.features ? { features: a.features as string[] } : {}),
     };
   }
 
@@ -393,6 +440,8 @@ export class ModelService {
           algorithm: ((r.meta ?? {}) as { algorithm?: string }).algorithm ?? r.component,
           digest: r.digest,
           status: 'undelivered',
+          attempt: r.attempt,
+          features: featuresOf(r),
         });
       }
       const a = (await this.deps.repo.getApproval(approvalId)) as ApprovalRow;
@@ -552,6 +601,8 @@ export class ModelService {
       algorithm: b.algorithm,
       digest: b.digest,
       status: 'pending',
+      attempt: b.attempt ?? null,
+      features: b.features ? json(b.features) : null,
     });
     return approvalView((await this.deps.repo.getApproval(b.approvalId)) as ApprovalRow);
   }
@@ -698,6 +749,12 @@ export class ModelService {
     });
     return this.get(id);
   }
+}
+
+/** The part's own feature names as the approval request carries them (JSON), or null. */
+function featuresOf(r: ModelRow): string | null {
+  const f = ((r.meta ?? {}) as { features?: unknown }).features;
+  return Array.isArray(f) ? json(f) : null;
 }
 
 function pageOf(q: Pick<PageQuery, 'page' | 'pageSize'>): { page: number; pageSize: number } {

@@ -12,6 +12,7 @@ import { datasetSharingRoutes } from '../datasets/dataset-sharing.routes.js';
 import { grantApplicationRoutes } from '../grants/grant-applications.routes.js';
 import { jobRoutes } from '../jobs/jobs.routes.js';
 import { jobPermissionRoutes } from '../job-permissions/job-permissions.routes.js';
+import { modelVersionRoutes } from '../models/model-versions.routes.js';
 import { modelRoutes } from '../models/models.routes.js';
 import { flowRoutes } from '../flows/flows.routes.js';
 import { projectRoutes } from '../projects/projects.routes.js';
@@ -40,5 +41,6 @@ export const FEATURES: Feature[] = [
   (app, s) => directoryRoutes(app, s.directory),
   (app, s) => invitationRoutes(app, s.invitations),
   (app, s) => modelRoutes(app, s.models),
+  (app, s) => modelVersionRoutes(app, s.modelVersions),
   (app, s) => componentRoutes(app, s.components),
 ];

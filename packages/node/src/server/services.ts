@@ -30,6 +30,8 @@ import { jobAuthorizer } from '../job-permissions/job-authorizer.js';
 import { JobPermissionsRepo } from '../job-permissions/job-permissions.repo.js';
 import { JobPermissionService } from '../job-permissions/job-permissions.service.js';
 import { TaskRunner } from '../jobs/task-runner.js';
+import { ModelVersionsRepo } from '../models/model-versions.repo.js';
+import { ModelVersionService } from '../models/model-versions.service.js';
 import { ModelsRepo } from '../models/models.repo.js';
 import { ModelService } from '../models/models.service.js';
 import type { PeerClient } from '../peers/peer-client.js';
@@ -80,6 +82,7 @@ export interface NodeServices extends NodeBase {
   directory: DirectoryService;
   invitations: InvitationService;
   models: ModelService;
+  modelVersions: ModelVersionService;
   components: ComponentService;
 }
 
@@ -222,12 +225,21 @@ export function buildServices(base: NodeBase): NodeServices {
     grants,
     datasets,
   });
+  const modelsRepo = new ModelsRepo(db);
+  const versionsRepo = new ModelVersionsRepo(db);
   const models = new ModelService({
     selfNodeId: base.nodeId,
-    repo: new ModelsRepo(db),
+    repo: modelsRepo,
     dataDir,
     contracts,
     peers: base.peers,
+    versions: versionsRepo,
+  });
+  const modelVersions = new ModelVersionService({
+    selfNodeId: base.nodeId,
+    versions: versionsRepo,
+    repo: modelsRepo,
+    models,
   });
   const components = new ComponentService(new ComponentsRepo(db), contracts, base.peers);
   return {
@@ -251,6 +263,7 @@ export function buildServices(base: NodeBase): NodeServices {
     /** The node card with the profile applied (GET /v1/node, GET /v1/interconn/node). */
     self: () => profile.card(),
     models,
+    modelVersions,
     components,
   };
 }

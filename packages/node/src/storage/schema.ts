@@ -173,6 +173,30 @@ export interface ModelsTable {
   published_at: Timestamp | null;
   published_by: string | null;
   published_digest: string | null;
+  /** 0013: the task attempt that produced the part and the version it belongs to. */
+  attempt: ColumnType<number, number | undefined, number>;
+  version_name: string | null;
+  version: number | null;
+}
+
+/**
+ * 0013: one version of a named model — a training output (job, task, attempt) this node holds a
+ * part of. Primary key (name, version); unique (job_id, task_name, attempt).
+ */
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  job_id: string;
+  task_name: string;
+  attempt: number;
+  component: string;
+  algorithm: string;
+  /** The training task's parameters at that attempt. */
+  params: Json;
+  /** Evaluation reports of the same run that scored this version: [{task, rows, metrics}]. */
+  evaluation: Json;
+  deployed_at: Timestamp | null;
+  created_at: DefaultTimestamp;
 }
 
 export interface AuditEventsTable {
@@ -365,6 +389,7 @@ export interface Database {
   job_grants: JobGrantsTable;
   grant_usages: GrantUsagesTable;
   model_approvals: ModelApprovalsTable;
+  model_versions: ModelVersionsTable;
   components: ComponentsTable;
   job_permissions: JobPermissionsTable;
 }
@@ -415,6 +440,9 @@ export interface ModelApprovalsTable {
   delivery_error: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** 0013: the attempt of the task that produced the part, and the requester's feature names. */
+  attempt: number | null;
+  features: Json | null;
 }
 
 /** 0006: the component registry (built-in components and external metadata). */

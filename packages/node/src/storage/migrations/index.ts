@@ -16,6 +16,7 @@ import { m0009 } from './0009-job-authority.js';
 import { m0010 } from './0010-contract-replaces.js';
 import { m0011 } from './0011-disclosures.js';
 import { m0012 } from './0012-store-marker.js';
+import { m0013 } from './0013-model-versions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0010_contract_replaces': m0010,
   '0011_disclosures': m0011,
   '0012_store_marker': m0012,
+  '0013_model_versions': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
