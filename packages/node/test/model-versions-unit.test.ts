@@ -73,12 +73,14 @@ describe('which models an evaluation scored', () => {
     expect(modelTasksScoredBy({ tasks }, 'evaluate')).toEqual(['train']);
   });
 
-  it('names nothing for an evaluation that does not lead to a model, or an unknown task', () => {
+  it('names nothing for a report fed by a dataset, even one a preprocessing model made', () => {
     const other = [
       ...tasks,
       { name: 'eval2', component: 'evaluation', inputs: { predictions: 'psi.data' } },
+      { name: 'eval3', component: 'evaluation', inputs: { predictions: 'scale.data' } },
     ];
     expect(modelTasksScoredBy({ tasks: other }, 'eval2')).toEqual([]);
+    expect(modelTasksScoredBy({ tasks: other }, 'eval3')).toEqual([]);
     expect(modelTasksScoredBy({ tasks }, 'nope')).toEqual([]);
   });
 });
