@@ -240,6 +240,8 @@ interface FlowApproval {
 type Task = JobView['tasks'][number];
 interface Model {
   id: string;
+  ref: string | null;
+  attempt: number;
   jobId: string;
   task: string;
   party: string;
@@ -249,6 +251,14 @@ interface Model {
   status: string;
   approval: { partners: { node: string; status: string; approvalId: string | null }[] };
   published: { digest: string; current: boolean } | null;
+}
+interface ModelVersion {
+  name: string;
+  version: number;
+  ref: string;
+  job: { id: string; attempt: number };
+  parties: { party: string; digest: string | null }[];
+  evaluation: { task: string; metrics: Record<string, number> }[];
 }
 interface ModelApproval {
   id: string;
@@ -1235,17 +1245,45 @@ describe('the control plane across three node processes, through the CLI', () =>
       fg<Page<Model>>(utility, 'model', 'list', '--job', jobId),
       fg<Page<Model>>(coordinator, 'model', 'list', '--job', jobId),
     ]);
-    expect(mb.items.map((m) => [m.party, m.role, m.status])).toEqual([
-      ['guest', 'guest', 'unapproved'],
+    // The task rerun added a part (a new version, issue 12 item 1) and kept the first one; the
+    // newest is listed first.
+    expect(mb.items.map((m) => [m.party, m.role, m.status, m.attempt])).toEqual([
+      ['guest', 'guest', 'unapproved', 1],
+      ['guest', 'guest', 'unapproved', 0],
     ]);
-    expect(mu.items.map((m) => [m.party, m.role])).toEqual([['host-0', 'host']]);
+    expect(mu.items.map((m) => [m.party, m.role, m.attempt])).toEqual([
+      ['host-0', 'host', 1],
+      ['host-0', 'host', 0],
+    ]);
     expect(mc.total).toBe(0); // the arbiter keeps no part
     const model = mb.items[0]!;
     expect(model).toMatchObject({ task: 'train', projectId: project });
     expect(model.digest).not.toBe(mu.items[0]!.digest);
-    // The task rerun wrote a new part: a new digest (approvals bind a digest).
+    // The rerun's part has a new digest (approvals bind a digest); the first keeps its own.
     expect(model.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(model.digest).not.toBe(firstDigest);
+    expect(mb.items[1]!.digest).toBe(firstDigest);
+
+    // The two runs are versions 1 and 2 of one named model, on both part holders.
+    const versions = await fg<Page<ModelVersion>>(bank, 'model', 'versions', '--job', jobId);
+    expect(versions.items.map((v) => [v.version, v.job.attempt])).toEqual([
+      [2, 1],
+      [1, 0],
+    ]);
+    const [v2, v1] = versions.items as [ModelVersion, ModelVersion];
+    expect(model.ref).toBe(v2.ref);
+    expect(v2.evaluation[0]?.metrics['auc']).toEqual(expect.any(Number));
+    const onHost = await fg<Page<ModelVersion>>(utility, 'model', 'versions', v2.name);
+    expect(onHost.items.map((v) => v.ref)).toEqual([v2.ref, v1.ref]);
+    const shown = await fg<ModelVersion>(bank, 'model', 'show', v1.ref);
+    expect(shown).toMatchObject({ ref: v1.ref, job: { id: jobId, attempt: 0 } });
+    expect(shown.parties.find((p) => p.party === 'guest')?.digest).toBe(firstDigest);
+    const diff = await fg<{
+      fields: { field: string; from: unknown; to: unknown }[];
+      digests: { party: string }[];
+    }>(bank, 'model', 'diff', v1.ref, String(v2.version));
+    expect(diff.fields).toContainEqual({ field: 'attempt', from: 0, to: 1 });
+    expect(diff.digests.map((d) => d.party)).toContain('guest');
 
     const early = await fgFails(bank, 'model', 'publish', model.id);
     expect(early.code).toBe('CONFLICT');

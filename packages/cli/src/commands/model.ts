@@ -1,15 +1,21 @@
 /**
  * `fedgrid model list | show | name | request-approval | approvals | approval | approve | reject |
- * sync | publish | unpublish`: the model parts this node holds, their approval by the job's other
- * parties and their publication for prediction.
+ * sync | publish | unpublish | versions | diff`: the model parts this node holds, the versions of
+ * named models they belong to, their approval by the job's other parties and their publication
+ * for prediction.
  */
 import { Command } from 'commander';
+import type { ModelVersionView } from '@fedgrid/node';
+import { ApiError } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
+import { addVersionCommands, describeVersion, versionUrl } from './model-versions.js';
 
 interface ModelView {
   id: string;
   name: string;
+  version: number | null;
+  ref: string | null;
   jobId: string;
   task: string;
   component: string;
@@ -58,8 +64,15 @@ const short = (digest: string) => `${digest.slice(0, 12)}…`;
 
 const modelRows = (ms: ModelView[]) =>
   table([
-    ['id', 'name', 'party', 'project', 'digest', 'status'],
-    ...ms.map((m) => [m.id, m.name, m.party, m.projectId ?? '-', short(m.digest), m.status]),
+    ['id', 'version', 'party', 'project', 'digest', 'status'],
+    ...ms.map((m) => [
+      m.id,
+      m.ref ?? m.name,
+      m.party,
+      m.projectId ?? '-',
+      short(m.digest),
+      m.status,
+    ]),
   ]);
 
 const approvalRows = (as: ApprovalView[]) =>
@@ -79,7 +92,7 @@ const approvalRows = (as: ApprovalView[]) =>
 
 function describe(m: ModelView): string {
   const lines = [
-    `model ${m.name} (${m.id}) — ${m.status}`,
+    `model part ${m.id} of ${m.ref ?? m.name} — ${m.status}`,
     `job ${m.jobId}, task ${m.task} (${m.component}${m.algorithm ? `, ${m.algorithm}` : ''}), party ${m.party}`,
     `project ${m.projectId ?? '-'}; created ${m.createdAt}`,
     `file ${m.file} (${m.size ?? '?'} bytes), sha256 ${m.digest}`,
@@ -132,27 +145,45 @@ export function modelCommand(): Command {
       },
     );
   withNode(
-    cmd.command('show <id>').description('show a model part (--json adds its content)'),
+    cmd
+      .command('show <id-or-version>')
+      .description(
+        'show a model part by id (--json adds its content), or a model version: NAME@VERSION, NAME@latest, or a bare NAME (its newest)',
+      ),
   ).action(async (id: string, o: CommonOpts) => {
     try {
-      const m = await (await client(o)).get<ModelView>(`/v1/models/${encodeURIComponent(id)}`);
+      const api = await client(o);
+      if (!id.includes('@')) {
+        const part = await api.get<ModelView>(`/v1/models/${encodeURIComponent(id)}`).then(
+          (m) => m,
+          (err: unknown) => {
+            // Not a part id: try it as a model name.
+            if (err instanceof ApiError && err.status === 404) return undefined;
+            throw err;
+          },
+        );
+        if (part) return print(part, !!o.json, () => describe(part));
+      }
+      const v = await api.get<ModelVersionView>(versionUrl(id));
+      print(v, !!o.json, () => describeVersion(v));
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  withNode(
+    cmd
+      .command('name <id> <name>')
+      .description("name a model part's version: it becomes the next version of NAME"),
+  ).action(async (id: string, name: string, o: CommonOpts) => {
+    try {
+      const m = await (
+        await client(o)
+      ).call<ModelView>('PATCH', `/v1/models/${encodeURIComponent(id)}`, { name });
       print(m, !!o.json, () => describe(m));
     } catch (err) {
       reportError(err);
     }
   });
-  withNode(cmd.command('name <id> <name>').description('name a model part')).action(
-    async (id: string, name: string, o: CommonOpts) => {
-      try {
-        const m = await (
-          await client(o)
-        ).call<ModelView>('PATCH', `/v1/models/${encodeURIComponent(id)}`, { name });
-        print(m, !!o.json, () => describe(m));
-      } catch (err) {
-        reportError(err);
-      }
-    },
-  );
   withNode(
     cmd
       .command('request-approval <id>')
@@ -292,5 +323,6 @@ export function modelCommand(): Command {
       },
     );
   }
+  addVersionCommands(cmd);
   return cmd;
 }
