@@ -4,12 +4,16 @@
  */
 import type { Command } from 'commander';
 import type { ModelVersionView, VersionDiff } from '@fedgrid/node';
-import { print, reportError, table } from '../output.js';
-import { client, withNode, type CommonOpts } from './common.js';
+import { table } from '../output.js';
+import { run, withNode, type CommonOpts } from './common.js';
 
 interface Page<T> {
   items: T[];
   total: number;
+}
+interface PageOpts {
+  page: number;
+  pageSize: number;
 }
 
 const short = (digest: string | null) => (digest ? `${digest.slice(0, 12)}…` : '-');
@@ -135,37 +139,30 @@ export function addVersionCommands(cmd: Command): void {
     .option('--job <id>', 'only versions trained by this job')
     .option('--page <n>', 'page', (v) => Number(v), 1)
     .option('--page-size <n>', 'versions per page', (v) => Number(v), 100)
-    .action(
-      async (
-        name: string | undefined,
-        o: CommonOpts & { job?: string; page: number; pageSize: number },
-      ) => {
-        try {
-          const q = new URLSearchParams({ page: String(o.page), pageSize: String(o.pageSize) });
-          if (name) q.set('name', name);
-          if (o.job) q.set('job', o.job);
-          const r = await (
-            await client(o)
-          ).get<Page<ModelVersionView>>(`/v1/model-versions?${q.toString()}`);
-          print(r, !!o.json, () => `${versionRows(r.items)}\n${r.total} version(s)`);
-        } catch (err) {
-          reportError(err);
-        }
-      },
-    );
+    .action((name: string | undefined, o: CommonOpts & PageOpts & { job?: string }) => {
+      const q = new URLSearchParams({ page: String(o.page), pageSize: String(o.pageSize) });
+      if (name) q.set('name', name);
+      if (o.job) q.set('job', o.job);
+      return run(
+        o,
+        (c) => c.get<Page<ModelVersionView>>(`/v1/model-versions?${q.toString()}`),
+        (r) => `${versionRows(r.items)}\n${r.total} version(s)`,
+      );
+    });
   withNode(
     cmd
       .command('diff <from> <to>')
       .description(
         'what changed between two versions (NAME@V NAME@W, or NAME@V W): parameters, features per party, part digests, evaluation metrics',
       ),
-  ).action(async (from: string, to: string, o: CommonOpts) => {
-    try {
-      const q = new URLSearchParams({ from, to });
-      const d = await (await client(o)).get<VersionDiff>(`/v1/model-versions/diff?${q.toString()}`);
-      print(d, !!o.json, () => describeDiff(d));
-    } catch (err) {
-      reportError(err);
-    }
-  });
+  ).action((from: string, to: string, o: CommonOpts) =>
+    run(
+      o,
+      (c) =>
+        c.get<VersionDiff>(
+          `/v1/model-versions/diff?${new URLSearchParams({ from, to }).toString()}`,
+        ),
+      describeDiff,
+    ),
+  );
 }
