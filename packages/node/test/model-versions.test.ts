@@ -349,6 +349,15 @@ describe('references and bad input', () => {
     expect(v9.body.message).toMatch(/fedgrid model versions/);
   });
 
+  it('another party finds its own version of the same run by job, task and attempt', async () => {
+    const atHost = await host.node.services.modelVersions.byRun(jobId, 'train', v2.job.attempt);
+    expect(atHost).toMatchObject({ ref: `${NAME}@2`, job: { id: jobId, attempt: 1 } });
+    expect(party(atHost, 'host-0')?.holder).toBe('self');
+    await expect(
+      arbiter.node.services.modelVersions.byRun(jobId, 'train', 1),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: /holds no model part of task 'train'/ });
+  });
+
   it('malformed references are a 400 naming the field', async () => {
     for (const [url, field] of [
       [`/v1/model-versions/${encodeURIComponent(NAME)}/0`, 'version'],

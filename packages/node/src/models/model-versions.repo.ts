@@ -163,6 +163,17 @@ export class ModelVersionsRepo {
     return q.executeTakeFirst();
   }
 
+  /** The version of one training run (job, task, attempt), the identity every party shares. */
+  getByRun(jobId: string, task: string, attempt: number): Promise<VersionRow | undefined> {
+    return this.db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('task_name', '=', task)
+      .where('attempt', '=', attempt)
+      .executeTakeFirst();
+  }
+
   /** Ids of the parts of a version this node holds. */
   async partIds(name: string, version: number): Promise<string[]> {
     const rows = await this.db

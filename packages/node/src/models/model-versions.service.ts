@@ -148,6 +148,23 @@ export class ModelVersionService {
     return this.view(await this.row(parseVersionRef(ref, field)));
   }
 
+  /**
+   * The version this node holds of one training run. Numbers are per node; the run (job, task,
+   * attempt) is what a party names when it asks another party for its part of a version (batch
+   * and online prediction).
+   * @throws NOT_FOUND when this node holds no part of that run
+   */
+  async byRun(jobId: string, task: string, attempt: number): Promise<ModelVersionView> {
+    const r = await this.deps.versions.getByRun(jobId, task, attempt);
+    if (!r)
+      throw new FedGridError(
+        'NOT_FOUND',
+        `node '${this.deps.selfNodeId}' holds no model part of task '${task}' (attempt ${attempt}) of job ${jobId}`,
+        { job: jobId, task, attempt },
+      );
+    return this.view(r);
+  }
+
   async get(name: string, version: number | 'latest'): Promise<ModelVersionView> {
     return this.view(await this.row({ name, version }));
   }
