@@ -11,7 +11,16 @@ export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';
 export { heteroLinRParams } from './hetero-linr/params.js';
-export { heteroLrPredict } from './hetero-lr-predict/predict.js';
+export {
+  linearPredict,
+  linearPart,
+  linearPartial,
+  linearScores,
+  type LinearPart,
+  type LinearFamilyName,
+  type LinearPredictOptions,
+} from './hetero-lr/predict.js';
+export { predictParams, type PredictParams, type Predictor } from './predict/component.js';
 export { heteroSsheLr } from './hetero-sshe-lr/spec.js';
 export {
   heteroSsheLrParams,
@@ -55,7 +64,6 @@ export {
   type HomoKmeansModel,
 } from './homo-kmeans/kind.js';
 export { homoNnParams, type HomoNnParams, type HomoNnModel } from './homo-nn/kind.js';
-export { homoPredict } from './homo-predict/spec.js';
 export { homoSplit } from './homo-split/spec.js';
 export { homoRoundParams, type HomoRoundParams } from './homo/params.js';
 export type { RoundRecord } from './homo/protocol.js';

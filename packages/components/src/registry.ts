@@ -1,46 +1,90 @@
-/** Every built-in component, by code. A new algorithm adds its spec here and nowhere else. */
+/**
+ * Every built-in component, discovered: each folder of this package whose `spec` module exports
+ * component specs contributes them, so a new algorithm is a new folder and nothing else. The
+ * generic predict component (predict/component.ts) is built here from the predict programs the
+ * training components declare (ComponentSpec.predict).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ComponentSpec } from './spec.js';
-import { evaluation } from './evaluation/spec.js';
-import { heteroLr } from './hetero-lr/spec.js';
-import { heteroLrPredict } from './hetero-lr-predict/predict.js';
-import { heteroSsheLr } from './hetero-sshe-lr/spec.js';
-import { heteroLinR } from './hetero-linr/spec.js';
-import { heteroPoisson } from './hetero-poisson/spec.js';
-import { psiEcdh } from './psi-ecdh/spec.js';
-import { secureBoost, secureBoostPredict } from './secureboost/index.js';
-import { statistics } from './statistics/spec.js';
-import { heteroPearson } from './hetero-pearson/spec.js';
-import { heteroBinning } from './hetero-binning/spec.js';
-import { featureSelection, featureSelectionBasic } from './feature-selection/spec.js';
-import { scorecard } from './scorecard/spec.js';
-import { scorecardPoints } from './scorecard/points.js';
-import { homoLinR, homoLr } from './homo-lr/spec.js';
-import { homoNn } from './homo-nn/spec.js';
-import { homoKmeans } from './homo-kmeans/spec.js';
-import { homoPredict } from './homo-predict/spec.js';
-import { homoSplit } from './homo-split/spec.js';
-import { encode, missingValues, outliers, sample, scale, split } from './preprocess/specs.js';
+import { predictComponents, type Predictor } from './predict/component.js';
 
-export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = [
-  psiEcdh,
-  heteroLr,
-  heteroLrPredict,
-  heteroSsheLr,
-  heteroLinR,
-  heteroPoisson,
-  secureBoost,
-  secureBoostPredict,
-  evaluation,
-  statistics,
-  heteroPearson,
-  heteroBinning,
-  featureSelection,
-  featureSelectionBasic,
-  scorecard,
-  scorecardPoints,
-  ...[missingValues, outliers, scale, encode, sample, split],
-  ...[homoLr, homoLinR, homoNn, homoKmeans, homoPredict, homoSplit],
-] as unknown as ComponentSpec<never>[];
+function isComponentSpec(v: unknown): v is ComponentSpec<never> {
+  const c = v as Partial<ComponentSpec<never>> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.code === 'string' &&
+    typeof c.version === 'string' &&
+    typeof c.programs === 'object' &&
+    Array.isArray(c.inputs)
+  );
+}
+
+/**
+ * Imports `<folder>/spec.js` (or `.ts` when running from source) of every folder beside this
+ * file, in folder-name order, and collects the component specs they export.
+ */
+async function discover(): Promise<ComponentSpec<never>[]> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const found: ComponentSpec<never>[] = [];
+  const folders = readdirSync(here, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const folder of folders) {
+    const file = join(here, folder, `spec.${ext}`);
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    for (const v of Object.values(mod)) if (isComponentSpec(v) && !found.includes(v)) found.push(v);
+  }
+  return found;
+}
+
+/** @throws Error when two specs share a code (after a move: stale build output in dist/). */
+function unique<T extends { code: string }>(specs: T[]): T[] {
+  const codes = new Set<string>();
+  for (const c of specs) {
+    if (codes.has(c.code))
+      throw new Error(
+        `two built-in components have the code '${c.code}' (a folder left over in the build output? remove packages/components/dist and run tsc -b)`,
+      );
+    codes.add(c.code);
+  }
+  return specs;
+}
+
+const trained = await discover();
+
+/** Model part `algorithm` → the predict program its training component declares. */
+const predictors = new Map<string, Predictor>();
+for (const c of trained) {
+  if (!c.predict) continue;
+  for (const algorithm of c.predict.algorithms ?? [c.code]) {
+    if (predictors.has(algorithm))
+      throw new Error(
+        `components ${predictors.get(algorithm)?.component} and ${c.code} both declare how to score '${algorithm}'`,
+      );
+    predictors.set(algorithm, { component: c.code, declaration: c.predict });
+  }
+}
+
+/**
+ * The predict declaration for models whose part says `algorithm`, with the component that
+ * declares it; undefined when no component does.
+ */
+export function predictorFor(algorithm: string): Predictor | undefined {
+  return predictors.get(algorithm);
+}
+
+export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = unique([
+  ...trained,
+  ...(predictComponents(predictorFor, () => [
+    ...predictors.keys(),
+  ]) as unknown as ComponentSpec<never>[]),
+]);
 
 /** @throws RangeError naming the known components when `code` is unknown. */
 export function componentByCode(code: string): ComponentSpec<unknown> {
@@ -51,3 +95,9 @@ export function componentByCode(code: string): ComponentSpec<unknown> {
     );
   return c as unknown as ComponentSpec<unknown>;
 }
+
+/** The generic predict component and its aliases of earlier releases. */
+export const predict = componentByCode('predict');
+export const heteroLrPredict = componentByCode('hetero-lr-predict');
+export const secureBoostPredict = componentByCode('secureboost-predict');
+export const homoPredict = componentByCode('homo-predict');

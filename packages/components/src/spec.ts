@@ -73,7 +73,15 @@ export interface Predictions {
 /** A value on an input or output port. */
 export type PortValue =
   | { kind: 'dataset'; frame: Frame }
-  | { kind: 'model'; model: ModelPart }
+  | {
+      kind: 'model';
+      model: ModelPart;
+      /**
+       * The training job and task the part came from, where the node knows it (a stored output
+       * or a published model); predict uses it to refuse parts of different trainings.
+       */
+      origin?: { jobId: string; task: string };
+    }
   | { kind: 'predictions'; predictions: Predictions }
   | { kind: 'report'; report: Record<string, unknown> };
 
@@ -173,6 +181,36 @@ export interface ProgramResult {
 
 export type Program<P> = (ctx: ProgramContext<P>) => Promise<ProgramResult>;
 
+/**
+ * How to score the model parts a training component outputs: its predict program, declared in
+ * the training component's own folder so that adding an algorithm stays a one-folder change.
+ * The generic predict component (predict/component.ts) finds the declaration through the model
+ * part's `algorithm` and runs the program of the party's role with inputs `model` (the party's
+ * own model part) and `data` (its aligned rows); the guest's program returns `predictions`.
+ * Standard 000 §7.7 (prediction management): results only to the result party.
+ */
+export interface PredictDeclaration {
+  /**
+   * The `algorithm` values of the model parts this program scores.
+   * @default [the component's code]
+   */
+  algorithms?: string[];
+  /**
+   * `federated`: guest and hosts each hold a part and exchange messages (hosts send only their
+   * masked partial results to the guest, which alone obtains predictions); `local`: every party
+   * holds the full model and scores its own rows alone (horizontal FL, no messages).
+   */
+  mode: 'federated' | 'local';
+  /** One program per role that scores; roles without one take no part in prediction. */
+  programs: Partial<Record<Role, Program<Record<string, never>>>>;
+  /**
+   * The pure scorer of a full model part on one party's rows, where one party alone can score
+   * (local models); used by programs and by serving without a channel.
+   * @throws ComponentError if the rows lack the model's columns.
+   */
+  score?(part: ModelPart, frame: Frame): Promise<Predictions>;
+}
+
 export interface ComponentSpec<P = unknown> {
   /** Stable code, e.g. 'hetero-lr'. */
   code: string;
@@ -189,6 +227,8 @@ export interface ComponentSpec<P = unknown> {
   inputs: PortSpec[];
   outputs: PortSpec[];
   programs: Partial<Record<Role, Program<P>>>;
+  /** How to score the model this component outputs (absent: its outputs are not scored). */
+  predict?: PredictDeclaration;
 }
 
 /** Raised by programs for failures the user can act on (bad data, bad parameters). */

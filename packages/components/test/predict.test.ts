@@ -8,7 +8,9 @@ import { CryptoPool } from '@fedgrid/crypto';
 import { MemoryNetwork, type Transport } from '@fedgrid/federation';
 import {
   ComponentError,
+  componentByCode,
   heteroLrPredict,
+  predictorFor,
   type ComponentSpec,
   type ModelPart,
   type PortValue,
@@ -272,5 +274,75 @@ describe('hetero-lr-predict vs plaintext σ(Xw + b)', () => {
     expect(err).toBeInstanceOf(ComponentError);
     expect(err.code).toBe('FEATURE_MISSING');
     expect(err.message).toContain('gX');
+  });
+});
+
+describe('the generic predict component dispatches through the training components’ declarations', () => {
+  const generic = componentByCode('predict');
+
+  it('every model kind of issue 12 has a declared predict program, found by its algorithm', () => {
+    for (const algorithm of [
+      'hetero-lr',
+      'hetero-linr',
+      'hetero-poisson',
+      'hetero-sshe-lr',
+      'secureboost',
+      'homo-lr',
+      'homo-linr',
+      'homo-nn',
+      'homo-kmeans',
+    ])
+      expect(predictorFor(algorithm)?.component).toBe(algorithm);
+    expect(predictorFor('psi-ecdh')).toBeUndefined();
+    // The aliases of earlier releases are the same dispatch under their old codes.
+    for (const code of ['hetero-lr-predict', 'secureboost-predict', 'homo-predict'])
+      expect(componentByCode(code).inputs.map((p) => p.name)).toEqual(['data', 'model']);
+  });
+
+  it('`predict` scores a hetero-lr model exactly like the hetero-lr-predict alias', async () => {
+    const rand = rng(21);
+    const ids = Array.from({ length: 40 }, (_, i) => `id${i}`);
+    const g = makeParty(rand, ids, 'g', 2, 'guest');
+    const h = makeParty(rand, ids, 'h', 3, 'host');
+    const a = await runComponent(generic, {}, inputsOf(g, [h]), { pool, hosts: 1 });
+    const b = await runComponent(predict, {}, inputsOf(g, [h]), { pool, hosts: 1 });
+    expect(Array.from(predictionsOf(a['guest']).scores)).toEqual(
+      Array.from(predictionsOf(b['guest']).scores),
+    );
+  });
+
+  it('a model part no component declares → MODEL_KIND naming the algorithm', async () => {
+    const rand = rng(22);
+    const ids = Array.from({ length: 10 }, (_, i) => `id${i}`);
+    const g = makeParty(rand, ids, 'g', 2, 'guest');
+    const h = makeParty(rand, ids, 'h', 2, 'host');
+    g.model = { ...g.model, algorithm: 'no-such-algorithm' };
+    h.model = { ...h.model, algorithm: 'no-such-algorithm' };
+    const settled = await runComponentSettled(generic, {}, inputsOf(g, [h]), { pool, hosts: 1 });
+    const err = (settled['guest'] as PromiseRejectedResult).reason as ComponentError;
+    expect(err.code).toBe('MODEL_KIND');
+    expect(err.message).toContain('no-such-algorithm');
+  });
+
+  it('host and guest parts of different trainings → MODEL_MISMATCH before any score is used', async () => {
+    const rand = rng(23);
+    const ids = Array.from({ length: 10 }, (_, i) => `id${i}`);
+    const g = makeParty(rand, ids, 'g', 2, 'guest');
+    const h = makeParty(rand, ids, 'h', 2, 'host');
+    const inputs = inputsOf(g, [h]);
+    inputs['guest']!['model'] = {
+      kind: 'model',
+      model: g.model,
+      origin: { jobId: 'j1', task: 'train' },
+    };
+    inputs['host-0']!['model'] = {
+      kind: 'model',
+      model: h.model,
+      origin: { jobId: 'j2', task: 'train' },
+    };
+    const settled = await runComponentSettled(generic, {}, inputs, { pool, hosts: 1 });
+    const err = (settled['guest'] as PromiseRejectedResult).reason as ComponentError;
+    expect(err.code).toBe('MODEL_MISMATCH');
+    expect(err.message).toContain('j2');
   });
 });

@@ -10,6 +10,7 @@ import { coordinatedHost } from '../hetero-lr/host.js';
 import type { HeteroLrParams } from '../hetero-lr/params.js';
 import { heteroLinRParams } from './params.js';
 import type { ComponentSpec } from '../spec.js';
+import { linearPredict } from '../hetero-lr/predict.js';
 
 export const heteroLinR: ComponentSpec<HeteroLrParams> = {
   code: 'hetero-linr',
@@ -37,6 +38,7 @@ export const heteroLinR: ComponentSpec<HeteroLrParams> = {
       description: 'each party’s own weights (the guest’s include the intercept)',
     },
   ],
+  predict: linearPredict({ family: 'linear' }),
   programs: {
     guest: coordinatedGuest(LINEAR_FAMILY),
     host: coordinatedHost(LINEAR_FAMILY),

@@ -4,6 +4,7 @@ import { LOGISTIC_FAMILY } from './family.js';
 import { coordinatedGuest } from './guest.js';
 import { coordinatedHost } from './host.js';
 import { heteroLrParams, type HeteroLrParams } from './params.js';
+import { linearPredict } from './predict.js';
 
 export const heteroLr: ComponentSpec<HeteroLrParams> = {
   code: 'hetero-lr',
@@ -31,6 +32,7 @@ export const heteroLr: ComponentSpec<HeteroLrParams> = {
       description: 'each party’s own weights (the guest’s include the intercept)',
     },
   ],
+  predict: linearPredict({ family: 'logistic' }),
   programs: {
     guest: coordinatedGuest(LOGISTIC_FAMILY),
     host: coordinatedHost(LOGISTIC_FAMILY),

@@ -3,6 +3,7 @@ import type { ComponentSpec } from '../spec.js';
 import { poissonGuest } from './guest.js';
 import { poissonHost } from './host.js';
 import { heteroPoissonParams, type HeteroPoissonParams } from './params.js';
+import { poissonPredict } from './predict.js';
 
 export const heteroPoisson: ComponentSpec<HeteroPoissonParams> = {
   code: 'hetero-poisson',
@@ -32,5 +33,6 @@ export const heteroPoisson: ComponentSpec<HeteroPoissonParams> = {
     },
   ],
   // The parties encrypt the loss itself (scale 1).
+  predict: poissonPredict,
   programs: { guest: poissonGuest, host: poissonHost, arbiter: coordinatedArbiter(1) },
 };

@@ -2,6 +2,7 @@ import type { ComponentSpec } from '../spec.js';
 import { ssheGuest } from './guest.js';
 import { ssheHost } from './host.js';
 import { heteroSsheLrParams, type HeteroSsheLrParams } from './params.js';
+import { linearPredict } from '../hetero-lr/predict.js';
 
 export const heteroSsheLr: ComponentSpec<HeteroSsheLrParams> = {
   code: 'hetero-sshe-lr',
@@ -30,5 +31,6 @@ export const heteroSsheLr: ComponentSpec<HeteroSsheLrParams> = {
         'each party’s own weights (the guest’s with the intercept), for hetero-lr-predict',
     },
   ],
+  predict: linearPredict({ family: 'logistic' }),
   programs: { guest: ssheGuest, host: ssheHost },
 };

@@ -9,6 +9,7 @@ import { homoClient } from './client.js';
 import { homoEdge } from './edge.js';
 import type { HomoModelKind } from './model.js';
 import type { HomoRoundParams } from './params.js';
+import { homoPredictDeclaration } from './predict.js';
 import { homoServer } from './server.js';
 
 export function homoComponent<P extends HomoRoundParams>(opts: {
@@ -52,6 +53,7 @@ export function homoComponent<P extends HomoRoundParams>(opts: {
           'per-round history: sampled, aggregated, dropped and rejected clients, federated evaluation, (ε, δ)',
       },
     ],
+    predict: homoPredictDeclaration(opts.kind),
     programs: {
       guest: client,
       host: client,

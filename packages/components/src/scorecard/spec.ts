@@ -102,3 +102,6 @@ export const scorecard: ComponentSpec<ScorecardParams> = {
   ],
   programs: { guest: scoreProgram },
 };
+
+/** The points table is a second component of this folder (scorecard → points). */
+export { scorecardPoints } from './points.js';

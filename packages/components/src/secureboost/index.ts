@@ -15,4 +15,3 @@ export {
   type SbTreeJson,
   type SbImportance,
 } from './model.js';
-export { secureBoostPredict } from '../secureboost-predict/spec.js';

@@ -2,6 +2,8 @@ import type { ComponentSpec } from '../spec.js';
 import { sbGuest } from './guest.js';
 import { sbHost } from './host.js';
 import { secureBoostParams, type SecureBoostParams } from './params.js';
+import { sbPredictGuest } from './predict-guest.js';
+import { sbPredictHost } from './predict-host.js';
 
 export const secureBoost: ComponentSpec<SecureBoostParams> = {
   code: 'secureboost',
@@ -38,5 +40,10 @@ export const secureBoost: ComponentSpec<SecureBoostParams> = {
         'guest: the trees (leaf weights, its own splits, references to host splits); host: its split table',
     },
   ],
+  predict: {
+    // Hosts send, per split of their own, which rows go left; they receive nothing.
+    mode: 'federated',
+    programs: { guest: sbPredictGuest, host: sbPredictHost },
+  },
   programs: { guest: sbGuest, host: sbHost },
 };

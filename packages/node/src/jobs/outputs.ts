@@ -200,7 +200,11 @@ export class OutputStore {
     }
     const body = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
     return row.kind === 'model'
-      ? { kind: 'model', model: body as { algorithm: string } }
+      ? {
+          kind: 'model',
+          model: body as { algorithm: string },
+          origin: { jobId, task: taskName },
+        }
       : { kind: 'report', report: body };
   }
 

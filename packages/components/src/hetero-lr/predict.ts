@@ -10,26 +10,36 @@
  */
 import { blobAs, recvMessage, sendMessage } from '@fedgrid/federation';
 import { matVec, sigmoid, type Frame } from '@fedgrid/ml';
-import { z } from 'zod';
 import {
   ComponentError,
   input,
-  type ComponentSpec,
+  type ModelPart,
+  type PredictDeclaration,
   type Predictions,
   type ProgramContext,
   type ProgramResult,
 } from '../spec.js';
-import { splitExposure } from '../hetero-poisson/data.js';
 import { ephemeralKey, fromRing64, maskStream, toRing64 } from './masks.js';
 
-export const predictParams = z.object({});
-type PredictParams = z.infer<typeof predictParams>;
+type PredictParams = Record<string, never>;
 
-/** Model parts this component scores, by their `algorithm`. */
-const LINEAR_MODELS = new Set(['hetero-lr', 'hetero-linr', 'hetero-poisson', 'hetero-sshe-lr']);
+/** The mean function of a linear model: σ (logistic), identity (linear), exp (Poisson). */
+export type LinearFamilyName = 'logistic' | 'linear' | 'poisson';
 
-interface LinearPart {
-  family: 'logistic' | 'linear' | 'poisson';
+/** How one linear training component's model parts are scored. */
+export interface LinearPredictOptions {
+  /** The family of parts that do not name theirs in a `family` field. */
+  family: LinearFamilyName;
+  /**
+   * A per-row offset the guest adds to every linear predictor (HeteroPoisson: log exposure),
+   * or undefined when the part has none.
+   * @throws ComponentError when the rows lack what the part needs.
+   */
+  offset?(part: ModelPart, frame: Frame): Float64Array | undefined;
+}
+
+export interface LinearPart {
+  family: LinearFamilyName;
   /** One weight vector per model, in the data's column order. */
   w: Float64Array[];
   /**
@@ -43,14 +53,24 @@ interface LinearPart {
   exposure?: string;
 }
 
-function modelWeights(ctx: ProgramContext<PredictParams>, frame: Frame): LinearPart {
-  const { model } = input(ctx, 'model', 'model');
+/**
+ * A linear model part's weights laid out in the columns of `frame` (rows × cols), one vector per
+ * model (one-vs-rest: one per class), with its intercepts.
+ * @throws ComponentError MODEL_INVALID for a part without weights, FEATURE_MISSING naming a
+ *   model column absent from the rows.
+ */
+export function linearPart(
+  model: ModelPart,
+  frame: Frame,
+  party: string,
+  defaultFamily: LinearFamilyName,
+): LinearPart {
   const names = model['featureNames'] as string[] | undefined;
   const raw = model['weights'] as number[] | number[][] | undefined;
-  if (!LINEAR_MODELS.has(model.algorithm) || !names || !Array.isArray(raw)) {
+  if (!names || !Array.isArray(raw)) {
     throw new ComponentError(
       'MODEL_INVALID',
-      `input model is not a linear model part (algorithm '${model.algorithm}'; expected one of ${[...LINEAR_MODELS].join(', ')})`,
+      `input model is not a linear model part (algorithm '${model.algorithm}' has no featureNames and weights)`,
     );
   }
   const rows = (Array.isArray(raw[0]) ? raw : [raw]) as number[][];
@@ -61,7 +81,7 @@ function modelWeights(ctx: ProgramContext<PredictParams>, frame: Frame): LinearP
     if (j === undefined)
       throw new ComponentError(
         'FEATURE_MISSING',
-        `${ctx.party}: the model uses feature '${f}', absent from the data`,
+        `${party}: the model uses feature '${f}', absent from the data`,
         { feature: f },
       );
     return j;
@@ -73,26 +93,34 @@ function modelWeights(ctx: ProgramContext<PredictParams>, frame: Frame): LinearP
   });
   const intercept = model['intercept'] as number | number[] | undefined;
   const b = Array.isArray(intercept) ? intercept : w.map(() => intercept ?? 0);
-  const family =
-    (model['family'] as LinearPart['family'] | undefined) ??
-    (model.algorithm === 'hetero-linr'
-      ? 'linear'
-      : model.algorithm === 'hetero-poisson'
-        ? 'poisson'
-        : 'logistic');
+  const family = (model['family'] as LinearFamilyName | undefined) ?? defaultFamily;
   const classes = model['classes'] as number[] | undefined;
   const exposure = model['exposure'] as string | undefined;
   return { family, w, b, ...(classes ? { classes } : {}), ...(exposure ? { exposure } : {}) };
 }
 
-async function predictHost(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
+/**
+ * One party's partial linear predictors u_k = X·w_k + b_k on its rows, as fixed-point values in
+ * Z_2^64, models one after the other: [u_0 (n) | u_1 (n) | …]. What a host sends (masked).
+ */
+export function linearPartial(part: LinearPart, frame: Frame): BigInt64Array {
+  const n = frame.ids.length;
+  const u = new BigInt64Array(n * part.w.length);
+  part.w.forEach((wk, k) => u.set(toRing64(matVec(frame.x, wk, part.b[k] ?? 0)), k * n));
+  return u;
+}
+
+async function predictHost(
+  ctx: ProgramContext<PredictParams>,
+  opts: LinearPredictOptions,
+): Promise<ProgramResult> {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
-  const { w, b } = modelWeights(ctx, frame);
+  const { model } = input(ctx, 'model', 'model');
+  const part = linearPart(model, frame, ctx.party, opts.family);
+  const { w } = part;
   const n = frame.ids.length;
-  // Models one after the other: [u_0 (n) | u_1 (n) | …].
-  const u = new BigInt64Array(n * w.length);
-  w.forEach((wk, k) => u.set(toRing64(matVec(frame.x, wk, b[k] ?? 0)), k * n));
+  const u = linearPartial(part, frame);
   const others = ctx.roles.hosts.filter((h) => h !== ctx.party);
   if (others.length > 0) {
     const key = ephemeralKey();
@@ -114,8 +142,11 @@ async function predictHost(ctx: ProgramContext<PredictParams>): Promise<ProgramR
   return { outputs: {}, summary: { rows: n, seconds: (performance.now() - t0) / 1000 } };
 }
 
-/** Scores from the linear predictors z (models × rows, one after the other). */
-function score(part: LinearPart, z: Float64Array[], frame: Frame): Predictions {
+/**
+ * Predictions from the summed linear predictors z (one vector of rows per model): σ, identity or
+ * exp; one-vs-rest: σ per class normalised to sum 1, the predicted class the most probable.
+ */
+export function linearScores(part: LinearPart, z: Float64Array[], frame: Frame): Predictions {
   const n = frame.ids.length;
   const labels = frame.labels ? { labels: frame.labels } : {};
   if (part.family === 'linear')
@@ -150,12 +181,17 @@ function score(part: LinearPart, z: Float64Array[], frame: Frame): Predictions {
   };
 }
 
-async function predictGuest(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
+async function predictGuest(
+  ctx: ProgramContext<PredictParams>,
+  opts: LinearPredictOptions,
+): Promise<ProgramResult> {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
-  const part = modelWeights(ctx, frame);
+  const { model } = input(ctx, 'model', 'model');
+  const part = linearPart(model, frame, ctx.party, opts.family);
   const n = frame.ids.length;
-  const total = part.w.map((wk, k) => toRing64(matVec(frame.x, wk, part.b[k] ?? 0)));
+  const own = linearPartial(part, frame);
+  const total = part.w.map((_, k) => own.subarray(k * n, (k + 1) * n));
   for (const h of ctx.roles.hosts) {
     const msg = await recvMessage<{ rows: number; models?: number }>(ctx.channel, h, 'partial');
     const blob = msg.blobs[0] as Uint8Array;
@@ -178,11 +214,9 @@ async function predictGuest(ctx: ProgramContext<PredictParams>): Promise<Program
     });
   }
   const z = total.map((t) => fromRing64(t));
-  if (part.exposure) {
-    const { offset } = splitExposure(frame, part.exposure);
-    z.forEach((zk) => zk.forEach((v, i) => (zk[i] = v + (offset[i] as number))));
-  }
-  const predictions = score(part, z, frame);
+  const offset = opts.offset?.(model, frame);
+  if (offset) z.forEach((zk) => zk.forEach((v, i) => (zk[i] = v + (offset[i] as number))));
+  const predictions = linearScores(part, z, frame);
   const seconds = (performance.now() - t0) / 1000;
   return {
     outputs: { predictions: { kind: 'predictions', predictions } },
@@ -190,37 +224,17 @@ async function predictGuest(ctx: ProgramContext<PredictParams>): Promise<Program
   };
 }
 
-export const heteroLrPredict: ComponentSpec<PredictParams> = {
-  code: 'hetero-lr-predict',
-  version: '1.1.0',
-  name: 'HeteroLR / HeteroLinR / HeteroPoisson prediction',
-  description:
-    'Federated batch scoring with a linear model (HeteroLR, one-vs-rest HeteroLR, HeteroLinR, HeteroPoisson, SSHE-LR): hosts send masked partial scores, the guest obtains probabilities, classes or predicted values.',
-  reference:
-    'FATE HeteroLR predict; pairwise masks of Bonawitz et al. 2017; docs/protocols/hetero-lr.md',
-  roles: ['guest', 'host'],
-  params: predictParams,
-  inputs: [
-    {
-      name: 'data',
-      kind: 'dataset',
-      roles: ['guest', 'host'],
-      description: 'aligned rows to score',
+/**
+ * The predict declaration of a linear training component (HeteroLR and its one-vs-rest form,
+ * HeteroLinR, HeteroPoisson, SSHE-LR): hosts send masked partial scores, the guest sums them with
+ * its own and applies the family's mean function.
+ */
+export function linearPredict(opts: LinearPredictOptions): PredictDeclaration {
+  return {
+    mode: 'federated',
+    programs: {
+      guest: (ctx) => predictGuest(ctx, opts),
+      host: (ctx) => predictHost(ctx, opts),
     },
-    {
-      name: 'model',
-      kind: 'model',
-      roles: ['guest', 'host'],
-      description: 'the party’s model part (from the training task)',
-    },
-  ],
-  outputs: [
-    {
-      name: 'predictions',
-      kind: 'predictions',
-      roles: ['guest'],
-      description: 'ids, scores (probabilities, classes or values) and (if present) labels',
-    },
-  ],
-  programs: { guest: predictGuest, host: predictHost },
-};
+  };
+}

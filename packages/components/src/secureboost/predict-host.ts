@@ -6,10 +6,11 @@
 import { sendMessage } from '@fedgrid/federation';
 import { goesLeftRaw } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { readHostModel } from '../secureboost/model.js';
-import { concatBytes, makeMask } from '../secureboost/routing.js';
-import { requireNoInfinity } from '../secureboost/data-checks.js';
-import type { PredictParams } from './params.js';
+import { readHostModel } from './model.js';
+import { concatBytes, makeMask } from './routing.js';
+import { requireNoInfinity } from './data-checks.js';
+
+type PredictParams = Record<string, never>;
 
 export interface RoutesHeader {
   rows: number;

@@ -6,11 +6,12 @@
 import { recvMessage } from '@fedgrid/federation';
 import { goesLeftRaw, transformScores } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { readGuestModel, type SbNodeJson } from '../secureboost/model.js';
-import { maskBit, splitMasks } from '../secureboost/routing.js';
-import { requireNoInfinity } from '../secureboost/data-checks.js';
-import type { RoutesHeader } from './host.js';
-import type { PredictParams } from './params.js';
+import { readGuestModel, type SbNodeJson } from './model.js';
+import { maskBit, splitMasks } from './routing.js';
+import { requireNoInfinity } from './data-checks.js';
+import type { RoutesHeader } from './predict-host.js';
+
+type PredictParams = Record<string, never>;
 
 type GuestNode = Extract<SbNodeJson, { owner: 'guest' }>;
 
