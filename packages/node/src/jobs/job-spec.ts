@@ -3,12 +3,15 @@
  * set of parties on contracted nodes. Standard 001 §7 (Flow, Job, Task); CONTRACTS.md.
  *
  * Task inputs name where a value comes from: `job.dataset` (the party's dataset bound in
- * `datasets`) or `<task>.<output>` (another task's output on the same party). These references
- * make the flow a DAG; tasks whose inputs are ready run in parallel.
+ * `datasets`), `<task>.<output>` (another task's output on the same party), or — for a model
+ * input — `model:<id>`, `model:<name>` or `model:<name>@<version>`: each party's own part of a
+ * stored, published model of an earlier job (models/model-ref.ts). Task-output references make
+ * the flow a DAG; tasks whose inputs are ready run in parallel.
  */
 import { componentByCode, roleOf, type ComponentSpec, type JobRoles } from '@fedgrid/components';
 import { z } from 'zod';
 import { FedGridError } from '../errors/errors.js';
+import { isModelRef, parseModelRef } from '../models/model-ref.js';
 
 const nodeRef = z.object({ node: z.string().min(1).max(64) });
 
@@ -147,7 +150,7 @@ export function validateJob(spec: JobSpecBody): string[] {
     components.set(t.name, component);
   }
   const deps = new Map<string, Set<string>>();
-  for (const t of spec.tasks) {
+  for (const [i, t] of spec.tasks.entries()) {
     const component = components.get(t.name) as ComponentSpec<unknown>;
     const mine = new Set<string>();
     for (const port of component.inputs) {
@@ -173,11 +176,29 @@ export function validateJob(spec: JobSpecBody): string[] {
         }
         continue;
       }
+      if (isModelRef(ref as string)) {
+        const field = `tasks.${i}.inputs.${port.name}`;
+        if (port.kind !== 'model')
+          fail(
+            `task '${t.name}': input '${port.name}' needs a ${port.kind}; a stored model (model:…) fits only a model input`,
+            { task: t.name, input: port.name, field },
+          );
+        try {
+          parseModelRef(ref as string);
+        } catch (err) {
+          fail(`task '${t.name}': input '${port.name}': ${(err as Error).message}`, {
+            task: t.name,
+            input: port.name,
+            field,
+          });
+        }
+        continue;
+      }
       const [from, out] = (ref as string).split('.');
       const src = from && from !== t.name ? components.get(from) : undefined;
       if (!src || !out) {
         fail(
-          `task '${t.name}': input '${port.name}' refers to '${ref}', which is not an output of another task (use <task>.<output> or job.dataset)`,
+          `task '${t.name}': input '${port.name}' refers to '${ref}', which is not an output of another task (use <task>.<output>, job.dataset, or model:<name>@<version> for a stored model)`,
           {
             task: t.name,
             input: port.name,
@@ -228,7 +249,7 @@ export function taskDependencies(spec: Pick<JobSpecBody, 'tasks'>): Map<string, 
       t.name,
       new Set(
         Object.values(t.inputs)
-          .filter((r) => r !== 'job.dataset')
+          .filter((r) => r !== 'job.dataset' && !isModelRef(r))
           .map((r) => r.split('.')[0] as string)
           .filter((n) => names.has(n)),
       ),

@@ -54,6 +54,12 @@ export interface JobsServiceDeps {
   pollSeconds?: number;
   /** Failed polls after which a partner counts as gone. @default 5 */
   pollFailures?: number;
+  /**
+   * Checks the stored models (`model:…` inputs) this node's parties of a job will read:
+   * published, and trained by the job's parties (models/model-inputs.ts). Absent: such jobs fail
+   * when the task starts.
+   */
+  models?: { check(spec: JobSpec, parties: readonly string[]): Promise<void> };
   /** Unfinished jobs one partner may have accepted here at once. @default 8 */
   maxPartnerJobs?: number;
   /** Longest this node keeps its copy of a partner's job, in seconds. @default 604800 (7 days) */
@@ -332,6 +338,7 @@ export class JobsService {
     for (const p of this.deps.runner.localParties(spec)) {
       if (spec.datasets[p]) await this.deps.datasets.get(spec.datasets[p] as string);
     }
+    await this.deps.models?.check(spec, this.deps.runner.localParties(spec));
     await this.deps.repo.insertJob(spec, this.taskRows(spec));
     this.deps.runner.openSession(spec);
     await this.deps.repo.addEvent({
@@ -408,6 +415,8 @@ export class JobsService {
       );
     }
     const authority = await this.auth.authorize(spec, fromNode, mine);
+    // The owner decides on its own models too: published, and only for the parties that trained them.
+    await this.deps.models?.check(spec, mine);
     for (const p of mine) {
       const ref = spec.datasets[p];
       if (!ref) continue;

@@ -16,6 +16,7 @@ import { ChannelError, TransportChannel, type Mailbox, type Transport } from '@f
 import type { Logger } from 'pino';
 import type { DatasetService } from '../datasets/datasets.service.js';
 import { FedGridError } from '../errors/errors.js';
+import { isModelRef } from '../models/model-ref.js';
 import { jobRoles, partyNodes, type JobSpec } from './job-spec.js';
 import type { JobsRepo, PartyState } from './jobs.repo.js';
 import type { OutputStore } from './outputs.js';
@@ -45,6 +46,11 @@ export interface TaskRunnerDeps {
    * valid); a throw fails the party with that error.
    */
   beforeStart?(spec: JobSpec, task: string, party: string): Promise<void>;
+  /**
+   * Loads a party's own stored model part for a `model:…` input (models/model-inputs.ts),
+   * checking again that it is published and belongs to the job's parties.
+   */
+  models?: { load(spec: JobSpec, party: string, ref: string): Promise<PortValue> };
   /** Called when a local party of a task has finished (successfully or not). */
   onPartyDone(spec: JobSpec, task: string, party: string, state: PartyState): Promise<void>;
 }
@@ -221,6 +227,10 @@ export class TaskRunner {
             kind: 'dataset',
             frame: await this.deps.datasets.load(spec.datasets[party] as string),
           };
+        } else if (isModelRef(ref)) {
+          if (!this.deps.models)
+            throw new FedGridError('INTERNAL', 'this node cannot read stored models');
+          inputs[port.name] = await this.deps.models.load(spec, party, ref);
         } else {
           const [from, out] = ref.split('.') as [string, string];
           inputs[port.name] = await this.deps.outputs.load(spec.id, from, party, out);

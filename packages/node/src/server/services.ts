@@ -34,6 +34,7 @@ import { ModelVersionsRepo } from '../models/model-versions.repo.js';
 import { ModelVersionService } from '../models/model-versions.service.js';
 import { ModelsRepo } from '../models/models.repo.js';
 import { ModelService } from '../models/models.service.js';
+import { StoredModelInputs } from '../models/model-inputs.js';
 import type { PeerClient } from '../peers/peer-client.js';
 import { DirectoryRepo } from '../invitations/directory.repo.js';
 import { DirectoryService } from '../invitations/directory.service.js';
@@ -120,10 +121,12 @@ export function buildServices(base: NodeBase): NodeServices {
   });
   const repo = new JobsRepo(db);
   let jobs: JobsService | undefined;
+  const modelInputs = new StoredModelInputs(db, outputs);
   const runner = new TaskRunner({
     selfNodeId: base.nodeId,
     repo,
     outputs,
+    models: modelInputs,
     datasets,
     mailbox: base.mailbox,
     transport: base.transport,
@@ -156,6 +159,7 @@ export function buildServices(base: NodeBase): NodeServices {
     peers: base.peers,
     datasets,
     grants,
+    models: modelInputs,
     log,
   });
   const projects = new ProjectService({
