@@ -13,6 +13,7 @@ import { modelCommand } from './commands/model.js';
 import { nodeCommand } from './commands/node.js';
 import { openapiCommand } from './commands/openapi.js';
 import { permissionCommand } from './commands/permission.js';
+import { predictCommand } from './commands/predict.js';
 import { projectCommand } from './commands/project.js';
 import { FEDGRID_VERSION } from '@fedgrid/node/client';
 
@@ -32,5 +33,6 @@ const program = new Command('fedgrid')
 program.addCommand(projectCommand()).addCommand(flowCommand());
 program.addCommand(partnerCommand()).addCommand(directoryCommand()).addCommand(invitationCommand());
 program.addCommand(modelCommand()).addCommand(componentCommand());
+program.addCommand(predictCommand());
 
 await program.parseAsync(process.argv);

@@ -12,3 +12,5 @@ export {
   type EvaluatedData,
   type EvaluationSummary,
 } from './job-summary.js';
+export { predictionsCsv, type PredictionsOutput } from './predictions-csv.js';
+export { batchPredictJob, type BatchPredictOptions } from './commands/predict.js';

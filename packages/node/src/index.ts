@@ -31,6 +31,7 @@ export type {
 } from './job-permissions/job-permissions.service.js';
 export type { JobView, TaskView } from './jobs/jobs.service.js';
 export type { JobRequest } from './jobs/job-spec.js';
+export { jobRequestSchema, validateJob } from './jobs/job-spec.js';
 export type { PartyState } from './jobs/jobs.repo.js';
 export { ensurePgliteTemplate } from './storage/pglite-template.js';
 export { dropStoreSchema } from './storage/db.js';

@@ -1,6 +1,6 @@
 /**
  * `fedgrid job submit | list | show | watch | events | stop | rerun | tasks | task | task-stop |
- * task-rerun | logs | outputs | output`.
+ * task-rerun | logs | outputs | output [--csv]`.
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
@@ -10,6 +10,8 @@ import { followJob, type JobEvent } from '../job-watch.js';
 import { describeJob as describe } from '../job-summary.js';
 import type { ApiClient } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
+import { predictionsCsv, type PredictionsOutput } from '../predictions-csv.js';
+import { writeCsv } from './csv-out.js';
 import { client, withNode, type CommonOpts } from './common.js';
 
 /** A row of GET /v1/jobs/:id/outputs. */
@@ -210,27 +212,40 @@ export function jobCommand(): Command {
   });
   withNode(
     cmd
-      .command('output <id> <task> <party> <name>')
+      .command('output <id> <task> [party] [name]')
       .description(
-        'one output of a task on a party of this node (a dataset: its ids and columns; predictions: ids, scores, labels; a model: its content)',
+        'one output of a task on a party of this node (a dataset: its ids and columns; predictions: ids, scores, labels; a model: its content); party defaults to guest, name to predictions',
       ),
-  ).action(async (id: string, task: string, party: string, name: string, o: CommonOpts) => {
-    try {
-      const v = await (
-        await client(o)
-      ).get<{ kind: string; ids?: string[]; rows?: number }>(
-        `/v1/jobs/${id}/outputs/${[task, party, name].map(encodeURIComponent).join('/')}`,
-      );
-      print(
-        v,
-        !!o.json,
-        () =>
-          `${task}.${name} on ${party}: ${v.kind}${v.ids ? `, ${v.ids.length} rows` : ''} (use --json for the content)`,
-      );
-    } catch (err) {
-      reportError(err);
-    }
-  });
+  )
+    .option('--csv', 'predictions as CSV: id,score,label (multiclass: p_<class> columns too)')
+    .option('--out <file>', 'with --csv: write the CSV to this file instead of standard output')
+    .action(
+      async (
+        id: string,
+        task: string,
+        party: string | undefined,
+        name: string | undefined,
+        o: CommonOpts & { csv?: boolean; out?: string },
+      ) => {
+        try {
+          const where = [task, party ?? 'guest', name ?? 'predictions'];
+          const v = await (
+            await client(o)
+          ).get<{ kind: string; ids?: string[]; rows?: number }>(
+            `/v1/jobs/${id}/outputs/${where.map(encodeURIComponent).join('/')}`,
+          );
+          if (o.csv) return await writeCsv(predictionsCsv(v as PredictionsOutput), o.out);
+          print(
+            v,
+            !!o.json,
+            () =>
+              `${task}.${where[2]} on ${where[1]}: ${v.kind}${v.ids ? `, ${v.ids.length} rows` : ''} (use --json for the content, --csv for predictions as CSV)`,
+          );
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
   withNode(
     cmd
       .command('task-stop <id> <task>')
