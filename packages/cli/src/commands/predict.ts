@@ -5,7 +5,7 @@
  * CSV. Horizontal models (`--local`) skip PSI: each client scores its own rows.
  */
 import { Command } from 'commander';
-import type { JobView } from '@fedgrid/node';
+import type { JobView, NodeInfo } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
 import { print, reportError } from '../output.js';
 import { predictionsCsv, type PredictionsOutput } from '../predictions-csv.js';
@@ -92,9 +92,9 @@ export function predictCommand(): Command {
       ) => {
         try {
           const api = await client(o);
-          const self = await api.get<{ id: string }>('/v1/node');
+          const self = await api.get<NodeInfo>('/v1/node');
           const body = batchPredictJob({
-            guestNode: self.id,
+            guestNode: self.nodeId,
             model: o.model,
             guestDataset: o.guestDataset,
             hostDatasets: o.hostDataset,
