@@ -14,13 +14,14 @@ import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPsi } from './benches/psi.js';
 import { benchSecureBoost } from './benches/secureboost.js';
+import { benchServingBatch } from './benches/serving-batch.js';
 import { benchX25519Raw } from './benches/x25519.js';
 import { machineInfo, round, type BenchReport, type BenchResult } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
-  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost, fedavg, secagg)
+  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost, fedavg, secagg, serving)
   --quick       smaller sizes and budgets, for development (figures not comparable)`;
 
 interface Group {
@@ -139,6 +140,24 @@ function groups(quick: boolean): Group[] {
         }
         return out;
       },
+    },
+    {
+      id: 'serving_batch',
+      entries: ['serving.batch'],
+      run: () =>
+        withCluster({ parties: ['guest', 'host-0'], threads: cores }, async (cluster) => {
+          const out = await benchServingBatch(cluster, {
+            guestCsv: join(REPO, 'examples/data/fate/default_credit_hetero_guest.csv'),
+            hostCsv: join(REPO, 'examples/data/fate/default_credit_hetero_host.csv'),
+            repeats: quick ? 1 : 3,
+            log,
+          });
+          for (const r of out)
+            log(
+              `serving.batch rows=${String(r.params['rows'])}: ${r.per_second.toLocaleString('en')} rows/s (PSI ${String(r['psi_seconds'])} s, separately)`,
+            );
+          return out;
+        }),
     },
     {
       id: 'secureboost',
