@@ -377,6 +377,12 @@ describe('new data of the same parties', () => {
     expect(hostOutputs.items.filter((o) => o.name === 'predictions')).toEqual([]);
   });
 
+  it("a model id names the same training on every party: the host finds its own part from the guest's id", async () => {
+    const jobId = trained.get('hetero-lr binary') as string;
+    const scoreId = await runJob(scoringJob(`model:model-${jobId}-train-guest`, 'g-binary'));
+    expectSameScores(await predictionsOf(guest, jobId), await predictionsOf(guest, scoreId));
+  });
+
   it('an unknown version is a clear NOT_FOUND naming the versions there are', async () => {
     const r = await guest.call<ErrorBody>(
       'POST',

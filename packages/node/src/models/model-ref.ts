@@ -93,8 +93,13 @@ export async function resolveModelRef(
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
     .execute();
-  const sameTraining = (id: string, r: (typeof rows)[number]) =>
-    id.startsWith(`model-${r.job_id}-${r.task_name}-`);
+  // Another party's id of the same training: model-<job>-<task>-<party name>, exactly.
+  const sameTraining = (id: string, r: (typeof rows)[number]) => {
+    const prefix = `model-${r.job_id}-${r.task_name}-`;
+    return (
+      id.startsWith(prefix) && /^(guest|host-\d+|arbiter|edge-\d+)$/.test(id.slice(prefix.length))
+    );
+  };
   let row: (typeof rows)[number] | undefined;
   if (ref.version === undefined)
     row =
