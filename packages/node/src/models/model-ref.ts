@@ -8,11 +8,12 @@
  * where `<ref>` is, on each party's own node and for that party's own part:
  *   - `<model id>`      a model part id (`model-<job>-<task>-<party>`; another party's id of the
  *                       same training names the same training, so one spelling serves all);
- *   - `<name>`          the newest part of that name (names are set per node: `PATCH /v1/models/:id`;
- *                       an unnamed part is called `<job id>/<task>`);
- *   - `<name>@<n>`      version n of that name: for now the n-th part of that name on this node in
- *                       order of creation (1-based). The model-versions work replaces this rule by
- *                       its own versions; only {@link resolveModelRef} changes then.
+ *   - `<name>` or `<name>@latest`  this party's part of the newest version of that model;
+ *   - `<name>@<n>`      this party's part of version n (model-versions.service.ts: every training
+ *                       output is a numbered version of a named model; every party derives the
+ *                       same name from the same job spec, so the numbers agree unless someone
+ *                       renamed a version on one node — the guest's origin check then refuses the
+ *                       job with MODEL_MISMATCH rather than score with parts of different runs).
  *
  * Each party resolves the reference locally — no party learns anything about another's part —
  * and refuses (before accepting the job, and again before the task starts) unless its part
@@ -30,8 +31,8 @@ import type { Database } from '../storage/schema.js';
 /** The prefix that marks a task input as a model reference. */
 export const MODEL_REF_PREFIX = 'model:';
 
-/** What may follow the prefix: an id or a name (no spaces), optionally `@<version>`. */
-const REF_RE = /^([A-Za-z0-9][A-Za-z0-9._/:-]{0,399}?)(?:@([1-9][0-9]{0,8}))?$/;
+/** What may follow the prefix: an id or a name (no spaces), optionally `@<version>` or `@latest`. */
+const REF_RE = /^([A-Za-z0-9][A-Za-z0-9._/:-]{0,399}?)(?:@([1-9][0-9]{0,8}|latest))?$/;
 
 /** A parsed reference: a name or id, and the version asked for (undefined: the newest). */
 export interface ModelRef {
@@ -56,10 +57,14 @@ export function parseModelRef(input: string): ModelRef {
   if (!isModelRef(input) || !m)
     throw new FedGridError(
       'VALIDATION_FAILED',
-      `'${input}' is not a model reference: write model:<model id>, model:<name> or model:<name>@<version> (version a positive integer)`,
+      `'${input}' is not a model reference: write model:<model id>, model:<name>, model:<name>@latest or model:<name>@<version> (version a positive integer)`,
       { ref: input },
     );
-  return { text, nameOrId: m[1] as string, ...(m[2] ? { version: Number(m[2]) } : {}) };
+  return {
+    text,
+    nameOrId: m[1] as string,
+    ...(m[2] && m[2] !== 'latest' ? { version: Number(m[2]) } : {}),
+  };
 }
 
 /** The stored model part a reference resolved to. */
@@ -105,19 +110,24 @@ export async function resolveModelRef(
     row =
       rows.find((r) => r.id === ref.nameOrId) ?? rows.find((r) => sameTraining(ref.nameOrId, r));
   if (!row) {
-    const named = rows.filter((r) => (r.name ?? `${r.job_id}/${r.task_name}`) === ref.nameOrId);
-    if (named.length > 0 && ref.version !== undefined && ref.version > named.length)
+    const named = rows
+      .filter((r) => r.version_name === ref.nameOrId && r.version !== null)
+      .sort((a, b) => (a.version as number) - (b.version as number));
+    row =
+      ref.version === undefined
+        ? named[named.length - 1]
+        : named.find((r) => r.version === ref.version);
+    if (!row && named.length > 0)
       throw new FedGridError(
         'NOT_FOUND',
-        `model '${ref.text}': this node holds ${named.length} version(s) of '${ref.nameOrId}' for ${party}; use @1…@${named.length}`,
-        { ref: ref.text, party, versions: named.length },
+        `model '${ref.text}': this node holds versions ${named.map((r) => r.version).join(', ')} of '${ref.nameOrId}' for ${party} (fedgrid model versions ${ref.nameOrId} lists them)`,
+        { ref: ref.text, party, versions: named.map((r) => r.version) },
       );
-    row = ref.version === undefined ? named[named.length - 1] : named[ref.version - 1];
   }
   if (!row)
     throw new FedGridError(
       'NOT_FOUND',
-      `model '${ref.text}': node holds no model part of that id or name for ${party}; list them with GET /v1/models (fedgrid model list) and name the part with PATCH /v1/models/:id`,
+      `model '${ref.text}': this node holds no model part of that id or name for ${party}; list the versions with fedgrid model versions (GET /v1/model-versions)`,
       { ref: ref.text, party },
     );
   const prefix = `${row.task_name}.${row.party}.`;
