@@ -1,5 +1,6 @@
 export * from './spec.js';
 export * from './registry.js';
+export type * from './serving.js';
 export {
   disclosureLimit,
   budgetExceeded,

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ComponentSpec } from './spec.js';
 import { predictComponents, type Predictor } from './predict/component.js';
+import type { ServingProgram } from './serving.js';
 
 function isComponentSpec(v: unknown): v is ComponentSpec<never> {
   const c = v as Partial<ComponentSpec<never>> | null;
@@ -101,3 +102,12 @@ export const predict = componentByCode('predict');
 export const heteroLrPredict = componentByCode('hetero-lr-predict');
 export const secureBoostPredict = componentByCode('secureboost-predict');
 export const homoPredict = componentByCode('homo-predict');
+
+/**
+ * The online-serving program for model parts of `algorithm`, found among the built-in
+ * components' `serve` declarations; undefined when no component serves it.
+ */
+export function servingFor(algorithm: string): ServingProgram | undefined {
+  for (const c of BUILTIN_COMPONENTS) if (c.serve?.algorithms.includes(algorithm)) return c.serve;
+  return undefined;
+}

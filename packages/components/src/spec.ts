@@ -7,6 +7,7 @@ import type { CryptoPool } from '@fedgrid/crypto';
 import type { Channel, PartyName } from '@fedgrid/federation';
 import type { Frame } from '@fedgrid/ml';
 import type { z } from 'zod';
+import type { ServingProgram } from './serving.js';
 
 /** `edge`: an edge aggregator of hierarchical horizontal FL (party names edge-0, edge-1, …). */
 export type Role = 'guest' | 'host' | 'arbiter' | 'edge';
@@ -229,6 +230,8 @@ export interface ComponentSpec<P = unknown> {
   programs: Partial<Record<Role, Program<P>>>;
   /** How to score the model this component outputs (absent: its outputs are not scored). */
   predict?: PredictDeclaration;
+  /** Online prediction with this component's model parts, if it supports it (serving.ts). */
+  serve?: ServingProgram;
 }
 
 /** Raised by programs for failures the user can act on (bad data, bad parameters). */

@@ -11,6 +11,7 @@ import type { HeteroLrParams } from '../hetero-lr/params.js';
 import { heteroLinRParams } from './params.js';
 import type { ComponentSpec } from '../spec.js';
 import { linearPredict } from '../hetero-lr/predict.js';
+import { linearServing } from '../hetero-lr/serve.js';
 
 export const heteroLinR: ComponentSpec<HeteroLrParams> = {
   code: 'hetero-linr',
@@ -44,4 +45,5 @@ export const heteroLinR: ComponentSpec<HeteroLrParams> = {
     host: coordinatedHost(LINEAR_FAMILY),
     arbiter: coordinatedArbiter(LINEAR_FAMILY.lossScale),
   },
+  serve: linearServing,
 };

@@ -146,7 +146,11 @@ async function predictHost(
  * Predictions from the summed linear predictors z (one vector of rows per model): σ, identity or
  * exp; one-vs-rest: σ per class normalised to sum 1, the predicted class the most probable.
  */
-export function linearScores(part: LinearPart, z: Float64Array[], frame: Frame): Predictions {
+export function linearScores(
+  part: LinearPart,
+  z: Float64Array[],
+  frame: Pick<Frame, 'ids' | 'labels'>,
+): Predictions {
   const n = frame.ids.length;
   const labels = frame.labels ? { labels: frame.labels } : {};
   if (part.family === 'linear')

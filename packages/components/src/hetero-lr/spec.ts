@@ -5,6 +5,7 @@ import { coordinatedGuest } from './guest.js';
 import { coordinatedHost } from './host.js';
 import { heteroLrParams, type HeteroLrParams } from './params.js';
 import { linearPredict } from './predict.js';
+import { linearServing } from './serve.js';
 
 export const heteroLr: ComponentSpec<HeteroLrParams> = {
   code: 'hetero-lr',
@@ -38,4 +39,5 @@ export const heteroLr: ComponentSpec<HeteroLrParams> = {
     host: coordinatedHost(LOGISTIC_FAMILY),
     arbiter: coordinatedArbiter(LOGISTIC_FAMILY.lossScale),
   },
+  serve: linearServing,
 };

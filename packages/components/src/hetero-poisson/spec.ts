@@ -4,6 +4,7 @@ import { poissonGuest } from './guest.js';
 import { poissonHost } from './host.js';
 import { heteroPoissonParams, type HeteroPoissonParams } from './params.js';
 import { poissonPredict } from './predict.js';
+import { linearServing } from '../hetero-lr/serve.js';
 
 export const heteroPoisson: ComponentSpec<HeteroPoissonParams> = {
   code: 'hetero-poisson',
@@ -35,4 +36,5 @@ export const heteroPoisson: ComponentSpec<HeteroPoissonParams> = {
   // The parties encrypt the loss itself (scale 1).
   predict: poissonPredict,
   programs: { guest: poissonGuest, host: poissonHost, arbiter: coordinatedArbiter(1) },
+  serve: linearServing,
 };

@@ -3,6 +3,7 @@ import { ssheGuest } from './guest.js';
 import { ssheHost } from './host.js';
 import { heteroSsheLrParams, type HeteroSsheLrParams } from './params.js';
 import { linearPredict } from '../hetero-lr/predict.js';
+import { linearServing } from '../hetero-lr/serve.js';
 
 export const heteroSsheLr: ComponentSpec<HeteroSsheLrParams> = {
   code: 'hetero-sshe-lr',
@@ -33,4 +34,5 @@ export const heteroSsheLr: ComponentSpec<HeteroSsheLrParams> = {
   ],
   predict: linearPredict({ family: 'logistic' }),
   programs: { guest: ssheGuest, host: ssheHost },
+  serve: linearServing,
 };

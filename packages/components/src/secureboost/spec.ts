@@ -4,6 +4,7 @@ import { sbHost } from './host.js';
 import { secureBoostParams, type SecureBoostParams } from './params.js';
 import { sbPredictGuest } from './predict-guest.js';
 import { sbPredictHost } from './predict-host.js';
+import { secureBoostServing } from './serve.js';
 
 export const secureBoost: ComponentSpec<SecureBoostParams> = {
   code: 'secureboost',
@@ -46,4 +47,5 @@ export const secureBoost: ComponentSpec<SecureBoostParams> = {
     programs: { guest: sbPredictGuest, host: sbPredictHost },
   },
   programs: { guest: sbGuest, host: sbHost },
+  serve: secureBoostServing,
 };

@@ -31,19 +31,27 @@ export class AuditService {
   ) {}
 
   async record(e: AuditEvent): Promise<void> {
+    await this.recordMany([e]);
+  }
+
+  /** Several events in one statement: all are written or none (one INSERT). */
+  async recordMany(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
     await this.db
       .insertInto('audit_events')
-      .values({
-        node_id: this.nodeId,
-        actor_kind: e.actorKind,
-        actor_id: e.actorId,
-        action: e.action,
-        object_type: e.objectType ?? null,
-        object_id: e.objectId ?? null,
-        outcome: e.outcome,
-        status: e.status ?? null,
-        details: e.details === undefined ? null : json(e.details),
-      })
+      .values(
+        events.map((e) => ({
+          node_id: this.nodeId,
+          actor_kind: e.actorKind,
+          actor_id: e.actorId,
+          action: e.action,
+          object_type: e.objectType ?? null,
+          object_id: e.objectId ?? null,
+          outcome: e.outcome,
+          status: e.status ?? null,
+          details: e.details === undefined ? null : json(e.details),
+        })),
+      )
       .execute();
   }
 

@@ -138,6 +138,17 @@ export const nodeConfigSchema = z.object({
    * public metadata, compute) and browse them (standard 000 §5.2, §7.2).
    */
   directory: z.object({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+  /** Online prediction (docs/protocols/serving.md). */
+  serving: z
+    .object({
+      /** Default per-request deadline of a new deployment (milliseconds), hosts' answers included. */
+      deadlineMs: z.number().int().min(10).max(60_000).default(1000),
+      /** Partial requests per second one partner may send this node (as a host), all deployments together. */
+      partnerRequestsPerSecond: z.number().int().min(1).default(5000),
+      /** Ids in one prediction or partial request. */
+      maxBatch: z.number().int().min(1).max(10_000).default(1000),
+    })
+    .default({ deadlineMs: 1000, partnerRequestsPerSecond: 5000, maxBatch: 1000 }),
   /**
    * What a node without a contract can make this node do on the first-contact routes (the
    * public node card, contract proposals and their answers). docs/objects/contract.md.

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   PROPOSALS_LIMIT: 429,
   PEER_UNREACHABLE: 502,
   PEER_REFUSED: 502,
+  /** Online prediction: a host of the deployment did not answer in time or refused. */
+  SERVING_HOST_FAILED: 504,
   INTERNAL: 500,
   AUDIT_WRITE_FAILED: 500,
   /** The node's storage cannot be written (data directory gone or replaced, I/O error). */

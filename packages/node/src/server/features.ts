@@ -19,6 +19,7 @@ import { projectRoutes } from '../projects/projects.routes.js';
 import { directoryRoutes } from '../invitations/directory.routes.js';
 import { invitationRoutes } from '../invitations/invitations.routes.js';
 import { profileRoutes } from '../profile/profile.routes.js';
+import { servingRoutes } from '../serving/serving.routes.js';
 import type { NodeInfo } from './node.routes.js';
 import { nodeRoutes } from './node.routes.js';
 import type { NodeServices } from './services.js';
@@ -43,4 +44,9 @@ export const FEATURES: Feature[] = [
   (app, s) => modelRoutes(app, s.models),
   (app, s) => modelVersionRoutes(app, s.modelVersions),
   (app, s) => componentRoutes(app, s.components),
+  (app, s) =>
+    servingRoutes(app, s.deployments, s.serving, {
+      partnerRequestsPerSecond: s.config.config.serving.partnerRequestsPerSecond,
+      maxBatch: s.config.config.serving.maxBatch,
+    }),
 ];

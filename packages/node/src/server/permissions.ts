@@ -28,7 +28,8 @@ export const PERMISSIONS = {
   'job-permission:read': 'list and inspect permissions for partners’ ad-hoc jobs',
   'job-permission:manage': 'permit or revoke partners’ ad-hoc jobs',
   'model:read': 'list and inspect models',
-  'model:manage': 'request, answer and publish model approvals',
+  'model:manage': 'request, answer and publish model approvals; deploy and undeploy models',
+  'model:predict': 'ask a deployed model for online predictions',
   'component:read': 'list and inspect components',
   'component:manage': 'register and unregister components',
   'audit:read': 'read the audit log',
@@ -37,6 +38,7 @@ export const PERMISSIONS = {
   'interconn:project': 'partner: projects, flows, approvals',
   'interconn:job': 'partner: jobs and tasks',
   'interconn:model': 'partner: model approvals',
+  'interconn:serving': 'partner: online prediction partials of deployed models',
   'interconn:component': 'partner: public components',
   public: 'anyone (liveness, the API description)',
 } as const;

@@ -45,6 +45,11 @@ import { ProfileService } from '../profile/profile.service.js';
 import type { Store } from '../storage/db.js';
 import type { NodeFiles } from '../storage/files.js';
 import type { Database } from '../storage/schema.js';
+import { DeploymentsRepo } from '../serving/deployments.repo.js';
+import { DeploymentService } from '../serving/deployments.service.js';
+import { ServingAudit } from '../serving/serving-audit.js';
+import { ServingClient } from '../serving/serving-client.js';
+import { ServingService } from '../serving/serving.service.js';
 
 /** What every service may use: identity, store, network, workers, log. */
 export interface NodeBase {
@@ -85,6 +90,9 @@ export interface NodeServices extends NodeBase {
   models: ModelService;
   modelVersions: ModelVersionService;
   components: ComponentService;
+  deployments: DeploymentService;
+  serving: ServingService;
+  servingClient: ServingClient;
 }
 
 export function buildServices(base: NodeBase): NodeServices {
@@ -246,6 +254,28 @@ export function buildServices(base: NodeBase): NodeServices {
     models,
   });
   const components = new ComponentService(new ComponentsRepo(db), contracts, base.peers);
+  const deploymentsRepo = new DeploymentsRepo(db);
+  const deployments = new DeploymentService({
+    selfNodeId: base.nodeId,
+    repo: deploymentsRepo,
+    models,
+    modelsRepo: new ModelsRepo(db),
+    datasets,
+    dataDir,
+    defaultDeadlineMs: config.config.serving.deadlineMs,
+    log,
+  });
+  const servingClient = new ServingClient(base.identity);
+  const serving = new ServingService({
+    selfNodeId: base.nodeId,
+    deployments,
+    repo: deploymentsRepo,
+    contracts,
+    client: servingClient,
+    audit: new ServingAudit(audit, log),
+    maxBatch: config.config.serving.maxBatch,
+    log,
+  });
   return {
     ...base,
     audit,
@@ -269,5 +299,8 @@ export function buildServices(base: NodeBase): NodeServices {
     models,
     modelVersions,
     components,
+    deployments,
+    serving,
+    servingClient,
   };
 }

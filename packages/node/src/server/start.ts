@@ -317,6 +317,7 @@ async function startLocked(
       if (closed) return;
       closed = true;
       services.jobs.stopWatchdog();
+      services.servingClient.close();
       await app.close();
       await transfer.close();
       transport.close();

@@ -392,6 +392,7 @@ export interface Database {
   model_versions: ModelVersionsTable;
   components: ComponentsTable;
   job_permissions: JobPermissionsTable;
+  deployments: DeploymentsTable;
 }
 
 /** 0009: permissions for a partner's ad-hoc jobs (see job-permissions/). */
@@ -536,6 +537,29 @@ export interface FlowApprovalsTable {
   /** Outgoing: why the request did not reach the partner; incoming: why the callback failed. */
   delivery_error: string | null;
   answered_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0014: a deployment of a published model part for online prediction (see serving/). */
+export interface DeploymentsTable {
+  id: string;
+  /** The name predictions address (`POST /v1/models/{name}/predict`); unique among active ones. */
+  name: string;
+  /** 'guest' (answers predictions) or 'host' (answers partials to the guest). */
+  role: string;
+  /** The model part currently deployed (a version switch changes it). */
+  model_id: string;
+  /** The serving feature table (a registered dataset): required on a host, optional on the guest. */
+  dataset_id: string | null;
+  /** The guest node: on a host, the only node whose partial requests it answers. */
+  guest_node_id: string;
+  /** 'error' | 'guest-only': what the guest answers when a host fails. */
+  on_host_failure: ColumnType<string, string | undefined, string>;
+  deadline_ms: number;
+  /** 'active' | 'undeployed'. */
+  status: string;
+  created_by: string;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

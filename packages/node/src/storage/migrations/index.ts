@@ -17,6 +17,7 @@ import { m0010 } from './0010-contract-replaces.js';
 import { m0011 } from './0011-disclosures.js';
 import { m0012 } from './0012-store-marker.js';
 import { m0013 } from './0013-model-versions.js';
+import { m0014 } from './0014-deployments.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0011_disclosures': m0011,
   '0012_store_marker': m0012,
   '0013_model_versions': m0013,
+  '0014_deployments': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,493 @@
+/**
+ * Deployments of published vertical model parts for online prediction (issue 12 items 3–4).
+ *
+ * On the guest a deployment is a named service (`POST /v1/models/{name}/predict`) answering with
+ * its current model part; on each host it binds the host's part of the same model to a serving
+ * feature table (a registered dataset, looked up by id) for the one guest node of the training
+ * task. Both sides hold a live copy in memory: the prepared model (see `serve` in each
+ * component's folder) and the table's id index. A version switch replaces the guest's current
+ * model in one assignment; a request takes its reference once, so each request is answered by
+ * exactly one version. Hosts address a version by the model part's training job and task, so a
+ * host deploys each version it serves (the new one before the guest switches).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  servingFor,
+  type FeatureLookup,
+  type ModelPart,
+  type ServingGuest,
+  type ServingHost,
+} from '@fedgrid/components';
+import type { Frame } from '@fedgrid/ml';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { DatasetService } from '../datasets/datasets.service.js';
+import { errors, FedGridError } from '../errors/errors.js';
+import type { ModelsRepo } from '../models/models.repo.js';
+import type { ModelService, ModelView } from '../models/models.service.js';
+import { DeploymentMetrics, type DeploymentMetricsView } from './serving-metrics.js';
+import type { DeploymentRow, DeploymentsRepo } from './deployments.repo.js';
+
+const nameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/,
+    'letters, digits and . _ : @ - only, starting with a letter or digit',
+  );
+
+export const deploySchema = z
+  .object({
+    /** The model part to deploy: its id or name. */
+    model: z.string().min(1).max(400),
+    /** The name predictions address (default: the model's name, or its id). */
+    name: nameSchema.optional(),
+    /** The serving feature table: required on a host, optional on the guest. */
+    dataset: z.string().min(1).max(200).optional(),
+    /** What the guest answers when a host fails. @default 'error' */
+    onHostFailure: z.enum(['error', 'guest-only']).optional(),
+    /** Per-request deadline in milliseconds (default: serving.deadlineMs). */
+    deadlineMs: z.number().int().min(10).max(60_000).optional(),
+  })
+  .strict();
+export type DeployInput = z.infer<typeof deploySchema>;
+
+export const updateDeploymentSchema = z
+  .object({
+    /** Switch to another version (model part id or name) of the same role. */
+    model: z.string().min(1).max(400).optional(),
+    /** Bind (or reload) the serving feature table. */
+    dataset: z.string().min(1).max(200).optional(),
+    onHostFailure: z.enum(['error', 'guest-only']).optional(),
+    deadlineMs: z.number().int().min(10).max(60_000).optional(),
+  })
+  .strict();
+export type UpdateDeploymentInput = z.infer<typeof updateDeploymentSchema>;
+
+/** A serving feature table in memory: a registered dataset with an id → row index. */
+export interface FeatureTable {
+  datasetId: string;
+  rows: number;
+  /** The row of `id` as a feature lookup, or undefined when the table has no such id. */
+  row(id: string): FeatureLookup | undefined;
+}
+
+/** One model version as served: immutable once built. */
+export interface LiveModel {
+  modelId: string;
+  /** Model name and version, as predictions report them (see {@link modelVersion}). */
+  name: string;
+  version: string;
+  digest: string;
+  jobId: string;
+  task: string;
+  projectId: string | null;
+  algorithm: string;
+  guest?: ServingGuest;
+  host?: ServingHost;
+  /** Guest: the host parties to ask, with their nodes. */
+  hosts: { party: string; node: string }[];
+}
+
+/** A deployment as live in this node's memory. */
+export interface LiveDeployment {
+  id: string;
+  name: string;
+  role: 'guest' | 'host';
+  guestNode: string;
+  onHostFailure: 'error' | 'guest-only';
+  deadlineMs: number;
+  /** Replaced as a whole on a version switch; read once per request. */
+  current: LiveModel;
+  table: FeatureTable | undefined;
+  metrics: DeploymentMetrics;
+}
+
+export interface DeploymentView {
+  id: string;
+  name: string;
+  role: 'guest' | 'host';
+  model: { id: string; name: string; version: string; jobId: string; task: string };
+  algorithm: string;
+  dataset: string | null;
+  guest: string;
+  hosts: { party: string; node: string }[];
+  onHostFailure: 'error' | 'guest-only';
+  deadlineMs: number;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Since this node started (absent when not live). */
+  metrics: DeploymentMetricsView | null;
+}
+
+/**
+ * Name and version of a model part as predictions report them. The one place to change when
+ * model versions (`name@version`) arrive: today the version is the model part's id.
+ */
+export function modelVersion(m: Pick<ModelView, 'id' | 'name'>): {
+  name: string;
+  version: string;
+} {
+  return { name: m.name, version: m.id };
+}
+
+function buildTable(datasetId: string, frame: Frame): FeatureTable {
+  const index = new Map<string, number>();
+  frame.ids.forEach((id, i) => index.set(id, i));
+  const col = new Map(frame.featureNames.map((f, j) => [f, j]));
+  const { data, cols } = frame.x;
+  return {
+    datasetId,
+    rows: frame.ids.length,
+    row(id) {
+      const i = index.get(id);
+      if (i === undefined) return undefined;
+      const o = i * cols;
+      return (name) => {
+        const j = col.get(name);
+        return j === undefined ? undefined : (data[o + j] as number);
+      };
+    },
+  };
+}
+
+export interface DeploymentServiceDeps {
+  selfNodeId: string;
+  repo: DeploymentsRepo;
+  models: ModelService;
+  modelsRepo: ModelsRepo;
+  datasets: DatasetService;
+  dataDir: string;
+  defaultDeadlineMs: number;
+  log: Logger;
+}
+
+export class DeploymentService {
+  private readonly live = new Map<string, LiveDeployment>();
+  /** Host deployments by the model part's `job \0 task`. */
+  private readonly hostIndex = new Map<string, LiveDeployment>();
+
+  constructor(private readonly deps: DeploymentServiceDeps) {}
+
+  /**
+   * The model part `ref` names: its id, else its name. Model versions will make this
+   * `name@version`; nothing else needs to change.
+   * @throws NOT_FOUND, CONFLICT when the name is ambiguous.
+   */
+  async resolveModel(ref: string): Promise<ModelView> {
+    try {
+      return await this.deps.models.get(ref);
+    } catch (err) {
+      if (!(err instanceof FedGridError) || err.code !== 'NOT_FOUND') throw err;
+    }
+    const rows = (await this.deps.modelsRepo.listModels()).filter(
+      (r) => (r.name ?? `${r.job_id}/${r.task_name}`) === ref,
+    );
+    if (rows.length === 0) throw errors.notFound('model', ref);
+    if (rows.length > 1)
+      throw errors.conflict(
+        `model name '${ref}' names ${rows.length} model parts (${rows.map((r) => r.id).join(', ')}); give the id`,
+        { model: ref, ids: rows.map((r) => r.id) },
+      );
+    return this.deps.models.get(rows[0]!.id);
+  }
+
+  /** Builds the live model of a published part. @throws CONFLICT, VALIDATION_FAILED. */
+  private async liveModel(ref: string, field: string): Promise<LiveModel> {
+    const m = await this.resolveModel(ref);
+    if (m.status !== 'published')
+      throw errors.conflict(
+        `model '${m.name}' (${m.id}) is ${m.status}, not published: only published models can be deployed (every partner approves its digest, then fedgrid model publish)`,
+        { field, model: m.id, status: m.status },
+      );
+    if (m.role !== 'guest' && m.role !== 'host')
+      throw errors.validation(
+        `model '${m.name}' is a ${m.role} part; only guest and host parts serve`,
+        {
+          field,
+        },
+      );
+    const raw = await readFile(join(this.deps.dataDir, m.file));
+    const digest = createHash('sha256').update(raw).digest('hex');
+    if (digest !== m.digest)
+      throw new FedGridError(
+        'CONFLICT',
+        `model file ${m.file} does not match its recorded digest (${m.digest.slice(0, 16)}…): it changed after approval; it cannot be deployed`,
+        { model: m.id },
+      );
+    const part = JSON.parse(raw.toString('utf8')) as ModelPart;
+    const program = servingFor(part.algorithm);
+    if (!program)
+      throw errors.validation(
+        `model '${m.name}' is a ${part.algorithm} model, which has no online serving (vertical linear models and SecureBoost do)`,
+        { field, algorithm: part.algorithm },
+      );
+    const parties = (await this.deps.modelsRepo.taskParties(m.jobId, m.task)) ?? {};
+    const hosts = Object.entries(parties)
+      .filter(([p]) => p.startsWith('host-'))
+      .map(([party, v]) => ({ party, node: v.node }))
+      .sort((a, b) => a.party.localeCompare(b.party, 'en', { numeric: true }));
+    const v = modelVersion(m);
+    const base = {
+      modelId: m.id,
+      ...v,
+      digest: m.digest,
+      jobId: m.jobId,
+      task: m.task,
+      projectId: m.projectId,
+      algorithm: part.algorithm,
+    };
+    if (m.role === 'guest') {
+      const guest = program.guest(part);
+      const needed = guest.hosts ?? hosts.map((h) => h.party);
+      const missing = needed.filter((p) => !hosts.some((h) => h.party === p));
+      if (missing.length)
+        throw errors.validation(
+          `model '${m.name}' uses host parties ${missing.join(', ')}, which this node does not know for job ${m.jobId}`,
+          { field },
+        );
+      return { ...base, guest, hosts: hosts.filter((h) => needed.includes(h.party)) };
+    }
+    return { ...base, host: program.host(part), hosts: [] };
+  }
+
+  /** Loads a serving feature table and checks it has every feature the model reads. */
+  private async table(datasetId: string, model: LiveModel, field: string): Promise<FeatureTable> {
+    const ds = await this.deps.datasets.get(datasetId);
+    const frame = await this.deps.datasets.load(ds.id);
+    const features = model.guest?.features ?? model.host?.features ?? [];
+    const absent = features.filter((f) => !frame.featureNames.includes(f));
+    if (absent.length)
+      throw errors.validation(
+        `dataset '${ds.name}' lacks feature(s) ${absent.join(', ')} of model '${model.name}'`,
+        { field, dataset: ds.id, features: absent },
+      );
+    return buildTable(ds.id, frame);
+  }
+
+  private guestNodeOf(m: LiveModel, parties: Record<string, { node: string }>): string {
+    return m.guest ? this.deps.selfNodeId : (parties['guest']?.node ?? '');
+  }
+
+  private register(d: LiveDeployment): void {
+    this.live.set(d.id, d);
+    if (d.role === 'host') this.hostIndex.set(`${d.current.jobId}\0${d.current.task}`, d);
+  }
+
+  private unregister(d: LiveDeployment): void {
+    this.live.delete(d.id);
+    const key = `${d.current.jobId}\0${d.current.task}`;
+    if (this.hostIndex.get(key) === d) this.hostIndex.delete(key);
+  }
+
+  private assertHostFree(m: LiveModel, except?: string): void {
+    const other = this.hostIndex.get(`${m.jobId}\0${m.task}`);
+    if (m.host && other && other.id !== except)
+      throw errors.conflict(
+        `model '${m.name}' is already deployed here as '${other.name}' (${other.id})`,
+        { deployment: other.id },
+      );
+  }
+
+  /**
+   * Deploys a published model part. On a host `dataset` (the serving feature table) is required.
+   * @throws NOT_FOUND (model, dataset), CONFLICT (not published, name taken, part already
+   *   deployed), VALIDATION_FAILED (unsupported algorithm, table lacking features).
+   */
+  async deploy(input: DeployInput, by: string): Promise<DeploymentView> {
+    const m = await this.liveModel(input.model, 'model');
+    if (m.host && !input.dataset)
+      throw errors.validation(
+        `model '${m.name}' is a host part: give dataset (the serving feature table) to deploy it`,
+        { field: 'dataset' },
+      );
+    if (m.host && input.onHostFailure)
+      throw errors.validation('onHostFailure applies to guest deployments only', {
+        field: 'onHostFailure',
+      });
+    this.assertHostFree(m);
+    const table = input.dataset ? await this.table(input.dataset, m, 'dataset') : undefined;
+    const name = input.name ?? (nameSchema.safeParse(m.name).success ? m.name : m.modelId);
+    if (await this.deps.repo.activeByName(name))
+      throw errors.conflict(
+        `a deployment named '${name}' is active on this node; undeploy it, switch its version, or choose another name`,
+        { field: 'name', name },
+      );
+    const parties = (await this.deps.modelsRepo.taskParties(m.jobId, m.task)) ?? {};
+    const d: LiveDeployment = {
+      id: `dep-${randomUUID()}`,
+      name,
+      role: m.guest ? 'guest' : 'host',
+      guestNode: this.guestNodeOf(m, parties),
+      onHostFailure: input.onHostFailure ?? 'error',
+      deadlineMs: input.deadlineMs ?? this.deps.defaultDeadlineMs,
+      current: m,
+      table,
+      metrics: new DeploymentMetrics(),
+    };
+    await this.deps.repo.insert({
+      id: d.id,
+      name: d.name,
+      role: d.role,
+      model_id: m.modelId,
+      dataset_id: table?.datasetId ?? null,
+      guest_node_id: d.guestNode,
+      on_host_failure: d.onHostFailure,
+      deadline_ms: d.deadlineMs,
+      status: 'active',
+      created_by: by,
+    });
+    this.register(d);
+    return this.get(d.id);
+  }
+
+  /**
+   * Switches the version, rebinds or reloads the feature table, or changes the failure mode or
+   * deadline. The new state is built completely before it replaces the old one in one step.
+   */
+  async update(id: string, input: UpdateDeploymentInput): Promise<DeploymentView> {
+    const d = this.liveOrThrow(id);
+    const m = input.model ? await this.liveModel(input.model, 'model') : d.current;
+    if (input.model && (m.guest ? 'guest' : 'host') !== d.role)
+      throw errors.validation(
+        `model '${m.name}' is a ${m.guest ? 'guest' : 'host'} part; deployment '${d.name}' serves ${d.role} parts`,
+        { field: 'model' },
+      );
+    if (d.role === 'host' && input.onHostFailure)
+      throw errors.validation('onHostFailure applies to guest deployments only', {
+        field: 'onHostFailure',
+      });
+    this.assertHostFree(m, d.id);
+    const datasetId = input.dataset ?? d.table?.datasetId;
+    const table =
+      datasetId && (input.dataset || input.model)
+        ? await this.table(datasetId, m, 'dataset')
+        : d.table;
+    const parties = (await this.deps.modelsRepo.taskParties(m.jobId, m.task)) ?? {};
+    const guestNode = this.guestNodeOf(m, parties);
+    await this.deps.repo.update(d.id, {
+      model_id: m.modelId,
+      dataset_id: table?.datasetId ?? null,
+      guest_node_id: guestNode,
+      ...(input.onHostFailure ? { on_host_failure: input.onHostFailure } : {}),
+      ...(input.deadlineMs ? { deadline_ms: input.deadlineMs } : {}),
+    });
+    this.unregister(d);
+    d.table = table;
+    d.guestNode = guestNode;
+    if (input.onHostFailure) d.onHostFailure = input.onHostFailure;
+    if (input.deadlineMs) d.deadlineMs = input.deadlineMs;
+    d.current = m;
+    this.register(d);
+    return this.get(d.id);
+  }
+
+  /** Ends a deployment: it answers no more requests (its record stays, status undeployed). */
+  async undeploy(id: string): Promise<DeploymentView> {
+    const d = this.liveOrThrow(id);
+    await this.deps.repo.update(d.id, { status: 'undeployed' });
+    this.unregister(d);
+    return this.get(d.id);
+  }
+
+  private liveOrThrow(id: string): LiveDeployment {
+    const d = this.live.get(id) ?? [...this.live.values()].find((x) => x.name === id);
+    if (!d) throw errors.notFound('deployment', id);
+    return d;
+  }
+
+  /** The live guest deployment addressed by `ref`: its name, else the id or name of its model. */
+  guestDeployment(ref: string): LiveDeployment {
+    let found: LiveDeployment | undefined;
+    for (const d of this.live.values()) {
+      if (d.role !== 'guest') continue;
+      if (d.name === ref) return d;
+      if (!found && (d.current.modelId === ref || d.current.name === ref)) found = d;
+    }
+    if (!found)
+      throw new FedGridError(
+        'NOT_FOUND',
+        `no model '${ref}' is deployed on node '${this.deps.selfNodeId}' (fedgrid model deployments lists what is)`,
+        { model: ref },
+      );
+    return found;
+  }
+
+  /** The live host deployment serving the model part of training job `jobId`, task `task`. */
+  hostDeployment(jobId: string, task: string): LiveDeployment | undefined {
+    return this.hostIndex.get(`${jobId}\0${task}`);
+  }
+
+  private view(r: DeploymentRow, d: LiveDeployment | undefined): DeploymentView {
+    return {
+      id: r.id,
+      name: r.name,
+      role: r.role as 'guest' | 'host',
+      model: d
+        ? {
+            id: d.current.modelId,
+            name: d.current.name,
+            version: d.current.version,
+            jobId: d.current.jobId,
+            task: d.current.task,
+          }
+        : { id: r.model_id, name: r.model_id, version: r.model_id, jobId: '', task: '' },
+      algorithm: d?.current.algorithm ?? '',
+      dataset: r.dataset_id,
+      guest: r.guest_node_id,
+      hosts: d?.current.hosts ?? [],
+      onHostFailure: r.on_host_failure as 'error' | 'guest-only',
+      deadlineMs: r.deadline_ms,
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+      updatedAt: new Date(r.updated_at).toISOString(),
+      metrics: d ? d.metrics.view() : null,
+    };
+  }
+
+  async get(id: string): Promise<DeploymentView> {
+    const r =
+      (await this.deps.repo.get(id)) ??
+      (await this.deps.repo.activeByName(id)) ??
+      (() => {
+        throw errors.notFound('deployment', id);
+      })();
+    return this.view(r, r.status === 'active' ? this.live.get(r.id) : undefined);
+  }
+
+  async list(all = false): Promise<DeploymentView[]> {
+    const rows = await this.deps.repo.list(all);
+    return rows.map((r) => this.view(r, this.live.get(r.id)));
+  }
+
+  /**
+   * Brings the active deployments back after a restart. One that cannot be rebuilt (model
+   * unpublished, table gone) is logged and stays down; the node starts anyway.
+   */
+  async restore(): Promise<void> {
+    for (const r of await this.deps.repo.list()) {
+      try {
+        const m = await this.liveModel(r.model_id, 'model');
+        const table = r.dataset_id ? await this.table(r.dataset_id, m, 'dataset') : undefined;
+        this.register({
+          id: r.id,
+          name: r.name,
+          role: r.role as 'guest' | 'host',
+          guestNode: r.guest_node_id,
+          onHostFailure: r.on_host_failure as 'error' | 'guest-only',
+          deadlineMs: r.deadline_ms,
+          current: m,
+          table,
+          metrics: new DeploymentMetrics(),
+        });
+      } catch (err) {
+        this.deps.log.error({ err, deployment: r.id }, 'deployment could not be restored');
+      }
+    }
+  }
+}
