@@ -61,6 +61,17 @@ describe('fedgrid demo', () => {
       expect(report.seconds[k]).toBeGreaterThan(0);
     expect(stdout).toMatch(/epoch\s+1\s+loss/);
     expect(stdout).toMatch(/PSI: 569 ids in common/);
+    // The trained model deployed and answering online, equal to the batch predictions.
+    expect(report.serving).toMatchObject({
+      model: expect.stringMatching(/^.+@.+$/),
+      requests: 100,
+      equal_to_batch: true,
+    });
+    expect(report.serving!.p50_ms).toBeGreaterThan(0);
+    expect(report.serving!.p99_ms).toBeGreaterThanOrEqual(report.serving!.p50_ms);
+    expect(stdout).toMatch(/request: +\{"id":/);
+    expect(stdout).toMatch(/response: +\{"deployment":"demo"/);
+    expect(stdout).toMatch(/latency: +[\d.]+ ms/);
   });
 
   test("a user's own files: other id and label names, rows in other orders, partial overlap", async () => {

@@ -1,8 +1,8 @@
 /**
  * `fedgrid model list | show | name | request-approval | approvals | approval | approve | reject |
- * sync | publish | unpublish | versions | diff`: the model parts this node holds, the versions of
- * named models they belong to, their approval by the job's other parties and their publication
- * for prediction.
+ * sync | publish | unpublish | versions | diff` (and the serving commands of model-serving.ts):
+ * the model parts this node holds, the versions of named models they belong to, their approval
+ * by the job's other parties and their publication for prediction.
  */
 import { Command } from 'commander';
 import type { ModelVersionView } from '@fedgrid/node';
@@ -10,6 +10,7 @@ import { ApiError } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
 import { addVersionCommands, describeVersion, versionUrl } from './model-versions.js';
+import { addServingCommands } from './model-serving.js';
 
 interface ModelView {
   id: string;
@@ -324,5 +325,6 @@ export function modelCommand(): Command {
     );
   }
   addVersionCommands(cmd);
+  addServingCommands(cmd);
   return cmd;
 }

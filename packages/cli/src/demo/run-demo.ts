@@ -3,8 +3,9 @@
  * needs one) the arbiter run as separate node processes on loopback; this process acts as each
  * organisation's administrator and drives the nodes only through their REST APIs: register
  * datasets, sign contracts, grant, submit the flow (ECDH-PSI → training → federated prediction →
- * evaluation; the algorithms in algorithms.ts), follow it, then compare with the plaintext twin
- * trained on the joined files and write report.json.
+ * evaluation; the algorithms in algorithms.ts), follow it, deploy the trained model and send
+ * online predictions (serving-step.ts), then compare with the plaintext twin trained on the
+ * joined files and write report.json.
  */
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ import {
 import { plaintextBaseline } from './baseline.js';
 import type { ClusterNode } from './cluster.js';
 import { permitAdhocJob, taskSeconds, withDemoNodes } from './demo-nodes.js';
+import { demoServing, type ServingReport } from './serving-step.js';
 
 export { SAMPLE_DIR } from './samples.js';
 
@@ -63,6 +65,8 @@ export interface DemoReport {
     { id: string; fingerprint: string; backends: Record<string, string>; storage: string }
   >;
   files: { guest: string; hosts: string[] };
+  /** The deployed model's online predictions (algorithms with online serving). */
+  serving?: ServingReport;
   /** Present when the model is no better than a constant (the demo then exits non-zero). */
   quality?: { ok: false; problem: string };
 }
@@ -257,6 +261,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         );
       }
     }
+    const serving = await demoServing({
+      guest,
+      hosts,
+      arbiter,
+      jobId: final.id,
+      gds,
+      hds,
+      batch: preds,
+      requests: 100,
+      write,
+    });
     const report: DemoReport = {
       algorithm: algorithm.code,
       task,
@@ -274,6 +289,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       },
       ...(train.epochs !== undefined ? { epochs: train.epochs } : {}),
       ...(train.lossHistory !== undefined ? { loss_history: train.lossHistory } : {}),
+      ...(serving ? { serving } : {}),
       params,
       job_id: final.id,
       nodes: Object.fromEntries(
@@ -315,6 +331,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     write(
       `seconds: psi ${report.seconds.psi.toFixed(2)}, train ${report.seconds.train.toFixed(2)}, predict ${report.seconds.predict.toFixed(2)}, total ${report.seconds.total.toFixed(2)}`,
     );
+    if (serving)
+      write(
+        `online: ${serving.model}, ${serving.requests} requests, p50 ${serving.p50_ms.toFixed(2)} ms, p99 ${serving.p99_ms.toFixed(2)} ms, equal to batch: ${serving.equal_to_batch}`,
+      );
     write(`report: ${join(resolve(opts.out), 'report.json')}`);
     return report;
   });
