@@ -15,6 +15,7 @@ import { benchPaillier } from './benches/paillier.js';
 import { benchPsi } from './benches/psi.js';
 import { benchSecureBoost } from './benches/secureboost.js';
 import { benchServingBatch } from './benches/serving-batch.js';
+import { benchServing } from './benches/serving.js';
 import { benchX25519Raw } from './benches/x25519.js';
 import { machineInfo, round, type BenchReport, type BenchResult } from './report.js';
 
@@ -174,6 +175,17 @@ function groups(quick: boolean): Group[] {
           });
           for (const r of out) log(`${r.name}: ${r.seconds} s per tree`);
           return out;
+        }),
+    },
+    {
+      id: 'serving',
+      entries: ['serving.online'],
+      run: () =>
+        benchServing({
+          guestCsv: join(REPO, 'examples/data/fate/default_credit_hetero_guest.csv'),
+          hostCsv: join(REPO, 'examples/data/fate/default_credit_hetero_host.csv'),
+          ...(quick ? { stepSeconds: 2, trees: 5, rates: [250, 1000] } : {}),
+          log,
         }),
     },
   ];

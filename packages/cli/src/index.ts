@@ -14,3 +14,4 @@ export {
 } from './job-summary.js';
 export { predictionsCsv, type PredictionsOutput } from './predictions-csv.js';
 export { batchPredictJob, type BatchPredictOptions } from './commands/predict.js';
+export { demoServing, publishPart, type ServingReport } from './demo/serving-step.js';

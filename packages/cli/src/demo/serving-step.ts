@@ -25,8 +25,11 @@ interface PredictResponse {
   results: { id: string; score?: number; label?: number; probabilities?: number[] }[];
 }
 
-/** Holder's part of the job's `train` task: approved by every partner, then published. */
-async function publishPart(holder: ClusterNode, partners: ClusterNode[], jobId: string) {
+/**
+ * The holder's part of the job's `train` task: approved by every partner, then published.
+ * Returns the model part's id.
+ */
+export async function publishPart(holder: ClusterNode, partners: ClusterNode[], jobId: string) {
   const { items } = await holder.api.get<{ items: { id: string; task: string }[] }>(
     `/v1/models?job=${jobId}`,
   );

@@ -276,6 +276,7 @@ export function buildServices(base: NodeBase): NodeServices {
     maxBatch: config.config.serving.maxBatch,
     log,
   });
+  grants.onRevoke(async () => serving.forgetGrants());
   return {
     ...base,
     audit,

@@ -8,8 +8,9 @@
  * naming it, or — with `onHostFailure: 'guest-only'` — the guest-only score flagged `degraded`.
  *
  * Host: `partial` answers only the deployment's guest node, only while the deployment is active
- * and the grant on its feature table to that node is usable (read from the store on every
- * request: a revocation refuses the next request), with the partial of each id and nothing else.
+ * and the grant on its feature table to that node is usable (read from the store at most
+ * 500 ms before; a revocation on this node clears that at once, so the next request is refused),
+ * with the partial of each id and nothing else.
  *
  * Both sides audit every request (model, version, SHA-256 of each id, caller, outcome; never
  * features or scores).
@@ -24,6 +25,7 @@ import { parseInput } from '../server/validate.js';
 import type { DeploymentService, LiveDeployment, LiveModel } from './deployments.service.js';
 import type { DeploymentsRepo } from './deployments.repo.js';
 import type { ServingAudit } from './serving-audit.js';
+import type { PinnedApi } from '../peers/peer-client.js';
 import type { PartialResponse, ServingClient } from './serving-client.js';
 import type { Outcome } from './serving-metrics.js';
 
@@ -122,7 +124,20 @@ const toBody = (err: unknown): ErrorBody =>
       ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
       : { code: 'INTERNAL', message: (err as Error).message };
 
+/**
+ * How long a grant check and a partner's pinned address are reused, milliseconds. A revocation
+ * on this node clears the grant cache at once ({@link ServingService.forgetGrants}); an expiry is
+ * seen within this time.
+ */
+const GRANT_TTL_MS = 500;
+const PEER_TTL_MS = 1000;
+
 export class ServingService {
+  private readonly grantCache = new Map<
+    string,
+    { at: number; value: Promise<{ ok: true } | { ok: false; why: string }> }
+  >();
+  private readonly peerCache = new Map<string, { at: number; value: Promise<PinnedApi> }>();
   private readonly predictSchema: ReturnType<typeof predictSchema>;
   private readonly partialSchema: ReturnType<typeof partialSchema>;
   private readonly listeners: ((body: unknown, caller: string) => void)[] = [];
@@ -130,6 +145,39 @@ export class ServingService {
   constructor(private readonly deps: ServingServiceDeps) {
     this.predictSchema = predictSchema(deps.maxBatch);
     this.partialSchema = partialSchema(deps.maxBatch);
+  }
+
+  /** Drops every cached grant check (called when a grant of this node is revoked). */
+  forgetGrants(): void {
+    this.grantCache.clear();
+  }
+
+  private grantUsable(datasetId: string, grantee: string, projectId: string | null) {
+    const key = `${datasetId}\0${grantee}\0${projectId ?? ''}`;
+    const now = performance.now();
+    const hit = this.grantCache.get(key);
+    if (hit && now - hit.at < GRANT_TTL_MS) return hit.value;
+    // Only a usable grant is reused: a refusal is read again at the next request, so that a new
+    // grant takes effect at once.
+    const value = this.deps.repo.grantUsable(datasetId, grantee, projectId);
+    this.grantCache.set(key, { at: now, value });
+    value.then(
+      (g) => {
+        if (!g.ok) this.grantCache.delete(key);
+      },
+      () => this.grantCache.delete(key),
+    );
+    return value;
+  }
+
+  private peerApi(node: string): Promise<PinnedApi> {
+    const now = performance.now();
+    const hit = this.peerCache.get(node);
+    if (hit && now - hit.at < PEER_TTL_MS) return hit.value;
+    const value = this.deps.contracts.peerApi(node);
+    this.peerCache.set(node, { at: now, value });
+    value.catch(() => this.peerCache.delete(node));
+    return value;
   }
 
   /** Calls `listener` with every partial request body this node receives (tests, diagnostics). */
@@ -266,7 +314,7 @@ export class ServingService {
       await Promise.all(
         m.hosts.map(async (h) => {
           try {
-            const peer = await this.deps.contracts.peerApi(h.node);
+            const peer = await this.peerApi(h.node);
             const res: PartialResponse = await this.deps.client.partial(
               peer,
               h.party,
@@ -378,7 +426,7 @@ export class ServingService {
       m = d.current;
       const table = d.table;
       if (!table) throw new FedGridError('INTERNAL', `deployment ${d.id} has no feature table`);
-      const grant = await this.deps.repo.grantUsable(table.datasetId, caller, m.projectId);
+      const grant = await this.grantUsable(table.datasetId, caller, m.projectId);
       if (!grant.ok)
         throw new FedGridError(
           grant.why === 'no grant' ? 'GRANT_MISSING' : 'GRANT_REVOKED',

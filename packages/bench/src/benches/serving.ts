@@ -1,0 +1,227 @@
+/**
+ * `serving.online`: online prediction (docs/protocols/serving.md) with guest and host as separate
+ * node processes over mutual TLS (the real `fedgrid node start`, PGlite stores), on FATE's
+ * default_credit hetero split. Models are trained on the first `trainRows` aligned rows (the
+ * latency of serving depends on the model's shape — features, trees, depth — not on how long it
+ * trained); each side then serves from its full 30,000-row dataset bound as its serving feature
+ * table. An open-loop generator in this process (open-loop.ts) offers fixed rates of single-id
+ * requests for random ids to the guest's `POST /v1/models/{name}/predict` over a keep-alive HTTPS
+ * pool, step after step; each step reports p50 / p99 / max latency (from the scheduled send
+ * time) and the achieved rate.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { DatasetView, JobView } from '@fedgrid/node';
+import {
+  launchNode,
+  permitAdhocJob,
+  publishPart,
+  signContract,
+  targetFromNodeDir,
+  watchJob,
+  type ApiTarget,
+  type ClusterNode,
+} from 'fedgrid';
+import { openLoop, quantile } from '../open-loop.js';
+import { result, round, type BenchResult } from '../report.js';
+
+export interface ServingBenchOptions {
+  guestCsv: string;
+  hostCsv: string;
+  /** Rows the models are trained on. @default 3000 */
+  trainRows?: number;
+  /** Offered rates, requests per second. @default [250, 500, 1000, 2000] */
+  rates?: number[];
+  /** Seconds per step. @default 5 */
+  stepSeconds?: number;
+  /** SecureBoost trees. @default 30 */
+  trees?: number;
+  algorithms?: ('hetero-lr' | 'secureboost')[];
+  log?: (line: string) => void;
+}
+
+/** A keep-alive HTTPS client for the guest's admin API (pinned to its certificate). */
+function predictClient(target: ApiTarget, name: string) {
+  const fingerprint = new X509Certificate(target.certPem).fingerprint256;
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    ca: target.certPem,
+    servername: 'fedgrid',
+    minVersion: 'TLSv1.3',
+    checkServerIdentity: (_h, cert) =>
+      cert.fingerprint256 === fingerprint ? undefined : new Error('guest certificate changed'),
+  });
+  const url = new URL(`/v1/models/${encodeURIComponent(name)}/predict`, target.url);
+  const send = (id: string) =>
+    new Promise<void>((resolve, reject) => {
+      const body = Buffer.from(JSON.stringify({ id }));
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${target.token}`,
+            'content-type': 'application/json',
+            'content-length': body.length,
+          },
+          timeout: 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve()
+              : reject(new Error(`${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
+          );
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
+async function runJob(guest: ClusterNode, nodes: ClusterNode[], spec: object): Promise<string> {
+  await permitAdhocJob(spec as Parameters<typeof permitAdhocJob>[0], nodes);
+  const job = await guest.api.post<JobView>('/v1/jobs', spec);
+  const final = await watchJob(guest.api, job.id, () => {});
+  if (final.status !== 'succeeded')
+    throw new Error(`job ${job.id} ${final.status}: ${JSON.stringify(final.error)}`);
+  return job.id;
+}
+
+/** The CSV's header and its first `rows` data lines, written to `dir/name`. */
+async function head(csv: string, rows: number, dir: string, name: string): Promise<string> {
+  const lines = (await readFile(csv, 'utf8')).split('\n').slice(0, rows + 1);
+  const path = join(dir, name);
+  await writeFile(path, lines.join('\n') + '\n');
+  return path;
+}
+
+export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[]> {
+  const log = o.log ?? (() => {});
+  const trainRows = o.trainRows ?? 3000;
+  const rates = o.rates ?? [250, 500, 1000, 2000];
+  const stepSeconds = o.stepSeconds ?? 5;
+  const algorithms = o.algorithms ?? ['hetero-lr', 'secureboost'];
+  const work = await mkdtemp(join(tmpdir(), 'fedgrid-bench-serving-'));
+  const dataDirs = [work, dirname(o.guestCsv), dirname(o.hostCsv)];
+  const nodes: ClusterNode[] = [];
+  try {
+    const [guest, host, arbiter] = await Promise.all(
+      ['guest', 'host', 'arbiter'].map((n) => launchNode(work, n, { dataDirs })),
+    );
+    nodes.push(guest!, host!, arbiter!);
+    const g = guest!;
+    const h = host!;
+    const a = arbiter!;
+    await signContract(g, h);
+    await signContract(g, a);
+    await signContract(h, a);
+    const reg = (n: ClusterNode, name: string, path: string, label?: string) =>
+      n.api.post<DatasetView>('/v1/datasets', {
+        name,
+        path,
+        ...(label ? { labelColumn: label } : {}),
+      });
+    const gTrain = await reg(g, 'train', await head(o.guestCsv, trainRows, work, 'g.csv'), 'y');
+    const hTrain = await reg(h, 'train', await head(o.hostCsv, trainRows, work, 'h.csv'));
+    const gFull = await reg(g, 'serving', o.guestCsv, 'y');
+    const hFull = await reg(h, 'serving', o.hostCsv);
+    for (const ds of [hTrain, hFull])
+      await h.api.post('/v1/grants', { dataset: ds.id, grantee: 'guest' });
+    const ids = (await readFile(o.hostCsv, 'utf8'))
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.slice(0, l.indexOf(',')));
+    log(`serving.online: ${ids.length} ids in the host's serving table`);
+    const target = await targetFromNodeDir(g.dir);
+    const out: BenchResult[] = [];
+    for (const algorithm of algorithms) {
+      const t0 = performance.now();
+      const lr = algorithm === 'hetero-lr';
+      const jobId = await runJob(g, nodes, {
+        parties: {
+          guest: { node: 'guest' },
+          hosts: [{ node: 'host' }],
+          ...(lr ? { arbiter: { node: 'arbiter' } } : {}),
+        },
+        datasets: { guest: gTrain.id, 'host-0': hTrain.id },
+        tasks: [
+          { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+          lr
+            ? {
+                name: 'train',
+                component: 'hetero-lr',
+                inputs: { data: 'psi.data' },
+                params: { maxIter: 2 },
+              }
+            : {
+                name: 'train',
+                component: 'secureboost',
+                inputs: { data: 'psi.data' },
+                params: { trees: o.trees ?? 30, objective: 'binary' },
+              },
+        ],
+      });
+      const partners = (n: ClusterNode) => nodes.filter((x) => x !== n && (lr || x !== a));
+      const gm = await publishPart(g, partners(g), jobId);
+      const hm = await publishPart(h, partners(h), jobId);
+      const name = `bench-${algorithm}`;
+      await h.api.post('/v1/deployments', { model: hm, name, dataset: hFull.id });
+      await g.api.post('/v1/deployments', { model: gm, name, dataset: gFull.id });
+      log(
+        `serving.online ${algorithm}: trained on ${trainRows} rows, published and deployed in ${round((performance.now() - t0) / 1000, 1)} s`,
+      );
+      const client = predictClient(target, name);
+      try {
+        let seed = 12345;
+        const nextId = () => {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          return ids[seed % ids.length] as string;
+        };
+        // Warm-up: connections, JIT.
+        await openLoop({ rate: 200, seconds: 1, send: () => client.send(nextId()) });
+        for (const rate of rates) {
+          const r = await openLoop({
+            rate,
+            seconds: stepSeconds,
+            send: () => client.send(nextId()),
+          });
+          const achieved = r.ok / r.seconds;
+          const entry = result('serving.online', { algorithm, rate }, r.seconds, r.ok, 'requests', {
+            p50_ms: round(quantile(r.latenciesMs, 0.5), 3),
+            p99_ms: round(quantile(r.latenciesMs, 0.99), 3),
+            max_ms: round(r.latenciesMs[r.latenciesMs.length - 1] ?? NaN, 3),
+            achieved_rate: round(achieved, 1),
+            offered: r.offered,
+            errors: r.errors,
+            ...(r.errorSamples.length ? { error_samples: r.errorSamples } : {}),
+            step_seconds: stepSeconds,
+            train_rows: trainRows,
+            serving_rows: ids.length,
+          });
+          log(
+            `serving.online ${algorithm} rate=${rate}: p50 ${String(entry['p50_ms'])} ms, p99 ${String(entry['p99_ms'])} ms, max ${String(entry['max_ms'])} ms, achieved ${String(entry['achieved_rate'])}/s, errors ${r.errors}`,
+          );
+          out.push(entry);
+        }
+      } finally {
+        client.close();
+      }
+    }
+    return out;
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
+    await rm(work, { recursive: true, force: true });
+  }
+}
