@@ -79,3 +79,40 @@ export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/**
+ * Closed-loop saturation: `concurrency` workers each send the next request as soon as the
+ * previous one is answered, for `seconds`; returns successful answers per second (the rate the
+ * system sustains when it is never idle) and their latencies.
+ */
+export async function closedLoop(o: {
+  concurrency: number;
+  seconds: number;
+  send: () => Promise<void>;
+}): Promise<{ perSecond: number; ok: number; errors: number; latenciesMs: number[] }> {
+  const end = performance.now() + o.seconds * 1000;
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await o.send();
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    perSecond: latencies.length / seconds,
+    ok: latencies.length,
+    errors,
+    latenciesMs: latencies,
+  };
+}

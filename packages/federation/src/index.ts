@@ -8,3 +8,4 @@ export * from './tls/identity.js';
 export * from './grpc/trust.js';
 export * from './grpc/server.js';
 export * from './grpc/client.js';
+export * from './grpc/serving.js';

@@ -8,10 +8,12 @@
  * (error naming it; guest-only degraded answers).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { servingGrpcClient } from '@fedgrid/federation';
 import type { JobView } from '@fedgrid/node';
 import { TestNodes, type TestNode } from './nodes.js';
 
@@ -212,6 +214,31 @@ describe('HeteroLR online prediction', () => {
     expect(all.status).toBe(200);
     for (const res of all.body.results)
       expect(Math.abs(res.score! - lrBatch.get(res.id)!)).toBeLessThanOrEqual(1e-9);
+  });
+
+  it('the gRPC method answers the same scores (admin token in metadata; refused without it)', async () => {
+    const token = (await readFile(guest.node.config.paths.adminToken, 'utf8')).trim();
+    const address = `127.0.0.1:${guest.node.servingPort}`;
+    const c = servingGrpcClient(address, guest.node.services.identity.certPem, token);
+    const anonymous = servingGrpcClient(address, guest.node.services.identity.certPem, 'wrong');
+    try {
+      const ids = [...lrBatch.keys()].slice(0, 5);
+      const r = await c.predict({ model: 'lr', ids });
+      expect(r.version).toBe(lrGuestModel);
+      for (const x of r.results)
+        expect(Math.abs(x.score - lrBatch.get(x.id)!)).toBeLessThanOrEqual(1e-9);
+      const one = await c.predict({ model: 'lr', ids: [ids[0]!] });
+      expect(one.results[0]!.hasLabel).toBe(true);
+      await expect(c.predict({ model: 'lr', ids: ['nobody'] })).rejects.toMatchObject({
+        code: grpcStatus.NOT_FOUND,
+      });
+      await expect(anonymous.predict({ model: 'lr', ids })).rejects.toMatchObject({
+        code: grpcStatus.UNAUTHENTICATED,
+      });
+    } finally {
+      c.close();
+      anonymous.close();
+    }
   });
 
   it('the guest may send its own features; the host receives only ids, never features or labels', async () => {

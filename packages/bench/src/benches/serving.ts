@@ -25,7 +25,7 @@ import {
   type ApiTarget,
   type ClusterNode,
 } from 'fedgrid';
-import { openLoop, quantile } from '../open-loop.js';
+import { closedLoop, openLoop, quantile } from '../open-loop.js';
 import { result, round, type BenchResult } from '../report.js';
 
 export interface ServingBenchOptions {
@@ -189,8 +189,17 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
           seed = (seed * 1103515245 + 12345) % 2 ** 31;
           return ids[seed % ids.length] as string;
         };
-        // Warm-up: connections, JIT.
-        await openLoop({ rate: 200, seconds: 1, send: () => client.send(nextId()) });
+        // Warm-up (connections, JIT), then the saturation throughput: 16 requests always in flight.
+        await openLoop({ rate: 100, seconds: 1, send: () => client.send(nextId()) });
+        const sat = await closedLoop({
+          concurrency: 16,
+          seconds: Math.min(3, stepSeconds),
+          send: () => client.send(nextId()),
+        });
+        const saturation = round(sat.perSecond, 1);
+        log(
+          `serving.online ${algorithm} saturation (16 in flight): ${saturation} requests/s, p50 ${round(quantile(sat.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(sat.latenciesMs, 0.99), 2)} ms, errors ${sat.errors}`,
+        );
         for (const rate of rates) {
           const r = await openLoop({
             rate,
@@ -207,6 +216,7 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
             errors: r.errors,
             ...(r.errorSamples.length ? { error_samples: r.errorSamples } : {}),
             step_seconds: stepSeconds,
+            saturation_rate: saturation,
             train_rows: trainRows,
             serving_rows: ids.length,
           });

@@ -147,8 +147,18 @@ export const nodeConfigSchema = z.object({
       partnerRequestsPerSecond: z.number().int().min(1).default(5000),
       /** Ids in one prediction or partial request. */
       maxBatch: z.number().int().min(1).max(10_000).default(1000),
+      /** Predictions one deployment answers at once; more are refused (429) at once. */
+      maxInFlight: z.number().int().min(1).default(256),
+      /** Port of the gRPC prediction endpoint on the API host (0: any free port; -1: off). */
+      grpcPort: z.number().int().min(-1).max(65535).default(0),
     })
-    .default({ deadlineMs: 1000, partnerRequestsPerSecond: 5000, maxBatch: 1000 }),
+    .default({
+      deadlineMs: 1000,
+      partnerRequestsPerSecond: 5000,
+      maxBatch: 1000,
+      maxInFlight: 256,
+      grpcPort: 0,
+    }),
   /**
    * What a node without a contract can make this node do on the first-contact routes (the
    * public node card, contract proposals and their answers). docs/objects/contract.md.

@@ -274,6 +274,7 @@ export function buildServices(base: NodeBase): NodeServices {
     client: servingClient,
     audit: new ServingAudit(audit, log),
     maxBatch: config.config.serving.maxBatch,
+    maxInFlight: config.config.serving.maxInFlight,
     log,
   });
   grants.onRevoke(async () => serving.forgetGrants());

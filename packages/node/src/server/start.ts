@@ -34,6 +34,7 @@ import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerParamsCheck } from './params-check.js';
 import { buildServices, type NodeServices } from './services.js';
+import { startServingGrpc } from '../serving/serving.grpc.js';
 
 import { FEDGRID_VERSION } from '../version.js';
 
@@ -43,6 +44,8 @@ export interface RunningNode {
   config: LoadedConfig;
   apiPort: number;
   dataPort: number;
+  /** Port of the gRPC prediction endpoint (0 when off or not listening). */
+  servingPort: number;
   apiUrl: string;
   dataAddress: string;
   fingerprint: string;
@@ -266,6 +269,7 @@ async function startLocked(
   });
   let dataPort = 0;
   let apiPort = 0;
+  let servingGrpc: { port: number; close(): Promise<void> } | undefined;
   if (opts.listen !== false) {
     try {
       dataPort = await transfer.listen(
@@ -281,6 +285,22 @@ async function startLocked(
     }
     const addr = app.server.address();
     apiPort = typeof addr === 'object' && addr ? addr.port : (opts.apiPort ?? config.api.port);
+    if (config.serving.grpcPort >= 0) {
+      try {
+        servingGrpc = await startServingGrpc(
+          services,
+          adminToken,
+          config.api.host,
+          config.serving.grpcPort,
+        );
+      } catch (err) {
+        await app.close().catch(() => {});
+        await transfer.close(0).catch(() => {});
+        await crypto.close().catch(() => {});
+        await store.close().catch(() => {});
+        throw err;
+      }
+    }
   }
   const adv = advertised(config, apiPort, dataPort);
   card = {
@@ -306,6 +326,7 @@ async function startLocked(
     config: loaded,
     apiPort,
     dataPort,
+    servingPort: servingGrpc?.port ?? 0,
     apiUrl: adv.apiUrl,
     dataAddress: adv.dataAddress,
     fingerprint: identity.fingerprint,
@@ -318,6 +339,7 @@ async function startLocked(
       closed = true;
       services.jobs.stopWatchdog();
       services.servingClient.close();
+      await servingGrpc?.close();
       await app.close();
       await transfer.close();
       transport.close();

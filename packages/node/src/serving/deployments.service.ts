@@ -105,6 +105,8 @@ export interface LiveDeployment {
   current: LiveModel;
   table: FeatureTable | undefined;
   metrics: DeploymentMetrics;
+  /** Requests being answered now (guest: predictions; host: partials). */
+  inflight: number;
 }
 
 export interface DeploymentView {
@@ -329,6 +331,7 @@ export class DeploymentService {
       current: m,
       table,
       metrics: new DeploymentMetrics(),
+      inflight: 0,
     };
     await this.deps.repo.insert({
       id: d.id,
@@ -484,6 +487,7 @@ export class DeploymentService {
           current: m,
           table,
           metrics: new DeploymentMetrics(),
+          inflight: 0,
         });
       } catch (err) {
         this.deps.log.error({ err, deployment: r.id }, 'deployment could not be restored');

@@ -20,7 +20,7 @@ import { ComponentError, type FeatureLookup, type ServingPartial } from '@fedgri
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ContractService } from '../contracts/contracts.service.js';
-import { FedGridError, type ErrorBody } from '../errors/errors.js';
+import { ERROR_CODES, FedGridError, type ErrorBody, type ErrorCode } from '../errors/errors.js';
 import { parseInput } from '../server/validate.js';
 import type { DeploymentService, LiveDeployment, LiveModel } from './deployments.service.js';
 import type { DeploymentsRepo } from './deployments.repo.js';
@@ -101,6 +101,12 @@ export interface ServingServiceDeps {
   client: ServingClient;
   audit: ServingAudit;
   maxBatch: number;
+  /**
+   * Predictions one deployment answers at once; more are refused at once (429 LIMIT_EXCEEDED)
+   * instead of queueing past their deadline, so that an overloaded guest keeps answering what it
+   * can (load shedding).
+   */
+  maxInFlight: number;
   log: Logger;
 }
 
@@ -205,7 +211,16 @@ export class ServingService {
     let outcome: Outcome = 'error';
     let failure: ErrorBody | undefined;
     let failedHosts: PredictResponse['failedHosts'];
+    let admitted = false;
     try {
+      if (d.inflight >= this.deps.maxInFlight)
+        throw new FedGridError(
+          'LIMIT_EXCEEDED',
+          `deployment '${d.name}' is answering ${d.inflight} requests already (serving.maxInFlight); retry later`,
+          { deployment: d.name, inFlight: d.inflight },
+        );
+      d.inflight++;
+      admitted = true;
       const req = parseInput(this.predictSchema, body);
       ids = req.ids ?? [req.id as string];
       const res = await this.predictWith(d, m, ids, req.id !== undefined, req.features);
@@ -224,6 +239,7 @@ export class ServingService {
         ? new FedGridError('VALIDATION_FAILED', err.message, err.details)
         : err;
     } finally {
+      if (admitted) d.inflight--;
       const ms = performance.now() - t0;
       d.metrics.observe(outcome, ms);
       await this.deps.audit
@@ -234,7 +250,7 @@ export class ServingService {
           objectType: 'deployment',
           objectId: d.id,
           outcome: outcome === 'error' ? 'failure' : 'success',
-          status: failure ? (failure.code === 'NOT_FOUND' ? 404 : 400) : 200,
+          status: failure ? (ERROR_CODES[failure.code as ErrorCode] ?? 500) : 200,
           details: {
             deployment: d.name,
             model: m.name,
