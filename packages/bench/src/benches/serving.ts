@@ -31,7 +31,7 @@ import { result, round, type BenchResult } from '../report.js';
 export interface ServingBenchOptions {
   guestCsv: string;
   hostCsv: string;
-  /** Rows the models are trained on. @default 3000 */
+  /** Rows the models are trained on (≥ 10 × SecureBoost's 32 bins). @default 1000 */
   trainRows?: number;
   /** Offered rates, requests per second. @default [250, 500, 1000, 2000] */
   rates?: number[];
@@ -108,7 +108,7 @@ async function head(csv: string, rows: number, dir: string, name: string): Promi
 
 export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[]> {
   const log = o.log ?? (() => {});
-  const trainRows = o.trainRows ?? 3000;
+  const trainRows = o.trainRows ?? 1000;
   const rates = o.rates ?? [250, 500, 1000, 2000];
   const stepSeconds = o.stepSeconds ?? 5;
   const algorithms = o.algorithms ?? ['hetero-lr', 'secureboost'];
