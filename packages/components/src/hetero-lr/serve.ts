@@ -35,7 +35,11 @@ function prepare(model: ModelPart, party: string): { names: string[]; part: Line
         ? 'poisson'
         : 'logistic';
   // The weights laid out in the model's own column order (no rows: only the names are read).
-  const columns = { ids: [], featureNames: names as string[], x: { rows: 0, cols: names.length, data: new Float64Array(0) } };
+  const columns = {
+    ids: [],
+    featureNames: names as string[],
+    x: { rows: 0, cols: names.length, data: new Float64Array(0) },
+  };
   return { names: names as string[], part: linearPart(model, columns, party, family) };
 }
 
