@@ -90,6 +90,11 @@ async function runJob(tasks: unknown[], withArbiter: boolean): Promise<string> {
 }
 
 /** The model part `owner` holds of a job's `train` task, approved by every partner and published. */
+/** `name@version` of a model part: what predictions report as `model` and `version`. */
+async function refOf(owner: TestNode, modelId: string): Promise<string> {
+  return (await owner.ok<{ ref: string }>('GET', `/v1/models/${modelId}`)).ref;
+}
+
 async function publish(owner: TestNode, jobId: string, partners: TestNode[]): Promise<string> {
   const models = await owner.ok<{ items: { id: string; task: string }[] }>(
     'GET',
@@ -134,6 +139,7 @@ const lrTasks = (maxIter: number) => [
 let lrJob: string;
 let lrBatch: Map<string, number>;
 let lrGuestModel: string;
+let lrRef: string;
 let lrHostModel: string;
 
 beforeAll(async () => {
@@ -165,6 +171,7 @@ beforeAll(async () => {
   lrJob = await runJob(lrTasks(5), true);
   lrBatch = await batchScores(lrJob);
   lrGuestModel = await publish(guest, lrJob, [host, arbiter]);
+  lrRef = await refOf(guest, lrGuestModel);
   lrHostModel = await publish(host, lrJob, [guest, arbiter]);
 }, 240_000);
 afterAll(async () => {
@@ -205,7 +212,7 @@ describe('HeteroLR online prediction', () => {
     for (const id of ids.slice(0, 10)) {
       const r = await predict('lr', { id });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
-      expect(r.body).toMatchObject({ model: expect.any(String), version: lrGuestModel });
+      expect(`${r.body.model}@${r.body.version}`).toBe(lrRef);
       expect(r.body.degraded).toBe(false);
       expect(Math.abs(r.body.results[0]!.score! - lrBatch.get(id)!)).toBeLessThanOrEqual(1e-9);
       expect(r.body.results[0]!.label).toBe(lrBatch.get(id)! >= 0.5 ? 1 : 0);
@@ -224,7 +231,7 @@ describe('HeteroLR online prediction', () => {
     try {
       const ids = [...lrBatch.keys()].slice(0, 5);
       const r = await c.predict({ model: 'lr', ids });
-      expect(r.version).toBe(lrGuestModel);
+      expect(`${r.model}@${r.version}`).toBe(lrRef);
       for (const x of r.results)
         expect(Math.abs(x.score - lrBatch.get(x.id)!)).toBeLessThanOrEqual(1e-9);
       const one = await c.predict({ model: 'lr', ids: [ids[0]!] });
@@ -305,14 +312,14 @@ describe('HeteroLR online prediction', () => {
     expect(gRow).toMatchObject({
       actor: { id: 'admin' },
       outcome: 'success',
-      details: { deployment: 'lr', version: lrGuestModel },
+      details: { deployment: 'lr', version: lrRef.split('@')[1] },
     });
     const h = await host.ok<Audit>('GET', '/v1/audit?action=serving.partial&pageSize=5');
     const hRow = h.items.find((e) => (e.details['idHashes'] as string[])?.includes(hash))!;
     expect(hRow).toMatchObject({
       actor: { id: 'guest' },
       outcome: 'success',
-      details: { deployment: 'lr-host', version: lrHostModel },
+      details: { deployment: 'lr-host', version: (await refOf(host, lrHostModel)).split('@')[1] },
     });
     for (const row of [gRow, hRow]) {
       const text = JSON.stringify(row);
@@ -348,6 +355,8 @@ describe('HeteroLR online prediction', () => {
     const job2 = await runJob(lrTasks(2), true);
     const batch2 = await batchScores(job2);
     const g2 = await publish(guest, job2, [host, arbiter]);
+    const g2Ref = await refOf(guest, g2);
+    expect(g2Ref).not.toBe(lrRef);
     const h2 = await publish(host, job2, [guest, arbiter]);
     await host.ok('POST', '/v1/deployments', { model: h2, name: 'lr-host-2', dataset: hds });
     const ids = [...lrBatch.keys()];
@@ -362,15 +371,21 @@ describe('HeteroLR online prediction', () => {
     for (const a of answers) {
       expect(a.status, JSON.stringify(a.body)).toBe(200);
       const res = a.body.results[0]!;
-      seen.add(a.body.version);
-      const expected = (a.body.version === lrGuestModel ? lrBatch : batch2).get(res.id)!;
-      expect([lrGuestModel, g2]).toContain(a.body.version);
+      const got = `${a.body.model}@${a.body.version}`;
+      seen.add(got);
+      const expected = (got === lrRef ? lrBatch : batch2).get(res.id)!;
+      expect([lrRef, g2Ref]).toContain(got);
       expect(Math.abs(res.score! - expected)).toBeLessThanOrEqual(1e-9);
     }
     // The two versions differ on these ids (so a mixed answer could not pass).
     expect(ids.some((id) => Math.abs(lrBatch.get(id)! - batch2.get(id)!) > 1e-6)).toBe(true);
     const after = await predict('lr', { id: ids[0] });
-    expect(after.body.version).toBe(g2);
+    expect(`${after.body.model}@${after.body.version}`).toBe(g2Ref);
+    // The model versions record it: the new one deployed, the old one no longer.
+    const version = async (ref: string) =>
+      guest.ok<{ deployedAt: string | null }>('GET', `/v1/model-versions/${ref.replace('@', '/')}`);
+    expect((await version(g2Ref)).deployedAt).not.toBeNull();
+    expect((await version(lrRef)).deployedAt).toBeNull();
   }, 180_000);
 
   it('a revoked grant: the host refuses the next request', async () => {
@@ -410,6 +425,7 @@ describe('SecureBoost online prediction', () => {
     );
     const batch = await batchScores(job);
     const gm = await publish(guest, job, [host]);
+    const gmRef = await refOf(guest, gm);
     const hm = await publish(host, job, [guest]);
     await host.ok('POST', '/v1/deployments', { model: hm, name: 'sb-host', dataset: hds });
     await guest.ok('POST', '/v1/deployments', {
@@ -421,7 +437,7 @@ describe('SecureBoost online prediction', () => {
     const ids = [...batch.keys()];
     const all = await predict('sb', { ids });
     expect(all.status, JSON.stringify(all.body)).toBe(200);
-    expect(all.body.version).toBe(gm);
+    expect(`${all.body.model}@${all.body.version}`).toBe(gmRef);
     for (const res of all.body.results)
       expect(Math.abs(res.score! - batch.get(res.id)!)).toBeLessThanOrEqual(1e-9);
     const one = await predict('sb', { id: ids[3] });

@@ -261,6 +261,7 @@ export function buildServices(base: NodeBase): NodeServices {
     models,
     modelsRepo: new ModelsRepo(db),
     datasets,
+    versions: modelVersions,
     dataDir,
     defaultDeadlineMs: config.config.serving.deadlineMs,
     log,

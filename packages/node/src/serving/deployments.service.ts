@@ -27,6 +27,7 @@ import type { DatasetService } from '../datasets/datasets.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
 import type { ModelsRepo } from '../models/models.repo.js';
 import type { ModelService, ModelView } from '../models/models.service.js';
+import type { ModelVersionService } from '../models/model-versions.service.js';
 import { DeploymentMetrics, type DeploymentMetricsView } from './serving-metrics.js';
 import type { DeploymentRow, DeploymentsRepo } from './deployments.repo.js';
 
@@ -128,14 +129,15 @@ export interface DeploymentView {
 }
 
 /**
- * Name and version of a model part as predictions report them. The one place to change when
- * model versions (`name@version`) arrive: today the version is the model part's id.
+ * Name and version of a model part as predictions report them: the named model and its version
+ * number on this node (model-versions.service.ts), so that `name@version` is what a caller can
+ * pass to `fedgrid model show`. A part saved before versions existed reports its id.
  */
-export function modelVersion(m: Pick<ModelView, 'id' | 'name'>): {
+export function modelVersion(m: Pick<ModelView, 'id' | 'name' | 'version'>): {
   name: string;
   version: string;
 } {
-  return { name: m.name, version: m.id };
+  return { name: m.name, version: m.version === null ? m.id : String(m.version) };
 }
 
 function buildTable(datasetId: string, frame: Frame): FeatureTable {
@@ -164,6 +166,8 @@ export interface DeploymentServiceDeps {
   models: ModelService;
   modelsRepo: ModelsRepo;
   datasets: DatasetService;
+  /** Model versions: `name@version` references, and the deployed time of each version. */
+  versions: ModelVersionService;
   dataDir: string;
   defaultDeadlineMs: number;
   log: Logger;
@@ -177,9 +181,10 @@ export class DeploymentService {
   constructor(private readonly deps: DeploymentServiceDeps) {}
 
   /**
-   * The model part `ref` names: its id, else its name. Model versions will make this
-   * `name@version`; nothing else needs to change.
-   * @throws NOT_FOUND, CONFLICT when the name is ambiguous.
+   * The model part `ref` names: a part id, or a version — `name@version`, `name@latest` or a bare
+   * `name` (the newest) — of which this node holds the guest or a host part.
+   * @throws NOT_FOUND; VALIDATION_FAILED for a malformed reference; CONFLICT when this node holds
+   *   more than one serving part of the version (give the part id).
    */
   async resolveModel(ref: string): Promise<ModelView> {
     try {
@@ -187,16 +192,23 @@ export class DeploymentService {
     } catch (err) {
       if (!(err instanceof FedGridError) || err.code !== 'NOT_FOUND') throw err;
     }
-    const rows = (await this.deps.modelsRepo.listModels()).filter(
-      (r) => (r.name ?? `${r.job_id}/${r.task_name}`) === ref,
+    const v = await this.deps.versions.resolve(ref, 'model');
+    const own = v.parties.filter(
+      (p) => p.holder === 'self' && p.modelId && (p.role === 'guest' || p.role === 'host'),
     );
-    if (rows.length === 0) throw errors.notFound('model', ref);
-    if (rows.length > 1)
+    if (own.length === 0) throw errors.notFound('model', ref);
+    if (own.length > 1)
       throw errors.conflict(
-        `model name '${ref}' names ${rows.length} model parts (${rows.map((r) => r.id).join(', ')}); give the id`,
-        { model: ref, ids: rows.map((r) => r.id) },
+        `model ${v.ref} has ${own.length} parts on this node (${own.map((p) => p.modelId).join(', ')}); give the part id`,
+        { model: ref, ids: own.map((p) => p.modelId) },
       );
-    return this.deps.models.get(rows[0]!.id);
+    return this.deps.models.get(own[0]!.modelId as string);
+  }
+
+  /** Records on the model version when it was deployed (`at`) or undeployed (`null`). */
+  private async markDeployed(m: LiveModel, at: Date | null): Promise<void> {
+    const part = await this.deps.models.get(m.modelId);
+    if (part.ref) await this.deps.versions.setDeployed(part.ref, at);
   }
 
   /** Builds the live model of a published part. @throws CONFLICT, VALIDATION_FAILED. */
@@ -346,6 +358,7 @@ export class DeploymentService {
       created_by: by,
     });
     this.register(d);
+    await this.markDeployed(m, new Date());
     return this.get(d.id);
   }
 
@@ -385,8 +398,13 @@ export class DeploymentService {
     d.guestNode = guestNode;
     if (input.onHostFailure) d.onHostFailure = input.onHostFailure;
     if (input.deadlineMs) d.deadlineMs = input.deadlineMs;
+    const previous = d.current;
     d.current = m;
     this.register(d);
+    if (previous.modelId !== m.modelId) {
+      await this.markDeployed(previous, null);
+      await this.markDeployed(m, new Date());
+    }
     return this.get(d.id);
   }
 
@@ -395,6 +413,7 @@ export class DeploymentService {
     const d = this.liveOrThrow(id);
     await this.deps.repo.update(d.id, { status: 'undeployed' });
     this.unregister(d);
+    await this.markDeployed(d.current, null);
     return this.get(d.id);
   }
 
