@@ -122,8 +122,16 @@ describe('preprocess-fit-apply.yaml', () => {
         ['impute_train', 'impute_test'],
         ['scale_train', 'scale_test'],
       ]) {
-        const fitted = await out<Record<string, unknown>>(n, fit!, party, 'model');
-        expect(await out(n, apply!, party, 'model')).toEqual(fitted);
+        // The model bodies are equal; each output's `origin` names the task that output it.
+        const fitted = await out<{ model: unknown }>(n, fit!, party, 'model');
+        const applied = await out<{ model: unknown; origin: { task: string } }>(
+          n,
+          apply!,
+          party,
+          'model',
+        );
+        expect(applied.model).toEqual(fitted.model);
+        expect(applied.origin.task).toBe(apply);
       }
     }
     const byName = Object.fromEntries(done.tasks.map((tk) => [tk.name, tk]));
@@ -157,11 +165,12 @@ describe('feature-engineering.yaml', () => {
       [host, 'host-0'],
     ] as const) {
       // The applying tasks passed on the train models unchanged…
-      expect(await out(n, 'binning_test', party, 'model')).toEqual(
-        await out(n, 'binning', party, 'model'),
-      );
-      const selection = await out<{ model: { selected: string[] } }>(n, 'select', party, 'model');
-      expect(await out(n, 'select_test', party, 'model')).toEqual(selection);
+      // (the model bodies; each output's `origin` names the task that output it).
+      const model = async (task: string) =>
+        (await out<{ model: { selected: string[] } }>(n, task, party, 'model')).model;
+      expect(await model('binning_test')).toEqual(await model('binning'));
+      const selection = { model: await model('select') };
+      expect(await model('select_test')).toEqual(selection.model);
       // …and cut the test rows to the selected columns.
       const test = await out<Ds>(n, 'select_test', party, 'data');
       expect(test.featureNames).toEqual(selection.model.selected);
