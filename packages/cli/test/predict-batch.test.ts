@@ -67,7 +67,10 @@ describe('fedgrid predict batch builds the PSI → predict job', () => {
     tasks[1]!.inputs['data'] = 'model:m@1';
     expect(() => validateJob(jobRequestSchema.parse(body))).toThrow(/fits only a model input/);
     tasks[1]!.inputs['data'] = 'psi.data';
+    // @latest is a valid version; @0 is not (versions count from 1).
     tasks[1]!.inputs['model'] = 'model:m@latest';
+    expect(() => validateJob(jobRequestSchema.parse(body))).not.toThrow();
+    tasks[1]!.inputs['model'] = 'model:m@0';
     expect(() => validateJob(jobRequestSchema.parse(body))).toThrow(/model:<name>@<version>/);
   });
 });
