@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_COMPONENTS } from '@fedgrid/components';
 import { ensurePgliteTemplate } from '@fedgrid/node';
-import { launchNode, type ClusterNode, type LaunchOptions } from 'fedgrid';
+import { launchNode, signContract, type ClusterNode, type LaunchOptions } from 'fedgrid';
 
 /** The bundled sample data, readable by every test node. */
 export const EXAMPLES = fileURLToPath(new URL('../../../examples/data/', import.meta.url));
@@ -82,4 +82,23 @@ export async function permitAdhoc(
       roles: ['guest', 'host', 'arbiter', 'edge'],
       components,
     });
+}
+
+/**
+ * A guest, a host and an arbiter as node processes of `cluster`, every pair contracted, and the
+ * host and arbiter permitting the guest's ad-hoc jobs (the set-up of a three-party job).
+ */
+export async function threePartyCluster(
+  cluster: TestCluster,
+): Promise<[guest: ClusterNode, host: ClusterNode, arbiter: ClusterNode]> {
+  const [guest, host, arbiter] = await Promise.all([
+    cluster.launch('guest'),
+    cluster.launch('host'),
+    cluster.launch('arbiter'),
+  ]);
+  await signContract(guest, host);
+  await signContract(guest, arbiter);
+  await signContract(host, arbiter);
+  await permitAdhoc([host, arbiter], guest);
+  return [guest, host, arbiter];
 }

@@ -10,9 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { signContract, type ClusterNode } from 'fedgrid';
+import type { ClusterNode } from 'fedgrid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, TestCluster, permitAdhoc, waitFor } from './cluster-helpers.js';
+import { EXAMPLES, TestCluster, threePartyCluster, waitFor } from './cluster-helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/fedgrid.js', import.meta.url));
 const exec = promisify(execFile);
@@ -63,15 +63,7 @@ async function publishParts(jobId: string, name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  [guest, host, arbiter] = await Promise.all([
-    cluster.launch('guest'),
-    cluster.launch('host'),
-    cluster.launch('arbiter'),
-  ]);
-  await signContract(guest, host);
-  await signContract(guest, arbiter);
-  await signContract(host, arbiter);
-  await permitAdhoc([host, arbiter], guest);
+  [guest, host, arbiter] = await threePartyCluster(cluster);
   gData = (
     await guest.api.post<{ id: string }>('/v1/datasets', {
       name: 'breast-g',

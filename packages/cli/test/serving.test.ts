@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { JobView } from '@fedgrid/node';
-import { ApiError, publishPart, signContract, watchJob, type ClusterNode } from 'fedgrid';
-import { TestCluster, permitAdhoc } from './cluster-helpers.js';
+import { ApiError, publishPart, watchJob, type ClusterNode } from 'fedgrid';
+import { TestCluster, threePartyCluster } from './cluster-helpers.js';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/fedgrid.js', import.meta.url));
@@ -36,15 +36,7 @@ const cli = async <T>(node: ClusterNode, args: string[]): Promise<T> => {
 };
 
 beforeAll(async () => {
-  [guest, host, arbiter] = await Promise.all([
-    cluster.launch('guest'),
-    cluster.launch('host'),
-    cluster.launch('arbiter'),
-  ]);
-  await signContract(guest, host);
-  await signContract(guest, arbiter);
-  await signContract(host, arbiter);
-  await permitAdhoc([host, arbiter], guest);
+  [guest, host, arbiter] = await threePartyCluster(cluster);
   const g = await guest.api.post<{ id: string }>('/v1/datasets', {
     name: 'g',
     path: join(SAMPLES, 'breast_hetero_guest.csv'),
