@@ -3,13 +3,16 @@
 
 Reads one JSON object on stdin:
   {"algorithm": "hetero-lr", "task": "binary", "guest": PATH, "hosts": [PATH, ...],
-   "id": "id", "label": "y", "params": {...the demo's resolved parameters...}}
+   "id": "id", "label": "y", "params": {...the demo's resolved parameters...},
+   "holdout": 0.2}
 joins the CSV files on the id column (the rows PSI finds), fits scikit-learn's counterpart with
 comparable settings, and prints {"train": {metric: value}, "heldout": {metric: value},
-"model": "..."} on stdout:
-  - train: fitted on every joined row, scored on the same rows (as the demo scores the
+"model": "..."} on stdout. Rows are split as `fedgrid demo --holdout` splits them (the first 32
+bits of SHA-256(id), big-endian, below holdout * 2^32 are held out), so every column scores the
+same rows:
+  - train: fitted on the training rows, scored on the same rows (as the demo scores the
     federated model);
-  - heldout: fitted on a seeded 80% of the rows, scored on the other 20%.
+  - heldout: the same fit scored on the held-out rows.
 
 Counterparts (raw CSV columns, scaling inside the pipeline as FedGrid does inside each party):
   hetero-lr / hetero-sshe-lr   StandardScaler + LogisticRegression, L2 with C = 1 / (alpha * n)
@@ -24,6 +27,7 @@ Only numpy and scikit-learn (Debian: apt-get install python3-sklearn). The npm t
 runs this script; bench:quality runs it when an interpreter can import sklearn.
 """
 import csv
+import hashlib
 import json
 import sys
 
@@ -49,16 +53,22 @@ def joined(case):
     gh, grows, gk = read(case["guest"], case["id"])
     li = gh.index(case["label"])
     hosts = [read(p, case["id"]) for p in case["hosts"]]
-    x, y = [], []
+    ids, x, y = [], [], []
     for rid, r in grows.items():
         if not all(rid in h[1] for h in hosts):
             continue
         feats = [float(v) for j, v in enumerate(r) if j not in (gk, li)]
         for _, hrows, hk in hosts:
             feats += [float(v) for j, v in enumerate(hrows[rid]) if j != hk]
+        ids.append(rid)
         x.append(feats)
         y.append(float(r[li]))
-    return np.array(x), np.array(y)
+    return ids, np.array(x), np.array(y)
+
+
+def held_out(rid, fraction):
+    """packages/cli/src/demo/holdout.ts isHeldOut: SHA-256(id)[0:4] big-endian < fraction * 2^32."""
+    return int.from_bytes(hashlib.sha256(rid.encode("utf-8")).digest()[:4], "big") < fraction * 2**32
 
 
 def model(case, n):
@@ -106,23 +116,21 @@ def metrics(task, m, x, y):
 
 def main():
     case = json.load(sys.stdin)
-    x, y = joined(case)
+    ids, x, y = joined(case)
     if case["task"] != "regression":
         y = np.where(y == -1, 0, y)
-    full, name = model(case, len(y))
-    full.fit(x, y)
-    perm = np.random.RandomState(42).permutation(len(y))
-    cut = int(round(0.8 * len(y)))
-    tr, te = perm[:cut], perm[cut:]
-    part, _ = model(case, len(tr))
-    part.fit(x[tr], y[tr])
+    fraction = case.get("holdout", 0.2)
+    test = np.array([held_out(rid, fraction) for rid in ids])
+    tr, te = np.flatnonzero(~test), np.flatnonzero(test)
+    fit, name = model(case, len(tr))
+    fit.fit(x[tr], y[tr])
     json.dump(
         {
             "model": name,
             "sklearn": sklearn.__version__,
-            "rows": len(y),
-            "train": metrics(case["task"], full, x, y),
-            "heldout": metrics(case["task"], part, x[te], y[te]),
+            "rows": {"train": len(tr), "heldout": len(te)},
+            "train": metrics(case["task"], fit, x[tr], y[tr]),
+            "heldout": metrics(case["task"], fit, x[te], y[te]),
         },
         sys.stdout,
     )

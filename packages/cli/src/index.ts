@@ -3,6 +3,7 @@ export { launchNode, signContract, type ClusterNode, type LaunchOptions } from '
 export { runDemo, SAMPLE_DIR, type DemoOptions, type DemoReport } from './demo/run-demo.js';
 export { permitAdhocJob } from './demo/demo-nodes.js';
 export { plaintextBaseline, joinOnIds } from './demo/baseline.js';
+export { isHeldOut, splitCsv } from './demo/holdout.js';
 export { watchJob, followJob, formatEvent, type JobEvent } from './job-watch.js';
 export {
   describeJob,

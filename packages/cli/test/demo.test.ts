@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { SeededRandom } from '@fedgrid/ml';
-import type { DemoReport } from 'fedgrid';
+import { isHeldOut, type DemoReport } from 'fedgrid';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/fedgrid.js', import.meta.url));
@@ -74,7 +74,7 @@ describe('fedgrid demo', () => {
     expect(stdout).toMatch(/latency: +[\d.]+ ms/);
   });
 
-  test("a user's own files: other id and label names, rows in other orders, partial overlap", async () => {
+  test("a user's own files: other id and label names, rows in other orders, partial overlap, 20% held out", async () => {
     const dir = await tempDir();
     const g = (await readFile(join(SAMPLES, 'breast_hetero_guest.csv'), 'utf8')).trim().split('\n');
     const h = (await readFile(join(SAMPLES, 'breast_hetero_host.csv'), 'utf8')).trim().split('\n');
@@ -107,13 +107,26 @@ describe('fedgrid demo', () => {
       'customer_no',
       '--label',
       'defaulted',
+      '--holdout',
+      '0.2',
       ...PG,
     ]);
-    expect(report.parties.guest.rows).toBe(500);
-    expect(report.parties.hosts[0]!.rows).toBe(509 + 25);
-    expect(report.intersection_size).toBe(440);
+    // Every party splits its own file by the same rule on the id: the held-out ids line up.
+    const idOf = (r: string) => `c${r.split(',')[0]}`;
+    const held = (rows: string[]) => rows.filter((r) => isHeldOut(idOf(r), 0.2)).length;
+    const common = g.slice(61, 501);
+    expect(held(common)).toBeGreaterThan(50);
+    expect(report.parties.guest.rows).toBe(500 - held(guestRows));
+    expect(report.intersection_size).toBe(440 - held(common));
     expect(report.metrics['auc']).toBeGreaterThanOrEqual(0.97);
     expect(Math.abs(report.metrics['auc']! - report.baseline['auc']!)).toBeLessThanOrEqual(0.01);
+    // The published model scored the held-out rows in a batch-prediction job of their own.
+    expect(report.heldout).toMatchObject({ fraction: 0.2, rows: held(common) });
+    expect(report.heldout!.job_id).not.toBe(report.job_id);
+    expect(report.heldout!.metrics['auc']).toBeGreaterThanOrEqual(0.95);
+    expect(
+      Math.abs(report.heldout!.metrics['auc']! - report.heldout!.baseline['auc']!),
+    ).toBeLessThanOrEqual(0.02);
   });
 
   test('bad input fails with a clear message and a non-zero exit code', async () => {

@@ -49,6 +49,11 @@ export function demoCommand(): Command {
       'keep node directories here (default: a temporary folder, removed afterwards)',
     )
     .option('--keep', 'keep the temporary node directories')
+    .option(
+      '--holdout <fraction>',
+      'hold this share of rows (by SHA-256 of the id) out of training and score them afterwards with the published model, e.g. 0.2',
+      num,
+    )
     .option('--max-iter <n>', 'epochs', num)
     .option('--batch-size <n>', 'rows per mini-batch (≤ 0: full batch)', num)
     .option('--learning-rate <x>', 'step size', num)
@@ -128,6 +133,7 @@ export function demoCommand(): Command {
           out: o['out'] as string,
           params,
           ...(o['task'] ? { task: o['task'] as string } : {}),
+          ...(o['holdout'] !== undefined ? { holdout: o['holdout'] as number } : {}),
           ...(o['workdir'] ? { workdir: o['workdir'] as string } : {}),
           ...(o['keep'] ? { keep: true } : {}),
           ...(o['databaseUrl'] ? { databaseUrl: o['databaseUrl'] as string } : {}),

@@ -38,9 +38,10 @@ export interface FlowTask {
   params?: Record<string, unknown>;
 }
 
-/** A plaintext model's metrics on the joined rows, with the report's key names. */
+/** A trained plaintext model: its metrics on any joined table, with the report's key names. */
 export interface BaselineRun {
-  metrics: Record<string, number>;
+  /** Metrics on `frame` (the training rows, or held-out rows joined the same way). */
+  metricsOn(frame: Frame): Record<string, number>;
   epochs?: number;
 }
 
@@ -55,7 +56,7 @@ export interface DemoAlgorithm {
   keyBits(params: Record<string, unknown>): number;
   /** Tasks after PSI; the prediction task is named `predict`, the evaluation `evaluate`. */
   flow(params: Record<string, unknown>, task: PredictionTask): FlowTask[];
-  /** The plaintext twin on the joined table (guest features first, then each host's). */
+  /** Trains the plaintext twin on the joined table (guest features first, then each host's). */
   baseline(joined: Frame, params: Record<string, unknown>, task: PredictionTask): BaselineRun;
 }
 
@@ -87,35 +88,41 @@ const linearFlow =
 /** Exact logistic regression (one model, or one-vs-rest per class) on the joined table. */
 function logisticBaseline(joined: Frame, params: Record<string, unknown>, task: PredictionTask) {
   const lp = lrParams(heteroLrParams.parse(params));
-  const y = (joined.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
+  const y = binaryLabels(joined);
   if (task === 'binary') {
     const t = trainGlm(joined.x, y, lp, LOGISTIC);
     return {
-      metrics: pickMetrics(task, binaryMetrics(y, predictGlm(t.model, joined.x, LOGISTIC))),
+      metricsOn: (f: Frame) =>
+        pickMetrics(task, binaryMetrics(binaryLabels(f), predictGlm(t.model, f.x, LOGISTIC))),
       epochs: t.epochs,
     };
   }
   const classes = [...new Set(y)].sort((a, b) => a - b);
-  const scores = classes.map((c) =>
-    predictGlm(
+  const models = classes.map(
+    (c) =>
       trainGlm(
         joined.x,
         y.map((v) => (v === c ? 1 : 0)),
         lp,
         LOGISTIC,
       ).model,
-      joined.x,
-      LOGISTIC,
-    ),
   );
-  const predicted = Array.from(y, (_, i) => {
-    let best = 0;
-    for (let c = 1; c < classes.length; c++)
-      if ((scores[c]?.[i] as number) > (scores[best]?.[i] as number)) best = c;
-    return classes[best] as number;
-  });
-  return { metrics: pickMetrics(task, multiclassMetrics(y, predicted)) };
+  return {
+    metricsOn: (f: Frame) => {
+      const scores = models.map((m) => predictGlm(m, f.x, LOGISTIC));
+      const predicted = Array.from({ length: f.x.rows }, (_, i) => {
+        let best = 0;
+        for (let c = 1; c < classes.length; c++)
+          if ((scores[c]?.[i] as number) > (scores[best]?.[i] as number)) best = c;
+        return classes[best] as number;
+      });
+      return pickMetrics(task, multiclassMetrics(binaryLabels(f), predicted));
+    },
+  };
 }
+
+/** The frame's labels with FATE's −1 negative class read as 0. */
+const binaryLabels = (f: Frame) => (f.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
 
 export const DEMO_ALGORITHMS: DemoAlgorithm[] = [
   {
@@ -142,10 +149,11 @@ export const DEMO_ALGORITHMS: DemoAlgorithm[] = [
         LINEAR,
       );
       return {
-        metrics: pickMetrics(
-          'regression',
-          regressionMetrics(joined.labels as Float64Array, predictGlm(t.model, joined.x, LINEAR)),
-        ),
+        metricsOn: (f: Frame) =>
+          pickMetrics(
+            'regression',
+            regressionMetrics(f.labels as Float64Array, predictGlm(t.model, f.x, LINEAR)),
+          ),
         epochs: t.epochs,
       };
     },
@@ -160,28 +168,40 @@ export const DEMO_ALGORITHMS: DemoAlgorithm[] = [
     flow: linearFlow('hetero-poisson'),
     baseline: (joined, params) => {
       const p = heteroPoissonParams.parse(params);
-      let x = joined.x;
-      let offset: Float64Array | undefined;
-      if (p.exposure) {
-        const j = joined.featureNames.indexOf(p.exposure);
+      // The exposure column is the offset log(exposure), not a feature.
+      const split = (f: Frame): { x: Frame['x']; offset?: Float64Array } => {
+        if (!p.exposure) return { x: f.x };
+        const j = f.featureNames.indexOf(p.exposure);
         if (j < 0) throw new Error(`exposure column '${p.exposure}' is not in the guest file`);
-        offset = new Float64Array(x.rows);
-        const data = new Float64Array(x.rows * (x.cols - 1));
-        for (let i = 0; i < x.rows; i++) {
-          offset[i] = Math.log(x.data[i * x.cols + j] as number);
-          let o = i * (x.cols - 1);
-          for (let c = 0; c < x.cols; c++)
-            if (c !== j) data[o++] = x.data[i * x.cols + c] as number;
+        const { rows, cols } = f.x;
+        const offset = new Float64Array(rows);
+        const data = new Float64Array(rows * (cols - 1));
+        for (let i = 0; i < rows; i++) {
+          offset[i] = Math.log(f.x.data[i * cols + j] as number);
+          let o = i * (cols - 1);
+          for (let c = 0; c < cols; c++) if (c !== j) data[o++] = f.x.data[i * cols + c] as number;
         }
-        x = { rows: x.rows, cols: x.cols - 1, data };
-      }
-      const y = joined.labels as Float64Array;
-      const t = trainGlm(x, y, lrParams(p), POISSON, offset ? { offset } : {});
+        return { x: { rows, cols: cols - 1, data }, offset };
+      };
+      const { x, offset } = split(joined);
+      const t = trainGlm(
+        x,
+        joined.labels as Float64Array,
+        lrParams(p),
+        POISSON,
+        offset ? { offset } : {},
+      );
       return {
-        metrics: pickMetrics(
-          'regression',
-          regressionMetrics(y, predictGlm(t.model, x, POISSON, offset)),
-        ),
+        metricsOn: (f: Frame) => {
+          const s = split(f);
+          return pickMetrics(
+            'regression',
+            regressionMetrics(
+              f.labels as Float64Array,
+              predictGlm(t.model, s.x, POISSON, s.offset),
+            ),
+          );
+        },
         epochs: t.epochs,
       };
     },
@@ -198,10 +218,11 @@ DEMO_ALGORITHMS.push({
   keyBits: (p) => p['keyBits'] as number,
   flow: linearFlow('hetero-sshe-lr'),
   baseline: (joined, params) => {
-    const y = (joined.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
+    const y = binaryLabels(joined);
     const t = trainGlm(joined.x, y, ssheLrParams(heteroSsheLrParams.parse(params)), LOGISTIC);
     return {
-      metrics: pickMetrics('binary', binaryMetrics(y, predictGlm(t.model, joined.x, LOGISTIC))),
+      metricsOn: (f: Frame) =>
+        pickMetrics('binary', binaryMetrics(binaryLabels(f), predictGlm(t.model, f.x, LOGISTIC))),
       epochs: t.epochs,
     };
   },
@@ -230,20 +251,26 @@ DEMO_ALGORITHMS.push({
     { name: 'evaluate', component: 'evaluation', inputs: { predictions: 'predict.predictions' } },
   ],
   baseline: (joined, params, task) => {
-    const y = (joined.labels as Float64Array).map((v) => (v === -1 ? 0 : v));
     const p = secureBoostParams.parse(params);
-    const t = trainGbdt(joined.x, y, gbdtParams(p, task));
-    const pred = predictGbdt(t.model, joined.x);
-    const metrics =
-      task === 'binary'
-        ? binaryMetrics(y, pred.scores)
-        : task === 'multiclass'
-          ? multiclassMetrics(
-              y,
-              Array.from(pred.scores, (k) => t.model.classes[k] as number),
-            )
-          : regressionMetrics(y, pred.scores);
-    return { metrics: pickMetrics(task, metrics), epochs: t.rounds };
+    // Class labels read FATE's −1 as 0; a regression label is a value.
+    const labels = (f: Frame) =>
+      task === 'regression' ? (f.labels as Float64Array) : binaryLabels(f);
+    const t = trainGbdt(joined.x, labels(joined), gbdtParams(p, task));
+    const metricsOn = (f: Frame) => {
+      const y = labels(f);
+      const pred = predictGbdt(t.model, f.x);
+      const metrics =
+        task === 'binary'
+          ? binaryMetrics(y, pred.scores)
+          : task === 'multiclass'
+            ? multiclassMetrics(
+                y,
+                Array.from(pred.scores, (k) => t.model.classes[k] as number),
+              )
+            : regressionMetrics(y, pred.scores);
+      return pickMetrics(task, metrics);
+    };
+    return { metricsOn, epochs: t.rounds };
   },
 });
 

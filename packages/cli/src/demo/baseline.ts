@@ -9,7 +9,10 @@ import { importCsv } from '@fedgrid/node';
 import type { DemoAlgorithm } from './algorithms.js';
 
 export interface BaselineResult {
+  /** On the joined training rows. */
   metrics: Record<string, number>;
+  /** On the joined held-out files, when they were given. */
+  heldout?: { rows: number; metrics: Record<string, number> };
   rows: number;
   features: number;
   epochs?: number;
@@ -38,24 +41,36 @@ export function joinOnIds(guest: Frame, hosts: Frame[]): Frame {
   return joined;
 }
 
-/**
- * The plaintext twin of a demo run: the files joined on the id column, the algorithm's plaintext
- * model with the same parameters, its metrics on the joined rows.
- */
-export async function plaintextBaseline(
-  files: { guest: string; hosts: string[]; id: string; label: string },
-  algorithm: DemoAlgorithm,
-  params: Record<string, unknown>,
-  task: PredictionTask,
-): Promise<BaselineResult> {
-  const t0 = performance.now();
+/** The parties' files joined on the id column (guest label kept). */
+async function joinFiles(files: {
+  guest: string;
+  hosts: string[];
+  id: string;
+  label: string;
+}): Promise<Frame> {
   const guest = (
     await importCsv({ path: files.guest, idColumn: files.id, labelColumn: files.label })
   ).frame;
   const hosts = await Promise.all(
     files.hosts.map(async (p) => (await importCsv({ path: p, idColumn: files.id })).frame),
   );
-  const joined = joinOnIds(guest, hosts);
+  return joinOnIds(guest, hosts);
+}
+
+/**
+ * The plaintext twin of a demo run: the files joined on the id column, the algorithm's plaintext
+ * model with the same parameters, its metrics on the joined rows — and, when `heldout` files are
+ * given, on those files joined the same way.
+ */
+export async function plaintextBaseline(
+  files: { guest: string; hosts: string[]; id: string; label: string },
+  algorithm: DemoAlgorithm,
+  params: Record<string, unknown>,
+  task: PredictionTask,
+  heldout?: { guest: string; hosts: string[] },
+): Promise<BaselineResult> {
+  const t0 = performance.now();
+  const joined = await joinFiles(files);
   let run;
   try {
     run = algorithm.baseline(joined, params, task);
@@ -64,8 +79,10 @@ export async function plaintextBaseline(
       throw new Error(`the plaintext twin diverged too: ${e.message}`, { cause: e });
     throw e;
   }
+  const test = heldout ? await joinFiles({ ...files, ...heldout }) : undefined;
   return {
-    metrics: run.metrics,
+    metrics: run.metricsOn(joined),
+    ...(test ? { heldout: { rows: test.ids.length, metrics: run.metricsOn(test) } } : {}),
     rows: joined.ids.length,
     features: joined.x.cols,
     ...(run.epochs !== undefined ? { epochs: run.epochs } : {}),

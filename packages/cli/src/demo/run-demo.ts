@@ -7,7 +7,8 @@
  * online predictions (serving-step.ts), then compare with the plaintext twin trained on the
  * joined files and write report.json.
  */
-import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { PredictionTask } from '@fedgrid/components';
 import { type DatasetView, type JobView } from '@fedgrid/node';
@@ -23,6 +24,8 @@ import {
 import { plaintextBaseline } from './baseline.js';
 import type { ClusterNode } from './cluster.js';
 import { permitAdhocJob, taskSeconds, withDemoNodes } from './demo-nodes.js';
+import { splitCsv } from './holdout.js';
+import { scoreHeldOut, type HeldOutReport } from './holdout-step.js';
 import { demoServing, type ServingReport } from './serving-step.js';
 
 export { SAMPLE_DIR } from './samples.js';
@@ -42,6 +45,11 @@ export interface DemoOptions {
   params: Record<string, unknown>;
   /** PostgreSQL URL for every node instead of PGlite. */
   databaseUrl?: string;
+  /**
+   * Share of rows (0–1) held out of training in every file (holdout.ts); the published model then
+   * scores them in a batch-prediction job and report.json gains `heldout`. @default 0 (none)
+   */
+  holdout?: number;
   /** Progress lines go here (default stdout). */
   write?: (line: string) => void;
 }
@@ -67,6 +75,8 @@ export interface DemoReport {
   files: { guest: string; hosts: string[] };
   /** The deployed model's online predictions (algorithms with online serving). */
   serving?: ServingReport;
+  /** Metrics on held-out rows (`--holdout`); `metrics` and `baseline` are then on the train rows. */
+  heldout?: HeldOutReport;
   /** Present when the model is no better than a constant (the demo then exits non-zero). */
   quality?: { ok: false; problem: string };
 }
@@ -121,7 +131,45 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     throw new Error(
       `${algorithm.code} takes at most ${algorithm.maxHosts} host(s); ${opts.hosts.length} --host files were given`,
     );
-  const files = { guest: resolve(opts.guest), hosts: opts.hosts.map((h) => resolve(h)) };
+  const given = { guest: resolve(opts.guest), hosts: opts.hosts.map((h) => resolve(h)) };
+  const holdout = opts.holdout ?? 0;
+  if (!(holdout >= 0 && holdout < 1))
+    throw new Error(`--holdout ${holdout}: give a fraction between 0 and 1, e.g. 0.2`);
+  if (!holdout) return runSplit(opts, algorithm, params, given, undefined, t0, write);
+  // Each party's file split by the same public rule on its id column, in a folder of its own.
+  const splitDir = await mkdtemp(join(tmpdir(), 'fedgrid-holdout-'));
+  try {
+    const g = await splitCsv(given.guest, opts.id, holdout, join(splitDir, 'guest'));
+    const hs = await Promise.all(
+      given.hosts.map((h, k) => splitCsv(h, opts.id, holdout, join(splitDir, `host-${k}`))),
+    );
+    write(
+      `holding out ${(holdout * 100).toFixed(0)}% of rows by SHA-256(id): guest ${g.trainRows} train / ${g.testRows} held out`,
+    );
+    return await runSplit(
+      opts,
+      algorithm,
+      params,
+      { guest: g.train, hosts: hs.map((h) => h.train) },
+      { guest: g.test, hosts: hs.map((h) => h.test) },
+      t0,
+      write,
+    );
+  } finally {
+    await rm(splitDir, { recursive: true, force: true });
+  }
+}
+
+/** The demo on the given (train) files; `heldout` files are scored after training when given. */
+async function runSplit(
+  opts: DemoOptions,
+  algorithm: DemoAlgorithm,
+  params: Record<string, unknown>,
+  files: { guest: string; hosts: string[] },
+  heldout: { guest: string; hosts: string[] } | undefined,
+  t0: number,
+  write: (line: string) => void,
+): Promise<DemoReport> {
   const names = [
     'guest',
     ...opts.hosts.map((_, k) => `host-${k}`),
@@ -231,6 +279,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       algorithm,
       params,
       task,
+      heldout,
     );
     if (base.rows !== psi.intersection) {
       throw new Error(
@@ -272,6 +321,31 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       requests: 100,
       write,
     });
+    let heldoutReport: HeldOutReport | undefined;
+    if (heldout && base.heldout) {
+      const h = await scoreHeldOut({
+        guest,
+        hosts,
+        all: nodes,
+        trainJobId: final.id,
+        files: heldout,
+        id: opts.id,
+        label: opts.label,
+        task,
+        write,
+      });
+      if (h.rows !== base.heldout.rows)
+        throw new Error(
+          `held-out PSI found ${h.rows} common ids, a plaintext join finds ${base.heldout.rows}`,
+        );
+      heldoutReport = {
+        fraction: opts.holdout as number,
+        rows: h.rows,
+        metrics: h.metrics,
+        baseline: base.heldout.metrics,
+        job_id: h.jobId,
+      };
+    }
     const report: DemoReport = {
       algorithm: algorithm.code,
       task,
@@ -290,6 +364,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       ...(train.epochs !== undefined ? { epochs: train.epochs } : {}),
       ...(train.lossHistory !== undefined ? { loss_history: train.lossHistory } : {}),
       ...(serving ? { serving } : {}),
+      ...(heldoutReport ? { heldout: heldoutReport } : {}),
       params,
       job_id: final.id,
       nodes: Object.fromEntries(
@@ -303,7 +378,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
           },
         ]),
       ),
-      files,
+      files: { guest: resolve(opts.guest), hosts: opts.hosts.map((h) => resolve(h)) },
     };
     const problem = qualityProblem(task, report.metrics);
     if (problem) report.quality = { ok: false, problem };
@@ -324,6 +399,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         ]),
       ]),
     );
+    if (heldoutReport) {
+      write('');
+      write(`held-out rows (${heldoutReport.rows}, never seen in training):`);
+      write(
+        table([
+          ['metric', 'federated', 'plaintext', 'difference'],
+          ...METRIC_KEYS[task].map((k) => [
+            k,
+            heldoutReport.metrics[k]!.toFixed(4),
+            heldoutReport.baseline[k]!.toFixed(4),
+            (heldoutReport.metrics[k]! - heldoutReport.baseline[k]!).toFixed(4),
+          ]),
+        ]),
+      );
+    }
     write('');
     write(
       `intersection ${report.intersection_size} of ${gds.rows} guest / ${hds.map((d) => d.rows).join(', ')} host rows; ${report.epochs !== undefined ? `${String(report.epochs)} epochs; ` : ''}Paillier-${report.key_bits}`,
