@@ -22,3 +22,4 @@ export * from './pool/histogram-pool.js';
 export * from './pool/crt-encrypt-pool.js';
 export type * from './pool/tasks.js';
 export * from './secagg/index.js';
+export * from './mpc/index.js';
