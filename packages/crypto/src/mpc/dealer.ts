@@ -12,6 +12,7 @@
  * docs/protocols/mpc.md.
  */
 import { MpcProtocolError, bytesRing, ringBytes } from './messages.js';
+import { addAcc, addProd, subAcc, xorAcc, xorAnd } from './kernels.js';
 import { RingPrg } from './prg.js';
 import { LOW63, type Ring } from './ring.js';
 
@@ -125,11 +126,7 @@ export class Dealer {
     const shares = this.#prgs.map((prg, i) => drawShares(prg, kind, d, i === P - 1));
     const sum = (j: number, xor = false): Ring => {
       const out = new BigUint64Array(shares[0]![j]!.length);
-      for (const s of shares) {
-        const v = s[j]!;
-        if (xor) for (let i = 0; i < out.length; i++) out[i] = out[i]! ^ v[i]!;
-        else for (let i = 0; i < out.length; i++) out[i] = out[i]! + v[i]!;
-      }
+      for (const s of shares) (xor ? xorAcc : addAcc)(out, s[j]!);
       return out;
     };
     const others = shares.slice(0, P - 1);
@@ -139,16 +136,16 @@ export class Dealer {
         const a = sum(0);
         const b = sum(1);
         const c = new BigUint64Array(n);
-        for (let i = 0; i < n; i++) c[i] = a[i]! * b[i]!;
-        for (const s of others) for (let i = 0; i < n; i++) c[i] = c[i]! - s[2]![i]!;
+        addProd(c, a, b);
+        for (const s of others) subAcc(c, s[2]!);
         return ringBytes(c);
       }
       case MaterialKind.And: {
         const a = sum(0, true);
         const b = sum(1, true);
         const c = new BigUint64Array(n);
-        for (let i = 0; i < n; i++) c[i] = a[i]! & b[i]!;
-        for (const s of others) for (let i = 0; i < n; i++) c[i] = c[i]! ^ s[2]![i]!;
+        xorAnd(c, a, b);
+        for (const s of others) xorAcc(c, s[2]!);
         return ringBytes(c);
       }
       case MaterialKind.Trunc: {
@@ -168,7 +165,7 @@ export class Dealer {
       }
       case MaterialKind.DaBit: {
         const b = sum(0, true);
-        for (const s of others) for (let i = 0; i < n; i++) b[i] = b[i]! - s[1]![i]!;
+        for (const s of others) subAcc(b, s[1]!);
         return ringBytes(b);
       }
       case MaterialKind.MatMul: {

@@ -29,8 +29,25 @@ import {
   type Outbox,
   type Proto,
 } from './messages.js';
+import {
+  addAcc,
+  addConstAt,
+  addProd,
+  beaver,
+  beaverAnd,
+  gatherDiff,
+  scatterSwap,
+  shlAt,
+  subAcc,
+  subAt,
+  truncPublic,
+  truncShares,
+  xorAcc,
+  xorAnd,
+  xorAt,
+} from './kernels.js';
 import { RingPrg } from './prg.js';
-import { LOW63, MPC_FRAC_BITS, mpcEncode, sameLength, type Ring } from './ring.js';
+import { MPC_FRAC_BITS, mpcEncode, sameLength, type Ring } from './ring.js';
 
 export interface MpcPartyOptions {
   /** This party's id, 0..parties−1. */
@@ -154,7 +171,7 @@ export class MpcParty implements MaterialHost {
       for (let p = 0; p < this.parties; p++) {
         if (p === owner) continue;
         const r = this.#prg.next(n);
-        for (let i = 0; i < n; i++) mine[i] = mine[i]! - r[i]!;
+        subAcc(mine, r);
         out[p] = ringBytes(r);
       }
     } else {
@@ -190,11 +207,7 @@ export class MpcParty implements MaterialHost {
       }
     const inbox = yield* this.exchange(what, out, expect);
     const s = x.slice();
-    for (let p = 0; p < this.parties; p++) {
-      if (p === this.id) continue;
-      const v = bytesRing(inbox[p]!);
-      for (let i = 0; i < s.length; i++) s[i] = s[i]! + v[i]!;
-    }
+    for (let p = 0; p < this.parties; p++) if (p !== this.id) addAcc(s, bytesRing(inbox[p]!));
     return s;
   }
 
@@ -209,11 +222,7 @@ export class MpcParty implements MaterialHost {
       }
     const inbox = yield* this.exchange(what, out, expect);
     const s = x.slice();
-    for (let p = 0; p < this.parties; p++) {
-      if (p === this.id) continue;
-      const v = bytesRing(inbox[p]!);
-      for (let i = 0; i < s.length; i++) s[i] = s[i]! ^ v[i]!;
-    }
+    for (let p = 0; p < this.parties; p++) if (p !== this.id) xorAcc(s, bytesRing(inbox[p]!));
     return s;
   }
 
@@ -232,11 +241,7 @@ export class MpcParty implements MaterialHost {
     const inbox = yield* this.exchange(`reveal to party ${target}`, out, expect);
     if (this.id !== target) return undefined;
     const s = x.slice();
-    for (let p = 0; p < this.parties; p++) {
-      if (p === target) continue;
-      const v = bytesRing(inbox[p]!);
-      for (let i = 0; i < s.length; i++) s[i] = s[i]! + v[i]!;
-    }
+    for (let p = 0; p < this.parties; p++) if (p !== target) addAcc(s, bytesRing(inbox[p]!));
     return s;
   }
 
@@ -287,18 +292,14 @@ export class MpcParty implements MaterialHost {
     const n = x.length;
     const [a, b, c] = yield* this.material.triples(this, n);
     const m = new BigUint64Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      m[i] = x[i]! - a[i]!;
-      m[n + i] = y[i]! - b[i]!;
-    }
+    subAt(m, 0, x, a);
+    subAt(m, n, y, b);
     const de = yield* this.open(m, 'beaver multiplication');
+    const d = de.subarray(0, n);
+    const e = de.subarray(n);
     const z = new BigUint64Array(n);
-    const first = this.id === 0;
-    for (let i = 0; i < n; i++) {
-      const d = de[i]!;
-      const e = de[n + i]!;
-      z[i] = c[i]! + d * b[i]! + e * a[i]! + (first ? d * e : 0n);
-    }
+    beaver(z, c, d, e, a, b);
+    if (this.id === 0) addProd(z, d, e);
     return z;
   }
 
@@ -381,22 +382,15 @@ export class MpcParty implements MaterialHost {
       return out;
     }
     const [r, hi, msb] = yield* this.material.truncMasks(this, n, f);
-    const shift = 1n << 62n;
-    const first = this.id === 0;
     const m = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) m[i] = x[i]! + r[i]! + (first ? shift : 0n);
+    addConstAt(m, 0, x, this.id === 0 ? 1n << 62n : 0n);
+    addAcc(m, r);
     const c = yield* this.open(m, 'truncation');
     const F = BigInt(f);
     const top = 1n << (63n - F);
-    const off = 1n << (62n - F);
     const out = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) {
-      const ci = c[i]!;
-      const cm = ci >> 63n;
-      // [b] = c_msb ⊕ [r_msb] = c_msb + [r_msb]·(1 − 2·c_msb)
-      const b = msb[i]! * (1n - 2n * cm) + (first ? cm : 0n);
-      out[i] = b * top - hi[i]! + (first ? ((ci & LOW63) >> F) - off : 0n);
-    }
+    truncShares(out, c, msb, hi, top);
+    if (this.id === 0) truncPublic(out, c, F, top, 1n << (62n - F));
     return out;
   }
 
@@ -408,18 +402,14 @@ export class MpcParty implements MaterialHost {
     const n = x.length;
     const [a, b, c] = triple ?? (yield* this.material.andTriples(this, n));
     const m = new BigUint64Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      m[i] = x[i]! ^ a[i]!;
-      m[n + i] = y[i]! ^ b[i]!;
-    }
+    xorAt(m, 0, x, a);
+    xorAt(m, n, y, b);
     const de = yield* this.openXor(m, 'beaver AND');
+    const d = de.subarray(0, n);
+    const e = de.subarray(n);
     const z = new BigUint64Array(n);
-    const first = this.id === 0;
-    for (let i = 0; i < n; i++) {
-      const d = de[i]!;
-      const e = de[n + i]!;
-      z[i] = c[i]! ^ (d & b[i]!) ^ (e & a[i]!) ^ (first ? d & e : 0n);
-    }
+    beaverAnd(z, c, d, e, a, b);
+    if (this.id === 0) xorAnd(z, d, e);
     return z;
   }
 
@@ -459,35 +449,29 @@ export class MpcParty implements MaterialHost {
       v = new BigUint64Array(n);
       for (let i = 0; i < n; i++) v[i] = (t[i]! ^ t[n + i]!) << 1n;
     }
-    let g = yield* this.and(u, v, take(n));
+    const g = yield* this.and(u, v, take(n));
     let p = new BigUint64Array(n);
-    const top = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) {
-      p[i] = u[i]! ^ v[i]!;
-      top[i] = p[i]! >> 63n;
-    }
+    xorAt(p, 0, u, v);
+    const top = p.slice();
     for (let k = 1n; k <= 32n; k <<= 1n) {
       if (k < 32n) {
-        const gs = new BigUint64Array(n);
-        const ps = new BigUint64Array(n);
-        for (let i = 0; i < n; i++) {
-          gs[i] = g[i]! << k;
-          ps[i] = p[i]! << k;
-        }
-        const t = yield* this.and(concat(p, p), concat(gs, ps), take(2 * n));
-        const g2 = new BigUint64Array(n);
-        for (let i = 0; i < n; i++) g2[i] = g[i]! ^ t[i]!;
-        g = g2;
+        const sh = new BigUint64Array(2 * n);
+        shlAt(sh, 0, g, k);
+        shlAt(sh, n, p, k);
+        const pp = new BigUint64Array(2 * n);
+        pp.set(p);
+        pp.set(p, n);
+        const t = yield* this.and(pp, sh, take(2 * n));
+        xorAcc(g, t.subarray(0, n));
         p = t.slice(n);
       } else {
-        const gs = new BigUint64Array(n);
-        for (let i = 0; i < n; i++) gs[i] = g[i]! << k;
-        const t = yield* this.and(p, gs, take(n));
-        for (let i = 0; i < n; i++) g[i] = g[i]! ^ t[i]!;
+        const sh = new BigUint64Array(n);
+        shlAt(sh, 0, g, k);
+        xorAcc(g, yield* this.and(p, sh, take(n)));
       }
     }
     const out = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) out[i] = top[i]! ^ ((g[i]! >> 62n) & 1n);
+    for (let i = 0; i < n; i++) out[i] = (top[i]! >> 63n) ^ ((g[i]! >> 62n) & 1n);
     return out;
   }
 
@@ -698,26 +682,13 @@ export class MpcParty implements MaterialHost {
           q++;
         }
         const d = new BigUint64Array(half * w);
-        for (let t = 0; t < half; t++) d[t] = k[hi[t]!]! - k[lo[t]!]!;
+        gatherDiff(d, 0, k, lo, hi);
         const b = yield* this.ltz(d.subarray(0, half));
         const bb = new BigUint64Array(half * w);
         for (let c = 0; c < w; c++) bb.set(b, c * half);
-        for (let c = 1; c < w; c++) {
-          const col = cols[c - 1]!;
-          const o = c * half;
-          for (let t = 0; t < half; t++) d[o + t] = col[hi[t]!]! - col[lo[t]!]!;
-        }
+        for (let c = 1; c < w; c++) gatherDiff(d, c * half, cols[c - 1]!, lo, hi);
         const sw = yield* this.mulRing(bb, d);
-        for (let c = 0; c < w; c++) {
-          const col = c === 0 ? k : cols[c - 1]!;
-          const o = c * half;
-          for (let t = 0; t < half; t++) {
-            const a = lo[t]!;
-            const z = hi[t]!;
-            col[a] = col[a]! + sw[o + t]!;
-            col[z] = col[z]! - sw[o + t]!;
-          }
-        }
+        for (let c = 0; c < w; c++) scatterSwap(c === 0 ? k : cols[c - 1]!, sw, c * half, lo, hi);
       }
     }
     return { keys: k.slice(0, n0), payloads: cols.map((c) => c.slice(0, n0)) };
