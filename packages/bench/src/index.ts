@@ -22,5 +22,6 @@ export {
 } from './measure.js';
 export { benchX25519Raw } from './benches/x25519.js';
 export { benchPaillier, type PaillierBenchOptions } from './benches/paillier.js';
+export { benchMpc, type MpcBenchOptions } from './benches/mpc.js';
 export { benchPsi, idFrame, psiIds } from './benches/psi.js';
 export { alignToGuest, benchHeteroLr, type HeteroLrBenchOptions } from './benches/hetero-lr.js';

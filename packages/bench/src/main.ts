@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { withCluster } from './cluster.js';
 import { benchFedAvgRound, benchSecAggRound } from './benches/fedavg.js';
 import { benchHeteroLr } from './benches/hetero-lr.js';
+import { benchMpc } from './benches/mpc.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPsi } from './benches/psi.js';
 import { benchSecureBoost } from './benches/secureboost.js';
@@ -22,13 +23,16 @@ import { machineInfo, round, type BenchReport, type BenchResult } from './report
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
-  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost, fedavg, secagg, serving)
+  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost, fedavg, secagg, serving, mpc);
+                mpc_large (sort of 2^20 values, statistics on 10^6 rows) runs only when named
   --quick       smaller sizes and budgets, for development (figures not comparable)`;
 
 interface Group {
   id: string;
   /** Entry names the group produces (for --only). */
   entries: string[];
+  /** Runs only when --only names its id exactly (too long for the regular run). */
+  optIn?: boolean;
   run(): Promise<BenchResult[]>;
 }
 
@@ -37,6 +41,7 @@ function log(line: string): void {
 }
 
 function selected(group: Group, only: string[] | undefined): boolean {
+  if (group.optIn) return only?.includes(group.id) ?? false;
   if (!only) return true;
   return only.some(
     (t) => t === group.id || group.entries.some((e) => e.startsWith(t) || t.startsWith(e)),
@@ -175,6 +180,34 @@ function groups(quick: boolean): Group[] {
           });
           for (const r of out) log(`${r.name}: ${r.seconds} s per tree`);
           return out;
+        }),
+    },
+    {
+      id: 'mpc',
+      entries: ['mpc.mul', 'mpc.compare', 'mpc.sort', 'mpc.stats'],
+      run: () =>
+        benchMpc({
+          mulBatch: quick ? 10_000 : 100_000,
+          compareBatch: quick ? 4096 : 65_536,
+          sortSizes: quick ? [2 ** 12] : [2 ** 16],
+          statsRows: quick ? 2_000 : 10_000,
+          dealerFreeBatch: quick ? 32 : 256,
+          budget: { minSeconds: quick ? 0.5 : 3, rounds: quick ? 1 : 3 },
+          log,
+        }),
+    },
+    {
+      id: 'mpc_large',
+      entries: ['mpc.sort', 'mpc.stats'],
+      optIn: true,
+      run: () =>
+        benchMpc({
+          mulBatch: 0,
+          compareBatch: 0,
+          sortSizes: [2 ** 20],
+          statsRows: 1_000_000,
+          budget: { minSeconds: 1, rounds: 1 },
+          log,
         }),
     },
     {

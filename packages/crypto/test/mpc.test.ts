@@ -15,6 +15,8 @@ import {
   mpcDecode,
   mpcEncode,
   runLocal,
+  columnStats,
+  statsFracBits,
   type LocalMpc,
   type MpcParty,
   type Proto,
@@ -395,4 +397,44 @@ describe('dealer-free two-party mode (Paillier triples)', () => {
       /comparison \(AND triples\) needs dealer material/,
     );
   }, 120_000);
+});
+
+describe('joint column statistics', () => {
+  it('count, sum, mean, variance, min, max and quantiles match float64 on the encoded column', () => {
+    const rows = 500;
+    const bound = 1000;
+    const f = statsFracBits(rows, bound);
+    expect(f).toBe(16);
+    expect(() => statsFracBits(2 ** 40, 2 ** 20)).toThrow(/do not fit the 64-bit ring/);
+    const x = values(40, rows, bound);
+    const enc = Array.from(mpcDecode(mpcEncode(x, f), f));
+    const qs = [0.05, 0.5, 0.95];
+    const out = runLocal(localDealerMpc(2, { fracBits: f, seed: seed(41) }), function* (p) {
+      const a = yield* p.inputFixed(1, p.id === 1 ? x : undefined, rows);
+      return yield* columnStats(p, a, qs, 0);
+    });
+    expect(out[1]).toBeUndefined();
+    const st = out[0]!;
+    const mean = enc.reduce((s, v) => s + v, 0) / rows;
+    const variance = enc.reduce((s, v) => s + (v - mean) ** 2, 0) / rows;
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+    expect(st.count).toBe(rows);
+    expect(rel(st.mean, mean)).toBeLessThanOrEqual(2 ** -32);
+    expect(rel(st.variance, variance)).toBeLessThanOrEqual(2 ** -32);
+    expect(rel(st.std, Math.sqrt(variance))).toBeLessThanOrEqual(2 ** -32);
+    // Against the raw floats: the encoding error ≤ 2^-(f+1) per value.
+    const rawMean = x.reduce((s, v) => s + v, 0) / rows;
+    expect(Math.abs(st.mean - rawMean)).toBeLessThanOrEqual(2 ** -(f + 1));
+    const sorted = [...enc].sort((a, b) => a - b);
+    expect(st.min).toBe(sorted[0]);
+    expect(st.max).toBe(sorted[rows - 1]);
+    qs.forEach((q, j) => {
+      const pos = q * (rows - 1);
+      const l = Math.floor(pos);
+      const want = sorted[l]! + (pos - l) * (sorted[l + 1]! - sorted[l]!);
+      // One truncation plus the encoding of the interpolation weight.
+      const gap = sorted[l + 1]! - sorted[l]!;
+      expect(Math.abs(st.quantiles[j]! - want)).toBeLessThanOrEqual((2 + gap) * 2 ** -f);
+    });
+  });
 });

@@ -5,3 +5,4 @@ export * from './dealer.js';
 export * from './material.js';
 export * from './party.js';
 export * from './runner.js';
+export * from './stats.js';
