@@ -15,12 +15,13 @@ import {
   mpcEncode,
   runLocal,
   statsFracBits,
+  type ColumnStats,
   type LocalMpc,
   type MpcParty,
   type Proto,
   type Ring,
 } from '@fedgrid/crypto';
-import { measureRounds, timed, type Budget } from '../measure.js';
+import { measureForSync, measureRounds, timed, type Budget } from '../measure.js';
 import { cpuFields, result, sig, type BenchResult } from '../report.js';
 
 const MODE = { runner: 'in-memory, all parties and the dealer on one thread', ring: 'Z_2^64' };
@@ -192,10 +193,14 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
     const mpc = localDealerMpc(2);
     const x = randomRing(n, 40, 7);
     const sx = share(mpc, x);
-    const t = await timed(() => runLocal(mpc, (p) => p.sort(sx[p.id]!)));
+    let res: { keys: Ring }[] = [];
+    const t = measureForSync({ minSeconds: 0 }, () => {
+      res = runLocal(mpc, (p) => p.sort(sx[p.id]!));
+      return 1;
+    });
     const sorted = reveal(
       mpc,
-      t.value.map((s) => s.keys),
+      res.map((s) => s.keys),
     );
     const want = Array.from(x, (v) => BigInt.asIntN(64, v)).sort((a, b) =>
       a < b ? -1 : a > b ? 1 : 0,
@@ -209,6 +214,7 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
     out.push(
       result('mpc.sort', { n }, t.seconds, 1, 'sorts', {
         ...MODE,
+        ...cpuFields(t.cpu, t.seconds, 1),
         parties: 2,
         dealer: true,
         network: 'bitonic',
@@ -234,14 +240,16 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
       ),
     );
     const qs = [0.25, 0.5, 0.75];
-    const t = await timed(() =>
-      runLocal(mpc, function* (p) {
+    let all: (ColumnStats | undefined)[][] = [];
+    const t = measureForSync({ minSeconds: 0 }, () => {
+      all = runLocal(mpc, function* (p) {
         const res = [];
         for (const col of shared) res.push(yield* columnStats(p, col[p.id]!, qs, 0));
         return res;
-      }),
-    );
-    const got = t.value[0]!;
+      });
+      return 1;
+    });
+    const got = all[0]!;
     cols.forEach((c, j) => {
       const enc = mpcDecode(mpcEncode(c, f), f);
       const mean = enc.reduce((s, v) => s + v, 0) / rows;
@@ -254,6 +262,7 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
     out.push(
       result('mpc.stats', { rows, columns }, t.seconds, 1, 'runs', {
         ...MODE,
+        ...cpuFields(t.cpu, t.seconds, 1),
         parties: 2,
         dealer: true,
         frac_bits: f,
