@@ -63,15 +63,18 @@ async function rate(
   budget: Budget & { rounds: number },
   unit: string,
 ): Promise<BenchResult> {
+  const sample = mpc.parties[0]!;
+  const before = sample.rounds;
+  runLocal(mpc, (p) => step(p, inputs[p.id]!)); // warm-up, and the round count of one batch
+  const roundsPerBatch = sample.rounds - before;
   const m = await measureRounds(budget, () => {
     runLocal(mpc, (p) => step(p, inputs[p.id]!));
     return n;
   });
-  const sample = mpc.parties[0]!;
   return result(name, params, m.seconds, m.ops, unit, {
     ...MODE,
     batch: n,
-    rounds_per_batch: sample.rounds,
+    rounds_per_batch: roundsPerBatch,
     ...cpuFields(m.cpu, m.seconds, 1),
     round_rates: m.rates.map((r) => sig(r, 4)),
   });
