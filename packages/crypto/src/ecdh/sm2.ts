@@ -1,0 +1,112 @@
+/**
+ * ECDH-PSI on the SM2 curve with SM3 hashing: hash-to-curve by try-and-increment and batched
+ * x-only scalar multiplication.
+ *
+ * Points travel as their 32-byte x-coordinate only. A received x stands for the pair ±P, and
+ * x(k·P) = x(k·(−P)), so x-only multiplication is well defined and a doubly-blinded x is the same
+ * whichever order the scalars were applied in. Multiplication uses node:crypto's ECDH on the
+ * 'SM2' curve (OpenSSL), with the input decompressed from 02‖x and checked to be on the curve.
+ * The SM2 curve has cofactor 1, so every curve point except the identity has prime order n.
+ */
+import { createECDH, randomBytes, type ECDH } from 'node:crypto';
+import { bigToBytes, bytesToBig, SM2_P256 } from '../sm/sm2-curve.js';
+import { sm3 } from '../sm/sm3.js';
+import { isWellFormedId } from './hash-to-point.js';
+import { modPow } from '../kernels/mod-arith-portable.js';
+
+/** Bytes of an SM2 scalar and of an x-coordinate. */
+export const SM2_X_BYTES = 32;
+
+/** Domain-separation tag of {@link sm2HashToX}. */
+export const SM2_PSI_DST = 'FedGrid-PSI-SM2-SM3-TAI-v1';
+const DST = new TextEncoder().encode(SM2_PSI_DST);
+
+const { p, a, b, n } = SM2_P256;
+const HALF = (p - 1n) / 2n;
+
+/** A fresh secret scalar k ∈ [1, n−1] as 32 big-endian bytes. */
+export function generateSm2Scalar(): Uint8Array {
+  for (;;) {
+    const k = bytesToBig(randomBytes(SM2_X_BYTES));
+    if (k >= 1n && k < n) return bigToBytes(k, SM2_X_BYTES);
+  }
+}
+
+/** Whether x is the x-coordinate of an SM2 curve point: x³ + ax + b is a square mod p. */
+export function isSm2X(x: bigint): boolean {
+  if (x >= p) return false;
+  const rhs = (((x * x) % p) * x + a * x + b) % p;
+  return rhs === 0n || modPow(rhs, HALF, p) === 1n;
+}
+
+/**
+ * Hash-to-curve by try-and-increment with SM3: for c = 0, 1, 2, … take
+ * x = SM3(DST ‖ c (4 bytes BE) ‖ UTF-8(id)) mod p and return the first x that is the
+ * x-coordinate of a curve point (about half of all x are; two tries on average). The map is
+ * deterministic, so both parties hash an id to the same point ±P. Not constant-time: the number
+ * of tries depends on the id, which leaks only through local timing.
+ * @param ids n identifiers.
+ * @returns n × 32 bytes of big-endian x-coordinates, in input order.
+ * @throws RangeError for an id that is not well-formed Unicode.
+ */
+export function sm2HashToX(ids: readonly string[]): Uint8Array {
+  const out = new Uint8Array(ids.length * SM2_X_BYTES);
+  const counter = new Uint8Array(4);
+  const view = new DataView(counter.buffer);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    if (!isWellFormedId(id)) {
+      throw new RangeError(
+        `id ${JSON.stringify(id)} (#${i}) is not well-formed Unicode and cannot be hashed as UTF-8`,
+      );
+    }
+    for (let c = 0; ; c++) {
+      view.setUint32(0, c);
+      const x = bytesToBig(sm3(DST, counter, id)) % p;
+      if (isSm2X(x)) {
+        out.set(bigToBytes(x, SM2_X_BYTES), i * SM2_X_BYTES);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function ecdhFor(scalar: Uint8Array): ECDH {
+  if (scalar.length !== SM2_X_BYTES)
+    throw new RangeError(`SM2 scalar must be 32 bytes, got ${scalar.length}`);
+  const k = bytesToBig(scalar);
+  if (k < 1n || k >= n) throw new RangeError('SM2 scalar out of range [1, n-1]');
+  const ecdh = createECDH('SM2');
+  ecdh.setPrivateKey(Buffer.from(scalar));
+  return ecdh;
+}
+
+/**
+ * out[i] = x(k · P_i) where P_i is either curve point with x-coordinate xs[i].
+ * @param scalar 32 bytes, k ∈ [1, n−1].
+ * @param xs n × 32 bytes of big-endian x-coordinates.
+ * @returns n × 32 bytes.
+ * @throws RangeError on malformed lengths, an out-of-range scalar, or an x that is not on the
+ *   curve (naming its index: a peer that sends such a value is misbehaving).
+ */
+export function sm2MultiplyX(scalar: Uint8Array, xs: Uint8Array): Uint8Array {
+  if (xs.length % SM2_X_BYTES !== 0) {
+    throw new RangeError(`SM2 x-coordinates must be n × 32 bytes, got ${xs.length}`);
+  }
+  const ecdh = ecdhFor(scalar);
+  const out = new Uint8Array(xs.length);
+  const compressed = Buffer.alloc(SM2_X_BYTES + 1);
+  compressed[0] = 0x02;
+  for (let off = 0; off < xs.length; off += SM2_X_BYTES) {
+    compressed.set(xs.subarray(off, off + SM2_X_BYTES), 1);
+    let secret: Buffer;
+    try {
+      secret = ecdh.computeSecret(compressed);
+    } catch {
+      throw new RangeError(`x-coordinate #${off / SM2_X_BYTES} is not on the SM2 curve`);
+    }
+    out.set(secret, off + SM2_X_BYTES - secret.length);
+  }
+  return out;
+}
