@@ -6,7 +6,7 @@
  * can check that features and labels moved with their rows.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CryptoPool } from '@fedgrid/crypto';
+import { bigToBytes, CryptoPool, isSm2X } from '@fedgrid/crypto';
 import { decodeMessage, MemoryNetwork, type PartyName } from '@fedgrid/federation';
 import {
   psiEcdh,
@@ -436,5 +436,62 @@ describe('psi-ecdh: wire order reveals no row positions', () => {
     const hostWire = [first, second].find((o) => o[positions[0] as number] === all[0]);
     expect(hostWire).toBeDefined();
     expect(positions.map((p) => hostWire?.[p])).toEqual(all);
+  });
+});
+
+describe("psi-ecdh curve 'sm2' (SM2 curve, SM3 try-and-increment)", () => {
+  it('gives the same intersection, aligned the same way, as x25519', async () => {
+    const rand = rng(13);
+    const universe = shuffle(ids('sm', 0, 900), rand);
+    const g = shuffle([...universe.slice(0, 250), ...universe.slice(250, 600)], rand);
+    const h = shuffle([...universe.slice(0, 250), ...universe.slice(600, 900)], rand);
+    const sm2 = await expectExact([g, h], { curve: 'sm2', batchSize: 128 });
+    const x25519 = await expectExact([g, h], { curve: 'x25519', batchSize: 128 });
+    expect(sm2.ids.length).toBe(250);
+    expect(new Set(sm2.ids)).toEqual(new Set(x25519.ids));
+  });
+
+  it('two hosts: the intersection of all three sets', async () => {
+    const out = await expectExact([ids('t', 0, 120), ids('t', 40, 120), ids('t', 60, 120)], {
+      curve: 'sm2',
+    });
+    expect(new Set(out.ids)).toEqual(new Set(ids('t', 60, 60)));
+  });
+
+  it('a peer that sends values off the SM2 curve is refused, naming it', async () => {
+    let bad = 0n;
+    while (isSm2X(bad)) bad++;
+    const spy = vi.spyOn(pool, 'sm2HashMultiply').mockImplementation(async (_k, batch) => {
+      const out = new Uint8Array(batch.length * 32);
+      for (let i = 0; i < batch.length; i++) out.set(bigToBytes(bad, 32), i * 32);
+      return out;
+    });
+    let settled: Record<string, PromiseSettledResult<ProgramResult>>;
+    try {
+      settled = await runComponentSettled(
+        psi,
+        { curve: 'sm2' },
+        {
+          guest: { data: { kind: 'dataset', frame: frameOf(ids('z', 0, 20), 1, true) } },
+          'host-0': { data: { kind: 'dataset', frame: frameOf(ids('z', 0, 20), 2) } },
+        },
+        { pool, hosts: 1 },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    const reasons = Object.values(settled)
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => r.reason as Error & { code?: string });
+    expect(reasons.length).toBe(2);
+    expect(
+      reasons.some(
+        (e) =>
+          e.code === 'PROTOCOL' &&
+          /^(guest|host-0) sent an SM2-PSI value that is not an SM2 curve x-coordinate/.test(
+            e.message,
+          ),
+      ),
+    ).toBe(true);
   });
 });

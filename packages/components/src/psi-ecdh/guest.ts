@@ -9,12 +9,14 @@
  * singly-blinded ids in a fresh secret random order (securePermutation), so a peer learns no row
  * positions from the order of messages 2 and 3; the result names host rows by wire position.
  * Meadows 1986; Huberman–Franklin–Hogg 1999; interconnection suite ⟨Curve25519, SHA-256, direct
- * hash as x⟩.
+ * hash as x⟩, or with params.curve 'sm2' ⟨SM2 curve, SM3 try-and-increment, x-only points⟩
+ * (curves.ts). The size message carries the curve; a party on another curve is refused.
  */
-import { generateScalar, securePermutation } from '@fedgrid/crypto';
+import { securePermutation } from '@fedgrid/crypto';
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
 import { selectFrameRows } from '@fedgrid/ml';
-import { input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { psiCurve } from './curves.js';
 import {
   compareBytes,
   requireWellFormedIds,
@@ -26,6 +28,8 @@ import {
 interface SizeMsg {
   n: number;
   batchSize: number;
+  /** Absent from peers older than the curve option: x25519. */
+  curve?: string;
 }
 
 export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramResult> {
@@ -35,11 +39,27 @@ export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramR
   const { ids, rows } = uniqueIds(frame.ids);
   const hosts = ctx.roles.hosts;
   const { batchSize } = ctx.params;
-  const alpha = generateScalar();
+  const curveName = ctx.params.curve;
+  const curve = psiCurve(curveName);
+  const alpha = curve.scalar();
   const ch = ctx.channel;
-  await broadcastMessage<SizeMsg>(ch, hosts, 'size', { n: ids.length, batchSize });
+  await broadcastMessage<SizeMsg>(ch, hosts, 'size', {
+    n: ids.length,
+    batchSize,
+    curve: curveName,
+  });
   const hostSizes = await Promise.all(
-    hosts.map((h) => recvMessage<SizeMsg>(ch, h, 'size').then((m) => m.header.n)),
+    hosts.map((h) =>
+      recvMessage<SizeMsg>(ch, h, 'size').then((m) => {
+        if ((m.header.curve ?? 'x25519') !== curveName) {
+          throw new ComponentError(
+            'PARAMS_MISMATCH',
+            `host ${h} runs PSI on curve ${JSON.stringify(m.header.curve)}, this guest on ${curveName}; set the same psi-ecdh curve on every party`,
+          );
+        }
+        return m.header.n;
+      }),
+    ),
   );
   ctx.progress({ stage: 'psi', step: 'sizes', guest: ids.length, hosts: hostSizes });
 
@@ -50,7 +70,8 @@ export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramR
   const batches = Math.ceil(ids.length / batchSize);
   const sendOwn = (async () => {
     for (let b = 0; b < batches; b++) {
-      const blinded = await ctx.crypto.hashMultiply(
+      const blinded = await curve.hashMultiply(
+        ctx.crypto,
         alpha,
         shuffled.slice(b * batchSize, (b + 1) * batchSize),
       );
@@ -69,7 +90,7 @@ export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramR
       for (let b = 0; b < hostBatches; b++) {
         const msg = await recvMessage(ch, host, `h/${b}`);
         const twice = truncatePoints(
-          await ctx.crypto.x25519(alpha, msg.blobs[0] as Uint8Array),
+          await curve.multiply(ctx.crypto, alpha, msg.blobs[0] as Uint8Array, host),
           cmp,
         );
         const key = Buffer.from(twice.buffer, twice.byteOffset, twice.byteLength);
@@ -78,10 +99,14 @@ export async function psiGuest(ctx: ProgramContext<PsiParams>): Promise<ProgramR
         }
       }
     })();
-    const ours: Uint8Array[] = [];
-    for (let b = 0; b < batches; b++)
-      ours.push((await recvMessage(ch, host, `gg/${b}`)).blobs[0] as Uint8Array);
-    await theirs;
+    const oursP = (async () => {
+      const blobs: Uint8Array[] = [];
+      for (let b = 0; b < batches; b++)
+        blobs.push((await recvMessage(ch, host, `gg/${b}`)).blobs[0] as Uint8Array);
+      return blobs;
+    })();
+    // Both awaited together: a refused batch from the host ends this at once, never unhandled.
+    const [, ours] = await Promise.all([theirs, oursP]);
     // match[i] = the host's wire position of guest id i, or -1.
     const match = new Int32Array(ids.length).fill(-1);
     ours.forEach((blob, b) => {

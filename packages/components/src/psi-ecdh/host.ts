@@ -1,8 +1,9 @@
 /** ECDH-PSI, host side; see guest.ts for the protocol and what each party learns. */
-import { generateScalar, securePermutation } from '@fedgrid/crypto';
+import { securePermutation } from '@fedgrid/crypto';
 import { blobAs, recvMessage, sendMessage } from '@fedgrid/federation';
 import { selectFrameRows } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { psiCurve } from './curves.js';
 import {
   compareBytes,
   requireWellFormedIds,
@@ -18,10 +19,20 @@ export async function psiHost(ctx: ProgramContext<PsiParams>): Promise<ProgramRe
   const { ids, rows } = uniqueIds(frame.ids);
   const guest = ctx.roles.guest;
   const ch = ctx.channel;
-  const beta = generateScalar();
   const { batchSize } = ctx.params;
-  await sendMessage(ch, guest, 'size', { n: ids.length, batchSize });
-  const size = (await recvMessage<{ n: number; batchSize: number }>(ch, guest, 'size')).header;
+  const curveName = ctx.params.curve;
+  const curve = psiCurve(curveName);
+  const beta = curve.scalar();
+  await sendMessage(ch, guest, 'size', { n: ids.length, batchSize, curve: curveName });
+  const size = (
+    await recvMessage<{ n: number; batchSize: number; curve?: string }>(ch, guest, 'size')
+  ).header;
+  if ((size.curve ?? 'x25519') !== curveName) {
+    throw new ComponentError(
+      'PARAMS_MISMATCH',
+      `guest runs PSI on curve ${JSON.stringify(size.curve)}, this host on ${curveName}; set the same psi-ecdh curve on every party`,
+    );
+  }
   if (size.batchSize !== batchSize) {
     throw new ComponentError(
       'PARAMS_MISMATCH',
@@ -36,7 +47,8 @@ export async function psiHost(ctx: ProgramContext<PsiParams>): Promise<ProgramRe
   const shuffled = Array.from(order, (j) => ids[j] as string);
   const sendOwn = (async () => {
     for (let b = 0; b * batchSize < ids.length; b++) {
-      const blinded = await ctx.crypto.hashMultiply(
+      const blinded = await curve.hashMultiply(
+        ctx.crypto,
         beta,
         shuffled.slice(b * batchSize, (b + 1) * batchSize),
       );
@@ -47,7 +59,7 @@ export async function psiHost(ctx: ProgramContext<PsiParams>): Promise<ProgramRe
   const answer = (async () => {
     for (let b = 0; b * batchSize < size.n; b++) {
       const msg = await recvMessage(ch, guest, `g/${b}`);
-      const twice = await ctx.crypto.x25519(beta, msg.blobs[0] as Uint8Array);
+      const twice = await curve.multiply(ctx.crypto, beta, msg.blobs[0] as Uint8Array, guest);
       await sendMessage(ch, guest, `gg/${b}`, { b }, [truncatePoints(twice, cmp)]);
     }
   })();

@@ -8,6 +8,11 @@ export const psiParams = z.object({
    * in it — needed for training on the aligned rows) or 'guest' (hosts learn only set sizes).
    */
   resultParties: z.enum(['all', 'guest']).default('all'),
+  /**
+   * The group and hash: 'x25519' (Curve25519 + SHA-256, the interconnection suite) or 'sm2' (the
+   * SM2 curve + SM3 try-and-increment, for the national `gm` suite). Every party must use the same.
+   */
+  curve: z.enum(['x25519', 'sm2']).default('x25519'),
   /** Points per message. */
   batchSize: z
     .number()

@@ -8,9 +8,9 @@ export const psiEcdh: ComponentSpec<PsiParams> = {
   version: '1.0.0',
   name: 'ECDH-PSI',
   description:
-    'Private set intersection of sample ids by Diffie–Hellman blinding on Curve25519; outputs each party’s rows aligned on the intersection.',
+    'Private set intersection of sample ids by Diffie–Hellman blinding on Curve25519 (default) or the SM2 curve with SM3 hashing; outputs each party’s rows aligned on the intersection.',
   reference:
-    'Meadows 1986; Huberman, Franklin & Hogg 1999; PPCA interconnection suite ⟨Curve25519, SHA-256, direct hash as x⟩; docs/protocols/psi-ecdh.md',
+    'Meadows 1986; Huberman, Franklin & Hogg 1999; PPCA interconnection suite ⟨Curve25519, SHA-256, direct hash as x⟩ or ⟨SM2, SM3, try-and-increment⟩ (GM/T 0003.5, GM/T 0004); docs/protocols/psi-ecdh.md',
   roles: ['guest', 'host'],
   params: psiParams,
   inputs: [

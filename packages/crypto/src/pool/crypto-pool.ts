@@ -99,6 +99,22 @@ export class CryptoPool {
   }
 
   /**
+   * x(scalar · P_i) on the SM2 curve for n × 32-byte x-coordinates (see `sm2MultiplyX` in ecdh/sm2.ts).
+   * @throws RangeError (from the worker) naming a chunk-relative index for an x off the curve.
+   */
+  sm2Multiply(scalar: Uint8Array, xs: Uint8Array): Promise<Uint8Array> {
+    return this.map('sm2Multiply', xs.length / 32, (s, e) => ({
+      scalar,
+      points: chunk(xs, s * 32, e * 32),
+    }));
+  }
+
+  /** x(scalar · H(id)) with the SM3 try-and-increment hash `sm2HashToX`: SM2-PSI round 1. */
+  sm2HashMultiply(scalar: Uint8Array, ids: readonly string[]): Promise<Uint8Array> {
+    return this.map('sm2HashMultiply', ids.length, (s, e) => ({ scalar, ids: ids.slice(s, e) }));
+  }
+
+  /**
    * Prepares pooled Paillier operations under `publicKey`: builds the h_s fixed-base table once,
    * on a worker, into shared memory that every worker then reads.
    * @param window fixed-base window bits (see {@link PaillierEncryptor.create}).

@@ -6,6 +6,9 @@ export interface X25519Task {
   points: Uint8Array;
 }
 
+/** SM2 x-only multiplication (see ecdh/sm2.ts); `points` are n × 32-byte x-coordinates. */
+export type Sm2MultiplyTask = X25519Task;
+
 export interface HashMultiplyTask {
   scalar: Uint8Array;
   ids: string[];

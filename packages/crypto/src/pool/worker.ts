@@ -7,6 +7,7 @@ import { readBigUintLE, packBigUints } from '../kernels/bytes.js';
 import { createModArith } from '../kernels/select.js';
 import { hashToPoints } from '../ecdh/hash-to-point.js';
 import { x25519Batch } from '../ecdh/x25519.js';
+import { sm2HashToX, sm2MultiplyX } from '../ecdh/sm2.js';
 import { PaillierDecryptor } from '../paillier/decryptor.js';
 import { PaillierEncryptor } from '../paillier/encryptor.js';
 import { PaillierEvaluator } from '../paillier/evaluator.js';
@@ -21,6 +22,7 @@ import type {
   HashMultiplyTask,
   MultiExpTask,
   PaillierKeyRef,
+  Sm2MultiplyTask,
   X25519Task,
 } from './tasks.js';
 
@@ -55,6 +57,14 @@ export function x25519(task: X25519Task): Uint8Array {
 
 export function hashMultiply(task: HashMultiplyTask): Uint8Array {
   return move(x25519Batch(task.scalar, hashToPoints(task.ids))) as unknown as Uint8Array;
+}
+
+export function sm2Multiply(task: Sm2MultiplyTask): Uint8Array {
+  return move(sm2MultiplyX(task.scalar, task.points)) as unknown as Uint8Array;
+}
+
+export function sm2HashMultiply(task: HashMultiplyTask): Uint8Array {
+  return move(sm2MultiplyX(task.scalar, sm2HashToX(task.ids))) as unknown as Uint8Array;
 }
 
 export function paillierBuildTable(task: BuildTableTask): boolean {

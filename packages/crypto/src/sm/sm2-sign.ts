@@ -37,6 +37,12 @@ export interface Sm2KeyPair {
 export interface Sm2SignOptions {
   /** The signer's distinguishing identifier; default {@link SM2_DEFAULT_USER_ID}. */
   id?: string | Uint8Array;
+  /**
+   * {@link sm2Sign} only: the signer's public key, to skip deriving it from the private key
+   * (one base-point multiplication). Must belong to the private key, or the signature will not
+   * verify.
+   */
+  publicKey?: Uint8Array;
 }
 
 /** A uniformly random integer in [lo, hi] from the system CSPRNG (rejection sampling). */
@@ -122,7 +128,7 @@ export function sm2Sign(
   curve: Sm2Curve = SM2_P256,
 ): Uint8Array {
   const d = sm2PrivateScalar(privateKey, curve);
-  const publicKey = curve.Point.BASE.multiply(d).toBytes(false);
+  const publicKey = options.publicKey ?? curve.Point.BASE.multiply(d).toBytes(false);
   const e = messageDigest(curve, publicKey, message, options.id ?? SM2_DEFAULT_USER_ID);
   for (;;) {
     const sig = sm2SignDigestWithK(curve, d, e, randomScalarIn(1n, curve.n - 1n));
