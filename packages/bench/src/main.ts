@@ -14,6 +14,7 @@ import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchMpc } from './benches/mpc.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPsi } from './benches/psi.js';
+import { benchSm } from './benches/sm.js';
 import { benchSecureBoost } from './benches/secureboost.js';
 import { benchServingBatch } from './benches/serving-batch.js';
 import { benchServing } from './benches/serving.js';
@@ -23,9 +24,10 @@ import { machineInfo, round, type BenchReport, type BenchResult } from './report
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
-  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, hetero_lr, secureboost, fedavg, secagg, serving, mpc);
+  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, sm2, sm4, hetero_lr, secureboost, fedavg, secagg, serving, mpc);
                 mpc_large (sort of 2^20 values, statistics on 10^6 rows) runs only when named
-  --quick       smaller sizes and budgets, for development (figures not comparable)`;
+  --quick       smaller sizes and budgets, for development (figures not comparable)
+  --psi-sm2-n LIST  set sizes for psi.ecdh.sm2 (default 16384; e.g. 262144 run on its own with --only psi.ecdh.sm2)`;
 
 interface Group {
   id: string;
@@ -48,7 +50,7 @@ function selected(group: Group, only: string[] | undefined): boolean {
   );
 }
 
-function groups(quick: boolean): Group[] {
+function groups(quick: boolean, sm2PsiSizes: number[] | undefined, only?: string[]): Group[] {
   const cores = availableParallelism();
   return [
     {
@@ -95,19 +97,43 @@ function groups(quick: boolean): Group[] {
     },
     {
       id: 'psi',
-      entries: ['psi.ecdh.x25519'],
+      entries: ['psi.ecdh.x25519', 'psi.ecdh.sm2'],
       run: () =>
         withCluster({ parties: ['guest', 'host-0'], threads: cores }, async (cluster) => {
           const out: BenchResult[] = [];
-          for (const n of quick ? [2 ** 12, 2 ** 14] : [2 ** 16, 2 ** 18]) {
-            const r = await benchPsi(cluster, n, quick ? 1 : 3);
-            log(
-              `psi.ecdh.x25519 n=${n}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side`,
-            );
-            out.push(r);
+          const wanted = (name: string) =>
+            !only || only.some((t) => t === 'psi' || name.startsWith(t) || t.startsWith(name));
+          if (wanted('psi.ecdh.x25519')) {
+            for (const n of quick ? [2 ** 12, 2 ** 14] : [2 ** 16, 2 ** 18]) {
+              const r = await benchPsi(cluster, n, quick ? 1 : 3);
+              log(
+                `psi.ecdh.x25519 n=${n}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side`,
+              );
+              out.push(r);
+            }
+          }
+          if (wanted('psi.ecdh.sm2')) {
+            // SM2 multiplications run at OpenSSL's generic-curve speed (docs/protocols/sm-suite.md):
+            // 2^14 keeps the whole bench within its 10 minutes; 2^18 runs on its own.
+            for (const n of sm2PsiSizes ?? (quick ? [2 ** 10] : [2 ** 14])) {
+              const r = await benchPsi(cluster, n, 1, 'sm2');
+              log(
+                `psi.ecdh.sm2 n=${n}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side`,
+              );
+              out.push(r);
+            }
           }
           return out;
         }),
+    },
+    {
+      id: 'sm',
+      entries: ['sm2.sign', 'sm2.verify', 'sm4.encrypt'],
+      run: async () => {
+        const out = benchSm({ minSeconds: quick ? 0.3 : 2 });
+        for (const r of out) log(`${r.name}: ${r.per_second.toLocaleString('en')} ${r.unit}/s`);
+        return out;
+      },
     },
     {
       id: 'hetero_lr',
@@ -230,6 +256,7 @@ async function main(): Promise<number> {
       out: { type: 'string', default: 'bench-out' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'psi-sm2-n': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -243,7 +270,16 @@ async function main(): Promise<number> {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const all = groups(values.quick);
+  const sm2PsiSizes = values['psi-sm2-n']?.split(',').map((v) => {
+    const n = Number(v.trim());
+    if (!Number.isInteger(n) || n < 2) {
+      throw new Error(
+        `--psi-sm2-n takes set sizes ≥ 2 separated by commas, got ${JSON.stringify(v)}`,
+      );
+    }
+    return n;
+  });
+  const all = groups(values.quick, sm2PsiSizes, only);
   const chosen = all.filter((g) => selected(g, only));
   if (chosen.length === 0) {
     throw new Error(

@@ -1,5 +1,5 @@
 /**
- * `psi.ecdh.x25519`: a whole ECDH-PSI run, guest and host as two OS processes talking over the
+ * `psi.ecdh.x25519` / `psi.ecdh.sm2`: a whole ECDH-PSI run, guest and host as two OS processes talking over the
  * gRPC data plane with mutual TLS, on synthetic ids with a known overlap.
  */
 import { availableParallelism } from 'node:os';
@@ -37,16 +37,18 @@ export function idFrame(ids: string[]): Frame {
 /**
  * Runs PSI `repeats` times on `cluster` (which must have parties guest and host-0) with n ids per
  * side and 50 % overlap, checks every result (both sides must hold exactly the common ids, in the
- * same order) and reports the run of median time.
+ * same order) and reports the run of median time. `curve` picks the suite (entry
+ * `psi.ecdh.<curve>`).
  * @throws Error when an intersection is wrong (a benchmark of a wrong result is worthless).
  */
 export async function benchPsi(
   cluster: FederatedCluster,
   n: number,
   repeats = 1,
+  curve: 'x25519' | 'sm2' = 'x25519',
 ): Promise<BenchResult> {
   const runs: BenchResult[] = [];
-  for (let r = 0; r < repeats; r++) runs.push(await psiOnce(cluster, n, r + 1));
+  for (let r = 0; r < repeats; r++) runs.push(await psiOnce(cluster, n, r + 1, curve));
   const times = runs.map((r) => r.seconds);
   const mid =
     runs.find((r) => r.seconds === median(times)) ??
@@ -54,11 +56,17 @@ export async function benchPsi(
   return { ...(mid as BenchResult), runs: runs.length, runs_seconds: times };
 }
 
-async function psiOnce(cluster: FederatedCluster, n: number, seed: number): Promise<BenchResult> {
+async function psiOnce(
+  cluster: FederatedCluster,
+  n: number,
+  seed: number,
+  curve: 'x25519' | 'sm2',
+): Promise<BenchResult> {
   const overlap = Math.floor(n / 2);
   const { guest, host, common } = psiIds(n, overlap, seed * 2);
   const run = await cluster.run({
     component: 'psi-ecdh',
+    params: { curve },
     parties: ['guest', 'host-0'],
     inputs: {
       guest: { data: { kind: 'dataset', frame: idFrame(guest) } },
@@ -84,7 +92,7 @@ async function psiOnce(cluster: FederatedCluster, n: number, seed: number): Prom
   if (hIds.length !== gIds.length || hIds.some((id, i) => id !== gIds[i])) {
     throw new Error('PSI outputs of guest and host are not aligned row by row');
   }
-  return result('psi.ecdh.x25519', { n }, run.seconds, n, 'elements', {
+  return result(`psi.ecdh.${curve}`, { n }, run.seconds, n, 'elements', {
     overlap,
     intersection: gIds.length,
     processes: 2,
