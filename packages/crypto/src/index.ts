@@ -19,6 +19,7 @@ export * from './ecdh/x25519.js';
 export * from './ecdh/hash-to-point.js';
 export * from './ecdh/sm2.js';
 export * from './sm/index.js';
+export * from './seal/at-rest.js';
 export * from './pool/crypto-pool.js';
 export * from './pool/histogram-pool.js';
 export * from './pool/crt-encrypt-pool.js';
