@@ -26,6 +26,8 @@ import {
   SM2_P256,
   sm2CheckConfirmation,
   sm2CurveFromParams,
+  sm2Decrypt,
+  sm2Encrypt,
   sm2Ephemeral,
   sm2ExchangeInitiator,
   sm2ExchangeResponder,
@@ -47,6 +49,7 @@ import {
   type Sm2KeyPair,
 } from '@fedgrid/crypto';
 import { sm2SignDigestWithK } from '../src/sm/sm2-sign.js';
+import { sm2EncryptWithK } from '../src/sm/sm2-encrypt.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -337,5 +340,47 @@ describe('ECDH on the SM2 curve for PSI (node:crypto vs @noble/curves)', () => {
     const x = sm2MultiplyX(k, new Uint8Array(e.getPublicKey().subarray(1, 33)));
     const ref = SM2_P256.Point.fromBytes(new Uint8Array(e.getPublicKey())).multiply(bytesToBig(k));
     expect(toHex(x)).toBe(toHex(bigToBytes(ref.toAffine().x, 32)));
+  });
+});
+
+describe('SM2 encryption (GM/T 0003.4-2012)', () => {
+  it('appendix A.2 (example curve Fp-256): public key and the ciphertext with the fixed k', () => {
+    const dB = hex('1649AB77 A00637BD 5E2EFE28 3FBF3535 34AA7F7C B89463F2 08DDBC29 20BB0DA0');
+    const pub = sm2PublicKeyFromPrivate(dB, EXAMPLE_FP256);
+    expect(toHex(pub)).toBe(
+      (
+        '04' +
+        '435B39CCA8F3B508C1488AFC67BE491A0F7BA07E581A0E4849A5CF70628A7E0A' +
+        '75DDBA78F15FEECB4C7895E2C1CDF5FE01DEBB2CDBADF45399CCF77BBA076A42'
+      ).toLowerCase(),
+    );
+    const k = big('4C62EEFD 6ECFC2B9 5B92FD6C 3D957514 8AFA1742 5546D490 18E5388D 49DD7B4F');
+    const msg = utf8('encryption standard');
+    const c = sm2EncryptWithK(EXAMPLE_FP256, pub, msg, k)!;
+    const c1 =
+      '04' +
+      '245C26FB68B1DDDDB12C4B6BF9F2B6D5FE60A383B0D18D1C4144ABF17F6252E7' +
+      '76CB9264C2A7E88E52B19903FDC47378F605E36811F5C07423A24B84400F01B8';
+    const c3 = '9C3D7360C30156FAB7C80A0276712DA9D8094A634B766D3A285E07480653426D';
+    const c2 = '650053A89B41C418B0C3AAD00D886C00286467';
+    expect(toHex(c)).toBe((c1 + c3 + c2).toLowerCase());
+    expect(Buffer.from(sm2Decrypt(dB, c, EXAMPLE_FP256)).toString()).toBe('encryption standard');
+  });
+
+  it('recommended curve: round trip, fresh each time, wrong key or any altered byte refused', () => {
+    const kp = sm2GenerateKeyPair();
+    const msg = utf8('an SM4 session key, say');
+    const c = sm2Encrypt(kp.publicKey, msg);
+    expect(c.length).toBe(msg.length + 97);
+    expect(toHex(sm2Decrypt(kp.privateKey, c))).toBe(toHex(msg));
+    expect(toHex(sm2Encrypt(kp.publicKey, msg))).not.toBe(toHex(c));
+    expect(() => sm2Decrypt(sm2GenerateKeyPair().privateKey, c)).toThrow(/SM2 decryption failed/);
+    for (const i of [0, 1, 40, 64, 65, 80, 96, 97, c.length - 1]) {
+      const bad = c.slice();
+      bad[i]! ^= 1;
+      expect(() => sm2Decrypt(kp.privateKey, bad)).toThrow(/SM2 decryption failed/);
+    }
+    expect(() => sm2Decrypt(kp.privateKey, c.subarray(0, 96))).toThrow(/shorter/);
+    expect(toHex(sm2Decrypt(kp.privateKey, sm2Encrypt(kp.publicKey, new Uint8Array(0))))).toBe('');
   });
 });

@@ -25,3 +25,4 @@ export {
   type Sm2SignOptions,
 } from './sm2-sign.js';
 export * from './sm2-key-exchange.js';
+export { SM2_ENCRYPT_OVERHEAD, sm2Decrypt, sm2Encrypt } from './sm2-encrypt.js';
