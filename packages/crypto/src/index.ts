@@ -26,3 +26,4 @@ export * from './pool/crt-encrypt-pool.js';
 export type * from './pool/tasks.js';
 export * from './secagg/index.js';
 export * from './mpc/index.js';
+export * from './pir/index.js';
