@@ -25,3 +25,4 @@ export { benchPaillier, type PaillierBenchOptions } from './benches/paillier.js'
 export { benchMpc, type MpcBenchOptions } from './benches/mpc.js';
 export { benchPsi, idFrame, psiIds } from './benches/psi.js';
 export { alignToGuest, benchHeteroLr, type HeteroLrBenchOptions } from './benches/hetero-lr.js';
+export { benchPir, type PirBenchOptions } from './benches/pir.js';

@@ -13,6 +13,7 @@ import { benchFedAvgRound, benchSecAggRound } from './benches/fedavg.js';
 import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchMpc } from './benches/mpc.js';
 import { benchPaillier } from './benches/paillier.js';
+import { benchPir } from './benches/pir.js';
 import { benchPsi } from './benches/psi.js';
 import { benchSm } from './benches/sm.js';
 import { benchSecureBoost } from './benches/secureboost.js';
@@ -24,7 +25,7 @@ import { machineInfo, round, type BenchReport, type BenchResult } from './report
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
-  --only LIST   run only the groups producing these entries (prefixes work: psi, paillier, x25519, sm2, sm4, hetero_lr, secureboost, fedavg, secagg, serving, mpc);
+  --only LIST   run only the groups producing these entries (prefixes work: psi, pir, paillier, x25519, sm2, sm4, hetero_lr, secureboost, fedavg, secagg, serving, mpc);
                 mpc_large (sort of 2^20 values, statistics on 10^6 rows) runs only when named
   --quick       smaller sizes and budgets, for development (figures not comparable)
   --psi-sm2-n LIST  set sizes for psi.ecdh.sm2 (default 16384; e.g. 262144 run on its own with --only psi.ecdh.sm2)`;
@@ -133,6 +134,22 @@ function groups(quick: boolean, sm2PsiSizes: number[] | undefined, only?: string
         const out = benchSm({ minSeconds: quick ? 0.3 : 2 });
         for (const r of out) log(`${r.name}: ${r.per_second.toLocaleString('en')} ${r.unit}/s`);
         return out;
+      },
+    },
+    {
+      id: 'pir',
+      entries: ['pir.query'],
+      run: () => {
+        const r = benchPir({
+          rows: quick ? 2 ** 16 : 1_000_000,
+          labelBytes: 64,
+          queries: quick ? 20 : 100,
+          batch: quick ? 64 : 1024,
+        });
+        log(
+          `pir.query rows=${String(r.params['rows'])}: setup ${String(r['setup_seconds'])} s, ${String(r['latency_ms_p50'])} ms per query, server CPU ${String(r['server_cpu_seconds'])} s per query`,
+        );
+        return Promise.resolve([r]);
       },
     },
     {

@@ -8,6 +8,7 @@ export {
   MIN_AGGREGATE_ROWS,
 } from './disclosure.js';
 export { psiEcdh } from './psi-ecdh/spec.js';
+export { pirQuery } from './pir-query/spec.js';
 export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';

@@ -1,0 +1,165 @@
+/**
+ * pir-query between the guest (querier) and host-0 (server) over the in-memory transport: the
+ * guest gets exactly the label values of its ids present in the server's table, the server's
+ * received messages have sizes fixed by the number of asked ids alone (not by which ids, nor by
+ * whether they are present), and bad parameters or data fail with clear errors on both sides.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoPool } from '@fedgrid/crypto';
+import { decodeMessage, MemoryNetwork, type PartyName } from '@fedgrid/federation';
+import {
+  pirQuery,
+  type ComponentSpec,
+  type PortValue,
+  type ProgramResult,
+} from '@fedgrid/components';
+import type { Frame } from '@fedgrid/ml';
+import { runComponent, runComponentSettled } from './harness.js';
+
+const pir = pirQuery as ComponentSpec<unknown>;
+
+let pool: CryptoPool;
+beforeAll(() => {
+  pool = new CryptoPool({ threads: 1 });
+});
+afterAll(async () => {
+  await pool?.close();
+});
+
+/** Server rows: id s<i>, features [i, -i/3, 1e300·(-1)^i], label i mod 2 named 'y'. */
+function serverFrame(n: number): Frame {
+  const data = new Float64Array(n * 3);
+  for (let i = 0; i < n; i++) data.set([i, -i / 3, i % 2 ? -1e300 : 1e300], i * 3);
+  return {
+    ids: Array.from({ length: n }, (_, i) => `s${i}`),
+    x: { rows: n, cols: 3, data },
+    featureNames: ['row', 'third', 'big'],
+    labels: Float64Array.from({ length: n }, (_, i) => i % 2),
+    labelName: 'y',
+  };
+}
+function queryFrame(ids: string[]): Frame {
+  return { ids, x: { rows: ids.length, cols: 0, data: new Float64Array(0) }, featureNames: [] };
+}
+function inputs(guest: Frame, host: Frame): Record<string, Record<string, PortValue>> {
+  return {
+    guest: { data: { kind: 'dataset', frame: guest } },
+    'host-0': { data: { kind: 'dataset', frame: host } },
+  };
+}
+
+/** A network that records every payload a party hands to its channel. */
+class TappedNetwork extends MemoryNetwork {
+  readonly sent: { from: PartyName; to: PartyName; tag: string; payload: Uint8Array }[] = [];
+  override channels(...args: Parameters<MemoryNetwork['channels']>) {
+    const out = super.channels(...args);
+    for (const [from, ch] of out) {
+      const send = ch.send.bind(ch);
+      ch.send = (to, tag, payload) => {
+        this.sent.push({ from, to, tag, payload: payload.slice() });
+        return send(to, tag, payload);
+      };
+    }
+    return out;
+  }
+}
+
+function outFrame(r: ProgramResult | undefined): Frame {
+  const v = r?.outputs['data'];
+  expect(v?.kind).toBe('dataset');
+  return (v as { frame: Frame }).frame;
+}
+
+describe('pir-query', () => {
+  it('returns the chosen label columns for present ids only, in the guest order', async () => {
+    const server = serverFrame(300);
+    const asked = ['s5', 'nope', 's299', 's5', 's0', 'S1', 's300', 's17'];
+    const res = await runComponent(
+      pir,
+      { labelColumns: ['big', 'y', 'third'], batchSize: 3 },
+      inputs(queryFrame(asked), server),
+      { pool },
+    );
+    const out = outFrame(res['guest']);
+    expect(out.ids).toEqual(['s5', 's299', 's0', 's17']);
+    expect(out.featureNames).toEqual(['big', 'y', 'third']);
+    const want = [5, 299, 0, 17].flatMap((i) => [i % 2 ? -1e300 : 1e300, i % 2, -i / 3]);
+    expect(Array.from(out.x.data)).toEqual(want);
+    expect(res['guest']?.summary).toMatchObject({
+      queried: 7,
+      found: 4,
+      notFound: 3,
+      serverRows: 300,
+    });
+    expect(res['host-0']?.outputs).toEqual({});
+    expect(res['host-0']?.summary).toMatchObject({ rows: 300, keysAnswered: 7 });
+  });
+
+  it("the server's received messages are the same sizes whichever ids are asked", async () => {
+    const server = serverFrame(200);
+    const views: string[] = [];
+    for (const asked of [
+      ['s1', 's2', 's3', 's4', 's5'],
+      ['a', 'b', 'c', 'd', 'e'.repeat(5000)],
+      ['s199', 'zz', 's7', '', 's8'],
+    ]) {
+      const network = new TappedNetwork();
+      await runComponent(pir, { batchSize: 2 }, inputs(queryFrame(asked), server), {
+        pool,
+        network,
+      });
+      const received = network.sent.filter((m) => m.to === 'host-0');
+      views.push(
+        JSON.stringify(
+          received.map((m) => {
+            const msg = decodeMessage(m.payload);
+            return { tag: m.tag, header: msg.header, blobs: msg.blobs.map((b) => b.length) };
+          }),
+        ),
+      );
+      expect(received.length).toBeGreaterThan(0);
+    }
+    expect(new Set(views).size).toBe(1);
+    expect(views[0]).toContain('"blobs":[64]');
+  });
+
+  it('names an unknown label column, on both parties', async () => {
+    const settled = await runComponentSettled(
+      pir,
+      { labelColumns: ['row', 'revenue'] },
+      inputs(queryFrame(['s1']), serverFrame(10)),
+      { pool },
+    );
+    const host = settled['host-0']!;
+    expect(host.status).toBe('rejected');
+    expect(String((host as PromiseRejectedResult).reason.message)).toMatch(
+      /label column 'revenue' is not in the dataset \(columns: row, third, big, y\)/,
+    );
+    expect(settled['guest']!.status).toBe('rejected');
+  });
+
+  it('enforces maxQueries on the server even when the guest ignores it', async () => {
+    const settled = await runComponentSettled(
+      pir,
+      { maxQueries: 2 },
+      inputs(queryFrame(['s1', 's2', 's3']), serverFrame(10)),
+      { pool },
+    );
+    expect(String((settled['guest'] as PromiseRejectedResult).reason.message)).toMatch(
+      /3 distinct ids to look up; this job allows at most 2/,
+    );
+    expect(settled['host-0']!.status).toBe('rejected');
+  });
+
+  it('rejects a server table with duplicate ids, naming rows not ids', async () => {
+    const server = serverFrame(5);
+    server.ids[3] = 'secret-dup';
+    server.ids[4] = 'secret-dup';
+    const settled = await runComponentSettled(pir, {}, inputs(queryFrame(['s1']), server), {
+      pool,
+    });
+    const msg = String((settled['host-0'] as PromiseRejectedResult).reason.message);
+    expect(msg).toMatch(/rows 4 and 5 have the same id/);
+    expect(msg).not.toContain('secret-dup');
+  });
+});
