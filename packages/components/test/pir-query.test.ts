@@ -5,11 +5,18 @@
  * whether they are present), and bad parameters or data fail with clear errors on both sides.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CryptoPool } from '@fedgrid/crypto';
-import { decodeMessage, MemoryNetwork, type PartyName } from '@fedgrid/federation';
+import { CryptoPool, createPirQuery } from '@fedgrid/crypto';
+import {
+  decodeMessage,
+  MemoryNetwork,
+  recvMessage,
+  sendMessage,
+  type PartyName,
+} from '@fedgrid/federation';
 import {
   pirQuery,
   type ComponentSpec,
+  type ProgramContext,
   type PortValue,
   type ProgramResult,
 } from '@fedgrid/components';
@@ -161,5 +168,93 @@ describe('pir-query', () => {
     const msg = String((settled['host-0'] as PromiseRejectedResult).reason.message);
     expect(msg).toMatch(/rows 4 and 5 have the same id/);
     expect(msg).not.toContain('secret-dup');
+  });
+
+  it('a hostile querier that skips its own limit is refused by the server', async () => {
+    let asked = 0;
+    const hostile: ComponentSpec<unknown> = {
+      ...pir,
+      programs: {
+        ...pir.programs,
+        guest: async (ctx: ProgramContext<unknown>) => {
+          await recvMessage(ctx.channel, 'host-0', 'table');
+          const q = createPirQuery(['s1', 's2', 's3', 's4', 's5']);
+          asked = 5;
+          await sendMessage(ctx.channel, 'host-0', 'request', { keys: 5, batches: 1 });
+          await sendMessage(ctx.channel, 'host-0', 'q/0', { b: 0 }, [q.request]);
+          await recvMessage(ctx.channel, 'host-0', 'a/0');
+          return { outputs: {}, summary: {} };
+        },
+      },
+    };
+    const settled = await runComponentSettled(
+      hostile,
+      { maxQueries: 2 },
+      inputs(queryFrame(['s1']), serverFrame(10)),
+      { pool },
+    );
+    expect(asked).toBe(5);
+    expect(String((settled['host-0'] as PromiseRejectedResult).reason.message)).toMatch(
+      /asks 5 keys; this job allows at most 2/,
+    );
+    expect(settled['guest']!.status).toBe('rejected');
+  });
+
+  it('a hostile querier sending malformed points gets a protocol error, no answer', async () => {
+    const hostile: ComponentSpec<unknown> = {
+      ...pir,
+      programs: {
+        ...pir.programs,
+        guest: async (ctx: ProgramContext<unknown>) => {
+          await recvMessage(ctx.channel, 'host-0', 'table');
+          await sendMessage(ctx.channel, 'host-0', 'request', { keys: 2, batches: 1 });
+          await sendMessage(ctx.channel, 'host-0', 'q/0', { b: 0 }, [new Uint8Array(64)]);
+          await recvMessage(ctx.channel, 'host-0', 'a/0');
+          return { outputs: {}, summary: {} };
+        },
+      },
+    };
+    const settled = await runComponentSettled(
+      hostile,
+      {},
+      inputs(queryFrame(['s1']), serverFrame(10)),
+      {
+        pool,
+      },
+    );
+    expect(String((settled['host-0'] as PromiseRejectedResult).reason.message)).toMatch(
+      /request batch 0: .*low-order point/,
+    );
+  });
+
+  it('a hostile server sending a corrupt table fails the querier with a protocol error', async () => {
+    const hostile: ComponentSpec<unknown> = {
+      ...pir,
+      programs: {
+        ...pir.programs,
+        host: async (ctx: ProgramContext<unknown>) => {
+          await sendMessage(ctx.channel, 'guest', 'table', {
+            rows: 2,
+            labelBytes: 8,
+            columns: ['a'],
+            bytes: 64,
+            chunks: 1,
+          });
+          await sendMessage(ctx.channel, 'guest', 'table/0', { c: 0 }, [new Uint8Array(64)]);
+          return { outputs: {}, summary: {} };
+        },
+      },
+    };
+    const settled = await runComponentSettled(
+      hostile,
+      {},
+      inputs(queryFrame(['s1']), serverFrame(10)),
+      {
+        pool,
+      },
+    );
+    expect(String((settled['guest'] as PromiseRejectedResult).reason.message)).toMatch(
+      /server's PIR table: not a FedGrid PIR table/,
+    );
   });
 });
