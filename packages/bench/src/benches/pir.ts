@@ -42,9 +42,11 @@ export function benchPir(opts: PirBenchOptions): BenchResult {
   const labels = new Uint8Array(randomBytes(rows * labelBytes));
   const key = generatePirKey();
   const t0 = performance.now();
+  const setupCpu0 = process.cpuUsage();
   const table = buildPirTable(key, keys, labels, labelBytes);
   const encoded = encodePirTable(table);
   const setupSeconds = (performance.now() - t0) / 1000;
+  const setupCpu = process.cpuUsage(setupCpu0);
   const clientTable = decodePirTable(encoded);
 
   const check = (asked: string[], got: (Uint8Array | null)[]): void => {
@@ -100,6 +102,7 @@ export function benchPir(opts: PirBenchOptions): BenchResult {
     'queries',
     {
       setup_seconds: sig(setupSeconds, 4),
+      setup_cpu_seconds: sig((setupCpu.user + setupCpu.system) / 1e6, 4),
       server_cpu_seconds: sig(serverCpu / opts.queries, 3),
       latency_ms_p50: sig(median(latencies), 3),
       latency_ms_max: sig(Math.max(...latencies), 3),
