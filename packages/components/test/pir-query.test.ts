@@ -14,6 +14,7 @@ import {
   type PartyName,
 } from '@fedgrid/federation';
 import {
+  MemoryDisclosureLedger,
   pirQuery,
   type ComponentSpec,
   type ProgramContext,
@@ -256,5 +257,26 @@ describe('pir-query', () => {
     expect(String((settled['guest'] as PromiseRejectedResult).reason.message)).toMatch(
       /server's PIR table: not a FedGrid PIR table/,
     );
+  });
+
+  it("the server's ledger bounds the keys a partner tests across jobs (one per table row)", async () => {
+    const ledger = new MemoryDisclosureLedger('host-0');
+    const server = serverFrame(10);
+    const six = ['s1', 's2', 's3', 'x1', 'x2', 'x3'];
+    const first = await runComponent(pir, {}, inputs(queryFrame(six), server), {
+      pool,
+      disclosure: { 'host-0': ledger },
+    });
+    expect(first['guest']?.summary).toMatchObject({ found: 3 });
+    const settled = await runComponentSettled(
+      pir,
+      {},
+      inputs(queryFrame(['a', 'b', 'c', 'd', 'e']), server),
+      { pool, disclosure: { 'host-0': ledger } },
+    );
+    expect(String((settled['host-0'] as PromiseRejectedResult).reason.message)).toMatch(
+      /revealing 5 more pir-keys to guest would make 11 on these rows, over the owner's budget of 10/,
+    );
+    expect(settled['guest']!.status).toBe('rejected');
   });
 });

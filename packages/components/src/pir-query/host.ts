@@ -15,6 +15,8 @@ import { recvMessage, sendMessage } from '@fedgrid/federation';
 import { requireWellFormedIds } from '../psi-ecdh/params.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import {
+  PIR_DISCLOSURE_KIND,
+  PIR_KEYS_BUDGET_PER_ROW,
   requireDistinctIds,
   resolveColumns,
   TABLE_CHUNK_BYTES,
@@ -80,6 +82,22 @@ export async function pirHost(ctx: ProgramContext<PirParams>): Promise<ProgramRe
       'PIR_RATE_LIMIT',
       `the querier asks ${req.keys} keys; this job allows at most ${maxQueries} (parameter maxQueries)`,
       { keys: req.keys, maxQueries },
+    );
+  }
+  // Across jobs: the node's disclosure ledger (per partner node and dataset) bounds the keys
+  // this partner has tested against this dataset; refused atomically before any answer.
+  if (ctx.disclosure) {
+    const b = await ctx.disclosure.charge({
+      partner: guest,
+      kind: PIR_DISCLOSURE_KIND,
+      amount: req.keys,
+      rows: n,
+      budgetPerRow: PIR_KEYS_BUDGET_PER_ROW,
+    });
+    ctx.log(
+      'info',
+      `disclosure budget: ${b.used} of ${b.limit} ${PIR_DISCLOSURE_KIND} used towards ${guest}`,
+      { ...b },
     );
   }
   let answered = 0;

@@ -28,6 +28,14 @@ export const pirParams = z.object({
 });
 export type PirParams = z.infer<typeof pirParams>;
 
+/** Ledger kind of the keys a querier has tested against this dataset (one unit = one key). */
+export const PIR_DISCLOSURE_KIND = 'pir-keys';
+/**
+ * Keys a partner may test against a dataset over all jobs, per row of it: each OPRF answer
+ * tests one key, so over all jobs a partner learns at most as many rows as the table has.
+ */
+export const PIR_KEYS_BUDGET_PER_ROW = 1;
+
 /** Bytes of one encrypted-table chunk on the wire (below the 64 MiB gRPC message limit). */
 export const TABLE_CHUNK_BYTES = 16 * 2 ** 20;
 
