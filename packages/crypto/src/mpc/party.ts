@@ -416,7 +416,7 @@ export class MpcParty implements MaterialHost {
   /**
    * XOR shares (bit 0) of the most significant bit of x = Σ x_i: boolean sharing of each
    * party's share (for 3 parties, one carry-save layer first), then the carry into bit 63 by a
-   * Kogge–Stone prefix over bits 0..62: 6 AND layers, 12 word-ANDs per element (14 for 3 parties).
+   * Kogge–Stone prefix over bits 0..62: 7 AND layers (the generate bits, then 6 prefix levels), 12 word-ANDs per element (14 and 8 layers for 3 parties).
    */
   *msb(x: Ring): Proto<Ring> {
     const n = x.length;
