@@ -1,9 +1,9 @@
 /**
- * Hot loops of the MPC protocols as small plain functions over `BigUint64Array`s. They live
- * outside the protocol generators on purpose: V8 does not optimise a long loop inside a
- * generator (no on-stack replacement into resumable functions), and a loop whose BigInt
- * temporaries feed a typed-array store is compiled to machine-word arithmetic only in optimised
- * code. Moving them here made Beaver multiplication ≈ 100× faster.
+ * Hot loops of the MPC protocols as small plain functions over `BigUint64Array`s, each a single
+ * typed-array store per element, called with the same array types every time, so that V8
+ * optimises them once and reuses the code (64-bit BigInt arithmetic whose result feeds a
+ * `BigUint64Array` store runs as machine-word arithmetic only in optimised code). Keeping them
+ * out of the protocol generators also keeps the generators short.
  */
 import type { Ring } from './ring.js';
 
