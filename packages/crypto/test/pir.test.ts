@@ -4,6 +4,7 @@
  * a size fixed by the batch size alone and consists of fresh random points on the curve, and
  * malformed inputs fail with errors that say what is wrong.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
@@ -188,5 +189,41 @@ describe('malformed input', () => {
     const badTag = enc.slice();
     badTag[14] = 8;
     expect(() => decodePirTable(badTag)).toThrow(/8-byte tags/);
+  });
+});
+
+describe('portable fallback (child process with FEDGRID_NATIVE=0)', () => {
+  it('hashes to the same points and answers a native client with the same OPRF values', () => {
+    const kw = ['', 'k1', '企业-碳排放-😀', ...Array.from({ length: 40 }, (_, i) => `p${i}`)];
+    const key = generatePirKey();
+    const q = createPirQuery(kw);
+    const entry = new URL('../dist/index.js', import.meta.url).href;
+    const child = `
+      import { readFileSync } from 'node:fs';
+      const m = await import(process.env.FG_ENTRY);
+      const input = JSON.parse(readFileSync(0, 'utf8'));
+      const hex = (s) => new Uint8Array(Buffer.from(s, 'hex'));
+      const out = (b) => Buffer.from(b).toString('hex');
+      process.stdout.write(JSON.stringify({
+        backend: m.x25519Backend(),
+        points: out(m.hashKeysToCurve(input.kw)),
+        answer: out(m.answerPirQuery(hex(input.key), hex(input.request))),
+      }));
+    `;
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', child], {
+      env: { ...process.env, FEDGRID_NATIVE: '0', FG_ENTRY: entry },
+      input: JSON.stringify({
+        kw,
+        key: Buffer.from(key).toString('hex'),
+        request: Buffer.from(q.request).toString('hex'),
+      }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const r = JSON.parse(stdout) as { backend: string; points: string; answer: string };
+    expect(r.backend).toBe('node-crypto');
+    expect(r.points).toBe(Buffer.from(hashKeysToCurve(kw)).toString('hex'));
+    const answer = new Uint8Array(Buffer.from(r.answer, 'hex'));
+    expect(unblindAnswer(q, answer)).toEqual(evaluateDirect(key, kw));
   });
 });
