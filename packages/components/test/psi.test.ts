@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bigToBytes, CryptoPool, isSm2X } from '@fedgrid/crypto';
-import { decodeMessage, MemoryNetwork, type PartyName } from '@fedgrid/federation';
+import { decodeMessage, encodeMessage, MemoryNetwork, type PartyName } from '@fedgrid/federation';
 import {
   psiEcdh,
   type ComponentSpec,
@@ -494,4 +494,50 @@ describe("psi-ecdh curve 'sm2' (SM2 curve, SM3 try-and-increment)", () => {
       ),
     ).toBe(true);
   });
+});
+
+/** Rewrites the `size` header one party sends, as if that party were configured differently. */
+class SizeRewritingNetwork extends MemoryNetwork {
+  constructor(
+    private readonly party: PartyName,
+    private readonly patch: Record<string, unknown>,
+  ) {
+    super();
+  }
+  override channels(...args: Parameters<MemoryNetwork['channels']>) {
+    const out = super.channels(...args);
+    for (const [from, ch] of out) {
+      const send = ch.send.bind(ch);
+      ch.send = (to, tag, payload) => {
+        if (from !== this.party || tag !== 'size') return send(to, tag, payload);
+        const msg = decodeMessage<Record<string, unknown>>(payload);
+        return send(to, tag, encodeMessage({ ...msg, header: { ...msg.header, ...this.patch } }));
+      };
+    }
+    return out;
+  }
+}
+
+describe('psi-ecdh: parties on different curves', () => {
+  for (const [liar, victim] of [
+    ['host-0', 'guest'],
+    ['guest', 'host-0'],
+  ] as const) {
+    it(`${liar} announcing x25519 to an sm2 ${victim} is refused with PARAMS_MISMATCH`, async () => {
+      const settled = await runComponentSettled(
+        psi,
+        { curve: 'sm2' },
+        {
+          guest: { data: { kind: 'dataset', frame: frameOf(ids('q', 0, 10), 1, true) } },
+          'host-0': { data: { kind: 'dataset', frame: frameOf(ids('q', 0, 10), 2) } },
+        },
+        { pool, hosts: 1, network: new SizeRewritingNetwork(liar, { curve: 'x25519' }) },
+      );
+      const r = settled[victim];
+      expect(r?.status).toBe('rejected');
+      const e = (r as PromiseRejectedResult).reason as Error & { code?: string };
+      expect(e.code).toBe('PARAMS_MISMATCH');
+      expect(e.message).toMatch(/runs PSI on curve "x25519", this (guest|host) on sm2/);
+    });
+  }
 });
