@@ -24,5 +24,6 @@ export { benchX25519Raw } from './benches/x25519.js';
 export { benchPaillier, type PaillierBenchOptions } from './benches/paillier.js';
 export { benchMpc, type MpcBenchOptions } from './benches/mpc.js';
 export { benchPsi, idFrame, psiIds } from './benches/psi.js';
+export { benchSm, type SmBenchOptions } from './benches/sm.js';
 export { alignToGuest, benchHeteroLr, type HeteroLrBenchOptions } from './benches/hetero-lr.js';
 export { benchPir, type PirBenchOptions } from './benches/pir.js';
