@@ -54,7 +54,10 @@ export class CryptoPool {
     await this.piscina.destroy();
   }
 
-  /** Runs `name` on chunks of `count` items in parallel and concatenates the byte results. */
+  /**
+   * Runs `name` on chunks of `count` items in parallel and concatenates the byte results.
+   * @throws the first chunk's error, once every chunk has settled.
+   */
   async map(
     name: string,
     count: number,
@@ -69,7 +72,12 @@ export class CryptoPool {
         this.piscina.run(makeTask(s, Math.min(count, s + size)), { name }) as Promise<Uint8Array>,
       );
     }
-    const results = await Promise.all(parts);
+    // Wait for every chunk before failing: a caller that closes the pool on the first error must
+    // not leave tasks running (piscina reports their late answers as uncaught errors).
+    const settled = await Promise.allSettled(parts);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
     if (results.length === 1) return results[0] as Uint8Array;
     const out = new Uint8Array(results.reduce((a, r) => a + r.length, 0));
     let off = 0;
