@@ -158,6 +158,7 @@ describe('contract management', () => {
       .set({ status: 'pending' })
       .where('id', '=', p.id)
       .execute();
+    b.node.services.contracts.forgetCachedContracts();
     const r = await b.call<ErrorBody>('POST', `/v1/contracts/${p.id}/cancel`);
     expect(r.status).toBe(409);
     expect(r.body.message).toContain('terminate it');
@@ -343,6 +344,7 @@ describe('expiry', () => {
       .set({ valid_until: past })
       .where('id', '=', ab)
       .execute();
+    b.node.services.contracts.forgetCachedContracts();
     expect(await contractOf(b, ab)).toMatchObject({ status: 'expired' });
     const refused = await a.call<ErrorBody>('POST', `/v1/contracts/${ab}/health`);
     expect(refused.status).toBe(502);
@@ -355,6 +357,7 @@ describe('expiry', () => {
       .set({ valid_until: past })
       .where('id', '=', ab)
       .execute();
+    a.node.services.contracts.forgetCachedContracts();
     expect(await contractOf(a, ab)).toMatchObject({ status: 'expired' });
     const local = await a.call<ErrorBody>('POST', `/v1/contracts/${ab}/health`);
     expect(local.status).toBe(409);

@@ -59,6 +59,8 @@ export class TestNodes {
     opts: {
       databaseUrl?: string;
       runtime?: Record<string, unknown>;
+      /** Sections of fedgrid.yaml merged over the defaults key by key, e.g. `{ serving: {…} }`. */
+      config?: Record<string, Record<string, unknown>>;
       /**
        * Directories the node may register datasets from (`datasets.allowedDirs`). Default: the
        * system temp folder and examples/data, where these tests write and find their CSV files.
@@ -83,10 +85,13 @@ export class TestNodes {
       dataDirs: opts.dataDirs ?? [tmpdir(), EXAMPLES],
       ...(databaseUrl ? { databaseUrl, databaseSchema } : {}),
     });
-    if (opts.runtime) {
+    if (opts.runtime || opts.config) {
       const loaded = await loadConfig(dir);
+      const merged: Record<string, unknown> = { ...loaded.config };
+      for (const [section, values] of Object.entries(opts.config ?? {}))
+        merged[section] = { ...(merged[section] as object | undefined), ...values };
       await saveConfig(dir, {
-        ...loaded.config,
+        ...(merged as typeof loaded.config),
         runtime: { ...loaded.config.runtime, ...opts.runtime },
       });
     }

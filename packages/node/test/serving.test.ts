@@ -446,7 +446,55 @@ describe('SecureBoost online prediction', () => {
 });
 
 describe('a host that is gone', () => {
-  it('fails the request naming the host, or answers guest-only flagged degraded', async () => {
+  let otherBatch: Map<string, number>;
+
+  it('(set-up) a second deployment whose host is another node (the arbiter node as host)', async () => {
+    const ads = (
+      await arbiter.ok<{ id: string }>('POST', '/v1/datasets', {
+        name: 'h-other',
+        path: join(dataDir, 'h.csv'),
+      })
+    ).id;
+    await arbiter.ok('POST', '/v1/grants', { dataset: ads, grantee: 'guest' });
+    const j = await guest.ok<JobView>('POST', '/v1/jobs', {
+      parties: { guest: { node: 'guest' }, hosts: [{ node: 'arbiter' }] },
+      datasets: { guest: gds, 'host-0': ads },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        {
+          name: 'train',
+          component: 'secureboost',
+          inputs: { data: 'psi.data' },
+          params: { trees: 2, maxDepth: 2, bins: 4, objective: 'binary' },
+        },
+        {
+          name: 'predict',
+          component: 'secureboost-predict',
+          inputs: { data: 'psi.data', model: 'train.model' },
+        },
+      ],
+    });
+    const end = Date.now() + 150_000;
+    for (;;) {
+      const v = await guest.ok<JobView>('GET', `/v1/jobs/${j.id}`);
+      if (v.status === 'succeeded') break;
+      if (['failed', 'stopped'].includes(v.status) || Date.now() > end)
+        throw new Error(`job ${j.id} is ${v.status}: ${JSON.stringify(v.error)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    otherBatch = await batchScores(j.id);
+    const gm = await publish(guest, j.id, [arbiter]);
+    const am = await publish(arbiter, j.id, [guest]);
+    await arbiter.ok('POST', '/v1/deployments', { model: am, name: 'other-host', dataset: ads });
+    await guest.ok('POST', '/v1/deployments', {
+      model: gm,
+      name: 'other',
+      dataset: gds,
+      deadlineMs: 20_000,
+    });
+  }, 180_000);
+
+  it('fails the request naming the host, or answers guest-only flagged degraded; other deployments keep serving', async () => {
     await host.node.close();
     const r = await predict('lr', { id: 'u12' });
     expect(r.status).toBe(504);
@@ -465,5 +513,25 @@ describe('a host that is gone', () => {
     const sb = await predict('sb', { id: 'u12' });
     expect(sb.status).toBe(504);
     expect(sb.body.message).toContain("host node 'host'");
+    // The deployment served by another host is unaffected: same scores as its in-job ones.
+    const ids = [...otherBatch.keys()].slice(0, 10);
+    const other = await predict('other', { ids });
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    expect(other.body.degraded).toBe(false);
+    for (const res of other.body.results)
+      expect(Math.abs(res.score! - otherBatch.get(res.id)!)).toBeLessThanOrEqual(1e-9);
+    const one = await predict('other', { id: ids[0] });
+    expect(one.status).toBe(200);
+    // Concurrent requests to the dead host's deployment and to the other one: each fails or
+    // succeeds on its own.
+    const mixed = await Promise.all(
+      ids.flatMap((id) => [predict('sb', { id }), predict('other', { id })]),
+    );
+    for (const [k, r] of mixed.entries()) {
+      if (k % 2 === 0) {
+        expect(r.status).toBe(504);
+        expect(r.body.message).toContain("host node 'host'");
+      } else expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
   });
 });

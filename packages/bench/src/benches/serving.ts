@@ -25,6 +25,7 @@ import {
   type ApiTarget,
   type ClusterNode,
 } from 'fedgrid';
+import { processCpuSeconds } from '../cpu.js';
 import { closedLoop, openLoop, quantile } from '../open-loop.js';
 import { result, round, type BenchResult } from '../report.js';
 
@@ -40,7 +41,34 @@ export interface ServingBenchOptions {
   /** SecureBoost trees. @default 30 */
   trees?: number;
   algorithms?: ('hetero-lr' | 'secureboost')[];
+  /** The nodes' `serving` configuration over the defaults (e.g. `{ hostCallsInFlight: 64 }`). */
+  servingConfig?: Record<string, unknown>;
   log?: (line: string) => void;
+}
+
+/**
+ * CPU milliseconds (user + system, all threads, from /proc) that the guest and host processes
+ * spent per 1,000 answered requests while `run` ran: a figure that other load on a shared machine
+ * barely changes, unlike latency. Undefined fields without /proc.
+ */
+async function cpuPer1000<T extends { ok: number }>(
+  pids: { guest: number; host: number },
+  run: () => Promise<T>,
+): Promise<T & { guest_cpu_ms_per_1000?: number; host_cpu_ms_per_1000?: number }> {
+  const g0 = processCpuSeconds(pids.guest);
+  const h0 = processCpuSeconds(pids.host);
+  const r = await run();
+  const g1 = processCpuSeconds(pids.guest);
+  const h1 = processCpuSeconds(pids.host);
+  const per = (a?: number, b?: number) =>
+    a === undefined || b === undefined || r.ok === 0 ? undefined : round(((b - a) * 1e6) / r.ok, 1);
+  const guest = per(g0, g1);
+  const host = per(h0, h1);
+  return {
+    ...r,
+    ...(guest !== undefined ? { guest_cpu_ms_per_1000: guest } : {}),
+    ...(host !== undefined ? { host_cpu_ms_per_1000: host } : {}),
+  };
 }
 
 /** A keep-alive HTTPS client for the guest's admin API (pinned to its certificate). */
@@ -116,10 +144,15 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
   const dataDirs = [work, dirname(o.guestCsv), dirname(o.hostCsv)];
   const nodes: ClusterNode[] = [];
   try {
-    const [guest, host, arbiter] = await Promise.all(
-      ['guest', 'host', 'arbiter'].map((n) => launchNode(work, n, { dataDirs })),
-    );
-    nodes.push(guest!, host!, arbiter!);
+    // One after the other: three node starts at once overran launchNode's 60 s on a loaded machine.
+    for (const n of ['guest', 'host', 'arbiter'])
+      nodes.push(
+        await launchNode(work, n, {
+          dataDirs,
+          ...(o.servingConfig ? { config: { serving: o.servingConfig } } : {}),
+        }),
+      );
+    const [guest, host, arbiter] = nodes;
     const g = guest!;
     const h = host!;
     const a = arbiter!;
@@ -191,21 +224,26 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
         };
         // Warm-up (connections, JIT), then the saturation throughput: 16 requests always in flight.
         await openLoop({ rate: 100, seconds: 1, send: () => client.send(nextId()) });
-        const sat = await closedLoop({
-          concurrency: 16,
-          seconds: Math.min(3, stepSeconds),
-          send: () => client.send(nextId()),
-        });
+        const pids = { guest: g.process.pid ?? 0, host: h.process.pid ?? 0 };
+        const sat = await cpuPer1000(pids, () =>
+          closedLoop({
+            concurrency: 16,
+            seconds: Math.min(3, stepSeconds),
+            send: () => client.send(nextId()),
+          }),
+        );
         const saturation = round(sat.perSecond, 1);
         log(
-          `serving.online ${algorithm} saturation (16 in flight): ${saturation} requests/s, p50 ${round(quantile(sat.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(sat.latenciesMs, 0.99), 2)} ms, errors ${sat.errors}`,
+          `serving.online ${algorithm} saturation (16 in flight): ${saturation} requests/s, p50 ${round(quantile(sat.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(sat.latenciesMs, 0.99), 2)} ms, errors ${sat.errors}; CPU per 1,000 requests: guest ${String(sat.guest_cpu_ms_per_1000)} ms, host ${String(sat.host_cpu_ms_per_1000)} ms`,
         );
         for (const [k, rate] of rates.entries()) {
-          const r = await openLoop({
-            rate,
-            seconds: stepSeconds,
-            send: () => client.send(nextId()),
-          });
+          const r = await cpuPer1000(pids, () =>
+            openLoop({
+              rate,
+              seconds: stepSeconds,
+              send: () => client.send(nextId()),
+            }),
+          );
           const achieved = r.ok / r.seconds;
           const entry = result('serving.online', { algorithm, rate }, r.seconds, r.ok, 'requests', {
             p50_ms: round(quantile(r.latenciesMs, 0.5), 3),
@@ -217,11 +255,25 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
             ...(r.errorSamples.length ? { error_samples: r.errorSamples } : {}),
             step_seconds: stepSeconds,
             saturation_rate: saturation,
+            saturation_p50_ms: round(quantile(sat.latenciesMs, 0.5), 3),
+            saturation_p99_ms: round(quantile(sat.latenciesMs, 0.99), 3),
+            ...(r.guest_cpu_ms_per_1000 !== undefined
+              ? { guest_cpu_ms_per_1000: r.guest_cpu_ms_per_1000 }
+              : {}),
+            ...(r.host_cpu_ms_per_1000 !== undefined
+              ? { host_cpu_ms_per_1000: r.host_cpu_ms_per_1000 }
+              : {}),
+            ...(sat.guest_cpu_ms_per_1000 !== undefined
+              ? { saturation_guest_cpu_ms_per_1000: sat.guest_cpu_ms_per_1000 }
+              : {}),
+            ...(sat.host_cpu_ms_per_1000 !== undefined
+              ? { saturation_host_cpu_ms_per_1000: sat.host_cpu_ms_per_1000 }
+              : {}),
             train_rows: trainRows,
             serving_rows: ids.length,
           });
           log(
-            `serving.online ${algorithm} rate=${rate}: p50 ${String(entry['p50_ms'])} ms, p99 ${String(entry['p99_ms'])} ms, max ${String(entry['max_ms'])} ms, achieved ${String(entry['achieved_rate'])}/s, errors ${r.errors}`,
+            `serving.online ${algorithm} rate=${rate}: p50 ${String(entry['p50_ms'])} ms, p99 ${String(entry['p99_ms'])} ms, max ${String(entry['max_ms'])} ms, achieved ${String(entry['achieved_rate'])}/s, errors ${r.errors}, CPU per 1,000: guest ${String(r.guest_cpu_ms_per_1000)} ms, host ${String(r.host_cpu_ms_per_1000)} ms`,
           );
           out.push(entry);
           // Past saturation a higher rate measures only the generator's own queue, for minutes:

@@ -149,6 +149,12 @@ export const nodeConfigSchema = z.object({
       maxBatch: z.number().int().min(1).max(10_000).default(1000),
       /** Predictions one deployment answers at once; more are refused (429) at once. */
       maxInFlight: z.number().int().min(1).default(256),
+      /**
+       * Partial calls the guest keeps outstanding per host and model part; predictions that
+       * arrive while they are all busy wait and go to the host together in the next call
+       * (serving/partial-batcher.ts). Larger: fewer ids per call, more calls.
+       */
+      hostCallsInFlight: z.number().int().min(1).max(1024).default(2),
       /** Port of the gRPC prediction endpoint on the API host (0: any free port; -1: off). */
       grpcPort: z.number().int().min(-1).max(65535).default(0),
     })
@@ -157,6 +163,7 @@ export const nodeConfigSchema = z.object({
       partnerRequestsPerSecond: 5000,
       maxBatch: 1000,
       maxInFlight: 256,
+      hostCallsInFlight: 2,
       grpcPort: 0,
     }),
   /**

@@ -972,6 +972,14 @@ export class ContractService {
     return rows.filter((r) => !seen.has(r.peer_node_id) && !!seen.add(r.peer_node_id));
   }
 
+  /**
+   * Forgets the active contracts this node reuses between requests (ContractsRepo): needed only
+   * after a contract was changed in the store without this service (an operator's SQL, a test).
+   */
+  forgetCachedContracts(): void {
+    this.repo.forget();
+  }
+
   /** The active, unexpired contract with `nodeId`. @throws FORBIDDEN when there is none. */
   async activeWith(nodeId: string): Promise<ContractRow> {
     const c = (await this.live()).find((r) => r.peer_node_id === nodeId);

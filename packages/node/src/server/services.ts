@@ -276,6 +276,7 @@ export function buildServices(base: NodeBase): NodeServices {
     audit: new ServingAudit(audit, log),
     maxBatch: config.config.serving.maxBatch,
     maxInFlight: config.config.serving.maxInFlight,
+    hostCallsInFlight: config.config.serving.hostCallsInFlight,
     log,
   });
   grants.onRevoke(async () => serving.forgetGrants());

@@ -341,6 +341,8 @@ async function startLocked(
       services.servingClient.close();
       await servingGrpc?.close();
       await app.close();
+      // Predictions answered before the close: their audit events are written behind.
+      await services.serving.flushAudit();
       await transfer.close();
       transport.close();
       await crypto.close();

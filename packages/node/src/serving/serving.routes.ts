@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { FedGridError } from '../errors/errors.js';
 import { tlsPeerOf } from '../server/auth.js';
 import { queryBoolean } from '../server/query-boolean.js';
 import { doc } from '../server/route-doc.js';
@@ -17,6 +18,9 @@ import {
 import { partialSchema, predictSchema, type ServingService } from './serving.service.js';
 
 type IdParams = { Params: { id: string } };
+/** The per-partner rate limit's key: the contracted node, else its certificate. */
+const partnerOf = (req: FastifyRequest): string =>
+  req.peerNodeId ?? tlsPeerOf(req)?.fingerprint ?? req.ip;
 const listQuery = z.object({ all: queryBoolean.optional() });
 
 export interface ServingRouteOptions {
@@ -84,6 +88,12 @@ export function servingRoutes(
     async (req) => deployments.undeploy(req.params.id),
   );
 
+  // Predictions' audit events are written behind their answers (serving-audit.ts): a read of the
+  // audit log first writes those already answered, so that it shows every one of them.
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/v1/audit')) await serving.flushAudit();
+  });
+
   // The route's own audit event (model, version, id hashes) replaces the generic one.
   const audited = (req: FastifyRequest) => () => {
     req.auditDone = true;
@@ -109,9 +119,18 @@ export function servingRoutes(
         rateLimit: {
           max: opts.partnerRequestsPerSecond,
           timeWindow: 1000,
-          keyGenerator: (req: FastifyRequest) =>
-            req.peerNodeId ?? tlsPeerOf(req)?.fingerprint ?? req.ip,
+          keyGenerator: partnerOf,
           allowList: () => false,
+          errorResponseBuilder: (req: FastifyRequest, ctx: { max: number; ttl: number }) =>
+            new FedGridError(
+              'RATE_LIMITED',
+              `partner '${partnerOf(req)}' sent more than ${ctx.max} partial requests in a second (serving.partnerRequestsPerSecond of node '${serving.nodeId}'); retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+              {
+                partner: partnerOf(req),
+                limit: ctx.max,
+                retryAfterSeconds: Math.ceil(ctx.ttl / 1000),
+              },
+            ),
         },
       },
       schema: doc(

@@ -26,6 +26,7 @@ import type { DeploymentService, LiveDeployment, LiveModel } from './deployments
 import type { DeploymentsRepo } from './deployments.repo.js';
 import type { ServingAudit } from './serving-audit.js';
 import type { PinnedApi } from '../peers/peer-client.js';
+import { PartialBatcher } from './partial-batcher.js';
 import type { PartialResponse, ServingClient } from './serving-client.js';
 import type { Outcome } from './serving-metrics.js';
 
@@ -107,6 +108,8 @@ export interface ServingServiceDeps {
    * can (load shedding).
    */
   maxInFlight: number;
+  /** Partial calls outstanding per host and model part before predictions are batched. @default 2 */
+  hostCallsInFlight?: number;
   log: Logger;
 }
 
@@ -147,10 +150,28 @@ export class ServingService {
   private readonly predictSchema: ReturnType<typeof predictSchema>;
   private readonly partialSchema: ReturnType<typeof partialSchema>;
   private readonly listeners: ((body: unknown, caller: string) => void)[] = [];
+  private readonly batcher: PartialBatcher;
 
   constructor(private readonly deps: ServingServiceDeps) {
     this.predictSchema = predictSchema(deps.maxBatch);
     this.partialSchema = partialSchema(deps.maxBatch);
+    this.batcher = new PartialBatcher(
+      (peer, party, body, timeoutMs) => deps.client.partial(peer, party, body, timeoutMs),
+      { maxIds: deps.maxBatch, maxInFlight: deps.hostCallsInFlight ?? 2 },
+    );
+  }
+
+  /** This node's id (for messages). */
+  get nodeId(): string {
+    return this.deps.selfNodeId;
+  }
+
+  /**
+   * Writes the queued audit events of predictions already answered (ServingAudit): before a read
+   * of the audit log and at shutdown.
+   */
+  flushAudit(): Promise<void> {
+    return this.deps.audit.flush();
   }
 
   /** Drops every cached grant check (called when a grant of this node is revoked). */
@@ -331,25 +352,14 @@ export class ServingService {
         m.hosts.map(async (h) => {
           try {
             const peer = await this.peerApi(h.node);
-            const res: PartialResponse = await this.deps.client.partial(
-              peer,
-              h.party,
-              { job: m.jobId, task: m.task, ids: asked },
-              deadline,
-            );
-            if (!Array.isArray(res.partials) || res.partials.length !== asked.length)
-              throw new FedGridError(
-                'SERVING_HOST_FAILED',
-                `host node '${h.node}' (party ${h.party}) answered ${Array.isArray(res.partials) ? res.partials.length : 'no'} partials for ${asked.length} ids`,
-                { host: h.node, party: h.party },
-              );
             answers.set(
               h.party,
-              new Map(
-                asked.map((id, k) => {
-                  const p = res.partials[k] as { id: string; partial?: ServingPartial };
-                  return [id, p.id === id && p.partial ? p.partial : null];
-                }),
+              await this.batcher.partials(
+                peer,
+                h.party,
+                { job: m.jobId, task: m.task },
+                asked,
+                deadline,
               ),
             );
           } catch (err) {

@@ -159,6 +159,8 @@ export class NodeFiles {
     return this.opts.dataDir;
   }
 
+  private running: Promise<string[][]> | undefined;
+
   /** Adds a check run by {@link health} and before every write (see {@link assertUsable}). */
   addCheck(check: StorageCheck): void {
     this.checks.push(check);
@@ -166,7 +168,13 @@ export class NodeFiles {
 
   /** @throws FedGridError STORAGE_UNAVAILABLE when a store check fails (data directory gone...). */
   async assertUsable(): Promise<void> {
-    const problems = (await Promise.all(this.checks.map((c) => c()))).flat();
+    // Requests that arrive while a check runs share its answer (the checks are stat calls and,
+    // on PostgreSQL, a query: per request they were a visible part of an online prediction's
+    // cost under load). The shared check started at most one check's duration before.
+    this.running ??= Promise.all(this.checks.map((c) => c())).finally(() => {
+      this.running = undefined;
+    });
+    const problems = (await this.running).flat();
     if (problems.length)
       throw new FedGridError(
         'STORAGE_UNAVAILABLE',
