@@ -3,6 +3,7 @@ export * from './config/config.js';
 export {
   initNode,
   DATABASE_URL_FILE,
+  FIRST_USERS,
   type InitNodeOptions,
   type InitNodeResult,
 } from './server/init.js';
@@ -37,7 +38,23 @@ export { ensurePgliteTemplate } from './storage/pglite-template.js';
 export { dropStoreSchema } from './storage/db.js';
 export { exportOpenApi } from './server/openapi-export.js';
 export { buildApp } from './server/start.js';
-export { PERMISSIONS, type Permission, type Principal } from './server/permissions.js';
+export {
+  PERMISSIONS,
+  LOCAL_PERMISSIONS,
+  allows,
+  type Permission,
+  type Principal,
+} from './server/permissions.js';
+export { BUILTIN_ROLES, domainOf, type Domain, type RoleDef } from './accounts/roles.js';
+export {
+  SESSION_IDLE_MS,
+  SESSION_MAX_MS,
+  LOCKOUT_FAILURES,
+  LOCKOUT_MS,
+  type UserView,
+  type LoginResult,
+} from './accounts/accounts.service.js';
+export { totpCode } from './accounts/totp.js';
 export type { NodeServices } from './server/services.js';
 export type { ModelView, ApprovalView, ModelStatus } from './models/models.service.js';
 export type { ModelVersionView, VersionPartyView } from './models/model-versions.service.js';

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { json, type Database } from '../storage/schema.js';
 
 export interface AuditEvent {
-  actorKind: 'admin' | 'peer' | 'anonymous' | 'system';
+  actorKind: 'admin' | 'user' | 'peer' | 'anonymous' | 'system';
   actorId: string;
   action: string;
   objectType?: string;

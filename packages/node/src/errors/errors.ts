@@ -10,6 +10,16 @@ export const ERROR_CODES = {
   CSV_INVALID: 400,
   DATASET_FILE_UNREADABLE: 400,
   UNAUTHORIZED: 401,
+  /** Sign-in: the user has a second factor enrolled and no (or a wrong) code was given. */
+  TOTP_REQUIRED: 401,
+  /** The session ended: idle too long, past its maximum age, signed out or revoked. */
+  SESSION_EXPIRED: 401,
+  /** The user must change its (one-time) password before anything else. */
+  PASSWORD_CHANGE_REQUIRED: 403,
+  /** Too many failed sign-ins: the account is locked for a while. */
+  ACCOUNT_LOCKED: 423,
+  /** A new password does not meet the policy. */
+  PASSWORD_POLICY: 400,
   PEER_NOT_PINNED: 403,
   CERTIFICATE_MISMATCH: 403,
   FORBIDDEN: 403,

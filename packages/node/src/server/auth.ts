@@ -1,7 +1,11 @@
 /**
  * Who may call what, and the audit trail of what they did. Every route declares the one
  * permission it needs (see permissions.ts); how the caller is identified follows from it:
- *   local permissions   — the node's own user: `Authorization: Bearer <admin token>`;
+ *   local permissions   — the node's users: `Authorization: Bearer <session or API token>`
+ *                         (accounts/), holding the permissions of their roles; or the node's
+ *                         admin token, the bootstrap / break-glass credential holding every
+ *                         local permission. A user who must change its one-time password may
+ *                         use only the user centre (`session:own`) until it has;
  *   `interconn:*`       — a contracted partner: its TLS client certificate must be pinned by an
  *                         active, unexpired contract;
  *   `auth: 'tls'`       — first contact (contract proposals and their answers): any client
@@ -14,6 +18,7 @@
 import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AccountService } from '../accounts/accounts.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ContractService, TlsPeer } from '../contracts/contracts.service.js';
 import { FedGridError } from '../errors/errors.js';
@@ -73,7 +78,13 @@ export function tlsPeerOf(req: FastifyRequest): TlsPeer | undefined {
 
 export function registerAuth(
   app: FastifyInstance,
-  opts: { adminToken: string; nodeId: string; contracts: ContractService; audit: AuditService },
+  opts: {
+    adminToken: string;
+    nodeId: string;
+    contracts: ContractService;
+    audit: AuditService;
+    accounts: AccountService;
+  },
 ): void {
   const expected = createHash('sha256').update(opts.adminToken).digest();
   app.decorateRequest('principal', null as unknown as Principal);
@@ -95,14 +106,23 @@ export function registerAuth(
     if (!perm.startsWith('interconn:')) {
       const header = req.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      const got = createHash('sha256').update(token).digest();
-      if (!token || !timingSafeEqual(got, expected)) {
-        throw new FedGridError(
-          'UNAUTHORIZED',
-          `node '${opts.nodeId}' needs its admin token (Authorization: Bearer …; see identity/admin-token in the node directory)`,
-        );
+      if (AccountService.isAccountToken(token)) {
+        req.principal = await opts.accounts.authenticate(token);
+        if (req.principal.user?.mustChangePassword && perm !== 'session:own')
+          throw new FedGridError(
+            'PASSWORD_CHANGE_REQUIRED',
+            `user '${req.principal.id}' signs in with a one-time password: change it first (POST /v1/me/password, or \`fedgrid login\`)`,
+          );
+      } else {
+        const got = createHash('sha256').update(token).digest();
+        if (!token || !timingSafeEqual(got, expected)) {
+          throw new FedGridError(
+            'UNAUTHORIZED',
+            `node '${opts.nodeId}' needs a session or API token (\`fedgrid login\`), or its admin token (Authorization: Bearer …; see identity/admin-token in the node directory)`,
+          );
+        }
+        req.principal = { kind: 'admin', id: 'admin' };
       }
-      req.principal = { kind: 'admin', id: 'admin' };
     } else {
       const peer = tlsPeerOf(req);
       if (!peer)

@@ -3,6 +3,7 @@
  * repository and routes) adds one line here.
  */
 import type { FastifyInstance } from 'fastify';
+import { accountRoutes } from '../accounts/accounts.routes.js';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { componentRoutes } from '../components/components.routes.js';
 import { contractRoutes } from '../contracts/contracts.routes.js';
@@ -34,6 +35,7 @@ export const FEATURES: Feature[] = [
   (app, s) => jobRoutes(app, s.jobs, s.outputs),
   (app, s) => jobPermissionRoutes(app, s.jobPermissions),
   (app, s) => auditRoutes(app, s.audit),
+  (app, s) => accountRoutes(app, s.accounts),
   (app, s) => projectRoutes(app, s.projects),
   (app, s) => flowRoutes(app, s.flows),
   (app, s) => datasetSharingRoutes(app, s.dataSharing),

@@ -1,7 +1,10 @@
 /**
  * `fedgrid node init`: creates a node directory with an identity (ECDSA P-256 key and
- * self-signed certificate), an admin token, a configuration file and the store (embedded PGlite
- * in the node's data folder, or a checked and migrated PostgreSQL database).
+ * self-signed certificate), an admin token (the bootstrap / break-glass credential), a
+ * configuration file, the store (embedded PGlite in the node's data folder, or a checked and
+ * migrated PostgreSQL database) and the first users: one per officer of the three-officer
+ * separation (system, security and audit administrator), each with a one-time password that is
+ * returned here once and must be changed at first sign-in.
  */
 import { chmod, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +16,8 @@ import {
   urlHasPassword,
   type NodeConfig,
 } from '../config/config.js';
+import { AccountService } from '../accounts/accounts.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { FedGridError } from '../errors/errors.js';
 import { openStore } from '../storage/db.js';
 import { mkdirPrivate, PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/files.js';
@@ -45,11 +50,20 @@ export interface InitNodeOptions {
 /** Where `node init` keeps a database URL that carries a password (relative to the node dir). */
 export const DATABASE_URL_FILE = 'identity/database-url';
 
+/** The first users `node init` creates: name and role of each officer. */
+export const FIRST_USERS = [
+  { name: 'sysadmin', role: 'system-admin' },
+  { name: 'secadmin', role: 'security-admin' },
+  { name: 'auditadmin', role: 'audit-admin' },
+] as const;
+
 export interface InitNodeResult {
   dir: string;
   config: NodeConfig;
   fingerprint: string;
   adminToken: string;
+  /** The first users and their one-time passwords (shown once; kept nowhere in the clear). */
+  firstUsers: { name: string; role: string; oneTimePassword: string }[];
 }
 
 /** @throws FedGridError CONFLICT if the directory is not empty; VALIDATION_FAILED for bad options. */
@@ -107,10 +121,30 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
     ...(config.storage.databaseSchema ? { databaseSchema: config.storage.databaseSchema } : {}),
     lock: true,
   });
+  let firstUsers: InitNodeResult['firstUsers'];
   try {
     await markNewStore(store, dir);
+    const audit = new AuditService(store.db, config.node.id);
+    const accounts = new AccountService(store.db, audit, config.node.id);
+    // argon2 runs on libuv's pool: the three hashes overlap.
+    firstUsers = await Promise.all(
+      FIRST_USERS.map(async (f) => ({
+        name: f.name,
+        role: f.role,
+        oneTimePassword: (await accounts.createUser({ name: f.name, roles: [f.role] }))
+          .oneTimePassword,
+      })),
+    );
+    await audit.record({
+      actorKind: 'system',
+      actorId: 'node init',
+      action: 'create first users',
+      objectType: 'user',
+      outcome: 'success',
+      details: { users: FIRST_USERS.map((f) => `${f.name} (${f.role})`) },
+    });
   } finally {
     await store.close();
   }
-  return { dir, config, fingerprint: identity.fingerprint, adminToken };
+  return { dir, config, fingerprint: identity.fingerprint, adminToken, firstUsers };
 }

@@ -1,8 +1,8 @@
 /**
  * The permission catalogue. Every route names the one permission it needs; one hook checks it.
- * Today the admin token holds every local permission and a contracted partner holds the
- * `interconn:*` ones; accounts and roles (a later issue) will map users onto these names
- * without touching routes.
+ * A signed-in user holds the permissions of its roles (accounts/roles.ts), an API token the
+ * subset it was issued with; the node's admin token is the bootstrap / break-glass credential
+ * and holds every local permission; a contracted partner holds the `interconn:*` ones.
  */
 export const PERMISSIONS = {
   'node:read': 'read this node’s identity, addresses and components',
@@ -33,6 +33,12 @@ export const PERMISSIONS = {
   'component:read': 'list and inspect components',
   'component:manage': 'register and unregister components',
   'audit:read': 'read the audit log',
+  'user:read': 'list and inspect the node’s users and their roles',
+  'user:manage': 'create, disable and change users, their roles and scopes; reset passwords',
+  'role:read': 'list roles and the permission catalogue',
+  'role:manage': 'create and delete custom roles',
+  'session:own':
+    'the user centre: one’s own profile, password, second factor, sessions and API tokens; the menu and data dictionary',
   'interconn:node': 'partner: node information, contracts, health',
   'interconn:data': 'partner: datasets, grants, invitations',
   'interconn:project': 'partner: projects, flows, approvals',
@@ -47,15 +53,28 @@ export type Permission = keyof typeof PERMISSIONS;
 
 /** Who is calling. */
 export interface Principal {
-  kind: 'admin' | 'peer' | 'anonymous';
-  /** 'admin', the partner's node id, or the TLS fingerprint of an unknown client. */
+  kind: 'admin' | 'user' | 'peer' | 'anonymous';
+  /**
+   * 'admin', the user's name, the partner's node id, or the TLS fingerprint (or IP) of an
+   * unknown client.
+   */
   id: string;
+  /** A user: the permissions it holds through this session or API token. */
+  permissions?: ReadonlySet<Permission>;
+  /** A user: its id, the session or API token used, and whether it must change its password. */
+  user?: { id: string; sessionId?: string; tokenId?: string; mustChangePassword: boolean };
 }
+
+/** Every local (non-partner, non-public) permission: what the admin token holds. */
+export const LOCAL_PERMISSIONS: readonly Permission[] = (
+  Object.keys(PERMISSIONS) as Permission[]
+).filter((p) => p !== 'public' && !p.startsWith('interconn:'));
 
 /** Whether `principal` holds `permission`. */
 export function allows(principal: Principal, permission: Permission): boolean {
   if (permission === 'public') return true;
   if (principal.kind === 'admin') return !permission.startsWith('interconn:');
+  if (principal.kind === 'user') return principal.permissions?.has(permission) ?? false;
   if (principal.kind === 'peer') return permission.startsWith('interconn:');
   return false;
 }

@@ -7,6 +7,7 @@ import type { CryptoPool } from '@fedgrid/crypto';
 import type { GrpcTransport, Mailbox, MemoryTrustStore, TlsIdentity } from '@fedgrid/federation';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { AccountService } from '../accounts/accounts.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { LoadedConfig } from '../config/config.js';
 import { ContractsRepo } from '../contracts/contracts.repo.js';
@@ -72,6 +73,7 @@ export interface NodeBase {
 
 export interface NodeServices extends NodeBase {
   audit: AuditService;
+  accounts: AccountService;
   contracts: ContractService;
   datasets: DatasetService;
   grants: GrantService;
@@ -99,6 +101,7 @@ export function buildServices(base: NodeBase): NodeServices {
   const { db, config, log } = base;
   const dataDir = config.paths.dataDir;
   const audit = new AuditService(db, base.nodeId);
+  const accounts = new AccountService(db, audit, base.nodeId);
   const contracts = new ContractService(new ContractsRepo(db), base.self, base.peers, base.trust, {
     pendingPerClient: config.config.firstContact.pendingProposalsPerClient,
     pendingTotal: config.config.firstContact.pendingProposals,
@@ -283,6 +286,7 @@ export function buildServices(base: NodeBase): NodeServices {
   return {
     ...base,
     audit,
+    accounts,
     contracts,
     datasets,
     grants,

@@ -126,6 +126,7 @@ export async function buildApp(
     nodeId: services.nodeId,
     contracts: services.contracts,
     audit: services.audit,
+    accounts: services.accounts,
   });
   registerParamsCheck(app);
   // A node whose storage is broken (data directory gone, store replaced) acknowledges no write.

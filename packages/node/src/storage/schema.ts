@@ -1,5 +1,6 @@
 /** Table types of a node's store (one schema for PGlite and PostgreSQL). */
 import type { ColumnType, Generated } from 'kysely';
+import type { AccountTables } from '../accounts/accounts.schema.js';
 
 /** jsonb: read as parsed JSON, written as a JSON string (see {@link json}). */
 export type Json<T = unknown> = ColumnType<T, string, string>;
@@ -361,7 +362,7 @@ export interface StoreMarkerTable {
   created_at: Generated<Date>;
 }
 
-export interface Database {
+export interface Database extends AccountTables {
   store_marker: StoreMarkerTable;
   audit_events: AuditEventsTable;
   contracts: ContractsTable;

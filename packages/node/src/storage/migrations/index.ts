@@ -18,6 +18,7 @@ import { m0011 } from './0011-disclosures.js';
 import { m0012 } from './0012-store-marker.js';
 import { m0013 } from './0013-model-versions.js';
 import { m0014 } from './0014-deployments.js';
+import { m0015 } from './0015-accounts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   '0012_store_marker': m0012,
   '0013_model_versions': m0013,
   '0014_deployments': m0014,
+  '0015_accounts': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {
