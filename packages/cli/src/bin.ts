@@ -1,5 +1,13 @@
 /** The `fedgrid` command line. Every command but `node init/start` talks to a node's REST API. */
 import { Command } from 'commander';
+import {
+  loginCommand,
+  logoutCommand,
+  meCommand,
+  roleCommand,
+  tokenCommand,
+  userCommand,
+} from './commands/account.js';
 import { componentCommand } from './commands/component.js';
 import { contractCommand, partnerCommand } from './commands/contract.js';
 import { datasetCommand } from './commands/dataset.js';
@@ -34,5 +42,7 @@ program.addCommand(projectCommand()).addCommand(flowCommand());
 program.addCommand(partnerCommand()).addCommand(directoryCommand()).addCommand(invitationCommand());
 program.addCommand(modelCommand()).addCommand(componentCommand());
 program.addCommand(predictCommand());
+program.addCommand(loginCommand()).addCommand(logoutCommand()).addCommand(meCommand());
+program.addCommand(userCommand()).addCommand(roleCommand()).addCommand(tokenCommand());
 
 await program.parseAsync(process.argv);

@@ -117,13 +117,16 @@ export function nodeCommand(): Command {
               datasetDirs: r.config.datasets.allowedDirs.map((d) =>
                 isAbsolute(d) ? d : join(r.dir, d),
               ),
+              firstUsers: r.firstUsers,
             },
             !!o.json,
             () =>
               [
                 `created node '${r.config.node.id}' in ${r.dir}`,
                 `certificate fingerprint (give it to partners out of band): ${r.fingerprint}`,
-                `admin token: ${join(r.dir, r.config.adminTokenFile)}`,
+                `admin token (bootstrap / break-glass credential): ${join(r.dir, r.config.adminTokenFile)}`,
+                'first users — one per officer; one-time passwords shown this once, to be changed at first sign-in (`fedgrid login`):',
+                ...r.firstUsers.map((u) => `  ${u.name} (${u.role}): ${u.oneTimePassword}`),
                 `datasets may be registered from: ${r.config.datasets.allowedDirs.map((d) => (isAbsolute(d) ? d : join(r.dir, d))).join(', ')}`,
                 `start it with: fedgrid node start --dir ${o.dir}`,
               ].join('\n'),
