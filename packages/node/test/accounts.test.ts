@@ -7,6 +7,9 @@
  * table (its OpenAPI document, as security-doc.test.ts does), not written out here.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret, TOTP } from 'otpauth';
 import {
@@ -330,6 +333,47 @@ describe('accounts', () => {
       expect.arrayContaining(BUILTIN_ROLES.map((r) => r.name)),
     );
     expect(dict.body['jobStates']!.map((r) => r.value)).toContain('running');
+  });
+
+  it('a restricted user sees only the datasets and projects in its scopes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedgrid-scopes-'));
+    try {
+      const csv = join(dir, 'rows.csv');
+      writeFileSync(csv, 'id,y,f1\nu1,0,1\nu2,1,2\nu3,0,3\n');
+      for (const name of ['d-in', 'd-out'])
+        await n.ok('POST', '/v1/datasets', { name, path: csv, idColumn: 'id', labelColumn: 'y' });
+      const pIn = await n.ok<{ id: string }>('POST', '/v1/projects', { name: 'p-in' });
+      await n.ok('POST', '/v1/projects', { name: 'p-out' });
+      const created = await n.ok<{ oneTimePassword: string }>('POST', '/v1/users', {
+        name: 'scoped',
+        roles: ['modeler'],
+        unrestricted: false,
+        scopes: { datasets: ['d-in'], projects: [pIn.id] },
+      });
+      const s = (await login('scoped', created.oneTimePassword)).body.token;
+      expect(
+        (
+          await as(s, 'POST', '/v1/me/password', {
+            current: created.oneTimePassword,
+            password: 'Narrow-View-2026',
+          })
+        ).status,
+      ).toBe(200);
+      const ds = await as<{ items: { name: string }[]; total: number }>(s, 'GET', '/v1/datasets');
+      expect(ds.body.items.map((d) => d.name)).toEqual(['d-in']);
+      expect(ds.body.total).toBe(1);
+      expect((await as(s, 'GET', '/v1/datasets/d-in')).status).toBe(200);
+      const out = await as(s, 'GET', '/v1/datasets/d-out');
+      expect(out).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+      expect(await as(s, 'GET', '/v1/datasets/no-such')).toMatchObject({ status: out.status });
+      const ps = await as<{ items: { name: string }[] }>(s, 'GET', '/v1/projects');
+      expect(ps.body.items.map((p) => p.name)).toEqual(['p-in']);
+      // Unrestricted (the admin token, or another user) sees both.
+      const all = await n.ok<{ items: { name: string }[] }>('GET', '/v1/datasets');
+      expect(all.items.map((d) => d.name).sort()).toEqual(['d-in', 'd-out']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('three-officer separation', () => {

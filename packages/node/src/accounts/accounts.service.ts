@@ -494,6 +494,8 @@ export class AccountService {
           'users.name as name',
           'users.disabled as disabled',
           'users.must_change_password as must_change_password',
+          'users.unrestricted as unrestricted',
+          'users.scopes as scopes',
         ])
         .where('sessions.token_hash', '=', hash)
         .executeTakeFirst();
@@ -527,7 +529,12 @@ export class AccountService {
         kind: 'user',
         id: s.name,
         permissions: await this.permissionsOf(s.user_id),
-        user: { id: s.user_id, sessionId: s.id, mustChangePassword: s.must_change_password },
+        user: {
+          id: s.user_id,
+          sessionId: s.id,
+          mustChangePassword: s.must_change_password,
+          ...(s.unrestricted ? {} : { scopes: s.scopes }),
+        },
       };
     }
     const t = await this.db
@@ -542,6 +549,8 @@ export class AccountService {
         'users.name as name',
         'users.disabled as disabled',
         'users.must_change_password as must_change_password',
+        'users.unrestricted as unrestricted',
+        'users.scopes as user_scopes',
       ])
       .where('api_tokens.token_hash', '=', hash)
       .executeTakeFirst();
@@ -563,7 +572,12 @@ export class AccountService {
       kind: 'user',
       id: t.name,
       permissions: perms,
-      user: { id: t.user_id, tokenId: t.id, mustChangePassword: t.must_change_password },
+      user: {
+        id: t.user_id,
+        tokenId: t.id,
+        mustChangePassword: t.must_change_password,
+        ...(t.unrestricted ? {} : { scopes: t.user_scopes }),
+      },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { scopeFilter } from '../accounts/scopes.js';
 import { matches, pageOf, pageQuerySchema } from '../server/paging.js';
 import { parseInput } from '../server/validate.js';
 import {
@@ -24,9 +25,10 @@ export function datasetRoutes(app: FastifyInstance, datasets: DatasetService): v
     },
     async (req) => {
       const q = parseInput(listQuery, req.query, 'query');
+      const visible = scopeFilter(req, 'datasets');
       return pageOf(
-        (await datasets.list(q.visibility ? { visibility: q.visibility } : {})).filter((d) =>
-          matches(d.name, q),
+        (await datasets.list(q.visibility ? { visibility: q.visibility } : {})).filter(
+          (d) => matches(d.name, q) && visible(d),
         ),
         q,
       );

@@ -1,5 +1,6 @@
 /** Project routes: the node's user (local) and contracted partners (interconnection). */
 import type { FastifyInstance } from 'fastify';
+import { scopeFilter } from '../accounts/scopes.js';
 import { pageQuerySchema } from '../server/paging.js';
 import { doc } from '../server/route-doc.js';
 import { parseInput } from '../server/validate.js';
@@ -33,7 +34,11 @@ export function projectRoutes(app: FastifyInstance, projects: ProjectService): v
         { query: projectListQuerySchema },
       ),
     },
-    async (req) => projects.list(parseInput(projectListQuerySchema, req.query, 'query')),
+    async (req) =>
+      projects.list(
+        parseInput(projectListQuerySchema, req.query, 'query'),
+        scopeFilter(req, 'projects'),
+      ),
   );
   app.post(
     '/v1/projects',

@@ -258,13 +258,18 @@ export class ProjectService {
   }
 
   /** Own projects and partners' projects this node holds, filtered and paged, with counts. */
-  async list(q: ProjectListQuery): Promise<ProjectPage> {
+  /** @param visible which projects the caller may see (its scopes; default all) */
+  async list(
+    q: ProjectListQuery,
+    visible: (p: { id: string; name: string }) => boolean = () => true,
+  ): Promise<ProjectPage> {
     const rows = await this.deps.repo.list();
     const members = await this.deps.repo.membersOf(rows.map((r) => r.id));
     const all = rows
       .map((r) => this.view(r, members.get(r.id) ?? []))
       .filter(
         (v) =>
+          visible(v) &&
           (q.status === 'all' || v.status === q.status) &&
           (q.role === 'all' || v.role === q.role) &&
           (!q.membership || v.membership === q.membership) &&

@@ -62,7 +62,14 @@ export interface Principal {
   /** A user: the permissions it holds through this session or API token. */
   permissions?: ReadonlySet<Permission>;
   /** A user: its id, the session or API token used, and whether it must change its password. */
-  user?: { id: string; sessionId?: string; tokenId?: string; mustChangePassword: boolean };
+  user?: {
+    id: string;
+    sessionId?: string;
+    tokenId?: string;
+    mustChangePassword: boolean;
+    /** Set for a user restricted to some datasets and projects (ids or names). */
+    scopes?: { datasets: string[]; projects: string[] };
+  };
 }
 
 /** Every local (non-partner, non-public) permission: what the admin token holds. */

@@ -25,6 +25,7 @@ import { openStore } from '../storage/db.js';
 import { lockNodeDir, type NodeLock } from '../storage/node-lock.js';
 import { storeIntegrityCheck, verifyStoreMarker } from '../storage/store-marker.js';
 import { NodeFiles, type FileOps } from '../storage/files.js';
+import { registerScopes } from '../accounts/scopes.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
@@ -129,6 +130,7 @@ export async function buildApp(
     accounts: services.accounts,
   });
   registerParamsCheck(app);
+  registerScopes(app);
   // A node whose storage is broken (data directory gone, store replaced) acknowledges no write.
   app.addHook('preHandler', async (req) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS')
