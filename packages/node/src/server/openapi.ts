@@ -17,7 +17,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'FedGrid node API',
         version,
         description:
-          'Control plane of a FedGrid node. Local routes need the admin token (Bearer); /v1/interconn/* routes are called by contracted partner nodes over mutual TLS with pinned certificates. Errors are {code, message, details}.',
+          'Control plane of a FedGrid node. Local routes need a session token (POST /v1/auth/login), an API token or the node’s admin token (Bearer), holding the route’s permission; /v1/interconn/* routes are called by contracted partner nodes over mutual TLS with pinned certificates. Errors are {code, message, details}.',
       },
       components: {
         securitySchemes: {
