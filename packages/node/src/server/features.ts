@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { accountRoutes } from '../accounts/accounts.routes.js';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { componentRoutes } from '../components/components.routes.js';
+import { consoleRoutes } from '../console/console.routes.js';
 import { contractRoutes } from '../contracts/contracts.routes.js';
 import { datasetRoutes } from '../datasets/datasets.routes.js';
 import { grantRoutes } from '../grants/grants.routes.js';
@@ -51,4 +52,6 @@ export const FEATURES: Feature[] = [
       partnerRequestsPerSecond: s.config.config.serving.partnerRequestsPerSecond,
       maxBatch: s.config.config.serving.maxBatch,
     }),
+  // The web console at `/` (its catch-all never answers under /v1/).
+  (app) => consoleRoutes(app),
 ];

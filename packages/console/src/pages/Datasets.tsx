@@ -1,0 +1,223 @@
+/** Own datasets (register a CSV by path), grants given and grants received. */
+import { App, Button, Card, Form, Input, Modal, Select, Table, Tabs, Typography } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, asError, unwrap, useApi, type Page } from '../api';
+import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
+import type { DatasetView, GrantView } from '../types';
+
+interface RegisterForm {
+  name: string;
+  path: string;
+  idColumn?: string;
+  labelColumn?: string;
+  description?: string;
+  visibility: 'private' | 'partners' | 'public';
+}
+
+export default function Datasets() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const datasets = useApi(
+    () =>
+      unwrap<Page<DatasetView>>(api.GET('/v1/datasets', { params: { query: { pageSize: 1000 } } })),
+    [],
+  );
+  const given = useApi(
+    () => unwrap<Page<GrantView>>(api.GET('/v1/grants', { params: { query: { pageSize: 1000 } } })),
+    [],
+  );
+  const received = useApi(
+    () =>
+      unwrap<Page<GrantView>>(
+        api.GET('/v1/grants/received', { params: { query: { pageSize: 1000 } } }),
+      ),
+    [],
+  );
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+
+  const register = async (v: RegisterForm) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await unwrap(
+        api.POST('/v1/datasets', {
+          body: {
+            name: v.name.trim(),
+            path: v.path.trim(),
+            visibility: v.visibility,
+            ...(v.idColumn?.trim() ? { idColumn: v.idColumn.trim() } : {}),
+            ...(v.labelColumn?.trim() ? { labelColumn: v.labelColumn.trim() } : {}),
+            ...(v.description?.trim() ? { description: v.description.trim() } : {}),
+          },
+        }),
+      );
+      void message.success(t('datasets.registered'));
+      setOpen(false);
+      datasets.reload();
+    } catch (e) {
+      setError(asError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const grantColumns = (who: 'grantee' | 'owner') => [
+    {
+      title: t(`datasets.${who}`),
+      render: (_: unknown, r: GrantView) => (who === 'grantee' ? r.grantee : r.owner) ?? '',
+    },
+    {
+      title: t('datasets.dataset'),
+      render: (_: unknown, r: GrantView) => r.datasetName ?? r.datasetId,
+    },
+    { title: t('datasets.scope'), dataIndex: 'scope' },
+    { title: t('datasets.uses'), render: (_: unknown, r: GrantView) => r.uses ?? '—' },
+    {
+      title: t('datasets.expiresAt'),
+      render: (_: unknown, r: GrantView) =>
+        r.expiresAt ? new Date(r.expiresAt).toLocaleString() : '—',
+    },
+    {
+      title: t('common.status'),
+      render: (_: unknown, r: GrantView) => <StatusTag status={r.status} />,
+    },
+  ];
+
+  return (
+    <>
+      <Typography.Title level={2}>{t('datasets.title')}</Typography.Title>
+      <Tabs
+        items={[
+          {
+            key: 'own',
+            label: t('datasets.own'),
+            children: (
+              <Card
+                extra={
+                  <Button type="primary" onClick={() => setOpen(true)}>
+                    {t('datasets.register')}
+                  </Button>
+                }
+              >
+                <QueryView query={datasets} isEmpty={(d) => d.items.length === 0}>
+                  {(d) => (
+                    <Table
+                      size="small"
+                      rowKey="id"
+                      dataSource={d.items}
+                      pagination={{ pageSize: 20, hideOnSinglePage: true }}
+                      columns={[
+                        { title: t('datasets.name'), dataIndex: 'name' },
+                        { title: t('datasets.rows'), dataIndex: 'rows' },
+                        {
+                          title: t('datasets.features'),
+                          render: (_, r) => r.features?.length ?? 0,
+                        },
+                        {
+                          title: t('datasets.labelColumn'),
+                          render: (_, r) => r.labelColumn ?? '—',
+                        },
+                        { title: t('datasets.visibility'), dataIndex: 'visibility' },
+                        {
+                          title: t('common.createdAt'),
+                          render: (_, r) => new Date(r.createdAt).toLocaleString(),
+                        },
+                      ]}
+                    />
+                  )}
+                </QueryView>
+              </Card>
+            ),
+          },
+          {
+            key: 'given',
+            label: t('datasets.grantsGiven'),
+            children: (
+              <QueryView query={given} isEmpty={(g) => g.items.length === 0}>
+                {(g) => (
+                  <Table
+                    size="small"
+                    rowKey="id"
+                    dataSource={g.items}
+                    columns={grantColumns('grantee')}
+                  />
+                )}
+              </QueryView>
+            ),
+          },
+          {
+            key: 'received',
+            label: t('datasets.grantsReceived'),
+            children: (
+              <QueryView query={received} isEmpty={(g) => g.items.length === 0}>
+                {(g) => (
+                  <Table
+                    size="small"
+                    rowKey="id"
+                    dataSource={g.items}
+                    columns={grantColumns('owner')}
+                  />
+                )}
+              </QueryView>
+            ),
+          },
+        ]}
+      />
+      <Modal
+        open={open}
+        title={t('datasets.registerTitle')}
+        onCancel={() => setOpen(false)}
+        footer={null}
+        destroyOnHidden
+      >
+        {error ? <ErrorAlert error={error} /> : null}
+        <Form<RegisterForm>
+          layout="vertical"
+          initialValues={{ visibility: 'private', idColumn: 'id' }}
+          onFinish={(v) => void register(v)}
+        >
+          <Form.Item
+            name="name"
+            label={t('datasets.name')}
+            extra={t('datasets.nameHelp')}
+            rules={[{ required: true, pattern: /^[A-Za-z0-9._-]{1,100}$/ }]}
+          >
+            <Input />
+          </Form.Item>
+          <Form.Item
+            name="path"
+            label={t('datasets.path')}
+            extra={t('datasets.pathHelp')}
+            rules={[{ required: true }]}
+          >
+            <Input />
+          </Form.Item>
+          <Form.Item name="idColumn" label={t('datasets.idColumn')}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="labelColumn" label={t('datasets.labelColumn')}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="description" label={t('datasets.description')}>
+            <Input.TextArea autoSize />
+          </Form.Item>
+          <Form.Item name="visibility" label={t('datasets.visibility')}>
+            <Select
+              options={[
+                { value: 'private', label: t('datasets.visibilityPrivate') },
+                { value: 'partners', label: t('datasets.visibilityPartners') },
+                { value: 'public', label: t('datasets.visibilityPublic') },
+              ]}
+            />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy}>
+            {t('common.submit')}
+          </Button>
+        </Form>
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,247 @@
+/**
+ * Partners (with health) and contracts: propose by URL + fingerprint; confirm an incoming
+ * proposal only after both certificate fingerprints, shown in full, are compared.
+ */
+import {
+  App,
+  Button,
+  Card,
+  Descriptions,
+  Form,
+  Input,
+  Modal,
+  Space,
+  Table,
+  Typography,
+} from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, asError, unwrap, useApi, type Page } from '../api';
+import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
+import type { ContractView, NodeView, PartnerView } from '../types';
+
+function Fingerprint({ value }: { value: string }) {
+  return (
+    <Typography.Text code copyable style={{ wordBreak: 'break-all' }}>
+      {value}
+    </Typography.Text>
+  );
+}
+
+export default function Partners() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const node = useApi(() => unwrap<NodeView>(api.GET('/v1/node')), []);
+  const partners = useApi(
+    () =>
+      unwrap<Page<PartnerView>>(api.GET('/v1/partners', { params: { query: { pageSize: 1000 } } })),
+    [],
+  );
+  const contracts = useApi(
+    () =>
+      unwrap<Page<ContractView>>(
+        api.GET('/v1/contracts', { params: { query: { pageSize: 1000 } } }),
+      ),
+    [],
+  );
+  const [proposing, setProposing] = useState(false);
+  const [confirming, setConfirming] = useState<ContractView>();
+  const [actionError, setActionError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+
+  const run = async (fn: () => Promise<unknown>, done: string) => {
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      await fn();
+      void message.success(done);
+      setProposing(false);
+      setConfirming(undefined);
+      contracts.reload();
+      partners.reload();
+    } catch (e) {
+      setActionError(asError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <Typography.Title level={2}>{t('partners.title')}</Typography.Title>
+      <Card title={t('partners.partners')} style={{ marginBottom: 16 }}>
+        <QueryView query={partners} isEmpty={(p) => p.items.length === 0}>
+          {(p) => (
+            <Table
+              size="small"
+              rowKey="nodeId"
+              dataSource={p.items}
+              pagination={false}
+              columns={[
+                { title: t('partners.peer'), render: (_, r) => `${r.name} (${r.nodeId})` },
+                { title: t('partners.apiUrl'), dataIndex: 'apiUrl' },
+                {
+                  title: t('partners.health'),
+                  render: (_, r) => (
+                    <span title={r.lastHealthError ?? undefined}>
+                      <StatusTag status={r.lastHealthyAt && !r.lastHealthError ? 'up' : 'down'} />
+                    </span>
+                  ),
+                },
+                {
+                  title: t('partners.lastHealthy'),
+                  render: (_, r) =>
+                    r.lastHealthyAt ? new Date(r.lastHealthyAt).toLocaleString() : '—',
+                },
+              ]}
+            />
+          )}
+        </QueryView>
+      </Card>
+      <Card
+        title={t('partners.contracts')}
+        extra={
+          <Button type="primary" onClick={() => setProposing(true)}>
+            {t('partners.propose')}
+          </Button>
+        }
+      >
+        <QueryView query={contracts} isEmpty={(c) => c.items.length === 0}>
+          {(c) => (
+            <Table
+              size="small"
+              rowKey="id"
+              dataSource={c.items}
+              pagination={false}
+              columns={[
+                {
+                  title: t('partners.peer'),
+                  render: (_, r) => `${r.peer.name} (${r.peer.nodeId})`,
+                },
+                { title: t('partners.direction'), dataIndex: 'direction' },
+                { title: t('common.status'), render: (_, r) => <StatusTag status={r.status} /> },
+                {
+                  title: t('partners.validUntil'),
+                  render: (_, r) => new Date(r.validUntil).toLocaleDateString(),
+                },
+                {
+                  title: t('common.actions'),
+                  render: (_, r) =>
+                    r.direction === 'incoming' && r.status === 'proposed' ? (
+                      <Space>
+                        <Button size="small" type="primary" onClick={() => setConfirming(r)}>
+                          {t('partners.confirm')}
+                        </Button>
+                        <Button
+                          size="small"
+                          danger
+                          onClick={() =>
+                            void run(
+                              () =>
+                                unwrap(
+                                  api.POST('/v1/contracts/{id}/reject', {
+                                    params: { path: { id: r.id } },
+                                  }),
+                                ),
+                              t('partners.rejected'),
+                            )
+                          }
+                        >
+                          {t('partners.reject')}
+                        </Button>
+                      </Space>
+                    ) : null,
+                },
+              ]}
+            />
+          )}
+        </QueryView>
+      </Card>
+
+      <Modal
+        open={proposing}
+        title={t('partners.proposeTitle')}
+        onCancel={() => setProposing(false)}
+        footer={null}
+        destroyOnHidden
+      >
+        {actionError ? <ErrorAlert error={actionError} /> : null}
+        <Form
+          layout="vertical"
+          onFinish={(v: { peerApiUrl: string; expectedFingerprint: string }) =>
+            void run(
+              () =>
+                unwrap(
+                  api.POST('/v1/contracts', {
+                    body: {
+                      peerApiUrl: v.peerApiUrl.trim(),
+                      expectedFingerprint: v.expectedFingerprint.trim().toUpperCase(),
+                    },
+                  }),
+                ),
+              t('partners.proposed'),
+            )
+          }
+        >
+          <Form.Item
+            name="peerApiUrl"
+            label={t('partners.url')}
+            extra={t('partners.urlHelp')}
+            rules={[{ required: true, type: 'url' }]}
+          >
+            <Input placeholder="https://" />
+          </Form.Item>
+          <Form.Item
+            name="expectedFingerprint"
+            label={t('partners.fingerprint')}
+            extra={t('partners.fingerprintHelp')}
+            rules={[{ required: true, pattern: /^\s*([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}\s*$/ }]}
+          >
+            <Input.TextArea autoSize placeholder="AB:CD:…" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy}>
+            {t('common.submit')}
+          </Button>
+        </Form>
+      </Modal>
+
+      <Modal
+        open={confirming !== undefined}
+        title={t('partners.confirmTitle')}
+        onCancel={() => setConfirming(undefined)}
+        okText={t('partners.confirm')}
+        cancelText={t('common.cancel')}
+        confirmLoading={busy}
+        onOk={() =>
+          confirming &&
+          void run(
+            () =>
+              unwrap(
+                api.POST('/v1/contracts/{id}/confirm', {
+                  params: { path: { id: confirming.id } },
+                }),
+              ),
+            t('partners.confirmed'),
+          )
+        }
+        destroyOnHidden
+      >
+        {actionError ? <ErrorAlert error={actionError} /> : null}
+        <Typography.Paragraph>{t('partners.confirmHint')}</Typography.Paragraph>
+        {confirming ? (
+          <Descriptions column={1} bordered size="small">
+            <Descriptions.Item label={t('partners.peer')}>
+              {confirming.peer.name} ({confirming.peer.nodeId}) — {confirming.peer.apiUrl}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('partners.theirFingerprint')}>
+              <Fingerprint value={confirming.peer.fingerprint} />
+            </Descriptions.Item>
+            <Descriptions.Item label={t('partners.ourFingerprint')}>
+              {node.data ? <Fingerprint value={node.data.fingerprint} /> : t('common.loading')}
+            </Descriptions.Item>
+          </Descriptions>
+        ) : null}
+      </Modal>
+    </>
+  );
+}
