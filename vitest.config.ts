@@ -15,7 +15,8 @@ import { defineConfig } from 'vitest/config';
  */
 const postgresUrl =
   process.env['FEDGRID_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const e2e = 'packages/cli/test/**/*.test.ts';
+// Tests that start separate node processes (and the console's browser tests, which drive one).
+const e2e = ['packages/cli/test/**/*.test.ts', 'packages/console/test/browser/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -30,7 +31,7 @@ export default defineConfig({
         test: {
           name: 'pglite',
           include: ['packages/*/test/**/*.test.ts'],
-          exclude: [e2e],
+          exclude: e2e,
           sequence: { groupOrder: 0 },
           // Node tests use PGlite here.
           env: { FEDGRID_TEST_DATABASE_URL: '', FEDGRID_POSTGRES_URL: postgresUrl },
@@ -57,7 +58,7 @@ export default defineConfig({
         extends: true as const,
         test: {
           name: 'e2e',
-          include: [e2e],
+          include: e2e,
           sequence: { groupOrder: 1 },
           maxWorkers: 1,
           testTimeout: 600_000,
