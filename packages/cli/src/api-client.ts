@@ -1,22 +1,22 @@
 /**
  * Client of a node's local REST API, as its admin: the admin token in a Bearer header, and the
  * node's own certificate as the only trusted one (pinned by fingerprint).
+ *
+ * Commands move to the typed client (`ApiClient.typed`, generated from docs/openapi.json) one by
+ * one; both go through the same pinned HTTPS transport (`ApiClient.fetch`).
  */
 import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { loadConfig, type ErrorBody } from '@fedgrid/node/client';
+import { ApiError, createNodeApi, type ApiErrorBody, type NodeApi } from '@fedgrid/api-client';
+import { loadConfig } from '@fedgrid/node/client';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
-  ) {
-    super(body.message);
-    this.name = 'ApiError';
-  }
-}
+/**
+ * An error answer of the node: one class for the hand-written calls below and the typed client
+ * of @fedgrid/api-client (`unwrap`), so `instanceof ApiError` holds for both.
+ */
+export { ApiError };
 
 export interface ApiTarget {
   url: string;
@@ -53,8 +53,15 @@ export async function targetFromNodeDir(dir: string): Promise<ApiTarget> {
   return { url: runtime.apiUrl, token: token.trim(), certPem };
 }
 
+interface RawAnswer {
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
+
 export class ApiClient {
   private readonly fingerprint: string;
+  private typedClient?: NodeApi;
 
   constructor(private readonly target: ApiTarget) {
     this.fingerprint = new X509Certificate(target.certPem).fingerprint256;
@@ -62,6 +69,19 @@ export class ApiClient {
 
   get url(): string {
     return this.target.url;
+  }
+
+  /**
+   * The typed client of @fedgrid/api-client (paths, parameters and bodies checked against
+   * docs/openapi.json), over this client's pinned transport with the admin token.
+   */
+  get typed(): NodeApi {
+    this.typedClient ??= createNodeApi({
+      baseUrl: this.target.url,
+      token: this.target.token,
+      fetch: (req) => this.fetch(req),
+    });
+    return this.typedClient;
   }
 
   get<T>(path: string): Promise<T> {
@@ -76,9 +96,53 @@ export class ApiClient {
    * @throws ApiError with the node's {code, message, details} for error responses; Error when the
    *   node cannot be reached.
    */
-  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const url = new URL(path, this.target.url);
+    const res = await this.send(
+      method,
+      new URL(path, this.target.url),
+      {
+        authorization: `Bearer ${this.target.token}`,
+        accept: 'application/json',
+        ...(payload ? { 'content-type': 'application/json' } : {}),
+      },
+      payload,
+    );
+    const text = res.body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = { code: 'BAD_RESPONSE', message: text };
+    }
+    if (res.status >= 400) throw new ApiError(res.status, parsed as ApiErrorBody);
+    return parsed as T;
+  }
+
+  /**
+   * A WHATWG `fetch` over this client's transport (TLS 1.3, the node's certificate pinned by
+   * fingerprint): what the typed client calls. The request's headers are sent as they are.
+   *
+   * @throws Error when the node cannot be reached (as `fetch` rejects on network errors).
+   */
+  async fetch(req: Request): Promise<Response> {
+    const payload = req.body ? Buffer.from(await req.arrayBuffer()) : undefined;
+    const headers: Record<string, string> = {};
+    req.headers.forEach((v, k) => (headers[k] = v));
+    const res = await this.send(req.method, new URL(req.url), headers, payload);
+    const empty = res.status === 204 || res.status === 304 || req.method === 'HEAD';
+    return new Response(empty ? null : new Uint8Array(res.body), {
+      status: res.status,
+      headers: res.headers,
+    });
+  }
+
+  private send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    payload: Buffer | undefined,
+  ): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       const req = request(
         url,
@@ -93,29 +157,17 @@ export class ApiClient {
               : new Error(
                   `node at ${this.target.url} presented ${cert.fingerprint256}, expected ${this.fingerprint}`,
                 ),
-          headers: {
-            authorization: `Bearer ${this.target.token}`,
-            accept: 'application/json',
-            ...(payload
-              ? { 'content-type': 'application/json', 'content-length': payload.length }
-              : {}),
-          },
+          headers: { ...headers, ...(payload ? { 'content-length': payload.length } : {}) },
           timeout: 120_000,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = { code: 'BAD_RESPONSE', message: text };
-            }
-            if ((res.statusCode ?? 500) >= 400)
-              reject(new ApiError(res.statusCode ?? 500, parsed as ErrorBody));
-            else resolve(parsed as T);
+            const out: [string, string][] = [];
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined) out.push([k, Array.isArray(v) ? v.join(', ') : v]);
+            resolve({ status: res.statusCode ?? 500, headers: out, body: Buffer.concat(chunks) });
           });
         },
       );

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { unwrap } from '@fedgrid/api-client';
 import type { DatasetView } from '@fedgrid/node';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
@@ -68,6 +69,14 @@ const paging = (o: { page?: string; pageSize?: string; q?: string }) => {
   return s ? `?${s}` : '';
 };
 
+const VISIBILITIES = ['private', 'partners', 'public'] as const;
+
+/** `--visibility`, checked before the call (the typed client accepts only these three). */
+function visibilityOption(v: string): (typeof VISIBILITIES)[number] {
+  if ((VISIBILITIES as readonly string[]).includes(v)) return v as (typeof VISIBILITIES)[number];
+  throw new Error(`--visibility ${JSON.stringify(v)}: use one of ${VISIBILITIES.join(', ')}`);
+}
+
 function describe(d: DatasetView): string {
   const lines = [
     `dataset ${d.name} (${d.id}): ${d.rows} rows, id column '${d.idColumn}'${d.labelColumn ? `, label '${d.labelColumn}'` : ', no label'}`,
@@ -118,16 +127,18 @@ export function datasetCommand(): Command {
         },
       ) => {
         try {
-          const d = await (
-            await client(o)
-          ).post<DatasetView>('/v1/datasets', {
-            name: o.name,
-            path: resolve(o.file),
-            idColumn: o.id,
-            visibility: o.visibility,
-            ...(o.label ? { labelColumn: o.label } : {}),
-            ...(o.description ? { description: o.description } : {}),
-          });
+          const d = await unwrap<DatasetView>(
+            (await client(o)).typed.POST('/v1/datasets', {
+              body: {
+                name: o.name,
+                path: resolve(o.file),
+                idColumn: o.id,
+                visibility: visibilityOption(o.visibility),
+                ...(o.label ? { labelColumn: o.label } : {}),
+                ...(o.description ? { description: o.description } : {}),
+              },
+            }),
+          );
           print(d, !!o.json, () => describe(d));
         } catch (err) {
           reportError(err);
@@ -138,10 +149,10 @@ export function datasetCommand(): Command {
     .option('--visibility <v>', 'only private, partners or public datasets')
     .action(async (o: CommonOpts & { visibility?: string }) => {
       try {
-        const r = await (
-          await client(o)
-        ).get<{ items: DatasetView[] }>(
-          `/v1/datasets${o.visibility ? `?visibility=${encodeURIComponent(o.visibility)}` : ''}`,
+        const r = await unwrap<{ items: DatasetView[] }>(
+          (await client(o)).typed.GET('/v1/datasets', {
+            params: { query: o.visibility ? { visibility: visibilityOption(o.visibility) } : {} },
+          }),
         );
         print(r, !!o.json, () =>
           table([
