@@ -54,6 +54,8 @@ export interface JobsServiceDeps {
   pollSeconds?: number;
   /** Failed polls after which a partner counts as gone. @default 5 */
   pollFailures?: number;
+  /** Before every task start: throws when the node's store is not usable (see JobScheduler). */
+  storageCheck?: () => Promise<void>;
   /**
    * Checks the stored models (`model:…` inputs) this node's parties of a job will read:
    * published, and trained by the job's parties (models/model-inputs.ts). Absent: such jobs fail

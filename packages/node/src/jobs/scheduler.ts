@@ -34,6 +34,12 @@ export interface SchedulerDeps {
   pollSeconds?: number;
   /** Failed polls after which a partner counts as gone. @default 5 */
   pollFailures?: number;
+  /**
+   * Throws (STORAGE_UNAVAILABLE) when the node's store is not usable — deleted, replaced, full
+   * (NodeFiles.assertUsable). Checked before every task start, so a queued job or the next task
+   * of a running one never starts on a broken store: the job fails with that error instead.
+   */
+  storageCheck?: () => Promise<void>;
 }
 
 interface Queued {
@@ -252,6 +258,7 @@ export class JobScheduler {
   }
 
   private async startTask(spec: JobSpec, name: string, attempt: number): Promise<void> {
+    await this.deps.storageCheck?.();
     const t = spec.tasks.find((x) => x.name === name)!;
     const parties = taskParties(spec, componentByCode(t.component));
     const nodes = partyNodes(spec);

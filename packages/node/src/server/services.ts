@@ -172,6 +172,7 @@ export function buildServices(base: NodeBase): NodeServices {
     grants,
     models: modelInputs,
     log,
+    storageCheck: () => base.files.assertUsable(),
   });
   const projects = new ProjectService({
     selfNodeId: base.nodeId,
