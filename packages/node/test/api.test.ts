@@ -91,7 +91,13 @@ describe('audit', () => {
     });
     const { items, total } = r.json() as { items: Array<Record<string, unknown>>; total: number };
     expect(total).toBeGreaterThanOrEqual(2);
-    const [latest, previous] = items;
+    const [latest, started, previous] = items;
+    // Write-ahead: the request was recorded before its handler ran, then its outcome.
+    expect(started).toMatchObject({
+      action: 'POST /v1/datasets',
+      actor: { kind: 'admin', id: 'admin' },
+      outcome: 'started',
+    });
     expect(latest).toMatchObject({
       action: 'POST /v1/datasets',
       actor: { kind: 'admin', id: 'admin' },
@@ -206,7 +212,7 @@ describe('errors are visible', () => {
     }
   });
 
-  it('a failed audit write fails the request (500 AUDIT_WRITE_FAILED) and logs the event', async () => {
+  it('when the audit log cannot be written, the request is refused before it runs: nothing changes (500 AUDIT_WRITE_FAILED)', async () => {
     const audit = node.services.audit;
     const record = audit.record.bind(audit);
     audit.record = async () => {
@@ -222,11 +228,52 @@ describe('errors are visible', () => {
       expect(r.statusCode).toBe(500);
       const body = r.json() as { code: string; message: string; details: { requestId: string } };
       expect(body.code).toBe('AUDIT_WRITE_FAILED');
-      expect(body.message).toMatch(/may have taken effect/);
+      expect(body.message).toMatch(/nothing was done/);
       const line = logs.find((l) => l['reqId'] === body.details.requestId);
       expect(line).toMatchObject({
         msg: expect.stringMatching(/audit write failed/),
-        auditEvent: { action: 'PATCH /v1/datasets/:id', objectId: 'rows', status: 200 },
+        auditEvent: { action: 'PATCH /v1/datasets/:id', objectId: 'rows', outcome: 'started' },
+      });
+    } finally {
+      audit.record = record;
+    }
+    // The change was not made (issue 11 leftover: an unaudited change must not be committed).
+    const ds = await node.app.inject({ method: 'GET', url: '/v1/datasets/rows', headers: auth() });
+    expect((ds.json() as { description: string | null }).description).not.toBe(
+      'changed while the audit log is down',
+    );
+  });
+
+  it('when only the outcome event fails, the answer says the operation may have run and the chain holds its started event', async () => {
+    const audit = node.services.audit;
+    const record = audit.record.bind(audit);
+    let calls = 0;
+    audit.record = async (e) => {
+      if (++calls === 1) return record(e);
+      throw new Error('audit table unavailable');
+    };
+    try {
+      const r = await node.app.inject({
+        method: 'PATCH',
+        url: '/v1/datasets/rows',
+        headers: auth(),
+        payload: { description: 'changed, outcome unrecorded' },
+      });
+      expect(r.statusCode).toBe(500);
+      const body = r.json() as { code: string; message: string; details: { requestId: string } };
+      expect(body).toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+      expect(body.message).toMatch(/may have taken effect/);
+      audit.record = record;
+      const a = await node.app.inject({
+        method: 'GET',
+        url: '/v1/audit?pageSize=1',
+        headers: auth(),
+      });
+      const [latest] = (a.json() as { items: Array<Record<string, unknown>> }).items;
+      expect(latest).toMatchObject({
+        action: 'PATCH /v1/datasets/:id',
+        outcome: 'started',
+        details: { requestId: body.details.requestId },
       });
     } finally {
       audit.record = record;

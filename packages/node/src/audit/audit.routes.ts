@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageQuerySchema } from '../server/paging.js';
+import { queryBoolean } from '../server/query-boolean.js';
 import { parseInput } from '../server/validate.js';
 import type { AuditService } from './audit.service.js';
+import type { AuditCheckpointService } from './audit-checkpoints.js';
 import { doc } from '../server/route-doc.js';
 
 const auditQuery = pageQuerySchema.extend({
@@ -10,7 +12,16 @@ const auditQuery = pageQuerySchema.extend({
   object: z.string().optional(),
 });
 
-export function auditRoutes(app: FastifyInstance, audit: AuditService): void {
+const verifyQuery = z.object({
+  /** Also fetch and compare the checkpoints partners hold about this node. @default true */
+  partners: queryBoolean.optional(),
+});
+
+export function auditRoutes(
+  app: FastifyInstance,
+  audit: AuditService,
+  checkpoints: AuditCheckpointService,
+): void {
   app.get(
     '/v1/audit',
     {
@@ -27,5 +38,58 @@ export function auditRoutes(app: FastifyInstance, audit: AuditService): void {
       });
       return { ...r, page: q.page, pageSize: q.pageSize };
     },
+  );
+
+  app.get(
+    '/v1/audit/verify',
+    {
+      config: { permission: 'audit:read' },
+      schema: doc(
+        'Verify the audit hash chain (names the first edited, deleted, reordered or missing event) and compare it with the checkpoints partners hold about this node',
+        { query: verifyQuery },
+      ),
+    },
+    async (req) => {
+      const q = parseInput(verifyQuery, req.query, 'query');
+      const chain = await audit.verify();
+      const partners = q.partners === false ? [] : await checkpoints.checkPartners();
+      return {
+        ok: chain.ok && partners.every((p) => p.status === 'ok'),
+        chain,
+        partners,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/audit/checkpoints',
+    {
+      config: { permission: 'audit:read' },
+      schema: doc('Send a signed checkpoint of the audit chain to every contracted partner now'),
+    },
+    async () => ({ items: await checkpoints.sendAll() }),
+  );
+
+  app.post(
+    '/v1/interconn/audit/checkpoints',
+    {
+      config: { permission: 'interconn:node', auditObject: 'audit' },
+      bodyLimit: 4096,
+      schema: doc(
+        "Partner: store the partner's signed checkpoint of its audit chain (verified against the certificate its contract pins)",
+      ),
+    },
+    async (req) => checkpoints.receive(req.peerNodeId!, req.body),
+  );
+
+  app.get(
+    '/v1/interconn/audit/checkpoints',
+    {
+      config: { permission: 'interconn:node' },
+      schema: doc(
+        "Partner: the checkpoints this node holds of the caller's audit chain, as signed",
+      ),
+    },
+    async (req) => checkpoints.heldAbout(req.peerNodeId!),
   );
 }

@@ -138,6 +138,17 @@ export const nodeConfigSchema = z.object({
    * public metadata, compute) and browse them (standard 000 §5.2, §7.2).
    */
   directory: z.object({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+  /** The tamper-evident audit log (docs/protocols/audit-checkpoints.md). */
+  audit: z
+    .object({
+      /** Seconds between signed checkpoints sent to every contracted partner (0: only on demand). */
+      checkpointIntervalSeconds: z.number().int().min(0).default(600),
+      /** Checkpoints kept per partner (the newest; each one covers all history before it). */
+      checkpointsKept: z.number().int().min(1).max(1000).default(20),
+      /** Days events are kept before they may be pruned (only once exported); ≥ 183 (6 months). */
+      retentionDays: z.number().int().min(183).default(183),
+    })
+    .default({ checkpointIntervalSeconds: 600, checkpointsKept: 20, retentionDays: 183 }),
   /** Online prediction (docs/protocols/serving.md). */
   serving: z
     .object({

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '../jobs/canonical-json.js';
+import { canonicalJson } from '../storage/canonical-json.js';
 import { tunableSchema } from '../jobs/job-authority.js';
 import { jobRequestSchema, validateJob, type JobSpecBody } from '../jobs/job-spec.js';
 

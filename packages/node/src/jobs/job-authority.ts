@@ -10,7 +10,7 @@
  * against what the initiator sends at that moment.
  */
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../storage/canonical-json.js';
 import type { JobSpec } from './job-spec.js';
 
 /** A parameter a job may set without a new approval: a numeric range, or a list of values. */

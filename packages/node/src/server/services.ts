@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { AccountService } from '../accounts/accounts.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { AuditCheckpointService } from '../audit/audit-checkpoints.js';
 import type { LoadedConfig } from '../config/config.js';
 import { ContractsRepo } from '../contracts/contracts.repo.js';
 import { ContractService, type NodeCard } from '../contracts/contracts.service.js';
@@ -74,6 +75,7 @@ export interface NodeBase {
 export interface NodeServices extends NodeBase {
   audit: AuditService;
   accounts: AccountService;
+  auditCheckpoints: AuditCheckpointService;
   contracts: ContractService;
   datasets: DatasetService;
   grants: GrantService;
@@ -284,10 +286,21 @@ export function buildServices(base: NodeBase): NodeServices {
     log,
   });
   grants.onRevoke(async () => serving.forgetGrants());
+  const auditCheckpoints = new AuditCheckpointService({
+    db,
+    nodeId: base.nodeId,
+    identity: base.identity,
+    audit,
+    contracts,
+    peers: base.peers,
+    kept: config.config.audit.checkpointsKept,
+    log,
+  });
   return {
     ...base,
     audit,
     accounts,
+    auditCheckpoints,
     contracts,
     datasets,
     grants,

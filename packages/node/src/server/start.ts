@@ -3,6 +3,7 @@
  * partners authenticated by pinned certificates), the data-plane gRPC endpoint (mutual TLS 1.3),
  * the store, the crypto worker pool and the job runtime.
  */
+import { registerAuditAhead } from '../audit/audit-ahead.js';
 import { randomUUID, constants as tlsConstants } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -136,6 +137,7 @@ export async function buildApp(
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS')
       await services.files.assertUsable();
   });
+  registerAuditAhead(app, { nodeId: services.nodeId, audit: services.audit });
   await registerFirstContactLimits(app, {
     requestsPerMinute: services.config.config.firstContact.requestsPerMinute,
     contracts: services.contracts,
@@ -323,6 +325,7 @@ async function startLocked(
     },
     'node started',
   );
+  services.auditCheckpoints.start(config.audit.checkpointIntervalSeconds);
 
   let closed = false;
   return {
@@ -341,6 +344,7 @@ async function startLocked(
       if (closed) return;
       closed = true;
       services.jobs.stopWatchdog();
+      services.auditCheckpoints.stop();
       services.servingClient.close();
       await servingGrpc?.close();
       await app.close();

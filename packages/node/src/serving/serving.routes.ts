@@ -101,7 +101,11 @@ export function servingRoutes(
   app.post<IdParams>(
     '/v1/models/:id/predict',
     {
-      config: { permission: 'model:predict' as const, auditObject: 'deployment' },
+      config: {
+        permission: 'model:predict' as const,
+        auditObject: 'deployment',
+        auditAhead: false,
+      },
       schema: doc(
         'Online prediction with a deployed model (by deployment name, or model id or name): score, label, model version, degraded flag',
         { body: predictSchema(opts.maxBatch) },
@@ -116,6 +120,7 @@ export function servingRoutes(
       config: {
         permission: 'interconn:serving' as const,
         auditObject: 'deployment',
+        auditAhead: false,
         rateLimit: {
           max: opts.partnerRequestsPerSecond,
           timeWindow: 1000,

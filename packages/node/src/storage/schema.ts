@@ -212,6 +212,42 @@ export interface AuditEventsTable {
   outcome: string;
   status: number | null;
   details: Json | null;
+  /** 0016: position in the hash chain (1, 2, …, no gaps), previous event's hash, own hash. */
+  seq: ColumnType<string, number, number>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** 0016: the head of the audit hash chain (one row, id 1). */
+export interface AuditChainTable {
+  id: number;
+  alg: string;
+  head_seq: ColumnType<string, number, number>;
+  head_hash: string;
+  anchor_seq: ColumnType<string, number, number>;
+  anchor_hash: string;
+}
+
+/** 0016: signed checkpoints partners sent about their audit chains. */
+export interface AuditPartnerCheckpointsTable {
+  id: Generated<string>;
+  partner_node_id: string;
+  seq: ColumnType<string, number, number>;
+  head_hash: string;
+  alg: string;
+  signed_at: ColumnType<Date, Date | string, Date | string>;
+  body: string;
+  signature: string;
+  received_at: DefaultTimestamp;
+}
+
+/** 0016: signed audit export archives written by this node. */
+export interface AuditArchivesTable {
+  id: string;
+  from_seq: ColumnType<string, number, number>;
+  to_seq: ColumnType<string, number, number>;
+  head_hash: string;
+  created_at: DefaultTimestamp;
 }
 
 /** 0004: grant applications, both sides ('outgoing': we applied; 'incoming': we own the dataset). */
@@ -365,6 +401,9 @@ export interface StoreMarkerTable {
 export interface Database extends AccountTables {
   store_marker: StoreMarkerTable;
   audit_events: AuditEventsTable;
+  audit_chain: AuditChainTable;
+  audit_partner_checkpoints: AuditPartnerCheckpointsTable;
+  audit_archives: AuditArchivesTable;
   contracts: ContractsTable;
   datasets: DatasetsTable;
   grants: GrantsTable;

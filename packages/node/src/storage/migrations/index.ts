@@ -19,6 +19,7 @@ import { m0012 } from './0012-store-marker.js';
 import { m0013 } from './0013-model-versions.js';
 import { m0014 } from './0014-deployments.js';
 import { m0015 } from './0015-accounts.js';
+import { m0016 } from './0016-audit-chain.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0013_model_versions': m0013,
   '0014_deployments': m0014,
   '0015_accounts': m0015,
+  '0016_audit_chain': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,166 @@
+/**
+ * Partner checkpoints of the audit chain (issue 13 item 3) between two real nodes over mutual
+ * TLS: a node signs its chain head for its partner, the partner verifies it against the pinned
+ * certificate and keeps it; forged, misaddressed, replayed, future-dated or malformed checkpoints
+ * are refused; and once the operator rewrites its own history — every hash recomputed, so that
+ * its chain verifies locally — the checkpoint its partner holds exposes it.
+ */
+import { generateIdentity } from '@fedgrid/federation';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEventHash, chainedFields } from '../dist/audit/audit-hash.js';
+import { signCheckpoint, type CheckpointBody } from '../dist/audit/audit-checkpoints.js';
+import { TestNodes, type TestNode } from './nodes.js';
+
+const nodes = new TestNodes();
+let a: TestNode;
+let b: TestNode;
+beforeAll(async () => {
+  [a, b] = await Promise.all([nodes.start('ckpt-a'), nodes.start('ckpt-b')]);
+  await nodes.contract(a, b);
+});
+afterAll(() => nodes.close());
+
+interface Verify {
+  ok: boolean;
+  chain: { ok: boolean; headSeq: number; firstProblem?: { kind: string; seq: number } };
+  partners: Array<{
+    partner: string;
+    status: string;
+    checked: number;
+    disagreements: Array<{ seq: number; message: string }>;
+  }>;
+}
+
+const body = (over: Partial<CheckpointBody> = {}): CheckpointBody => ({
+  type: 'fedgrid.audit-checkpoint',
+  v: 1,
+  node: 'ckpt-a',
+  to: 'ckpt-b',
+  alg: 'sha256',
+  seq: 1,
+  head: 'a'.repeat(64),
+  at: new Date().toISOString(),
+  ...over,
+});
+
+describe('audit checkpoints', () => {
+  it('a node sends a signed checkpoint; its partner keeps it; verify agrees', async () => {
+    const sent = await a.ok<{ items: Array<{ partner: string; ok: boolean; seq: number }> }>(
+      'POST',
+      '/v1/audit/checkpoints',
+    );
+    expect(sent.items).toEqual([{ partner: 'ckpt-b', ok: true, seq: expect.any(Number) }]);
+    const held = await b.node.services.auditCheckpoints.heldAbout('ckpt-a');
+    expect(held.items).toHaveLength(1);
+    const v = await a.ok<Verify>('GET', '/v1/audit/verify');
+    expect(v.ok).toBe(true);
+    expect(v.partners).toEqual([
+      expect.objectContaining({ partner: 'ckpt-b', status: 'ok', checked: 1, disagreements: [] }),
+    ]);
+  });
+
+  it('refuses forged, misaddressed, replayed, future-dated and malformed checkpoints (400, nothing stored)', async () => {
+    const recv = b.node.services.auditCheckpoints;
+    const before = (await recv.heldAbout('ckpt-a')).items.length;
+    const other = await generateIdentity('ckpt-a');
+    const aKey = a.node.config.paths.key;
+    const { readFile } = await import('node:fs/promises');
+    const keyPem = await readFile(aKey, 'utf8');
+    const cases: Array<[string, unknown, RegExp]> = [
+      [
+        'signed with another key',
+        signCheckpoint(other.keyPem, body()),
+        /signature does not verify/,
+      ],
+      [
+        "another node's name",
+        signCheckpoint(keyPem, body({ node: 'ckpt-c' })),
+        /caller is 'ckpt-a'/,
+      ],
+      [
+        'meant for another partner',
+        signCheckpoint(keyPem, body({ to: 'ckpt-z' })),
+        /checkpoint.to/,
+      ],
+      [
+        'future-dated',
+        signCheckpoint(keyPem, body({ at: new Date(Date.now() + 3600_000).toISOString() })),
+        /future/,
+      ],
+      [
+        'replayed older',
+        signCheckpoint(
+          keyPem,
+          body({ seq: 0, head: '0'.repeat(64), at: '2020-01-01T00:00:00.000Z' }),
+        ),
+        /older than the one held/,
+      ],
+      [
+        'not canonical',
+        {
+          ...signCheckpoint(keyPem, body()),
+          checkpoint: ` ${signCheckpoint(keyPem, body()).checkpoint}`,
+        },
+        /canonical|JSON/,
+      ],
+      ['malformed head', signCheckpoint(keyPem, body({ head: 'xyz' })), /checkpoint.head/],
+      ['oversized', { checkpoint: 'x'.repeat(5000), signature: 'AA==' }, /body.checkpoint/],
+      ['extra fields', { ...signCheckpoint(keyPem, body()), more: 1 }, /body/],
+    ];
+    for (const [what, input, message] of cases) {
+      await expect(recv.receive('ckpt-a', input), what).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message,
+      });
+    }
+    expect((await recv.heldAbout('ckpt-a')).items).toHaveLength(before);
+  });
+
+  it("over the wire a partner's oversized body is refused before it is parsed", async () => {
+    const r = await nodesCallAsPeer();
+    expect(r).toBeGreaterThanOrEqual(400);
+  });
+
+  it("after the operator rewrites its own history and recomputes every hash, the partner's checkpoint exposes it", async () => {
+    // More history, certified to the partner.
+    await a.call('POST', '/v1/datasets', { name: 'x1', path: '/nope.csv' });
+    await a.ok('POST', '/v1/audit/checkpoints');
+    const db = a.node.services.db;
+    // The operator edits event 1 and recomputes every hash after it, and the head: locally clean.
+    await db.transaction().execute(async (t) => {
+      await sql`SET LOCAL session_replication_role = replica`.execute(t);
+      await sql`UPDATE audit_events SET actor_id = 'nobody' WHERE seq = 1`.execute(t);
+      const rows = await t.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+      let prev = '0'.repeat(64);
+      for (const r of rows) {
+        const hash = auditEventHash('sha256', chainedFields({ ...r, prev_hash: prev }));
+        await sql`UPDATE audit_events SET prev_hash = ${prev}, hash = ${hash} WHERE id = ${r.id}`.execute(
+          t,
+        );
+        prev = hash;
+      }
+      await sql`UPDATE audit_chain SET head_hash = ${prev}`.execute(t);
+    });
+    const v = await a.ok<Verify>('GET', '/v1/audit/verify');
+    expect(v.chain.ok).toBe(true);
+    expect(v.ok).toBe(false);
+    const p = v.partners[0]!;
+    expect(p).toMatchObject({ partner: 'ckpt-b', status: 'disagree' });
+    expect(p.disagreements[0]?.message).toMatch(/was rewritten/);
+  });
+});
+
+/** A POST to the partner route with a too-large body, over mutual TLS with a's certificate. */
+async function nodesCallAsPeer(): Promise<number> {
+  const api = await a.node.services.contracts.peerApi('ckpt-b');
+  try {
+    await a.node.services.peers.call(api, 'POST', '/v1/interconn/audit/checkpoints', {
+      checkpoint: 'x'.repeat(10_000),
+      signature: 'AA==',
+    });
+    return 200;
+  } catch (err) {
+    return (err as { details?: { status?: number } }).details?.status ?? 400;
+  }
+}
