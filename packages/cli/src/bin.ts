@@ -1,4 +1,5 @@
 /** The `fedgrid` command line. Every command but `node init/start` talks to a node's REST API. */
+import { auditCommand } from './commands/audit.js';
 import { Command } from 'commander';
 import {
   loginCommand,
@@ -44,5 +45,6 @@ program.addCommand(modelCommand()).addCommand(componentCommand());
 program.addCommand(predictCommand());
 program.addCommand(loginCommand()).addCommand(logoutCommand()).addCommand(meCommand());
 program.addCommand(userCommand()).addCommand(roleCommand()).addCommand(tokenCommand());
+program.addCommand(auditCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,111 @@
+/**
+ * `fedgrid audit verify | checkpoint`: the tamper-evident audit log (issue 13 item 3).
+ * `verify` walks the node's hash chain and names the first edited, deleted, reordered or missing
+ * event, then compares the chain with the signed checkpoints every partner holds about this node;
+ * it exits 1 when anything disagrees. `checkpoint` sends a signed checkpoint to every partner now
+ * (nodes also do so every `audit.checkpointIntervalSeconds`).
+ */
+import { Command } from 'commander';
+import { table } from '../output.js';
+import { run, withNode, type CommonOpts } from './common.js';
+
+interface VerifyResult {
+  ok: boolean;
+  chain: {
+    ok: boolean;
+    alg: string;
+    checked: number;
+    anchorSeq: number;
+    headSeq: number;
+    headHash: string;
+    firstProblem?: { kind: string; seq: number; id?: number; message: string };
+    problems: Array<{ kind: string; seq: number; id?: number; message: string }>;
+  };
+  partners: Array<{
+    partner: string;
+    status: string;
+    checked: number;
+    pruned: number;
+    disagreements: Array<{ seq: number; message: string }>;
+    error?: string;
+  }>;
+}
+
+function verifyText(r: VerifyResult): string {
+  const c = r.chain;
+  const lines = [
+    `chain: ${c.ok ? 'ok' : 'BROKEN'} — ${c.checked} events checked (${c.alg}), head seq ${c.headSeq} ${c.headHash.slice(0, 16)}…${c.anchorSeq ? `, from anchor seq ${c.anchorSeq}` : ''}`,
+  ];
+  if (c.firstProblem) {
+    lines.push(`first problem: ${c.firstProblem.message}`);
+    for (const p of c.problems.slice(1)) lines.push(`  also: ${p.message}`);
+  }
+  if (r.partners.length) {
+    lines.push(
+      table([
+        ['partner', 'checkpoints', 'status'],
+        ...r.partners.map((p) => [p.partner, p.checked, p.status]),
+      ]),
+    );
+    for (const p of r.partners) {
+      for (const d of p.disagreements) lines.push(`${p.partner}: ${d.message}`);
+      if (p.error) lines.push(`${p.partner}: ${p.error}`);
+    }
+  } else lines.push('partners: none checked');
+  lines.push(r.ok ? 'audit log verified' : 'audit log NOT verified');
+  return lines.join('\n');
+}
+
+export function auditCommand(): Command {
+  const cmd = new Command('audit').description(
+    "verify the node's tamper-evident audit log (hash chain and partners' checkpoints)",
+  );
+  withNode(
+    cmd
+      .command('verify')
+      .description(
+        'walk the hash chain, name the first edited, deleted, reordered or missing event, and compare with the checkpoints partners hold (exit 1 if anything disagrees)',
+      ),
+  )
+    .option('--no-partners', 'check the chain only, do not ask partners')
+    .action((o: CommonOpts & { partners: boolean }) =>
+      run(
+        o,
+        async (c) => {
+          const r = await c.get<VerifyResult>(
+            `/v1/audit/verify${o.partners ? '' : '?partners=false'}`,
+          );
+          if (!r.ok) process.exitCode = 1;
+          return r;
+        },
+        verifyText,
+      ),
+    );
+  withNode(
+    cmd
+      .command('checkpoint')
+      .description('send a signed checkpoint of the audit chain to every contracted partner now'),
+  ).action((o: CommonOpts) =>
+    run(
+      o,
+      async (c) => {
+        const r = await c.post<{
+          items: Array<{ partner: string; ok: boolean; seq?: number; error?: string }>;
+        }>('/v1/audit/checkpoints', {});
+        if (r.items.some((i) => !i.ok)) process.exitCode = 1;
+        return r;
+      },
+      (r) =>
+        r.items.length
+          ? table([
+              ['partner', 'result'],
+              ...r.items.map((i) => [
+                i.partner,
+                i.ok ? `stored (seq ${i.seq})` : `failed: ${i.error}`,
+              ]),
+            ])
+          : 'no contracted partners',
+    ),
+  );
+  return cmd;
+}
