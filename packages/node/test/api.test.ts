@@ -112,8 +112,52 @@ describe('audit', () => {
       outcome: 'failure',
       status: 401,
     });
-    // Reads are not audited.
-    expect(items.some((i) => String(i['action']).startsWith('GET'))).toBe(false);
+    // Ordinary reads are not audited (sensitive ones are: next test).
+    expect(
+      items.some(
+        (i) => String(i['action']).startsWith('GET') && !String(i['action']).includes('audit'),
+      ),
+    ).toBe(false);
+  });
+
+  it('records reads of sensitive objects (model parameters, task outputs and logs, the audit log); an unrecorded read is not answered', async () => {
+    const r = await node.app.inject({ method: 'GET', url: '/v1/models/nope', headers: auth() });
+    expect(r.statusCode).toBe(404);
+    const a = await node.app.inject({
+      method: 'GET',
+      url: '/v1/audit?pageSize=1',
+      headers: auth(),
+    });
+    expect((a.json() as { items: unknown[] }).items[0]).toMatchObject({
+      action: 'GET /v1/models/:id',
+      actor: { kind: 'admin', id: 'admin' },
+      object: { type: 'model', id: 'nope' },
+      outcome: 'failure',
+      status: 404,
+    });
+    const audit = node.services.audit;
+    const record = audit.record.bind(audit);
+    audit.record = async () => {
+      throw new Error('audit table unavailable');
+    };
+    try {
+      const v = await node.app.inject({
+        method: 'GET',
+        url: '/v1/audit/verify?partners=false',
+        headers: auth(),
+      });
+      expect(v.statusCode).toBe(500);
+      expect(v.json()).toMatchObject({ code: 'AUDIT_WRITE_FAILED' });
+      expect(v.body).not.toContain('headHash');
+    } finally {
+      audit.record = record;
+    }
+    const ok = await node.app.inject({
+      method: 'GET',
+      url: '/v1/audit/verify?partners=false',
+      headers: auth(),
+    });
+    expect(ok.json()).toMatchObject({ ok: true, chain: { ok: true }, partners: [] });
   });
 
   it('is append-only: rows cannot be changed or deleted', async () => {

@@ -25,7 +25,7 @@ export function auditRoutes(
   app.get(
     '/v1/audit',
     {
-      config: { permission: 'audit:read' },
+      config: { permission: 'audit:read', auditRead: true },
       schema: doc('The audit log, newest first', { query: auditQuery }),
     },
     async (req) => {
@@ -43,7 +43,7 @@ export function auditRoutes(
   app.get(
     '/v1/audit/verify',
     {
-      config: { permission: 'audit:read' },
+      config: { permission: 'audit:read', auditRead: true },
       schema: doc(
         'Verify the audit hash chain (names the first edited, deleted, reordered or missing event) and compare it with the checkpoints partners hold about this node',
         { query: verifyQuery },

@@ -98,7 +98,10 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
   );
   app.get<{ Params: { id: string; task: string; party: string; name: string } }>(
     '/v1/jobs/:id/outputs/:task/:party/:name',
-    { ...read, schema: doc('One output of a task on a local party') },
+    {
+      config: { ...read.config, auditRead: true },
+      schema: doc('One output of a task on a local party'),
+    },
     async (req) => {
       const v = await outputs.load(
         req.params.id,
@@ -187,7 +190,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
   app.get<TaskParams>(
     '/v1/jobs/:id/tasks/:task/logs',
     {
-      ...read,
+      config: { ...read.config, auditRead: true },
       schema: doc("A task's log, time-ordered, at most 1 MB per page", { query: logsQuery }),
     },
     async (req) => {

@@ -60,7 +60,7 @@ export function modelRoutes(app: FastifyInstance, models: ModelService): void {
   app.get<IdParams>(
     '/v1/models/:id',
     {
-      ...read,
+      config: { ...read.config, auditRead: true },
       schema: doc(
         'Get a model part: name, job, task, project, digest, file, size, approvals, publication, and its content',
       ),

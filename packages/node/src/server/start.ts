@@ -4,6 +4,7 @@
  * the store, the crypto worker pool and the job runtime.
  */
 import { registerAuditAhead } from '../audit/audit-ahead.js';
+import { registerReadAudit } from '../audit/audit-reads.js';
 import { randomUUID, constants as tlsConstants } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -138,6 +139,7 @@ export async function buildApp(
       await services.files.assertUsable();
   });
   registerAuditAhead(app, { nodeId: services.nodeId, audit: services.audit });
+  registerReadAudit(app, { nodeId: services.nodeId, audit: services.audit });
   await registerFirstContactLimits(app, {
     requestsPerMinute: services.config.config.firstContact.requestsPerMinute,
     contracts: services.contracts,
