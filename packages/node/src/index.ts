@@ -66,3 +66,8 @@ export {
   defaultModelName,
   type VersionRef,
 } from './models/model-name.js';
+export {
+  verifyAuditArchive,
+  type ArchiveVerification,
+  type ArchiveManifest,
+} from './audit/audit-archive.js';

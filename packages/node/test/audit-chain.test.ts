@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePgliteTemplate } from '@fedgrid/node';
 import { AuditService, type AuditEvent } from '../dist/audit/audit.service.js';
 import { verifyChain } from '../dist/audit/audit-verify.js';
+import { exportAuditArchive, verifyAuditArchive } from '../dist/audit/audit-archive.js';
+import { generateIdentity } from '@fedgrid/federation';
 import { openStore, type Store } from '../dist/storage/db.js';
 import type { Database } from '../dist/storage/schema.js';
 import { openTestStore, TEST_DATABASE_URL, testStoreLocation } from './nodes.js';
@@ -204,5 +206,53 @@ describe('migration 0016', () => {
     } finally {
       await loc.drop();
     }
+  });
+});
+
+describe('signed export archives', () => {
+  it('verify offline; an edited, dropped or re-signed archive is refused naming the line', async () => {
+    const { db } = await chainOf(5);
+    const id = await generateIdentity('auditnode');
+    const { text, manifest } = await exportAuditArchive(db, {
+      nodeId: 'auditnode',
+      keyPem: id.keyPem,
+      certPem: id.certPem,
+      from: 2,
+      to: 4,
+    });
+    expect(manifest).toMatchObject({ fromSeq: 2, toSeq: 4, count: 3, alg: 'sha256' });
+    expect(verifyAuditArchive(text)).toMatchObject({
+      ok: true,
+      checked: 3,
+      node: 'auditnode',
+      fingerprint: id.fingerprint,
+    });
+    expect(verifyAuditArchive(text, id.fingerprint).ok).toBe(true);
+    const lines = text.trimEnd().split('\n');
+    const edited = [...lines];
+    edited[2] = edited[2]!.replace('"ds-3"', '"ds-X"');
+    expect(verifyAuditArchive(edited.join('\n'))).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/line 3: event seq 3 .*edited/),
+    });
+    const dropped = lines.filter((_, i) => i !== 2);
+    expect(verifyAuditArchive(dropped.join('\n')).problem).toMatch(/line 3: expected event seq 3/);
+    const cut = lines.slice(0, 3);
+    expect(verifyAuditArchive(cut.join('\n')).problem).toMatch(/cut off/);
+    // Re-signed by someone else: verifies only against its own certificate, not the expected one.
+    const other = await generateIdentity('auditnode');
+    const forged = await exportAuditArchive(db, {
+      nodeId: 'auditnode',
+      keyPem: other.keyPem,
+      certPem: other.certPem,
+    });
+    expect(verifyAuditArchive(forged.text, id.fingerprint).problem).toMatch(/not the expected/);
+    // A manifest changed after signing.
+    const header = JSON.parse(lines[0]!) as { manifest: { toSeq: number } };
+    header.manifest.toSeq = 3;
+    expect(
+      verifyAuditArchive([JSON.stringify(header), ...lines.slice(1, 3)].join('\n')).problem,
+    ).toMatch(/signature does not verify/);
+    expect(verifyAuditArchive('garbage\n').problem).toMatch(/line 1: not JSON/);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * `fedgrid audit verify | checkpoint`: the tamper-evident audit log (issue 13 item 3).
+ * `fedgrid audit verify | checkpoint | export | verify-archive`: the tamper-evident audit log (issue 13 item 3).
  * `verify` walks the node's hash chain and names the first edited, deleted, reordered or missing
  * event, then compares the chain with the signed checkpoints every partner holds about this node;
  * it exits 1 when anything disagrees. `checkpoint` sends a signed checkpoint to every partner now
  * (nodes also do so every `audit.checkpointIntervalSeconds`).
  */
 import { Command } from 'commander';
-import { table } from '../output.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { verifyAuditArchive } from '@fedgrid/node';
+import { print, reportError, table } from '../output.js';
 import { run, withNode, type CommonOpts } from './common.js';
 
 interface VerifyResult {
@@ -107,5 +109,52 @@ export function auditCommand(): Command {
           : 'no contracted partners',
     ),
   );
+  withNode(
+    cmd
+      .command('export')
+      .description(
+        'write a signed export archive of the audit chain (JSON Lines: signed manifest with the node certificate, then the events)',
+      ),
+  )
+    .option('--from <seq>', 'first event (default: the first kept)')
+    .option('--to <seq>', 'last event (default: the newest)')
+    .requiredOption('--out <file>', 'archive file to write (not overwritten)')
+    .action((o: CommonOpts & { from?: string; to?: string; out: string }) =>
+      run(
+        o,
+        async (c) => {
+          const q = new URLSearchParams();
+          if (o.from) q.set('from', o.from);
+          if (o.to) q.set('to', o.to);
+          const r = await c.get<{ archive: string }>(`/v1/audit/export${q.size ? `?${q}` : ''}`);
+          await writeFile(o.out, r.archive, { flag: 'wx', mode: 0o600 });
+          const v = verifyAuditArchive(r.archive);
+          return { file: o.out, ...v };
+        },
+        (r) =>
+          `${r.file}: events seq ${r.fromSeq}–${r.toSeq} (${r.checked}), signed by ${r.node} (${r.fingerprint})`,
+      ),
+    );
+  cmd
+    .command('verify-archive')
+    .description(
+      'verify an export archive offline (no node needed): signature, every event hash, links and range',
+    )
+    .argument('<file>', 'archive written by `fedgrid audit export`')
+    .option('--fingerprint <sha256>', 'require this signing certificate (e.g. the pinned one)')
+    .option('--json', 'print JSON instead of text')
+    .action(async (file: string, o: { fingerprint?: string; json?: boolean }) => {
+      try {
+        const v = verifyAuditArchive(await readFile(file, 'utf8'), o.fingerprint);
+        if (!v.ok) process.exitCode = 1;
+        print(v, !!o.json, () =>
+          v.ok
+            ? `archive verified: events seq ${v.fromSeq}–${v.toSeq} (${v.checked}) of node ${v.node}, signed by certificate ${v.fingerprint}`
+            : `archive NOT verified: ${v.problem}`,
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    });
   return cmd;
 }

@@ -19,6 +19,7 @@ import type { Database } from '../storage/schema.js';
 import { AUDIT_HASH_ALGS, GENESIS_HASH } from './audit-hash.js';
 import type { AuditService } from './audit.service.js';
 import { hashAt } from './audit-verify.js';
+import { archiveDigest, exportAuditArchive } from './audit-archive.js';
 
 /** What a checkpoint states (signed as its canonical JSON). */
 export interface CheckpointBody {
@@ -177,6 +178,35 @@ export class AuditCheckpointService {
       head: h.hash,
       at: new Date().toISOString(),
     });
+  }
+
+  /**
+   * A signed export archive of events `from`–`to` (see audit-archive.ts), recorded in
+   * `audit_archives`.
+   */
+  async exportArchive(from?: number, to?: number): Promise<string> {
+    const { text, manifest } = await exportAuditArchive(this.deps.db, {
+      nodeId: this.deps.nodeId,
+      keyPem: this.deps.identity.keyPem,
+      certPem: this.deps.identity.certPem,
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    }).catch((err: Error & { code?: string }) => {
+      throw err.code === 'VALIDATION_FAILED'
+        ? new FedGridError('VALIDATION_FAILED', err.message)
+        : err;
+    });
+    await this.deps.db
+      .insertInto('audit_archives')
+      .values({
+        id: archiveDigest(text),
+        from_seq: manifest.fromSeq,
+        to_seq: manifest.toSeq,
+        head_hash: manifest.headHash,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return text;
   }
 
   /** Live contracted partners' node ids. */

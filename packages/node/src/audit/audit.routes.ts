@@ -12,6 +12,13 @@ const auditQuery = pageQuerySchema.extend({
   object: z.string().optional(),
 });
 
+const exportQuery = z.object({
+  /** First seq (default: the chain's first). */
+  from: z.coerce.number().int().min(1).optional(),
+  /** Last seq (default: the head). */
+  to: z.coerce.number().int().min(1).optional(),
+});
+
 const verifyQuery = z.object({
   /** Also fetch and compare the checkpoints partners hold about this node. @default true */
   partners: queryBoolean.optional(),
@@ -58,6 +65,21 @@ export function auditRoutes(
         chain,
         partners,
       };
+    },
+  );
+
+  app.get(
+    '/v1/audit/export',
+    {
+      config: { permission: 'audit:read', auditRead: true },
+      schema: doc(
+        'A signed export archive of events seq from–to, as `{archive}`: JSON Lines text (signed manifest with the node certificate, then the events), to save to a file and verify offline with `fedgrid audit verify-archive`',
+        { query: exportQuery },
+      ),
+    },
+    async (req) => {
+      const q = parseInput(exportQuery, req.query, 'query');
+      return { archive: await checkpoints.exportArchive(q.from, q.to) };
     },
   );
 
