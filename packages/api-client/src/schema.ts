@@ -85,6 +85,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A signed export archive of events seq from–to, as `{archive}`: JSON Lines text (signed manifest with the node certificate, then the events), to save to a file and verify offline with `fedgrid audit verify-archive`
+     * @description Permission: `audit:read` — read the audit log.
+     */
+    get: {
+      parameters: {
+        query?: {
+          from?: number;
+          to?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/audit/verify': {
     parameters: {
       query?: never;
