@@ -3,10 +3,11 @@
  * federated algorithm with `fedgrid demo` (separate node processes, real PSI, real keys) and its
  * plaintext twin (same hyper-parameters, centrally on the joined rows), side by side, and writes
  * the quality table: dataset, algorithm, federated metric, plaintext metric, difference, seconds.
- * Exits 1 if any case is outside its tolerance or fails.
+ * Exits 1 if any case is outside its tolerance or fails. `--render RUN.json [--seconds N]`
+ * rewrites the table from a saved `--json` run without training again.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +71,9 @@ function sklearnReference(
 
 /**
  * The issue-11 target against scikit-learn, on the training rows or (`heldout`) the held-out
- * rows: AUC and accuracy within 0.01 absolute, MSE within 2% relative.
+ * rows: AUC and accuracy at most 0.01 below scikit-learn's, MSE at most 2% above. Doing better
+ * than scikit-learn is no miss; the text says so (`yes, better`) where the gap exceeds the
+ * tolerance the other way.
  */
 export function sklearnTarget(
   c: QualityCase,
@@ -81,14 +84,19 @@ export function sklearnTarget(
   const fed = (rows === 'train' ? r.metrics : r.heldout?.metrics)?.[c.metric];
   const ref = sk[rows][c.metric];
   if (ref === undefined || fed === undefined) return { text: '—', ok: true };
+  const verdict = (worse: boolean, better: boolean) =>
+    worse ? '**no**' : better ? 'yes, better' : 'yes';
   if (c.tolerance.kind === 'absolute') {
     const d = fed - ref;
-    const ok = Math.abs(d) <= 0.01;
-    return { text: `${d >= 0 ? '+' : ''}${d.toFixed(4)} ${ok ? 'yes' : '**no**'}`, ok };
+    const ok = d >= -0.01;
+    return { text: `${d >= 0 ? '+' : ''}${d.toFixed(4)} ${verdict(!ok, d > 0.01)}`, ok };
   }
   const d = (fed - ref) / ref;
-  const ok = Math.abs(d) <= 0.02;
-  return { text: `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)}% ${ok ? 'yes' : '**no**'}`, ok };
+  const ok = d <= 0.02;
+  return {
+    text: `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)}% ${verdict(!ok, d < -0.02)}`,
+    ok,
+  };
 }
 
 function log(line: string): void {
@@ -149,8 +157,10 @@ the scikit-learn script). All three models are fitted on the remaining **trainin
 "train rows" columns score them on those rows (as FATE's quality benchmarks do), the "held-out"
 columns on the held-out rows, which the federated model scores in a separate batch-prediction job
 (PSI on the new ids, then the published model's \`predict\` task). Tolerances: twin (issue 5)
-classification within 0.01 absolute, regression within 2% relative; scikit-learn (issue 11) the
-same bounds, on both row sets (the exit code follows the twin tolerance on training rows). Raw CSV columns, no manual scaling: the linear models standardise
+classification within 0.01 absolute, regression within 2% relative; scikit-learn (issue 11): AUC
+and accuracy at most 0.01 below scikit-learn's, MSE at most 2% above it, on both row sets (a
+model that does better is marked \`yes, better\`); the exit code follows the twin tolerance on
+training rows. Raw CSV columns, no manual scaling: the linear models standardise
 each party's columns inside the algorithm. ${python ? '' : '**scikit-learn was not available when this file was generated (columns —).**'}
 
 Reproduce (about ${Math.ceil(seconds / 60)} minutes on this machine):
@@ -176,15 +186,16 @@ both parties' features.
 
 ## Where a target against scikit-learn is missed, and why
 
-- \`motor-lr-ovr\` (accuracy): HeteroLR's coordinated protocol trains on the Taylor approximation
-  of the logistic loss (Paillier ciphertexts allow a polynomial of degree 2 in z), whose optimum
-  is a least-squares classifier. On these rows the exact Taylor optimum (computed in numpy with
-  the same α, one-vs-rest) scores accuracy 0.825 and the exact logistic optimum 0.900: no step
-  rule closes that gap. For multiclass data use \`secureboost\` (0.99 here).
-- \`motor-sbt\` (mse): the federated model fits the training rows 8.6% _more_ tightly than
-  HistGradientBoostingRegressor with the same trees, rate and depth (it regularises with its own
-  defaults, e.g. min_samples_leaf = 20); this is not under-fitting. The held-out columns say
-  whether it over-fits.
+- \`motor-lr-ovr\` (accuracy), on training and held-out rows: HeteroLR's coordinated protocol
+  trains on the Taylor approximation of the logistic loss (Paillier ciphertexts allow a
+  polynomial of degree 2 in z), whose optimum is a least-squares classifier. On these rows the
+  exact Taylor optimum (computed in numpy with the same α, one-vs-rest, on all 800 rows) scores
+  accuracy 0.825 and the exact logistic optimum 0.900: no step rule closes that gap. For
+  multiclass data use \`secureboost\` (0.99 on training rows, 1.00 held out here).
+- Rows marked \`yes, better\` are no misses: SecureBoost on motor fits the training rows more
+  tightly than HistGradientBoostingRegressor with the same trees, rate and depth (which
+  regularises with its own defaults, e.g. min_samples_leaf = 20) and also scores the held-out
+  rows better, so it does not over-fit.
 
 ## Every metric (federated / plaintext)
 
@@ -202,8 +213,34 @@ async function main(): Promise<void> {
       out: { type: 'string', default: join(REPO, 'docs/QUALITY.md') },
       only: { type: 'string' },
       json: { type: 'string' },
+      render: { type: 'string' },
+      seconds: { type: 'string' },
     },
   });
+  if (values.render) {
+    // Re-render the table from a saved `--json` run (after a change to the table's wording or
+    // verdicts) without training again; --seconds is that run's duration.
+    const saved = JSON.parse(await readFile(values.render, 'utf8')) as {
+      id: string;
+      report?: DemoReport;
+      error?: string;
+      sklearn?: SklearnResult;
+    }[];
+    const outcomes = saved.map((o) => {
+      const c = QUALITY_CASES.find((x) => x.id === o.id);
+      if (!c) throw new Error(`--render ${values.render}: unknown case '${o.id}'`);
+      return {
+        case: c,
+        ...(o.report ? { report: o.report } : {}),
+        ...(o.error ? { error: o.error } : {}),
+        ...(o.sklearn ? { sklearn: o.sklearn } : {}),
+      };
+    });
+    const out = resolve(values.out as string);
+    await writeFile(out, markdown(outcomes, Number(values.seconds ?? 0), 'recorded'));
+    log(`rendered ${out} from ${values.render}`);
+    return;
+  }
   const only = values.only?.split(',').map((s) => s.trim());
   const cases = QUALITY_CASES.filter((c) => !only || only.includes(c.id));
   if (cases.length === 0)
