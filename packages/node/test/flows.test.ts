@@ -413,10 +413,10 @@ describe('approvals and jobs', () => {
     expect(badTask.status).toBe(400);
     expect(badTask.body.message).toMatch(/no such task/);
     const badParam = await a.call<ErrorBody>('POST', `/v1/flows/${enc(psi.id)}/jobs`, {
-      params: { psi: { curve: 'p256' } },
+      params: { psi: { hashFunction: 'md5' } },
     });
     expect(badParam.status).toBe(400);
-    expect(badParam.body.message).toMatch(/no parameter 'curve'/);
+    expect(badParam.body.message).toMatch(/no parameter 'hashFunction'/);
 
     const job = await a.ok<{ id: string; status: string }>(
       'POST',
