@@ -1414,7 +1414,14 @@ describe('the control plane across three node processes, through the CLI', () =>
       500,
     );
     const admin = { kind: 'admin', id: 'admin' };
-    expect(onBank.some((i) => i.action.startsWith('GET '))).toBe(false); // reads are not audited
+    // Plain reads are not audited; reads of sensitive content (model parameters, task outputs
+    // and logs, the audit log itself) are.
+    const sensitive =
+      /^GET \/v1\/(models\/:id|jobs\/:id\/outputs|jobs\/:id\/tasks\/:task\/logs|audit)(\/|$)/;
+    const reads = onBank.filter((i) => i.action.startsWith('GET '));
+    expect(reads.filter((i) => !sensitive.test(i.action)).map((i) => i.action)).toEqual([]);
+    // The reads of the audit log above are themselves in the log now.
+    expect((await audit(bank)).some((i) => i.action === 'GET /v1/audit')).toBe(true);
     expect(
       has(onBank, {
         action: 'POST /v1/contracts',
