@@ -80,6 +80,27 @@ describe('the host checks the initiator of each running copy', () => {
     await host.ok('POST', `/v1/jobs/${id}/stop`, { reason: 'done here' });
   });
 
+  it("a copy that ended on its own still takes the initiator's final status of tasks it never ran", async () => {
+    const id = await acceptedOnHost();
+    await host.ok('POST', `/v1/jobs/${id}/stop`, { reason: 'ended here first' });
+    const s = guest.node.services;
+    const api = await s.contracts.peerApi('host');
+    // Another attempt's status, or a non-final one, changes nothing.
+    await s.peers.call(api, 'POST', `/v1/interconn/jobs/${id}/finish`, {
+      status: 'failed',
+      tasks: { psi: { status: 'succeeded', attempt: 1 } },
+    });
+    expect((await status(id)).tasks[0]!.status).toBe('waiting');
+    await s.peers.call(api, 'POST', `/v1/interconn/jobs/${id}/finish`, {
+      status: 'failed',
+      tasks: { psi: { status: 'succeeded', attempt: 0 } },
+    });
+    const v = await status(id);
+    expect(v.tasks[0]!.status).toBe('succeeded');
+    // The copy's own ending stays.
+    expect(v.status).toBe('stopped');
+  });
+
   it('a dead initiator: the copy fails INITIATOR_UNREACHABLE after `initiatorProbeFailures` (3) checks', async () => {
     // The guest's node goes away, as after a crash.
     const id = await acceptedOnHost();

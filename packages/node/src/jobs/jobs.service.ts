@@ -638,11 +638,25 @@ export class JobsService {
     const spec = await this.requireJob(jobId, fromNode);
     if (spec.initiator !== fromNode)
       throw new FedGridError('FORBIDDEN', `only the initiator may end ${jobId}`);
-    // This node's copy ended already (it succeeded, its part failed, its owner stopped it, or it
-    // timed out): an ending is final until a rerun, whatever a later message says.
+    // This node's copy ended already (it succeeded, its part failed, its owner stopped it, it
+    // timed out, or it lost the initiator): an ending is final until a rerun, whatever a later
+    // message says. Only the tasks this node never ran (still `waiting` here, same attempt) take
+    // the initiator's final status, so that every node ends with the same view of them.
     const row = (await this.deps.repo.getJob(jobId)) as JobRow;
-    if (TERMINAL.has(row.status)) return;
     const rows = await this.deps.repo.listTasks(jobId);
+    if (TERMINAL.has(row.status)) {
+      for (const t of rows) {
+        const final = body.tasks?.[t.name];
+        if (
+          t.status === 'waiting' &&
+          final &&
+          final.attempt === t.attempt &&
+          TERMINAL.has(final.status)
+        )
+          await this.deps.repo.setTask(jobId, t.name, final.status as TaskStatus);
+      }
+      return;
+    }
     if (body.tasks && rows.some((t) => t.attempt > (body.tasks?.[t.name]?.attempt ?? 0))) return;
     const status = TERMINAL.has(body.status) ? body.status : 'failed';
     if (status !== 'succeeded') this.deps.runner.stopJob(jobId, `job ${status} at the initiator`);
