@@ -927,6 +927,9 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            columnTypes?: {
+              [key: string]: 'numeric' | 'categorical' | 'boolean' | 'datetime' | 'ignore';
+            };
             /** @default  */
             description?: string;
             /** @default id */

@@ -13,6 +13,35 @@ export interface Frame {
   /** One label per row, when this party holds labels. */
   labels?: Float64Array;
   labelName?: string;
+  /**
+   * Columns that are not plain numbers, by name (a numeric column is absent). Values in `x`:
+   * categorical — the code 0..k−1 of the category `levels[code]` (levels ascending by code
+   * point), boolean — 0/1, datetime — seconds since 1970-01-01T00:00:00Z; missing — NaN.
+   * `levels` are the owner's data: they stay on its node and are never sent to a partner.
+   */
+  columnTypes?: Record<string, ColumnType>;
+}
+
+/** The type of a non-numeric column of a {@link Frame}. */
+export type ColumnType =
+  { type: 'categorical'; levels: string[] } | { type: 'boolean' } | { type: 'datetime' };
+
+/** Names of the frame's categorical columns, in column order. */
+export function categoricalColumns(frame: Frame): string[] {
+  const t = frame.columnTypes;
+  if (!t) return [];
+  return frame.featureNames.filter((n) => t[n]?.type === 'categorical');
+}
+
+/** The column types of `frame` restricted to `names` (undefined when none remain). */
+export function columnTypesOf(
+  frame: Pick<Frame, 'columnTypes'>,
+  names: readonly string[],
+): Record<string, ColumnType> | undefined {
+  const t = frame.columnTypes;
+  if (!t) return undefined;
+  const kept = names.filter((n) => Object.hasOwn(t, n)).map((n) => [n, t[n] as ColumnType]);
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
 /** The frame restricted to `rows` (in that order). */
@@ -25,5 +54,6 @@ export function selectFrameRows(frame: Frame, rows: ArrayLike<number>): Frame {
     ...(frame.labels
       ? { labels: selectEntries(frame.labels, rows), labelName: frame.labelName }
       : {}),
+    ...(frame.columnTypes ? { columnTypes: frame.columnTypes } : {}),
   };
 }

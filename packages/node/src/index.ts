@@ -25,6 +25,21 @@ export type { ContractView, NodeCard } from './contracts/contracts.service.js';
 export type { DatasetView, RegisterDatasetInput } from './datasets/datasets.service.js';
 export type { ColumnSummary, LabelSummary, CsvProblem } from './datasets/csv-import.js';
 export { importCsv } from './datasets/csv-import.js';
+export {
+  TableBuilder,
+  type BuiltTable,
+  type TableBuilderOptions,
+  type TableProblem,
+} from './datasets/table-builder.js';
+export {
+  DECLARED_COLUMN_TYPES,
+  detectColumnKind,
+  parseBoolean,
+  parseDatetime,
+  parseNumber,
+  type ColumnKind,
+  type DeclaredColumnType,
+} from './datasets/column-types.js';
 export type { GrantView, CreateGrantInput } from './grants/grants.service.js';
 export type {
   JobPermissionView,

@@ -37,7 +37,12 @@ async function rejects(p: Promise<unknown>, code: string): Promise<FedGridError>
 
 async function problemsOf(
   content: string,
-  opts: { idColumn?: string; labelColumn?: string; maxErrors?: number } = {},
+  opts: {
+    idColumn?: string;
+    labelColumn?: string;
+    maxErrors?: number;
+    columnTypes?: Record<string, 'numeric' | 'categorical' | 'boolean' | 'datetime' | 'ignore'>;
+  } = {},
 ): Promise<{ err: FedGridError; problems: CsvProblem[] }> {
   const path = fixture(content);
   const err = await rejects(
@@ -46,6 +51,7 @@ async function problemsOf(
       idColumn: opts.idColumn ?? 'id',
       ...(opts.labelColumn !== undefined ? { labelColumn: opts.labelColumn } : {}),
       ...(opts.maxErrors !== undefined ? { maxErrors: opts.maxErrors } : {}),
+      ...(opts.columnTypes !== undefined ? { columnTypes: opts.columnTypes } : {}),
     }),
     'CSV_INVALID',
   );
@@ -107,6 +113,7 @@ describe('importCsv: a valid file', () => {
       max: 52,
       mean: (30 + 41 + 25 + 52 + 33) / 5,
       missing: 0,
+      typeSource: 'detected',
     });
     expect(score?.name).toBe('score');
     expect(score?.type).toBe('float');
@@ -121,6 +128,7 @@ describe('importCsv: a valid file', () => {
       max: 1,
       mean: 2 / 4,
       missing: 1,
+      typeSource: 'detected',
     });
     expect(r.label).toEqual({
       name: 'y',
@@ -180,6 +188,7 @@ describe('importCsv: a valid file', () => {
       max: 10,
       mean: 10,
       missing: 6,
+      typeSource: 'detected',
     });
     expect(r.features[1]?.missing).toBe(0);
     expect(
@@ -351,7 +360,10 @@ describe('importCsv: bad files', () => {
 
   it('at most maxErrors problems are reported', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `${i},bad${i}`);
-    const { err, problems } = await problemsOf(['id,a', ...rows].join('\n'), { maxErrors: 5 });
+    const { err, problems } = await problemsOf(['id,a', ...rows].join('\n'), {
+      maxErrors: 5,
+      columnTypes: { a: 'numeric' },
+    });
     expect(problems.length).toBe(5);
     expect(problems.map((p) => p.line)).toEqual([2, 3, 4, 5, 6]);
     expect(err.message).toContain('4+ more problems');
@@ -359,7 +371,9 @@ describe('importCsv: bad files', () => {
 
   it('the default maxErrors is 20', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `${i},bad${i}`);
-    const { problems } = await problemsOf(['id,a', ...rows].join('\n'));
+    const { problems } = await problemsOf(['id,a', ...rows].join('\n'), {
+      columnTypes: { a: 'numeric' },
+    });
     expect(problems.length).toBe(20);
   });
 
@@ -414,7 +428,10 @@ describe('importCsv: what counts as a number (decimal notation only, as pandas r
     });
     expect(r.features[0]?.missing).toBe(5);
     for (const word of ['None', '-nan', '#N/A', 'missing'])
-      expect((await problemsOf(`id,a\n1,${word}\n`)).problems[0]?.message).toMatch(
+      expect(
+        (await problemsOf(`id,a\n1,${word}\n`, { columnTypes: { a: 'numeric' } })).problems[0]
+          ?.message,
+      ).toMatch(
         /is not a number/,
       );
   });
@@ -427,6 +444,7 @@ describe('importCsv: errors carry line and column, not the file', () => {
     const rows = Array.from({ length: 25 }, (_, i) => `${mid}${i % 3},${mid}`); // repeats ids
     const { err, problems } = await problemsOf(
       [`id,${'H'.repeat(100_000)}`, `${big},${big}`, ...rows].join('\n'),
+      { columnTypes: { ['H'.repeat(100_000)]: 'numeric' } },
     );
     expect(problems).toHaveLength(20);
     const body = JSON.stringify({ message: err.message, details: err.details });
@@ -450,7 +468,9 @@ describe('importCsv: errors carry line and column, not the file', () => {
   });
 
   it('control, bidirectional and quote characters are escaped', async () => {
-    const { problems } = await problemsOf("id,a\n1,\u001b[31m\u202eab'c\\\n");
+    const { problems } = await problemsOf("id,a\n1,\u001b[31m\u202eab'c\\\n", {
+      columnTypes: { a: 'numeric' },
+    });
     expect(problems[0]?.message).toBe(
       "value '\\u001b[31m\\u202eab\\'c\\\\' is not a number (expected a decimal such as 12, -3.5 or 1e-3)",
     );

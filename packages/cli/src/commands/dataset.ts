@@ -102,6 +102,26 @@ function describe(d: DatasetView): string {
   return lines.join('\n');
 }
 
+const COLUMN_TYPES = ['numeric', 'categorical', 'boolean', 'datetime', 'ignore'] as const;
+
+/**
+ * `--type region=categorical --type opened=datetime` as the API's `columnTypes`.
+ * @throws Error naming the bad flag and the types there are.
+ */
+export function columnTypesOption(flags: string[]): Record<string, (typeof COLUMN_TYPES)[number]> {
+  const out: Record<string, (typeof COLUMN_TYPES)[number]> = {};
+  for (const f of flags) {
+    const i = f.lastIndexOf('=');
+    const type = f.slice(i + 1) as (typeof COLUMN_TYPES)[number];
+    if (i <= 0 || !COLUMN_TYPES.includes(type))
+      throw new Error(
+        `--type '${f}': write COLUMN=TYPE with TYPE one of ${COLUMN_TYPES.join(', ')}, e.g. --type region=categorical`,
+      );
+    out[f.slice(0, i)] = type;
+  }
+  return out;
+}
+
 export function datasetCommand(): Command {
   const cmd = new Command('dataset').description('register and inspect local datasets');
   withNode(
@@ -115,6 +135,12 @@ export function datasetCommand(): Command {
     .option('--label <column>', 'label column (the label holder only)')
     .option('--description <text>', 'description')
     .option('--visibility <v>', 'private, partners or public', 'private')
+    .option(
+      '--type <column=type>',
+      'declare a column type: numeric, categorical, boolean, datetime or ignore (repeatable; others are detected)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(
       async (
         o: CommonOpts & {
@@ -124,6 +150,7 @@ export function datasetCommand(): Command {
           label?: string;
           description?: string;
           visibility: string;
+          type: string[];
         },
       ) => {
         try {
@@ -136,6 +163,7 @@ export function datasetCommand(): Command {
                 visibility: visibilityOption(o.visibility),
                 ...(o.label ? { labelColumn: o.label } : {}),
                 ...(o.description ? { description: o.description } : {}),
+                ...(o.type.length ? { columnTypes: columnTypesOption(o.type) } : {}),
               },
             }),
           );

@@ -12,6 +12,7 @@ import { errors, FedGridError } from '../errors/errors.js';
 import { NodeFiles } from '../storage/files.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
 import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
+import { DECLARED_COLUMN_TYPES } from './column-types.js';
 import { importCsv, type ColumnSummary, type LabelSummary } from './csv-import.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
@@ -35,6 +36,14 @@ export const registerDatasetSchema = z.object({
   labelColumn: z.string().min(1).max(256).optional(),
   description: z.string().max(2000).default(''),
   visibility: visibilitySchema.default('private'),
+  /**
+   * Column types by column name (numeric, categorical, boolean, datetime, or ignore to leave
+   * the column out); columns not named are detected from the first rows (column-types.ts).
+   */
+  columnTypes: z
+    .record(z.string().min(1).max(256), z.enum(DECLARED_COLUMN_TYPES))
+    .refine((r) => Object.keys(r).length <= 10_000, 'at most 10000 declared column types')
+    .optional(),
 });
 export type RegisterDatasetInput = z.input<typeof registerDatasetSchema>;
 
@@ -77,6 +86,10 @@ export interface PartnerDatasetView {
   idColumn: string;
   /** The label column's name (null: the dataset has no label). */
   labelColumn: string | null;
+  /**
+   * Names and types only (integer, float, categorical, boolean, datetime): never a category's
+   * values, statistics or missing counts.
+   */
   features: { name: string; type: string }[];
   createdAt: string;
   updatedAt: string | null;
@@ -169,6 +182,7 @@ export class DatasetService {
       file: handle,
       idColumn: inp.idColumn,
       ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
+      ...(inp.columnTypes ? { columnTypes: inp.columnTypes } : {}),
     });
     const id = `ds-${randomUUID()}`;
     await this.files.mkdir(this.dir);

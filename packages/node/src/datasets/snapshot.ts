@@ -2,11 +2,11 @@
  * Binary snapshot of a registered dataset, so that jobs read exactly what was validated at
  * registration (even if the source CSV changes) without parsing text again.
  *
- * Layout: "FGDS1\n" | u32 headerBytes | header JSON | ids (UTF-8 JSON array of strings) |
+ * Layout: "FGDS2\n" | u32 headerBytes | header JSON (rows, names, column types) | ids (UTF-8 JSON array of strings) |
  *         labels (f64 × rows, if any) | features (f64 × rows × cols, row-major); little-endian.
  */
 import { readFile } from 'node:fs/promises';
-import type { Frame } from '@fedgrid/ml';
+import type { ColumnType, Frame } from '@fedgrid/ml';
 import { writeFileAtomic } from '../storage/files.js';
 
 const MAGIC = Buffer.from('FGDS2\n');
@@ -16,6 +16,8 @@ interface Header {
   featureNames: string[];
   labelName?: string;
   idBytes: number;
+  /** Non-numeric columns (categories with their levels, booleans, dates); absent: all numeric. */
+  columnTypes?: Record<string, ColumnType>;
 }
 
 /** Writes the buffers of one file (see NodeFiles.write). */
@@ -38,6 +40,7 @@ export async function writeSnapshot(
     featureNames: frame.featureNames,
     ...(frame.labels ? { labelName: frame.labelName } : {}),
     idBytes: idBuf.length,
+    ...(frame.columnTypes ? { columnTypes: frame.columnTypes } : {}),
   };
   const hbuf = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
@@ -79,5 +82,6 @@ export async function readSnapshot(path: string): Promise<Frame> {
     x: { rows: header.rows, cols, data },
     featureNames: header.featureNames,
     ...(labels ? { labels, labelName: header.labelName } : {}),
+    ...(header.columnTypes ? { columnTypes: header.columnTypes } : {}),
   };
 }
