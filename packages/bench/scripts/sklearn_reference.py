@@ -14,6 +14,10 @@ same rows:
     federated model);
   - heldout: the same fit scored on the held-out rows.
 
+Text columns (any value not a decimal or a missing marker) are one-hot encoded first
+(OneHotEncoder fitted on the training rows, unseen categories all zero), as `fedgrid demo`
+encodes the columns a node registers as categorical.
+
 Counterparts (raw CSV columns, scaling inside the pipeline as FedGrid does inside each party):
   hetero-lr / hetero-sshe-lr   StandardScaler + LogisticRegression, L2 with C = 1 / (alpha * n)
                                (FedGrid's mean loss + alpha/2 |w|^2), lbfgs to convergence;
@@ -38,7 +42,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRe
 from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, r2_score, roc_auc_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 
 def read(path, id_col):
@@ -57,13 +62,44 @@ def joined(case):
     for rid, r in grows.items():
         if not all(rid in h[1] for h in hosts):
             continue
-        feats = [float(v) for j, v in enumerate(r) if j not in (gk, li)]
+        feats = [v.strip() for j, v in enumerate(r) if j not in (gk, li)]
         for _, hrows, hk in hosts:
-            feats += [float(v) for j, v in enumerate(hrows[rid]) if j != hk]
+            feats += [v.strip() for j, v in enumerate(hrows[rid]) if j != hk]
         ids.append(rid)
         x.append(feats)
         y.append(float(r[li]))
-    return ids, np.array(x), np.array(y)
+    # A column of decimals (or missing markers) is numeric; any other text makes it categorical,
+    # one-hot encoded as `fedgrid demo` encodes the columns a node registers as categorical.
+    cols = list(zip(*x)) if x else []
+    categorical = [j for j, c in enumerate(cols) if not all(is_number(v) for v in c)]
+    if not categorical:
+        return ids, np.array([[float(v) for v in r] for r in x]), np.array(y), []
+    return ids, np.array(x, dtype=object), np.array(y), categorical
+
+
+MISSING = {"", "na", "nan", "null", "n/a"}
+
+
+def is_number(v):
+    if v.lower() in MISSING:
+        return True
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
+
+
+def encoder(categorical, n_cols):
+    """One-hot for the categorical columns (categories of the training rows; unseen → all zero),
+    the numeric ones as floats."""
+    numeric = [j for j in range(n_cols) if j not in categorical]
+    return ColumnTransformer(
+        [
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+            ("num", FunctionTransformer(lambda a: a.astype(float)), numeric),
+        ]
+    )
 
 
 def held_out(rid, fraction):
@@ -116,13 +152,16 @@ def metrics(task, m, x, y):
 
 def main():
     case = json.load(sys.stdin)
-    ids, x, y = joined(case)
+    ids, x, y, categorical = joined(case)
     if case["task"] != "regression":
         y = np.where(y == -1, 0, y)
     fraction = case.get("holdout", 0.2)
     test = np.array([held_out(rid, fraction) for rid in ids])
     tr, te = np.flatnonzero(~test), np.flatnonzero(test)
     fit, name = model(case, len(tr))
+    if categorical:
+        fit = make_pipeline(encoder(categorical, x.shape[1]), fit)
+        name = f"OneHotEncoder({len(categorical)} columns) + {name}"
     fit.fit(x[tr], y[tr])
     json.dump(
         {

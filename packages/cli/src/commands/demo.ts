@@ -2,13 +2,34 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { reportError } from '../output.js';
-import { SAMPLE_DIR } from '../demo/samples.js';
+import { CREDIT_DIR, SAMPLE_DIR } from '../demo/samples.js';
 
 const num = (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`expected a number, got '${v}'`);
   return n;
 };
+
+/**
+ * `--data NAME`: the bundled files, id and label of a named data set (and its held-out share
+ * unless --holdout is given).
+ * @throws Error for an unknown name, or --data together with --guest/--host.
+ */
+function bundledData(o: Record<string, unknown>) {
+  const name = o['data'] as string | undefined;
+  if (name === undefined) return {};
+  if (name !== 'german-credit')
+    throw new Error(`--data ${name}: unknown (bundled data sets: german-credit)`);
+  if (o['host'] !== undefined || o['guest'] !== join(SAMPLE_DIR, 'breast_hetero_guest.csv'))
+    throw new Error('--data names the files itself; leave out --guest and --host');
+  return {
+    guest: join(CREDIT_DIR, 'german_credit_guest.csv'),
+    hosts: [join(CREDIT_DIR, 'german_credit_host.csv')],
+    id: 'id',
+    label: 'bad',
+    holdout: (o['holdout'] as number | undefined) ?? 0.3,
+  };
+}
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -27,6 +48,10 @@ export function demoCommand(): Command {
       '--host <path>',
       'CSV of a feature-providing party (repeat for more hosts)',
       (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
+    )
+    .option(
+      '--data <name>',
+      "bundled data instead of --guest/--host/--id/--label: 'german-credit' (UCI German credit, 13 string columns, split bank/partner; implies --holdout 0.3 unless given)",
     )
     .option('--id <name>', 'id column present in every file', 'id')
     .option('--label <name>', 'label column in the guest file', 'y')
@@ -122,6 +147,7 @@ export function demoCommand(): Command {
         if (o['mode'] !== 'vertical')
           throw new Error(`--mode ${String(o['mode'])}: use vertical or horizontal`);
         const { runDemo } = await import('../demo/run-demo.js');
+        const data = bundledData(o);
         await runDemo({
           guest: o['guest'] as string,
           hosts: (o['host'] as string[] | undefined) ?? [
@@ -129,6 +155,7 @@ export function demoCommand(): Command {
           ],
           id: o['id'] as string,
           label: o['label'] as string,
+          ...data,
           algorithm: o['algorithm'] as string,
           out: o['out'] as string,
           params,

@@ -1,10 +1,20 @@
 /**
  * The plaintext twin of the federated job: the same CSV files joined on the id column in one
  * place (which federation exists to avoid — this is for comparison only), the same rows as PSI
- * finds, the same hyper-parameters, the exact loss (no Taylor approximation).
+ * finds, the same one-hot encoding of categorical columns as the demo's encode task, the same
+ * hyper-parameters, the exact loss (no Taylor approximation).
  */
 import type { PredictionTask } from '@fedgrid/components';
-import { DivergedError, hstack, selectFrameRows, type Frame } from '@fedgrid/ml';
+import {
+  applyEncoding,
+  categoricalColumns,
+  DivergedError,
+  fitCategories,
+  hstack,
+  selectFrameRows,
+  type FittedCategories,
+  type Frame,
+} from '@fedgrid/ml';
 import { importCsv } from '@fedgrid/node';
 import type { DemoAlgorithm } from './algorithms.js';
 
@@ -41,20 +51,50 @@ export function joinOnIds(guest: Frame, hosts: Frame[]): Frame {
   return joined;
 }
 
-/** The parties' files joined on the id column (guest label kept). */
-async function joinFiles(files: {
-  guest: string;
-  hosts: string[];
-  id: string;
-  label: string;
-}): Promise<Frame> {
-  const guest = (
-    await importCsv({ path: files.guest, idColumn: files.id, labelColumn: files.label })
-  ).frame;
-  const hosts = await Promise.all(
-    files.hosts.map(async (p) => (await importCsv({ path: p, idColumn: files.id })).frame),
+/**
+ * Each party's categories, one-hot encoded as the demo's `encode` task does (the categories
+ * fitted on the training files; a category first seen in held-out files is an all-zero row).
+ */
+export type PartyEncodings = FittedCategories[][];
+
+/** Most categories of one column the demo one-hot encodes (the encode component's default). */
+const MAX_CATEGORIES = 100;
+
+function encoded(
+  frame: Frame,
+  fitted: FittedCategories[] | undefined,
+): {
+  frame: Frame;
+  fitted: FittedCategories[];
+} {
+  const f = fitted ?? fitCategories(frame, categoricalColumns(frame), MAX_CATEGORIES);
+  return { frame: f.length ? applyEncoding(frame, f, 'one-hot', 'ignore') : frame, fitted: f };
+}
+
+/**
+ * The parties' files joined on the id column (guest label kept), categorical columns one-hot
+ * encoded per party (with `encodings` when given: the training files' categories).
+ */
+async function joinFiles(
+  files: { guest: string; hosts: string[]; id: string; label: string },
+  encodings?: PartyEncodings,
+): Promise<{ joined: Frame; encodings: PartyEncodings }> {
+  const guest = encoded(
+    (await importCsv({ path: files.guest, idColumn: files.id, labelColumn: files.label })).frame,
+    encodings?.[0],
   );
-  return joinOnIds(guest, hosts);
+  const hosts = await Promise.all(
+    files.hosts.map(async (p, k) =>
+      encoded((await importCsv({ path: p, idColumn: files.id })).frame, encodings?.[k + 1]),
+    ),
+  );
+  return {
+    joined: joinOnIds(
+      guest.frame,
+      hosts.map((h) => h.frame),
+    ),
+    encodings: [guest.fitted, ...hosts.map((h) => h.fitted)],
+  };
 }
 
 /**
@@ -70,7 +110,7 @@ export async function plaintextBaseline(
   heldout?: { guest: string; hosts: string[] },
 ): Promise<BaselineResult> {
   const t0 = performance.now();
-  const joined = await joinFiles(files);
+  const { joined, encodings } = await joinFiles(files);
   let run;
   try {
     run = algorithm.baseline(joined, params, task);
@@ -79,7 +119,7 @@ export async function plaintextBaseline(
       throw new Error(`the plaintext twin diverged too: ${e.message}`, { cause: e });
     throw e;
   }
-  const test = heldout ? await joinFiles({ ...files, ...heldout }) : undefined;
+  const test = heldout ? (await joinFiles({ ...files, ...heldout }, encodings)).joined : undefined;
   return {
     metrics: run.metricsOn(joined),
     ...(test ? { heldout: { rows: test.ids.length, metrics: run.metricsOn(test) } } : {}),

@@ -40,6 +40,8 @@ export async function scoreHeldOut(a: {
   id: string;
   label: string;
   task: PredictionTask;
+  /** The published `encode` model part of the training job, when its flow one-hot encoded. */
+  encodeModel?: string;
   write: (line: string) => void;
 }): Promise<{ rows: number; metrics: Record<string, number>; jobId: string }> {
   const { guest, hosts, write } = a;
@@ -71,7 +73,26 @@ export async function scoreHeldOut(a: {
     guestDataset: gds.id,
     hostDatasets: hosts.map((h, k) => `${h.info.nodeId}=${(hds[k] as DatasetView).id}`),
     name: 'fedgrid demo: held-out rows',
-  }) as { tasks: { name: string; component: string; inputs: Record<string, string> }[] };
+  }) as {
+    tasks: {
+      name: string;
+      component: string;
+      inputs: Record<string, string>;
+      params?: Record<string, unknown>;
+    }[];
+  };
+  if (a.encodeModel) {
+    // The training job's published one-hot encoding, applied to the held-out rows first.
+    const at = request.tasks.findIndex((t) => t.name === 'predict');
+    const predict = request.tasks[at] as (typeof request.tasks)[number];
+    request.tasks.splice(at, 0, {
+      name: 'encode',
+      component: 'encode',
+      inputs: { data: predict.inputs['data'] as string, model: `model:${a.encodeModel}` },
+      params: { unseen: 'ignore' },
+    });
+    predict.inputs['data'] = 'encode.data';
+  }
   request.tasks.push({
     name: 'evaluate',
     component: 'evaluation',

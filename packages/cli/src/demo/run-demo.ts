@@ -26,7 +26,15 @@ import type { ClusterNode } from './cluster.js';
 import { permitAdhocJob, taskSeconds, withDemoNodes } from './demo-nodes.js';
 import { splitCsv } from './holdout.js';
 import { scoreHeldOut, type HeldOutReport } from './holdout-step.js';
-import { demoServing, type ServingReport } from './serving-step.js';
+import { demoServing, publishPart, type ServingReport } from './serving-step.js';
+
+/** The demo's encoding task when a dataset has categorical columns (see runSplit). */
+const encodeTask = {
+  name: 'encode',
+  component: 'encode',
+  inputs: { data: 'psi.data' },
+  params: { categorical: 'categorical', method: 'one-hot', unseen: 'ignore' },
+};
 
 export { SAMPLE_DIR } from './samples.js';
 
@@ -230,6 +238,15 @@ async function runSplit(
         maxUses: 1,
       });
 
+    // String columns registered as categorical: each party one-hot encodes its own after PSI
+    // (encode component), and training and prediction read the encoded rows.
+    const categorical = [gds, ...hds].some((d) =>
+      d.features.some((f) => (f.type as string) === 'categorical'),
+    );
+    if (categorical)
+      write(
+        `  categorical columns: ${[gds, ...hds].map((d, k) => `${k === 0 ? 'guest' : `host-${k - 1}`} ${d.features.filter((f) => (f.type as string) === 'categorical').length}`).join(', ')} — one-hot encoded by each party after PSI`,
+      );
     const tasks = [
       {
         name: 'psi',
@@ -237,7 +254,17 @@ async function runSplit(
         inputs: { data: 'job.dataset' },
         params: { resultParties: 'all' },
       },
-      ...algorithm.flow(params, task),
+      ...(categorical ? [encodeTask] : []),
+      ...algorithm.flow(params, task).map((t) =>
+        categorical
+          ? {
+              ...t,
+              inputs: Object.fromEntries(
+                Object.entries(t.inputs).map(([k, v]) => [k, v === 'psi.data' ? 'encode.data' : v]),
+              ),
+            }
+          : t,
+      ),
     ];
     const request = {
       name: `fedgrid demo (${algorithm.code})`,
@@ -310,17 +337,42 @@ async function runSplit(
         );
       }
     }
-    const serving = await demoServing({
-      guest,
-      hosts,
-      arbiter,
-      jobId: final.id,
-      gds,
-      hds,
-      batch: preds,
-      requests: 100,
-      write,
-    });
+    // A model of encoded columns is not served online here (the serving feature table is the
+    // registered, unencoded dataset); its parts and the encoding are published for the held-out job.
+    let encodeModel: string | undefined;
+    if (categorical) {
+      write(
+        'publishing the encoding and the model (online serving is skipped: the model reads encoded columns)',
+      );
+      const all = [guest, ...hosts, ...(arbiter ? [arbiter] : [])];
+      for (const n of [guest, ...hosts]) {
+        const id = await publishPart(
+          n,
+          all.filter((x) => x !== n),
+          final.id,
+          'encode',
+        );
+        if (n === guest) encodeModel = id;
+        await publishPart(
+          n,
+          all.filter((x) => x !== n),
+          final.id,
+        );
+      }
+    }
+    const serving = categorical
+      ? undefined
+      : await demoServing({
+          guest,
+          hosts,
+          arbiter,
+          jobId: final.id,
+          gds,
+          hds,
+          batch: preds,
+          requests: 100,
+          write,
+        });
     let heldoutReport: HeldOutReport | undefined;
     if (heldout && base.heldout) {
       const h = await scoreHeldOut({
@@ -332,6 +384,7 @@ async function runSplit(
         id: opts.id,
         label: opts.label,
         task,
+        ...(encodeModel ? { encodeModel } : {}),
         write,
       });
       if (h.rows !== base.heldout.rows)

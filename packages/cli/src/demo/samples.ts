@@ -9,3 +9,11 @@ export const SAMPLE_DIR = fileURLToPath(
 export const ENERGY_DIR = fileURLToPath(
   new URL('../../../../examples/data/energy/', import.meta.url),
 );
+
+/**
+ * The bundled German credit data split vertically (UCI Statlog, CC BY 4.0; attribution and the
+ * split in examples/data/credit/README.md): `fedgrid demo --data german-credit`.
+ */
+export const CREDIT_DIR = fileURLToPath(
+  new URL('../../../../examples/data/credit/', import.meta.url),
+);

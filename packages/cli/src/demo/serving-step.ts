@@ -29,11 +29,16 @@ interface PredictResponse {
  * The holder's part of the job's `train` task: approved by every partner, then published.
  * Returns the model part's id.
  */
-export async function publishPart(holder: ClusterNode, partners: ClusterNode[], jobId: string) {
+export async function publishPart(
+  holder: ClusterNode,
+  partners: ClusterNode[],
+  jobId: string,
+  task = 'train',
+) {
   const { items } = await holder.api.get<{ items: { id: string; task: string }[] }>(
     `/v1/models?job=${jobId}`,
   );
-  const model = items.find((m) => m.task === 'train');
+  const model = items.find((m) => m.task === task);
   if (!model) throw new Error(`${holder.name} holds no model part of job ${jobId}`);
   await holder.api.post(`/v1/models/${encodeURIComponent(model.id)}/approvals`, {});
   for (const p of partners) {

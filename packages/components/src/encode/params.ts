@@ -2,10 +2,18 @@ import { z } from 'zod';
 import { columnSelection } from '../preprocess/columns.js';
 
 export const encodeParams = z.object({
-  /** The categorical columns on each party (integer codes; see ColumnSelection). Required. */
-  categorical: columnSelection,
-  /** `one-hot`: a 0/1 column `name=value` per category; `label`: the category's index 0..k−1. */
-  method: z.enum(['one-hot', 'label']).default('one-hot'),
+  /**
+   * The categorical columns on each party (integer codes; see ColumnSelection), or
+   * `'categorical'`: on each party, the columns its dataset registered as categorical (string
+   * columns; datasets.service column types). @default 'categorical'
+   */
+  categorical: z.union([z.literal('categorical'), columnSelection]).default('categorical'),
+  /**
+   * `one-hot`: a 0/1 column `name=code` per category; `label` (or `ordinal`): the category's
+   * index 0..k−1. Target/WOE encoding against a label on another party is hetero-binning with
+   * `transform: 'woe'` (docs/protocols/hetero-binning.md).
+   */
+  method: z.enum(['one-hot', 'label', 'ordinal']).default('one-hot'),
   /**
    * A category not seen when fitting (only possible when applying a model): `error`, or
    * `ignore` (one-hot: an all-zero row; label: missing, NaN).
@@ -18,7 +26,7 @@ export type EncodeParams = z.infer<typeof encodeParams>;
 
 /** A party's encoding model: the method and each column's categories (ascending). */
 export const encodeModel = z.object({
-  method: z.enum(['one-hot', 'label']),
+  method: z.enum(['one-hot', 'label', 'ordinal']),
   columns: z.array(
     z.object({
       column: z.string(),

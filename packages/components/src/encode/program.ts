@@ -3,7 +3,7 @@
  * no messages (docs/protocols/preprocessing.md). When applying a model, the model's method is
  * used (a downstream model expects those columns); `unseen` is this task's own choice.
  */
-import { applyEncoding, fitCategories } from '@fedgrid/ml';
+import { applyEncoding, categoricalColumns, fitCategories } from '@fedgrid/ml';
 import { selectedColumns } from '../preprocess/columns.js';
 import { withField } from '../preprocess/errors.js';
 import { requireModelColumns } from '../preprocess/fitted-model.js';
@@ -17,7 +17,11 @@ export const encodeProgram = localTransformProgram<EncodeParams, EncodeModel>({
   version: ENCODE_VERSION,
   model: encodeModel,
   fit(ctx, frame) {
-    const columns = selectedColumns(ctx, frame, ctx.params.categorical, 'categorical');
+    const sel = ctx.params.categorical;
+    const columns =
+      sel === 'categorical'
+        ? categoricalColumns(frame)
+        : selectedColumns(ctx, frame, sel, 'categorical');
     return {
       method: ctx.params.method,
       columns: withField(ctx, 'categorical', () =>
@@ -32,7 +36,12 @@ export const encodeProgram = localTransformProgram<EncodeParams, EncodeModel>({
       model.columns.map((c) => c.column),
     );
     const out = withField(ctx, 'unseen', () =>
-      applyEncoding(frame, model.columns, model.method, ctx.params.unseen),
+      applyEncoding(
+        frame,
+        model.columns,
+        model.method === 'ordinal' ? 'label' : model.method,
+        ctx.params.unseen,
+      ),
     );
     return {
       frame: out,

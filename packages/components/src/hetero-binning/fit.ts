@@ -4,6 +4,7 @@
  * an extra last bin when a column has any.
  */
 import {
+  categoricalColumns,
   chiMerge,
   distinctValues,
   mergedCuts,
@@ -24,7 +25,8 @@ export interface ColumnToBin {
 }
 
 /**
- * The columns a party bins, from the per-party `columns` and `categorical` lists.
+ * The columns a party bins, from the per-party `columns` and `categorical` lists (a party
+ * missing from `categorical` uses its frame's categorical column types).
  * @throws ComponentError COLUMN_UNKNOWN naming a listed column the frame lacks; CATEGORY_INVALID
  *   when a categorical column holds non-integer values.
  */
@@ -41,7 +43,9 @@ export function columnsToBin(frame: Frame, p: HeteroBinningParams, party: string
     }
     return j;
   };
-  const categorical = new Set(p.categorical[party] ?? []);
+  // A party not listed bins the columns its dataset registered as categorical one bin per
+  // category (their codes); numeric columns as numbers.
+  const categorical = new Set(p.categorical[party] ?? categoricalColumns(frame));
   for (const c of categorical) check(c, 'categorical');
   const names = p.columns[party] ?? frame.featureNames;
   const out = names.map((name) => ({

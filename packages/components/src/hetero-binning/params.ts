@@ -14,7 +14,12 @@ export const heteroBinningParams = z.object({
   binNum: z.number().int().min(2).max(1000).default(10),
   /** Columns to bin per party; a party not listed bins all its feature columns. */
   columns: perParty,
-  /** Columns holding integer category codes, per party: one bin per code. */
+  /**
+   * Columns holding integer category codes, per party: one bin per code. A party not listed
+   * uses the columns its dataset registered as categorical (string columns), so WOE/IV of
+   * categories — and WOE encoding of a host's categories against the guest's label — need no
+   * listing.
+   */
   categorical: perParty,
   /** Added to both counts of a bin with no events or no non-events (FATE: 0.5). */
   adjustmentFactor: z.number().min(0).max(10).default(0.5),

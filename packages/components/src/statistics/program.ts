@@ -46,22 +46,29 @@ function describeFrame(ctx: ProgramContext<StatisticsParams>): ProgramResult {
   const { frame } = input(ctx, 'data', 'dataset');
   const cols = columnIndices(frame, ctx.params.columns, ctx.party);
   const stats = columnStatistics(pickColumns(frame.x, cols), ctx.params.quantiles);
-  const features = stats.map((s, k) => ({
-    name: frame.featureNames[cols[k] as number] as string,
-    count: s.count,
-    missing: s.missing,
-    missingRatio: s.missingRatio,
-    mean: finite(s.mean),
-    std: finite(s.std),
-    min: finite(s.min),
-    max: finite(s.max),
-    quantiles: Object.fromEntries(
-      ctx.params.quantiles.map((q, i) => [String(q), finite(s.quantiles[i] as number)]),
-    ),
-    skewness: finite(s.skewness),
-    kurtosis: finite(s.kurtosis),
-    unique: s.unique,
-  }));
+  const features = stats.map((s, k) => {
+    const j = cols[k] as number;
+    const name = frame.featureNames[j] as string;
+    const type = frame.columnTypes?.[name];
+    if (type?.type === 'categorical') return categoricalStatistics(frame, j, name, type.levels, s);
+    return {
+      name,
+      ...(type ? { type: type.type } : {}),
+      count: s.count,
+      missing: s.missing,
+      missingRatio: s.missingRatio,
+      mean: finite(s.mean),
+      std: finite(s.std),
+      min: finite(s.min),
+      max: finite(s.max),
+      quantiles: Object.fromEntries(
+        ctx.params.quantiles.map((q, i) => [String(q), finite(s.quantiles[i] as number)]),
+      ),
+      skewness: finite(s.skewness),
+      kurtosis: finite(s.kurtosis),
+      unique: s.unique,
+    };
+  });
   return {
     outputs: {
       report: {
@@ -74,5 +81,39 @@ function describeFrame(ctx: ProgramContext<StatisticsParams>): ProgramResult {
       features: features.length,
       seconds: (performance.now() - t0) / 1000,
     },
+  };
+}
+
+/**
+ * A categorical column's statistics: counts per category (the owner's report: the category
+ * names are its data and the report never leaves it), the mode, and no moments — the mean of
+ * category codes means nothing.
+ */
+function categoricalStatistics(
+  frame: Frame,
+  j: number,
+  name: string,
+  levels: readonly string[],
+  s: { count: number; missing: number; missingRatio: number },
+) {
+  const counts = new Array<number>(levels.length).fill(0);
+  const { rows, cols, data } = frame.x;
+  for (let i = 0; i < rows; i++) {
+    const v = data[i * cols + j] as number;
+    if (!Number.isNaN(v)) counts[v] = (counts[v] ?? 0) + 1;
+  }
+  let mode = -1;
+  counts.forEach((c, k) => {
+    if (mode < 0 || c > (counts[mode] as number)) mode = k;
+  });
+  return {
+    name,
+    type: 'categorical' as const,
+    count: s.count,
+    missing: s.missing,
+    missingRatio: s.missingRatio,
+    unique: counts.filter((c) => c > 0).length,
+    categories: Object.fromEntries(levels.map((l, k) => [l, counts[k] as number])),
+    mode: mode >= 0 && (counts[mode] as number) > 0 ? (levels[mode] as string) : null,
   };
 }

@@ -126,6 +126,20 @@ export function applyEncoding(
       );
     seen.add(n);
   }
+  // Types of the output: one-hot columns are numeric 0/1 (the source's entry goes); a label
+  // encoded column keeps its categorical type with the levels of the fitted codes.
+  let columnTypes = frame.columnTypes ? { ...frame.columnTypes } : undefined;
+  for (const f of fitted) {
+    const t = columnTypes?.[f.column];
+    if (!columnTypes || !t) continue;
+    if (method === 'one-hot' || t.type !== 'categorical') delete columnTypes[f.column];
+    else
+      columnTypes[f.column] = {
+        type: 'categorical',
+        levels: f.categories.map((c) => t.levels[c] ?? String(c)),
+      };
+  }
+  if (columnTypes && Object.keys(columnTypes).length === 0) columnTypes = undefined;
   const { rows, cols, data } = frame.x;
   const width = plan.length;
   const out = new Float64Array(rows * width);
@@ -145,11 +159,13 @@ export function applyEncoding(
             : v;
     }
   }
+  const { columnTypes: _old, ...rest } = frame;
   return {
-    ...frame,
+    ...rest,
     ids: frame.ids.slice(),
     x: { rows, cols: width, data: out },
     featureNames: names,
     ...(frame.labels ? { labels: frame.labels.slice() } : {}),
+    ...(columnTypes ? { columnTypes } : {}),
   };
 }
