@@ -16,6 +16,8 @@ export interface QualityCase {
   tolerance: { kind: 'absolute' | 'relative'; value: number };
   /** The demo's --task where the label's inference would not give it (a count is regression). */
   task?: 'binary' | 'multiclass' | 'regression';
+  /** Share of rows held out (default: the bench's HOLDOUT). */
+  holdout?: number;
   /** Parameter overrides (the same for the federated model and its twin). */
   params: Record<string, unknown>;
   /** Files and columns; prepared in `work` (derived splits are written there). */
@@ -163,6 +165,15 @@ const motorClasses: Files = async (s, work) => ({
   label: 'speed_class',
 });
 
+/** The bundled German credit split (examples/data/credit): 13 string columns, categorical. */
+const germanCredit: Files = async (s) => ({
+  guest: join(s, '..', 'credit', 'german_credit_guest.csv'),
+  hosts: [join(s, '..', 'credit', 'german_credit_host.csv')],
+  id: 'id',
+  label: 'bad',
+});
+const GERMAN = 'German credit, 13 categorical columns one-hot per party (1000 × 9 + 11)';
+
 const BREAST = 'breast (569 × 10 + 20)';
 const BREAST_2 = 'breast, two hosts (569 × 10 + 10 + 10)';
 const CREDIT = 'default_credit (30000 × 13 + 10)';
@@ -241,6 +252,26 @@ export const QUALITY_CASES: QualityCase[] = [
     // Ten epochs of 59 mini-batches: the default 30 take five minutes here for the same fit.
     params: { maxIter: 10 },
     files: creditDelinquency,
+  },
+  {
+    id: 'german-lr',
+    dataset: GERMAN,
+    algorithm: 'hetero-lr',
+    metric: 'auc',
+    tolerance: AUC,
+    holdout: 0.3,
+    params: {},
+    files: germanCredit,
+  },
+  {
+    id: 'german-sbt',
+    dataset: GERMAN,
+    algorithm: 'secureboost',
+    metric: 'auc',
+    tolerance: AUC,
+    holdout: 0.3,
+    params: {},
+    files: germanCredit,
   },
   {
     id: 'breast-sbt',

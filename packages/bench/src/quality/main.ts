@@ -62,7 +62,7 @@ function sklearnReference(
     algorithm: c.algorithm,
     task: r.task,
     params: r.params,
-    holdout: HOLDOUT,
+    holdout: c.holdout ?? HOLDOUT,
   });
   const run = spawnSync(python, [SKLEARN_SCRIPT], { input, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`sklearn_reference.py: ${run.stderr.trim().slice(-300)}`);
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
           ...(c.task ? { task: c.task } : {}),
           out: join(work, c.id),
           params: c.params,
-          holdout: HOLDOUT,
+          holdout: c.holdout ?? HOLDOUT,
           write: (line) => process.stderr.write(`  ${line}\n`),
         });
         const { diff, ok } = verdict(c, report);
