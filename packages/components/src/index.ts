@@ -73,3 +73,5 @@ export { homoComponent } from './homo/spec-factory.js';
 export type { HomoModelKind, LocalModel, ModelSetup, ClientHello } from './homo/model.js';
 export { linearKind } from './homo-lr/kind.js';
 export { homoNnKind } from './homo-nn/kind.js';
+export { mpcStatistics } from './mpc-statistics/spec.js';
+export { MPC_MIN_GROUP_SIZE, MPC_MIN_ORDER_GROUP_SIZE } from './mpc-runtime/params.js';

@@ -52,7 +52,7 @@ export function mpcParties(ctx: ProgramContext<unknown>): PartyName[] {
 }
 
 /** Receives under `tag`, failing with MPC_TIMEOUT after `ms` and naming the peer and step. */
-async function recvBounded(
+export async function recvBounded(
   ctx: ProgramContext<unknown>,
   from: PartyName,
   tag: string,
