@@ -75,3 +75,5 @@ export { linearKind } from './homo-lr/kind.js';
 export { homoNnKind } from './homo-nn/kind.js';
 export { mpcStatistics } from './mpc-statistics/spec.js';
 export { MPC_MIN_GROUP_SIZE, MPC_MIN_ORDER_GROUP_SIZE } from './mpc-runtime/params.js';
+export { mpcExpression } from './mpc-expression/spec.js';
+export { parseExpression, type Expr } from './mpc-runtime/expression.js';

@@ -1,0 +1,109 @@
+/**
+ * mpc-expression programs: data parties share the columns the expression names, evaluate it on
+ * shares row by row, and reveal the values (or their sum / mean) to the guest only; the arbiter
+ * deals the Beaver material. docs/protocols/mpc.md, "mpc-expression".
+ */
+import { matrix } from '@fedgrid/ml';
+import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
+import {
+  evaluateExpression,
+  expressionColumns,
+  parseExpression,
+} from '../mpc-runtime/expression.js';
+import { runtimeOptions } from '../mpc-runtime/params.js';
+import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
+import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
+import { shareColumns } from '../mpc-runtime/share.js';
+import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import type { MpcExpressionParams } from './params.js';
+
+export async function mpcExpressionParty(
+  ctx: ProgramContext<MpcExpressionParams>,
+): Promise<ProgramResult> {
+  const t0 = performance.now();
+  const p = ctx.params;
+  const expr = parseExpression(p.expression);
+  const names = mpcParties(ctx);
+  const me = names.indexOf(ctx.party);
+  const { frame } = input(ctx, 'data', 'dataset');
+  const table = localTable(frame, true);
+  const timeoutMs = p.timeoutSeconds * 1000;
+  const schemas = await exchangeSchemas(ctx, names, table, 'vertical', timeoutMs);
+  const refs = expressionColumns(expr);
+  const cols = refs.map((r) => resolveColumn(r, names, schemas, 'vertical'));
+  const n = table.ids.length;
+  if (p.output !== 'rows' && n < p.minGroupSize)
+    throw new ComponentError(
+      'GROUPS_TOO_SMALL',
+      `${n} rows, fewer than the minimum of ${p.minGroupSize} for a revealed ${p.output}`,
+    );
+  const f = p.fracBits;
+  const owners = cols.map((c) => c.owners[0]!);
+  const mine = cols.map((c, k) =>
+    owners[k] === me
+      ? encodeColumn(table.column(c.column), f, 2 ** (61 - f), c.ref, ctx.party)
+      : undefined,
+  );
+  const session = await MpcSession.open(ctx, runtimeOptions(p, f));
+  const party = session.party;
+  ctx.progress({ stage: 'mpc-expression', step: 'compute', rows: n });
+  const revealed = await session.run(
+    (function* () {
+      const shared = yield* shareColumns(party, owners, mine, n);
+      const value = yield* evaluateExpression(
+        party,
+        expr,
+        new Map(refs.map((r, k) => [r, shared[k]!])),
+        n,
+      );
+      return yield* party.revealTo(p.output === 'rows' ? value : party.sum(value), 0);
+    })(),
+  );
+  await session.close();
+  const summary = {
+    rows: n,
+    columns: refs,
+    ...session.stats(),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  if (!revealed) return { outputs: {}, summary };
+  if (p.output !== 'rows') {
+    const sum = decodeFixed(revealed[0]!, f);
+    return {
+      outputs: {
+        data: {
+          kind: 'dataset',
+          frame: { ids: [], x: matrix(0, 1, new Float64Array(0)), featureNames: [p.name] },
+        },
+        report: {
+          kind: 'report',
+          report: {
+            expression: p.expression,
+            rows: n,
+            [p.output]: p.output === 'sum' ? sum : sum / n,
+            fracBits: f,
+          },
+        },
+      },
+      summary,
+    };
+  }
+  const values = Float64Array.from(revealed, (v) => decodeFixed(v, f));
+  return {
+    outputs: {
+      data: {
+        kind: 'dataset',
+        frame: { ids: table.ids.slice(), x: matrix(n, 1, values), featureNames: [p.name] },
+      },
+      report: { kind: 'report', report: { expression: p.expression, rows: n, fracBits: f } },
+    },
+    summary,
+  };
+}
+
+export async function mpcExpressionArbiter(
+  ctx: ProgramContext<MpcExpressionParams>,
+): Promise<ProgramResult> {
+  const r = await serveDealer(ctx, { timeoutMs: ctx.params.timeoutSeconds * 1000 });
+  return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
+}
