@@ -77,3 +77,4 @@ export { mpcStatistics } from './mpc-statistics/spec.js';
 export { MPC_MIN_GROUP_SIZE, MPC_MIN_ORDER_GROUP_SIZE } from './mpc-runtime/params.js';
 export { mpcExpression } from './mpc-expression/spec.js';
 export { parseExpression, type Expr } from './mpc-runtime/expression.js';
+export { mpcRanking } from './mpc-ranking/spec.js';

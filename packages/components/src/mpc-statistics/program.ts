@@ -3,11 +3,11 @@
  * (dealer). docs/protocols/mpc.md, "mpc-statistics".
  */
 import { chooseFracBits, decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
+import { planGroups } from '../mpc-runtime/groups.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
 import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
 import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
 import { input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { planGroups } from './groups.js';
 import type { MpcStatisticsParams } from './params.js';
 import { statsProtocol, type StatsPlan } from './protocol.js';
 

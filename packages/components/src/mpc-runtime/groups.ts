@@ -1,18 +1,21 @@
 /**
- * Groups of mpc-statistics: the key of a row is its group-by values and its time bucket. The key
- * holder(s) announce each group's key and row count to the other data parties (public to them,
+ * Groups of the MPC components (mpc-statistics, mpc-ranking): the key of a row is its group-by
+ * values and its time bucket. The key holder(s) announce each group's key and row count to the other data parties (public to them,
  * docs/protocols/mpc.md); groups below the minimum size are dropped before any computation.
  */
 import type { PartyName } from '@fedgrid/federation';
 import { z } from 'zod';
-import {
-  exchangeJson,
-  resolveColumn,
-  type LocalTable,
-  type PartySchema,
-} from '../mpc-runtime/schema.js';
 import { ComponentError, type ProgramContext } from '../spec.js';
-import type { MpcStatisticsParams } from './params.js';
+import { exchangeJson, resolveColumn, type LocalTable, type PartySchema } from './schema.js';
+
+/** The grouping parameters of a component. */
+export interface GroupingParams {
+  mode: 'vertical' | 'horizontal';
+  groupBy: string[];
+  timeColumn?: string | undefined;
+  bucketWidth: number;
+  minGroupSize: number;
+}
 
 /** One group as announced: its key values (group-by columns, then the bucket start) and rows. */
 const groupCounts = z.object({
@@ -42,7 +45,7 @@ export interface GroupPlan {
  *   GROUPS_TOO_SMALL (every group suppressed), PROTOCOL.
  */
 export async function planGroups(
-  ctx: ProgramContext<MpcStatisticsParams>,
+  ctx: ProgramContext<GroupingParams>,
   names: readonly PartyName[],
   schemas: readonly PartySchema[],
   table: LocalTable,

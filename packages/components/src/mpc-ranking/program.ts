@@ -1,0 +1,149 @@
+/**
+ * mpc-ranking programs: a score per entity (row, or group of rows when groupBy is set) is
+ * computed on shares, sorted obliviously (bitonic network) with the entity index as payload,
+ * and only the order — every rank, or the top k — is revealed to the guest.
+ * docs/protocols/mpc.md, "mpc-ranking".
+ */
+import { matrix } from '@fedgrid/ml';
+import {
+  evaluateExpression,
+  expressionColumns,
+  parseExpression,
+} from '../mpc-runtime/expression.js';
+import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
+import { planGroups } from '../mpc-runtime/groups.js';
+import { runtimeOptions } from '../mpc-runtime/params.js';
+import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
+import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
+import { groupSums, shareColumns } from '../mpc-runtime/share.js';
+import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import type { MpcRankingParams } from './params.js';
+
+export async function mpcRankingParty(
+  ctx: ProgramContext<MpcRankingParams>,
+): Promise<ProgramResult> {
+  const t0 = performance.now();
+  const p = ctx.params;
+  const expr = parseExpression(p.value);
+  const names = mpcParties(ctx);
+  const me = names.indexOf(ctx.party);
+  const { frame } = input(ctx, 'data', 'dataset');
+  const table = localTable(frame, true);
+  const timeoutMs = p.timeoutSeconds * 1000;
+  const schemas = await exchangeSchemas(ctx, names, table, 'vertical', timeoutMs);
+  const refs = expressionColumns(expr);
+  const cols = refs.map((r) => resolveColumn(r, names, schemas, 'vertical'));
+  const n = table.ids.length;
+  const grouped = p.groupBy.length > 0;
+  const groups = grouped
+    ? await planGroups(
+        {
+          ...ctx,
+          params: {
+            mode: 'vertical',
+            groupBy: p.groupBy,
+            bucketWidth: 1,
+            minGroupSize: p.minGroupSize,
+          },
+        },
+        names,
+        schemas,
+        table,
+        timeoutMs,
+      )
+    : undefined;
+  const entities = groups
+    ? groups.groups.map((g) => groups.keyNames.map((k, j) => `${k}=${g.key[j]}`).join('|'))
+    : table.ids;
+  const E = entities.length;
+  if (E < 2) throw new ComponentError('GROUPS_TOO_SMALL', `only ${E} entity to rank`);
+  const k = Math.min(p.topK ?? E, E);
+  const f = p.fracBits;
+  const owners = cols.map((c) => c.owners[0]!);
+  const mine = cols.map((c, j) =>
+    owners[j] === me
+      ? encodeColumn(table.column(c.column), f, 2 ** (61 - f) / Math.max(1, n), c.ref, ctx.party)
+      : undefined,
+  );
+  const session = await MpcSession.open(ctx, runtimeOptions(p, f));
+  const party = session.party;
+  ctx.progress({ stage: 'mpc-ranking', step: 'compute', entities: E });
+  const revealed = await session.run(
+    (function* () {
+      let shared = yield* shareColumns(party, owners, mine, n);
+      if (groups) shared = yield* groupSums(party, shared, groups.holder!, groups.rowGroup, E, n);
+      let score = yield* evaluateExpression(
+        party,
+        expr,
+        new Map(refs.map((r, j) => [r, shared[j]!])),
+        E,
+      );
+      if (p.order === 'desc') score = party.scale(score, -1n);
+      const idx = new BigUint64Array(E);
+      if (party.id === 0) for (let i = 0; i < E; i++) idx[i] = BigInt(i);
+      const sorted = yield* party.sort(score, [idx]);
+      const out = new BigUint64Array(p.revealValues ? 2 * k : k);
+      out.set(sorted.payloads[0]!.subarray(0, k));
+      if (p.revealValues) out.set(sorted.keys.subarray(0, k), k);
+      return yield* party.revealTo(out, 0);
+    })(),
+  );
+  await session.close();
+  const summary = {
+    entities: E,
+    revealed: k,
+    ...session.stats(),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  if (!revealed) return { outputs: {}, summary };
+  const ids: string[] = [];
+  const data = new Float64Array(k * (p.revealValues ? 2 : 1));
+  for (let r = 0; r < k; r++) {
+    const e = Number(revealed[r]!);
+    if (!Number.isInteger(e) || e < 0 || e >= E)
+      throw new ComponentError(
+        'PROTOCOL',
+        `the revealed order names entity ${e} of ${E}; a party sent corrupt shares`,
+      );
+    ids.push(entities[e]!);
+    if (p.revealValues) {
+      const v = decodeFixed(revealed[k + r]!, f);
+      data[2 * r] = r + 1;
+      data[2 * r + 1] = p.order === 'desc' ? -v : v;
+    } else data[r] = r + 1;
+  }
+  return {
+    outputs: {
+      data: {
+        kind: 'dataset',
+        frame: {
+          ids,
+          x: matrix(k, p.revealValues ? 2 : 1, data),
+          featureNames: p.revealValues ? ['rank', 'value'] : ['rank'],
+        },
+      },
+      report: {
+        kind: 'report',
+        report: {
+          value: p.value,
+          order: p.order,
+          entities: E,
+          ...(groups ? { groupBy: groups.keyNames, suppressedGroups: groups.suppressed } : {}),
+          ranking: ids.map((id, r) => ({
+            rank: r + 1,
+            entity: id,
+            ...(p.revealValues ? { value: data[2 * r + 1] } : {}),
+          })),
+        },
+      },
+    },
+    summary,
+  };
+}
+
+export async function mpcRankingArbiter(
+  ctx: ProgramContext<MpcRankingParams>,
+): Promise<ProgramResult> {
+  const r = await serveDealer(ctx, { timeoutMs: ctx.params.timeoutSeconds * 1000 });
+  return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
+}
