@@ -26,3 +26,5 @@ export {
 } from './sm2-sign.js';
 export * from './sm2-key-exchange.js';
 export { SM2_ENCRYPT_OVERHEAD, sm2Decrypt, sm2Encrypt } from './sm2-encrypt.js';
+export * from './sm2-certificate.js';
+export * from './gm-envelope.js';
