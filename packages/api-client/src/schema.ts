@@ -2900,6 +2900,9 @@ export interface paths {
               description?: string;
               name: string;
               nodeId: string;
+              /** Format: includes */
+              sm2CertPem?: string;
+              suites?: ('international' | 'gm')[];
             };
             /** Format: uuid */
             replaces?: string;

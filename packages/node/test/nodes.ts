@@ -67,6 +67,8 @@ export class TestNodes {
        */
       dataDirs?: string[];
       startOptions?: Partial<StartNodeOptions>;
+      /** The node's crypto suite (`node init --suite`). @default 'international' */
+      suite?: 'international' | 'gm';
     } = {},
   ): Promise<TestNode> {
     const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
@@ -83,6 +85,7 @@ export class TestNodes {
       apiPort: 0,
       dataPort: 0,
       dataDirs: opts.dataDirs ?? [tmpdir(), EXAMPLES],
+      ...(opts.suite ? { suite: opts.suite } : {}),
       ...(databaseUrl ? { databaseUrl, databaseSchema } : {}),
     });
     if (opts.runtime || opts.config) {

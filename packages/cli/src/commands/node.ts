@@ -1,7 +1,7 @@
 /** `fedgrid node init | start | info | profile | update | audit`. */
 import { rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { NodeInfo } from '@fedgrid/node';
 import { RUNTIME_FILE, type RuntimeFile } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
@@ -77,11 +77,20 @@ export function nodeCommand(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .addOption(
+      new Option(
+        '--suite <suite>',
+        "crypto suite: 'international' (ECDSA P-256, SHA-256, AES-256-GCM) or 'gm' (adds an SM2 identity and SM2/SM3/SM4 protection; contracts only with gm partners)",
+      )
+        .choices(['international', 'gm'])
+        .default('international'),
+    )
     .option('--json', 'print JSON')
     .action(
       async (o: {
         dir: string;
         id: string;
+        suite: 'international' | 'gm';
         dataDir: string[];
         name?: string;
         host: string;
@@ -102,6 +111,7 @@ export function nodeCommand(): Command {
             host: o.host,
             apiPort: o.apiPort,
             dataPort: o.dataPort,
+            suite: o.suite,
             ...(o.name ? { name: o.name } : {}),
             ...(o.dataDir.length ? { dataDirs: o.dataDir } : {}),
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
@@ -113,6 +123,7 @@ export function nodeCommand(): Command {
             {
               dir: r.dir,
               nodeId: r.config.node.id,
+              suite: r.config.crypto.suite,
               fingerprint: r.fingerprint,
               datasetDirs: r.config.datasets.allowedDirs.map((d) =>
                 isAbsolute(d) ? d : join(r.dir, d),
@@ -122,7 +133,7 @@ export function nodeCommand(): Command {
             !!o.json,
             () =>
               [
-                `created node '${r.config.node.id}' in ${r.dir}`,
+                `created node '${r.config.node.id}' in ${r.dir} (crypto suite: ${r.config.crypto.suite})`,
                 `certificate fingerprint (give it to partners out of band): ${r.fingerprint}`,
                 `admin token (bootstrap / break-glass credential): ${join(r.dir, r.config.adminTokenFile)}`,
                 'first users — one per officer; one-time passwords shown this once, to be changed at first sign-in (`fedgrid login`):',

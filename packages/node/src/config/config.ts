@@ -89,6 +89,26 @@ export const nodeConfigSchema = z.object({
       cert: z.string().default('identity/cert.pem'),
     })
     .default({ key: 'identity/key.pem', cert: 'identity/cert.pem' }),
+  /**
+   * The node's crypto suite (issue 13 item 4; docs/protocols/gm-suite.md). `international`:
+   * ECDSA P-256 identity, SHA-256 audit chain, AES-256-GCM at rest. `gm`: additionally an SM2
+   * identity (key and certificate signed SM2-with-SM3), SM2-signed and SM4-sealed control-plane
+   * requests to partners over TLS 1.3, SM3 audit chain, SM4 at rest; contracts only with `gm`
+   * partners. Chosen at `fedgrid node init --suite`; changing it later needs a new SM2 identity.
+   */
+  crypto: z
+    .object({
+      suite: z.enum(['international', 'gm']).default('international'),
+      /** SM2 private key (gm only; sealed at rest when a sealing secret is configured). */
+      sm2Key: z.string().default('identity/sm2-key'),
+      /** SM2 certificate, PEM (gm only). */
+      sm2Cert: z.string().default('identity/sm2-cert.pem'),
+    })
+    .default({
+      suite: 'international',
+      sm2Key: 'identity/sm2-key',
+      sm2Cert: 'identity/sm2-cert.pem',
+    }),
   /** File holding the admin token (created at init, mode 0600). */
   adminTokenFile: z.string().default('identity/admin-token'),
   runtime: z
@@ -204,6 +224,9 @@ export interface LoadedConfig {
     key: string;
     cert: string;
     adminToken: string;
+    /** The SM2 key and certificate (`crypto.sm2Key`, `crypto.sm2Cert`), absolute. */
+    sm2Key: string;
+    sm2Cert: string;
     /** `datasets.allowedDirs`, absolute. */
     datasetDirs: string[];
     /** The configuration file itself. */
@@ -218,6 +241,8 @@ export function resolvePaths(dir: string, config: NodeConfig): LoadedConfig['pat
     key: abs(config.identity.key),
     cert: abs(config.identity.cert),
     adminToken: abs(config.adminTokenFile),
+    sm2Key: abs(config.crypto.sm2Key),
+    sm2Cert: abs(config.crypto.sm2Cert),
     datasetDirs: config.datasets.allowedDirs.map(abs),
     configFile: join(dir, CONFIG_FILE),
   };

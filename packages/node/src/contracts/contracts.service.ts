@@ -28,6 +28,7 @@ import {
   type MemoryTrustStore,
 } from '@fedgrid/federation';
 import { z } from 'zod';
+import { readSm2Certificate } from '@fedgrid/crypto';
 import { FedGridError, errors } from '../errors/errors.js';
 import type { PeerClient, PinnedApi } from '../peers/peer-client.js';
 import type { ContractRow, ContractsRepo, PartnerStatusRow } from './contracts.repo.js';
@@ -43,11 +44,85 @@ export const nodeCardSchema = z.object({
   apiUrl: z.string().url(),
   dataAddress: z.string().min(3),
   certPem: z.string().includes('BEGIN CERTIFICATE'),
+  /**
+   * The crypto suites the node signs contracts under, preferred first (issue 13 item 4). Older
+   * nodes omit it: `international` only.
+   */
+  suites: z
+    .array(z.enum(['international', 'gm']))
+    .min(1)
+    .max(2)
+    .optional(),
+  /** Under `gm`: the node's SM2 certificate (SM2-with-SM3, default user ID), PEM. */
+  sm2CertPem: z.string().includes('BEGIN CERTIFICATE').max(8192).optional(),
 });
 export type NodeCard = z.infer<typeof nodeCardSchema>;
 
+/** A crypto suite a contract runs under. */
+export type ContractSuite = 'international' | 'gm';
+
+/**
+ * The suite two nodes' cards agree on: this node's most preferred suite the partner offers.
+ * Under `gm` the partner's SM2 certificate must be a valid self-signed SM2-with-SM3 certificate
+ * naming the partner node.
+ * @throws FedGridError SUITE_MISMATCH when the cards share no suite (e.g. a `gm` node and an
+ *   international-only partner), VALIDATION_FAILED for a bad SM2 certificate.
+ */
+export function negotiateSuite(
+  self: Pick<NodeCard, 'suites'>,
+  partner: Pick<NodeCard, 'nodeId' | 'suites' | 'sm2CertPem'>,
+): { suite: ContractSuite; peerSm2CertPem: string | null } {
+  const mine = self.suites ?? ['international'];
+  const theirs = partner.suites ?? ['international'];
+  const suite = mine.find((s) => theirs.includes(s));
+  if (!suite) {
+    throw new FedGridError(
+      'SUITE_MISMATCH',
+      `node '${partner.nodeId}' offers the crypto suite(s) ${theirs.join(', ')}, this node requires ${mine.join(' or ')}: ${
+        mine.includes('gm')
+          ? `a 'gm' node (SM2/SM3/SM4, standard 001 §9.1 b) signs contracts only with partners running the gm suite; the partner must be a node created with \`fedgrid node init --suite gm\``
+          : `this node runs the international suite only; the partner requires the national (gm) suite`
+      }`,
+      { peer: partner.nodeId, offered: theirs, required: mine },
+    );
+  }
+  if (suite !== 'gm') return { suite, peerSm2CertPem: null };
+  if (!partner.sm2CertPem)
+    throw errors.validation(
+      `node '${partner.nodeId}' offers the gm suite without an SM2 certificate`,
+      {
+        peer: partner.nodeId,
+      },
+    );
+  let info: ReturnType<typeof readSm2Certificate>;
+  try {
+    info = readSm2Certificate(partner.sm2CertPem);
+  } catch (err) {
+    throw errors.validation(
+      `node '${partner.nodeId}': SM2 certificate: ${(err as Error).message}`,
+      {
+        peer: partner.nodeId,
+      },
+    );
+  }
+  if (info.commonName !== partner.nodeId)
+    throw errors.validation(
+      `node '${partner.nodeId}': its SM2 certificate names '${info.commonName}'`,
+      { peer: partner.nodeId },
+    );
+  if (info.notAfter < new Date())
+    throw errors.validation(`node '${partner.nodeId}': its SM2 certificate has expired`, {
+      peer: partner.nodeId,
+    });
+  return { suite, peerSm2CertPem: partner.sm2CertPem };
+}
+
 /** Node information update pushed to partners (节点信息同步); the certificate never changes. */
-export const nodeUpdateSchema = nodeCardSchema.omit({ certPem: true });
+export const nodeUpdateSchema = nodeCardSchema.omit({
+  certPem: true,
+  suites: true,
+  sm2CertPem: true,
+});
 export type NodeUpdate = z.infer<typeof nodeUpdateSchema>;
 
 /** What a partner holds of our card; a change of any of these fields is pushed. */
@@ -94,6 +169,8 @@ export interface ContractView {
    * and fingerprint are null when this node does not hold it. Null: it replaces nothing.
    */
   replaces: { id: string; status: string | null; fingerprint: string | null } | null;
+  /** The crypto suite agreed (issue 13 item 4): `gm` when both nodes run the national suite. */
+  suite: ContractSuite;
 }
 
 /**
@@ -125,6 +202,7 @@ export function contractView(r: ContractRow, replaced?: ContractRow): ContractVi
           fingerprint: replaced?.peer_fingerprint ?? null,
         }
       : null,
+    suite: r.suite === 'gm' ? 'gm' : 'international',
   };
 }
 
@@ -286,6 +364,8 @@ export class ContractService {
       input.expectedFingerprint,
     );
     const partner = this.presentedCard(input.peerApiUrl, seen.body, seen.fingerprint);
+    // Refused before anything is sent: a gm node proposes nothing to an international-only node.
+    negotiateSuite(self, partner);
     await this.assertReplaceable(partner.nodeId, input.replaces);
     const proposal: Proposal = {
       contractId: id,
@@ -315,8 +395,11 @@ export class ContractService {
         `${input.peerApiUrl} answered the proposal as node '${card.nodeId}', but its card names '${partner.nodeId}'`,
         { seen: seen.fingerprint },
       );
+    const agreed = negotiateSuite(self, card);
     await this.repo.insert({
       id,
+      suite: agreed.suite,
+      peer_sm2_cert_pem: agreed.peerSm2CertPem,
       peer_node_id: card.nodeId,
       peer_name: card.name,
       peer_api_url: card.apiUrl,
@@ -428,6 +511,7 @@ export class ContractService {
       throw errors.validation(`the proposed validity ended already (${p.validUntil})`);
     if (await this.repo.get(p.contractId))
       throw errors.conflict(`contract ${p.contractId} already exists`);
+    const agreed = negotiateSuite(self, p.from);
     await this.assertReplaceable(p.from.nodeId, p.replaces, { caller: fp });
     await this.assertRoomForProposal(fp);
     if (p.replaces) {
@@ -443,6 +527,8 @@ export class ContractService {
     }
     await this.repo.insert({
       id: p.contractId,
+      suite: agreed.suite,
+      peer_sm2_cert_pem: agreed.peerSm2CertPem,
       peer_node_id: p.from.nodeId,
       peer_name: p.from.name,
       peer_api_url: p.from.apiUrl,

@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   PASSWORD_POLICY: 400,
   PEER_NOT_PINNED: 403,
   CERTIFICATE_MISMATCH: 403,
+  /** The partner speaks no crypto suite this node accepts (a `gm` node and an international-only one). */
+  SUITE_MISMATCH: 403,
+  /** A `gm` request or answer failed its SM2 signature / SM4 authentication / ordering check. */
+  GM_PROTECTION_FAILED: 403,
   FORBIDDEN: 403,
   GRANT_MISSING: 403,
   GRANT_EXPIRED: 403,

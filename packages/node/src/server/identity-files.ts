@@ -1,7 +1,13 @@
-/** Reading and writing a node's identity files (key, certificate, admin token). */
+/** Reading and writing a node's identity files (key, certificate, admin token, SM2 identity). */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import {
+  issueSm2Certificate,
+  readSm2Certificate,
+  sm2GenerateKeyPair,
+  sm2PublicKeyFromPrivate,
+} from '@fedgrid/crypto';
 import { certificateFingerprint, type TlsIdentity } from '@fedgrid/federation';
 import { FedGridError } from '../errors/errors.js';
 import { mkdirPrivate, writeFileAtomic } from '../storage/files.js';
@@ -43,4 +49,77 @@ export async function readIdentity(paths: {
       `cannot read the node identity (${(err as Error).message}); was the node created with \`fedgrid node init\`?`,
     );
   }
+}
+
+/** A `gm` node's SM2 identity (issue 13 item 4). */
+export interface Sm2Identity {
+  /** 32-byte private key d. */
+  privateKey: Uint8Array;
+  /** 65-byte public key 04‖x‖y, as its certificate states it. */
+  publicKey: Uint8Array;
+  /** Self-signed certificate, SM2-with-SM3 with the default user ID (PEM). */
+  certPem: string;
+}
+
+/** Creates an SM2 key pair and its self-signed SM2-with-SM3 certificate naming `nodeId`. */
+export function generateSm2Identity(nodeId: string): Sm2Identity {
+  const kp = sm2GenerateKeyPair();
+  const certPem = issueSm2Certificate({ commonName: nodeId, privateKey: kp.privateKey });
+  return { ...kp, certPem };
+}
+
+/** Writes the SM2 key (hex, mode 0600) and certificate. */
+export async function writeSm2Identity(
+  paths: { sm2Key: string; sm2Cert: string },
+  identity: Sm2Identity,
+): Promise<void> {
+  for (const p of [paths.sm2Key, paths.sm2Cert]) await mkdirPrivate(dirname(p));
+  await writeFileAtomic(paths.sm2Key, Buffer.from(identity.privateKey).toString('hex') + '\n');
+  await writeFileAtomic(paths.sm2Cert, identity.certPem);
+}
+
+/**
+ * Reads a `gm` node's SM2 identity and checks that the certificate is a valid self-signed
+ * SM2-with-SM3 certificate naming `nodeId` for the key in the key file.
+ * @throws FedGridError NOT_FOUND (files missing) or VALIDATION_FAILED (what does not match).
+ */
+export async function readSm2Identity(
+  paths: { sm2Key: string; sm2Cert: string },
+  nodeId: string,
+): Promise<Sm2Identity> {
+  let keyText: string;
+  let certPem: string;
+  try {
+    [keyText, certPem] = await Promise.all([
+      readFile(paths.sm2Key, 'utf8'),
+      readFile(paths.sm2Cert, 'utf8'),
+    ]);
+  } catch (err) {
+    throw new FedGridError(
+      'NOT_FOUND',
+      `cannot read the node's SM2 identity (${(err as Error).message}); a node with crypto.suite 'gm' is created with \`fedgrid node init --suite gm\``,
+    );
+  }
+  const hex = keyText.trim();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new FedGridError(
+      'VALIDATION_FAILED',
+      `${paths.sm2Key} does not hold an SM2 private key (64 hex digits expected)`,
+    );
+  }
+  const privateKey = new Uint8Array(Buffer.from(hex, 'hex'));
+  let info: ReturnType<typeof readSm2Certificate>;
+  try {
+    info = readSm2Certificate(certPem);
+  } catch (err) {
+    throw new FedGridError('VALIDATION_FAILED', `${paths.sm2Cert}: ${(err as Error).message}`);
+  }
+  const publicKey = sm2PublicKeyFromPrivate(privateKey);
+  if (info.commonName !== nodeId || !Buffer.from(publicKey).equals(Buffer.from(info.publicKey))) {
+    throw new FedGridError(
+      'VALIDATION_FAILED',
+      `${paths.sm2Cert} is not the SM2 certificate of this node's SM2 key for node '${nodeId}'`,
+    );
+  }
+  return { privateKey, publicKey, certPem };
 }

@@ -1,6 +1,6 @@
 /**
  * `fedgrid node init`: creates a node directory with an identity (ECDSA P-256 key and
- * self-signed certificate), an admin token (the bootstrap / break-glass credential), a
+ * self-signed certificate; under the `gm` suite also an SM2 key and SM2-with-SM3 certificate), an admin token (the bootstrap / break-glass credential), a
  * configuration file, the store (embedded PGlite in the node's data folder, or a checked and
  * migrated PostgreSQL database) and the first users: one per officer of the three-officer
  * separation (system, security and audit administrator), each with a one-time password that is
@@ -22,7 +22,8 @@ import { FedGridError } from '../errors/errors.js';
 import { openStore } from '../storage/db.js';
 import { mkdirPrivate, PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/files.js';
 import { markNewStore } from '../storage/store-marker.js';
-import { writeIdentity } from './identity-files.js';
+import { generateSm2Identity, writeIdentity, writeSm2Identity } from './identity-files.js';
+import { auditHashAlgForSuite } from '../audit/audit-hash.js';
 
 export interface InitNodeOptions {
   dir: string;
@@ -45,6 +46,12 @@ export interface InitNodeOptions {
    * @default []
    */
   dataDirs?: string[];
+  /**
+   * The node's crypto suite: `gm` adds an SM2 identity (key and SM2-with-SM3 certificate), an
+   * SM3 audit chain and SM2/SM4 protection of partner requests (docs/protocols/gm-suite.md).
+   * @default 'international'
+   */
+  suite?: 'international' | 'gm';
 }
 
 /** Where `node init` keeps a database URL that carries a password (relative to the node dir). */
@@ -92,6 +99,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
         : {}),
       ...(opts.databaseSchema ? { databaseSchema: opts.databaseSchema } : {}),
     },
+    crypto: { suite: opts.suite ?? 'international' },
     datasets: {
       allowedDirs: [...new Set(['imports', ...(opts.dataDirs ?? []).map((d) => resolve(d))])],
     },
@@ -106,6 +114,8 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const paths = resolvePaths(dir, config);
   const identity = await generateIdentity(config.node.id);
   const adminToken = await writeIdentity(paths, identity);
+  if (config.crypto.suite === 'gm')
+    await writeSm2Identity(paths, generateSm2Identity(config.node.id));
   if (secretUrl) {
     const file = join(dir, DATABASE_URL_FILE);
     await mkdirPrivate(dirname(file));
@@ -124,7 +134,11 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   let firstUsers: InitNodeResult['firstUsers'];
   try {
     await markNewStore(store, dir);
-    const audit = new AuditService(store.db, config.node.id);
+    const audit = new AuditService(
+      store.db,
+      config.node.id,
+      auditHashAlgForSuite(config.crypto.suite),
+    );
     const accounts = new AccountService(store.db, audit, config.node.id);
     // argon2 runs on libuv's pool: the three hashes overlap.
     firstUsers = await Promise.all(

@@ -30,7 +30,8 @@ export function nodeRoutes(app: FastifyInstance, info: () => NodeInfo, files: No
       ),
     },
     async () => {
-      const { nodeId, name, description, apiUrl, dataAddress, certPem } = info();
+      const { nodeId, name, description, apiUrl, dataAddress, certPem, suites, sm2CertPem } =
+        info();
       return {
         nodeId,
         name,
@@ -38,6 +39,8 @@ export function nodeRoutes(app: FastifyInstance, info: () => NodeInfo, files: No
         apiUrl,
         dataAddress,
         certPem,
+        ...(suites ? { suites } : {}),
+        ...(sm2CertPem ? { sm2CertPem } : {}),
       };
     },
   );

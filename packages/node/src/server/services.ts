@@ -52,6 +52,8 @@ import { DeploymentService } from '../serving/deployments.service.js';
 import { ServingAudit } from '../serving/serving-audit.js';
 import { ServingClient } from '../serving/serving-client.js';
 import { ServingService } from '../serving/serving.service.js';
+import { auditHashAlgForSuite } from '../audit/audit-hash.js';
+import type { Sm2Identity } from './identity-files.js';
 
 /** What every service may use: identity, store, network, workers, log. */
 export interface NodeBase {
@@ -59,6 +61,8 @@ export interface NodeBase {
   config: LoadedConfig;
   log: Logger;
   identity: TlsIdentity;
+  /** The SM2 identity of a node whose crypto suite is `gm`; undefined otherwise. */
+  sm2?: Sm2Identity;
   store: Store;
   /** Every file the node writes goes through this (complete, fsynced, private; health). */
   files: NodeFiles;
@@ -102,7 +106,7 @@ export interface NodeServices extends NodeBase {
 export function buildServices(base: NodeBase): NodeServices {
   const { db, config, log } = base;
   const dataDir = config.paths.dataDir;
-  const audit = new AuditService(db, base.nodeId);
+  const audit = new AuditService(db, base.nodeId, auditHashAlgForSuite(config.config.crypto.suite));
   const accounts = new AccountService(db, audit, base.nodeId);
   const contracts = new ContractService(new ContractsRepo(db), base.self, base.peers, base.trust, {
     pendingPerClient: config.config.firstContact.pendingProposalsPerClient,
@@ -119,6 +123,7 @@ export function buildServices(base: NodeBase): NodeServices {
         config.paths.key,
         config.paths.cert,
         config.paths.adminToken,
+        config.paths.sm2Key,
         config.paths.configFile,
       ],
     },

@@ -32,7 +32,7 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
 import { registerFirstContactLimits } from './first-contact-limits.js';
-import { readIdentity } from './identity-files.js';
+import { readIdentity, readSm2Identity } from './identity-files.js';
 import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerParamsCheck } from './params-check.js';
@@ -185,6 +185,8 @@ async function startLocked(
 ): Promise<RunningNode> {
   const { config, paths } = loaded;
   const { identity, adminToken } = await readIdentity(paths);
+  const sm2 =
+    config.crypto.suite === 'gm' ? await readSm2Identity(paths, config.node.id) : undefined;
   const databaseUrl = await resolveDatabaseUrl(loaded, opts.databaseUrl);
   if (config.storage.databaseUrl && urlHasPassword(config.storage.databaseUrl))
     log.warn(
@@ -237,6 +239,7 @@ async function startLocked(
     config: loaded,
     log,
     identity,
+    ...(sm2 ? { sm2 } : {}),
     store,
     files,
     db: store.db,
@@ -316,6 +319,8 @@ async function startLocked(
     apiUrl: adv.apiUrl,
     dataAddress: adv.dataAddress,
     certPem: identity.certPem,
+    suites: [config.crypto.suite],
+    ...(sm2 ? { sm2CertPem: sm2.certPem } : {}),
   };
   log.info(
     {

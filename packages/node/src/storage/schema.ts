@@ -25,6 +25,10 @@ export interface ContractsTable {
   valid_until: Timestamp;
   /** The contract (same peer node id) this one replaces once confirmed; null: none. */
   replaces: string | null;
+  /** 0017: the agreed crypto suite, 'international' or 'gm'. */
+  suite: Generated<string>;
+  /** 0017: the partner's SM2 certificate (PEM) under the `gm` suite; null otherwise. */
+  peer_sm2_cert_pem: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }

@@ -20,6 +20,7 @@ import { m0013 } from './0013-model-versions.js';
 import { m0014 } from './0014-deployments.js';
 import { m0015 } from './0015-accounts.js';
 import { m0016 } from './0016-audit-chain.js';
+import { m0017 } from './0017-contract-suite.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '0014_deployments': m0014,
   '0015_accounts': m0015,
   '0016_audit_chain': m0016,
+  '0017_contract_suite': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {
