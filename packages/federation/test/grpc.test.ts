@@ -33,6 +33,8 @@ interface Node {
   transport: GrpcTransport;
   port: number;
   refused: string[];
+  /** Accepted pushes: sender, payload bytes, `traceparent` metadata. */
+  received: { from: string; bytes: number; traceparent: string | undefined }[];
 }
 
 const nodes: Node[] = [];
@@ -49,12 +51,14 @@ async function startNode(
   for (const p of pinnedBeforeListen) trust.set(p);
   const mailbox = new Mailbox(limits);
   const refused: string[] = [];
+  const received: Node['received'] = [];
   const server = new TransferServer({
     nodeId: id,
     identity,
     trust,
     mailbox,
     onRefused: (r) => refused.push(r),
+    onReceived: (from, bytes, traceparent) => received.push({ from, bytes, traceparent }),
   });
   const port = await server.listen('127.0.0.1', 0);
   const node = {
@@ -66,6 +70,7 @@ async function startNode(
     transport: new GrpcTransport({ identity, trust, pingDeadlineMs: 3000 }),
     port,
     refused,
+    received,
   };
   nodes.push(node);
   return node;
@@ -159,6 +164,30 @@ describe('gRPC transport', () => {
     expect(Array.from(await back)).toEqual([42]);
     await expect(A.transport.ping('node-b')).resolves.toBeUndefined();
     await expect(B.transport.ping('node-a')).resolves.toBeUndefined();
+  });
+
+  it('sends per-session metadata (trace context) with every chunk and reports bytes on both sides', async () => {
+    const sent: { to: string; bytes: number }[] = [];
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const t = new GrpcTransport({
+      identity: A.ident,
+      trust: A.trust,
+      metadataFor: (session) => (session === 's1' ? { traceparent: tp } : undefined),
+      onSent: (to, bytes) => sent.push({ to, bytes }),
+    });
+    extraTransports.push(t);
+    const before = B.received.length;
+    const payload = new Uint8Array(randomBytes(5 * 2 ** 20)); // two chunks
+    const got = channel(B, 'host-0').recv('guest', 'traced');
+    await channel(A, 'guest', 's1', { transport: t }).send('host-0', 'traced', payload);
+    expect((await got).length).toBe(payload.length);
+    const mine = B.received.slice(before);
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    for (const r of mine) expect(r).toMatchObject({ from: 'node-a', traceparent: tp });
+    const sum = (xs: { bytes: number }[]) => xs.reduce((a, x) => a + x.bytes, 0);
+    expect(sent.every((s) => s.to === 'node-b')).toBe(true);
+    expect(sum(sent)).toBe(sum(mine));
+    expect(sum(sent)).toBeGreaterThanOrEqual(payload.length);
   });
 
   it('carries a 10 MB payload intact (several 4 MiB chunks)', async () => {

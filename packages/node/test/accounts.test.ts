@@ -50,7 +50,9 @@ describe('accounts', () => {
       headers: { authorization: `Bearer ${token}` },
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
-    return { status: r.statusCode, body: (r.body ? r.json() : undefined) as T };
+    // Not every route answers JSON (GET /metrics is Prometheus text).
+    const json = String(r.headers['content-type'] ?? '').includes('json');
+    return { status: r.statusCode, body: (r.body && json ? r.json() : undefined) as T };
   }
 
   async function login(user: string, password: string, code?: string) {

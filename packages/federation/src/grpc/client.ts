@@ -19,6 +19,13 @@ export interface GrpcTransportOptions {
   pushDeadlineMs?: number;
   /** Deadline of one ping, in ms. @default 3000 */
   pingDeadlineMs?: number;
+  /**
+   * gRPC metadata to send with a push (e.g. the W3C `traceparent` of the job the session belongs
+   * to), by session. Keys lower-case ASCII; values printable ASCII.
+   */
+  metadataFor?: (session: string) => Record<string, string> | undefined;
+  /** Called after each acknowledged push with the peer and the chunk's payload size (bytes). */
+  onSent?: (nodeId: string, bytes: number) => void;
 }
 
 interface ClientEntry {
@@ -98,6 +105,7 @@ export class GrpcTransport implements Transport {
     req: object,
     deadlineMs: number,
     what: string,
+    headers?: Record<string, string>,
   ): Promise<unknown> {
     let entry: ClientEntry;
     try {
@@ -106,17 +114,13 @@ export class GrpcTransport implements Transport {
       return Promise.reject(err);
     }
     const fn = (entry.client as unknown as Record<string, UnaryMethod>)[method] as UnaryMethod;
+    const meta = new grpc.Metadata();
+    for (const [k, v] of Object.entries(headers ?? {})) meta.set(k, v);
     return new Promise((resolve, reject) => {
-      fn.call(
-        entry.client,
-        req,
-        new grpc.Metadata(),
-        { deadline: Date.now() + deadlineMs },
-        (err, res) => {
-          if (!err) return resolve(res);
-          void this.translate(err, entry.peer, what).then(reject, reject);
-        },
-      );
+      fn.call(entry.client, req, meta, { deadline: Date.now() + deadlineMs }, (err, res) => {
+        if (!err) return resolve(res);
+        void this.translate(err, entry.peer, what).then(reject, reject);
+      });
     });
   }
 
@@ -159,7 +163,9 @@ export class GrpcTransport implements Transport {
       { ...env, data: Buffer.from(env.data.buffer, env.data.byteOffset, env.data.byteLength) },
       this.opts.pushDeadlineMs ?? 120_000,
       `push of '${env.tag}' (${env.seq + 1}/${env.total})`,
+      this.opts.metadataFor?.(env.session),
     );
+    this.opts.onSent?.(nodeId, env.data.byteLength);
   }
 
   async ping(nodeId: string): Promise<void> {

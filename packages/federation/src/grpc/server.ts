@@ -15,6 +15,12 @@ export interface TransferServerOptions {
   mailbox: Mailbox;
   /** Called for every refused call, with a reason (for the node's log). */
   onRefused?: (reason: string) => void;
+  /**
+   * Called for every accepted push: the sending node (from its pinned certificate), the chunk's
+   * payload size (bytes) and the `traceparent` metadata it carried, if any (unvalidated: the
+   * caller checks its syntax before using it).
+   */
+  onReceived?: (nodeId: string, bytes: number, traceparent: string | undefined) => void;
 }
 
 const DELIVERY_STATUS: Record<string, grpc.status> = {
@@ -148,6 +154,10 @@ export class TransferServer {
         },
         sender,
       );
+      if (this.opts.onReceived) {
+        const tp = call.metadata.get('traceparent')[0];
+        this.opts.onReceived(sender, r.data.byteLength, typeof tp === 'string' ? tp : undefined);
+      }
       cb(null, {});
     } catch (err) {
       const code =

@@ -295,6 +295,26 @@ export class JobsRepo {
     return Number(r?.n ?? 0);
   }
 
+  /** Jobs and tasks per status (for /metrics): one aggregate query each. */
+  async countByStatus(): Promise<{ jobs: Map<string, number>; tasks: Map<string, number> }> {
+    const [jobs, tasks] = await Promise.all([
+      this.db
+        .selectFrom('jobs')
+        .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('status')
+        .execute(),
+      this.db
+        .selectFrom('tasks')
+        .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('status')
+        .execute(),
+    ]);
+    return {
+      jobs: new Map(jobs.map((r) => [r.status, Number(r.n)])),
+      tasks: new Map(tasks.map((r) => [r.status, Number(r.n)])),
+    };
+  }
+
   /** A task's log lines (kind 'log' and 'task' events), time-ordered, optionally from one level up. */
   logs(jobId: string, task: string, opts: { after: number; levels?: string[]; limit: number }) {
     let q = this.db

@@ -20,6 +20,8 @@ import { isModelRef } from '../models/model-ref.js';
 import { jobRoles, partyNodes, type JobSpec } from './job-spec.js';
 import type { JobsRepo, PartyState } from './jobs.repo.js';
 import type { OutputStore } from './outputs.js';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { startJobSpan } from '../observability/trace-context.js';
 
 export interface ChannelSettings {
   recvTimeoutMs: number;
@@ -190,6 +192,13 @@ export class TaskRunner {
     const startedAt = new Date().toISOString();
     const node = this.deps.selfNodeId;
     const t = spec.tasks.find((x) => x.name === taskName);
+    // One span per party's run of a task, in the job's trace (joins across parties).
+    const span = startJobSpan(`task ${taskName}`, spec.id, {
+      'fedgrid.task': taskName,
+      'fedgrid.party': party,
+      'fedgrid.attempt': attempt,
+      ...(t ? { 'fedgrid.component': t.component } : {}),
+    });
     let state: PartyState;
     try {
       if (!t) throw new FedGridError('NOT_FOUND', `job ${spec.id} has no task '${taskName}'`);
@@ -315,6 +324,10 @@ export class TaskRunner {
         error,
       };
     }
+    span.setAttribute('fedgrid.status', state.status);
+    if (state.status !== 'succeeded')
+      span.setStatus({ code: SpanStatusCode.ERROR, message: state.error?.code ?? state.status });
+    span.end();
     await repo.setParty(spec.id, taskName, party, state).catch(() => {});
     await repo
       .addEvent({

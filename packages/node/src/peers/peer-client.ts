@@ -7,6 +7,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { presentedFingerprint, type TlsIdentity } from '@fedgrid/federation';
 import { FedGridError, type ErrorBody } from '../errors/errors.js';
+import { jobOfPartnerCall, jobTraceparent } from '../observability/trace-context.js';
 
 export interface PinnedApi {
   nodeId: string;
@@ -25,6 +26,11 @@ export interface FirstContact<T> {
 function derToPem(der: Buffer): string {
   const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+}
+
+function traceHeader(path: string, body: unknown): Record<string, string> {
+  const job = jobOfPartnerCall(path, body);
+  return job ? { traceparent: jobTraceparent(job) } : {};
 }
 
 export class PeerClient {
@@ -134,6 +140,8 @@ export class PeerClient {
           agent: false,
           headers: {
             accept: 'application/json',
+            // A job's calls carry its W3C trace context (observability/trace-context.ts).
+            ...traceHeader(path, body),
             ...(payload
               ? { 'content-type': 'application/json', 'content-length': payload.length }
               : {}),

@@ -3,6 +3,7 @@
  * repository and routes) adds one line here.
  */
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { accountRoutes } from '../accounts/accounts.routes.js';
 import { auditRoutes } from '../audit/audit.routes.js';
 import { componentRoutes } from '../components/components.routes.js';
@@ -21,10 +22,17 @@ import { projectRoutes } from '../projects/projects.routes.js';
 import { directoryRoutes } from '../invitations/directory.routes.js';
 import { invitationRoutes } from '../invitations/invitations.routes.js';
 import { profileRoutes } from '../profile/profile.routes.js';
+import { metricsRoutes } from '../observability/metrics.routes.js';
 import { servingRoutes } from '../serving/serving.routes.js';
 import type { NodeInfo } from './node.routes.js';
 import { nodeRoutes } from './node.routes.js';
 import type { NodeServices } from './services.js';
+
+/** The store answers a trivial query. */
+async function storeAnswers(s: NodeServices): Promise<boolean> {
+  await sql`select 1`.execute(s.db);
+  return true;
+}
 
 export type Feature = (app: FastifyInstance, s: NodeServices, info: () => NodeInfo) => void;
 
@@ -51,6 +59,11 @@ export const FEATURES: Feature[] = [
     servingRoutes(app, s.deployments, s.serving, {
       partnerRequestsPerSecond: s.config.config.serving.partnerRequestsPerSecond,
       maxBatch: s.config.config.serving.maxBatch,
+    }),
+  (app, s) =>
+    metricsRoutes(app, s.metrics, {
+      store: () => storeAnswers(s),
+      storage: async () => (await s.files.health()).ok,
     }),
   // The web console at `/` (its catch-all never answers under /v1/).
   (app) => consoleRoutes(app),

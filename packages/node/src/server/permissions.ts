@@ -33,6 +33,7 @@ export const PERMISSIONS = {
   'component:read': 'list and inspect components',
   'component:manage': 'register and unregister components',
   'audit:read': 'read the audit log',
+  'metrics:read': 'read the node’s operational metrics (GET /metrics, for Prometheus)',
   'user:read': 'list and inspect the node’s users and their roles',
   'user:manage': 'create, disable and change users, their roles and scopes; reset passwords',
   'role:read': 'list roles and the permission catalogue',

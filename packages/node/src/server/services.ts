@@ -47,6 +47,7 @@ import { ProfileService } from '../profile/profile.service.js';
 import type { Store } from '../storage/db.js';
 import type { NodeFiles } from '../storage/files.js';
 import type { Database } from '../storage/schema.js';
+import type { NodeMetrics } from '../observability/metrics.js';
 import { DeploymentsRepo } from '../serving/deployments.repo.js';
 import { DeploymentService } from '../serving/deployments.service.js';
 import { ServingAudit } from '../serving/serving-audit.js';
@@ -72,6 +73,8 @@ export interface NodeBase {
   mailbox: Mailbox;
   transport: GrpcTransport;
   peers: PeerClient;
+  /** The node's Prometheus metrics (observability/metrics.ts). */
+  metrics: NodeMetrics;
   /** This node's public card (valid once the endpoints listen). */
   self(): NodeCard;
 }
@@ -276,6 +279,7 @@ export function buildServices(base: NodeBase): NodeServices {
     dataDir,
     defaultDeadlineMs: config.config.serving.deadlineMs,
     log,
+    metricsObserver: (deployment, role) => base.metrics.servingObserver(deployment, role),
   });
   const servingClient = new ServingClient(base.identity);
   const serving = new ServingService({

@@ -22,6 +22,7 @@ import {
 } from '../config/config.js';
 import type { NodeCard } from '../contracts/contracts.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
+import { JobsRepo } from '../jobs/jobs.repo.js';
 import { PeerClient } from '../peers/peer-client.js';
 import { openStore } from '../storage/db.js';
 import { lockNodeDir, type NodeLock } from '../storage/node-lock.js';
@@ -38,6 +39,8 @@ import { registerOpenApi } from './openapi.js';
 import { registerParamsCheck } from './params-check.js';
 import { buildServices, type NodeServices } from './services.js';
 import { startServingGrpc } from '../serving/serving.grpc.js';
+import { NodeMetrics } from '../observability/metrics.js';
+import { jobTraceparent, parseTraceparent } from '../observability/trace-context.js';
 
 import { FEDGRID_VERSION } from '../version.js';
 
@@ -112,8 +115,18 @@ export async function buildApp(
   registerErrorHandler(app);
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+    // A caller's W3C trace context (a partner's job call): its trace id goes into this request's
+    // log lines so a job's requests join across parties. Malformed values are ignored.
+    const parent = parseTraceparent(req.headers.traceparent);
+    if (parent) req.log = req.log.child({ traceId: parent.traceId });
   });
   app.addHook('onResponse', async (req, reply) => {
+    services.metrics.observeHttp(
+      req.method,
+      req.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     req.log.debug(
       {
         method: req.method,
@@ -232,7 +245,14 @@ async function startLocked(
     maxTotalBytes: limits.totalBufferMiB * 2 ** 20,
     incompleteTimeoutMs: limits.incompletePayloadSeconds * 1000,
   });
-  const transport = new GrpcTransport({ identity, trust });
+  const metrics = new NodeMetrics({ version: FEDGRID_VERSION, storage: store.kind });
+  const transport = new GrpcTransport({
+    identity,
+    trust,
+    // The data plane's session is the job: its W3C trace context travels with every chunk.
+    metadataFor: (session) => ({ traceparent: jobTraceparent(session) }),
+    onSent: (partner, bytes) => metrics.dataPlaneSent(partner, bytes),
+  });
   let card: NodeCard | undefined;
   const services = buildServices({
     nodeId: config.node.id,
@@ -248,7 +268,14 @@ async function startLocked(
     mailbox,
     transport,
     peers: new PeerClient(identity),
+    metrics,
     self: () => card as NodeCard,
+  });
+  metrics.attach({
+    countByStatus: () => new JobsRepo(store.db).countByStatus(),
+    scheduler: () => services.jobs.scheduler.state(),
+    mailboxBytes: () => mailbox.usage().bytes,
+    storage: () => files.health(),
   });
   const recovered = await services.jobs.recoverAfterRestart();
   if (recovered)
@@ -275,7 +302,11 @@ async function startLocked(
     identity,
     trust,
     mailbox,
-    onRefused: (reason) => log.warn({ reason }, 'data-plane call refused'),
+    onRefused: (reason) => {
+      metrics.dataPlaneRefusedCall();
+      log.warn({ reason }, 'data-plane call refused');
+    },
+    onReceived: (partner, bytes) => metrics.dataPlaneReceived(partner, bytes),
   });
   let dataPort = 0;
   let apiPort = 0;

@@ -28,7 +28,7 @@ import { errors, FedGridError } from '../errors/errors.js';
 import type { ModelsRepo } from '../models/models.repo.js';
 import type { ModelService, ModelView } from '../models/models.service.js';
 import type { ModelVersionService } from '../models/model-versions.service.js';
-import { DeploymentMetrics, type DeploymentMetricsView } from './serving-metrics.js';
+import { DeploymentMetrics, type DeploymentMetricsView, type Outcome } from './serving-metrics.js';
 import type { DeploymentRow, DeploymentsRepo } from './deployments.repo.js';
 
 const nameSchema = z
@@ -171,6 +171,8 @@ export interface DeploymentServiceDeps {
   dataDir: string;
   defaultDeadlineMs: number;
   log: Logger;
+  /** Observer of a deployment's requests, by deployment name and role (the node's /metrics). */
+  metricsObserver?: (deployment: string, role: string) => (outcome: Outcome, ms: number) => void;
 }
 
 export class DeploymentService {
@@ -342,7 +344,7 @@ export class DeploymentService {
       deadlineMs: input.deadlineMs ?? this.deps.defaultDeadlineMs,
       current: m,
       table,
-      metrics: new DeploymentMetrics(),
+      metrics: new DeploymentMetrics(this.deps.metricsObserver?.(name, m.guest ? 'guest' : 'host')),
       inflight: 0,
     };
     await this.deps.repo.insert({
@@ -505,7 +507,7 @@ export class DeploymentService {
           deadlineMs: r.deadline_ms,
           current: m,
           table,
-          metrics: new DeploymentMetrics(),
+          metrics: new DeploymentMetrics(this.deps.metricsObserver?.(r.name, r.role)),
           inflight: 0,
         });
       } catch (err) {

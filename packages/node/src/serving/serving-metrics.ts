@@ -29,8 +29,12 @@ export class DeploymentMetrics {
   private sum = 0;
   private max = 0;
 
+  /** @param sink also told of every request (the node's Prometheus metrics). */
+  constructor(private readonly sink?: (outcome: Outcome, ms: number) => void) {}
+
   /** Counts one request of `ms` milliseconds. */
   observe(outcome: Outcome, ms: number): void {
+    this.sink?.(outcome, ms);
     this.counts[outcome]++;
     this.sum += ms;
     if (ms > this.max) this.max = ms;

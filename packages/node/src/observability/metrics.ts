@@ -1,0 +1,214 @@
+/**
+ * The node's Prometheus metrics (prom-client, text exposition format 0.0.4), served at
+ * `GET /metrics` (metrics.routes.ts). One registry per node (tests run several nodes in one
+ * process). What is measured, and the names alert rules use, are listed in
+ * docs/OPERATIONS.md ("Monitoring"); docs/ops/alerts.yml holds example rules.
+ *
+ * Label values are bounded: HTTP routes are the route templates (never raw URLs), partners are
+ * node ids taken from pinned certificates (one per contract), deployments are this node's own.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Outcome } from '../serving/serving-metrics.js';
+
+/** HTTP latency buckets, seconds. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Online prediction latency buckets, seconds (the serving module's, serving-metrics.ts). */
+const SERVING_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+
+/** Every job and task status, so that each series exists (at 0) before its first job. */
+const JOB_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'stopped'];
+const TASK_STATUSES = ['waiting', 'running', 'succeeded', 'failed', 'stopped'];
+
+/** What the metrics read at scrape time; attached once the node's services exist. */
+export interface MetricSources {
+  /** Jobs and tasks of this node's store per status. */
+  countByStatus(): Promise<{ jobs: Map<string, number>; tasks: Map<string, number> }>;
+  /** The initiator scheduler's queue: jobs waiting for a slot, and jobs running. */
+  scheduler(): { running: readonly string[]; queued: readonly string[] };
+  /** Bytes partners' pushes hold in the data-plane mailbox now. */
+  mailboxBytes?(): number;
+  /** Storage health (the same checks as /v1/health). */
+  storage(): Promise<{ ok: boolean; freeBytes: number | null }>;
+}
+
+export class NodeMetrics {
+  /** The registry `/metrics` renders. */
+  readonly registry = new Registry();
+  private sources: MetricSources | undefined;
+  private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly sentBytes: Counter<'partner'>;
+  private readonly receivedBytes: Counter<'partner'>;
+  private readonly dataPlaneRefused: Counter;
+  private readonly servingRequests: Counter<'deployment' | 'role' | 'outcome'>;
+  private readonly servingDuration: Histogram<'deployment' | 'role'>;
+
+  constructor(info: { version: string; storage: string }) {
+    const registers = [this.registry];
+    // Process CPU, resident memory, heap, event-loop lag (nodejs_eventloop_lag_seconds), GC, handles.
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'fedgrid_node_info',
+      help: 'Always 1; the labels name the FedGrid version and the store kind',
+      labelNames: ['version', 'storage'],
+      registers,
+    }).set(info, 1);
+    this.httpRequests = new Counter({
+      name: 'fedgrid_http_requests_total',
+      help: 'REST API requests answered, by method, route template and status code',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'fedgrid_http_request_duration_seconds',
+      help: 'REST API request latency (seconds), by method, route template and status code',
+      labelNames: ['method', 'route', 'status'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    this.sentBytes = new Counter({
+      name: 'fedgrid_dataplane_sent_bytes_total',
+      help: 'Data-plane payload bytes pushed to a partner and acknowledged by it',
+      labelNames: ['partner'],
+      registers,
+    });
+    this.receivedBytes = new Counter({
+      name: 'fedgrid_dataplane_received_bytes_total',
+      help: 'Data-plane payload bytes accepted from a partner (authenticated by its pinned certificate)',
+      labelNames: ['partner'],
+      registers,
+    });
+    this.dataPlaneRefused = new Counter({
+      name: 'fedgrid_dataplane_refused_total',
+      help: 'Data-plane calls refused (certificate not pinned by an active contract)',
+      registers,
+    });
+    this.servingRequests = new Counter({
+      name: 'fedgrid_serving_requests_total',
+      help: 'Online prediction requests (guest) and partial requests (host) answered, by deployment and outcome',
+      labelNames: ['deployment', 'role', 'outcome'],
+      registers,
+    });
+    this.servingDuration = new Histogram({
+      name: 'fedgrid_serving_request_duration_seconds',
+      help: 'Online prediction latency (seconds), by deployment',
+      labelNames: ['deployment', 'role'],
+      buckets: SERVING_BUCKETS,
+      registers,
+    });
+    // Read at scrape time (the gauges' collect() has the gauge as `this`).
+    const src = (): MetricSources | undefined => this.sources;
+    new Gauge({
+      name: 'fedgrid_jobs',
+      help: 'Jobs in this node’s store (its own and partners’ copies), by status',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await src()?.countByStatus();
+        if (!counts) return;
+        for (const s of new Set([...JOB_STATUSES, ...counts.jobs.keys()]))
+          this.set({ status: s }, counts.jobs.get(s) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_tasks',
+      help: 'Tasks of the jobs in this node’s store, by status (waiting = not yet started)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const tasks = (await src()?.countByStatus())?.tasks;
+        if (!tasks) return;
+        for (const s of new Set([...TASK_STATUSES, ...tasks.keys()]))
+          this.set({ status: s }, tasks.get(s) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_scheduler_queued_jobs',
+      help: 'Jobs this node initiated that wait for a slot (runtime.maxConcurrentJobs)',
+      registers,
+      collect() {
+        const s = src()?.scheduler();
+        if (s) this.set(s.queued.length);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_scheduler_running_jobs',
+      help: 'Jobs this node initiated that hold a slot now',
+      registers,
+      collect() {
+        const s = src()?.scheduler();
+        if (s) this.set(s.running.length);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_dataplane_buffered_bytes',
+      help: 'Bytes partners’ data-plane pushes hold in this node’s mailbox now (dataPlane.limits)',
+      registers,
+      collect() {
+        const b = src()?.mailboxBytes?.();
+        if (b !== undefined) this.set(b);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_storage_healthy',
+      help: '1 when the data directory and store are usable (as /v1/health), else 0',
+      registers,
+      async collect() {
+        const h = await src()?.storage();
+        if (h) this.set(h.ok ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_storage_free_bytes',
+      help: 'Bytes available to the node on its data directory’s file system',
+      registers,
+      async collect() {
+        const h = await src()?.storage();
+        if (h && h.freeBytes !== null) this.set(h.freeBytes);
+      },
+    });
+  }
+
+  /** Connects the scrape-time gauges to the node's services. */
+  attach(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  /** Counts one answered REST request (`route`: the route template, or `unmatched`). */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
+  /** Counts `bytes` of payload pushed to (acknowledged by) partner node `partner`. */
+  dataPlaneSent(partner: string, bytes: number): void {
+    this.sentBytes.inc({ partner }, bytes);
+  }
+
+  /** Counts `bytes` of payload accepted from partner node `partner`. */
+  dataPlaneReceived(partner: string, bytes: number): void {
+    this.receivedBytes.inc({ partner }, bytes);
+  }
+
+  /** Counts one refused data-plane call. */
+  dataPlaneRefusedCall(): void {
+    this.dataPlaneRefused.inc();
+  }
+
+  /**
+   * The observer of one deployment's requests (serving-metrics.ts calls it with each request's
+   * outcome and milliseconds).
+   */
+  servingObserver(deployment: string, role: string): (outcome: Outcome, ms: number) => void {
+    return (outcome, ms) => {
+      this.servingRequests.inc({ deployment, role, outcome });
+      this.servingDuration.observe({ deployment, role }, ms / 1000);
+    };
+  }
+
+  /** The exposition: content type and text. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
