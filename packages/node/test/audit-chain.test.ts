@@ -87,6 +87,43 @@ describe('audit hash chain', () => {
     expect(v.headHash).toBe(rows[44]!.hash);
   });
 
+  it('writers that move the head behind each other (two services, a caller transaction) still make one chain', async () => {
+    const { db, audit } = await chainOf(2);
+    // A second writer on the same store (another process on one PostgreSQL schema, or a request's
+    // own transaction) moves the head that `audit` last wrote: its next one-statement append must
+    // insert nothing and fall back to the locking path, not fork the chain.
+    const other = new AuditService(db, 'auditnode');
+    await other.record(event(10));
+    await audit.record(event(11));
+    await db.transaction().execute((t) => other.record(event(12), t));
+    await audit.recordMany([event(13), event(14)]);
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => audit.record(event(20 + i))),
+      ...Array.from({ length: 10 }, (_, i) => other.record(event(40 + i))),
+    ]);
+    // A caller transaction that rolls back leaves no head behind that a later append trusts.
+    await expect(
+      db.transaction().execute(async (t) => {
+        await audit.record(event(60), t);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await audit.record(event(61));
+    const rows = await db
+      .selectFrom('audit_events')
+      .select(['seq', 'prev_hash', 'hash'])
+      .orderBy('seq')
+      .execute();
+    expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+    expect(await verifyChain(db)).toMatchObject({
+      ok: true,
+      checked: 28,
+      headSeq: 28,
+      problems: [],
+    });
+  });
+
   it('the append-only trigger still refuses UPDATE and DELETE to ordinary statements', async () => {
     const { db } = await chainOf(2);
     await expect(sql`UPDATE audit_events SET outcome = 'failure'`.execute(db)).rejects.toThrow(

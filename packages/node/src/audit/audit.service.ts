@@ -6,7 +6,7 @@
  * in their transaction, so concurrent writers (requests, the serving batcher, other processes on
  * one PostgreSQL schema) queue up and never fork the chain or leave a gap in `seq`.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { json, type Database } from '../storage/schema.js';
 import { readHead } from './audit-head.js';
 import { verifyChain, type ChainVerification } from './audit-verify.js';
@@ -42,7 +42,17 @@ export interface AuditHead {
   anchorHash: string;
 }
 
+/** A chain head this service wrote and saw committed: a hint for the next append. */
+interface KnownHead {
+  alg: AuditHashAlg;
+  seq: number;
+  hash: string;
+}
+
 export class AuditService {
+  /** The head as this service last committed it (a hint; the store decides, see recordMany). */
+  private known: KnownHead | undefined;
+
   /**
    * @param alg the hash algorithm of a chain started by this service (the node's suite: see
    *   {@link auditHashAlgForSuite}); a chain that exists keeps the algorithm it was started with.
@@ -60,39 +70,66 @@ export class AuditService {
 
   /**
    * Appends events to the chain, all or none. With `trx`, inside that transaction — so that an
-   * operation and its audit event commit together, or neither does; otherwise in a transaction of
-   * its own. Either way the head row is locked (SELECT … FOR UPDATE) until the commit.
+   * operation and its audit event commit together, or neither does — with the head row locked
+   * (SELECT … FOR UPDATE) until the commit. Otherwise first in one statement after the head this
+   * service last wrote (see appendAfterKnownHead), and when another writer moved it, in a
+   * locking transaction of its own.
    * @throws the store's error; nothing is written then.
    */
   async recordMany(events: readonly AuditEvent[], trx?: Transaction<Database>): Promise<void> {
     if (events.length === 0) return;
-    if (trx) return this.append(trx, events);
-    await this.db.transaction().execute((t) => this.append(t, events));
+    if (trx) {
+      await this.append(trx, events);
+      return;
+    }
+    if (this.known && (await this.appendAfterKnownHead(this.known, events))) return;
+    const head = await this.db.transaction().execute((t) => this.append(t, events));
+    // Only after the commit: a head written in a transaction that rolled back is no hint at all.
+    this.known = head;
   }
 
-  private async append(t: Kysely<Database>, events: readonly AuditEvent[]): Promise<void> {
-    // The head row exists from the first event on (a fresh store holds no rows at all).
-    await t
-      .insertInto('audit_chain')
-      .values({
-        id: 1,
-        alg: this.alg,
-        head_seq: 0,
-        head_hash: GENESIS_HASH,
-        anchor_seq: 0,
-        anchor_hash: GENESIS_HASH,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    const head = await t
-      .selectFrom('audit_chain')
-      .select(['alg', 'head_seq', 'head_hash'])
-      .where('id', '=', 1)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const alg = head.alg as AuditHashAlg;
-    let seq = Number(head.head_seq);
-    let prev = head.head_hash;
+  /**
+   * The fast path of an append outside a caller's transaction (one statement instead of six: the
+   * store's per-statement cost was most of an online prediction's CPU, docs/BENCHMARKS.md "Audit
+   * appends in one statement"): the events are chained after the head this service last wrote,
+   * and one statement moves the head row from exactly that head to the new one and inserts the
+   * events only if it did. When another writer (a request's own transaction, another process on
+   * the same PostgreSQL schema) moved the head meanwhile, the UPDATE matches no row — on
+   * PostgreSQL it waits for that writer's row lock and re-checks the condition on the committed
+   * row — nothing is inserted, and the caller falls back to the locking path. The chain is the
+   * same either way: gapless seqs, each event linked to the stored head.
+   * @returns whether the events were written.
+   */
+  private async appendAfterKnownHead(
+    known: KnownHead,
+    events: readonly AuditEvent[],
+  ): Promise<boolean> {
+    const { rows, seq, hash } = this.chainRows(known.alg, known.seq, known.hash, events);
+    const values = sql.join(
+      rows.map(
+        (r) =>
+          sql`(${r.seq}::bigint, ${r.prev_hash}, ${r.hash}, ${r.at.toISOString()}::timestamptz, ${r.node_id}, ${r.actor_kind}, ${r.actor_id}, ${r.action}, ${r.object_type}, ${r.object_id}, ${r.outcome}, ${r.status}::integer, ${r.details}::jsonb)`,
+      ),
+    );
+    const res = await sql<{ n: string | number }>`
+      WITH moved AS (
+        UPDATE audit_chain SET head_seq = ${seq}, head_hash = ${hash}
+        WHERE id = 1 AND alg = ${known.alg} AND head_seq = ${known.seq} AND head_hash = ${known.hash}
+        RETURNING id
+      ), inserted AS (
+        INSERT INTO audit_events (seq, prev_hash, hash, at, node_id, actor_kind, actor_id, action, object_type, object_id, outcome, status, details)
+        SELECT v.* FROM (VALUES ${values}) AS v (seq, prev_hash, hash, at, node_id, actor_kind, actor_id, action, object_type, object_id, outcome, status, details)
+        WHERE EXISTS (SELECT 1 FROM moved)
+        RETURNING 1
+      )
+      SELECT count(*) AS n FROM inserted`.execute(this.db);
+    if (Number(res.rows[0]?.n ?? 0) !== rows.length) return false;
+    this.known = { alg: known.alg, seq, hash };
+    return true;
+  }
+
+  /** The events as chained rows after (`seq`, `prev`): the rows, the new head seq and hash. */
+  private chainRows(alg: AuditHashAlg, seq: number, prev: string, events: readonly AuditEvent[]) {
     // One timestamp for the batch, at the millisecond precision the hash records.
     const at = new Date();
     const rows = events.map((e) => {
@@ -132,12 +169,39 @@ export class AuditService {
       prev = hash;
       return row;
     });
+    return { rows, seq, hash: prev };
+  }
+
+  /** The locking append (in `t`); returns the new head. */
+  private async append(t: Kysely<Database>, events: readonly AuditEvent[]): Promise<KnownHead> {
+    // The head row exists from the first event on (a fresh store holds no rows at all).
+    await t
+      .insertInto('audit_chain')
+      .values({
+        id: 1,
+        alg: this.alg,
+        head_seq: 0,
+        head_hash: GENESIS_HASH,
+        anchor_seq: 0,
+        anchor_hash: GENESIS_HASH,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const head = await t
+      .selectFrom('audit_chain')
+      .select(['alg', 'head_seq', 'head_hash'])
+      .where('id', '=', 1)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const alg = head.alg as AuditHashAlg;
+    const { rows, seq, hash } = this.chainRows(alg, Number(head.head_seq), head.head_hash, events);
     await t.insertInto('audit_events').values(rows).execute();
     await t
       .updateTable('audit_chain')
-      .set({ head_seq: seq, head_hash: prev })
+      .set({ head_seq: seq, head_hash: hash })
       .where('id', '=', 1)
       .execute();
+    return { alg, seq, hash };
   }
 
   /** Walks the whole chain: see {@link verifyChain}. */
