@@ -232,6 +232,18 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
             send: () => client.send(nextId()),
           }),
         );
+        // One request at a time: no batching anywhere, so the CPU per request is the full
+        // per-request cost (guest route, host call, audit) and the latency the service time.
+        const seq = await cpuPer1000(pids, () =>
+          closedLoop({
+            concurrency: 1,
+            seconds: Math.min(2, stepSeconds),
+            send: () => client.send(nextId()),
+          }),
+        );
+        log(
+          `serving.online ${algorithm} sequential (1 in flight): ${round(seq.perSecond, 1)} requests/s, p50 ${round(quantile(seq.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(seq.latenciesMs, 0.99), 2)} ms; CPU per 1,000 requests: guest ${String(seq.guest_cpu_ms_per_1000)} ms, host ${String(seq.host_cpu_ms_per_1000)} ms`,
+        );
         const saturation = round(sat.perSecond, 1);
         log(
           `serving.online ${algorithm} saturation (16 in flight): ${saturation} requests/s, p50 ${round(quantile(sat.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(sat.latenciesMs, 0.99), 2)} ms, errors ${sat.errors}; CPU per 1,000 requests: guest ${String(sat.guest_cpu_ms_per_1000)} ms, host ${String(sat.host_cpu_ms_per_1000)} ms`,
@@ -268,6 +280,14 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
               : {}),
             ...(sat.host_cpu_ms_per_1000 !== undefined
               ? { saturation_host_cpu_ms_per_1000: sat.host_cpu_ms_per_1000 }
+              : {}),
+            sequential_rate: round(seq.perSecond, 1),
+            sequential_p50_ms: round(quantile(seq.latenciesMs, 0.5), 3),
+            ...(seq.guest_cpu_ms_per_1000 !== undefined
+              ? { sequential_guest_cpu_ms_per_1000: seq.guest_cpu_ms_per_1000 }
+              : {}),
+            ...(seq.host_cpu_ms_per_1000 !== undefined
+              ? { sequential_host_cpu_ms_per_1000: seq.host_cpu_ms_per_1000 }
               : {}),
             train_rows: trainRows,
             serving_rows: ids.length,
