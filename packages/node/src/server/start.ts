@@ -44,6 +44,16 @@ import { jobTraceparent, parseTraceparent } from '../observability/trace-context
 
 import { FEDGRID_VERSION } from '../version.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: no storage check before this route's handler (a route that writes nothing but audit
+     * events written behind the answer, whose writer runs the check itself: online prediction).
+     */
+    storageCheck?: boolean;
+  }
+}
+
 export { FEDGRID_VERSION };
 
 export interface RunningNode {
@@ -147,9 +157,12 @@ export async function buildApp(
   registerParamsCheck(app);
   registerScopes(app);
   // A node whose storage is broken (data directory gone, store replaced) acknowledges no write.
+  // Online prediction writes nothing but its audit events, written behind the answer; the check
+  // runs before each of those writes instead (serving-audit.ts), once per batch.
   app.addHook('preHandler', async (req) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS')
-      await services.files.assertUsable();
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (req.routeOptions.config.storageCheck === false) return;
+    await services.files.assertUsable();
   });
   registerAuditAhead(app, { nodeId: services.nodeId, audit: services.audit });
   registerReadAudit(app, { nodeId: services.nodeId, audit: services.audit });

@@ -22,6 +22,13 @@ export interface ServingAuditOptions {
   maxBatch?: number;
   /** Events queued at most; beyond it requests are refused (the store is too slow). @default 50000 */
   maxQueued?: number;
+  /**
+   * Run before each write; a rejection counts as a failed write (the node's storage check:
+   * data directory deleted or replaced, PostgreSQL schema dropped — a PGlite store whose directory
+   * was deleted would otherwise take the rows into unlinked files). Serving routes skip the
+   * per-request storage check of other writes: it runs here once per batch instead.
+   */
+  beforeWrite?: () => Promise<void>;
 }
 
 export class ServingAudit {
@@ -38,7 +45,7 @@ export class ServingAudit {
   constructor(
     private readonly audit: AuditService,
     private readonly log: Logger,
-    opts: ServingAuditOptions = {},
+    private readonly opts: ServingAuditOptions = {},
   ) {
     this.lingerMs = opts.lingerMs ?? 5;
     this.maxBatch = opts.maxBatch ?? 500;
@@ -85,6 +92,7 @@ export class ServingAudit {
   private async write(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
     try {
+      await this.opts.beforeWrite?.();
       await this.audit.recordMany(batch);
       this.failing = undefined;
     } catch (err) {

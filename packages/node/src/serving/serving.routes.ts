@@ -105,6 +105,7 @@ export function servingRoutes(
         permission: 'model:predict' as const,
         auditObject: 'deployment',
         auditAhead: false,
+        storageCheck: false,
       },
       schema: doc(
         'Online prediction with a deployed model (by deployment name, or model id or name): score, label, model version, degraded flag',
@@ -121,6 +122,7 @@ export function servingRoutes(
         permission: 'interconn:serving' as const,
         auditObject: 'deployment',
         auditAhead: false,
+        storageCheck: false,
         rateLimit: {
           max: opts.partnerRequestsPerSecond,
           timeWindow: 1000,
