@@ -636,7 +636,9 @@ describe('bad parameters and input', () => {
     expect(path(outliersParams.safeParse({ k: -1 }))).toBe('k');
     expect(path(scaleParams.safeParse({ method: 'robust' }))).toBe('method');
     expect(path(scaleParams.safeParse({ columns: 'some' }))).toBe('columns');
-    expect(path(encodeParams.safeParse({}))).toBe('categorical');
+    // Without a list: the columns each party registered as categorical.
+    expect(encodeParams.parse({}).categorical).toBe('categorical');
+    expect(path(encodeParams.safeParse({ categorical: 5 }))).toBe('categorical');
     expect(path(sampleParams.safeParse({ method: 'random' }))).toBe('fraction');
     expect(path(sampleParams.safeParse({ method: 'random', fraction: 0.5, n: 3 }))).toBe('n');
     expect(path(sampleParams.safeParse({ method: 'upsample', fraction: 0.5 }))).toBe('fraction');
