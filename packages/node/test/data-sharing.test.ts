@@ -260,6 +260,63 @@ describe('partner queries', () => {
     expect(none.body.code).toBe('FORBIDDEN');
   });
 
+  it('categorical columns: a partner sees their names and type only — no categories, counts or codes', async () => {
+    const catCsv = join(files, 'categorical.csv');
+    writeFileSync(
+      catCsv,
+      [
+        'id,y,region,opened,amount',
+        ...Array.from(
+          { length: ROWS },
+          (_, i) =>
+            `u${i},${i % 2},${['Zhejiang-secret', 'Hubei-secret'][i % 2]},2024-01-0${(i % 9) + 1},${i}`,
+        ),
+      ].join('\n') + '\n',
+    );
+    const d = await own.ok<Dataset & { features: Record<string, unknown>[] }>(
+      'POST',
+      '/v1/datasets',
+      {
+        name: 'cat',
+        path: catCsv,
+        idColumn: 'id',
+        labelColumn: 'y',
+        visibility: 'partners',
+        columnTypes: { amount: 'numeric' },
+      },
+    );
+    // The owner sees its own summary (count of categories, how each type came about).
+    expect(d.features.map((f) => [f['name'], f['type'], f['typeSource']])).toEqual([
+      ['region', 'categorical', 'detected'],
+      ['opened', 'datetime', 'detected'],
+      ['amount', 'integer', 'declared'],
+    ]);
+    expect(d.features[0]?.['categories']).toBe(2);
+    for (const partner of [app, oth]) {
+      const r = await partner.ok<Page<Record<string, unknown>>>(
+        'GET',
+        '/v1/partner-datasets/own?q=cat&exact=true',
+      );
+      const item = r.items[0] as Record<string, unknown>;
+      expect(item['features']).toEqual([
+        { name: 'region', type: 'categorical' },
+        { name: 'opened', type: 'datetime' },
+        { name: 'amount', type: 'integer' },
+      ]);
+      const text = JSON.stringify(r);
+      for (const leak of ['secret', 'Zhejiang', 'levels', 'categories', 'typeSource', 'missing'])
+        expect(text).not.toContain(leak);
+      // The info query answers the same shape.
+      const info = await partner.ok<Record<string, unknown>>(
+        'GET',
+        `/v1/partner-datasets/own/${enc(d.id)}`,
+      );
+      expect(info['features']).toEqual(item['features']);
+      expect(JSON.stringify(info)).not.toContain('secret');
+    }
+    await own.ok('DELETE', `/v1/datasets/${enc(d.id)}`);
+  });
+
   it('info: listed datasets only; a private one answers exactly like a missing one', async () => {
     const info = await app.ok<Record<string, unknown>>(
       'GET',
