@@ -431,9 +431,7 @@ describe('importCsv: what counts as a number (decimal notation only, as pandas r
       expect(
         (await problemsOf(`id,a\n1,${word}\n`, { columnTypes: { a: 'numeric' } })).problems[0]
           ?.message,
-      ).toMatch(
-        /is not a number/,
-      );
+      ).toMatch(/is not a number/);
   });
 });
 
