@@ -178,6 +178,8 @@ describe('hetero-binning: WOE/IV of a host’s categories against the guest’s 
     }
     // The WOE-transformed host output replaces each category by its WOE (target encoding).
     const out = frameOf(res['host-0']);
+    // WOE values are numbers: no column of the output is typed categorical any more.
+    expect(out.columnTypes).toBeUndefined();
     const j = out.featureNames.indexOf('housing');
     const f = hm.features.find((x) => x.name === 'housing') as BinningModel['features'][number];
     for (let i = 0; i < 20; i++)

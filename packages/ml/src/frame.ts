@@ -33,6 +33,19 @@ export function categoricalColumns(frame: Frame): string[] {
   return frame.featureNames.filter((n) => t[n]?.type === 'categorical');
 }
 
+/**
+ * The frame with the named columns typed as plain numbers again (their `columnTypes` entries
+ * removed): for a transform whose output is no longer a category code, a 0/1 flag or a time —
+ * WOE values, bin indices, scaled values. Rows and data are shared, not copied.
+ */
+export function asNumericColumns(frame: Frame, names: readonly string[]): Frame {
+  const t = frame.columnTypes;
+  if (!t || !names.some((n) => Object.hasOwn(t, n))) return frame;
+  const kept = Object.entries(t).filter(([n]) => !names.includes(n));
+  const { columnTypes: _dropped, ...rest } = frame;
+  return kept.length ? { ...rest, columnTypes: Object.fromEntries(kept) } : rest;
+}
+
 /** The column types of `frame` restricted to `names` (undefined when none remain). */
 export function columnTypesOf(
   frame: Pick<Frame, 'columnTypes'>,

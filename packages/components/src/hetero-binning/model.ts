@@ -2,7 +2,7 @@
  * The binning model part each party keeps (JSON): its own features' bins, WOE and IV, and the
  * transform of a frame by it.
  */
-import { assignBins, binCount, type FeatureBins, type Frame } from '@fedgrid/ml';
+import { asNumericColumns, assignBins, binCount, type FeatureBins, type Frame } from '@fedgrid/ml';
 import { ComponentError, type ModelPart } from '../spec.js';
 
 export interface BinnedFeature {
@@ -75,5 +75,9 @@ export function transformFrame(
       data[i * cols + j] = transform === 'bin' ? b : b < 0 ? 0 : (f.woe[b] as number);
     }
   }
-  return { ...frame, x: { rows, cols, data } };
+  // WOE values and bin indices are numbers, whatever the binned column's type was.
+  return asNumericColumns(
+    { ...frame, x: { rows, cols, data } },
+    model.features.map((f) => f.name),
+  );
 }

@@ -5,7 +5,7 @@
  * fitted data has mean 0 and variance 1. A constant column has d = 1 (it maps to 0).
  * Missing values (NaN) are ignored when fitting and stay NaN.
  */
-import type { Frame } from '../frame.js';
+import { asNumericColumns, type Frame } from '../frame.js';
 import { columnIndices, copyFrame } from './columns.js';
 import { meanOf, observedValues, populationStd } from './column-stats.js';
 import { PreprocessError } from './errors.js';
@@ -80,5 +80,9 @@ export function applyScale(frame: Frame, fitted: readonly FittedScale[]): Frame 
     for (let i = 0; i < rows; i++)
       data[i * cols + j] = ((data[i * cols + j] as number) - f.center) / f.divisor;
   });
-  return out;
+  // Scaled codes, flags or times are numbers now.
+  return asNumericColumns(
+    out,
+    fitted.map((f) => f.column),
+  );
 }
