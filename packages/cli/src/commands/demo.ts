@@ -34,9 +34,9 @@ function bundledData(o: Record<string, unknown>) {
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'run the main job (vertical LR) across separate guest, host and arbiter node processes on bundled or your own data; --mode horizontal runs three client nodes and an aggregator on the bundled steel-plant data',
+      'run the main job (vertical LR) across separate guest, host and arbiter node processes on bundled or your own data; --mode horizontal runs three client nodes and an aggregator on the bundled steel-plant data; --mode mpc runs the emissions-statistics scenario (PSI, then MPC statistics and ranking with an arbiter as dealer) on bundled EPA/BEA data',
     )
-    .option('--mode <mode>', 'vertical or horizontal', 'vertical')
+    .option('--mode <mode>', 'vertical, horizontal or mpc', 'vertical')
     .option('--secagg', 'horizontal: secure aggregation (SecAgg) of the clients’ updates')
     .option('--rounds <n>', 'horizontal: federated rounds', num)
     .option(
@@ -144,8 +144,18 @@ export function demoCommand(): Command {
           });
           return;
         }
+        if (o['mode'] === 'mpc') {
+          const { runMpcDemo } = await import('../demo/run-mpc.js');
+          await runMpcDemo({
+            out: o['out'] as string,
+            ...(o['workdir'] ? { workdir: o['workdir'] as string } : {}),
+            ...(o['keep'] ? { keep: true } : {}),
+            ...(o['databaseUrl'] ? { databaseUrl: o['databaseUrl'] as string } : {}),
+          });
+          return;
+        }
         if (o['mode'] !== 'vertical')
-          throw new Error(`--mode ${String(o['mode'])}: use vertical or horizontal`);
+          throw new Error(`--mode ${String(o['mode'])}: use vertical, horizontal or mpc`);
         const { runDemo } = await import('../demo/run-demo.js');
         const data = bundledData(o);
         await runDemo({

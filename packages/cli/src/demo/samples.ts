@@ -17,3 +17,8 @@ export const ENERGY_DIR = fileURLToPath(
 export const CREDIT_DIR = fileURLToPath(
   new URL('../../../../examples/data/credit/', import.meta.url),
 );
+
+/** The bundled emissions slice of the MPC demo (attribution in examples/data/emissions/README.md). */
+export const EMISSIONS_DIR = fileURLToPath(
+  new URL('../../../../examples/data/emissions/', import.meta.url),
+);
