@@ -150,6 +150,32 @@ describe('mpc-statistics', () => {
     }
   });
 
+  it('large values (|x| up to 2·10^8, squares stored in units of 2^-fSq with fSq < 0): still within the bound', async () => {
+    const d = vertical(100, 13);
+    const big = d.emis.map((v) => v * 100);
+    (d.inputs['guest']!['data'] as { frame: Frame }).frame = frame(
+      d.ids,
+      ['emis', 'year'],
+      [big, d.year],
+    );
+    const out = await runComponent(
+      spec,
+      { columns: ['emis'], quantiles: [0.5], bound: 1e9 },
+      d.inputs,
+      {
+        pool,
+        arbiter: true,
+      },
+    );
+    const rep = report(out['guest']) as Report & { precision: { squareFracBits: number } };
+    expect(rep.precision.squareFracBits).toBeLessThan(0);
+    const want = plain(big, [0.5]);
+    const got = rep.groups[0]!.stats['emis']!;
+    for (const k of ['count', 'sum', 'mean', 'variance', 'std', 'min', 'max'] as const)
+      close(got[k], want[k], k);
+    close(got.quantiles[0]!, want.quantiles[0]!, 'median');
+  });
+
   it('horizontal over three parties, per time bucket, with negatives and zeros', async () => {
     const r = rng(11);
     const parts = [40, 33, 27].map((n, p) => {

@@ -10,19 +10,21 @@ const MAX_FRAC = 40;
 
 /**
  * Fractional bits for sums over `rows` values bounded by `bound`: the largest f ≤ 40 with
- * rows·bound·2^f < 2^62 (no wrap of a sum) and bound·2^f < 2^58 (sort keys below the pad), and
- * for sums of squares the largest f with rows·bound²·2^f < 2^62.
- * @throws ComponentError BOUND_TOO_LARGE when even f = 0 does not fit the 64-bit ring.
+ * rows·bound·2^f < 2^61 (no wrap of a sum) and bound·2^f < 2^57 (sort keys below the pad), and
+ * for sums of squares the largest fSq with rows·bound²·2^fSq < 2^61 — negative when the squares
+ * are large (x² is then encoded in units of 2^−fSq, an error ≤ 2^(−fSq−1) per square, negligible
+ * against x² ≥ 2^(−fSq) for any value that matters to the variance).
+ * @throws ComponentError BOUND_TOO_LARGE when even f = 0 (or fSq = −40) does not fit the ring.
  */
 export function chooseFracBits(rows: number, bound: number): { f: number; fSq: number } {
   const lr = Math.log2(Math.max(1, rows));
   const lb = Math.log2(Math.max(1, bound));
   const f = Math.min(MAX_FRAC, Math.floor(Math.min(62 - lr - lb, 58 - lb)) - 1);
   const fSq = Math.min(MAX_FRAC, Math.floor(62 - lr - 2 * lb) - 1);
-  if (f < 0 || fSq < 0)
+  if (f < 0 || fSq < -40)
     throw new ComponentError(
       'BOUND_TOO_LARGE',
-      `${rows} rows with |value| ≤ ${bound} do not fit the 64-bit MPC ring (sums of squares need rows·bound² < 2^61); lower the parameter 'bound' or rescale the column`,
+      `${rows} rows with |value| ≤ ${bound} do not fit the 64-bit MPC ring (sums need rows·bound < 2^61); lower the parameter 'bound' or rescale the column`,
     );
   return { f, fSq };
 }
