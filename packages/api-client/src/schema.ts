@@ -3725,6 +3725,96 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/interconn/gm/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Partner (gm suite): SM2 key exchange, last message — the caller’s confirmation S_A; the session opens requests from then on
+     * @description Permission: `interconn:node` — partner: node information, contracts, health.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            confirmation: string;
+            /** Format: uuid */
+            sessionId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/interconn/gm/handshake': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Partner (gm suite): SM2 key exchange, first message — the caller’s ephemeral point; answers the callee’s ephemeral point and confirmation S_B (GM/T 0003.3 §6.1)
+     * @description Permission: `interconn:node` — partner: node information, contracts, health.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ephemeral: string;
+            /** Format: uuid */
+            sessionId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/interconn/grant-applications': {
     parameters: {
       query?: never;

@@ -573,6 +573,9 @@ export class ContractService {
       apiUrl: c.peer_api_url,
       certPem: c.peer_cert_pem,
       fingerprint: c.peer_fingerprint,
+      ...(c.suite === 'gm' && c.peer_sm2_cert_pem && c.status === 'active'
+        ? { sm2CertPem: c.peer_sm2_cert_pem }
+        : {}),
     };
   }
 

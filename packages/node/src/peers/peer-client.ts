@@ -8,12 +8,18 @@ import { X509Certificate } from 'node:crypto';
 import { presentedFingerprint, type TlsIdentity } from '@fedgrid/federation';
 import { FedGridError, type ErrorBody } from '../errors/errors.js';
 import { jobOfPartnerCall, jobTraceparent } from '../observability/trace-context.js';
+import type { GmProtection, ProtectedRequest } from './gm-protection.js';
 
 export interface PinnedApi {
   nodeId: string;
   apiUrl: string;
   certPem: string;
   fingerprint: string;
+  /**
+   * The partner's SM2 certificate when the contract runs the `gm` suite: calls are then SM2-signed
+   * and SM4-sealed (gm-protection.ts).
+   */
+  sm2CertPem?: string;
 }
 
 export interface FirstContact<T> {
@@ -37,6 +43,8 @@ export class PeerClient {
   constructor(
     private readonly identity: TlsIdentity,
     private readonly timeoutMs = 30_000,
+    /** This node's gm protection (gm suite only): used for partners whose contract runs gm. */
+    private readonly gm?: GmProtection,
   ) {}
 
   /**
@@ -74,6 +82,17 @@ export class PeerClient {
     path: string,
     body?: unknown,
   ): Promise<T> {
+    const protect =
+      peer.sm2CertPem && this.gm
+        ? await this.gm.protect(
+            { nodeId: peer.nodeId, sm2CertPem: peer.sm2CertPem },
+            method,
+            path,
+            body,
+            (m, p, b) =>
+              this.callPinned({ ...peer, sm2CertPem: undefined }, m, p, b) as Promise<unknown>,
+          )
+        : undefined;
     const res = await this.send(
       peer.apiUrl,
       method,
@@ -91,6 +110,7 @@ export class PeerClient {
               ),
       },
       peer.nodeId,
+      protect,
     );
     return res.body as T;
   }
@@ -124,9 +144,14 @@ export class PeerClient {
     body: unknown,
     tls: Pick<RequestOptions, 'ca' | 'checkServerIdentity' | 'rejectUnauthorized'>,
     peerName: string,
+    protect?: ProtectedRequest,
   ): Promise<{ body: unknown; certPem: string; fingerprint: string }> {
     const url = new URL(path, apiUrl);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const payload = protect
+      ? protect.body
+      : body === undefined
+        ? undefined
+        : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,
@@ -145,6 +170,7 @@ export class PeerClient {
             ...(payload
               ? { 'content-type': 'application/json', 'content-length': payload.length }
               : {}),
+            ...protect?.headers,
           },
           ...tls,
         },
@@ -158,7 +184,16 @@ export class PeerClient {
             const der = peerCert?.raw as Buffer | undefined;
             const certPem = der ? derToPem(der) : '';
             const fingerprint = der ? new X509Certificate(der).fingerprint256 : '';
-            const text = Buffer.concat(chunks).toString('utf8');
+            let raw2: Buffer = Buffer.concat(chunks);
+            if (protect) {
+              try {
+                raw2 = protect.openAnswer(res.statusCode ?? 500, res.headers['content-type'], raw2);
+              } catch (err) {
+                reject(err);
+                return;
+              }
+            }
+            const text = raw2.toString('utf8');
             let parsed: unknown = undefined;
             try {
               parsed = text ? JSON.parse(text) : undefined;

@@ -39,6 +39,9 @@ declare module 'fastify' {
     tlsPeer?: TlsPeer;
     /** The contracted node calling (`interconn:*` routes). */
     peerNodeId?: string;
+    /** The crypto suite of the calling partner's contract, and its pinned SM2 certificate (gm). */
+    peerSuite?: string;
+    peerSm2CertPem?: string | null;
     /** Id of the object a create operation made, for the audit log (else params.id / the reply's id). */
     auditObjectId?: string;
     /** Set once the request's audit event was written (or its write failed). */
@@ -144,6 +147,8 @@ export function registerAuth(
         );
       }
       req.peerNodeId = contract.peer_node_id;
+      req.peerSuite = contract.suite;
+      req.peerSm2CertPem = contract.peer_sm2_cert_pem;
       req.principal = { kind: 'peer', id: contract.peer_node_id };
     }
     if (!allows(req.principal, perm)) {

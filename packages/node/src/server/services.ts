@@ -55,6 +55,7 @@ import { ServingClient } from '../serving/serving-client.js';
 import { ServingService } from '../serving/serving.service.js';
 import { auditHashAlgForSuite } from '../audit/audit-hash.js';
 import type { Sm2Identity } from './identity-files.js';
+import type { GmProtection } from '../peers/gm-protection.js';
 
 /** What every service may use: identity, store, network, workers, log. */
 export interface NodeBase {
@@ -64,6 +65,8 @@ export interface NodeBase {
   identity: TlsIdentity;
   /** The SM2 identity of a node whose crypto suite is `gm`; undefined otherwise. */
   sm2?: Sm2Identity;
+  /** Sessions and sealing of gm-protected partner calls (gm suite only). */
+  gm?: GmProtection;
   store: Store;
   /** Every file the node writes goes through this (complete, fsynced, private; health). */
   files: NodeFiles;
@@ -281,7 +284,16 @@ export function buildServices(base: NodeBase): NodeServices {
     log,
     metricsObserver: (deployment, role) => base.metrics.servingObserver(deployment, role),
   });
-  const servingClient = new ServingClient(base.identity);
+  const servingClient = new ServingClient(
+    base.identity,
+    base.gm
+      ? {
+          protection: base.gm,
+          handshake: (peer) => (m, p, b) =>
+            base.peers.call({ ...peer, sm2CertPem: undefined }, m, p, b),
+        }
+      : undefined,
+  );
   const serving = new ServingService({
     selfNodeId: base.nodeId,
     deployments,

@@ -24,6 +24,8 @@ import type { NodeCard } from '../contracts/contracts.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { JobsRepo } from '../jobs/jobs.repo.js';
 import { PeerClient } from '../peers/peer-client.js';
+import { GmProtection } from '../peers/gm-protection.js';
+import { registerGmProtection } from '../peers/gm-protection.routes.js';
 import { openStore } from '../storage/db.js';
 import { lockNodeDir, type NodeLock } from '../storage/node-lock.js';
 import { storeIntegrityCheck, verifyStoreMarker } from '../storage/store-marker.js';
@@ -171,6 +173,7 @@ export async function buildApp(
     contracts: services.contracts,
   });
   await registerOpenApi(app, FEDGRID_VERSION);
+  registerGmProtection(app, services.gm);
   for (const feature of FEATURES) feature(app, services, info);
   await app.ready();
   return app;
@@ -266,6 +269,13 @@ async function startLocked(
     metadataFor: (session) => ({ traceparent: jobTraceparent(session) }),
     onSent: (partner, bytes) => metrics.dataPlaneSent(partner, bytes),
   });
+  const gm = sm2
+    ? new GmProtection({
+        nodeId: config.node.id,
+        privateKey: sm2.privateKey,
+        publicKey: sm2.publicKey,
+      })
+    : undefined;
   let card: NodeCard | undefined;
   const services = buildServices({
     nodeId: config.node.id,
@@ -273,6 +283,7 @@ async function startLocked(
     log,
     identity,
     ...(sm2 ? { sm2 } : {}),
+    ...(gm ? { gm } : {}),
     store,
     files,
     db: store.db,
@@ -280,7 +291,7 @@ async function startLocked(
     trust,
     mailbox,
     transport,
-    peers: new PeerClient(identity),
+    peers: new PeerClient(identity, undefined, gm),
     metrics,
     self: () => card as NodeCard,
   });

@@ -6,6 +6,7 @@
 import { Agent, request } from 'node:https';
 import { FedGridError, type ErrorBody } from '../errors/errors.js';
 import type { PinnedApi } from '../peers/peer-client.js';
+import type { GmProtection, RawCall } from '../peers/gm-protection.js';
 import type { TlsIdentity } from '@fedgrid/federation';
 
 /** What the guest asks a host (the body of `POST /v1/interconn/serving/partial`). */
@@ -24,7 +25,14 @@ export interface PartialResponse {
 export class ServingClient {
   private readonly agents = new Map<string, { fingerprint: string; agent: Agent }>();
 
-  constructor(private readonly identity: TlsIdentity) {}
+  /**
+   * @param gm under the gm suite: seals partials requests to hosts whose contract runs gm, with
+   *   `handshake` making the SM2 key exchange's raw calls (the node's PeerClient).
+   */
+  constructor(
+    private readonly identity: TlsIdentity,
+    private readonly gm?: { protection: GmProtection; handshake: (peer: PinnedApi) => RawCall },
+  ) {}
 
   private agentFor(peer: PinnedApi): Agent {
     const known = this.agents.get(peer.nodeId);
@@ -55,13 +63,24 @@ export class ServingClient {
    * Asks one host for its partials. Rejects with SERVING_HOST_FAILED naming the host (and its
    * party) when it does not answer within `timeoutMs`, cannot be reached or refuses.
    */
-  partial(
+  async partial(
     peer: PinnedApi,
     party: string,
     body: PartialRequest,
     timeoutMs: number,
   ): Promise<PartialResponse> {
-    const payload = Buffer.from(JSON.stringify(body));
+    const path = '/v1/interconn/serving/partial';
+    const protect =
+      peer.sm2CertPem && this.gm
+        ? await this.gm.protection.protect(
+            { nodeId: peer.nodeId, sm2CertPem: peer.sm2CertPem },
+            'POST',
+            path,
+            body,
+            this.gm.handshake(peer),
+          )
+        : undefined;
+    const payload = protect?.body ?? Buffer.from(JSON.stringify(body));
     const fail = (why: string, extra: Record<string, unknown> = {}) =>
       new FedGridError(
         'SERVING_HOST_FAILED',
@@ -70,11 +89,15 @@ export class ServingClient {
       );
     return new Promise((resolve, reject) => {
       const req = request(
-        new URL('/v1/interconn/serving/partial', peer.apiUrl),
+        new URL(path, peer.apiUrl),
         {
           method: 'POST',
           agent: this.agentFor(peer),
-          headers: { 'content-type': 'application/json', 'content-length': payload.length },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': payload.length,
+            ...protect?.headers,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -83,8 +106,17 @@ export class ServingClient {
           res.on('end', () => {
             clearTimeout(timer);
             let parsed: unknown;
+            let raw: Buffer = Buffer.concat(chunks);
             try {
-              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              if (protect)
+                raw = protect.openAnswer(res.statusCode ?? 500, res.headers['content-type'], raw);
+            } catch (err) {
+              return reject(
+                fail(`answered without valid gm protection: ${(err as Error).message}`),
+              );
+            }
+            try {
+              parsed = JSON.parse(raw.toString('utf8'));
             } catch {
               return reject(fail('answered something that is not JSON'));
             }
