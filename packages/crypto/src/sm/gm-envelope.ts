@@ -268,6 +268,8 @@ export class GmEnvelopeOpener {
     }
     this.seen.add(seq);
     if (seq > this.highest) this.highest = seq;
-    for (const s of this.seen) if (s <= this.highest - window) this.seen.delete(s);
+    // Amortised O(1): forget numbers below the window only once the set holds two windows.
+    if (BigInt(this.seen.size) > 2n * window)
+      for (const s of this.seen) if (s <= this.highest - window) this.seen.delete(s);
   }
 }

@@ -13,6 +13,7 @@ import {
   type PortValue,
 } from '@fedgrid/components';
 import { ChannelError, TransportChannel, type Mailbox, type Transport } from '@fedgrid/federation';
+import { GmChannel, type GmChannelOptions } from './gm-channel.js';
 import type { Logger } from 'pino';
 import type { DatasetService } from '../datasets/datasets.service.js';
 import { FedGridError } from '../errors/errors.js';
@@ -53,6 +54,11 @@ export interface TaskRunnerDeps {
    * checking again that it is published and belongs to the job's parties.
    */
   models?: { load(spec: JobSpec, party: string, ref: string): Promise<PortValue> };
+  /**
+   * The gm suite's data-plane protection (gm-channel.ts): this node's SM2 identity and the SM2
+   * key each partner's contract pins. Undefined on an international node.
+   */
+  gm?: Omit<GmChannelOptions, 'nodeOf'>;
   /** Called when a local party of a task has finished (successfully or not). */
   onPartyDone(spec: JobSpec, task: string, party: string, state: PartyState): Promise<void>;
 }
@@ -245,7 +251,7 @@ export class TaskRunner {
           inputs[port.name] = await this.deps.outputs.load(spec.id, from, party, out);
         }
       }
-      const channel = new TransportChannel({
+      const transportChannel = new TransportChannel({
         session: spec.id,
         self: party,
         parties: partyNodes(spec),
@@ -258,6 +264,13 @@ export class TaskRunner {
         livenessIntervalMs: this.deps.channel.livenessIntervalMs,
         livenessFailures: this.deps.channel.livenessFailures,
       });
+      const nodes = partyNodes(spec);
+      const channel = this.deps.gm
+        ? new GmChannel(transportChannel, {
+            ...this.deps.gm,
+            nodeOf: (p) => nodes.get(p) ?? '',
+          })
+        : transportChannel;
       const disclosure = this.deps.disclosures?.ledgerFor(spec, taskName, party);
       const result = await program({
         jobId: spec.id,

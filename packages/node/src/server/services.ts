@@ -54,6 +54,7 @@ import { ServingAudit } from '../serving/serving-audit.js';
 import { ServingClient } from '../serving/serving-client.js';
 import { ServingService } from '../serving/serving.service.js';
 import { auditHashAlgForSuite } from '../audit/audit-hash.js';
+import { readSm2Certificate } from '@fedgrid/crypto';
 import type { Sm2Identity } from './identity-files.js';
 import type { GmProtection } from '../peers/gm-protection.js';
 
@@ -156,6 +157,19 @@ export function buildServices(base: NodeBase): NodeServices {
     transport: base.transport,
     crypto: base.crypto,
     disclosures,
+    ...(base.sm2
+      ? {
+          gm: {
+            selfNodeId: base.nodeId,
+            privateKey: base.sm2.privateKey,
+            publicKey: base.sm2.publicKey,
+            peerKey: async (nodeId: string) => {
+              const api = await contracts.peerApi(nodeId);
+              return api.sm2CertPem ? readSm2Certificate(api.sm2CertPem).publicKey : undefined;
+            },
+          },
+        }
+      : {}),
     channel: {
       recvTimeoutMs: config.config.runtime.recvTimeoutSeconds * 1000,
       livenessIntervalMs: config.config.runtime.livenessIntervalSeconds * 1000,
