@@ -51,6 +51,9 @@ export { jobRequestSchema, validateJob } from './jobs/job-spec.js';
 export type { PartyState } from './jobs/jobs.repo.js';
 export { ensurePgliteTemplate } from './storage/pglite-template.js';
 export { dropStoreSchema } from './storage/db.js';
+export { backupNode, type BackupOptions, type BackupResult } from './backup/backup.js';
+export { restoreNode, type RestoreOptions, type RestoreResult } from './backup/restore.js';
+export { verifyArchive, type ArchiveSummary } from './backup/backup-archive.js';
 export { exportOpenApi } from './server/openapi-export.js';
 export { buildApp } from './server/start.js';
 export {

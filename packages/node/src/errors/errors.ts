@@ -44,6 +44,12 @@ export const ERROR_CODES = {
   STORE_MISSING: 409,
   /** At start: the configured store is another node's (or another store). */
   STORE_MISMATCH: 409,
+  /** Restore: the target node directory or store holds a node already (`--force` replaces it). */
+  TARGET_NOT_EMPTY: 409,
+  /** Restore: the backup file is truncated, altered or not a FedGrid backup. */
+  BACKUP_CORRUPT: 422,
+  /** Restore: the backup's format or schema version is not this FedGrid's. */
+  BACKUP_UNSUPPORTED: 422,
   LIMIT_EXCEEDED: 429,
   RATE_LIMITED: 429,
   PROPOSALS_LIMIT: 429,

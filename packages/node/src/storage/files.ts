@@ -52,7 +52,7 @@ export async function mkdirPrivate(dir: string): Promise<void> {
 }
 
 /** fsync of a directory, so that a rename in it survives a crash (Linux; a no-op elsewhere). */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(dir, 'r');
