@@ -222,16 +222,10 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
           seed = (seed * 1103515245 + 12345) % 2 ** 31;
           return ids[seed % ids.length] as string;
         };
-        // Warm-up (connections, JIT), then the saturation throughput: 16 requests always in flight.
+        // Warm-up (connections, JIT), one request at a time, then the saturation throughput: 16
+        // requests always in flight.
         await openLoop({ rate: 100, seconds: 1, send: () => client.send(nextId()) });
         const pids = { guest: g.process.pid ?? 0, host: h.process.pid ?? 0 };
-        const sat = await cpuPer1000(pids, () =>
-          closedLoop({
-            concurrency: 16,
-            seconds: Math.min(3, stepSeconds),
-            send: () => client.send(nextId()),
-          }),
-        );
         // One request at a time: no batching anywhere, so the CPU per request is the full
         // per-request cost (guest route, host call, audit) and the latency the service time.
         const seq = await cpuPer1000(pids, () =>
@@ -243,6 +237,13 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
         );
         log(
           `serving.online ${algorithm} sequential (1 in flight): ${round(seq.perSecond, 1)} requests/s, p50 ${round(quantile(seq.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(seq.latenciesMs, 0.99), 2)} ms; CPU per 1,000 requests: guest ${String(seq.guest_cpu_ms_per_1000)} ms, host ${String(seq.host_cpu_ms_per_1000)} ms`,
+        );
+        const sat = await cpuPer1000(pids, () =>
+          closedLoop({
+            concurrency: 16,
+            seconds: Math.min(3, stepSeconds),
+            send: () => client.send(nextId()),
+          }),
         );
         const saturation = round(sat.perSecond, 1);
         log(

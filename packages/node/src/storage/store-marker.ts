@@ -8,7 +8,8 @@
  * with (same inode), and on PostgreSQL the schema must still hold the marker.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -97,9 +98,17 @@ export async function storeIntegrityCheck(
   dataDir: string,
   storeId: string,
 ): Promise<() => Promise<string[]>> {
+  // Synchronous: a stat of a directory the kernel has cached costs microseconds, while the
+  // promise version's trip through libuv's thread pool was a visible part of each serving audit
+  // write under load; and PGlite already does its file I/O in this directory synchronously on the
+  // event loop, so this adds no new way to block it.
   const inode = async (p: string) => {
-    const s = await stat(p).catch(() => undefined);
-    return s ? `${s.dev}:${s.ino}` : undefined;
+    try {
+      const s = statSync(p);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
   };
   const watched = [dataDir, ...(store.kind === 'pglite' ? [join(dataDir, 'pglite')] : [])];
   const initial = await Promise.all(watched.map(inode));
