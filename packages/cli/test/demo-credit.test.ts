@@ -39,7 +39,7 @@ interface Reference {
   >;
 }
 
-async function demo(args: string[]): Promise<{ report: DemoReport; stdout: string }> {
+async function demo(args: string[]): Promise<{ report: DemoReport; stdout: string; out: string }> {
   const out = await mkdtemp(join(tmpdir(), 'fedgrid-credit-'));
   dirs.push(out);
   const { stdout } = await run(
@@ -47,7 +47,7 @@ async function demo(args: string[]): Promise<{ report: DemoReport; stdout: strin
     [BIN, 'demo', '--data', 'german-credit', '--out', out, ...PG, ...args],
     { maxBuffer: 16 * 2 ** 20 },
   );
-  return { report: JSON.parse(await readFile(join(out, 'report.json'), 'utf8')), stdout };
+  return { report: JSON.parse(await readFile(join(out, 'report.json'), 'utf8')), stdout, out };
 }
 
 const reference = async () =>
@@ -75,7 +75,7 @@ describe('fedgrid demo --data german-credit', () => {
 
   for (const algorithm of ['hetero-lr', 'secureboost'])
     test(`${algorithm}: string columns registered as categorical, one-hot per party, held-out AUC within 0.01 of scikit-learn's`, async () => {
-      const { report, stdout } = await demo(['--algorithm', algorithm]);
+      const { report, stdout, out } = await demo(['--algorithm', algorithm]);
       expect(stdout).toMatch(/categorical columns: guest 5, host-0 8/);
       expect(report.intersection_size).toBe(696);
       expect(report.heldout?.rows).toBe(304);
@@ -85,5 +85,15 @@ describe('fedgrid demo --data german-credit', () => {
       // scikit-learn's default logistic regression on one-hot categories (the README's pipeline)
       const ref = (await reference()).splits['demo']?.logistic_regression.test_auc as number;
       expect(Math.abs(fed - ref)).toBeLessThanOrEqual(0.01);
+      // Each party's trained part and its own encoding (category codes only, no names).
+      const part = JSON.parse(await readFile(join(out, 'model-host-0.json'), 'utf8')) as {
+        content: { featureNames?: string[] };
+        task: string;
+      };
+      expect(part.task).toBe('train');
+      const encoding = await readFile(join(out, 'model-host-0-encode.json'), 'utf8');
+      expect(JSON.parse(encoding).task).toBe('encode');
+      expect(encoding).toContain('"housing"');
+      expect(encoding).not.toContain('"own"'); // a category's text stays in the dataset
     });
 });

@@ -326,15 +326,14 @@ async function runSplit(
     const csv = predictionsCsv(task, preds).join('\n');
     await writeFile(join(resolve(opts.out), 'predictions.csv'), csv + '\n');
     for (const n of [guest, ...hosts]) {
-      const { items: models } = await n.api.get<{ items: { id: string }[] }>(
+      const { items: models } = await n.api.get<{ items: { id: string; task: string }[] }>(
         `/v1/models?job=${final.id}`,
       );
       for (const m of models) {
         const content = await n.api.get(`/v1/models/${m.id}`);
-        await writeFile(
-          join(resolve(opts.out), `model-${n.name}.json`),
-          JSON.stringify(content, null, 2),
-        );
+        // The trained model is model-<party>.json; a preprocessing model (encode) gets its task.
+        const file = m.task === 'train' ? `model-${n.name}.json` : `model-${n.name}-${m.task}.json`;
+        await writeFile(join(resolve(opts.out), file), JSON.stringify(content, null, 2));
       }
     }
     // A model of encoded columns is not served online here (the serving feature table is the
