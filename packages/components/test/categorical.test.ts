@@ -189,6 +189,34 @@ describe('hetero-binning: WOE/IV of a host’s categories against the guest’s 
   }, 120_000);
 });
 
+describe('WOE (target) encoding of categories only', () => {
+  it('onlyCategorical: the categorical columns become their WOE, the numbers pass unchanged', async () => {
+    const res = await runComponent(
+      heteroBinning as unknown as ComponentSpec<unknown>,
+      { onlyCategorical: true, transform: 'woe' },
+      { guest: { data: dataset(guest) }, 'host-0': { data: dataset(host) } },
+      { pool },
+    );
+    for (const [party, raw] of [
+      ['guest', guest],
+      ['host-0', host],
+    ] as const) {
+      const m = modelOf(res[party]) as unknown as BinningModel;
+      const cats = raw.featureNames.filter((n) => raw.columnTypes?.[n]?.type === 'categorical');
+      expect(m.features.map((f) => f.name)).toEqual(cats);
+      const out = frameOf(res[party]);
+      expect(out.featureNames).toEqual(raw.featureNames);
+      raw.featureNames.forEach((name, j) => {
+        const f = m.features.find((x) => x.name === name);
+        for (let i = 0; i < raw.x.rows; i++) {
+          const v = raw.x.data[i * raw.x.cols + j] as number;
+          expect(out.x.data[i * out.x.cols + j]).toBe(f ? f.woe[v] : v);
+        }
+      });
+    }
+  }, 120_000);
+});
+
 describe('trainers on the encoded categories', () => {
   const joined = () => hstack(guestEnc.x, hostEnc.x);
   const y = () => guest.labels as Float64Array;

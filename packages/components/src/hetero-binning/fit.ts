@@ -47,7 +47,9 @@ export function columnsToBin(frame: Frame, p: HeteroBinningParams, party: string
   // category (their codes); numeric columns as numbers.
   const categorical = new Set(p.categorical[party] ?? categoricalColumns(frame));
   for (const c of categorical) check(c, 'categorical');
-  const names = p.columns[party] ?? frame.featureNames;
+  const names =
+    p.columns[party] ??
+    (p.onlyCategorical ? frame.featureNames.filter((n) => categorical.has(n)) : frame.featureNames);
   const out = names.map((name) => ({
     name,
     index: check(name, 'columns'),

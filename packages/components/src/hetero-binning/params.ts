@@ -21,6 +21,13 @@ export const heteroBinningParams = z.object({
    * listing.
    */
   categorical: perParty,
+  /**
+   * Bin only the categorical columns (a party's `categorical` list, else its registered
+   * categorical columns) where `columns` does not list the party: with `transform: 'woe'` this
+   * is WOE (target) encoding of the categories against the guest's label, numeric columns
+   * passing through unchanged. @default false
+   */
+  onlyCategorical: z.boolean().default(false),
   /** Added to both counts of a bin with no events or no non-events (FATE: 0.5). */
   adjustmentFactor: z.number().min(0).max(10).default(0.5),
   /** What the output dataset holds for binned columns: WOE values, bin indices, or the raw values. */
