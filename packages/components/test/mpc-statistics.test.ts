@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '@fedgrid/crypto';
-import { MemoryNetwork, type Channel } from '@fedgrid/federation';
+import { decodeMessage, encodeMessage, MemoryNetwork, type Channel } from '@fedgrid/federation';
 import {
   mpcStatistics,
   type ComponentSpec,
@@ -249,6 +249,59 @@ describe('mpc-statistics', () => {
   });
 });
 
+describe('mpc runtime: what a non-result party receives', () => {
+  it('every round byte host-0 receives is uniform (chi-square on byte values), for all-zero inputs too', async () => {
+    const n = 200;
+    const ids = Array.from({ length: n }, (_, i) => `r${String(i).padStart(4, '0')}`);
+    const zeros = ids.map(() => 0);
+    const small = ids.map((_, i) => i % 3);
+    const inputs: Record<string, Record<string, PortValue>> = {
+      guest: { data: { kind: 'dataset', frame: frame(ids, ['z'], [zeros]) } },
+      'host-0': { data: { kind: 'dataset', frame: frame(ids, ['g'], [small]) } },
+    };
+    const counts = new Float64Array(256);
+    let bytes = 0;
+    const recording: ComponentSpec<unknown> = {
+      ...spec,
+      programs: {
+        ...spec.programs,
+        guest: (ctx: ProgramContext<unknown>) =>
+          spec.programs.guest!({
+            ...ctx,
+            channel: tamper(ctx.channel, (tag, payload) => {
+              if (tag.startsWith('mpc/r'))
+                for (const b of payload.subarray(5)) {
+                  counts[b]!++;
+                  bytes++;
+                }
+              return undefined;
+            }),
+          }),
+      },
+    };
+    const out = await runComponent(
+      recording,
+      { columns: ['z'], groupBy: ['g'], quantiles: [0.5], bound: 10 },
+      inputs,
+      {
+        pool,
+        arbiter: true,
+      },
+    );
+    expect(report(out['guest']).groups.map((g) => g.stats['z']!.sum)).toEqual([0, 0, 0]);
+    expect(bytes).toBeGreaterThan(100_000);
+    const chi = (c: Float64Array, total: number) =>
+      c.reduce((s, o) => s + (o - total / 256) ** 2 / (total / 256), 0);
+    // 255 degrees of freedom: 341 is the 0.03% tail.
+    expect(chi(counts, bytes)).toBeLessThan(341);
+    // The test has power: the encoded inputs themselves are far from uniform.
+    const plainBytes = new Uint8Array(BigUint64Array.from(small, (v) => BigInt(v) << 20n).buffer);
+    const pc = new Float64Array(256);
+    for (const b of plainBytes) pc[b]!++;
+    expect(chi(pc, plainBytes.length)).toBeGreaterThan(10_000);
+  });
+});
+
 describe('mpc runtime: dead, silent and hostile partners', () => {
   const params = { columns: ['emis', 'output'], groupBy: ['region'], quantiles: [0.5], bound: 1e7 };
 
@@ -351,6 +404,23 @@ describe('mpc runtime: dead, silent and hostile partners', () => {
           ? Uint8Array.from([1, ...p.subarray(1, 5), ...new Uint8Array(24)])
           : undefined,
       /unexpected message of 24 bytes from party 1 in round 1|expected \d+ bytes/,
+    ],
+    [
+      'group counts that do not add up to its rows',
+      (t, p) => {
+        if (t !== 'mpc/groups') return undefined;
+        const m = decodeMessage<{ keys: number[][]; counts: number[] }>(p).header;
+        return encodeMessage({ header: { ...m, counts: m.counts.map((c) => c + 1) }, blobs: [] });
+      },
+      /group counts add up to \d+ rows, not the 40 announced/,
+    ],
+    [
+      'a group announcement of the wrong shape',
+      (t) =>
+        t === 'mpc/groups'
+          ? encodeMessage({ header: { keys: 'x', counts: [-1] }, blobs: [] })
+          : undefined,
+      /announcement 'mpc\/groups' from host-0 is malformed: keys: /,
     ],
     [
       'a malformed schema announcement',
