@@ -462,6 +462,26 @@ describe('mpc runtime: dead, silent and hostile partners', () => {
     expect((a.reason as { code: string }).code).toBe('PROTOCOL');
     expect(String(a.reason.message)).toMatch(/dealer request 0 from host-0/);
   });
+
+  it('a hostile last party asking the dealer for more material than the message limit is refused before any is made', async () => {
+    const d = vertical(40, 9);
+    const huge = new BigUint64Array([1n, 1n << 25n, 0n, 0n]); // 2^25 Beaver triples
+    const settled = await runComponentSettled(
+      hostile((t, p) =>
+        t === 'mpc/d0'
+          ? Uint8Array.from([...p.subarray(0, 5), ...new Uint8Array(huge.buffer)])
+          : undefined,
+      ),
+      { ...params, maxMessageMiB: 1 },
+      d.inputs,
+      { pool, arbiter: true },
+    );
+    const a = settled['arbiter'] as PromiseRejectedResult;
+    expect((a.reason as { code: string }).code).toBe('PROTOCOL');
+    expect(String(a.reason.message)).toMatch(
+      /asks for 33554432 correction words, above the limit of 1048576 bytes/,
+    );
+  });
 });
 
 /** The channel with outgoing payloads replaced: undefined keeps, null drops. */

@@ -104,6 +104,6 @@ export async function mpcExpressionParty(
 export async function mpcExpressionArbiter(
   ctx: ProgramContext<MpcExpressionParams>,
 ): Promise<ProgramResult> {
-  const r = await serveDealer(ctx, { timeoutMs: ctx.params.timeoutSeconds * 1000 });
+  const r = await serveDealer(ctx, runtimeOptions(ctx.params, 0));
   return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
 }

@@ -144,6 +144,6 @@ export async function mpcRankingParty(
 export async function mpcRankingArbiter(
   ctx: ProgramContext<MpcRankingParams>,
 ): Promise<ProgramResult> {
-  const r = await serveDealer(ctx, { timeoutMs: ctx.params.timeoutSeconds * 1000 });
+  const r = await serveDealer(ctx, runtimeOptions(ctx.params, 0));
   return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
 }

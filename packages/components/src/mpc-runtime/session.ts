@@ -14,7 +14,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  bytesRing,
+  correctionWords,
   Dealer,
+  DEALER_REQUEST_WORDS,
   DealerMaterial,
   MpcParty,
   MpcProtocolError,
@@ -224,7 +227,7 @@ export class MpcSession {
  */
 export async function serveDealer(
   ctx: ProgramContext<unknown>,
-  opts: Pick<MpcRuntimeOptions, 'timeoutMs'>,
+  opts: Pick<MpcRuntimeOptions, 'timeoutMs' | 'maxMessageBytes'>,
 ): Promise<{ requests: number; bytes: number }> {
   const names = mpcParties(ctx);
   const seeds: Uint8Array[] = [];
@@ -245,6 +248,16 @@ export async function serveDealer(
     if (kind === FRAME_DONE) return { requests: k, bytes };
     let answer: Uint8Array;
     try {
+      // The answer's size is known from the request: refuse before generating anything that
+      // would pass the message limit (a hostile party cannot make the arbiter allocate more).
+      if (body!.length === DEALER_REQUEST_WORDS * 8) {
+        const w = bytesRing(body!);
+        const words = correctionWords(Number(w[0]!), [Number(w[1]!), Number(w[2]!), Number(w[3]!)]);
+        if (words * 8 > opts.maxMessageBytes)
+          throw new MpcProtocolError(
+            `asks for ${words} correction words, above the limit of ${opts.maxMessageBytes} bytes (parameter maxMessageMiB)`,
+          );
+      }
       answer = dealer.respond(body!);
     } catch (err) {
       throw new ComponentError('PROTOCOL', `MPC ${what} from ${last}: ${(err as Error).message}`);

@@ -163,6 +163,6 @@ export async function mpcStatisticsParty(
 export async function mpcStatisticsArbiter(
   ctx: ProgramContext<MpcStatisticsParams>,
 ): Promise<ProgramResult> {
-  const r = await serveDealer(ctx, { timeoutMs: ctx.params.timeoutSeconds * 1000 });
+  const r = await serveDealer(ctx, runtimeOptions(ctx.params, 0));
   return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
 }
