@@ -111,6 +111,24 @@ describe('mpc-expression', () => {
     expect((out['guest']?.outputs['data'] as { frame: Frame }).frame.ids).toEqual([]);
   });
 
+  it('three parties (guest, host-0, host-1): a column of each in one expression', async () => {
+    const e = ids.map(() => (r() - 0.5) * 100);
+    const three = {
+      ...inputs,
+      'host-1': { data: { kind: 'dataset', frame: frame(ids, ['e'], [e]) } },
+    } as Record<string, Record<string, PortValue>>;
+    const out = await runComponent(spec, { expression: 'a - c * e + (b >= e)' }, three, {
+      pool,
+      hosts: 2,
+      arbiter: true,
+    });
+    values(out).forEach((x, i) => {
+      const want = a[i]! - c[i]! * e[i]! + (b[i]! >= e[i]! ? 1 : 0);
+      expect(Math.abs(x - want)).toBeLessThanOrEqual((Math.abs(c[i]!) + Math.abs(e[i]!) + 8) * U);
+    });
+    expect(out['host-1']?.outputs['data']).toBeUndefined();
+  });
+
   it('refuses unknown columns and unsupported operators with the position and what is supported', async () => {
     const reason = async (expression: string) => {
       const s = await runComponentSettled(spec, { expression }, inputs, { pool, arbiter: true });
