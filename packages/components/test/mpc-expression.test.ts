@@ -138,6 +138,9 @@ describe('mpc-expression', () => {
     let e = await reason('a + e');
     expect(e.code).toBe('COLUMN_UNKNOWN');
     expect(e.message).toMatch(/unknown column 'e' \(columns: guest: a, b; host-0: c, d\)/);
+    e = await reason('c * 2 + d');
+    expect(e.code).toBe('DISCLOSURE');
+    expect(e.message).toMatch(/uses only host-0's columns; revealing it row by row/);
     e = await reason('a % c');
     expect(e.code).toBe('EXPRESSION_OPERATOR');
     expect(e.message).toMatch(

@@ -39,6 +39,14 @@ export async function mpcExpressionParty(
     );
   const f = p.fracBits;
   const owners = cols.map((c) => c.owners[0]!);
+  // Row by row, an expression over one host's columns alone is that host's data (transformed):
+  // every party refuses it, so no owner has to spot it in the parameters it approves.
+  const ownersSet = new Set(owners);
+  if (p.output === 'rows' && ownersSet.size === 1 && !ownersSet.has(0))
+    throw new ComponentError(
+      'DISCLOSURE',
+      `the expression uses only ${names[owners[0]!]}'s columns; revealing it row by row would hand that party's data to ${names[0]}; use output 'sum' or 'mean', or combine columns of several parties`,
+    );
   const mine = cols.map((c, k) =>
     owners[k] === me
       ? encodeColumn(table.column(c.column), f, 2 ** (61 - f), c.ref, ctx.party)
