@@ -1,6 +1,6 @@
 /** `fedgrid demo` — flags as in CONTRACTS.md, plus training overrides. */
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { reportError } from '../output.js';
 import { CREDIT_DIR, SAMPLE_DIR } from '../demo/samples.js';
 
@@ -102,6 +102,14 @@ export function demoCommand(): Command {
         return { ...(acc ?? {}), [v.slice(0, eq)]: value };
       },
     )
+    .addOption(
+      new Option(
+        '--suite <suite>',
+        "the nodes' crypto suite: international, or gm (SM2 identities, SM2-signed and SM4-sealed partner calls and data plane, SM3 audit chains)",
+      )
+        .choices(['international', 'gm'])
+        .default('international'),
+    )
     .option(
       '--database-url <url>',
       'run the nodes on this PostgreSQL database (a schema each, dropped afterwards) instead of embedded PGlite',
@@ -141,6 +149,7 @@ export function demoCommand(): Command {
             ...(o['workdir'] ? { workdir: o['workdir'] as string } : {}),
             ...(o['keep'] ? { keep: true } : {}),
             ...(o['databaseUrl'] ? { databaseUrl: o['databaseUrl'] as string } : {}),
+            suite: o['suite'] as 'international' | 'gm',
           });
           return;
         }
@@ -174,6 +183,7 @@ export function demoCommand(): Command {
           ...(o['workdir'] ? { workdir: o['workdir'] as string } : {}),
           ...(o['keep'] ? { keep: true } : {}),
           ...(o['databaseUrl'] ? { databaseUrl: o['databaseUrl'] as string } : {}),
+          suite: o['suite'] as 'international' | 'gm',
         });
       } catch (err) {
         reportError(err);

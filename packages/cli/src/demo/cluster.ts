@@ -66,6 +66,8 @@ export interface LaunchOptions {
   dataDirs?: string[];
   /** Reuse an existing node directory instead of creating one (a restart). */
   existing?: boolean;
+  /** The node's crypto suite (`fedgrid node init --suite`). @default 'international' */
+  suite?: 'international' | 'gm';
   /**
    * Sections of fedgrid.yaml merged over what `node init` wrote, key by key (a new node only),
    * e.g. `{ directory: { enabled: true } }`.
@@ -98,6 +100,7 @@ export async function launchNode(
     for (const d of opts.dataDirs ?? []) args.push('--data-dir', d);
     if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
     if (opts.databaseSchema) args.push('--database-schema', opts.databaseSchema);
+    if (opts.suite) args.push('--suite', opts.suite);
     try {
       await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env } });
     } catch (err) {

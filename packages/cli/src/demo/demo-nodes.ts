@@ -20,6 +20,8 @@ export interface DemoNodesOptions {
   /** Directories each node may register datasets from (by node name; `root` is the work folder). */
   dataDirs?: (node: string, root: string) => string[];
   write: (line: string) => void;
+  /** Every node's crypto suite (`--suite`). @default 'international' */
+  suite?: 'international' | 'gm';
 }
 
 /** Runs `fn` with the started, mutually contracted nodes (in `names` order). */
@@ -37,7 +39,9 @@ export async function withDemoNodes<T>(
   const nodes: ClusterNode[] = [];
   let ok = false;
   try {
-    write(`starting ${names.length} nodes in ${root} (${names.join(', ')})`);
+    write(
+      `starting ${names.length} nodes in ${root} (${names.join(', ')}; crypto suite ${opts.suite ?? 'international'})`,
+    );
     if (!opts.databaseUrl) await ensurePgliteTemplate();
     const launched = await Promise.allSettled(
       names.map((n) =>
@@ -46,6 +50,7 @@ export async function withDemoNodes<T>(
             ? { databaseUrl: opts.databaseUrl, databaseSchema: schemaOf(n) }
             : {}),
           dataDirs: opts.dataDirs?.(n, root) ?? [],
+          ...(opts.suite ? { suite: opts.suite } : {}),
         }),
       ),
     );

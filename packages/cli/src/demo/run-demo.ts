@@ -60,10 +60,18 @@ export interface DemoOptions {
   holdout?: number;
   /** Progress lines go here (default stdout). */
   write?: (line: string) => void;
+  /**
+   * The nodes' crypto suite: `gm` runs every node with SM2 identities, SM2/SM4-protected
+   * partner calls and data plane, SM3 audit chains (docs/protocols/gm-suite.md).
+   * @default 'international'
+   */
+  suite?: 'international' | 'gm';
 }
 
 export interface DemoReport {
   algorithm: string;
+  /** The nodes' crypto suite (CONTRACTS.md). */
+  suite: 'international' | 'gm';
   task: string;
   key_bits: number;
   parties: { guest: { rows: number }; hosts: { rows: number }[] };
@@ -78,7 +86,14 @@ export interface DemoReport {
   job_id: string;
   nodes: Record<
     string,
-    { id: string; fingerprint: string; backends: Record<string, string>; storage: string }
+    {
+      id: string;
+      fingerprint: string;
+      backends: Record<string, string>;
+      storage: string;
+      /** The suites the node's card offers (`['gm']` under --suite gm). */
+      suites: string[];
+    }
   >;
   files: { guest: string; hosts: string[] };
   /** The deployed model's online predictions (algorithms with online serving). */
@@ -400,6 +415,7 @@ async function runSplit(
     }
     const report: DemoReport = {
       algorithm: algorithm.code,
+      suite: opts.suite ?? 'international',
       task,
       key_bits: train.keyBits ?? algorithm.keyBits(params),
       parties: { guest: { rows: gds.rows }, hosts: hds.map((d) => ({ rows: d.rows })) },
@@ -427,6 +443,7 @@ async function runSplit(
             fingerprint: n.info.fingerprint,
             backends: n.info.backends,
             storage: n.info.storage,
+            suites: n.info.suites ?? ['international'],
           },
         ]),
       ),

@@ -54,6 +54,8 @@ const TEST_FRACTION = 0.25;
 
 export interface HorizontalDemoOptions {
   algorithm: string;
+  /** The nodes' crypto suite. @default 'international' */
+  suite?: 'international' | 'gm';
   out: string;
   workdir?: string;
   keep?: boolean;
@@ -65,6 +67,7 @@ export interface HorizontalDemoOptions {
 export interface HorizontalReport {
   mode: 'horizontal';
   algorithm: string;
+  suite: 'international' | 'gm';
   task: 'multiclass';
   parties: { guest: { rows: number }; hosts: { rows: number }[] };
   clients: { party: string; rows: number; train: number; test: number }[];
@@ -232,6 +235,7 @@ export async function runHorizontalDemo(opts: HorizontalDemoOptions): Promise<Ho
     const report: HorizontalReport = {
       mode: 'horizontal',
       algorithm: opts.algorithm,
+      suite: opts.suite ?? 'international',
       task: 'multiclass',
       parties: {
         guest: { rows: datasets[0]?.rows ?? 0 },
