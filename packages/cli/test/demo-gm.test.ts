@@ -4,7 +4,8 @@
  * SM2-signed and SM4-sealed (a gm node refuses unprotected ones, packages/node/test/gm-suite.test.ts)
  * and every data-plane payload a GM envelope (jobs/gm-channel.ts). The protection changes no
  * result: PSI, training history, metrics and online scores equal the international run's.
- * Two demo runs of 3 epochs: ≈ 2 minutes on the shared 2-core machine.
+ * Two demo runs of 3 epochs on the embedded store (a kept --workdir would leave PostgreSQL
+ * schemas behind): ≈ 2 minutes on the shared 2-core machine.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -19,9 +20,6 @@ import type { DemoReport } from 'fedgrid';
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/fedgrid.js', import.meta.url));
 const dirs: string[] = [];
-/** As in demo.test.ts: nodes on the PostgreSQL server when the e2e project names one (faster start). */
-const pg = process.env['FEDGRID_POSTGRES_URL'];
-const PG = pg && pg !== 'off' ? ['--database-url', pg] : [];
 
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -33,7 +31,7 @@ async function demo(suite: string): Promise<{ report: DemoReport; workdir: strin
   dirs.push(out, workdir);
   await run(
     process.execPath,
-    [BIN, 'demo', '--suite', suite, '--max-iter', '3', '--out', out, '--workdir', workdir, ...PG],
+    [BIN, 'demo', '--suite', suite, '--max-iter', '3', '--out', out, '--workdir', workdir],
     { maxBuffer: 16 * 2 ** 20 },
   );
   return {
