@@ -46,10 +46,21 @@ export async function targetFromNodeDir(dir: string): Promise<ApiTarget> {
       `the node in ${loaded.dir} is not running (no ${RUNTIME_FILE}); start it with \`fedgrid node start --dir ${dir}\``,
     );
   }
-  const [token, certPem] = await Promise.all([
-    readFile(loaded.paths.adminToken, 'utf8'),
+  const [tokenBytes, certPem] = await Promise.all([
+    readFile(loaded.paths.adminToken),
     readFile(loaded.paths.cert, 'utf8'),
   ]);
+  let token = tokenBytes.toString('utf8');
+  if (token.startsWith('FGSEAL1')) {
+    // Sealed at rest (crypto.sealedSecrets): opened with the node's FEDGRID_SEAL_KEY /
+    // FEDGRID_SEAL_PASSPHRASE; the full node package loads only for such nodes.
+    const { readSecretFile, sealSecretFromEnv } = await import('@fedgrid/node');
+    const secret = sealSecretFromEnv();
+    token = await readSecretFile(loaded.paths.adminToken, 'admin-token', {
+      suite: loaded.config.crypto.suite,
+      ...(secret ? { secret } : {}),
+    });
+  }
   return { url: runtime.apiUrl, token: token.trim(), certPem };
 }
 

@@ -89,3 +89,10 @@ export {
   type ArchiveVerification,
   type ArchiveManifest,
 } from './audit/audit-archive.js';
+export {
+  readSecretFile,
+  sealSecretFromEnv,
+  SEAL_KEY_ENV,
+  SEAL_PASSPHRASE_ENV,
+  type SecretPurpose,
+} from './storage/sealed-files.js';

@@ -99,6 +99,11 @@ export const nodeConfigSchema = z.object({
   crypto: z
     .object({
       suite: z.enum(['international', 'gm']).default('international'),
+      /**
+       * The private keys and the admin token are sealed at rest (node init found FEDGRID_SEAL_KEY
+       * or FEDGRID_SEAL_PASSPHRASE): start needs the same variable, and refuses unsealed files.
+       */
+      sealedSecrets: z.boolean().default(false),
       /** SM2 private key (gm only; sealed at rest when a sealing secret is configured). */
       sm2Key: z.string().default('identity/sm2-key'),
       /** SM2 certificate, PEM (gm only). */
@@ -106,6 +111,7 @@ export const nodeConfigSchema = z.object({
     })
     .default({
       suite: 'international',
+      sealedSecrets: false,
       sm2Key: 'identity/sm2-key',
       sm2Cert: 'identity/sm2-cert.pem',
     }),

@@ -11,6 +11,14 @@ import {
 import { certificateFingerprint, type TlsIdentity } from '@fedgrid/federation';
 import { FedGridError } from '../errors/errors.js';
 import { mkdirPrivate, writeFileAtomic } from '../storage/files.js';
+import {
+  readSecretFile,
+  SEAL_KEY_ENV,
+  SEAL_PASSPHRASE_ENV,
+  writeSecretFile,
+  type SecretPurpose,
+} from '../storage/sealed-files.js';
+import type { SealSecret } from '@fedgrid/crypto';
 
 /**
  * Writes the identity files: directories 0700, files 0600 whatever the umask, each complete and
@@ -19,31 +27,70 @@ import { mkdirPrivate, writeFileAtomic } from '../storage/files.js';
 export async function writeIdentity(
   paths: { key: string; cert: string; adminToken: string },
   identity: TlsIdentity,
+  seal?: SealOptions,
 ): Promise<string> {
   for (const p of [paths.key, paths.cert, paths.adminToken]) await mkdirPrivate(dirname(p));
-  await writeFileAtomic(paths.key, identity.keyPem);
+  await writeSecretFile(paths.key, identity.keyPem, 'tls-private-key', seal);
   await writeFileAtomic(paths.cert, identity.certPem);
   const token = randomBytes(32).toString('base64url');
-  await writeFileAtomic(paths.adminToken, token + '\n');
+  await writeSecretFile(paths.adminToken, token + '\n', 'admin-token', seal);
   return token;
 }
 
-export async function readIdentity(paths: {
-  key: string;
-  cert: string;
-  adminToken: string;
-}): Promise<{ identity: TlsIdentity; adminToken: string }> {
+/** How secrets are sealed at rest: the suite's cipher under a secret from the environment. */
+export interface SealOptions {
+  suite: 'international' | 'gm';
+  secret: SealSecret;
+}
+
+/** How secret files are read: `required` refuses unsealed ones (crypto.sealedSecrets). */
+export interface UnsealOptions {
+  suite?: 'international' | 'gm';
+  secret?: SealSecret;
+  required?: boolean;
+}
+
+async function readSecret(path: string, purpose: SecretPurpose, opts: UnsealOptions) {
+  if (opts.required) {
+    if (!opts.secret)
+      throw new FedGridError(
+        'UNAUTHORIZED',
+        `this node's secrets are sealed at rest (crypto.sealedSecrets): set ${SEAL_KEY_ENV} or ${SEAL_PASSPHRASE_ENV} to the secret it was created with`,
+      );
+    if (await isPlain(path))
+      throw new FedGridError(
+        'UNAUTHORIZED',
+        `${path} is not sealed although crypto.sealedSecrets is set: refusing a secret file that may have been replaced`,
+      );
+  }
+  return readSecretFile(path, purpose, opts);
+}
+
+async function isPlain(path: string): Promise<boolean> {
+  const head = (await readFile(path)).subarray(0, 7).toString('latin1');
+  return head !== 'FGSEAL1';
+}
+
+export async function readIdentity(
+  paths: {
+    key: string;
+    cert: string;
+    adminToken: string;
+  },
+  unseal: UnsealOptions = {},
+): Promise<{ identity: TlsIdentity; adminToken: string }> {
   try {
     const [keyPem, certPem, token] = await Promise.all([
-      readFile(paths.key, 'utf8'),
+      readSecret(paths.key, 'tls-private-key', unseal),
       readFile(paths.cert, 'utf8'),
-      readFile(paths.adminToken, 'utf8'),
+      readSecret(paths.adminToken, 'admin-token', unseal),
     ]);
     return {
       identity: { keyPem, certPem, fingerprint: certificateFingerprint(certPem) },
       adminToken: token.trim(),
     };
   } catch (err) {
+    if (err instanceof FedGridError && err.code === 'UNAUTHORIZED') throw err;
     throw new FedGridError(
       'NOT_FOUND',
       `cannot read the node identity (${(err as Error).message}); was the node created with \`fedgrid node init\`?`,
@@ -72,9 +119,15 @@ export function generateSm2Identity(nodeId: string): Sm2Identity {
 export async function writeSm2Identity(
   paths: { sm2Key: string; sm2Cert: string },
   identity: Sm2Identity,
+  seal?: SealOptions,
 ): Promise<void> {
   for (const p of [paths.sm2Key, paths.sm2Cert]) await mkdirPrivate(dirname(p));
-  await writeFileAtomic(paths.sm2Key, Buffer.from(identity.privateKey).toString('hex') + '\n');
+  await writeSecretFile(
+    paths.sm2Key,
+    Buffer.from(identity.privateKey).toString('hex') + '\n',
+    'sm2-private-key',
+    seal,
+  );
   await writeFileAtomic(paths.sm2Cert, identity.certPem);
 }
 
@@ -86,15 +139,17 @@ export async function writeSm2Identity(
 export async function readSm2Identity(
   paths: { sm2Key: string; sm2Cert: string },
   nodeId: string,
+  unseal: UnsealOptions = {},
 ): Promise<Sm2Identity> {
   let keyText: string;
   let certPem: string;
   try {
     [keyText, certPem] = await Promise.all([
-      readFile(paths.sm2Key, 'utf8'),
+      readSecret(paths.sm2Key, 'sm2-private-key', unseal),
       readFile(paths.sm2Cert, 'utf8'),
     ]);
   } catch (err) {
+    if (err instanceof FedGridError && err.code === 'UNAUTHORIZED') throw err;
     throw new FedGridError(
       'NOT_FOUND',
       `cannot read the node's SM2 identity (${(err as Error).message}); a node with crypto.suite 'gm' is created with \`fedgrid node init --suite gm\``,

@@ -24,6 +24,8 @@ import { mkdirPrivate, PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/file
 import { markNewStore } from '../storage/store-marker.js';
 import { generateSm2Identity, writeIdentity, writeSm2Identity } from './identity-files.js';
 import { auditHashAlgForSuite } from '../audit/audit-hash.js';
+import { sealSecretFromEnv } from '../storage/sealed-files.js';
+import type { SealSecret } from '@fedgrid/crypto';
 
 export interface InitNodeOptions {
   dir: string;
@@ -52,6 +54,11 @@ export interface InitNodeOptions {
    * @default 'international'
    */
   suite?: 'international' | 'gm';
+  /**
+   * Seal the private keys and the admin token at rest under this secret (by suite: AES-256-GCM
+   * or SM4). @default the FEDGRID_SEAL_KEY / FEDGRID_SEAL_PASSPHRASE environment variable, if set
+   */
+  sealSecret?: SealSecret;
 }
 
 /** Where `node init` keeps a database URL that carries a password (relative to the node dir). */
@@ -85,6 +92,10 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   }
   // An empty folder the user made with a wide mode: the node's secrets go in here.
   await chmod(dir, PRIVATE_DIR_MODE);
+  const sealSecret = opts.sealSecret ?? sealSecretFromEnv();
+  const seal = sealSecret
+    ? { suite: opts.suite ?? 'international', secret: sealSecret }
+    : undefined;
   const secretUrl = opts.databaseUrl !== undefined && urlHasPassword(opts.databaseUrl);
   const parsed = nodeConfigSchema.safeParse({
     node: { id: opts.id, name: opts.name ?? opts.id },
@@ -99,7 +110,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
         : {}),
       ...(opts.databaseSchema ? { databaseSchema: opts.databaseSchema } : {}),
     },
-    crypto: { suite: opts.suite ?? 'international' },
+    crypto: { suite: opts.suite ?? 'international', sealedSecrets: seal !== undefined },
     datasets: {
       allowedDirs: [...new Set(['imports', ...(opts.dataDirs ?? []).map((d) => resolve(d))])],
     },
@@ -113,9 +124,9 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const config = parsed.data;
   const paths = resolvePaths(dir, config);
   const identity = await generateIdentity(config.node.id);
-  const adminToken = await writeIdentity(paths, identity);
+  const adminToken = await writeIdentity(paths, identity, seal);
   if (config.crypto.suite === 'gm')
-    await writeSm2Identity(paths, generateSm2Identity(config.node.id));
+    await writeSm2Identity(paths, generateSm2Identity(config.node.id), seal);
   if (secretUrl) {
     const file = join(dir, DATABASE_URL_FILE);
     await mkdirPrivate(dirname(file));

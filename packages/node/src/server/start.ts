@@ -36,6 +36,7 @@ import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
 import { registerFirstContactLimits } from './first-contact-limits.js';
 import { readIdentity, readSm2Identity } from './identity-files.js';
+import { sealSecretFromEnv } from '../storage/sealed-files.js';
 import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerParamsCheck } from './params-check.js';
@@ -213,9 +214,15 @@ async function startLocked(
   lock: NodeLock,
 ): Promise<RunningNode> {
   const { config, paths } = loaded;
-  const { identity, adminToken } = await readIdentity(paths);
+  const secret = sealSecretFromEnv();
+  const unseal = {
+    suite: config.crypto.suite,
+    required: config.crypto.sealedSecrets,
+    ...(secret ? { secret } : {}),
+  };
+  const { identity, adminToken } = await readIdentity(paths, unseal);
   const sm2 =
-    config.crypto.suite === 'gm' ? await readSm2Identity(paths, config.node.id) : undefined;
+    config.crypto.suite === 'gm' ? await readSm2Identity(paths, config.node.id, unseal) : undefined;
   const databaseUrl = await resolveDatabaseUrl(loaded, opts.databaseUrl);
   if (config.storage.databaseUrl && urlHasPassword(config.storage.databaseUrl))
     log.warn(

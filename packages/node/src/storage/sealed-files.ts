@@ -1,0 +1,92 @@
+/**
+ * The node's secrets at rest (issue 13 item 4): the TLS private key, the SM2 private key and the
+ * admin token are sealed by suite — AES-256-GCM (`international`) or SM4-CTR + HMAC-SM3 (`gm`),
+ * crypto/seal/at-rest.ts — under a key from the environment: FEDGRID_SEAL_KEY (32 bytes as 64
+ * hex digits or base64) or FEDGRID_SEAL_PASSPHRASE (scrypt / PBKDF2-HMAC-SM3). Each file is bound
+ * to its purpose (the AAD), so one sealed secret cannot be swapped for another. A sealed file
+ * starts with the "FGSEAL1" header; an unsealed one (a node created without a sealing secret) is
+ * read as before.
+ */
+import { readFile } from 'node:fs/promises';
+import { openAtRest, parseSealKey, sealAtRest, type SealSecret } from '@fedgrid/crypto';
+import { FedGridError } from '../errors/errors.js';
+import { writeFileAtomic } from './files.js';
+
+/** Environment variable holding the 32-byte sealing key. */
+export const SEAL_KEY_ENV = 'FEDGRID_SEAL_KEY';
+/** Environment variable holding the sealing passphrase. */
+export const SEAL_PASSPHRASE_ENV = 'FEDGRID_SEAL_PASSPHRASE';
+
+const MAGIC = Buffer.from('FGSEAL1\0');
+
+/** What a sealed secret file holds (bound into its authentication). */
+export type SecretPurpose = 'tls-private-key' | 'sm2-private-key' | 'admin-token';
+
+/**
+ * The sealing secret from the environment, or undefined when neither variable is set.
+ * @throws FedGridError VALIDATION_FAILED for a malformed key (the value is not echoed).
+ */
+export function sealSecretFromEnv(env: NodeJS.ProcessEnv = process.env): SealSecret | undefined {
+  const key = env[SEAL_KEY_ENV];
+  if (key) {
+    try {
+      return { key: parseSealKey(key) };
+    } catch (err) {
+      throw new FedGridError('VALIDATION_FAILED', `${SEAL_KEY_ENV}: ${(err as Error).message}`);
+    }
+  }
+  const passphrase = env[SEAL_PASSPHRASE_ENV];
+  return passphrase ? { passphrase } : undefined;
+}
+
+/** Writes a secret file (mode 0600), sealed when `seal` is given. */
+export async function writeSecretFile(
+  path: string,
+  text: string,
+  purpose: SecretPurpose,
+  seal?: { suite: 'international' | 'gm'; secret: SealSecret },
+): Promise<void> {
+  if (!seal) return writeFileAtomic(path, text);
+  const sealed = sealAtRest(
+    seal.suite,
+    seal.secret,
+    Buffer.from(text, 'utf8'),
+    Buffer.from(purpose),
+  );
+  await writeFileAtomic(path, Buffer.from(sealed));
+}
+
+/**
+ * Reads a secret file, opening it when sealed.
+ * @param opts.suite refuse a file sealed under another suite (no downgrade).
+ * @throws FedGridError NOT_FOUND (unreadable), UNAUTHORIZED (sealed but no secret in the
+ *   environment, or the secret does not open it — wrong key/passphrase or altered file).
+ */
+export async function readSecretFile(
+  path: string,
+  purpose: SecretPurpose,
+  opts: { secret?: SealSecret; suite?: 'international' | 'gm' } = {},
+): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new FedGridError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return bytes.toString('utf8');
+  if (!opts.secret)
+    throw new FedGridError(
+      'UNAUTHORIZED',
+      `${path} is sealed at rest; set ${SEAL_KEY_ENV} (the 32-byte key) or ${SEAL_PASSPHRASE_ENV} to the secret the node was created with`,
+    );
+  try {
+    return Buffer.from(
+      openAtRest(opts.secret, bytes, Buffer.from(purpose), opts.suite ? { suite: opts.suite } : {}),
+    ).toString('utf8');
+  } catch (err) {
+    throw new FedGridError(
+      'UNAUTHORIZED',
+      `cannot open the sealed ${purpose} in ${path}: ${(err as Error).message}; check ${SEAL_KEY_ENV} / ${SEAL_PASSPHRASE_ENV}`,
+    );
+  }
+}
