@@ -135,11 +135,15 @@ export async function restoreNode(opts: RestoreOptions): Promise<RestoreResult> 
     lock = await lockNodeDir(dir);
     // Files first: the configuration says where the store is.
     await writeFiles(file, dir, undefined);
-    const loaded = await loadConfig(dir);
-    if (opts.databaseSchema && opts.databaseSchema !== loaded.config.storage.databaseSchema) {
-      loaded.config.storage.databaseSchema = opts.databaseSchema;
-      await saveConfig(dir, loaded.config);
+    if (opts.databaseSchema) {
+      // The file alone (no environment overrides), so that only the schema changes in it.
+      const file = await loadConfig(dir, {});
+      if (opts.databaseSchema !== file.config.storage.databaseSchema) {
+        file.config.storage.databaseSchema = opts.databaseSchema;
+        await saveConfig(dir, file.config);
+      }
     }
+    const loaded = await loadConfig(dir);
     // Files of a data directory outside the node directory (archive paths under @data/).
     if (summary.files.some((f) => f.path.startsWith(DATA_PREFIX)))
       await writeFiles(file, dir, loaded.paths.dataDir);

@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { FedGridError } from '../errors/errors.js';
 import { writeFileAtomic } from '../storage/files.js';
+import { applyConfigEnv, envVarFor } from './config-env.js';
 import { SCHEMA_NAME } from '../storage/schema-name.js';
 
 export const CONFIG_FILE = 'fedgrid.yaml';
@@ -255,10 +256,14 @@ export function resolvePaths(dir: string, config: NodeConfig): LoadedConfig['pat
 }
 
 /**
- * Reads `dir/fedgrid.yaml` (or the file `path` points to).
- * @throws FedGridError VALIDATION_FAILED naming the file and the bad fields.
+ * Reads `dir/fedgrid.yaml` (or the file `path` points to), with the settings environment
+ * variables override (config-env.ts; pass `env: {}` for the file alone, e.g. to edit and save it).
+ * @throws FedGridError VALIDATION_FAILED naming the file (or variable) and the bad fields.
  */
-export async function loadConfig(path: string): Promise<LoadedConfig> {
+export async function loadConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig> {
   const file =
     path.endsWith('.yaml') || path.endsWith('.yml')
       ? resolve(path)
@@ -283,9 +288,12 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
       { file },
     );
   }
-  const parsed = nodeConfigSchema.safeParse(raw);
+  const parsed = nodeConfigSchema.safeParse(applyConfigEnv(raw, env));
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const issues = parsed.error.issues.map((i) => {
+      const from = envVarFor(i.path as (string | number)[], env);
+      return `${i.path.join('.') || '(root)'}${from ? ` (from ${from})` : ''}: ${i.message}`;
+    });
     throw new FedGridError(
       'VALIDATION_FAILED',
       `invalid node configuration ${file}: ${issues.join('; ')}`,

@@ -14,6 +14,7 @@ import {
   resolvePaths,
   saveConfig,
   urlHasPassword,
+  DATABASE_URL_ENV,
   type NodeConfig,
 } from '../config/config.js';
 import { AccountService } from '../accounts/accounts.service.js';
@@ -136,10 +137,15 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   await mkdirPrivate(join(dir, 'imports'));
   await saveConfig(dir, config);
   // Create (or, for PostgreSQL, check and migrate) the store now, so that problems show at init.
+  // Without a URL given, FEDGRID_DATABASE_URL (containers) names the store; it is not written
+  // anywhere — the node reads the same variable when it starts.
+  const storeUrl = opts.databaseUrl ?? (process.env[DATABASE_URL_ENV] || undefined);
+  const storeSchema =
+    config.storage.databaseSchema ?? (process.env['FEDGRID_DATABASE_SCHEMA'] || undefined);
   const store = await openStore({
     dataDir: paths.dataDir,
-    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
-    ...(config.storage.databaseSchema ? { databaseSchema: config.storage.databaseSchema } : {}),
+    ...(storeUrl ? { databaseUrl: storeUrl } : {}),
+    ...(storeSchema ? { databaseSchema: storeSchema } : {}),
     lock: true,
   });
   let firstUsers: InitNodeResult['firstUsers'];

@@ -1,0 +1,72 @@
+/**
+ * Configuration from environment variables (containers: docs/OPERATIONS.md, "Configuration").
+ * Each variable overrides one setting of fedgrid.yaml at load time, before validation, so a bad
+ * value is refused with the variable's name. The file itself is never rewritten with them.
+ * FEDGRID_DATABASE_URL (config.ts) is read where the store is opened, not here.
+ */
+import { FedGridError } from '../errors/errors.js';
+
+type Kind = 'string' | 'int';
+
+/** Variable → [path in fedgrid.yaml, kind]. */
+export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Kind]>> = {
+  FEDGRID_NODE_NAME: [['node', 'name'], 'string'],
+  FEDGRID_API_HOST: [['api', 'host'], 'string'],
+  FEDGRID_API_PORT: [['api', 'port'], 'int'],
+  FEDGRID_DATA_HOST: [['dataPlane', 'host'], 'string'],
+  FEDGRID_DATA_PORT: [['dataPlane', 'port'], 'int'],
+  FEDGRID_ADVERTISE_API_URL: [['advertise', 'apiUrl'], 'string'],
+  FEDGRID_ADVERTISE_DATA_ADDRESS: [['advertise', 'dataAddress'], 'string'],
+  FEDGRID_DATABASE_SCHEMA: [['storage', 'databaseSchema'], 'string'],
+  FEDGRID_DATA_DIR: [['storage', 'dataDir'], 'string'],
+  FEDGRID_IDENTITY_KEY: [['identity', 'key'], 'string'],
+  FEDGRID_IDENTITY_CERT: [['identity', 'cert'], 'string'],
+  FEDGRID_ADMIN_TOKEN_FILE: [['adminTokenFile'], 'string'],
+  FEDGRID_LOG_LEVEL: [['log', 'level'], 'string'],
+  FEDGRID_CRYPTO_THREADS: [['runtime', 'cryptoThreads'], 'int'],
+  FEDGRID_MAX_CONCURRENT_JOBS: [['runtime', 'maxConcurrentJobs'], 'int'],
+  FEDGRID_SERVING_GRPC_PORT: [['serving', 'grpcPort'], 'int'],
+};
+
+/** The variable that set the setting at `path`, if one did. */
+export function envVarFor(
+  path: readonly (string | number)[],
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const key = path.join('.');
+  return Object.entries(CONFIG_ENV).find(
+    ([name, [p]]) => p.join('.') === key && env[name] !== undefined && env[name] !== '',
+  )?.[0];
+}
+
+/**
+ * Returns a copy of the parsed fedgrid.yaml `raw` with the settings the environment gives.
+ * An empty variable counts as unset.
+ * @throws FedGridError VALIDATION_FAILED for an integer variable that is not an integer.
+ */
+export function applyConfigEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const root: Record<string, unknown> =
+    raw && typeof raw === 'object' ? structuredClone(raw as Record<string, unknown>) : {};
+  for (const [name, [path, kind]] of Object.entries(CONFIG_ENV)) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    let value: string | number = text;
+    if (kind === 'int') {
+      if (!/^-?\d+$/.test(text.trim()))
+        throw new FedGridError(
+          'VALIDATION_FAILED',
+          `environment variable ${name} must be an integer (it sets ${path.join('.')}), got '${text.slice(0, 40)}'`,
+          { variable: name },
+        );
+      value = Number(text.trim());
+    }
+    let obj = root;
+    for (const key of path.slice(0, -1)) {
+      const next = obj[key];
+      obj[key] = next && typeof next === 'object' ? { ...(next as object) } : {};
+      obj = obj[key] as Record<string, unknown>;
+    }
+    obj[path[path.length - 1] as string] = value;
+  }
+  return root;
+}

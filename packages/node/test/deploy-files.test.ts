@@ -1,0 +1,196 @@
+/**
+ * The container files, checked statically (Docker and Kubernetes are not available here):
+ * the Dockerfile with dockerfile-utils' validator (the linter of the Docker language server) and
+ * structural rules (multi-stage, native kernels checked at build, non-root, health check); the
+ * compose file's three parties and their PostgreSQL; the Kubernetes manifests against the
+ * Kubernetes OpenAPI schemas (kubernetes-models) and our rules (Secret-held database URL,
+ * probes on /livez and /readyz, limits, non-root). Every FEDGRID_* variable they set is one the
+ * node reads, and every file they copy exists.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { validate as validateDockerfile } from 'dockerfile-utils';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { CONFIG_ENV } from '../dist/config/config-env.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const read = (p: string) => readFile(root + p, 'utf8');
+/** Variables the entrypoint and the node read besides the fedgrid.yaml overrides. */
+const KNOWN_ENV = new Set([
+  ...Object.keys(CONFIG_ENV),
+  'FEDGRID_DATABASE_URL',
+  'FEDGRID_NODE_ID',
+  'FEDGRID_NODE_DIR',
+]);
+
+describe('Dockerfile', () => {
+  it('passes the Dockerfile validator with no problem', async () => {
+    const problems = validateDockerfile(await read('Dockerfile'));
+    expect(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`)).toEqual([]);
+    // It does report problems (so the check above can fail).
+    expect(
+      validateDockerfile('FROM node:20 AS a\nEXPOSE port\nHEALTHCHECK\n').length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('builds in one stage and runs as a non-root user in a slim second stage with the native kernels checked', async () => {
+    const text = await read('Dockerfile');
+    const lines = text.split('\n');
+    const froms = lines.filter((l) => /^FROM /.test(l));
+    expect(froms.length).toBe(2);
+    expect(froms[0]).toMatch(/ AS build$/);
+    expect(froms[1]).toMatch(/-slim AS runtime$/);
+    const runtime = text.slice(text.indexOf(froms[1]!));
+    // The build stage has the compiler, and fails when the native kernels do not load.
+    expect(text.slice(0, text.indexOf(froms[1]!))).toMatch(/python3 make g\+\+/);
+    expect(text).toMatch(/nativeLoadError\(\).*process\.exit\(1\)/);
+    expect(text).toMatch(/npm prune --omit=dev/);
+    const user = /^USER (\S+)$/m.exec(runtime)?.[1];
+    expect(user).toBeDefined();
+    expect(user!.split(':')[0]).not.toMatch(/^(0|root)$/);
+    expect(runtime).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD [^\n]*\/livez/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/fedgrid-entrypoint"\]$/m);
+    expect(runtime).toMatch(
+      /^COPY deploy\/docker\/entrypoint\.sh \/usr\/local\/bin\/fedgrid-entrypoint$/m,
+    );
+    // Sources copied from the build context exist.
+    for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm))
+      for (const src of m[1]!.split(/\s+/))
+        expect(
+          (await stat(root + src)).isFile() || (await stat(root + src)).isDirectory(),
+          src,
+        ).toBe(true);
+    // node_modules and build output stay out of the build context.
+    const ignore = await read('.dockerignore');
+    for (const p of ['**/node_modules', '**/dist', '.git']) expect(ignore).toContain(p);
+  });
+});
+
+describe('compose file', () => {
+  it('runs three parties, each on its own PostgreSQL it waits for, with distinct ids and ports', async () => {
+    const doc = parse(await read('deploy/compose/docker-compose.yml'), { merge: true }) as {
+      services: Record<string, Record<string, unknown>>;
+    };
+    const nodes = Object.entries(doc.services).filter(([, s]) => {
+      const env = s['environment'] as Record<string, string> | undefined;
+      return env?.['FEDGRID_NODE_ID'];
+    });
+    expect(nodes.map(([n]) => n).sort()).toEqual(['arbiter', 'guest', 'host']);
+    const ports = new Set<string>();
+    for (const [name, s] of nodes) {
+      const env = s['environment'] as Record<string, string>;
+      expect(env['FEDGRID_NODE_ID']).toBe(name);
+      for (const k of Object.keys(env).filter((k) => k.startsWith('FEDGRID_')))
+        expect(KNOWN_ENV.has(k), `${name}: ${k}`).toBe(true);
+      const db = new URL(env['FEDGRID_DATABASE_URL']!);
+      expect(db.password, 'the password comes from PGPASSWORD, not the URL').toBe('');
+      expect(env['PGPASSWORD']).toMatch(/^\$\{[A-Z_]+:\?/);
+      const dbService = db.hostname;
+      expect(doc.services[dbService]?.['image']).toMatch(/^postgres:/);
+      expect((s['depends_on'] as Record<string, { condition: string }>)[dbService]?.condition).toBe(
+        'service_healthy',
+      );
+      expect(env['FEDGRID_ADVERTISE_API_URL']).toBe(`https://${name}:8443`);
+      for (const p of s['ports'] as string[]) {
+        expect(ports.has(p.split(':')[0]!)).toBe(false);
+        ports.add(p.split(':')[0]!);
+      }
+      expect(s['read_only']).toBe(true);
+      expect((s['build'] as { dockerfile: string }).dockerfile).toBe('Dockerfile');
+      expect(JSON.stringify(s['healthcheck'])).toContain('/readyz');
+    }
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  async function docs(): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for (const f of ['deploy/kubernetes/secret.yaml', 'deploy/kubernetes/node.yaml'])
+      for (const d of parseAllDocuments(await read(f)))
+        out.push(d.toJS() as Record<string, unknown>);
+    return out;
+  }
+
+  it('validate against the Kubernetes schemas', async () => {
+    const models: Record<string, new (d: never) => { validate(): void }> = {
+      'v1/Secret': Secret as never,
+      'v1/Service': Service as never,
+      'apps/v1/StatefulSet': StatefulSet as never,
+    };
+    const all = await docs();
+    expect(all.map((d) => d['kind']).sort()).toEqual(['Secret', 'Service', 'StatefulSet']);
+    for (const d of all) {
+      const Model = models[`${String(d['apiVersion'])}/${String(d['kind'])}`];
+      expect(Model, `${String(d['kind'])}`).toBeDefined();
+      expect(() => new Model!(d as never).validate()).not.toThrow();
+    }
+    // The validator does catch a wrong field type (so the check above can fail).
+    const bad = structuredClone(all.find((d) => d['kind'] === 'StatefulSet')!);
+    (bad['spec'] as Record<string, unknown>)['replicas'] = 'one';
+    expect(() => new StatefulSet(bad as never).validate()).toThrow();
+  });
+
+  it('take the database URL from a Secret, probe /livez and /readyz, set limits and run as non-root', async () => {
+    const all = await docs();
+    const secret = all.find((d) => d['kind'] === 'Secret')!;
+    const sts = all.find((d) => d['kind'] === 'StatefulSet') as {
+      spec: {
+        replicas: number;
+        template: {
+          spec: {
+            securityContext: { runAsNonRoot: boolean; runAsUser: number };
+            containers: {
+              env: {
+                name: string;
+                value?: string;
+                valueFrom?: { secretKeyRef: { name: string; key: string } };
+              }[];
+              resources: { limits: Record<string, string>; requests: Record<string, string> };
+              livenessProbe: { httpGet: { path: string; scheme: string } };
+              readinessProbe: { httpGet: { path: string; scheme: string } };
+              securityContext: {
+                readOnlyRootFilesystem: boolean;
+                allowPrivilegeEscalation: boolean;
+              };
+              volumeMounts: { mountPath: string }[];
+            }[];
+          };
+        };
+      };
+    };
+    expect(sts.spec.replicas).toBeGreaterThanOrEqual(1);
+    const pod = sts.spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext.runAsUser).not.toBe(0);
+    const [c] = pod.containers;
+    const url = c!.env.find((e) => e.name === 'FEDGRID_DATABASE_URL')!;
+    expect(url.value).toBeUndefined();
+    const ref = url.valueFrom!.secretKeyRef;
+    expect(ref.name).toBe((secret['metadata'] as { name: string }).name);
+    expect(Object.keys(secret['stringData'] as object)).toContain(ref.key);
+    for (const e of c!.env.filter((e) => e.name.startsWith('FEDGRID_')))
+      expect(KNOWN_ENV.has(e.name), e.name).toBe(true);
+    expect(c!.livenessProbe.httpGet).toMatchObject({ path: '/livez', scheme: 'HTTPS' });
+    expect(c!.readinessProbe.httpGet).toMatchObject({ path: '/readyz', scheme: 'HTTPS' });
+    expect(c!.resources.limits['cpu']).toBeDefined();
+    expect(c!.resources.limits['memory']).toBeDefined();
+    expect(c!.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    // The node directory the image uses (FEDGRID_NODE_DIR) is on the persistent volume.
+    const dockerfile = await read('Dockerfile');
+    const nodeDir = /FEDGRID_NODE_DIR=(\S+)/.exec(dockerfile)![1]!;
+    expect(c!.volumeMounts.some((m) => nodeDir.startsWith(m.mountPath))).toBe(true);
+    // The probed paths are routes of the node (the API description lists them).
+    const openapi = JSON.parse(await read('docs/openapi.json')) as {
+      paths: Record<string, unknown>;
+    };
+    expect(openapi.paths['/livez']).toBeDefined();
+    expect(openapi.paths['/readyz']).toBeDefined();
+  });
+});
