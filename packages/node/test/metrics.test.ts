@@ -113,7 +113,13 @@ afterAll(async () => {
 });
 
 it('counts the job, its tasks, its REST calls and its data-plane bytes per partner on both sides', async () => {
-  const g = await scrape(guest);
+  // The job's slot is given back just after its status is written: wait for that.
+  let g = await scrape(guest);
+  for (const end = Date.now() + 60_000; value(g, 'fedgrid_scheduler_running_jobs') !== 0;) {
+    if (Date.now() > end) throw new Error('the finished job still holds its slot');
+    await new Promise((r) => setTimeout(r, 100));
+    g = await scrape(guest);
+  }
   const h = await scrape(host);
   expect(value(g, 'fedgrid_jobs', { status: 'succeeded' })).toBeGreaterThanOrEqual(1);
   expect(value(h, 'fedgrid_jobs', { status: 'succeeded' })).toBeGreaterThanOrEqual(1);
