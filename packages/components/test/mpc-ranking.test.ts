@@ -12,7 +12,7 @@ import {
   type ProgramResult,
 } from '@fedgrid/components';
 import type { Frame } from '@fedgrid/ml';
-import { rng, runComponent } from './harness.js';
+import { rng, runComponent, runComponentSettled } from './harness.js';
 
 const spec = mpcRanking as ComponentSpec<unknown>;
 let pool: CryptoPool;
@@ -106,5 +106,15 @@ describe('mpc-ranking', () => {
       (out['guest']?.outputs['report'] as unknown as { report: { suppressedGroups: number } })
         .report.suppressedGroups,
     ).toBe(1);
+  });
+
+  it('refuses to reveal per-row scores made of one host’s columns alone', async () => {
+    const s = await runComponentSettled(spec, { value: 'output * 2', revealValues: true }, inputs, {
+      pool,
+      arbiter: true,
+    });
+    const e = (s['host-0'] as PromiseRejectedResult).reason as Error & { code: string };
+    expect(e.code).toBe('DISCLOSURE');
+    expect(e.message).toMatch(/uses only host-0's columns/);
   });
 });

@@ -60,6 +60,12 @@ export async function mpcRankingParty(
   const k = Math.min(p.topK ?? E, E);
   const f = p.fracBits;
   const owners = cols.map((c) => c.owners[0]!);
+  const ownersSet = new Set(owners);
+  if (!grouped && p.revealValues && ownersSet.size === 1 && !ownersSet.has(0))
+    throw new ComponentError(
+      'DISCLOSURE',
+      `the score uses only ${names[owners[0]!]}'s columns; revealing it per row would hand that party's data to ${names[0]}; rank without revealValues, or by groups`,
+    );
   const mine = cols.map((c, j) =>
     owners[j] === me
       ? encodeColumn(table.column(c.column), f, 2 ** (61 - f) / Math.max(1, n), c.ref, ctx.party)
