@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '@fedgrid/crypto';
 import { decodeMessage, encodeMessage, MemoryNetwork, type Channel } from '@fedgrid/federation';
 import {
+  MemoryDisclosureLedger,
   mpcStatistics,
   type ComponentSpec,
   type PortValue,
@@ -219,6 +220,30 @@ describe('mpc-statistics', () => {
         close(g.stats['v']![k], want[k], `bucket ${g.key['t']} ${k}`);
       close(g.stats['v']!.quantiles[0]!, want.quantiles[0]!, 'median');
     }
+  });
+
+  it("the host's disclosure ledger bounds the aggregates of its values revealed across jobs (one per row)", async () => {
+    const d = vertical(40, 17);
+    const ledger = new MemoryDisclosureLedger('host-0');
+    const params = { columns: ['output'], quantiles: [0.5], bound: 1e7 };
+    // Per job: Σx, Σx², min, max and the two order statistics around the median = 6 units.
+    let runs = 0;
+    for (;;) {
+      const s = await runComponentSettled(spec, params, d.inputs, {
+        pool,
+        arbiter: true,
+        disclosure: { 'host-0': ledger },
+      });
+      if (s['host-0']!.status === 'rejected') {
+        const e = (s['host-0'] as PromiseRejectedResult).reason as { code: string };
+        expect(e.code).toBe('DISCLOSURE_BUDGET_EXCEEDED');
+        expect(s['guest']!.status).toBe('rejected');
+        break;
+      }
+      runs++;
+    }
+    expect(runs).toBe(6);
+    expect(ledger.used('guest', 'mpc-aggregates')).toBe(36);
   });
 
   it('names an unknown column, keys of two parties, and data that was not joined by PSI', async () => {

@@ -4,6 +4,7 @@
  * deals the Beaver material. docs/protocols/mpc.md, "mpc-expression".
  */
 import { matrix } from '@fedgrid/ml';
+import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
 import {
   evaluateExpression,
@@ -52,6 +53,7 @@ export async function mpcExpressionParty(
       ? encodeColumn(table.column(c.column), f, 2 ** (61 - f), c.ref, ctx.party)
       : undefined,
   );
+  if (ownersSet.has(me)) await chargeMpcReveal(ctx, p.output === 'rows' ? n : 1, n);
   const session = await MpcSession.open(ctx, runtimeOptions(p, f));
   const party = session.party;
   ctx.progress({ stage: 'mpc-expression', step: 'compute', rows: n });

@@ -10,6 +10,7 @@ import {
   expressionColumns,
   parseExpression,
 } from '../mpc-runtime/expression.js';
+import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
 import { planGroups } from '../mpc-runtime/groups.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
@@ -71,6 +72,8 @@ export async function mpcRankingParty(
       ? encodeColumn(table.column(c.column), f, 2 ** (61 - f) / Math.max(1, n), c.ref, ctx.party)
       : undefined,
   );
+  // Each revealed entity is one unit (its position; its score with revealValues: two).
+  if (ownersSet.has(me)) await chargeMpcReveal(ctx, k * (p.revealValues ? 2 : 1), n);
   const session = await MpcSession.open(ctx, runtimeOptions(p, f));
   const party = session.party;
   ctx.progress({ stage: 'mpc-ranking', step: 'compute', entities: E });

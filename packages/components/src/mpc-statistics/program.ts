@@ -2,6 +2,7 @@
  * mpc-statistics programs: the data parties (guest = result party, hosts) and the arbiter
  * (dealer). docs/protocols/mpc.md, "mpc-statistics".
  */
+import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { chooseFracBits, decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
 import { planGroups } from '../mpc-runtime/groups.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
@@ -79,6 +80,18 @@ export async function mpcStatisticsParty(
           ctx.party,
         )
       : undefined,
+  );
+  // Units revealed about this party's values: per own column and kept group, Σx and Σx², and
+  // the order statistics of groups large enough (horizontal: every column is partly its own).
+  const ownCols = cols.filter((_, k) => owns(k)).length;
+  const orderUnits = plan.order.reduce(
+    (s, o, g) => s + (o ? positions(plan.counts[g]!).length : 0),
+    0,
+  );
+  await chargeMpcReveal(
+    ctx,
+    ownCols * (2 * plan.counts.length + orderUnits),
+    vertical ? N : rows[me]!,
   );
   const session = await MpcSession.open(ctx, runtimeOptions(p, Math.min(f, 30)));
   ctx.progress({ stage: 'mpc-statistics', step: 'compute', rows: N, groups: plan.counts.length });
