@@ -246,6 +246,59 @@ describe('mpc-statistics', () => {
     expect(ledger.used('guest', 'mpc-aggregates')).toBe(36);
   });
 
+  it('per group and per time bucket together (horizontal, two parties): each (group, bucket) cell as plaintext', async () => {
+    const r = rng(23);
+    const parts = [60, 50].map((n, p) => {
+      const ids = Array.from({ length: n }, (_, i) => `q${p}-${i}`);
+      return {
+        ids,
+        k: ids.map(() => Math.floor(r() * 2)),
+        t: ids.map(() => 2019 + Math.floor(r() * 2)),
+        v: ids.map(() => (r() - 0.4) * 1e5),
+      };
+    });
+    const names = ['guest', 'host-0'];
+    const inputs = Object.fromEntries(
+      parts.map((q, p) => [
+        names[p]!,
+        { data: { kind: 'dataset', frame: frame(q.ids, ['k', 't', 'v'], [q.k, q.t, q.v]) } },
+      ]),
+    ) as Record<string, Record<string, PortValue>>;
+    const out = await runComponent(
+      spec,
+      {
+        mode: 'horizontal',
+        columns: ['v'],
+        groupBy: ['k'],
+        timeColumn: 't',
+        quantiles: [0.25],
+        bound: 1e6,
+      },
+      inputs,
+      { pool, arbiter: true },
+    );
+    const rep = report(out['guest']);
+    const rows = parts.flatMap((q) =>
+      q.ids.map((_, i) => ({ k: q.k[i]!, t: q.t[i]!, v: q.v[i]! })),
+    );
+    expect(rep.groups.map((g) => [g.key['k'], g.key['t']])).toEqual([
+      [0, 2019],
+      [0, 2020],
+      [1, 2019],
+      [1, 2020],
+    ]);
+    for (const g of rep.groups) {
+      const want = plain(
+        rows.filter((x) => x.k === g.key['k'] && x.t === g.key['t']).map((x) => x.v),
+        [0.25],
+      );
+      const got = g.stats['v']!;
+      for (const k of ['count', 'sum', 'mean', 'variance', 'std', 'min', 'max'] as const)
+        close(got[k], want[k], `cell ${g.key['k']}/${g.key['t']} ${k}`);
+      close(got.quantiles[0]!, want.quantiles[0]!, 'q25');
+    }
+  });
+
   it('names an unknown column, keys of two parties, and data that was not joined by PSI', async () => {
     const d = vertical(30, 3);
     const fail = async (params: Record<string, unknown>, inputs = d.inputs) => {
