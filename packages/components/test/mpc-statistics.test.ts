@@ -541,6 +541,33 @@ describe('mpc runtime: dead, silent and hostile partners', () => {
     expect(String(a.reason.message)).toMatch(/dealer request 0 from host-0/);
   });
 
+  it('a hostile host inflating its row count (horizontal) is refused from the public sizes before any allocation', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `h${i}`);
+    const inputs: Record<string, Record<string, PortValue>> = {
+      guest: { data: { kind: 'dataset', frame: frame(ids, ['v'], [ids.map((_, i) => i)]) } },
+      'host-0': { data: { kind: 'dataset', frame: frame(ids, ['v'], [ids.map((_, i) => -i)]) } },
+    };
+    const inflate = hostile((t, p) => {
+      if (t !== 'mpc/schema') return undefined;
+      const m = decodeMessage<Record<string, unknown>>(p).header;
+      return encodeMessage({ header: { ...m, rows: 2 ** 26 }, blobs: [] });
+    });
+    const settled = await runComponentSettled(
+      inflate,
+      { mode: 'horizontal', columns: ['v'], bound: 100 },
+      inputs,
+      {
+        pool,
+        arbiter: true,
+      },
+    );
+    const g = settled['guest'] as PromiseRejectedResult;
+    expect((g.reason as { code: string }).code).toBe('TOO_LARGE');
+    expect(String(g.reason.message)).toMatch(
+      /1 columns × 1 groups × 67108894 rows need 134217788 Beaver products/,
+    );
+  });
+
   it('a hostile last party asking the dealer for more material than the message limit is refused before any is made', async () => {
     const d = vertical(40, 9);
     const huge = new BigUint64Array([1n, 1n << 25n, 0n, 0n]); // 2^25 Beaver triples

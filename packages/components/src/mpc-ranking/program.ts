@@ -4,6 +4,7 @@
  * and only the order — every rank, or the top k — is revealed to the guest.
  * docs/protocols/mpc.md, "mpc-ranking".
  */
+import { MAX_MATERIAL } from '@fedgrid/crypto';
 import { matrix } from '@fedgrid/ml';
 import {
   evaluateExpression,
@@ -59,6 +60,11 @@ export async function mpcRankingParty(
   const E = entities.length;
   if (E < 2) throw new ComponentError('GROUPS_TOO_SMALL', `only ${E} entity to rank`);
   const k = Math.min(p.topK ?? E, E);
+  if (groups && cols.length * E * n > MAX_MATERIAL)
+    throw new ComponentError(
+      'TOO_LARGE',
+      `${cols.length} columns × ${E} groups × ${n} rows need more Beaver products than the engine's ${MAX_MATERIAL} per batch; rank fewer groups per task`,
+    );
   const f = p.fracBits;
   const owners = cols.map((c) => c.owners[0]!);
   const ownersSet = new Set(owners);

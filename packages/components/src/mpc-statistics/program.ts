@@ -2,13 +2,14 @@
  * mpc-statistics programs: the data parties (guest = result party, hosts) and the arbiter
  * (dealer). docs/protocols/mpc.md, "mpc-statistics".
  */
+import { MAX_MATERIAL } from '@fedgrid/crypto';
 import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { chooseFracBits, decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
 import { planGroups } from '../mpc-runtime/groups.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
 import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
 import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
-import { input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { MpcStatisticsParams } from './params.js';
 import { statsProtocol, type StatsPlan } from './protocol.js';
 
@@ -66,6 +67,13 @@ export async function mpcStatisticsParty(
     order: groups.groups.map((g) => wantOrder && g.count >= p.minOrderGroupSize),
     positions,
   };
+  // Public sizes bound the memory every party commits (a peer's announcement could be inflated).
+  const work = 2 * cols.length * plan.counts.length * N;
+  if (work > MAX_MATERIAL)
+    throw new ComponentError(
+      'TOO_LARGE',
+      `${cols.length} columns × ${plan.counts.length} groups × ${N} rows need ${work} Beaver products, above the engine's ${MAX_MATERIAL} per batch; use fewer columns or groups per task`,
+    );
   const owns = (c: number) => !vertical || plan.owners[c] === me;
   const x = cols.map((c, k) =>
     owns(k) ? encodeColumn(table.column(c.column), f, p.bound, c.ref, ctx.party) : undefined,
