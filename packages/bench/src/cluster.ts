@@ -92,6 +92,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called for every progress event, as it arrives. */
   onProgress?: (party: PartyName, data: Record<string, unknown>) => void;
+  /** Protect the data plane as two `gm` nodes do (GmChannel). @default false */
+  gm?: boolean;
 }
 
 export interface ProgressEvent {
@@ -313,11 +315,12 @@ export class FederatedCluster {
       }
       const readies = await Promise.all([...procs.values()].map((p) => p.next('ready', timeoutMs)));
       [...procs.values()].forEach((p, i) => (p.ready = readies[i]));
-      const pins: PinnedPeer[] = readies.map((r) => ({
+      const pins: (PinnedPeer & { sm2PublicKey: Uint8Array })[] = readies.map((r) => ({
         nodeId: r.nodeId,
         address: r.address,
         certPem: r.certPem,
         fingerprint: r.fingerprint,
+        sm2PublicKey: r.sm2PublicKey,
       }));
       const pinned = [...procs.values()].map((p) => p.next('pinned', timeoutMs));
       for (const p of procs.values())
@@ -376,6 +379,7 @@ export class FederatedCluster {
         parties: partyMap,
         inputs: options.inputs[p.party] ?? {},
         returnOutputs,
+        ...(options.gm ? { gm: true } : {}),
       };
       p.send({ type: 'prepare', order });
     }

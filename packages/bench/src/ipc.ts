@@ -21,10 +21,15 @@ export interface JobOrder {
   inputs: Record<string, PortValue>;
   /** Send the program's outputs back after it finishes (for checking results). */
   returnOutputs: boolean;
+  /**
+   * Run the channel under the gm suite's data-plane protection (SM2 key exchange in-band, SM2-
+   * signed SM4-sealed payloads; @fedgrid/node GmChannel), with the parties' SM2 keys from `pin`.
+   */
+  gm?: boolean;
 }
 
 export type ToParty =
-  | { type: 'pin'; peers: PinnedPeer[] }
+  | { type: 'pin'; peers: (PinnedPeer & { sm2PublicKey: Uint8Array })[] }
   | { type: 'prepare'; order: JobOrder }
   | { type: 'start'; session: string }
   | { type: 'abort'; session: string; reason: string }
@@ -44,6 +49,8 @@ export type FromParty =
       address: string;
       certPem: string;
       fingerprint: string;
+      /** The party process's SM2 public key (65 bytes), for gm-protected runs. */
+      sm2PublicKey: Uint8Array;
       threads: number;
     }
   | { type: 'pinned' }

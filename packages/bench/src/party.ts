@@ -9,7 +9,8 @@
  * ← start → progress* / log* → done (→ outputs) | failed · ← abort · ← shutdown.
  * The process exits as soon as the coordinator disappears (IPC disconnect), so it never outlives it.
  */
-import { CryptoPool, generateScalar, hashToPoints } from '@fedgrid/crypto';
+import { CryptoPool, generateScalar, hashToPoints, sm2GenerateKeyPair } from '@fedgrid/crypto';
+import { GmChannel } from '@fedgrid/node';
 import { componentByCode, roleOf, type ProgramResult } from '@fedgrid/components';
 import {
   generateIdentity,
@@ -18,6 +19,7 @@ import {
   MemoryTrustStore,
   TransferServer,
   TransportChannel,
+  type Channel,
 } from '@fedgrid/federation';
 import { serializeError, type FromParty, type JobOrder, type ToParty } from './ipc.js';
 
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(1));
 
   const identity = await generateIdentity(nodeId);
+  const sm2 = sm2GenerateKeyPair();
+  const sm2Peers = new Map<string, Uint8Array>();
   const trust = new MemoryTrustStore();
   const mailbox = new Mailbox();
   const refused: string[] = [];
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
 
   interface Job {
     order: JobOrder;
-    channel: TransportChannel;
+    channel: Channel;
     controller: AbortController;
     params: unknown;
   }
@@ -143,7 +147,10 @@ async function main(): Promise<void> {
       try {
         switch (msg.type) {
           case 'pin': {
-            for (const p of msg.peers) trust.set(p);
+            for (const p of msg.peers) {
+              trust.set(p);
+              sm2Peers.set(p.nodeId, p.sm2PublicKey);
+            }
             // Open (and check) the mutually authenticated connection to every peer now, as a
             // running node would have it open, so that the timed region does not include it.
             await Promise.all(msg.peers.map((p) => transport.ping(p.nodeId)));
@@ -161,7 +168,7 @@ async function main(): Promise<void> {
               allowSender: (src, senderNode) => parties.get(src) === senderNode,
             });
             const controller = new AbortController();
-            const channel = new TransportChannel({
+            const plain = new TransportChannel({
               session: order.session,
               self,
               parties,
@@ -169,6 +176,14 @@ async function main(): Promise<void> {
               mailbox,
               signal: controller.signal,
             });
+            const channel: Channel = order.gm
+              ? new GmChannel(plain, {
+                  selfNodeId: nodeId,
+                  ...sm2,
+                  nodeOf: (p) => parties.get(p) ?? '',
+                  peerKey: async (n) => sm2Peers.get(n),
+                })
+              : plain;
             jobs.set(order.session, { order, channel, controller, params });
             send({ type: 'prepared', session: order.session });
             break;
@@ -200,6 +215,7 @@ async function main(): Promise<void> {
     address: `127.0.0.1:${port}`,
     certPem: identity.certPem,
     fingerprint: identity.fingerprint,
+    sm2PublicKey: sm2.publicKey,
     threads,
   });
 }

@@ -96,3 +96,4 @@ export {
   SEAL_PASSPHRASE_ENV,
   type SecretPurpose,
 } from './storage/sealed-files.js';
+export { GmChannel, GmChannelError, type GmChannelOptions } from './jobs/gm-channel.js';

@@ -21,6 +21,11 @@ export interface HeteroLrBenchOptions {
   rows?: number;
   /** Budget of the plaintext-twin measurement. */
   plaintext: Budget;
+  /**
+   * Also run the two epochs under the gm suite's data-plane protection and report
+   * `hetero_lr.epoch` with `suite: 'gm'` (its overhead over this run). @default true
+   */
+  gm?: boolean;
   log?: (line: string) => void;
 }
 
@@ -62,37 +67,46 @@ export async function benchHeteroLr(
   const params = { rows, features, key_bits: keyBits };
   const raw = { maxIter: 2, tol: 0, keyBits };
 
-  const run = await cluster.run({
-    component: 'hetero-lr',
-    params: raw,
-    parties: ['guest', 'host-0', 'arbiter'],
-    inputs: {
-      guest: { data: { kind: 'dataset', frame: guest } },
-      'host-0': { data: { kind: 'dataset', frame: host } },
-    },
-    onProgress: (party, d) => {
-      if (party === 'guest' && typeof d.epoch === 'number')
-        log(
-          `hetero_lr epoch ${d.epoch}: ${sig(Number(d.seconds), 4)} s, loss ${sig(Number(d.loss), 6)}`,
+  const twoEpochs = async (gm: boolean) => {
+    const run = await cluster.run({
+      component: 'hetero-lr',
+      params: raw,
+      parties: ['guest', 'host-0', 'arbiter'],
+      gm,
+      inputs: {
+        guest: { data: { kind: 'dataset', frame: guest } },
+        'host-0': { data: { kind: 'dataset', frame: host } },
+      },
+      onProgress: (party, d) => {
+        if (party === 'guest' && typeof d.epoch === 'number')
+          log(
+            `hetero_lr${gm ? ' (gm)' : ''} epoch ${d.epoch}: ${sig(Number(d.seconds), 4)} s, loss ${sig(Number(d.loss), 6)}`,
+          );
+      },
+    });
+    const g = run.parties.guest;
+    const epochEvent = (epoch: number) => {
+      const ev = g?.progress.find((e) => e.data.stage === 'train' && e.data.epoch === epoch);
+      if (!ev || typeof ev.data.seconds !== 'number') {
+        throw new Error(
+          `the guest reported no time for epoch ${epoch} (summary: ${JSON.stringify(g?.summary)})`,
         );
-    },
-  });
-  const g = run.parties.guest;
-  const epochEvent = (epoch: number) => {
-    const ev = g?.progress.find((e) => e.data.stage === 'train' && e.data.epoch === epoch);
-    if (!ev || typeof ev.data.seconds !== 'number') {
-      throw new Error(
-        `the guest reported no time for epoch ${epoch} (summary: ${JSON.stringify(g?.summary)})`,
-      );
-    }
-    return { seconds: ev.data.seconds, cpu: ev.cpu };
+      }
+      return { seconds: ev.data.seconds, cpu: ev.cpu };
+    };
+    const e1 = epochEvent(1);
+    const e2 = epochEvent(2);
+    return {
+      run,
+      e1,
+      e2,
+      first: e1.seconds,
+      second: e2.seconds,
+      fedLoss: g?.summary?.lossHistory as number[] | undefined,
+    };
   };
-  const e1 = epochEvent(1);
-  const e2 = epochEvent(2);
-  const first = e1.seconds;
-  const second = e2.seconds;
+  const { run, e1, e2, first, second, fedLoss } = await twoEpochs(false);
   const cores = availableParallelism();
-  const fedLoss = g?.summary?.lossHistory as number[] | undefined;
 
   // The plaintext twin: the same rows joined, the same hyper-parameters, the Taylor loss.
   const x = hstack(guest.x, host.x);
@@ -118,6 +132,13 @@ export async function benchHeteroLr(
     return 1;
   });
   const plainEpoch = plain.seconds / plain.ops;
+  // The same two epochs with the gm suite's data-plane protection (SM2 key exchange, every
+  // payload SM2-signed and SM4-sealed): the results must be identical, only the time may differ.
+  const gm = opts.gm === false ? undefined : await twoEpochs(true);
+  if (gm && JSON.stringify(gm.fedLoss) !== JSON.stringify(fedLoss))
+    throw new Error(
+      `gm losses ${JSON.stringify(gm.fedLoss)} differ from the international run's ${JSON.stringify(fedLoss)}`,
+    );
   return [
     result('hetero_lr.epoch', params, second, 1, 'epochs', {
       row_features_per_core_second: Math.round((rows * features) / (second * cores)),
@@ -134,6 +155,18 @@ export async function benchHeteroLr(
       loss_history: fedLoss.map((l) => sig(l, 8)),
       vs_plaintext_slowdown: sig(second / plainEpoch, 4),
     }),
+    ...(gm
+      ? [
+          result('hetero_lr.epoch', { ...params, suite: 'gm' }, gm.second, 1, 'epochs', {
+            first_epoch_seconds: sig(gm.first, 4),
+            run_seconds: sig(gm.run.seconds, 4),
+            international_seconds: sig(second, 4),
+            gm_overhead: sig(gm.second / second - 1, 4),
+            ...cpuFields(CpuProbe.between(gm.e1.cpu, gm.e2.cpu), gm.second, cores),
+            loss_history: (gm.fedLoss ?? []).map((l) => sig(l, 8)),
+          }),
+        ]
+      : []),
     result('hetero_lr.epoch@plaintext', params, plainEpoch, 1, 'epochs', {
       threads: 1,
       epochs_timed: plain.ops,
