@@ -55,26 +55,31 @@ export async function appliedMigrations(db: Db): Promise<string[]> {
 }
 
 /**
- * Reads table `name` in pages (keyset on the row's physical id: stable within one snapshot),
- * calling `onRow` with each row's JSON text. Run it inside a REPEATABLE READ transaction.
+ * Reads table `name` through a server-side cursor (memory-bounded, one pass, no sort), calling
+ * `onRow` with each row's JSON text. Must run inside a transaction (REPEATABLE READ for a
+ * consistent backup): the cursor lives until the transaction ends.
  * @returns the number of rows
  */
 export async function dumpTable(
-  db: Db,
+  db: Transaction<Database>,
   name: string,
   onRow: (json: string) => Promise<void>,
 ): Promise<number> {
-  let after: string | null = null;
+  const cursor = sql.id(`fedgrid_dump_${name}`);
+  await sql`declare ${cursor} no scroll cursor for
+    select to_jsonb(t)::text as j from ${sql.id(name)} t`.execute(db);
   let n = 0;
-  for (;;) {
-    const page: { rows: { ctid: string; j: string }[] } = await sql<{ ctid: string; j: string }>`
-      select t.ctid::text as ctid, to_jsonb(t)::text as j from ${sql.id(name)} t
-      where ${after === null ? sql`true` : sql`t.ctid > ${after}::tid`}
-      order by t.ctid limit ${BATCH_ROWS}`.execute(db);
-    for (const r of page.rows) await onRow(r.j);
-    n += page.rows.length;
-    if (page.rows.length < BATCH_ROWS) return n;
-    after = page.rows[page.rows.length - 1]!.ctid;
+  try {
+    for (;;) {
+      const page = await sql<{
+        j: string;
+      }>`fetch ${sql.raw(String(BATCH_ROWS))} from ${cursor}`.execute(db);
+      for (const r of page.rows) await onRow(r.j);
+      n += page.rows.length;
+      if (page.rows.length < BATCH_ROWS) return n;
+    }
+  } finally {
+    await sql`close ${cursor}`.execute(db);
   }
 }
 
@@ -107,14 +112,19 @@ export async function resetSequences(db: Db): Promise<void> {
 }
 
 /** Every table's rows as sorted JSON texts: for comparing two stores (tests, verification). */
-export async function tableContents(db: Db): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const t of await storeTables(db)) {
-    const rows: string[] = [];
-    await dumpTable(db, t, async (j) => {
-      rows.push(j);
+export async function tableContents(db: Kysely<Database>): Promise<Map<string, string[]>> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const out = new Map<string, string[]>();
+      for (const t of await storeTables(trx)) {
+        const rows: string[] = [];
+        await dumpTable(trx, t, async (j) => {
+          rows.push(j);
+        });
+        out.set(t, rows.sort());
+      }
+      return out;
     });
-    out.set(t, rows.sort());
-  }
-  return out;
 }
