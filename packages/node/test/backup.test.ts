@@ -264,3 +264,38 @@ it('refuses a non-empty target unless forced (keeping the old directory), and a 
   expect((running as FedGridError).code).toBe('NODE_LOCKED');
   expect((await stat(join(host.node.config.dir, 'fedgrid.yaml'))).isFile()).toBe(true);
 }, 120_000);
+
+it('refuses an archive whose file paths leave the node directory, even with valid checksums', async () => {
+  const { ArchiveWriter, BACKUP_FORMAT, BACKUP_VERSION } =
+    await import('../dist/backup/backup-archive.js');
+  const { migrations } = await import('../dist/storage/migrations/index.js');
+  const file = join(work, 'escape.fgbak');
+  const w = new ArchiveWriter(file);
+  await w.record({
+    kind: 'header',
+    format: BACKUP_FORMAT,
+    version: BACKUP_VERSION,
+    nodeId: 'evil',
+    createdAt: new Date().toISOString(),
+    fedgridVersion: 'x',
+    store: { kind: 'pglite', schema: 'public', id: null },
+    migrations: Object.keys(migrations).sort(),
+  });
+  const content = Buffer.from('owned\n');
+  await w.record({
+    kind: 'file',
+    path: '../escaped.txt',
+    mode: 0o600,
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    chunks: 1,
+  });
+  await w.line(content.toString('base64'));
+  await w.end({ tables: 0, files: 1 });
+  const target = join(work, 'escape-target');
+  const err = await restoreNode({ file, dir: target }).catch((e: unknown) => e);
+  expect((err as FedGridError).code).toBe('BACKUP_CORRUPT');
+  expect((err as Error).message).toContain('unsafe path');
+  await expect(stat(join(work, 'escaped.txt'))).rejects.toThrow();
+  await expect(stat(target)).rejects.toThrow();
+});
