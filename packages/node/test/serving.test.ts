@@ -351,6 +351,40 @@ describe('HeteroLR online prediction', () => {
     expect(JSON.stringify(err)).not.toContain('partials');
   });
 
+  it('a hostile partner on the data-plane Partials stream (its own certificate) is refused; bad frames get 4xx, the host keeps serving', async () => {
+    const transport = arbiter.node.services.transport;
+    const ask = async (body: unknown) => {
+      const raw = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const a = await transport.partials('host', raw, 10_000);
+      return { status: a.status, body: JSON.parse(a.body.toString()) as ErrorBody };
+    };
+    const before = received.length;
+    // The deployment's version, asked by a contracted node that is not its guest: the same 404
+    // as for a model that does not exist, and nothing about u10 in it.
+    const stolen = await ask({ job: lrJob, task: 'train', ids: ['u10'] });
+    expect(stolen.status).toBe(404);
+    expect(stolen.body.code).toBe('NOT_FOUND');
+    expect(JSON.stringify(stolen.body)).not.toContain('partial');
+    expect(received.slice(before).map((r) => r.caller)).toEqual(['arbiter']);
+    // Malformed frames: not JSON, an unknown field, too many bytes.
+    expect(await ask(Buffer.from('{not json'))).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED' },
+    });
+    expect(
+      await ask({ job: lrJob, task: 'train', ids: ['u10'], features: { d: 1 } }),
+    ).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(await ask(Buffer.alloc(2 ** 20 + 1, 0x20))).toMatchObject({
+      status: 413,
+      body: { code: 'VALIDATION_FAILED' },
+    });
+    // The host's audit log names the hostile caller; the real guest is still answered.
+    type Audit = { items: { actor: { id: string }; outcome: string }[] };
+    const h = await host.ok<Audit>('GET', '/v1/audit?action=serving.partial&pageSize=20');
+    expect(h.items.some((e) => e.actor.id === 'arbiter' && e.outcome === 'failure')).toBe(true);
+    expect((await predict('lr', { id: 'u10' })).status).toBe(200);
+  });
+
   it('a version switch under concurrent requests: every answer comes from exactly one version', async () => {
     const job2 = await runJob(lrTasks(2), true);
     const batch2 = await batchScores(job2);

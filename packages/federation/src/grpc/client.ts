@@ -9,7 +9,7 @@ import { PeerAuthenticationError, PeerUnreachableError, ChannelError } from '../
 import type { Envelope } from '../mailbox.js';
 import type { Transport } from '../transport.js';
 import type { TlsIdentity } from '../tls/identity.js';
-import { MAX_MESSAGE_BYTES, transferService } from './proto.js';
+import { MAX_MESSAGE_BYTES, partialsService, transferService, type PartialFrame } from './proto.js';
 import type { PinnedPeer, TrustStore } from './trust.js';
 
 export interface GrpcTransportOptions {
@@ -40,8 +40,21 @@ type UnaryMethod = (
   cb: (err: grpc.ServiceError | null, res?: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
+/** One node's Partials stream and the requests waiting on it. */
+interface PartialsStream {
+  peer: PinnedPeer;
+  client: grpc.Client;
+  call: grpc.ClientDuplexStream<PartialFrame, PartialFrame>;
+  nextId: number;
+  pending: Map<
+    number,
+    { resolve: (a: { status: number; body: Buffer }) => void; reject: (e: Error) => void }
+  >;
+}
+
 export class GrpcTransport implements Transport {
   private readonly clients = new Map<string, ClientEntry>();
+  private readonly streams = new Map<string, PartialsStream>();
 
   constructor(private readonly opts: GrpcTransportOptions) {
     opts.trust.onChange(() => {
@@ -57,18 +70,20 @@ export class GrpcTransport implements Transport {
           this.clients.delete(nodeId);
         }
       }
+      for (const [nodeId, st] of this.streams) {
+        const now = opts.trust.peer(nodeId);
+        if (!now || now.fingerprint !== st.peer.fingerprint || now.address !== st.peer.address)
+          this.dropStream(
+            nodeId,
+            st,
+            new PeerAuthenticationError(`the contract with node '${nodeId}' changed or ended`),
+          );
+      }
     });
   }
 
-  private client(nodeId: string): ClientEntry {
-    const peer = this.opts.trust.peer(nodeId);
-    if (!peer) {
-      throw new PeerAuthenticationError(
-        `no active contract with node '${nodeId}': cannot open a data-plane connection`,
-      );
-    }
-    const cached = this.clients.get(nodeId);
-    if (cached) return cached;
+  /** The credentials and options of a channel to `peer` (its pinned certificate only). */
+  private channelArgs(nodeId: string, peer: PinnedPeer) {
     const creds = grpc.credentials.createSsl(
       Buffer.from(peer.certPem),
       Buffer.from(this.opts.identity.keyPem),
@@ -84,8 +99,7 @@ export class GrpcTransport implements Transport {
               ),
       },
     );
-    const Ctor = transferService();
-    const client = new Ctor(peer.address, creds, {
+    const options = {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc.keepalive_time_ms': 20_000,
@@ -93,7 +107,115 @@ export class GrpcTransport implements Transport {
       'grpc.ssl_target_name_override': `${nodeId}.fedgrid`,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2000,
-    }) as ClientEntry['client'];
+    };
+    return { creds, options };
+  }
+
+  private dropStream(nodeId: string, st: PartialsStream, err: Error): void {
+    if (this.streams.get(nodeId) === st) this.streams.delete(nodeId);
+    const waiting = [...st.pending.values()];
+    st.pending.clear();
+    st.call.cancel();
+    st.client.close();
+    for (const w of waiting) w.reject(err);
+  }
+
+  private partialsStream(nodeId: string): PartialsStream {
+    const known = this.streams.get(nodeId);
+    if (known) return known;
+    const peer = this.opts.trust.peer(nodeId);
+    if (!peer)
+      throw new PeerAuthenticationError(
+        `no active contract with node '${nodeId}': cannot open a data-plane connection`,
+      );
+    const { creds, options } = this.channelArgs(nodeId, peer);
+    const Ctor = partialsService();
+    const client = new Ctor(peer.address, creds, options);
+    const call = (
+      client as unknown as {
+        Exchange: () => grpc.ClientDuplexStream<PartialFrame, PartialFrame>;
+      }
+    ).Exchange();
+    const st: PartialsStream = { peer, client, call, nextId: 1, pending: new Map() };
+    call.on('data', (f: PartialFrame) => {
+      const w = st.pending.get(f.id);
+      if (!w) return; // answered after its deadline
+      st.pending.delete(f.id);
+      w.resolve({ status: f.status, body: Buffer.isBuffer(f.body) ? f.body : Buffer.alloc(0) });
+    });
+    call.on('error', (err: grpc.ServiceError) => {
+      void this.translate(err, peer, 'a partials request').then((e) =>
+        this.dropStream(nodeId, st, e),
+      );
+    });
+    call.on('end', () =>
+      this.dropStream(
+        nodeId,
+        st,
+        new PeerUnreachableError(nodeId, `node '${nodeId}' closed the partials stream`),
+      ),
+    );
+    this.streams.set(nodeId, st);
+    return st;
+  }
+
+  /**
+   * Sends one request on the node's Partials stream (opened on first use, reopened after it
+   * broke) and resolves with the answer's status and body. Rejects with a channel error when the
+   * stream breaks or no answer comes within `timeoutMs` (the stream stays open then).
+   */
+  partials(
+    nodeId: string,
+    body: Buffer,
+    timeoutMs: number,
+  ): Promise<{ status: number; body: Buffer }> {
+    let st: PartialsStream;
+    try {
+      st = this.partialsStream(nodeId);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const id = st.nextId;
+    st.nextId = st.nextId >= 0xffffffff ? 1 : st.nextId + 1;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          st.pending.delete(id);
+          reject(
+            new PeerUnreachableError(
+              nodeId,
+              `node '${nodeId}' did not answer within ${timeoutMs} ms`,
+            ),
+          );
+        },
+        Math.max(1, timeoutMs),
+      );
+      st.pending.set(id, {
+        resolve: (a) => {
+          clearTimeout(timer);
+          resolve(a);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      st.call.write({ id, body, status: 0 });
+    });
+  }
+
+  private client(nodeId: string): ClientEntry {
+    const peer = this.opts.trust.peer(nodeId);
+    if (!peer) {
+      throw new PeerAuthenticationError(
+        `no active contract with node '${nodeId}': cannot open a data-plane connection`,
+      );
+    }
+    const cached = this.clients.get(nodeId);
+    if (cached) return cached;
+    const { creds, options } = this.channelArgs(nodeId, peer);
+    const Ctor = transferService();
+    const client = new Ctor(peer.address, creds, options) as ClientEntry['client'];
     const entry = { peer, client };
     this.clients.set(nodeId, entry);
     return entry;
@@ -176,6 +298,8 @@ export class GrpcTransport implements Transport {
   close(): void {
     for (const e of this.clients.values()) e.client.close();
     this.clients.clear();
+    for (const [nodeId, st] of this.streams)
+      this.dropStream(nodeId, st, new ChannelError('ERR_CLOSED', 'the transport was closed'));
   }
 }
 

@@ -1,4 +1,4 @@
-/** Loads the Transfer service definition (proto/transfer.proto) at run time. */
+/** Loads the data plane's service definitions (proto/*.proto) at run time. */
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -18,6 +18,29 @@ export interface PingReply {
 }
 
 let cached: grpc.GrpcObject | undefined;
+let cachedPartials: grpc.GrpcObject | undefined;
+
+/** One frame of the Partials stream (proto/partials.proto). */
+export interface PartialFrame {
+  id: number;
+  body: Buffer;
+  status: number;
+}
+
+/** The `fedgrid.partials.v1.Partials` service constructor. */
+export function partialsService(): grpc.ServiceClientConstructor {
+  cachedPartials ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(fileURLToPath(new URL('../../proto/partials.proto', import.meta.url)), {
+      keepCase: false,
+      longs: Number,
+      defaults: true,
+    }),
+  );
+  const pkg = ((cachedPartials['fedgrid'] as grpc.GrpcObject)['partials'] as grpc.GrpcObject)[
+    'v1'
+  ] as grpc.GrpcObject;
+  return pkg['Partials'] as grpc.ServiceClientConstructor;
+}
 
 /** The `fedgrid.transfer.v1.Transfer` service constructor. */
 export function transferService(): grpc.ServiceClientConstructor {

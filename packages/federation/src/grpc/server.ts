@@ -5,7 +5,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { DeliveryError, type Mailbox } from '../mailbox.js';
 import type { TlsIdentity } from '../tls/identity.js';
-import { MAX_MESSAGE_BYTES, transferService, type PushRequest } from './proto.js';
+import {
+  MAX_MESSAGE_BYTES,
+  partialsService,
+  transferService,
+  type PartialFrame,
+  type PushRequest,
+} from './proto.js';
 import type { TrustStore } from './trust.js';
 
 export interface TransferServerOptions {
@@ -31,6 +37,21 @@ const DELIVERY_STATUS: Record<string, grpc.status> = {
   ERR_PAYLOAD_EXPIRED: grpc.status.FAILED_PRECONDITION,
   ERR_BAD_ENVELOPE: grpc.status.INVALID_ARGUMENT,
 };
+
+/**
+ * Answers one frame of the Partials stream for the (authenticated, still pinned) calling node:
+ * `body` is the request's JSON; resolves with the answer's HTTP-like status and JSON body. Never
+ * rejects for a bad request (that is a 4xx answer).
+ */
+export type PartialsHandler = (
+  caller: string,
+  body: Buffer,
+) => Promise<{ status: number; body: Buffer }>;
+
+/** Largest request frame of the Partials stream (1,000 ids of 200 characters fit). */
+export const MAX_PARTIAL_FRAME_BYTES = 2 ** 20;
+/** Requests one Partials stream may have unanswered; more are answered 429 at once. */
+export const MAX_PARTIALS_IN_FLIGHT = 256;
 
 /** Room in one Push message for everything but the chunk (session, tag, party names). */
 const ENVELOPE_HEADROOM_BYTES = 64 * 2 ** 10;
@@ -86,6 +107,7 @@ class PinnedCertificateProvider implements grpc.experimental.CertificateProvider
 
 export class TransferServer {
   private readonly server: grpc.Server;
+  private partialsHandler: PartialsHandler | undefined;
 
   constructor(private readonly opts: TransferServerOptions) {
     this.server = new grpc.Server({
@@ -105,6 +127,84 @@ export class TransferServer {
         cb(null, { nodeId: this.opts.nodeId });
       },
     });
+    this.server.addService(partialsService().service, {
+      Exchange: (call: grpc.ServerDuplexStream<PartialFrame, PartialFrame>) => this.exchange(call),
+    });
+  }
+
+  /** Sets who answers the Partials stream (online prediction on a host); until then: 404. */
+  setPartialsHandler(handler: PartialsHandler): void {
+    this.partialsHandler = handler;
+  }
+
+  /**
+   * One guest's Partials stream. The caller is authenticated when the stream opens and again for
+   * every frame (a contract ended meanwhile closes the stream with UNAUTHENTICATED); frames are
+   * answered as their handler finishes (out of order), at most MAX_PARTIALS_IN_FLIGHT at once.
+   */
+  private exchange(call: grpc.ServerDuplexStream<PartialFrame, PartialFrame>): void {
+    const first = this.authenticate(call as unknown as grpc.ServerUnaryCall<unknown, unknown>);
+    if (typeof first !== 'string') {
+      call.destroy(first);
+      return;
+    }
+    const fingerprint = call.getAuthContext().sslPeerCertificate?.fingerprint256;
+    let inFlight = 0;
+    const answer = (id: number, status: number, body: object | Buffer) => {
+      if (call.destroyed || call.writableEnded) return;
+      call.write({
+        id,
+        status,
+        body: Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body)),
+      });
+    };
+    call.on('data', (frame: PartialFrame) => {
+      const id = frame.id >>> 0;
+      // Still pinned by an active contract, by the same node.
+      const now = fingerprint ? this.opts.trust.nodeIdForFingerprint(fingerprint) : undefined;
+      if (now !== first) {
+        const why = `node '${this.opts.nodeId}' closed the partials stream of '${first}': its certificate is no longer pinned by an active contract`;
+        this.opts.onRefused?.(why);
+        call.destroy(
+          Object.assign(new Error(why), {
+            code: grpc.status.UNAUTHENTICATED,
+            details: why,
+            metadata: new grpc.Metadata(),
+          }),
+        );
+        return;
+      }
+      const body = Buffer.isBuffer(frame.body) ? frame.body : Buffer.alloc(0);
+      if (body.length > MAX_PARTIAL_FRAME_BYTES)
+        return answer(id, 413, {
+          code: 'VALIDATION_FAILED',
+          message: `a partials request of ${body.length} bytes exceeds ${MAX_PARTIAL_FRAME_BYTES}`,
+        });
+      if (inFlight >= MAX_PARTIALS_IN_FLIGHT)
+        return answer(id, 429, {
+          code: 'LIMIT_EXCEEDED',
+          message: `more than ${MAX_PARTIALS_IN_FLIGHT} partials requests unanswered on one stream`,
+        });
+      const handler = this.partialsHandler;
+      if (!handler)
+        return answer(id, 404, {
+          code: 'NOT_FOUND',
+          message: `node '${this.opts.nodeId}' serves no partials`,
+        });
+      inFlight++;
+      handler(first, body).then(
+        (r) => {
+          inFlight--;
+          answer(id, r.status, r.body);
+        },
+        (err: unknown) => {
+          inFlight--;
+          answer(id, 500, { code: 'INTERNAL', message: (err as Error).message });
+        },
+      );
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => {});
   }
 
   /** Identifies the calling node from its (pinned) client certificate, or returns an error. */

@@ -195,6 +195,12 @@ export const nodeConfigSchema = z.object({
       hostCallsInFlight: z.number().int().min(1).max(1024).default(2),
       /** Port of the gRPC prediction endpoint on the API host (0: any free port; -1: off). */
       grpcPort: z.number().int().min(-1).max(65535).default(0),
+      /**
+       * How the guest asks its hosts for partials: `grpc`, one long-lived stream per host on the
+       * data plane (mutual TLS, pinned certificates), or `https`, one request per batch to
+       * POST /v1/interconn/serving/partial (hosts answer both).
+       */
+      hostTransport: z.enum(['grpc', 'https']).default('grpc'),
     })
     .default({
       deadlineMs: 1000,
@@ -203,6 +209,7 @@ export const nodeConfigSchema = z.object({
       maxInFlight: 256,
       hostCallsInFlight: 2,
       grpcPort: 0,
+      hostTransport: 'grpc',
     }),
   /**
    * What a node without a contract can make this node do on the first-contact routes (the

@@ -300,6 +300,8 @@ export function buildServices(base: NodeBase): NodeServices {
   });
   const servingClient = new ServingClient(
     base.identity,
+    base.transport,
+    config.config.serving.hostTransport,
     base.gm
       ? {
           protection: base.gm,

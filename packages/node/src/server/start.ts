@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fedgrid/crypto';
 import { GrpcTransport, Mailbox, MemoryTrustStore, TransferServer } from '@fedgrid/federation';
+import { partialsStreamHandler } from '../serving/partials-stream.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import {
@@ -339,6 +340,12 @@ async function startLocked(
     },
     onReceived: (partner, bytes) => metrics.dataPlaneReceived(partner, bytes),
   });
+  // Hosts answer partials on the data plane as well as on POST /v1/interconn/serving/partial.
+  transfer.setPartialsHandler(
+    partialsStreamHandler(services.serving, {
+      partnerRequestsPerSecond: config.serving.partnerRequestsPerSecond,
+    }),
+  );
   let dataPort = 0;
   let apiPort = 0;
   let servingGrpc: { port: number; close(): Promise<void> } | undefined;

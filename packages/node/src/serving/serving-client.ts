@@ -1,9 +1,12 @@
 /**
- * The guest's connections to its hosts for online prediction: HTTPS over mutual TLS 1.3 with
- * the certificate the contract pins, kept alive between requests (one agent per host, so a
- * prediction costs no handshake), each call bounded by the request's deadline.
+ * The guest's connections to its hosts for online prediction, each call bounded by the request's
+ * deadline: by default one long-lived Partials stream per host on the gRPC data plane (mutual TLS
+ * 1.3, the pinned certificates; a frame per batch instead of an HTTPS request), or HTTPS to
+ * `POST /v1/interconn/serving/partial` with the certificate the contract pins, kept alive between
+ * requests (one agent per host, so a prediction costs no handshake).
  */
 import { Agent, request } from 'node:https';
+import { ChannelError, type GrpcTransport } from '@fedgrid/federation';
 import { FedGridError, type ErrorBody } from '../errors/errors.js';
 import type { PinnedApi } from '../peers/peer-client.js';
 import type { GmProtection, RawCall } from '../peers/gm-protection.js';
@@ -22,15 +25,45 @@ export interface PartialResponse {
   partials: ({ id: string; partial: Record<string, unknown> } | { id: string; found: false })[];
 }
 
+/**
+ * A host's answer (status and JSON body) as partials, or the refusal as SERVING_HOST_FAILED
+ * naming the host and carrying the host's code as `peerCode`.
+ */
+function answerOf(
+  status: number,
+  body: Buffer,
+  fail: (why: string, extra?: Record<string, unknown>) => FedGridError,
+): PartialResponse {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw fail('answered something that is not JSON');
+  }
+  if (status >= 400) {
+    const e = (parsed ?? {}) as Partial<ErrorBody>;
+    throw fail(`refused: ${e.code ?? status} ${e.message ?? ''}`.trim(), {
+      status,
+      peerCode: e.code,
+    });
+  }
+  return parsed as PartialResponse;
+}
+
 export class ServingClient {
   private readonly agents = new Map<string, { fingerprint: string; agent: Agent }>();
 
   /**
+   * @param transport the data plane; with it (and `via: 'grpc'`) partials go over its Partials
+   *   streams, otherwise over HTTPS.
    * @param gm under the gm suite: seals partials requests to hosts whose contract runs gm, with
-   *   `handshake` making the SM2 key exchange's raw calls (the node's PeerClient).
+   *   `handshake` making the SM2 key exchange's raw calls (the node's PeerClient). Sealed
+   *   requests go over HTTPS, where the gm protection of partner calls applies.
    */
   constructor(
     private readonly identity: TlsIdentity,
+    private readonly transport?: Pick<GrpcTransport, 'partials'>,
+    private readonly via: 'grpc' | 'https' = 'grpc',
     private readonly gm?: { protection: GmProtection; handshake: (peer: PinnedApi) => RawCall },
   ) {}
 
@@ -87,6 +120,17 @@ export class ServingClient {
         `host node '${peer.nodeId}' (party ${party}) ${why}`,
         { host: peer.nodeId, party, ...extra },
       );
+    if (this.transport && this.via === 'grpc' && !protect)
+      return this.transport.partials(peer.nodeId, payload, timeoutMs).then(
+        (a) => answerOf(a.status, a.body, fail),
+        (err: Error) => {
+          throw /did not answer within/.test(err.message)
+            ? fail(`did not answer within ${timeoutMs} ms`, { timeoutMs })
+            : fail(
+                `cannot be reached: ${err instanceof ChannelError ? `${err.code} ` : ''}${err.message}`,
+              );
+        },
+      );
     return new Promise((resolve, reject) => {
       const req = request(
         new URL(path, peer.apiUrl),
@@ -105,7 +149,6 @@ export class ServingClient {
           res.on('error', (err) => reject(fail(`broke off its answer: ${err.message}`)));
           res.on('end', () => {
             clearTimeout(timer);
-            let parsed: unknown;
             let raw: Buffer = Buffer.concat(chunks);
             try {
               if (protect)
@@ -116,20 +159,10 @@ export class ServingClient {
               );
             }
             try {
-              parsed = JSON.parse(raw.toString('utf8'));
-            } catch {
-              return reject(fail('answered something that is not JSON'));
+              resolve(answerOf(res.statusCode ?? 500, raw, fail));
+            } catch (err) {
+              reject(err as Error);
             }
-            if ((res.statusCode ?? 500) >= 400) {
-              const e = parsed as Partial<ErrorBody>;
-              return reject(
-                fail(`refused: ${e.code ?? res.statusCode} ${e.message ?? ''}`.trim(), {
-                  status: res.statusCode,
-                  peerCode: e.code,
-                }),
-              );
-            }
-            resolve(parsed as PartialResponse);
           });
         },
       );
