@@ -201,6 +201,13 @@ export const nodeConfigSchema = z.object({
        * POST /v1/interconn/serving/partial (hosts answer both).
        */
       hostTransport: z.enum(['grpc', 'https']).default('grpc'),
+      /**
+       * Milliseconds a serving audit event may wait for others before they are written together
+       * (serving/serving-audit.ts): also the most a node killed outright (SIGKILL, power loss)
+       * can lose. Larger: fewer store writes per second (each costs ~1 ms of the event loop on
+       * PGlite), more lost on a crash.
+       */
+      auditLingerMs: z.number().int().min(1).max(1000).default(5),
     })
     .default({
       deadlineMs: 1000,
@@ -210,6 +217,7 @@ export const nodeConfigSchema = z.object({
       hostCallsInFlight: 2,
       grpcPort: 0,
       hostTransport: 'grpc',
+      auditLingerMs: 5,
     }),
   /**
    * What a node without a contract can make this node do on the first-contact routes (the

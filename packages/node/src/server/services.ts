@@ -316,7 +316,10 @@ export function buildServices(base: NodeBase): NodeServices {
     repo: deploymentsRepo,
     contracts,
     client: servingClient,
-    audit: new ServingAudit(audit, log, { beforeWrite: () => base.files.assertUsable() }),
+    audit: new ServingAudit(audit, log, {
+      lingerMs: config.config.serving.auditLingerMs,
+      beforeWrite: () => base.files.assertUsable(),
+    }),
     maxBatch: config.config.serving.maxBatch,
     maxInFlight: config.config.serving.maxInFlight,
     hostCallsInFlight: config.config.serving.hostCallsInFlight,
