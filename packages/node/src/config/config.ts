@@ -109,12 +109,15 @@ export const nodeConfigSchema = z.object({
       sm2Key: z.string().default('identity/sm2-key'),
       /** SM2 certificate, PEM (gm only). */
       sm2Cert: z.string().default('identity/sm2-cert.pem'),
+      /** The key sealing data files (with sealedSecrets; itself sealed). */
+      dataKey: z.string().default('identity/data-key'),
     })
     .default({
       suite: 'international',
       sealedSecrets: false,
       sm2Key: 'identity/sm2-key',
       sm2Cert: 'identity/sm2-cert.pem',
+      dataKey: 'identity/data-key',
     }),
   /** File holding the admin token (created at init, mode 0600). */
   adminTokenFile: z.string().default('identity/admin-token'),
@@ -249,6 +252,7 @@ export interface LoadedConfig {
     /** The SM2 key and certificate (`crypto.sm2Key`, `crypto.sm2Cert`), absolute. */
     sm2Key: string;
     sm2Cert: string;
+    dataKey: string;
     /** `datasets.allowedDirs`, absolute. */
     datasetDirs: string[];
     /** The configuration file itself. */
@@ -265,6 +269,7 @@ export function resolvePaths(dir: string, config: NodeConfig): LoadedConfig['pat
     adminToken: abs(config.adminTokenFile),
     sm2Key: abs(config.crypto.sm2Key),
     sm2Cert: abs(config.crypto.sm2Cert),
+    dataKey: abs(config.crypto.dataKey),
     datasetDirs: config.datasets.allowedDirs.map(abs),
     configFile: join(dir, CONFIG_FILE),
   };

@@ -307,13 +307,15 @@ export class DatasetService {
     const ds = await this.get(id);
     let f = this.cache.get(ds.id);
     if (!f) {
-      f = readSnapshot(join(this.dir, `${ds.id}.fgds`)).catch((err: Error) => {
-        this.cache.delete(ds.id);
-        throw new FedGridError(
-          'INTERNAL',
-          `dataset ${ds.name}: cannot read its snapshot: ${err.message}`,
-        );
-      });
+      f = readSnapshot(join(this.dir, `${ds.id}.fgds`), (p) => this.files.read(p)).catch(
+        (err: Error) => {
+          this.cache.delete(ds.id);
+          throw new FedGridError(
+            'INTERNAL',
+            `dataset ${ds.name}: cannot read its snapshot: ${err.message}`,
+          );
+        },
+      );
       this.cache.set(ds.id, f);
     }
     return f;

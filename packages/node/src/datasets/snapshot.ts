@@ -52,9 +52,15 @@ export async function writeSnapshot(
   await write(path, parts);
 }
 
-/** @throws Error if the file is not a snapshot or is truncated. */
-export async function readSnapshot(path: string): Promise<Frame> {
-  const buf = await readFile(path);
+/**
+ * @param read how the file is read (NodeFiles.read opens sealed snapshots). @default readFile
+ * @throws Error if the file is not a snapshot or is truncated.
+ */
+export async function readSnapshot(
+  path: string,
+  read: (path: string) => Promise<Buffer> = (p) => readFile(p),
+): Promise<Frame> {
+  const buf = await read(path);
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC))
     throw new Error(`${path} is not a FedGrid dataset snapshot`);
   let off = MAGIC.length;

@@ -5,7 +5,6 @@
  * models (issue 12 item 1).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PortValue, PredictionTask } from '@fedgrid/components';
@@ -174,9 +173,10 @@ export class OutputStore {
         `job ${jobId}: task '${taskName}' has no output '${name}' on ${party}`,
       );
     const path = join(this.dir(jobId), row.file);
-    if (row.kind === 'dataset') return { kind: 'dataset', frame: await readSnapshot(path) };
+    if (row.kind === 'dataset')
+      return { kind: 'dataset', frame: await readSnapshot(path, (p) => this.files.read(p)) };
     if (row.kind === 'predictions') {
-      const f = await readSnapshot(path);
+      const f = await readSnapshot(path, (p) => this.files.read(p));
       const meta = row.meta as { task?: PredictionTask; classes?: number[] };
       const cols = f.x.cols;
       const scores = new Float64Array(f.ids.length);
@@ -198,7 +198,10 @@ export class OutputStore {
         },
       };
     }
-    const body = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    const body = JSON.parse((await this.files.read(path)).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     return row.kind === 'model'
       ? {
           kind: 'model',

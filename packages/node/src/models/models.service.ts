@@ -202,6 +202,8 @@ export interface ModelServiceDeps {
   selfNodeId: string;
   repo: ModelsRepo;
   dataDir: string;
+  /** Reads the node's data files (opening sealed ones). @default node:fs readFile */
+  readFile?: (path: string) => Promise<Buffer>;
   contracts: ContractService;
   peers: PeerClient;
   /** Versions of named models (renaming a part moves its version). */
@@ -333,7 +335,11 @@ export class ModelService {
   async getWithContent(id: string): Promise<ModelView & { content: unknown }> {
     const r = await this.row(id);
     const content = JSON.parse(
-      await readFile(join(this.deps.dataDir, 'jobs', r.job_id, r.file), 'utf8'),
+      (
+        await (this.deps.readFile ?? ((p: string) => readFile(p)))(
+          join(this.deps.dataDir, 'jobs', r.job_id, r.file),
+        )
+      ).toString('utf8'),
     ) as unknown;
     return { ...(await this.view(r)), content };
   }

@@ -178,3 +178,20 @@ export async function readSm2Identity(
   }
   return { privateKey, publicKey, certPem };
 }
+
+/** Creates the node's data key (32 random bytes, hex) and writes it sealed. */
+export async function writeDataKey(path: string, seal: SealOptions): Promise<void> {
+  await mkdirPrivate(dirname(path));
+  await writeSecretFile(path, randomBytes(32).toString('hex') + '\n', 'data-key', seal);
+}
+
+/**
+ * Reads the node's data key (crypto.sealedSecrets only).
+ * @throws FedGridError UNAUTHORIZED (no or wrong secret, unsealed or altered file), NOT_FOUND.
+ */
+export async function readDataKey(path: string, unseal: UnsealOptions): Promise<Uint8Array> {
+  const hex = (await readSecret(path, 'data-key', { ...unseal, required: true })).trim();
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new FedGridError('VALIDATION_FAILED', `${path} does not hold a data key`);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}

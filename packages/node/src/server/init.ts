@@ -23,7 +23,12 @@ import { FedGridError } from '../errors/errors.js';
 import { openStore } from '../storage/db.js';
 import { mkdirPrivate, PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/files.js';
 import { markNewStore } from '../storage/store-marker.js';
-import { generateSm2Identity, writeIdentity, writeSm2Identity } from './identity-files.js';
+import {
+  generateSm2Identity,
+  writeDataKey,
+  writeIdentity,
+  writeSm2Identity,
+} from './identity-files.js';
 import { auditHashAlgForSuite } from '../audit/audit-hash.js';
 import { sealSecretFromEnv } from '../storage/sealed-files.js';
 import type { SealSecret } from '@fedgrid/crypto';
@@ -128,6 +133,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
   const adminToken = await writeIdentity(paths, identity, seal);
   if (config.crypto.suite === 'gm')
     await writeSm2Identity(paths, generateSm2Identity(config.node.id), seal);
+  if (seal) await writeDataKey(paths.dataKey, seal);
   if (secretUrl) {
     const file = join(dir, DATABASE_URL_FILE);
     await mkdirPrivate(dirname(file));

@@ -36,8 +36,8 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
 import { registerFirstContactLimits } from './first-contact-limits.js';
-import { readIdentity, readSm2Identity } from './identity-files.js';
-import { sealSecretFromEnv } from '../storage/sealed-files.js';
+import { readDataKey, readIdentity, readSm2Identity } from './identity-files.js';
+import { FileSealer, sealSecretFromEnv } from '../storage/sealed-files.js';
 import type { NodeInfo } from './node.routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerParamsCheck } from './params-check.js';
@@ -224,6 +224,10 @@ async function startLocked(
   const { identity, adminToken } = await readIdentity(paths, unseal);
   const sm2 =
     config.crypto.suite === 'gm' ? await readSm2Identity(paths, config.node.id, unseal) : undefined;
+  // Data files (model parameters, outputs, snapshots) are sealed under the node's data key.
+  const sealer = config.crypto.sealedSecrets
+    ? new FileSealer(config.crypto.suite, await readDataKey(paths.dataKey, unseal))
+    : undefined;
   const databaseUrl = await resolveDatabaseUrl(loaded, opts.databaseUrl);
   if (config.storage.databaseUrl && urlHasPassword(config.storage.databaseUrl))
     log.warn(
@@ -252,6 +256,7 @@ async function startLocked(
   }
   const files = new NodeFiles({
     dataDir: paths.dataDir,
+    ...(sealer ? { sealer } : {}),
     log,
     minFreeBytes: config.storage.minFreeMiB * 2 ** 20,
     ...(opts.fileOps ? { ops: opts.fileOps } : {}),

@@ -169,6 +169,8 @@ export interface DeploymentServiceDeps {
   /** Model versions: `name@version` references, and the deployed time of each version. */
   versions: ModelVersionService;
   dataDir: string;
+  /** Reads the node's data files (opening sealed ones). @default node:fs readFile */
+  readFile?: (path: string) => Promise<Buffer>;
   defaultDeadlineMs: number;
   log: Logger;
   /** Observer of a deployment's requests, by deployment name and role (the node's /metrics). */
@@ -228,7 +230,9 @@ export class DeploymentService {
           field,
         },
       );
-    const raw = await readFile(join(this.deps.dataDir, m.file));
+    const raw = await (this.deps.readFile ?? ((p: string) => readFile(p)))(
+      join(this.deps.dataDir, m.file),
+    );
     const digest = createHash('sha256').update(raw).digest('hex');
     if (digest !== m.digest)
       throw new FedGridError(

@@ -7,7 +7,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  statfs,
+  type FileHandle,
+} from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { FedGridError } from '../errors/errors.js';
@@ -133,6 +143,13 @@ export interface StorageHealth {
 /** Extra checks of the store (e.g. that it is still the node's own). Returns problems, in words. */
 export type StorageCheck = () => Promise<string[]>;
 
+/** Seals and opens the node's data files (model parameters, outputs, dataset snapshots). */
+export interface DataSealer {
+  seal(data: Uint8Array): Uint8Array;
+  /** Opens `data` read from `path` when sealed, returns it unchanged otherwise. */
+  open(data: Buffer, path: string): Buffer;
+}
+
 /**
  * The node's file writer: {@link writeFileAtomic} under the node's data directory, turning
  * failures into FedGrid errors, logging them and remembering the latest for the health check.
@@ -150,6 +167,11 @@ export class NodeFiles {
       minFreeBytes?: number;
       /** System calls to use (tests inject faults). @default the real ones */
       ops?: Partial<FileOps>;
+      /**
+       * Seals every file written and opens sealed files read (crypto.sealedSecrets:
+       * storage/sealed-files.ts). @default none — files are written as given
+       */
+      sealer?: DataSealer;
     },
   ) {
     this.ops = { ...DEFAULT_FILE_OPS, ...opts.ops };
@@ -200,12 +222,31 @@ export class NodeFiles {
    */
   async write(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
     await this.assertUsable();
+    const sealer = this.opts.sealer;
+    const body = sealer
+      ? sealer.seal(
+          typeof data === 'string'
+            ? Buffer.from(data, 'utf8')
+            : data instanceof Uint8Array
+              ? data
+              : Buffer.concat(data as Uint8Array[]),
+        )
+      : data;
     try {
-      await writeFileAtomic(path, data, { ops: this.ops });
+      await writeFileAtomic(path, body, { ops: this.ops });
     } catch (err) {
       throw this.failed(path, err);
     }
     this.lastError = null;
+  }
+
+  /**
+   * Reads a file the node wrote with {@link write}, opening it when sealed.
+   * @throws the read error; FedGridError UNAUTHORIZED when a sealed file cannot be opened.
+   */
+  async read(path: string): Promise<Buffer> {
+    const data = await readFile(path);
+    return this.opts.sealer ? this.opts.sealer.open(data, path) : data;
   }
 
   private failed(path: string, err: unknown): FedGridError {

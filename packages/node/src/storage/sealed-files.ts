@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { openAtRest, parseSealKey, sealAtRest, type SealSecret } from '@fedgrid/crypto';
 import { FedGridError } from '../errors/errors.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic, type DataSealer } from './files.js';
 
 /** Environment variable holding the 32-byte sealing key. */
 export const SEAL_KEY_ENV = 'FEDGRID_SEAL_KEY';
@@ -20,7 +20,42 @@ export const SEAL_PASSPHRASE_ENV = 'FEDGRID_SEAL_PASSPHRASE';
 const MAGIC = Buffer.from('FGSEAL1\0');
 
 /** What a sealed secret file holds (bound into its authentication). */
-export type SecretPurpose = 'tls-private-key' | 'sm2-private-key' | 'admin-token';
+export type SecretPurpose = 'tls-private-key' | 'sm2-private-key' | 'admin-token' | 'data-key';
+
+/** Bytes of the data key that seals the node's data files. */
+export const DATA_KEY_BYTES = 32;
+
+/**
+ * Seals the node's data files (model parameters, task outputs, dataset snapshots) with the
+ * suite's cipher under the node's data key — a random 32-byte key made at init and itself kept
+ * sealed under the environment's secret (`identity/data-key`), so a passphrase is stretched once
+ * at start rather than for every file.
+ */
+export class FileSealer implements DataSealer {
+  constructor(
+    private readonly suite: 'international' | 'gm',
+    private readonly key: Uint8Array,
+  ) {}
+
+  seal(data: Uint8Array): Uint8Array {
+    return sealAtRest(this.suite, { key: this.key }, data, DATA_AAD);
+  }
+
+  /** @throws FedGridError UNAUTHORIZED for a sealed file that does not open (altered, other key). */
+  open(data: Buffer, path: string): Buffer {
+    if (!data.subarray(0, MAGIC.length).equals(MAGIC)) return data;
+    try {
+      return Buffer.from(openAtRest({ key: this.key }, data, DATA_AAD, { suite: this.suite }));
+    } catch (err) {
+      throw new FedGridError(
+        'UNAUTHORIZED',
+        `cannot open the sealed data file ${path}: ${(err as Error).message}`,
+      );
+    }
+  }
+}
+
+const DATA_AAD = Buffer.from('node-data-file');
 
 /**
  * The sealing secret from the environment, or undefined when neither variable is set.
