@@ -9,7 +9,6 @@ import { doc } from '../server/route-doc.js';
 import {
   GM_CONTENT_TYPE,
   GM_ENVELOPE_HEADER,
-  GM_SEQUENCE_HEADER,
   GM_SESSION_HEADER,
   gmConfirmSchema,
   gmHandshakeSchema,
@@ -105,7 +104,6 @@ export function registerGmProtection(app: FastifyInstance, gm: GmProtection | un
             : undefined;
     if (!bytes) return payload; // streams are not answered on partner routes
     void reply.header('content-type', GM_CONTENT_TYPE);
-    void reply.header(GM_SEQUENCE_HEADER, '1');
     reply.removeHeader('content-length');
     return seal(bytes);
   });

@@ -41,8 +41,6 @@ export const GM_SESSION_HEADER = 'x-fedgrid-gm-session';
 export const GM_ENVELOPE_HEADER = 'x-fedgrid-gm-envelope';
 /** Content type of a protected body (request or answer). */
 export const GM_CONTENT_TYPE = 'application/x-fedgrid-gm';
-/** Header carrying the sequence number of the request an answer belongs to. */
-export const GM_SEQUENCE_HEADER = 'x-fedgrid-gm-seq';
 
 /** The node's own SM2 identity. */
 export interface GmSelf {
