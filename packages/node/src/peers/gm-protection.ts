@@ -192,14 +192,12 @@ export class GmProtection {
     const peerPublicKey = publicKeyOf(peer);
     const id = randomUUID();
     const ephemeral = sm2Ephemeral();
-    const answer = z
-      .object({ ephemeral: z.string(), confirmation: z.string() })
-      .safeParse(
-        await raw('POST', '/v1/interconn/gm/handshake', {
-          sessionId: id,
-          ephemeral: b64(ephemeral.point),
-        }),
-      );
+    const answer = z.object({ ephemeral: z.string(), confirmation: z.string() }).safeParse(
+      await raw('POST', '/v1/interconn/gm/handshake', {
+        sessionId: id,
+        ephemeral: b64(ephemeral.point),
+      }),
+    );
     if (!answer.success)
       throw fail(`node '${peer.nodeId}' answered the SM2 key exchange with something else`);
     let result: Sm2ExchangeResult;
