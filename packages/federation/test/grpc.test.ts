@@ -389,3 +389,32 @@ describe('gRPC transport', () => {
     expect((err as PeerUnreachableError).peer).toBe('host-1');
   });
 });
+
+describe('the Partials stream (online prediction, docs/protocols/serving.md)', () => {
+  it('answers frames by id (out of order) with the pinned caller; a contract ended meanwhile closes the stream; no handler is 404', async () => {
+    const H = await startNode('serving-host');
+    const G = await startNode('serving-guest');
+    H.trust.set(pinOf(G));
+    G.trust.set(pinOf(H));
+    const ask = (body: object) =>
+      G.transport.partials('serving-host', Buffer.from(JSON.stringify(body)), 10_000);
+    // No handler yet: a 404 answer, the stream stays usable.
+    expect((await ask({ n: 0 })).status).toBe(404);
+    H.server.setPartialsHandler(async (caller, body) => {
+      const { n } = JSON.parse(body.toString()) as { n: number };
+      await new Promise((r) => setTimeout(r, n === 1 ? 50 : 0)); // the first answers last
+      return { status: 200, body: Buffer.from(JSON.stringify({ n, caller })) };
+    });
+    const answers = await Promise.all([1, 2, 3].map((n) => ask({ n })));
+    expect(answers.map((a) => JSON.parse(a.body.toString()))).toEqual([
+      { n: 1, caller: 'serving-guest' },
+      { n: 2, caller: 'serving-guest' },
+      { n: 3, caller: 'serving-guest' },
+    ]);
+    // The host ends the contract: the next frame on the open stream is refused and the stream
+    // closed (the guest's request fails instead of being answered).
+    H.trust.delete('serving-guest');
+    await expect(ask({ n: 4 })).rejects.toBeInstanceOf(PeerAuthenticationError);
+    expect(H.refused.some((r) => r.includes('no longer pinned'))).toBe(true);
+  });
+});

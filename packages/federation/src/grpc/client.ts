@@ -143,18 +143,26 @@ export class GrpcTransport implements Transport {
       st.pending.delete(f.id);
       w.resolve({ status: f.status, body: Buffer.isBuffer(f.body) ? f.body : Buffer.alloc(0) });
     });
-    call.on('error', (err: grpc.ServiceError) => {
+    // The stream's end comes as its status (after 'end' and, for a failure, 'error'): an OK
+    // status is the host closing it, any other the failure to report (UNAUTHENTICATED: the
+    // host no longer pins this node).
+    call.on('error', () => {});
+    call.on('status', (status: grpc.StatusObject) => {
+      // New requests open a new stream at once; those waiting here fail below.
+      if (this.streams.get(nodeId) === st) this.streams.delete(nodeId);
+      if (status.code === grpc.status.OK) {
+        this.dropStream(
+          nodeId,
+          st,
+          new PeerUnreachableError(nodeId, `node '${nodeId}' closed the partials stream`),
+        );
+        return;
+      }
+      const err = Object.assign(new Error(status.details), status) as grpc.ServiceError;
       void this.translate(err, peer, 'a partials request').then((e) =>
         this.dropStream(nodeId, st, e),
       );
     });
-    call.on('end', () =>
-      this.dropStream(
-        nodeId,
-        st,
-        new PeerUnreachableError(nodeId, `node '${nodeId}' closed the partials stream`),
-      ),
-    );
     this.streams.set(nodeId, st);
     return st;
   }

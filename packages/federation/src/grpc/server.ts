@@ -144,14 +144,21 @@ export class TransferServer {
    */
   private exchange(call: grpc.ServerDuplexStream<PartialFrame, PartialFrame>): void {
     const first = this.authenticate(call as unknown as grpc.ServerUnaryCall<unknown, unknown>);
+    // An error status ends the stream (grpc-js sends it from the stream's 'error' listener;
+    // destroy() would drop the stream without telling the caller).
+    let closed = false;
+    const close = (err: grpc.ServiceError) => {
+      closed = true;
+      call.emit('error', err);
+    };
     if (typeof first !== 'string') {
-      call.destroy(first);
+      close(first);
       return;
     }
     const fingerprint = call.getAuthContext().sslPeerCertificate?.fingerprint256;
     let inFlight = 0;
     const answer = (id: number, status: number, body: object | Buffer) => {
-      if (call.destroyed || call.writableEnded) return;
+      if (closed || call.destroyed || call.writableEnded) return;
       call.write({
         id,
         status,
@@ -162,10 +169,11 @@ export class TransferServer {
       const id = frame.id >>> 0;
       // Still pinned by an active contract, by the same node.
       const now = fingerprint ? this.opts.trust.nodeIdForFingerprint(fingerprint) : undefined;
+      if (closed) return;
       if (now !== first) {
         const why = `node '${this.opts.nodeId}' closed the partials stream of '${first}': its certificate is no longer pinned by an active contract`;
         this.opts.onRefused?.(why);
-        call.destroy(
+        close(
           Object.assign(new Error(why), {
             code: grpc.status.UNAUTHENTICATED,
             details: why,
