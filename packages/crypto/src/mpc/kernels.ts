@@ -157,3 +157,101 @@ export function unpackDaBits(out: Ring, e: Ring, ra: Ring, c: bigint): void {
   }
   for (let i = 0; i < n; i++) out[i] = (acc[i >>> 5]! >>> (i & 31)) & 1 ? c - ra[i]! : ra[i]!;
 }
+
+/** The even bits 0, 2, 4, … of a 32-bit value, compacted into the low 16 bits. */
+function evenBits(x: number): number {
+  x &= 0x55555555;
+  x = (x | (x >>> 1)) & 0x33333333;
+  x = (x | (x >>> 2)) & 0x0f0f0f0f;
+  x = (x | (x >>> 4)) & 0x00ff00ff;
+  return (x | (x >>> 8)) & 0x0000ffff;
+}
+
+/** Whether `Uint32Array` views of 64-bit words put the low half first. */
+export const LITTLE_ENDIAN = LITTLE;
+
+/**
+ * First level of the carry tree (little-endian views, 2 words of 32 bits per element): from
+ * XOR shares of the generate bits g and propagate bits p (64 per element), writes the inputs of
+ * the level's two ANDs, x = (p_odd, p_odd) and y = (g_even, p_even), and keeps g_odd in `godd`.
+ */
+export function treeFirst(
+  x: Uint32Array,
+  y: Uint32Array,
+  godd: Uint32Array,
+  g: Uint32Array,
+  p: Uint32Array,
+): void {
+  const n = godd.length;
+  for (let i = 0; i < n; i++) {
+    const glo = g[2 * i]!;
+    const ghi = g[2 * i + 1]!;
+    const plo = p[2 * i]!;
+    const phi = p[2 * i + 1]!;
+    const po = evenBits(plo >>> 1) | (evenBits(phi >>> 1) << 16);
+    x[2 * i] = po;
+    x[2 * i + 1] = po;
+    y[2 * i] = evenBits(glo) | (evenBits(ghi) << 16);
+    y[2 * i + 1] = evenBits(plo) | (evenBits(phi) << 16);
+    godd[i] = evenBits(glo >>> 1) | (evenBits(ghi >>> 1) << 16);
+  }
+}
+
+/**
+ * Combines the first level's AND result r (2 words per element: p_odd∧g_even, p_odd∧p_even)
+ * into the next level's group generate and propagate bits (32 per element).
+ */
+export function treeFirstCombine(
+  g: Uint32Array,
+  p: Uint32Array,
+  godd: Uint32Array,
+  r: Uint32Array,
+): void {
+  const n = g.length;
+  for (let i = 0; i < n; i++) {
+    g[i] = godd[i]! ^ r[2 * i]!;
+    p[i] = r[2 * i + 1]!;
+  }
+}
+
+/**
+ * A later level of the carry tree on `w`-bit groups (w ≤ 32, one word per element): writes
+ * x = p_odd ⊕ p_odd << h and y = g_even ⊕ p_even << h (h = w/2) and keeps g_odd in `godd`.
+ * XOR, not OR: a share has arbitrary bits above w (only the secret is zero there), and OR of
+ * shares is not linear.
+ */
+export function treeLevel(
+  x: Uint32Array,
+  y: Uint32Array,
+  godd: Uint32Array,
+  g: Uint32Array,
+  p: Uint32Array,
+  h: number,
+): void {
+  const n = g.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const pi = p[i]!;
+    const po = evenBits(pi >>> 1);
+    x[i] = po ^ (po << h);
+    y[i] = evenBits(gi) ^ (evenBits(pi) << h);
+    godd[i] = evenBits(gi >>> 1);
+  }
+}
+
+/** Combines a later level's AND result r into g = g_odd ⊕ (r mod 2^h), p = r >> h. */
+export function treeCombine(
+  g: Uint32Array,
+  p: Uint32Array,
+  godd: Uint32Array,
+  r: Uint32Array,
+  h: number,
+): void {
+  const n = g.length;
+  const mask = h === 32 ? -1 : (1 << h) - 1;
+  for (let i = 0; i < n; i++) {
+    const ri = r[i]!;
+    g[i] = godd[i]! ^ (ri & mask);
+    p[i] = ri >>> h;
+  }
+}

@@ -12,7 +12,8 @@
  *   (Catrina & Saxena, FC 2010, adapted to Z_{2^k} as in Escudero et al., CRYPTO 2020 §5): error
  *   ≤ 1 unit in the last place, never a wrap-around failure for |x| < 2^62; in dealer-free mode
  *   SecureML's local two-party truncation (error 1 ulp, failure probability ≈ |x|/2^63);
- * - comparison: the most significant bit of x = Σ x_i by a parallel-prefix (Kogge–Stone) carry
+ * - comparison: the most significant bit of x = Σ x_i by a carry tree (little-endian hosts;
+ *   Kogge–Stone prefix elsewhere)
  *   circuit on bit-sliced 64-bit words with Beaver AND triples, converted to an additive bit with
  *   a daBit (Rotaru & Wood, INDOCRYPT 2019);
  * - reciprocal and inverse square root: Newton iterations from an initial guess selected by
@@ -47,6 +48,11 @@ import {
   xorAcc,
   xorAnd,
   xorAt,
+  LITTLE_ENDIAN,
+  treeCombine,
+  treeFirst,
+  treeFirstCombine,
+  treeLevel,
 } from './kernels.js';
 import { RingPrg } from './prg.js';
 import { MPC_FRAC_BITS, mpcEncode, sameLength, type Ring } from './ring.js';
@@ -421,6 +427,101 @@ export class MpcParty implements MaterialHost {
    * Kogge–Stone prefix over bits 0..62: 7 AND layers (the generate bits, then 6 prefix levels), 12 word-ANDs per element (14 and 8 layers for 3 parties).
    */
   *msb(x: Ring): Proto<Ring> {
+    if (LITTLE_ENDIAN) return yield* this.#msbTree(x);
+    return yield* this.#msbPrefix(x);
+  }
+
+  /** Boolean sharing u ⊕ v = x of each party's share (3 parties: one carry-save AND layer). */
+  *#boolShares(x: Ring, take: (k: number) => [Ring, Ring, Ring]): Proto<[Ring, Ring]> {
+    const n = x.length;
+    if (this.parties !== 3) {
+      return [this.id === 0 ? x : new BigUint64Array(n), this.id === 1 ? x : new BigUint64Array(n)];
+    }
+    const zero = new BigUint64Array(n);
+    const a = this.id === 0 ? x : zero;
+    const b = this.id === 1 ? x : zero;
+    const c = this.id === 2 ? x : zero;
+    const ab = this.id === 2 ? zero : x; // shares of a ⊕ b
+    const t = yield* this.and(concat(a, c), concat(b, ab), take(2 * n));
+    const v = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) v[i] = (t[i]! ^ t[n + i]!) << 1n;
+    return [x, v]; // x: shares of a ⊕ b ⊕ c
+  }
+
+  /**
+   * MSB by a carry tree (the carry-lookahead reduction of Catrina–de Hoogh / ABY's
+   * "carry-out" circuit): the generate g = u ∧ v and propagate p = u ⊕ v of the 64 bit
+   * positions (position 63 set to g = 0, p = 1 so the group of all 64 is the carry into bit 63),
+   * then 6 levels each combining adjacent groups (G, P) = (g_hi ⊕ p_hi ∧ g_lo, p_hi ∧ p_lo)
+   * on bits compacted to the useful ones: 7 AND layers as the prefix circuit, but
+   * 1 + 1 + 5 · ½ = 4.5 AND words per element instead of 12 (2-party).
+   */
+  *#msbTree(x: Ring): Proto<Ring> {
+    const n = x.length;
+    const half = (n + 1) >> 1;
+    const total = (this.parties === 3 ? 2 * n : 0) + 2 * n + 5 * half;
+    const [ta, tb, tc] = yield* this.material.andTriples(this, total);
+    let used = 0;
+    const take = (k: number): [Ring, Ring, Ring] => {
+      const t: [Ring, Ring, Ring] = [
+        ta.subarray(used, used + k),
+        tb.subarray(used, used + k),
+        tc.subarray(used, used + k),
+      ];
+      used += k;
+      return t;
+    };
+    const [u, v] = yield* this.#boolShares(x, take);
+    const g64 = yield* this.and(u, v, take(n));
+    const p64 = new BigUint64Array(n);
+    xorAt(p64, 0, u, v);
+    const g2 = new Uint32Array(g64.buffer, g64.byteOffset, 2 * n);
+    const p2 = new Uint32Array(p64.buffer, p64.byteOffset, 2 * n);
+    const top = new Uint8Array(n);
+    const first = this.id === 0;
+    for (let i = 0; i < n; i++) {
+      top[i] = p2[2 * i + 1]! >>> 31;
+      g2[2 * i + 1] = g2[2 * i + 1]! & 0x7fffffff;
+      p2[2 * i + 1] = first ? p2[2 * i + 1]! | 0x80000000 : p2[2 * i + 1]! & 0x7fffffff;
+    }
+    const godd = new Uint32Array(n);
+    const x1 = new BigUint64Array(n);
+    const y1 = new BigUint64Array(n);
+    treeFirst(
+      new Uint32Array(x1.buffer, 0, 2 * n),
+      new Uint32Array(y1.buffer, 0, 2 * n),
+      godd,
+      g2,
+      p2,
+    );
+    const r1 = yield* this.and(x1, y1, take(n));
+    const g = new Uint32Array(2 * half);
+    const p = new Uint32Array(2 * half);
+    treeFirstCombine(
+      g.subarray(0, n),
+      p.subarray(0, n),
+      godd,
+      new Uint32Array(r1.buffer, r1.byteOffset, 2 * n),
+    );
+    const xw = new BigUint64Array(half);
+    const yw = new BigUint64Array(half);
+    const x32 = new Uint32Array(xw.buffer);
+    const y32 = new Uint32Array(yw.buffer);
+    const godd2 = new Uint32Array(2 * half);
+    for (let w = 32; w >= 2; w >>= 1) {
+      const h = w >> 1;
+      treeLevel(x32, y32, godd2, g, p, h);
+      const r = yield* this.and(xw, yw, take(half));
+      treeCombine(g, p, godd2, new Uint32Array(r.buffer, r.byteOffset, 2 * half), h);
+    }
+    const out = new BigUint64Array(n);
+    const o32 = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) o32[2 * i] = (top[i]! ^ g[i]!) & 1;
+    return out;
+  }
+
+  /** MSB by the Kogge–Stone prefix on whole words (big-endian hosts). */
+  *#msbPrefix(x: Ring): Proto<Ring> {
     const n = x.length;
     const three = this.parties === 3;
     const total = (three ? 2 * n : 0) + 12 * n;
