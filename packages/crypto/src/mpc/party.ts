@@ -12,10 +12,9 @@
  *   (Catrina & Saxena, FC 2010, adapted to Z_{2^k} as in Escudero et al., CRYPTO 2020 §5): error
  *   ≤ 1 unit in the last place, never a wrap-around failure for |x| < 2^62; in dealer-free mode
  *   SecureML's local two-party truncation (error 1 ulp, failure probability ≈ |x|/2^63);
- * - comparison: the most significant bit of x = Σ x_i by a carry tree (little-endian hosts;
- *   Kogge–Stone prefix elsewhere)
- *   circuit on bit-sliced 64-bit words with Beaver AND triples, converted to an additive bit with
- *   a daBit (Rotaru & Wood, INDOCRYPT 2019);
+ * - comparison: the most significant bit of x = Σ x_i by a log-depth carry-out tree on
+ *   compacted bits (little-endian hosts; a Kogge–Stone prefix on whole words elsewhere) with
+ *   Beaver AND triples, converted to an additive bit with a daBit (Rotaru & Wood, INDOCRYPT 2019);
  * - reciprocal and inverse square root: Newton iterations from an initial guess selected by
  *   comparisons against public powers of two;
  * - sorting: Batcher's bitonic network of compare-exchange steps (vectorised per stage).
@@ -423,8 +422,10 @@ export class MpcParty implements MaterialHost {
 
   /**
    * XOR shares (bit 0) of the most significant bit of x = Σ x_i: boolean sharing of each
-   * party's share (for 3 parties, one carry-save layer first), then the carry into bit 63 by a
-   * Kogge–Stone prefix over bits 0..62: 7 AND layers (the generate bits, then 6 prefix levels), 12 word-ANDs per element (14 and 8 layers for 3 parties).
+   * party's share (for 3 parties, one carry-save layer first), then the carry into bit 63: 7 AND
+   * layers (the generate bits, then 6 levels). Little-endian hosts use the carry-out tree
+   * (`#msbTree`, ≈ 4.5 word-ANDs per element); others the Kogge–Stone prefix (12). Same
+   * rounds, same result.
    */
   *msb(x: Ring): Proto<Ring> {
     if (LITTLE_ENDIAN) return yield* this.#msbTree(x);
