@@ -255,3 +255,35 @@ export function treeCombine(
     p[i] = ri >>> h;
   }
 }
+
+/**
+ * Packs `w`-bit values (w ∈ {2, 4, 8, 16, 32}) densely, 32/w to a 32-bit lane: value i goes to
+ * bits [(i mod 32/w)·w, …+w) of lane ⌊i·w/32⌋. Each value is masked to w bits first (masking a
+ * share with a public constant is linear; the bits above w of a share are arbitrary).
+ */
+export function packLanes(out: Uint32Array, src: Uint32Array, w: number): void {
+  out.fill(0);
+  const n = src.length;
+  if (w === 32) {
+    out.set(src);
+    return;
+  }
+  const per = 32 / w;
+  const mask = (1 << w) - 1;
+  for (let i = 0; i < n; i++) {
+    const lane = (i / per) | 0;
+    out[lane] = out[lane]! ^ ((src[i]! & mask) << ((i % per) * w));
+  }
+}
+
+/** The inverse of {@link packLanes}: dst[i] = the i-th w-bit value of the lanes. */
+export function unpackLanes(dst: Uint32Array, lanes: Uint32Array, w: number): void {
+  const n = dst.length;
+  if (w === 32) {
+    dst.set(lanes.subarray(0, n));
+    return;
+  }
+  const per = 32 / w;
+  const mask = (1 << w) - 1;
+  for (let i = 0; i < n; i++) dst[i] = (lanes[(i / per) | 0]! >>> ((i % per) * w)) & mask;
+}

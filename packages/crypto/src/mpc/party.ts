@@ -48,6 +48,8 @@ import {
   xorAnd,
   xorAt,
   LITTLE_ENDIAN,
+  packLanes,
+  unpackLanes,
   treeCombine,
   treeFirst,
   treeFirstCombine,
@@ -424,7 +426,7 @@ export class MpcParty implements MaterialHost {
    * XOR shares (bit 0) of the most significant bit of x = Σ x_i: boolean sharing of each
    * party's share (for 3 parties, one carry-save layer first), then the carry into bit 63: 7 AND
    * layers (the generate bits, then 6 levels). Little-endian hosts use the carry-out tree
-   * (`#msbTree`, ≈ 4.5 word-ANDs per element); others the Kogge–Stone prefix (12). Same
+   * (`#msbTree`, ≈ 3 word-ANDs per element); others the Kogge–Stone prefix (12). Same
    * rounds, same result.
    */
   *msb(x: Ring): Proto<Ring> {
@@ -455,12 +457,19 @@ export class MpcParty implements MaterialHost {
    * positions (position 63 set to g = 0, p = 1 so the group of all 64 is the carry into bit 63),
    * then 6 levels each combining adjacent groups (G, P) = (g_hi ⊕ p_hi ∧ g_lo, p_hi ∧ p_lo)
    * on bits compacted to the useful ones: 7 AND layers as the prefix circuit, but
-   * 1 + 1 + 5 · ½ = 4.5 AND words per element instead of 12 (2-party).
+   * 1 + 1 + ½ + ¼ + … ≈ 3 AND words per element instead of 12 (2-party): the later levels pack
+   * 32/w elements of w live bits to a 32-bit lane.
    */
   *#msbTree(x: Ring): Proto<Ring> {
     const n = x.length;
     const half = (n + 1) >> 1;
-    const total = (this.parties === 3 ? 2 * n : 0) + 2 * n + 5 * half;
+    // AND words of the later levels: their inputs (w = 32, 16, …, 2 bits per element) are packed
+    // 32/w elements to a 32-bit lane, two lanes to a word.
+    const words = (w: number) => (Math.ceil((n * w) / 32) + 1) >> 1;
+    const total =
+      (this.parties === 3 ? 2 * n : 0) +
+      2 * n +
+      [32, 16, 8, 4, 2].reduce((t, w) => t + words(w), 0);
     const [ta, tb, tc] = yield* this.material.andTriples(this, total);
     let used = 0;
     const take = (k: number): [Ring, Ring, Ring] => {
@@ -504,16 +513,20 @@ export class MpcParty implements MaterialHost {
       godd,
       new Uint32Array(r1.buffer, r1.byteOffset, 2 * n),
     );
-    const xw = new BigUint64Array(half);
-    const yw = new BigUint64Array(half);
-    const x32 = new Uint32Array(xw.buffer);
-    const y32 = new Uint32Array(yw.buffer);
+    const xe = new Uint32Array(2 * half);
+    const ye = new Uint32Array(2 * half);
     const godd2 = new Uint32Array(2 * half);
     for (let w = 32; w >= 2; w >>= 1) {
       const h = w >> 1;
-      treeLevel(x32, y32, godd2, g, p, h);
-      const r = yield* this.and(xw, yw, take(half));
-      treeCombine(g, p, godd2, new Uint32Array(r.buffer, r.byteOffset, 2 * half), h);
+      treeLevel(xe, ye, godd2, g, p, h);
+      const k = words(w);
+      const xw = new BigUint64Array(k);
+      const yw = new BigUint64Array(k);
+      packLanes(new Uint32Array(xw.buffer), xe.subarray(0, n), w);
+      packLanes(new Uint32Array(yw.buffer), ye.subarray(0, n), w);
+      const r = yield* this.and(xw, yw, take(k));
+      unpackLanes(xe.subarray(0, n), new Uint32Array(r.buffer, r.byteOffset, 2 * k), w);
+      treeCombine(g, p, godd2, xe, h);
     }
     const out = new BigUint64Array(n);
     const o32 = new Uint32Array(out.buffer);
