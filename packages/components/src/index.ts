@@ -9,6 +9,11 @@ export {
 } from './disclosure.js';
 export { psiEcdh } from './psi-ecdh/spec.js';
 export { pirQuery } from './pir-query/spec.js';
+export {
+  buildPirServerTable,
+  decodePirLabel,
+  type PirServerTable,
+} from './pir-query/server-table.js';
 export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';

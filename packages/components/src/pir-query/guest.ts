@@ -9,6 +9,7 @@ import { recvMessage, sendMessage } from '@fedgrid/federation';
 import { matrix } from '@fedgrid/ml';
 import { requireWellFormedIds, uniqueIds } from '../psi-ecdh/params.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { decodePirLabel } from './server-table.js';
 import { TABLE_CHUNK_BYTES, type PirParams, type RequestMeta, type TableMeta } from './params.js';
 
 export async function pirGuest(ctx: ProgramContext<PirParams>): Promise<ProgramResult> {
@@ -83,8 +84,7 @@ export async function pirGuest(ctx: ProgramContext<PirParams>): Promise<ProgramR
     labels.forEach((label, i) => {
       if (!label) return;
       foundIds.push(batch[i] as string);
-      const dv = new DataView(label.buffer, label.byteOffset, label.byteLength);
-      for (let c = 0; c < columns.length; c++) values.push(dv.getFloat64(8 * c, true));
+      values.push(...decodePirLabel(label, columns.length));
     });
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -4,26 +4,18 @@
  * at most `maxQueries` of them. Learns the number of keys asked, nothing about which.
  * docs/protocols/pir.md.
  */
-import {
-  answerPirQuery,
-  buildPirTable,
-  encodePirTable,
-  generatePirKey,
-  PIR_POINT_BYTES,
-} from '@fedgrid/crypto';
+import { answerPirQuery, PIR_POINT_BYTES } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
-import { requireWellFormedIds } from '../psi-ecdh/params.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import {
   PIR_DISCLOSURE_KIND,
   PIR_KEYS_BUDGET_PER_ROW,
-  requireDistinctIds,
-  resolveColumns,
   TABLE_CHUNK_BYTES,
   type PirParams,
   type RequestMeta,
   type TableMeta,
 } from './params.js';
+import { buildPirServerTable } from './server-table.js';
 
 export async function pirHost(ctx: ProgramContext<PirParams>): Promise<ProgramResult> {
   const t0 = performance.now();
@@ -37,22 +29,11 @@ export async function pirHost(ctx: ProgramContext<PirParams>): Promise<ProgramRe
       `pir-query runs between the guest (querier) and exactly one host (server); this job has ${ctx.roles.hosts.length} hosts`,
     );
   }
-  requireWellFormedIds(frame.ids, ctx.party);
-  requireDistinctIds(frame.ids, ctx.party);
-  if (frame.ids.length === 0) {
-    throw new ComponentError('DATA_EMPTY', `${ctx.party}: the dataset has no rows to serve`);
-  }
-  const cols = resolveColumns(frame, ctx.params.labelColumns, ctx.party);
-  const n = frame.ids.length;
-  const values = new Float64Array(n * cols.names.length);
-  for (let i = 0; i < n; i++) cols.pick(i, values, i * cols.names.length);
-  const labelBytes = 8 * cols.names.length;
-  const labels = new Uint8Array(n * labelBytes);
-  const dv = new DataView(labels.buffer);
-  values.forEach((v, k) => dv.setFloat64(k * 8, v, true));
-
-  const key = generatePirKey();
-  const encoded = encodePirTable(buildPirTable(key, frame.ids, labels, labelBytes));
+  const built = buildPirServerTable(frame, ctx.params.labelColumns, ctx.party);
+  const { key, encoded } = built;
+  const n = built.rows;
+  const cols = { names: built.columns };
+  const labelBytes = built.labelBytes;
   const setupSeconds = (performance.now() - t0) / 1000;
   ctx.progress({ stage: 'pir', step: 'setup', rows: n, seconds: setupSeconds });
   const chunks = Math.ceil(encoded.length / TABLE_CHUNK_BYTES);
