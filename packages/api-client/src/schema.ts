@@ -5005,6 +5005,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/interconn/pir/datasets/{id}/table': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names
+     * @description Permission: `interconn:pir` — partner: online keyword PIR (encrypted tables, blinded key evaluations).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/interconn/pir/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Partner holding a grant of a PIR-enabled dataset: the OPRF evaluation of each blinded key (32-byte points, at most pir.maxBatch), same order
+     * @description Permission: `interconn:pir` — partner: online keyword PIR (encrypted tables, blinded key evaluations).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            dataset: string;
+            points: string[];
+            tableId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/interconn/projects': {
     parameters: {
       query?: never;
@@ -8033,6 +8117,51 @@ export interface paths {
           'application/json': {
             force?: boolean;
             health?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/pir/query': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Keyword PIR against a partner: the label columns of each key in the partner’s PIR-enabled dataset, or found=false; the partner learns how many keys, not which
+     * @description Permission: `pir:query` — look keys up in a partner’s PIR-enabled dataset (keyword PIR).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            dataset: string;
+            keys: string[];
+            partner: string;
           };
         };
       };

@@ -14,6 +14,7 @@ export {
   decodePirLabel,
   type PirServerTable,
 } from './pir-query/server-table.js';
+export { PIR_DISCLOSURE_KIND, PIR_KEYS_BUDGET_PER_ROW } from './pir-query/params.js';
 export { psiParams, compareBytes, type PsiParams } from './psi-ecdh/params.js';
 export { heteroLr } from './hetero-lr/spec.js';
 export { heteroLrParams, lrParams, type HeteroLrParams } from './hetero-lr/params.js';

@@ -93,6 +93,7 @@ export const BUILTIN_ROLES: readonly RoleDef[] = [
       'flow:manage',
       'job:manage',
       'model:predict',
+      'pir:query',
       'session:own',
     ],
   },

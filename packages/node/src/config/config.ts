@@ -222,6 +222,26 @@ export const nodeConfigSchema = z.object({
       hostTransport: 'grpc',
       auditLingerMs: 5,
     }),
+  /** Online keyword PIR, this node as the server (docs/protocols/pir.md, "Online queries"). */
+  pir: z
+    .object({
+      /**
+       * Datasets (by name or id) partners may query online, each with the columns returned
+       * (features or the label column; empty: every feature). A partner is answered only while
+       * it holds a grant of the dataset that is not job- or project-scoped.
+       */
+      datasets: z
+        .record(
+          z.string().min(1),
+          z.object({ labelColumns: z.array(z.string().min(1)).default([]) }),
+        )
+        .default({}),
+      /** Blinded keys in one request. */
+      maxBatch: z.number().int().min(1).max(10_000).default(1000),
+      /** PIR requests (table downloads and evaluations) per second one partner may send. */
+      partnerRequestsPerSecond: z.number().int().min(1).default(10),
+    })
+    .default({ datasets: {}, maxBatch: 1000, partnerRequestsPerSecond: 10 }),
   /**
    * What a node without a contract can make this node do on the first-contact routes (the
    * public node card, contract proposals and their answers). docs/objects/contract.md.

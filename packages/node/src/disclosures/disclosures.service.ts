@@ -76,6 +76,50 @@ export class DisclosureService {
     };
   }
 
+  /**
+   * Charges a disclosure made outside any job (online PIR: keys a partner tested against a
+   * dataset) to the same (dataset, partner node, kind) totals jobs charge.
+   * @param ref a unique name for this request (charges are deduplicated per ref).
+   * @throws FedGridError LIMIT_EXCEEDED (nothing charged) when the total would pass
+   *   ⌊budgetPerRow × rows⌋.
+   */
+  async chargeOnline(request: {
+    ref: string;
+    partnerNodeId: string;
+    datasetId: string;
+    datasetName: string;
+    kind: string;
+    amount: number;
+    rows: number;
+    budgetPerRow: number;
+  }): Promise<DisclosureBalance> {
+    const out = await this.deps.repo.charge({
+      jobId: request.ref,
+      taskName: 'online',
+      party: 'server',
+      partner: request.partnerNodeId,
+      partnerNodeId: request.partnerNodeId,
+      datasetId: request.datasetId,
+      kind: request.kind,
+      amount: request.amount,
+      rows: request.rows,
+      budgetPerRow: request.budgetPerRow,
+    });
+    if (out.status === 'refused') {
+      this.deps.log.warn(
+        { partnerNodeId: request.partnerNodeId, dataset: request.datasetId, ...out },
+        'disclosure budget exceeded: online request refused',
+      );
+      const limit = disclosureLimit(out.minRows, request.budgetPerRow);
+      throw new FedGridError(
+        'LIMIT_EXCEEDED',
+        `node ${this.deps.selfNodeId}, dataset ${request.datasetName}: ${request.amount} more ${request.kind} from '${request.partnerNodeId}' would make ${out.used + request.amount}, over the owner's budget of ${limit} (${request.budgetPerRow} per row × ${out.minRows} rows) across all its requests and jobs`,
+        { kind: request.kind, used: out.used, limit, amount: request.amount },
+      );
+    }
+    return { used: out.used, limit: disclosureLimit(out.minRows, request.budgetPerRow) };
+  }
+
   /** Running totals (for operators and auditors), optionally of one dataset. */
   budgets(datasetId?: string) {
     return this.deps.repo.budgets(datasetId);

@@ -163,7 +163,7 @@ export class GrantsRepo {
       jobId: string;
       task: string | null;
       party: string | null;
-      event: 'job-accepted' | 'job-rerun' | 'task-started';
+      event: 'job-accepted' | 'job-rerun' | 'task-started' | 'pir-query';
       rows: number;
     },
     db: Db = this.db,

@@ -489,6 +489,53 @@ export class GrantService {
   }
 
   /**
+   * An online use of a dataset outside any job (a partner's online PIR request): the grantee
+   * must hold an active grant of the dataset that is neither job- nor project-scoped; one use
+   * is counted on it, and recorded in its usage when metered (`event`, `ref` in place of a job
+   * id), in one transaction.
+   * @param ref names the request in the usage record (never its content).
+   * @throws FedGridError GRANT_MISSING / GRANT_EXPIRED / GRANT_REVOKED / GRANT_USED_UP naming the grant.
+   */
+  async consumeOnline(
+    datasetId: string,
+    grantee: string,
+    use: { event: 'pir-query'; ref: string; rows: number },
+  ): Promise<GrantView> {
+    return this.repo.db.transaction().execute(async (trx) => {
+      const views = (await this.repo.candidates(trx, datasetId, grantee, '', undefined))
+        .map(view)
+        .filter((g) => g.scope === 'any');
+      const usable = views.find((g) => g.status === 'active');
+      if (!usable) {
+        const last = views[0];
+        if (last) throw this.refusal(last, datasetId, grantee, { use: use.event });
+        throw new FedGridError(
+          'GRANT_MISSING',
+          `node '${grantee}' has no grant to use dataset ${datasetId} outside a job (${use.event}); the owner must grant it (fedgrid grant create, without job or project), or the node applies (fedgrid grant apply)`,
+          { dataset: datasetId, grantee },
+        );
+      }
+      await this.repo.addUse(trx, usable.id);
+      if (usable.metered) {
+        await this.repo.addUsage(
+          {
+            grantId: usable.id,
+            datasetId,
+            grantee,
+            jobId: use.ref,
+            task: null,
+            party: null,
+            event: use.event,
+            rows: use.rows,
+          },
+          trx,
+        );
+      }
+      return { ...usable, uses: usable.uses + 1 };
+    });
+  }
+
+  /**
    * A rerun of an accepted job recomputes on the owner's data: it counts one more use of the
    * grant the job consumed (and records it when metered), atomically.
    * @throws FedGridError GRANT_USED_UP / GRANT_REVOKED / GRANT_EXPIRED naming the grant;

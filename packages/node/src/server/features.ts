@@ -24,6 +24,7 @@ import { invitationRoutes } from '../invitations/invitations.routes.js';
 import { profileRoutes } from '../profile/profile.routes.js';
 import { metricsRoutes } from '../observability/metrics.routes.js';
 import { servingRoutes } from '../serving/serving.routes.js';
+import { pirRoutes } from '../pir/pir.routes.js';
 import type { NodeInfo } from './node.routes.js';
 import { nodeRoutes } from './node.routes.js';
 import type { NodeServices } from './services.js';
@@ -59,6 +60,10 @@ export const FEATURES: Feature[] = [
     servingRoutes(app, s.deployments, s.serving, {
       partnerRequestsPerSecond: s.config.config.serving.partnerRequestsPerSecond,
       maxBatch: s.config.config.serving.maxBatch,
+    }),
+  (app, s) =>
+    pirRoutes(app, s.pirServer, s.pirClient, {
+      partnerRequestsPerSecond: s.config.config.pir.partnerRequestsPerSecond,
     }),
   (app, s) =>
     metricsRoutes(app, s.metrics, {

@@ -30,6 +30,7 @@ export const PERMISSIONS = {
   'model:read': 'list and inspect models',
   'model:manage': 'request, answer and publish model approvals; deploy and undeploy models',
   'model:predict': 'ask a deployed model for online predictions',
+  'pir:query': 'look keys up in a partner’s PIR-enabled dataset (keyword PIR)',
   'component:read': 'list and inspect components',
   'component:manage': 'register and unregister components',
   'audit:read': 'read the audit log',
@@ -47,6 +48,7 @@ export const PERMISSIONS = {
   'interconn:model': 'partner: model approvals',
   'interconn:serving': 'partner: online prediction partials of deployed models',
   'interconn:component': 'partner: public components',
+  'interconn:pir': 'partner: online keyword PIR (encrypted tables, blinded key evaluations)',
   public: 'anyone (liveness, the API description)',
 } as const;
 

@@ -53,6 +53,8 @@ import { DeploymentService } from '../serving/deployments.service.js';
 import { ServingAudit } from '../serving/serving-audit.js';
 import { ServingClient } from '../serving/serving-client.js';
 import { ServingService } from '../serving/serving.service.js';
+import { PirClientService } from '../pir/pir-client.service.js';
+import { PirServerService } from '../pir/pir-server.service.js';
 import { auditHashAlgForSuite } from '../audit/audit-hash.js';
 import { readSm2Certificate } from '@fedgrid/crypto';
 import type { Sm2Identity } from './identity-files.js';
@@ -108,6 +110,8 @@ export interface NodeServices extends NodeBase {
   deployments: DeploymentService;
   serving: ServingService;
   servingClient: ServingClient;
+  pirServer: PirServerService;
+  pirClient: PirClientService;
 }
 
 export function buildServices(base: NodeBase): NodeServices {
@@ -329,6 +333,21 @@ export function buildServices(base: NodeBase): NodeServices {
     log,
   });
   grants.onRevoke(async () => serving.forgetGrants());
+  const pirServer = new PirServerService({
+    selfNodeId: base.nodeId,
+    datasets,
+    grants,
+    disclosures,
+    audit,
+    enabled: config.config.pir.datasets,
+    maxBatch: config.config.pir.maxBatch,
+  });
+  const pirClient = new PirClientService({
+    selfNodeId: base.nodeId,
+    contracts,
+    peers: base.peers,
+    audit,
+  });
   const auditCheckpoints = new AuditCheckpointService({
     db,
     nodeId: base.nodeId,
@@ -367,5 +386,7 @@ export function buildServices(base: NodeBase): NodeServices {
     deployments,
     serving,
     servingClient,
+    pirServer,
+    pirClient,
   };
 }

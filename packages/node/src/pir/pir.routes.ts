@@ -1,0 +1,93 @@
+/**
+ * Online keyword PIR routes (docs/protocols/pir.md, "Online queries"): the server's partner
+ * routes `GET /v1/interconn/pir/datasets/{id}/table` and `POST /v1/interconn/pir/evaluate`
+ * (grant-checked, rate-limited per partner), and the querier's owner route `POST /v1/pir/query`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FedGridError } from '../errors/errors.js';
+import { tlsPeerOf } from '../server/auth.js';
+import { doc } from '../server/route-doc.js';
+import { parseInput } from '../server/validate.js';
+import { pirQuerySchema, type PirClientService } from './pir-client.service.js';
+import type { PirServerService } from './pir-server.service.js';
+
+/** The per-partner rate limit's key: the contracted node, else its certificate. */
+const partnerOf = (req: FastifyRequest): string =>
+  req.peerNodeId ?? tlsPeerOf(req)?.fingerprint ?? req.ip;
+
+export interface PirRouteOptions {
+  partnerRequestsPerSecond: number;
+}
+
+export function pirRoutes(
+  app: FastifyInstance,
+  server: PirServerService,
+  client: PirClientService,
+  opts: PirRouteOptions,
+): void {
+  const rateLimit = (what: string) => ({
+    max: opts.partnerRequestsPerSecond,
+    timeWindow: 1000,
+    keyGenerator: partnerOf,
+    allowList: () => false,
+    errorResponseBuilder: (req: FastifyRequest, ctx: { max: number; ttl: number }) =>
+      new FedGridError(
+        'RATE_LIMITED',
+        `partner '${partnerOf(req)}' sent more than ${ctx.max} PIR ${what} requests in a second (pir.partnerRequestsPerSecond of node '${server.nodeId}'); retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+        { partner: partnerOf(req), limit: ctx.max, retryAfterSeconds: Math.ceil(ctx.ttl / 1000) },
+      ),
+  });
+  // The service writes each request's own audit event (counts only) in place of the generic one.
+  const partnerConfig = (what: string) => ({
+    permission: 'interconn:pir' as const,
+    auditObject: 'dataset',
+    auditAhead: false,
+    rateLimit: rateLimit(what),
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/interconn/pir/datasets/:id/table',
+    {
+      config: partnerConfig('table'),
+      schema: doc(
+        'Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names',
+      ),
+    },
+    async (req) => {
+      // The service records this request's audit event whatever the outcome.
+      req.auditDone = true;
+      return server.download(req.params.id, req.peerNodeId!);
+    },
+  );
+  app.post(
+    '/v1/interconn/pir/evaluate',
+    {
+      config: partnerConfig('evaluate'),
+      schema: doc(
+        'Partner holding a grant of a PIR-enabled dataset: the OPRF evaluation of each blinded key (32-byte points, at most pir.maxBatch), same order',
+        { body: server.evaluateSchema },
+      ),
+    },
+    async (req) => {
+      // The service records this request's audit event whatever the outcome.
+      req.auditDone = true;
+      return server.evaluate(req.body, req.peerNodeId!);
+    },
+  );
+
+  app.post(
+    '/v1/pir/query',
+    {
+      config: { permission: 'pir:query' as const, auditObject: 'pir', auditAhead: false },
+      schema: doc(
+        'Keyword PIR against a partner: the label columns of each key in the partner’s PIR-enabled dataset, or found=false; the partner learns how many keys, not which',
+        { body: pirQuerySchema },
+      ),
+    },
+    async (req) => {
+      // The service records this request's audit event whatever the outcome.
+      req.auditDone = true;
+      return client.query(parseInput(pirQuerySchema, req.body), req.principal.id);
+    },
+  );
+}
