@@ -23,6 +23,7 @@ import { nodeCommand } from './commands/node.js';
 import { openapiCommand } from './commands/openapi.js';
 import { permissionCommand } from './commands/permission.js';
 import { predictCommand } from './commands/predict.js';
+import { pirCommand } from './commands/pir.js';
 import { projectCommand } from './commands/project.js';
 import { FEDGRID_VERSION } from '@fedgrid/node/client';
 
@@ -43,6 +44,7 @@ program.addCommand(projectCommand()).addCommand(flowCommand());
 program.addCommand(partnerCommand()).addCommand(directoryCommand()).addCommand(invitationCommand());
 program.addCommand(modelCommand()).addCommand(componentCommand());
 program.addCommand(predictCommand());
+program.addCommand(pirCommand());
 program.addCommand(loginCommand()).addCommand(logoutCommand()).addCommand(meCommand());
 program.addCommand(userCommand()).addCommand(roleCommand()).addCommand(tokenCommand());
 program.addCommand(auditCommand());

@@ -15,4 +15,5 @@ export {
 } from './job-summary.js';
 export { predictionsCsv, type PredictionsOutput } from './predictions-csv.js';
 export { batchPredictJob, type BatchPredictOptions } from './commands/predict.js';
+export { formatPirResults, type PirQueryOutput } from './commands/pir.js';
 export { demoServing, publishPart, type ServingReport } from './demo/serving-step.js';
