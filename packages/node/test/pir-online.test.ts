@@ -39,7 +39,11 @@ beforeAll(async () => {
   );
   host = await t.start('host', {
     config: {
-      pir: { datasets: { scores: { labelColumns: ['income', 'score'] } }, maxBatch: MAX_BATCH },
+      pir: {
+        datasets: { scores: { labelColumns: ['income', 'score'] } },
+        maxBatch: MAX_BATCH,
+        partnerRequestsPerSecond: 1000,
+      },
     },
   });
   guest = await t.start('guest');
@@ -202,5 +206,22 @@ describe('hostile partners with their own certificates', () => {
         );
       expect(e, path).toMatchObject({ status: 403, peerCode: 'PEER_NOT_PINNED' });
     }
+  });
+
+  it('the grantee is refused past its disclosure budget (one key per row), nothing answered', async () => {
+    const table = (await asPartner(guest, 'GET', `/v1/interconn/pir/datasets/${datasetId}/table`))
+      .ok as { tableId: string };
+    let refusal: Record<string, unknown> | undefined;
+    // 40 rows allow 40 keys in all; each request asks MAX_BATCH more.
+    for (let i = 0; i <= 40 / MAX_BATCH && !refusal; i++) {
+      const r = await asPartner(guest, 'POST', '/v1/interconn/pir/evaluate', {
+        dataset: datasetId,
+        tableId: table.tableId,
+        points: points(['a', 'b', 'c', 'd']),
+      });
+      refusal = r.err;
+    }
+    expect(refusal).toMatchObject({ status: 429, peerCode: 'LIMIT_EXCEEDED' });
+    expect(String(refusal!['message'])).toContain('pir-keys');
   });
 });
