@@ -238,7 +238,7 @@ export const nodeConfigSchema = z.object({
         .default({}),
       /** Blinded keys in one request. */
       maxBatch: z.number().int().min(1).max(10_000).default(1000),
-      /** PIR requests (table downloads and evaluations) per second one partner may send. */
+      /** PIR requests per second one partner may send, counted per route (table, evaluate). */
       partnerRequestsPerSecond: z.number().int().min(1).default(10),
     })
     .default({ datasets: {}, maxBatch: 1000, partnerRequestsPerSecond: 10 }),
