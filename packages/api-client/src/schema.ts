@@ -1051,7 +1051,13 @@ export interface paths {
             idColumn?: string;
             labelColumn?: string;
             name: string;
-            path: string;
+            path?: string;
+            /** @description a dataset source: { kind: csv | text | tsv | jsonl | mysql | parquet | postgres | xml, ... } */
+            source?: {
+              kind: string;
+            } & {
+              [key: string]: unknown;
+            };
             /**
              * @default private
              * @enum {string}

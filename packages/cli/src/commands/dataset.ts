@@ -122,15 +122,94 @@ export function columnTypesOption(flags: string[]): Record<string, (typeof COLUM
   return out;
 }
 
+const FILE_KINDS = ['csv', 'tsv', 'text', 'jsonl', 'xml', 'parquet'];
+const DATABASE_KINDS = ['postgres', 'mysql'];
+
+/**
+ * The source spec `register` sends, from its options (the node checks it again). Paths are made
+ * absolute here: the node resolves them on its own machine.
+ * @throws Error for a missing or misplaced option.
+ */
+export function sourceSpec(o: {
+  source: string;
+  file?: string;
+  delimiter?: string;
+  record?: string;
+  host?: string;
+  port?: string;
+  database?: string;
+  user?: string;
+  passwordEnv?: string;
+  passwordFile?: string;
+  table?: string;
+  query?: string;
+}): { kind: string; [k: string]: unknown } {
+  if (FILE_KINDS.includes(o.source)) {
+    if (!o.file) throw new Error(`--source ${o.source} reads a file: give --file PATH`);
+    return {
+      kind: o.source,
+      path: resolve(o.file),
+      ...(o.source === 'text' ? { delimiter: o.delimiter ?? ',' } : {}),
+      ...(o.source === 'xml' && o.record ? { record: o.record } : {}),
+    };
+  }
+  if (DATABASE_KINDS.includes(o.source)) {
+    for (const [opt, v] of [
+      ['--host', o.host],
+      ['--database', o.database],
+      ['--user', o.user],
+    ] as const)
+      if (!v) throw new Error(`--source ${o.source} needs ${opt}`);
+    if ((o.table === undefined) === (o.query === undefined))
+      throw new Error(`--source ${o.source}: give --table or --query (one of them)`);
+    return {
+      kind: o.source,
+      host: o.host,
+      database: o.database,
+      user: o.user,
+      ...(o.port ? { port: Number(o.port) } : {}),
+      ...(o.passwordEnv ? { passwordEnv: o.passwordEnv } : {}),
+      ...(o.passwordFile ? { passwordFile: resolve(o.passwordFile) } : {}),
+      ...(o.table ? { table: o.table } : {}),
+      ...(o.query ? { query: o.query } : {}),
+    };
+  }
+  // Another kind the node may know (a plug-in source): the node validates it.
+  return { kind: o.source, ...(o.file ? { path: resolve(o.file) } : {}) };
+}
+
 export function datasetCommand(): Command {
   const cmd = new Command('dataset').description('register and inspect local datasets');
   withNode(
     cmd
       .command('register')
-      .description('register a local CSV (validated completely; nothing is kept if it is invalid)'),
+      .description(
+        'register a dataset from a file or a database (validated completely; nothing is kept if it is invalid)',
+      ),
   )
     .requiredOption('--name <name>', 'dataset name')
-    .requiredOption('--file <path>', 'CSV file (header line, comma-separated)')
+    .option(
+      '--source <kind>',
+      'csv, tsv, text, jsonl, xml, parquet (with --file), postgres or mysql (with --host ...)',
+      'csv',
+    )
+    .option('--file <path>', 'the file (under the node’s data directories)')
+    .option('--delimiter <d>', 'text: the delimiter, e.g. "|" or ";"')
+    .option(
+      '--record <element>',
+      'xml: name of the record elements (default: children of the root)',
+    )
+    .option('--host <host>', 'database host')
+    .option('--port <n>', 'database port')
+    .option('--database <db>', 'database name')
+    .option('--user <user>', 'database user')
+    .option(
+      '--password-env <VAR>',
+      'node environment variable (FEDGRID_SOURCE_…) holding the password',
+    )
+    .option('--password-file <path>', 'file (mode 0600, on the node) holding the password')
+    .option('--table <name>', 'database table (name or schema.name)')
+    .option('--query <sql>', 'database SELECT query (run read-only)')
     .option('--id <column>', 'id column', 'id')
     .option('--label <column>', 'label column (the label holder only)')
     .option('--description <text>', 'description')
@@ -145,7 +224,18 @@ export function datasetCommand(): Command {
       async (
         o: CommonOpts & {
           name: string;
-          file: string;
+          source: string;
+          file?: string;
+          delimiter?: string;
+          record?: string;
+          host?: string;
+          port?: string;
+          database?: string;
+          user?: string;
+          passwordEnv?: string;
+          passwordFile?: string;
+          table?: string;
+          query?: string;
           id: string;
           label?: string;
           description?: string;
@@ -158,7 +248,7 @@ export function datasetCommand(): Command {
             (await client(o)).typed.POST('/v1/datasets', {
               body: {
                 name: o.name,
-                path: resolve(o.file),
+                source: sourceSpec(o),
                 idColumn: o.id,
                 visibility: visibilityOption(o.visibility),
                 ...(o.label ? { labelColumn: o.label } : {}),

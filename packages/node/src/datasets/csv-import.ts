@@ -1,17 +1,18 @@
 /**
- * Streaming import of a CSV table into a {@link Frame}: one id column, an optional label column,
+ * Streaming import of a table into a {@link Frame}: one id column, an optional label column,
  * every other column a typed feature (numeric, categorical, boolean or date/time: declared or
- * detected, see table-builder.ts). Every problem is reported with file, line, column and
- * field, up to `maxErrors` of them, and nothing is returned unless the whole file is valid.
+ * detected, see table-builder.ts). The table comes from any source (sources/source.ts: a CSV,
+ * TSV, text, JSON Lines, XML or Parquet file, a PostgreSQL or MySQL table or query); every
+ * source's rows of strings go through the same {@link TableBuilder}, so column types apply to
+ * all of them. Every problem is reported with its place (line, column, field), up to
+ * `maxErrors` of them, and nothing is returned unless the whole table is valid.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat, type FileHandle } from 'node:fs/promises';
-import { parse, type Info } from 'csv-parse';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Frame } from '@fedgrid/ml';
 import { FedGridError } from '../errors/errors.js';
 import { parseNumber } from './column-types.js';
-import { excerpt } from './excerpt.js';
+import { csvSource } from './sources/csv.source.js';
+import { SourceRecordError, type SourceRecord, type TableReader } from './sources/source.js';
 import {
   TableBuilder,
   type ColumnSummary,
@@ -54,18 +55,6 @@ export interface CsvImportResult {
 
 export type CsvProblem = TableProblem;
 
-/** csv-parse error codes, described without quoting the file. */
-const PARSE_ERRORS: Record<string, string> = {
-  CSV_INVALID_CLOSING_QUOTE:
-    'a character follows a closing quote (expected a delimiter or the end of the line)',
-  INVALID_OPENING_QUOTE: 'a quote opens in the middle of an unquoted field',
-  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a character follows a closing quote',
-  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
-  CSV_MAX_RECORD_SIZE: 'a row is too long',
-  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'rows have different numbers of fields',
-  CSV_INVALID_ARGUMENT: 'the file cannot be parsed as CSV',
-};
-
 /**
  * Reads one cell as a number (kept for callers of the numeric-only reader).
  * @see parseNumber
@@ -88,34 +77,61 @@ function problemsError(file: string, problems: CsvProblem[], truncated: boolean)
 }
 
 /**
+ * Imports a CSV file (see {@link importTable}); `options.file`, if given, is read instead of
+ * opening `options.path`.
  * @throws FedGridError DATASET_FILE_UNREADABLE if the file cannot be read, CSV_INVALID with
  *   `details.problems` (line, column, field, message) for content errors.
  */
 export async function importCsv(options: CsvImportOptions): Promise<CsvImportResult> {
-  const { path, idColumn, labelColumn } = options;
-  const maxErrors = options.maxErrors ?? 20;
+  const { path } = options;
+  let handle: FileHandle | undefined = options.file;
   try {
-    const st = options.file ? await options.file.stat() : await stat(path);
+    const st = handle ? await handle.stat() : await stat(path);
     if (!st.isFile()) throw new Error('not a regular file');
+    handle ??= await open(path, 'r');
   } catch (err) {
-    await options.file?.close();
+    await handle?.close();
     throw new FedGridError(
       'DATASET_FILE_UNREADABLE',
       `cannot read dataset file ${path}: ${(err as Error).message}`,
       { file: path },
     );
   }
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const source = options.file ? options.file.createReadStream() : createReadStream(path);
-  source.on('data', (chunk) => {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  });
-  const parser = source.pipe(
-    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: true }),
+  const reader = await csvSource.open(
+    { kind: 'csv', path },
+    { openFile: () => Promise.resolve({ handle: handle as FileHandle, realPath: path }), env: {} },
   );
+  return importTable(reader, options);
+}
 
+/** How {@link importTable} reads its table. */
+export interface TableImportOptions {
+  /** Name of the id column. */
+  idColumn: string;
+  /** Name of the label column, if this table has labels. */
+  labelColumn?: string;
+  /** Stop after this many problems. @default 20 */
+  maxErrors?: number;
+  /** Declared column types by name; the others are detected (see column-types.ts). */
+  columnTypes?: TableBuilderOptions['columnTypes'];
+  /** Rows whose cells decide detected types. @default 20480 */
+  sampleRows?: number;
+}
+
+/**
+ * Imports the table a source reads (sources/source.ts) through the {@link TableBuilder}: the
+ * same column types, missing values and checks for every source kind. The reader is closed in
+ * every case.
+ * @throws FedGridError CSV_INVALID with `details.problems` for content errors; the source's own
+ *   DATASET_SOURCE_* errors (connection, login, query).
+ */
+export async function importTable(
+  reader: TableReader,
+  options: TableImportOptions,
+): Promise<CsvImportResult> {
+  const path = reader.where;
+  const { idColumn, labelColumn } = options;
+  const maxErrors = options.maxErrors ?? 20;
   const builder = new TableBuilder({
     idColumn,
     ...(labelColumn !== undefined ? { labelColumn } : {}),
@@ -123,17 +139,10 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
     ...(options.columnTypes ? { columnTypes: options.columnTypes } : {}),
     ...(options.sampleRows ? { sampleRows: options.sampleRows } : {}),
   });
-  const add = (p: CsvProblem) => builder.add(p);
-  let lastLine = 0;
   let parseFailed = false;
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: Info;
-    }>) {
-      const line = info.lines;
-      lastLine = line;
+    for await (const { cells: record, line } of reader.records as AsyncIterable<SourceRecord>) {
       if (!builder.hasHeader) {
         builder.setHeader(record, line);
         if (builder.problems.length) break;
@@ -143,32 +152,23 @@ export async function importCsv(options: CsvImportOptions): Promise<CsvImportRes
       if (builder.full) break;
     }
   } catch (err) {
+    if (!(err instanceof SourceRecordError)) throw err;
     parseFailed = true;
-    const e = err as Error & { lines?: number; code?: string };
-    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // csv-parse reports where it gave up (the end of the file); the quote opened on the line
-      // after the last complete record.
-      add({
-        line: lastLine + 1,
-        message: 'a quoted field opened on this line is never closed (unterminated quote)',
-      });
-    } else {
-      // csv-parse's own messages quote the offending field; name the kind of problem instead.
-      add({
-        line: e.lines ?? lastLine + 1,
-        message: `malformed CSV: ${PARSE_ERRORS[e.code ?? ''] ?? `unreadable CSV (${excerpt(e.code ?? 'unknown error')})`}`,
-      });
-    }
+    builder.add({
+      line: err.line,
+      ...(err.column !== undefined ? { column: err.column } : {}),
+      message: err.message,
+    });
   } finally {
-    source.destroy();
+    await reader.close();
   }
   if (!builder.hasHeader && builder.problems.length === 0)
-    add({ line: 1, message: 'the file is empty (expected a header line)' });
+    builder.add({ line: 1, message: 'the file is empty (expected a header line)' });
   if (builder.hasHeader && builder.rowCount === 0 && builder.problems.length === 0)
-    add({ line: 2, message: 'the file has a header but no data rows' });
+    builder.add({ line: 2, message: 'the file has a header but no data rows' });
   // finish() also reads the buffered sample (value problems in it are found only then).
   const built = builder.hasHeader && !parseFailed ? builder.finish() : undefined;
   const problems = [...builder.problems].sort((x, y) => x.line - y.line);
   if (!built || problems.length) throw problemsError(path, problems, problems.length >= maxErrors);
-  return { ...built, sha256: hash.digest('hex'), bytes };
+  return { ...built, ...reader.digest() };
 }

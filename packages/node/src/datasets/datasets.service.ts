@@ -13,7 +13,14 @@ import { NodeFiles } from '../storage/files.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
 import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
 import { DECLARED_COLUMN_TYPES } from './column-types.js';
-import { importCsv, type ColumnSummary, type LabelSummary } from './csv-import.js';
+import {
+  importTable,
+  type ColumnSummary,
+  type LabelSummary,
+  type TableImportOptions,
+} from './csv-import.js';
+import { sourceKind, sourceSpecSchema, type SourceSpec } from './sources/registry.js';
+import type { SourceContext } from './sources/source.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
 const datasetName = z
@@ -28,23 +35,31 @@ const datasetName = z
 export const visibilitySchema = z.enum(['private', 'partners', 'public']);
 export type Visibility = z.infer<typeof visibilitySchema>;
 
-export const registerDatasetSchema = z.object({
-  name: datasetName,
-  /** PATH_MAX on Linux. */
-  path: z.string().min(1).max(4096),
-  idColumn: z.string().min(1).max(256).default('id'),
-  labelColumn: z.string().min(1).max(256).optional(),
-  description: z.string().max(2000).default(''),
-  visibility: visibilitySchema.default('private'),
-  /**
-   * Column types by column name (numeric, categorical, boolean, datetime, or ignore to leave
-   * the column out); columns not named are detected from the first rows (column-types.ts).
-   */
-  columnTypes: z
-    .record(z.string().min(1).max(256), z.enum(DECLARED_COLUMN_TYPES))
-    .refine((r) => Object.keys(r).length <= 10_000, 'at most 10000 declared column types')
-    .optional(),
-});
+export const registerDatasetSchema = z
+  .object({
+    name: datasetName,
+    /** A CSV file (PATH_MAX on Linux): the same as `source: { kind: 'csv', path }`. */
+    path: z.string().min(1).max(4096).optional(),
+    /** Where the rows come from: a file of some format, a database table or query. */
+    source: sourceSpecSchema.optional(),
+    idColumn: z.string().min(1).max(256).default('id'),
+    labelColumn: z.string().min(1).max(256).optional(),
+    description: z.string().max(2000).default(''),
+    visibility: visibilitySchema.default('private'),
+    /**
+     * Column types by column name (numeric, categorical, boolean, datetime, or ignore to leave
+     * the column out); columns not named are detected from the first rows (column-types.ts).
+     * They apply to every source kind.
+     */
+    columnTypes: z
+      .record(z.string().min(1).max(256), z.enum(DECLARED_COLUMN_TYPES))
+      .refine((r) => Object.keys(r).length <= 10_000, 'at most 10000 declared column types')
+      .optional(),
+  })
+  .refine((v) => (v.path === undefined) !== (v.source === undefined), {
+    message: 'give either path (a CSV file) or source (exactly one)',
+    path: ['source'],
+  });
 export type RegisterDatasetInput = z.input<typeof registerDatasetSchema>;
 
 export const updateDatasetSchema = z
@@ -60,8 +75,12 @@ export interface DatasetView {
   id: string;
   name: string;
   description: string;
+  /** The file's real path, or how a database source is named (`postgres host:port/db table t`). */
   sourcePath: string;
+  /** What was read: the file's SHA-256, or of the rows' canonical text (sources/source.ts). */
   sourceSha256: string;
+  /** The source spec (never a password: only where it is kept). */
+  source: SourceSpec;
   idColumn: string;
   labelColumn: string | null;
   rows: number;
@@ -104,6 +123,7 @@ function view(r: Row): DatasetView {
     description: r.description,
     sourcePath: r.source_path,
     sourceSha256: r.source_sha256,
+    source: (r.source_spec as SourceSpec | null) ?? { kind: 'csv', path: r.source_path },
     idColumn: r.id_column,
     labelColumn: r.label_column,
     rows: r.rows,
@@ -176,10 +196,12 @@ export class DatasetService {
         { name: inp.name },
       );
     }
-    const { handle, realPath: path } = await openDatasetFile(inp.path, this.policy);
-    const imported = await importCsv({
-      path,
-      file: handle,
+    const spec = inp.source ?? { kind: 'csv', path: inp.path as string };
+    const {
+      imported,
+      where,
+      spec: stored,
+    } = await this.read(spec, {
       idColumn: inp.idColumn,
       ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
       ...(inp.columnTypes ? { columnTypes: inp.columnTypes } : {}),
@@ -196,8 +218,9 @@ export class DatasetService {
           id,
           name: inp.name,
           description: inp.description,
-          source_path: path,
+          source_path: where,
           source_sha256: imported.sha256,
+          source_spec: json(stored),
           id_column: inp.idColumn,
           label_column: inp.labelColumn ?? null,
           features: json(imported.features),
@@ -218,6 +241,28 @@ export class DatasetService {
       throw err;
     }
     return this.get(id);
+  }
+
+  /** What a source may use of this node: files under the data directories, the environment. */
+  private sourceContext(): SourceContext {
+    return { openFile: (p) => openDatasetFile(p, this.policy), env: process.env };
+  }
+
+  /**
+   * Reads and validates a whole source.
+   * @throws FedGridError VALIDATION_FAILED (bad spec), the source's errors, CSV_INVALID.
+   */
+  private async read(spec: SourceSpec, table: TableImportOptions) {
+    const kind = sourceKind(spec.kind);
+    if (!kind) throw errors.validation(`unknown source kind '${spec.kind}'`);
+    const parsed = kind.schema.safeParse(spec);
+    if (!parsed.success)
+      throw errors.validation(
+        `source: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`,
+      );
+    const reader = await kind.open(parsed.data, this.sourceContext());
+    const imported = await importTable(reader, table);
+    return { imported, where: reader.where, spec: parsed.data as SourceSpec };
   }
 
   async list(filter: { visibility?: string | string[] } = {}): Promise<DatasetView[]> {

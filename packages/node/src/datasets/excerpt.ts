@@ -1,4 +1,7 @@
-/** Short, escaped excerpts of file content for error messages (never more than a glimpse). */
+/**
+ * Excerpts of source content for error messages: short, escaped, never more than a glimpse.
+ */
+
 /** Longest excerpt of file content quoted in a message or problem (characters). */
 const EXCERPT_CHARS = 40;
 // Control characters are exactly what this matches.

@@ -9,6 +9,22 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: 400,
   CSV_INVALID: 400,
   DATASET_FILE_UNREADABLE: 400,
+  /** A dataset source's content cannot be read (JSON, XML, Parquet syntax), with line/column. */
+  DATASET_SOURCE_INVALID: 400,
+  /** A database source: the server did not answer (host, port, network). */
+  DATASET_SOURCE_UNREACHABLE: 502,
+  /** A database source refused the user or password (neither is echoed). */
+  DATASET_SOURCE_AUTH_FAILED: 400,
+  /** A database source: the table or query failed on the server. */
+  DATASET_SOURCE_QUERY_FAILED: 400,
+  /** A source's credential reference is unusable (unset variable, secret file readable by others). */
+  DATASET_SOURCE_SECRET: 400,
+  /** The dataset is disabled: it takes no new jobs until it is enabled again. */
+  DATASET_DISABLED: 409,
+  /** An upload is larger than the node accepts. */
+  UPLOAD_TOO_LARGE: 413,
+  /** An upload's content does not match the checksum its sender declared. */
+  CHECKSUM_MISMATCH: 400,
   UNAUTHORIZED: 401,
   /** Sign-in: the user has a second factor enrolled and no (or a wrong) code was given. */
   TOTP_REQUIRED: 401,

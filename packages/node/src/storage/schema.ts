@@ -49,6 +49,14 @@ export interface DatasetsTable {
   created_at: DefaultTimestamp;
   /** 0004 (dataset sharing). */
   updated_at: Timestamp | null;
+  /** 0020: the source spec (sources/source.ts; no secret); null: the CSV at source_path. */
+  source_spec: Json | null;
+  /** 0020: bumped by each refresh from the source. */
+  version: ColumnType<number, number | undefined, number>;
+  /** 0020: false: no new job may use the dataset. */
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  /** 0020: column name → { description, unit, values } (the data dictionary). */
+  dictionary: Json | null;
 }
 
 export interface GrantsTable {
@@ -90,6 +98,8 @@ export interface JobsTable {
   authority: Json | null;
   /** 0009: when this node ends its copy of a partner job on its own. */
   deadline: Timestamp | null;
+  /** 0020: dataset id → the version this job used (its own datasets only). */
+  dataset_versions: Json | null;
 }
 
 export interface TasksTable {

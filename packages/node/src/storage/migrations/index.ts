@@ -21,6 +21,7 @@ import { m0014 } from './0014-deployments.js';
 import { m0015 } from './0015-accounts.js';
 import { m0016 } from './0016-audit-chain.js';
 import { m0017 } from './0017-contract-suite.js';
+import { m0020 } from './0020-dataset-sources.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '0015_accounts': m0015,
   '0016_audit_chain': m0016,
   '0017_contract_suite': m0017,
+  '0020_dataset_sources': m0020,
 };
 
 export const migrationProvider: MigrationProvider = {
