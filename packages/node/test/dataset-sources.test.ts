@@ -30,6 +30,29 @@ const ids = Array.from({ length: ROWS }, (_, i) => `u${i}`);
 const ys = ids.map((_, i) => (i % 3 === 0 ? 1 : 0));
 const as = ids.map((_, i) => i * 2);
 const bs = ids.map((_, i) => (i % 7 === 3 ? null : i / 8));
+/** The databases' text column `note` (n0…n29) as categories: ascending code-point order. */
+const noteLevels = ids.map((_, i) => `n${i}`).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+
+/** Registers a database table with its text column `note`: categorical, coded like the CSV's. */
+async function registersWithCategories(name: string, source: Record<string, unknown>) {
+  const ds = await datasets.register({
+    name,
+    source: source as never,
+    idColumn: 'id',
+    labelColumn: 'y',
+  });
+  expect(ds.features.map((f) => [f.name, f.type])).toEqual([
+    ['a', 'integer'],
+    ['b', 'float'],
+    ['note', 'categorical'],
+  ]);
+  const frame = await datasets.load(ds.id);
+  expect(frame.columnTypes?.['note']).toEqual({ type: 'categorical', levels: noteLevels });
+  const codes = Array.from(frame.x.data).filter((_, k) => k % 3 === 2);
+  expect(frame.ids.map((_, r) => noteLevels[codes[r] as number])).toEqual(
+    frame.ids.map((id) => `n${id.slice(1)}`),
+  );
+}
 
 beforeAll(async () => {
   store = await openTestStore(dataDir);
@@ -83,10 +106,21 @@ async function registersReference(name: string, source: Record<string, unknown>)
 }
 
 /** Expects the registration to fail with `code` and leave no record and no snapshot. */
-async function refused(name: string, source: Record<string, unknown>, code: string) {
+async function refused(
+  name: string,
+  source: Record<string, unknown>,
+  code: string,
+  columnTypes?: Record<string, 'numeric' | 'categorical' | 'boolean' | 'datetime' | 'ignore'>,
+) {
   const before = { list: (await datasets.list()).length, files: snapshots() };
   const err = await failure(
-    datasets.register({ name, source: source as never, idColumn: 'id', labelColumn: 'y' }),
+    datasets.register({
+      name,
+      source: source as never,
+      idColumn: 'id',
+      labelColumn: 'y',
+      ...(columnTypes ? { columnTypes } : {}),
+    }),
   );
   // The service's own schema check throws zod's error (the API answers it as VALIDATION_FAILED).
   expect(err.name === 'ZodError' ? 'VALIDATION_FAILED' : err.code).toBe(code);
@@ -134,6 +168,45 @@ describe('dataset sources', () => {
       ),
     );
     await registersReference('src-jsonl', { kind: 'jsonl', path: file('jsonl', lines.join('\n')) });
+  });
+
+  it('JSON Lines: string and declared columns get the column types (categorical, boolean, datetime)', async () => {
+    const regions = ['north', 'south', 'east'];
+    const lines = ids.map((id, i) =>
+      JSON.stringify({
+        id,
+        y: ys[i],
+        region: i % 5 === 4 ? null : regions[i % 3],
+        zip: i % 2 ? '02134' : '10001',
+        member: i % 4 === 0,
+        opened: `2024-03-${String((i % 28) + 1).padStart(2, '0')}`,
+      }),
+    );
+    const ds = await datasets.register({
+      name: 'src-jsonl-types',
+      source: { kind: 'jsonl', path: file('jsonl', lines.join('\n')) } as never,
+      idColumn: 'id',
+      labelColumn: 'y',
+      columnTypes: { zip: 'categorical' },
+    });
+    expect(ds.features.map((f) => [f.name, f.type, f.typeSource])).toEqual([
+      ['region', 'categorical', 'detected'],
+      ['zip', 'categorical', 'declared'],
+      ['member', 'boolean', 'detected'],
+      ['opened', 'datetime', 'detected'],
+    ]);
+    expect(ds.features[0]?.missing).toBe(ids.filter((_, i) => i % 5 === 4).length);
+    const frame = await datasets.load(ds.id);
+    expect(frame.columnTypes).toEqual({
+      region: { type: 'categorical', levels: ['east', 'north', 'south'] },
+      zip: { type: 'categorical', levels: ['02134', '10001'] },
+      member: { type: 'boolean' },
+      opened: { type: 'datetime' },
+    });
+    const row = (r: number) => Array.from(frame.x.data.slice(r * 4, r * 4 + 4));
+    // u1: region south (code 2), zip 02134 (code 0), member false, 2024-03-02T00:00Z.
+    expect(row(1)).toEqual([2, 0, 0, Date.UTC(2024, 2, 2) / 1000]);
+    expect(Number.isNaN(row(4)[0])).toBe(true);
   });
 
   it('JSON Lines: an unknown key, a bad line and an unparsable value are refused at their line', async () => {
@@ -269,8 +342,11 @@ describe('PostgreSQL source', () => {
     });
   });
 
-  it('a table registers; its text column is refused at line and column by today’s numeric import', async () => {
-    const err = await refused('pg-table', { ...pgSpec, table }, 'CSV_INVALID');
+  it('a table registers with its text column as categorical; declared numeric, that column is refused at line and column', async () => {
+    await registersWithCategories('pg-table', { ...pgSpec, table });
+    const err = await refused('pg-table-num', { ...pgSpec, table }, 'CSV_INVALID', {
+      note: 'numeric',
+    });
     expect(err.message).toMatch(/:2:5: value 'n0' is not a number/);
   });
 
@@ -403,7 +479,8 @@ describe.skipIf(mysqlOff)('MySQL/MariaDB source', () => {
       { ...mySpec, port: 1, table, connectTimeoutSeconds: 5 },
       'DATASET_SOURCE_UNREACHABLE',
     );
-    err = await refused('my-bad-4', { ...mySpec, table }, 'CSV_INVALID');
+    await registersWithCategories('my-table', { ...mySpec, table });
+    err = await refused('my-bad-4', { ...mySpec, table }, 'CSV_INVALID', { note: 'numeric' });
     expect(err.message).toMatch(/:2:5: value 'n0' is not a number/);
   });
 });
