@@ -1052,7 +1052,7 @@ export interface paths {
             labelColumn?: string;
             name: string;
             path?: string;
-            /** @description a dataset source: { kind: csv | text | tsv | jsonl | mysql | parquet | postgres | xml, ... } */
+            /** @description a dataset source: { kind: csv | jsonl | mysql | parquet | postgres | text | tsv | xml, ... } */
             source?: {
               kind: string;
             } & {
@@ -1144,7 +1144,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change a dataset’s name, description or visibility
+     * Change a dataset’s name, description, visibility, enabled flag or data dictionary
      * @description Permission: `dataset:register` — register, update or delete datasets.
      */
     patch: {
@@ -1160,6 +1160,14 @@ export interface paths {
         content: {
           'application/json': {
             description?: string;
+            dictionary?: {
+              [key: string]: {
+                description?: string;
+                unit?: string;
+                values?: string[];
+              };
+            };
+            enabled?: boolean;
             name?: string;
             /** @enum {string} */
             visibility?: 'private' | 'partners' | 'public';
@@ -1176,6 +1184,170 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  '/v1/datasets/{id}/download': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download this node's own dataset (current version) as CSV (audited)
+     * @description Permission: `dataset:register` — register, update or delete datasets.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datasets/{id}/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Preview the first rows of this node's own dataset (at most 100; audited)
+     * @description Permission: `dataset:read` — list and inspect datasets (own and partners’).
+     */
+    get: {
+      parameters: {
+        query?: {
+          rows?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datasets/{id}/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Read the dataset’s source again and record it as the next version (same columns; running jobs keep their version)
+     * @description Permission: `dataset:register` — register, update or delete datasets.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datasets/upload': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Upload a dataset file (body: the file as application/octet-stream; streamed, size-limited, checked against sha256, validated completely before it is recorded)
+     * @description Permission: `dataset:register` — register, update or delete datasets.
+     */
+    post: {
+      parameters: {
+        query: {
+          description?: string;
+          format?: 'csv' | 'tsv' | 'jsonl' | 'xml' | 'parquet';
+          idColumn?: string;
+          labelColumn?: string;
+          name: string;
+          sha256: string;
+          visibility?: 'private' | 'partners' | 'public';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/v1/deployments': {

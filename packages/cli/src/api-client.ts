@@ -5,7 +5,10 @@
  * Commands move to the typed client (`ApiClient.typed`, generated from docs/openapi.json) one by
  * one; both go through the same pinned HTTPS transport (`ApiClient.fetch`).
  */
-import { request } from 'node:https';
+import { request, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -146,6 +149,90 @@ export class ApiClient {
       status: res.status,
       headers: res.headers,
     });
+  }
+
+  /** TLS options of every request: TLS 1.3, the node's certificate pinned by fingerprint. */
+  private tlsOptions(): RequestOptions {
+    return {
+      ca: this.target.certPem,
+      servername: 'fedgrid',
+      minVersion: 'TLSv1.3',
+      checkServerIdentity: (_h, cert) =>
+        cert.fingerprint256 === this.fingerprint
+          ? undefined
+          : new Error(
+              `node at ${this.target.url} presented ${cert.fingerprint256}, expected ${this.fingerprint}`,
+            ),
+    };
+  }
+
+  /**
+   * Streams `body` (`bytes` long) to `path` as application/octet-stream — a dataset upload that
+   * is never held in memory whole — and answers the JSON response.
+   * @throws ApiError for error responses; Error when the node cannot be reached.
+   */
+  async upload<T>(path: string, body: Readable, bytes: number): Promise<T> {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(new URL(path, this.target.url), {
+        method: 'POST',
+        ...this.tlsOptions(),
+        headers: {
+          authorization: `Bearer ${this.target.token}`,
+          accept: 'application/json',
+          'content-type': 'application/octet-stream',
+          'content-length': bytes,
+        },
+      });
+      req.on('response', resolve);
+      req.on('error', (err) =>
+        reject(new Error(`cannot reach the node at ${this.target.url}: ${err.message}`)),
+      );
+      body.on('error', (err) => req.destroy(err));
+      body.pipe(req);
+    });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = { code: 'BAD_RESPONSE', message: text };
+    }
+    if ((res.statusCode ?? 500) >= 400)
+      throw new ApiError(res.statusCode ?? 500, parsed as ApiErrorBody);
+    return parsed as T;
+  }
+
+  /**
+   * Streams the answer of GET `path` into `out` (a download that is never held in memory whole).
+   * @throws ApiError for error responses; Error when the node cannot be reached.
+   */
+  async download(path: string, out: Writable): Promise<void> {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(new URL(path, this.target.url), {
+        method: 'GET',
+        ...this.tlsOptions(),
+        headers: { authorization: `Bearer ${this.target.token}` },
+      });
+      req.on('response', resolve);
+      req.on('error', (err) =>
+        reject(new Error(`cannot reach the node at ${this.target.url}: ${err.message}`)),
+      );
+      req.end();
+    });
+    if ((res.statusCode ?? 500) >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        parsed = { code: 'BAD_RESPONSE', message: `status ${res.statusCode}` };
+      }
+      throw new ApiError(res.statusCode ?? 500, parsed as ApiErrorBody);
+    }
+    await pipeline(res, out);
   }
 
   private send(

@@ -225,6 +225,9 @@ describe('partner queries', () => {
       [
         'createdAt',
         'description',
+        // The owner's data dictionary (descriptions, units, value lists), enabled flag, version.
+        'dictionary',
+        'enabled',
         'features',
         'id',
         'idColumn',
@@ -233,6 +236,7 @@ describe('partner queries', () => {
         'owner',
         'rows',
         'updatedAt',
+        'version',
         'visibility',
       ].sort(),
     );

@@ -28,6 +28,8 @@ import { openStore, type Store } from '../dist/storage/db.js';
 export interface TestNode {
   id: string;
   node: RunningNode;
+  /** The node's admin token (for requests `call` cannot make, e.g. streamed uploads). */
+  token?: string;
   /** Calls this node's API as its admin; resolves with {status, body}. */
   call<T = unknown>(
     method: string,
@@ -111,6 +113,7 @@ export class TestNodes {
     const t: TestNode = {
       id,
       node,
+      token: init.adminToken,
       call,
       ok: async <T>(method: string, url: string, payload?: unknown) => {
         const r = await call<T>(method, url, payload);

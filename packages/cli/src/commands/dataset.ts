@@ -2,7 +2,10 @@
  * `fedgrid dataset register | list | show | update | delete` (own datasets) and
  * `partner-list | partner-show | granted-to-me` (a partner's datasets, asked through this node).
  */
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { unwrap } from '@fedgrid/api-client';
 import type { DatasetView } from '@fedgrid/node';
@@ -81,10 +84,15 @@ function describe(d: DatasetView): string {
   const lines = [
     `dataset ${d.name} (${d.id}): ${d.rows} rows, id column '${d.idColumn}'${d.labelColumn ? `, label '${d.labelColumn}'` : ', no label'}`,
     `source ${d.sourcePath} (sha256 ${d.sourceSha256.slice(0, 16)}…), visibility ${d.visibility}`,
+    `version ${d.version}, ${d.enabled ? 'enabled' : 'DISABLED (takes no new jobs)'}`,
   ];
   if (d.label)
     lines.push(
       `label: ${d.label.type}, ${d.label.distinct} distinct${d.label.counts ? ` ${JSON.stringify(d.label.counts)}` : ''}`,
+    );
+  for (const [col, e] of Object.entries(d.dictionary ?? {}))
+    lines.push(
+      `${col}: ${[e.description, e.unit ? `unit ${e.unit}` : '', e.values ? `values ${e.values.join(', ')}` : ''].filter(Boolean).join('; ')}`,
     );
   lines.push(
     table([
@@ -258,6 +266,169 @@ export function datasetCommand(): Command {
             }),
           );
           print(d, !!o.json, () => describe(d));
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(
+    cmd
+      .command('upload <file>')
+      .description(
+        'upload a local file to the node as a new dataset (streamed; checked by SHA-256; validated before it is recorded)',
+      ),
+  )
+    .requiredOption('--name <name>', 'dataset name')
+    .option('--format <f>', 'csv, tsv, jsonl, xml or parquet (default: from the file extension)')
+    .option('--id <column>', 'id column', 'id')
+    .option('--label <column>', 'label column (the label holder only)')
+    .option('--description <text>', 'description')
+    .option('--visibility <v>', 'private, partners or public', 'private')
+    .action(
+      async (
+        file: string,
+        o: CommonOpts & {
+          name: string;
+          format?: string;
+          id: string;
+          label?: string;
+          description?: string;
+          visibility: string;
+        },
+      ) => {
+        try {
+          const path = resolve(file);
+          const { size } = await stat(path);
+          // The checksum first (one streamed pass), then the upload (a second).
+          const hash = createHash('sha256');
+          for await (const c of createReadStream(path)) hash.update(c as Buffer);
+          const ext = /\.([a-z]+)$/i.exec(basename(path))?.[1]?.toLowerCase() ?? 'csv';
+          const q = new URLSearchParams({
+            name: o.name,
+            format: o.format ?? (ext === 'txt' ? 'csv' : ext),
+            sha256: hash.digest('hex'),
+            idColumn: o.id,
+            visibility: visibilityOption(o.visibility),
+            ...(o.label ? { labelColumn: o.label } : {}),
+            ...(o.description ? { description: o.description } : {}),
+          });
+          const d = await (
+            await client(o)
+          ).upload<DatasetView>(
+            `/v1/datasets/upload?${q.toString()}`,
+            createReadStream(path),
+            size,
+          );
+          print(d, !!o.json, () => describe(d));
+        } catch (err) {
+          reportError(err);
+        }
+      },
+    );
+  withNode(cmd.command('preview <dataset>').description('show the first rows of an own dataset'))
+    .option('--rows <n>', 'rows (at most 100)', '20')
+    .action(async (id: string, o: CommonOpts & { rows: string }) => {
+      try {
+        const p = await (
+          await client(o)
+        ).get<{ columns: string[]; rows: unknown[][]; total: number }>(
+          `/v1/datasets/${encodeURIComponent(id)}/preview?rows=${encodeURIComponent(o.rows)}`,
+        );
+        print(p, !!o.json, () =>
+          [
+            table([p.columns, ...p.rows.map((r) => r.map((v) => (v === null ? '' : String(v))))]),
+            `${p.rows.length} of ${p.total} rows`,
+          ].join('\n'),
+        );
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(
+    cmd
+      .command('download <dataset>')
+      .description('download an own dataset (current version) as CSV'),
+  )
+    .requiredOption('--out <file>', 'where to write the CSV (created with mode 0600)')
+    .action(async (id: string, o: CommonOpts & { out: string }) => {
+      try {
+        await (
+          await client(o)
+        ).download(
+          `/v1/datasets/${encodeURIComponent(id)}/download`,
+          createWriteStream(resolve(o.out), { mode: 0o600 }),
+        );
+        if (!o.json) console.log(`wrote ${resolve(o.out)}`);
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(
+    cmd
+      .command('refresh <dataset>')
+      .description(
+        'read the dataset’s source again as its next version (running jobs keep theirs)',
+      ),
+  ).action(async (id: string, o: CommonOpts) => {
+    try {
+      const d = await (
+        await client(o)
+      ).call<DatasetView>('POST', `/v1/datasets/${encodeURIComponent(id)}/refresh`);
+      print(d, !!o.json, () => describe(d));
+    } catch (err) {
+      reportError(err);
+    }
+  });
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const)
+    withNode(
+      cmd
+        .command(`${name} <dataset>`)
+        .description(
+          enabled
+            ? 'let new jobs use the dataset again'
+            : 'refuse new jobs on the dataset (running ones finish)',
+        ),
+    ).action(async (id: string, o: CommonOpts) => {
+      try {
+        const d = await (
+          await client(o)
+        ).call<DatasetView>('PATCH', `/v1/datasets/${encodeURIComponent(id)}`, { enabled });
+        print(d, !!o.json, () => describe(d));
+      } catch (err) {
+        reportError(err);
+      }
+    });
+  withNode(
+    cmd
+      .command('describe-column <dataset> <column>')
+      .description('set a column’s data dictionary entry (shown to partners with the schema)'),
+  )
+    .option('--text <description>', 'what the column means')
+    .option('--unit <unit>', 'unit, e.g. CNY, kWh, years')
+    .option('--values <list>', 'comma-separated values the column takes')
+    .action(
+      async (
+        id: string,
+        column: string,
+        o: CommonOpts & { text?: string; unit?: string; values?: string },
+      ) => {
+        try {
+          const c = await client(o);
+          const d = await c.get<DatasetView>(`/v1/datasets/${encodeURIComponent(id)}`);
+          const entry = {
+            ...(o.text !== undefined ? { description: o.text } : {}),
+            ...(o.unit !== undefined ? { unit: o.unit } : {}),
+            ...(o.values !== undefined ? { values: o.values.split(',').map((v) => v.trim()) } : {}),
+          };
+          const updated = await c.call<DatasetView>(
+            'PATCH',
+            `/v1/datasets/${encodeURIComponent(id)}`,
+            { dictionary: { ...d.dictionary, [column]: entry } },
+          );
+          print(updated, !!o.json, () => describe(updated));
         } catch (err) {
           reportError(err);
         }

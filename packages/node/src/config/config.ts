@@ -82,8 +82,16 @@ export const nodeConfigSchema = z.object({
    * to the node directory, symlinks resolved) are read. Issue #11 item 4; docs/objects/dataset.md.
    */
   datasets: z
-    .object({ allowedDirs: z.array(z.string().min(1)).default(['imports']) })
-    .default({ allowedDirs: ['imports'] }),
+    .object({
+      allowedDirs: z.array(z.string().min(1)).default(['imports']),
+      /** Largest dataset upload accepted through the API (bytes). @default 1 GiB */
+      maxUploadBytes: z
+        .number()
+        .int()
+        .min(1)
+        .default(2 ** 30),
+    })
+    .default({ allowedDirs: ['imports'], maxUploadBytes: 2 ** 30 }),
   identity: z
     .object({
       key: z.string().default('identity/key.pem'),

@@ -3,8 +3,9 @@
  * and only then records it — a bad file leaves nothing behind. Issue #3 item 3.
  */
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Kysely, Selectable } from 'kysely';
 import type { Frame } from '@fedgrid/ml';
 import { z } from 'zod';
@@ -19,9 +20,18 @@ import {
   type LabelSummary,
   type TableImportOptions,
 } from './csv-import.js';
+import { excerpt } from './excerpt.js';
 import { sourceKind, sourceSpecSchema, type SourceSpec } from './sources/registry.js';
 import type { SourceContext } from './sources/source.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import {
+  dictionarySchema,
+  unknownColumns,
+  type DataDictionary,
+  type DictionaryEntry,
+} from './data-dictionary.js';
+import { csvOf, previewOf, type DatasetPreview } from './dataset-export.js';
+import { receiveUpload } from './dataset-upload.js';
 
 const datasetName = z
   .string()
@@ -67,9 +77,29 @@ export const updateDatasetSchema = z
     name: datasetName.optional(),
     description: z.string().max(2000).optional(),
     visibility: visibilitySchema.optional(),
+    /** false: the dataset takes no new job (running ones finish) until it is enabled again. */
+    enabled: z.boolean().optional(),
+    /** The data dictionary (replaces the previous one; {} clears it). */
+    dictionary: dictionarySchema.optional(),
   })
   .strict();
 export type UpdateDatasetInput = z.input<typeof updateDatasetSchema>;
+
+/** File formats an upload may have (the file source kinds). */
+export const uploadFormatSchema = z.enum(['csv', 'tsv', 'jsonl', 'xml', 'parquet']);
+
+/** What accompanies an uploaded file (query string of POST /v1/datasets/upload). */
+export const uploadDatasetSchema = z.object({
+  name: datasetName,
+  format: uploadFormatSchema.default('csv'),
+  /** SHA-256 of the file (64 hex digits): the upload is kept only if it matches. */
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'the file’s SHA-256, 64 hex digits'),
+  idColumn: z.string().min(1).max(256).default('id'),
+  labelColumn: z.string().min(1).max(256).optional(),
+  description: z.string().max(2000).default(''),
+  visibility: visibilitySchema.default('private'),
+});
+export type UploadDatasetInput = z.input<typeof uploadDatasetSchema>;
 
 export interface DatasetView {
   id: string;
@@ -87,6 +117,12 @@ export interface DatasetView {
   features: ColumnSummary[];
   label: LabelSummary | null;
   visibility: string;
+  /** Bumped by each refresh from the source (1 at registration). */
+  version: number;
+  /** false: no new job may use the dataset. */
+  enabled: boolean;
+  /** The data dictionary: column → description, unit, values. */
+  dictionary: DataDictionary;
   createdAt: string;
   updatedAt: string | null;
 }
@@ -106,10 +142,15 @@ export interface PartnerDatasetView {
   /** The label column's name (null: the dataset has no label). */
   labelColumn: string | null;
   /**
-   * Names and types only (integer, float, categorical, boolean, datetime): never a category's
-   * values, statistics or missing counts.
+   * Names and types (integer, float, categorical, boolean, datetime) — never a category's values,
+   * statistics or missing counts — with the owner's dictionary entry (description, unit, values)
+   * if the owner wrote one.
    */
-  features: { name: string; type: string }[];
+  features: ({ name: string; type: string } & DictionaryEntry)[];
+  /** Dictionary entries of the id and label columns. */
+  dictionary: DataDictionary;
+  version: number;
+  enabled: boolean;
   createdAt: string;
   updatedAt: string | null;
 }
@@ -130,6 +171,9 @@ function view(r: Row): DatasetView {
     features: r.features as ColumnSummary[],
     label: (r.label_summary as LabelSummary | null) ?? null,
     visibility: r.visibility,
+    version: r.version,
+    enabled: r.enabled,
+    dictionary: (r.dictionary as DataDictionary | null) ?? {},
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: r.updated_at ? new Date(r.updated_at).toISOString() : null,
   };
@@ -146,7 +190,14 @@ export function partnerView(d: DatasetView, owner: string): PartnerDatasetView {
     rows: d.rows,
     idColumn: d.idColumn,
     labelColumn: d.labelColumn,
-    features: d.features.map((f) => ({ name: f.name, type: f.type })),
+    features: d.features.map((f) => ({ name: f.name, type: f.type, ...d.dictionary[f.name] })),
+    dictionary: Object.fromEntries(
+      [d.idColumn, d.labelColumn]
+        .filter((c): c is string => c !== null && d.dictionary[c] !== undefined)
+        .map((c) => [c, d.dictionary[c] as DictionaryEntry]),
+    ),
+    version: d.version,
+    enabled: d.enabled,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };
@@ -171,8 +222,20 @@ export class DatasetService {
     dataDir: string,
     private readonly policy: DatasetFilePolicy = { allowedDirs: [] },
     private readonly files: NodeFiles = new NodeFiles({ dataDir }),
+    private readonly limits: {
+      /** Largest upload accepted (bytes). @default 1 GiB */
+      maxUploadBytes?: number;
+    } = {},
   ) {
     this.dir = join(dataDir, 'datasets');
+    this.uploads = join(dataDir, 'uploads');
+  }
+
+  private readonly uploads: string;
+
+  /** Largest upload accepted (bytes). */
+  get maxUploadBytes(): number {
+    return this.limits.maxUploadBytes ?? 2 ** 30;
   }
 
   /**
@@ -197,18 +260,87 @@ export class DatasetService {
       );
     }
     const spec = inp.source ?? { kind: 'csv', path: inp.path as string };
-    const {
-      imported,
-      where,
-      spec: stored,
-    } = await this.read(spec, {
-      idColumn: inp.idColumn,
-      ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
-      ...(inp.columnTypes ? { columnTypes: inp.columnTypes } : {}),
+    const read = await this.read(
+      spec,
+      {
+        idColumn: inp.idColumn,
+        ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
+        ...(inp.columnTypes ? { columnTypes: inp.columnTypes } : {}),
+      },
+      this.sourceContext(),
+    );
+    return this.record(inp, read);
+  }
+
+  /**
+   * Registers an uploaded file: `body` is streamed to a private temporary file (size-limited,
+   * hashed), checked against the declared SHA-256, validated completely like a registered file,
+   * and only then recorded; the temporary file is removed in every case (the snapshot keeps the
+   * rows). An uploaded dataset has no source to refresh from: upload again under a new name.
+   * @throws FedGridError VALIDATION_FAILED, CONFLICT (name taken), UPLOAD_TOO_LARGE,
+   *   CHECKSUM_MISMATCH, CSV_INVALID, DATASET_SOURCE_INVALID, STORAGE_FULL.
+   */
+  async upload(body: Readable, input: UploadDatasetInput): Promise<DatasetView> {
+    const inp = uploadDatasetSchema.parse(input);
+    await this.assertNameFree(inp.name);
+    const received = await receiveUpload(body, this.uploads, {
+      maxBytes: this.maxUploadBytes,
+      sha256: inp.sha256,
     });
+    try {
+      // Only the received file can be opened (it lies in the node's own directory, which
+      // registration by path may never read).
+      const ctx: SourceContext = {
+        // Messages name the upload, never the node's temporary path.
+        openFile: async () => ({
+          handle: await open(received.path, 'r'),
+          realPath: `upload:${inp.name}`,
+        }),
+        env: {},
+      };
+      const spec = { kind: inp.format, path: received.path };
+      const read = await this.read(
+        spec,
+        { idColumn: inp.idColumn, ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}) },
+        ctx,
+      );
+      return await this.record(inp, {
+        ...read,
+        where: `upload:${inp.name}`,
+        spec: { kind: inp.format, uploaded: true, bytes: received.bytes },
+      });
+    } finally {
+      await received.discard();
+    }
+  }
+
+  private async assertNameFree(name: string): Promise<void> {
+    if (
+      await this.db.selectFrom('datasets').select('id').where('name', '=', name).executeTakeFirst()
+    )
+      throw errors.conflict(
+        `a dataset named '${name}' is already registered; choose another name`,
+        {
+          name,
+        },
+      );
+  }
+
+  /** Writes the snapshot, then the record (a failed insert removes the snapshot). */
+  private async record(
+    inp: {
+      name: string;
+      description: string;
+      idColumn: string;
+      labelColumn?: string | undefined;
+      visibility: string;
+    },
+    read: Awaited<ReturnType<DatasetService['read']>>,
+  ): Promise<DatasetView> {
+    const { imported, where, spec: stored } = read;
     const id = `ds-${randomUUID()}`;
     await this.files.mkdir(this.dir);
-    const snapshot = join(this.dir, `${id}.fgds`);
+    const snapshot = join(this.dir, snapshotName(id, 1));
     // Complete and fsynced before the record commits: a registered dataset always has its data.
     await writeSnapshot(snapshot, imported.frame, (p, parts) => this.files.write(p, parts));
     try {
@@ -227,7 +359,7 @@ export class DatasetService {
           label_summary: imported.label ? json(imported.label) : null,
           rows: imported.frame.ids.length,
           visibility: inp.visibility,
-          snapshot_file: `${id}.fgds`,
+          snapshot_file: snapshotName(id, 1),
         })
         .execute();
     } catch (err) {
@@ -243,6 +375,126 @@ export class DatasetService {
     return this.get(id);
   }
 
+  /**
+   * Reads the dataset's source again and records what it holds now as the next version: a new
+   * snapshot, the version bumped, the summary and digest replaced. Jobs that already started keep
+   * the version they recorded (see {@link pinVersions}); new jobs use the new one. The columns
+   * (id, label, features) must be the same — a changed table is a new dataset.
+   * @throws FedGridError NOT_FOUND, VALIDATION_FAILED (an uploaded dataset: nothing to read
+   *   again), CONFLICT (columns changed), the source's errors; nothing changes on any error.
+   */
+  async refresh(idOrName: string): Promise<DatasetView> {
+    const ds = await this.get(idOrName);
+    if ((ds.source as { uploaded?: boolean }).uploaded)
+      throw errors.validation(
+        `dataset ${ds.name} was uploaded: it has no source to read again; upload the new file as a new dataset`,
+      );
+    const read = await this.read(
+      ds.source,
+      { idColumn: ds.idColumn, ...(ds.labelColumn ? { labelColumn: ds.labelColumn } : {}) },
+      this.sourceContext(),
+    );
+    const { imported } = read;
+    const before = ds.features.map((f) => f.name);
+    const after = imported.features.map((f) => f.name);
+    if (before.join('\u0000') !== after.join('\u0000'))
+      throw errors.conflict(
+        `the source of ${ds.name} now has other feature columns (${after.length} instead of ${before.length}, or renamed or reordered); register it as a new dataset — nothing was changed`,
+        { dataset: ds.id },
+      );
+    const version = ds.version + 1;
+    const file = snapshotName(ds.id, version);
+    await writeSnapshot(join(this.dir, file), imported.frame, (p, parts) =>
+      this.files.write(p, parts),
+    );
+    const updated = await this.db
+      .updateTable('datasets')
+      .set({
+        version,
+        snapshot_file: file,
+        source_path: read.where,
+        source_sha256: imported.sha256,
+        features: json(imported.features),
+        label_summary: imported.label ? json(imported.label) : null,
+        rows: imported.frame.ids.length,
+        updated_at: new Date(),
+      })
+      // Two refreshes at once: only the one that saw the current version wins.
+      .where('id', '=', ds.id)
+      .where('version', '=', ds.version)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) {
+      await rm(join(this.dir, file), { force: true });
+      throw errors.conflict(`dataset ${ds.name} was refreshed meanwhile; try again`, {
+        dataset: ds.id,
+      });
+    }
+    return this.get(ds.id);
+  }
+
+  /**
+   * The first rows of the owner's dataset (at most 100), from its snapshot. For the owner's users
+   * only: the route needs a local permission and is audited; no partner route returns rows.
+   */
+  async preview(idOrName: string, rows = 20): Promise<DatasetPreview> {
+    const ds = await this.get(idOrName);
+    return previewOf(await this.load(ds.id), ds.idColumn, rows);
+  }
+
+  /** The owner's whole dataset (current version) as CSV, streamed. */
+  async download(idOrName: string): Promise<{ name: string; version: number; csv: Readable }> {
+    const ds = await this.get(idOrName);
+    return { name: ds.name, version: ds.version, csv: csvOf(await this.load(ds.id), ds.idColumn) };
+  }
+
+  /**
+   * Refuses a disabled dataset for a new job.
+   * @throws FedGridError DATASET_DISABLED
+   */
+  async assertEnabled(idOrName: string): Promise<DatasetView> {
+    const ds = await this.get(idOrName);
+    if (!ds.enabled)
+      throw new FedGridError(
+        'DATASET_DISABLED',
+        `dataset ${ds.name} is disabled: it takes no new jobs; its owner can enable it again (fedgrid dataset enable ${ds.name})`,
+        { dataset: ds.id },
+      );
+    return ds;
+  }
+
+  /**
+   * Records, on the job, the version of each of this node's datasets it uses (the current ones),
+   * so that its tasks read those versions even after a refresh.
+   */
+  async pinVersions(jobId: string, refs: readonly string[]): Promise<void> {
+    const versions: Record<string, number> = {};
+    for (const ref of refs) {
+      const ds = await this.get(ref);
+      versions[ds.id] = ds.version;
+    }
+    await this.db
+      .updateTable('jobs')
+      .set({ dataset_versions: json(versions) })
+      .where('id', '=', jobId)
+      .execute();
+  }
+
+  /** The version of a dataset a job recorded (undefined: none recorded — the current one). */
+  async versionForJob(jobId: string, datasetId: string): Promise<number | undefined> {
+    const r = await this.db
+      .selectFrom('jobs')
+      .select('dataset_versions')
+      .where('id', '=', jobId)
+      .executeTakeFirst();
+    return (r?.dataset_versions as Record<string, number> | null)?.[datasetId];
+  }
+
+  /** The rows a job's task reads: the version the job recorded, else the current one. */
+  async loadForJob(jobId: string, idOrName: string): Promise<Frame> {
+    const ds = await this.get(idOrName);
+    return this.load(ds.id, await this.versionForJob(jobId, ds.id));
+  }
+
   /** What a source may use of this node: files under the data directories, the environment. */
   private sourceContext(): SourceContext {
     return { openFile: (p) => openDatasetFile(p, this.policy), env: process.env };
@@ -252,7 +504,7 @@ export class DatasetService {
    * Reads and validates a whole source.
    * @throws FedGridError VALIDATION_FAILED (bad spec), the source's errors, CSV_INVALID.
    */
-  private async read(spec: SourceSpec, table: TableImportOptions) {
+  private async read(spec: SourceSpec, table: TableImportOptions, ctx: SourceContext) {
     const kind = sourceKind(spec.kind);
     if (!kind) throw errors.validation(`unknown source kind '${spec.kind}'`);
     const parsed = kind.schema.safeParse(spec);
@@ -260,9 +512,9 @@ export class DatasetService {
       throw errors.validation(
         `source: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`,
       );
-    const reader = await kind.open(parsed.data, this.sourceContext());
+    const reader = await kind.open(parsed.data, ctx);
     const imported = await importTable(reader, table);
-    return { imported, where: reader.where, spec: parsed.data as SourceSpec };
+    return { imported, where: reader.where, spec: parsed.data as Record<string, unknown> };
   }
 
   async list(filter: { visibility?: string | string[] } = {}): Promise<DatasetView[]> {
@@ -286,8 +538,27 @@ export class DatasetService {
   async update(idOrName: string, input: UpdateDatasetInput): Promise<DatasetView> {
     const inp = updateDatasetSchema.parse(input);
     const ds = await this.get(idOrName);
-    if (inp.name === undefined && inp.description === undefined && inp.visibility === undefined)
-      throw errors.validation('nothing to change: give name, description or visibility');
+    if (
+      inp.name === undefined &&
+      inp.description === undefined &&
+      inp.visibility === undefined &&
+      inp.enabled === undefined &&
+      inp.dictionary === undefined
+    )
+      throw errors.validation(
+        'nothing to change: give name, description, visibility, enabled or dictionary',
+      );
+    if (inp.dictionary !== undefined) {
+      const unknown = unknownColumns(inp.dictionary, [
+        ds.idColumn,
+        ...(ds.labelColumn ? [ds.labelColumn] : []),
+        ...ds.features.map((f) => f.name),
+      ]);
+      if (unknown.length)
+        throw errors.validation(
+          `dictionary: ${unknown.length} column name(s) the dataset does not have (the first: '${excerpt(unknown[0] as string)}'); use the id, label and feature column names`,
+        );
+    }
     if (inp.visibility !== undefined && inp.visibility !== ds.visibility)
       for (const check of this.visibilityChecks) await check(ds, inp.visibility);
     if (inp.name !== undefined && inp.name !== ds.name) {
@@ -311,6 +582,8 @@ export class DatasetService {
           ...(inp.name !== undefined ? { name: inp.name } : {}),
           ...(inp.description !== undefined ? { description: inp.description } : {}),
           ...(inp.visibility !== undefined ? { visibility: inp.visibility } : {}),
+          ...(inp.enabled !== undefined ? { enabled: inp.enabled } : {}),
+          ...(inp.dictionary !== undefined ? { dictionary: json(inp.dictionary) } : {}),
           updated_at: new Date(),
         })
         .where('id', '=', ds.id)
@@ -333,8 +606,12 @@ export class DatasetService {
   async remove(id: string): Promise<void> {
     const ds = await this.get(id);
     await this.db.deleteFrom('datasets').where('id', '=', ds.id).execute();
-    this.cache.delete(ds.id);
-    await rm(join(this.dir, `${ds.id}.fgds`), { force: true });
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${ds.id}@`)) this.cache.delete(k);
+    // Every version's snapshot.
+    const files = await readdir(this.dir).catch(() => [] as string[]);
+    for (const f of files)
+      if (f === `${ds.id}.fgds` || f.startsWith(`${ds.id}.v`))
+        await rm(join(this.dir, f), { force: true });
   }
 
   async get(id: string): Promise<DatasetView> {
@@ -347,22 +624,32 @@ export class DatasetService {
     return view(r);
   }
 
-  /** The dataset's rows in memory (cached per process). */
-  async load(id: string): Promise<Frame> {
+  /**
+   * The dataset's rows in memory (cached per process): the current version, or `version` (a
+   * version a job recorded; its snapshot is kept after refreshes).
+   */
+  async load(id: string, version?: number): Promise<Frame> {
     const ds = await this.get(id);
-    let f = this.cache.get(ds.id);
+    const v = version ?? ds.version;
+    const key = `${ds.id}@${v}`;
+    let f = this.cache.get(key);
     if (!f) {
-      f = readSnapshot(join(this.dir, `${ds.id}.fgds`), (p) => this.files.read(p)).catch(
+      f = readSnapshot(join(this.dir, snapshotName(ds.id, v)), (p) => this.files.read(p)).catch(
         (err: Error) => {
-          this.cache.delete(ds.id);
+          this.cache.delete(key);
           throw new FedGridError(
             'INTERNAL',
-            `dataset ${ds.name}: cannot read its snapshot: ${err.message}`,
+            `dataset ${ds.name} version ${v}: cannot read its snapshot: ${err.message}`,
           );
         },
       );
-      this.cache.set(ds.id, f);
+      this.cache.set(key, f);
     }
     return f;
   }
+}
+
+/** A version's snapshot file: version 1 keeps the name it always had. */
+function snapshotName(id: string, version: number): string {
+  return version === 1 ? `${id}.fgds` : `${id}.v${version}.fgds`;
 }

@@ -337,11 +337,16 @@ export class JobsService {
     const nodes = partyNodes(spec);
     const partners = [...new Set(nodes.values())].filter((n) => n !== self);
     for (const n of partners) await this.deps.contracts.activeWith(n);
+    const ownDatasets: string[] = [];
     for (const p of this.deps.runner.localParties(spec)) {
-      if (spec.datasets[p]) await this.deps.datasets.get(spec.datasets[p] as string);
+      // A disabled dataset takes no new job (DATASET_DISABLED).
+      if (spec.datasets[p])
+        ownDatasets.push((await this.deps.datasets.assertEnabled(spec.datasets[p] as string)).id);
     }
     await this.deps.models?.check(spec, this.deps.runner.localParties(spec));
     await this.deps.repo.insertJob(spec, this.taskRows(spec));
+    // The versions this job reads, whatever refreshes come later.
+    await this.deps.datasets.pinVersions(spec.id, ownDatasets);
     this.deps.runner.openSession(spec);
     await this.deps.repo.addEvent({
       jobId: spec.id,
@@ -419,13 +424,18 @@ export class JobsService {
     const authority = await this.auth.authorize(spec, fromNode, mine);
     // The owner decides on its own models too: published, and only for the parties that trained them.
     await this.deps.models?.check(spec, mine);
+    const ownDatasets: string[] = [];
     for (const p of mine) {
       const ref = spec.datasets[p];
       if (!ref) continue;
-      const ds = await this.deps.datasets.get(ref);
-      await this.deps.grants.consume(ds.id, fromNode, spec.id, { projectId: spec.projectId });
+      // Checked before the grant is charged: a refused job uses nothing up.
+      const ds = await this.deps.datasets.assertEnabled(ref);
+      ownDatasets.push(ds.id);
     }
+    for (const id of ownDatasets)
+      await this.deps.grants.consume(id, fromNode, spec.id, { projectId: spec.projectId });
     await this.deps.repo.insertJob(spec, this.taskRows(spec));
+    await this.deps.datasets.pinVersions(spec.id, ownDatasets);
     await this.deps.repo.setAcceptance(spec.id, authority, this.deadlineOf(spec));
     await this.deps.repo.setJob(spec.id, 'running');
     this.deps.runner.openSession(spec);

@@ -240,7 +240,8 @@ export class TaskRunner {
         if (ref === 'job.dataset') {
           inputs[port.name] = {
             kind: 'dataset',
-            frame: await this.deps.datasets.load(spec.datasets[party] as string),
+            // The version the job recorded when it was created or accepted.
+            frame: await this.deps.datasets.loadForJob(spec.id, spec.datasets[party] as string),
           };
         } else if (isModelRef(ref)) {
           if (!this.deps.models)

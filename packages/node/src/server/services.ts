@@ -140,6 +140,7 @@ export function buildServices(base: NodeBase): NodeServices {
       ],
     },
     base.files,
+    { maxUploadBytes: config.config.datasets.maxUploadBytes },
   );
   const grants = new GrantService(db, (id) => datasets.get(id));
   const outputs = new OutputStore(db, dataDir, base.files);

@@ -37,7 +37,7 @@ async function discover(): Promise<SourceKind[]> {
       found.set(v.kind, v);
     }
   }
-  return [...found.values()];
+  return [...found.values()].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
 }
 
 const kinds = await discover();
