@@ -24,7 +24,7 @@ export type { NodeInfo } from './server/node.routes.js';
 export type { ContractView, NodeCard } from './contracts/contracts.service.js';
 export type { DatasetView, RegisterDatasetInput } from './datasets/datasets.service.js';
 export type { ColumnSummary, LabelSummary, CsvProblem } from './datasets/csv-import.js';
-export { importCsv } from './datasets/csv-import.js';
+export { importCsv, importTable } from './datasets/csv-import.js';
 export {
   TableBuilder,
   type BuiltTable,
@@ -40,6 +40,8 @@ export {
   type ColumnKind,
   type DeclaredColumnType,
 } from './datasets/column-types.js';
+export { sourceKind, sourceKinds } from './datasets/sources/registry.js';
+export type { SourceKind, TableReader, SourceRecord } from './datasets/sources/source.js';
 export type { GrantView, CreateGrantInput } from './grants/grants.service.js';
 export type {
   JobPermissionView,

@@ -1,0 +1,94 @@
+/**
+ * `dataset.import`: registration's import of a generated rows × 20-column table (an id, a 0/1
+ * label and 18 numeric features, one value in 50 missing) through the same source reader and
+ * importTable a node uses, in a child process whose peak RSS (`peak_rss_mb`) is reported beside
+ * rows per second. The file is written to a temporary directory and removed afterwards; its
+ * generation is not timed.
+ */
+import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { SeededRandom } from '@fedgrid/ml';
+import { result, sig, type BenchResult } from '../report.js';
+
+const FEATURES = 18;
+
+/** Writes the table as CSV (the writer's back-pressure respected). */
+async function writeCsv(path: string, rows: number): Promise<void> {
+  const out = createWriteStream(path);
+  const rand = new SeededRandom(17);
+  const header = ['id', 'y', ...Array.from({ length: FEATURES }, (_, j) => `f${j + 1}`)].join(',');
+  out.write(`${header}\n`);
+  const batch: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const cells = [`c${i}`, rand.next() < 0.3 ? '1' : '0'];
+    for (let j = 0; j < FEATURES; j++) {
+      const v = rand.next();
+      cells.push(v < 0.02 ? '' : j % 3 === 0 ? String(Math.floor(v * 1000)) : (v * 100).toFixed(4));
+    }
+    batch.push(cells.join(','));
+    if (batch.length === 4096 || i === rows - 1) {
+      if (!out.write(`${batch.join('\n')}\n`))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      batch.length = 0;
+    }
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+}
+
+export interface DatasetImportOptions {
+  /** Table sizes (rows). */
+  rows: number[];
+  log?: (line: string) => void;
+}
+
+/** @throws Error when the child fails or imports a different number of rows. */
+export async function benchDatasetImport(opts: DatasetImportOptions): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'fedgrid-bench-import-'));
+  const child = fileURLToPath(new URL('../dataset-import-child.js', import.meta.url));
+  const out: BenchResult[] = [];
+  try {
+    for (const rows of opts.rows) {
+      const file = join(dir, `table-${rows}.csv`);
+      await writeCsv(file, rows);
+      const bytes = (await stat(file)).size;
+      const { stdout } = await promisify(execFile)(process.execPath, [child, file, 'csv'], {
+        maxBuffer: 1 << 20,
+      });
+      const r = JSON.parse(stdout.trim()) as {
+        rows: number;
+        columns: number;
+        seconds: number;
+        max_rss_kb: number;
+      };
+      if (r.rows !== rows) throw new Error(`dataset.import: imported ${r.rows} rows of ${rows}`);
+      const peak = sig(r.max_rss_kb / 1024, 4);
+      opts.log?.(
+        `dataset.import rows=${rows} columns=${r.columns} csv: ${Math.round(rows / r.seconds).toLocaleString('en')} rows/s, peak RSS ${peak} MB, file ${(bytes / 2 ** 20).toFixed(0)} MiB`,
+      );
+      out.push(
+        result(
+          'dataset.import',
+          { rows, columns: r.columns, format: 'csv' },
+          r.seconds,
+          rows,
+          'rows',
+          {
+            peak_rss_mb: peak,
+            file_mb: sig(bytes / 2 ** 20, 4),
+          },
+        ),
+      );
+      await rm(file, { force: true });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return out;
+}
