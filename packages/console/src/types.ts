@@ -33,14 +33,24 @@ export interface ContractView {
   validUntil: string;
   createdAt: string;
 }
+/** A column's data dictionary entry. */
+export interface DictionaryEntry {
+  description?: string;
+  unit?: string;
+  values?: string[];
+}
 export interface DatasetView {
   id: string;
   name: string;
   description: string;
   rows: number;
-  features: unknown[];
+  features: { name: string; type: string }[];
+  idColumn: string;
   labelColumn: string | null;
   visibility: string;
+  version: number;
+  enabled: boolean;
+  dictionary: Record<string, DictionaryEntry>;
   createdAt: string;
 }
 export interface GrantView {

@@ -110,6 +110,13 @@ const enUS: Messages = {
   },
   datasets: {
     title: 'Datasets',
+    version: 'Version',
+    enabled: 'Enabled',
+    disabled: 'Disabled (no new jobs)',
+    column: 'Column',
+    type: 'Type',
+    unit: 'Unit',
+    values: 'Values',
     register: 'Register a dataset',
     registerTitle: 'Register a local CSV file',
     name: 'Name',

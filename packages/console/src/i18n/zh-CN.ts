@@ -107,6 +107,13 @@ const zhCN = {
   },
   datasets: {
     title: '数据集',
+    version: '版本',
+    enabled: '已启用',
+    disabled: '已停用（不接受新作业）',
+    column: '列',
+    type: '类型',
+    unit: '单位',
+    values: '取值',
     register: '登记数据集',
     registerTitle: '登记本地 CSV 文件',
     name: '名称',

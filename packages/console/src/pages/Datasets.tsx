@@ -109,6 +109,31 @@ export default function Datasets() {
                       rowKey="id"
                       dataSource={d.items}
                       pagination={{ pageSize: 20, hideOnSinglePage: true }}
+                      // The schema with the data dictionary (what partners see of it too).
+                      expandable={{
+                        expandedRowRender: (r) => (
+                          <Table
+                            size="small"
+                            rowKey="name"
+                            pagination={false}
+                            dataSource={[
+                              { name: r.idColumn, type: 'id' },
+                              ...(r.labelColumn ? [{ name: r.labelColumn, type: 'label' }] : []),
+                              ...r.features,
+                            ].map((c) => ({ ...c, ...r.dictionary?.[c.name] }))}
+                            columns={[
+                              { title: t('datasets.column'), dataIndex: 'name' },
+                              { title: t('datasets.type'), dataIndex: 'type' },
+                              { title: t('datasets.description'), dataIndex: 'description' },
+                              { title: t('datasets.unit'), dataIndex: 'unit' },
+                              {
+                                title: t('datasets.values'),
+                                render: (_, c: { values?: string[] }) => c.values?.join(', ') ?? '',
+                              },
+                            ]}
+                          />
+                        ),
+                      }}
                       columns={[
                         { title: t('datasets.name'), dataIndex: 'name' },
                         { title: t('datasets.rows'), dataIndex: 'rows' },
@@ -121,6 +146,12 @@ export default function Datasets() {
                           render: (_, r) => r.labelColumn ?? '—',
                         },
                         { title: t('datasets.visibility'), dataIndex: 'visibility' },
+                        { title: t('datasets.version'), dataIndex: 'version' },
+                        {
+                          title: t('datasets.enabled'),
+                          render: (_, r) =>
+                            r.enabled ? t('datasets.enabled') : t('datasets.disabled'),
+                        },
                         {
                           title: t('common.createdAt'),
                           render: (_, r) => new Date(r.createdAt).toLocaleString(),
