@@ -248,6 +248,55 @@ describe('dictionary, enable/disable, refresh', () => {
   });
 });
 
+describe('refresh keeps the column types', () => {
+  const typed = (rows: string[]) =>
+    ['id,y,zip,region,note', ...rows.map((r, i) => `k${i},${i % 2},${r}`)].join('\n') + '\n';
+  it('declared (categorical, ignore) and detected types are read again in the same types; a value that no longer fits is refused at line and column and changes nothing', async () => {
+    const csv = join(files, 'typed.csv');
+    writeFileSync(csv, typed(['02134,north,a', '10001,south,b', '02134,east,c']));
+    const ds = await own.ok<Dataset>('POST', '/v1/datasets', {
+      name: 'typed',
+      path: csv,
+      labelColumn: 'y',
+      columnTypes: { zip: 'categorical', note: 'ignore' },
+    });
+    expect(ds.features.map((f) => [f.name, f.type])).toEqual([
+      ['zip', 'categorical'],
+      ['region', 'categorical'],
+    ]);
+    // Every zip now looks like a number and the ignored note column is still there: without
+    // the registered types the refresh would read zip as numeric and note as a new feature.
+    writeFileSync(csv, typed(['02134,north,x', '10001,south,y', '02134,east,z', '60601,west,w']));
+    const r = await own.ok<Dataset>('POST', `/v1/datasets/${ds.id}/refresh`);
+    expect(r).toMatchObject({ version: 2, rows: 4 });
+    expect(r.features.map((f) => [f.name, f.type])).toEqual([
+      ['zip', 'categorical'],
+      ['region', 'categorical'],
+    ]);
+    const frame = await own.node.services.datasets.load(ds.id);
+    expect(frame.columnTypes?.['zip']).toEqual({
+      type: 'categorical',
+      levels: ['02134', '10001', '60601'],
+    });
+    // A numeric column stays numeric: a stray text value is an error, not a new category.
+    const num = join(files, 'typed-num.csv');
+    writeFileSync(num, table(4));
+    const n = await own.ok<Dataset>('POST', '/v1/datasets', {
+      name: 'typed-num',
+      path: num,
+      labelColumn: 'y',
+    });
+    writeFileSync(num, table(4).replace('c2,0,22,', 'c2,0,unknown,'));
+    const bad = await own.call<{ code: string; message: string }>(
+      'POST',
+      `/v1/datasets/${n.id}/refresh`,
+    );
+    expect([bad.status, bad.body.code]).toEqual([400, 'CSV_INVALID']);
+    expect(bad.body.message).toMatch(/:4:3: value 'unknown' is not a number/);
+    expect((await own.ok<Dataset>('GET', `/v1/datasets/${n.id}`)).version).toBe(1);
+  });
+});
+
 describe('a hostile partner', () => {
   it('gets no rows and changes nothing through the owner’s routes, with its own certificate', async () => {
     const s = par.node.services;

@@ -13,7 +13,7 @@ import { errors, FedGridError } from '../errors/errors.js';
 import { NodeFiles } from '../storage/files.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
 import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
-import { DECLARED_COLUMN_TYPES } from './column-types.js';
+import { DECLARED_COLUMN_TYPES, type DeclaredColumnType } from './column-types.js';
 import {
   importTable,
   type ColumnSummary,
@@ -334,6 +334,7 @@ export class DatasetService {
       idColumn: string;
       labelColumn?: string | undefined;
       visibility: string;
+      columnTypes?: Record<string, DeclaredColumnType> | undefined;
     },
     read: Awaited<ReturnType<DatasetService['read']>>,
   ): Promise<DatasetView> {
@@ -355,6 +356,7 @@ export class DatasetService {
           source_spec: json(stored),
           id_column: inp.idColumn,
           label_column: inp.labelColumn ?? null,
+          column_types: inp.columnTypes ? json(inp.columnTypes) : null,
           features: json(imported.features),
           label_summary: imported.label ? json(imported.label) : null,
           rows: imported.frame.ids.length,
@@ -389,19 +391,39 @@ export class DatasetService {
       throw errors.validation(
         `dataset ${ds.name} was uploaded: it has no source to read again; upload the new file as a new dataset`,
       );
-    const read = await this.read(
-      ds.source,
-      { idColumn: ds.idColumn, ...(ds.labelColumn ? { labelColumn: ds.labelColumn } : {}) },
-      this.sourceContext(),
-    );
-    const { imported } = read;
     const before = ds.features.map((f) => f.name);
-    const after = imported.features.map((f) => f.name);
-    if (before.join('\u0000') !== after.join('\u0000'))
-      throw errors.conflict(
-        `the source of ${ds.name} now has other feature columns (${after.length} instead of ${before.length}, or renamed or reordered); register it as a new dataset — nothing was changed`,
+    const changed = (after: number) =>
+      errors.conflict(
+        `the source of ${ds.name} now has other feature columns (${after < 0 ? 'one of them is gone' : `${after} instead of ${before.length}`}, or renamed or reordered); register it as a new dataset — nothing was changed`,
         { dataset: ds.id },
       );
+    let read: Awaited<ReturnType<DatasetService['read']>>;
+    try {
+      read = await this.read(
+        ds.source,
+        {
+          idColumn: ds.idColumn,
+          ...(ds.labelColumn ? { labelColumn: ds.labelColumn } : {}),
+          columnTypes: await this.refreshTypes(ds),
+        },
+        this.sourceContext(),
+      );
+    } catch (err) {
+      // The registered types name every registered column: one missing from the source's
+      // header is a changed table, as below, not a content error.
+      const problems = (err as FedGridError).details?.['problems'] as
+        { message: string }[] | undefined;
+      if (
+        err instanceof FedGridError &&
+        err.code === 'CSV_INVALID' &&
+        problems?.some((p) => p.message.endsWith('has a declared type but is not in the header'))
+      )
+        throw changed(-1);
+      throw err;
+    }
+    const { imported } = read;
+    const after = imported.features.map((f) => f.name);
+    if (before.join('\u0000') !== after.join('\u0000')) throw changed(after.length);
     const version = ds.version + 1;
     const file = snapshotName(ds.id, version);
     await writeSnapshot(join(this.dir, file), imported.frame, (p, parts) =>
@@ -430,6 +452,26 @@ export class DatasetService {
       });
     }
     return this.get(ds.id);
+  }
+
+  /**
+   * The column types a refresh reads with: those the owner declared at registration (`ignore`
+   * included), and every other feature pinned to the type it was detected as — so a new version
+   * has the same columns in the same types (components and models rely on them), and a value
+   * that no longer fits is reported at its line and column instead of silently turning a
+   * numeric column categorical.
+   */
+  private async refreshTypes(ds: DatasetView): Promise<Record<string, DeclaredColumnType>> {
+    const row = await this.db
+      .selectFrom('datasets')
+      .select('column_types')
+      .where('id', '=', ds.id)
+      .executeTakeFirstOrThrow();
+    const declared = (row.column_types ?? {}) as Record<string, DeclaredColumnType>;
+    const pinned: Record<string, DeclaredColumnType> = {};
+    for (const f of ds.features)
+      pinned[f.name] = f.type === 'integer' || f.type === 'float' ? 'numeric' : f.type;
+    return { ...pinned, ...declared };
   }
 
   /**

@@ -57,6 +57,8 @@ export interface DatasetsTable {
   enabled: ColumnType<boolean, boolean | undefined, boolean>;
   /** 0020: column name → { description, unit, values } (the data dictionary). */
   dictionary: Json | null;
+  /** 0020: the column types the owner declared (name → type, `ignore` too); a refresh re-reads with them. */
+  column_types: Json | null;
 }
 
 export interface GrantsTable {
