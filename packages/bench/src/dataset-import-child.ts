@@ -12,10 +12,10 @@ async function main(): Promise<void> {
   const kind = sourceKind(format);
   if (!kind) throw new Error(`unknown format ${format}`);
   const t0 = process.hrtime.bigint();
-  const reader = await kind.open(
-    { kind: format, path: file } as { kind: string },
-    { openFile: async (p) => ({ handle: await open(p, 'r'), realPath: p }), env: {} },
-  );
+  const reader = await kind.open({ kind: format, path: file } as { kind: string }, {
+    openFile: async (p) => ({ handle: await open(p, 'r'), realPath: p }),
+    env: {},
+  });
   const r = await importTable(reader, { idColumn: 'id', labelColumn: 'y' });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   process.stdout.write(
