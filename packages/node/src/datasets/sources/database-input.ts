@@ -28,6 +28,27 @@ export function oneOfTableOrQuery(v: { table?: string | undefined; query?: strin
 }
 export const tableOrQueryMessage = 'give either table or query (exactly one)';
 
+/**
+ * Where a database source connects: host, port and database name.
+ * @param defaultPort the server's usual TCP port
+ * @param maxDatabaseName the longest database name the server accepts (characters)
+ */
+export function serverAddressFields(defaultPort: number, maxDatabaseName: number) {
+  return {
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(defaultPort),
+    database: z.string().min(1).max(maxDatabaseName),
+  };
+}
+
+/** What a database source reads and how it connects: table or query, TLS, connect timeout. */
+export const selectionFields = {
+  table: tableName.optional(),
+  query: selectQuery.optional(),
+  ssl: z.boolean().default(false).describe('TLS to the server (certificate verified)'),
+  connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
+};
+
 /** The canonical-row digest of a database result (see TableReader.digest). */
 export class RowDigest {
   private readonly hash = createHash('sha256');

@@ -13,9 +13,9 @@ import {
   NETWORK_CODES,
   oneOfTableOrQuery,
   RowDigest,
-  selectQuery,
+  selectionFields,
+  serverAddressFields,
   serverMessage,
-  tableName,
   tableOrQueryMessage,
 } from './database-input.js';
 import { cellText, defineSource, SourceRecordError, type SourceRecord } from './source.js';
@@ -41,14 +41,9 @@ export const mysqlSource = defineSource({
   schema: z
     .object({
       kind: z.literal('mysql'),
-      host: z.string().min(1).max(255),
-      port: z.number().int().min(1).max(65535).default(3306),
-      database: z.string().min(1).max(64),
+      ...serverAddressFields(3306, 64),
       ...loginFields,
-      table: tableName.optional(),
-      query: selectQuery.optional(),
-      ssl: z.boolean().default(false).describe('TLS to the server (certificate verified)'),
-      connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
+      ...selectionFields,
     })
     .strict()
     .refine(oneOfTableOrQuery, tableOrQueryMessage),

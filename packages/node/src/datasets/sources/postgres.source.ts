@@ -14,9 +14,9 @@ import {
   NETWORK_CODES,
   oneOfTableOrQuery,
   RowDigest,
-  selectQuery,
+  selectionFields,
+  serverAddressFields,
   serverMessage,
-  tableName,
   tableOrQueryMessage,
 } from './database-input.js';
 import { defineSource, SourceRecordError, type SourceRecord } from './source.js';
@@ -42,14 +42,9 @@ export const postgresSource = defineSource({
   schema: z
     .object({
       kind: z.literal('postgres'),
-      host: z.string().min(1).max(255),
-      port: z.number().int().min(1).max(65535).default(5432),
-      database: z.string().min(1).max(128),
+      ...serverAddressFields(5432, 128),
       ...loginFields,
-      table: tableName.optional(),
-      query: selectQuery.optional(),
-      ssl: z.boolean().default(false).describe('TLS to the server (certificate verified)'),
-      connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
+      ...selectionFields,
     })
     .strict()
     .refine(oneOfTableOrQuery, tableOrQueryMessage),
