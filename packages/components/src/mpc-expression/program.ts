@@ -6,16 +6,12 @@
 import { matrix } from '@fedgrid/ml';
 import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
-import {
-  evaluateExpression,
-  expressionColumns,
-  parseExpression,
-} from '../mpc-runtime/expression.js';
+import { evaluateExpression } from '../mpc-runtime/expression.js';
+import { expressionInputs } from '../mpc-runtime/expression-inputs.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
-import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
-import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
+import { MpcSession } from '../mpc-runtime/session.js';
 import { shareColumns } from '../mpc-runtime/share.js';
-import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { ComponentError, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { MpcExpressionParams } from './params.js';
 
 export async function mpcExpressionParty(
@@ -23,16 +19,7 @@ export async function mpcExpressionParty(
 ): Promise<ProgramResult> {
   const t0 = performance.now();
   const p = ctx.params;
-  const expr = parseExpression(p.expression);
-  const names = mpcParties(ctx);
-  const me = names.indexOf(ctx.party);
-  const { frame } = input(ctx, 'data', 'dataset');
-  const table = localTable(frame, true);
-  const timeoutMs = p.timeoutSeconds * 1000;
-  const schemas = await exchangeSchemas(ctx, names, table, 'vertical', timeoutMs);
-  const refs = expressionColumns(expr);
-  const cols = refs.map((r) => resolveColumn(r, names, schemas, 'vertical'));
-  const n = table.ids.length;
+  const { expr, names, me, table, refs, cols, n } = await expressionInputs(ctx, p.expression);
   if (p.output !== 'rows' && n < p.minGroupSize)
     throw new ComponentError(
       'GROUPS_TOO_SMALL',
@@ -109,11 +96,4 @@ export async function mpcExpressionParty(
     },
     summary,
   };
-}
-
-export async function mpcExpressionArbiter(
-  ctx: ProgramContext<MpcExpressionParams>,
-): Promise<ProgramResult> {
-  const r = await serveDealer(ctx, runtimeOptions(ctx.params, 0));
-  return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
 }

@@ -1,6 +1,7 @@
 import type { ComponentSpec } from '../spec.js';
+import { mpcDealerProgram } from '../mpc-runtime/dealer-program.js';
 import { mpcExpressionParams, type MpcExpressionParams } from './params.js';
-import { mpcExpressionArbiter, mpcExpressionParty } from './program.js';
+import { mpcExpressionParty } from './program.js';
 
 export const mpcExpression: ComponentSpec<MpcExpressionParams> = {
   code: 'mpc-expression',
@@ -35,5 +36,5 @@ export const mpcExpression: ComponentSpec<MpcExpressionParams> = {
       description: 'the expression and, for sum / mean, the aggregate',
     },
   ],
-  programs: { guest: mpcExpressionParty, host: mpcExpressionParty, arbiter: mpcExpressionArbiter },
+  programs: { guest: mpcExpressionParty, host: mpcExpressionParty, arbiter: mpcDealerProgram },
 };

@@ -6,19 +6,15 @@
  */
 import { MAX_MATERIAL } from '@fedgrid/crypto';
 import { matrix } from '@fedgrid/ml';
-import {
-  evaluateExpression,
-  expressionColumns,
-  parseExpression,
-} from '../mpc-runtime/expression.js';
+import { evaluateExpression } from '../mpc-runtime/expression.js';
 import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
 import { planGroups } from '../mpc-runtime/groups.js';
+import { expressionInputs } from '../mpc-runtime/expression-inputs.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
-import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
-import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
+import { MpcSession } from '../mpc-runtime/session.js';
 import { groupSums, shareColumns } from '../mpc-runtime/share.js';
-import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { ComponentError, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { MpcRankingParams } from './params.js';
 
 export async function mpcRankingParty(
@@ -26,16 +22,10 @@ export async function mpcRankingParty(
 ): Promise<ProgramResult> {
   const t0 = performance.now();
   const p = ctx.params;
-  const expr = parseExpression(p.value);
-  const names = mpcParties(ctx);
-  const me = names.indexOf(ctx.party);
-  const { frame } = input(ctx, 'data', 'dataset');
-  const table = localTable(frame, true);
-  const timeoutMs = p.timeoutSeconds * 1000;
-  const schemas = await exchangeSchemas(ctx, names, table, 'vertical', timeoutMs);
-  const refs = expressionColumns(expr);
-  const cols = refs.map((r) => resolveColumn(r, names, schemas, 'vertical'));
-  const n = table.ids.length;
+  const { expr, names, me, table, timeoutMs, schemas, refs, cols, n } = await expressionInputs(
+    ctx,
+    p.value,
+  );
   const grouped = p.groupBy.length > 0;
   const groups = grouped
     ? await planGroups(
@@ -154,11 +144,4 @@ export async function mpcRankingParty(
     },
     summary,
   };
-}
-
-export async function mpcRankingArbiter(
-  ctx: ProgramContext<MpcRankingParams>,
-): Promise<ProgramResult> {
-  const r = await serveDealer(ctx, runtimeOptions(ctx.params, 0));
-  return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
 }

@@ -1,6 +1,7 @@
 import type { ComponentSpec } from '../spec.js';
+import { mpcDealerProgram } from '../mpc-runtime/dealer-program.js';
 import { mpcRankingParams, type MpcRankingParams } from './params.js';
-import { mpcRankingArbiter, mpcRankingParty } from './program.js';
+import { mpcRankingParty } from './program.js';
 
 export const mpcRanking: ComponentSpec<MpcRankingParams> = {
   code: 'mpc-ranking',
@@ -30,5 +31,5 @@ export const mpcRanking: ComponentSpec<MpcRankingParams> = {
     },
     { name: 'report', kind: 'report', roles: ['guest'], description: 'the ranking as JSON' },
   ],
-  programs: { guest: mpcRankingParty, host: mpcRankingParty, arbiter: mpcRankingArbiter },
+  programs: { guest: mpcRankingParty, host: mpcRankingParty, arbiter: mpcDealerProgram },
 };

@@ -8,7 +8,7 @@ import { chooseFracBits, decodeFixed, encodeColumn } from '../mpc-runtime/fixed.
 import { planGroups } from '../mpc-runtime/groups.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
 import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schema.js';
-import { mpcParties, MpcSession, serveDealer } from '../mpc-runtime/session.js';
+import { mpcParties, MpcSession } from '../mpc-runtime/session.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { MpcStatisticsParams } from './params.js';
 import { statsProtocol, type StatsPlan } from './protocol.js';
@@ -179,11 +179,4 @@ export async function mpcStatisticsParty(
     },
     summary: { rows: N, groups: G, suppressedGroups: groups.suppressed, ...mpc, seconds },
   };
-}
-
-export async function mpcStatisticsArbiter(
-  ctx: ProgramContext<MpcStatisticsParams>,
-): Promise<ProgramResult> {
-  const r = await serveDealer(ctx, runtimeOptions(ctx.params, 0));
-  return { outputs: {}, summary: { dealerRequests: r.requests, dealerBytes: r.bytes } };
 }

@@ -1,6 +1,7 @@
 import type { ComponentSpec } from '../spec.js';
+import { mpcDealerProgram } from '../mpc-runtime/dealer-program.js';
 import { mpcStatisticsParams, type MpcStatisticsParams } from './params.js';
-import { mpcStatisticsArbiter, mpcStatisticsParty } from './program.js';
+import { mpcStatisticsParty } from './program.js';
 
 export const mpcStatistics: ComponentSpec<MpcStatisticsParams> = {
   code: 'mpc-statistics',
@@ -29,5 +30,5 @@ export const mpcStatistics: ComponentSpec<MpcStatisticsParams> = {
       description: 'statistics per group and column, for the guest (result party) only',
     },
   ],
-  programs: { guest: mpcStatisticsParty, host: mpcStatisticsParty, arbiter: mpcStatisticsArbiter },
+  programs: { guest: mpcStatisticsParty, host: mpcStatisticsParty, arbiter: mpcDealerProgram },
 };
