@@ -7,12 +7,13 @@
  */
 import {
   PaillierTriples,
-  columnStats,
+  columnsStats,
   generatePaillierKeyPair,
   localDealerMpc,
   localMpc,
   mpcDecode,
   mpcEncode,
+  quickSort,
   runLocal,
   statsFracBits,
   type ColumnStats,
@@ -197,10 +198,12 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
     const x = randomRing(n, 40, 7);
     const sx = share(mpc, x);
     let res: { keys: Ring }[] = [];
+    const before = mpc.parties[0]!.rounds;
     const t = measureForSync({ minSeconds: 0 }, () => {
-      res = runLocal(mpc, (p) => p.sort(sx[p.id]!));
+      res = runLocal(mpc, (p) => quickSort(p, sx[p.id]!, [], 40));
       return 1;
     });
+    const rounds = mpc.parties[0]!.rounds - before;
     const sorted = reveal(
       mpc,
       res.map((s) => s.keys),
@@ -212,7 +215,6 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
       'mpc.sort',
       want.every((v, i) => v === BigInt.asIntN(64, sorted[i]!)),
     );
-    const stages = (Math.log2(n) * (Math.log2(n) + 1)) / 2;
     log(`mpc.sort n=${n}: ${sig(t.seconds, 4)} s`);
     out.push(
       result('mpc.sort', { n }, t.seconds, 1, 'sorts', {
@@ -220,8 +222,8 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
         ...cpuFields(t.cpu, t.seconds, 1),
         parties: 2,
         dealer: true,
-        network: 'bitonic',
-        comparisons: (stages * n) / 2,
+        network: 'oblivious shuffle, then quicksort with opened comparisons',
+        rounds,
       }),
     );
   }
@@ -245,11 +247,14 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
     const qs = [0.25, 0.5, 0.75];
     let all: (ColumnStats | undefined)[][] = [];
     const t = measureForSync({ minSeconds: 0 }, () => {
-      all = runLocal(mpc, function* (p) {
-        const res = [];
-        for (const col of shared) res.push(yield* columnStats(p, col[p.id]!, qs, 0));
-        return res;
-      });
+      all = runLocal(mpc, (p) =>
+        columnsStats(
+          p,
+          shared.map((col) => col[p.id]!),
+          qs,
+          0,
+        ),
+      );
       return 1;
     });
     const got = all[0]!;
@@ -260,6 +265,19 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
         'mpc.stats mean',
         Math.abs(got[j]!.mean - mean) <= 2 ** -32 * Math.max(1, Math.abs(mean)),
       );
+      const sorted = Float64Array.from(enc).sort();
+      const ulp = 2 ** -f;
+      check('mpc.stats min/max', got[j]!.min === sorted[0] && got[j]!.max === sorted[rows - 1]);
+      qs.forEach((q, k) => {
+        const pos = q * (rows - 1);
+        const lo = sorted[Math.floor(pos)]!;
+        const hi = sorted[Math.min(Math.floor(pos) + 1, rows - 1)]!;
+        const want = lo + (pos - Math.floor(pos)) * (hi - lo);
+        check(
+          'mpc.stats quantile',
+          Math.abs(got[j]!.quantiles[k]! - want) <= (2 + (hi - lo) / ulp) * ulp,
+        );
+      });
     });
     log(`mpc.stats rows=${rows} columns=${columns}: ${sig(t.seconds, 4)} s`);
     out.push(
@@ -270,6 +288,8 @@ export async function benchMpc(opts: MpcBenchOptions): Promise<BenchResult[]> {
         dealer: true,
         frac_bits: f,
         statistics: 'count, sum, mean, variance, std, min, max, quartiles per column',
+        order_statistics:
+          'one oblivious shuffle per column, then quickselect with opened comparisons',
       }),
     );
   }

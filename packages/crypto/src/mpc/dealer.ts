@@ -23,6 +23,8 @@ export enum MaterialKind {
   Trunc = 3,
   DaBit = 4,
   MatMul = 5,
+  /** Permutation correlation of the oblivious shuffle (`shuffle.ts`): [n, permuter, columns]. */
+  Perm = 6,
 }
 
 /** Words of the request a party sends to the dealer: [kind, a, b, c]. */
@@ -58,7 +60,104 @@ export function drawShares(
       return last
         ? [prg.next(n * k), prg.next(k * m)]
         : [prg.next(n * k), prg.next(k * m), prg.next(n * m)];
+    case MaterialKind.Perm:
+      throw new RangeError('permutation material is drawn by drawPerm');
   }
+}
+
+/**
+ * One party's share of a permutation correlation for `n` rows × `w` columns permuted by party
+ * `j` (the shuffle of `shuffle.ts`): the permuter holds π and Δ, every other party k holds masks
+ * a_k and b_k with Δ + Σ_k b_k = π(Σ_k a_k) (π applied to each column: out[i] = in[π[i]]). The
+ * last party's Δ or b is the dealer's correction and is not drawn here.
+ */
+export interface PermShare {
+  /** π, at the permuter only. */
+  perm?: Int32Array;
+  /** a_k (n·w words, column after column), at the other parties only. */
+  mask?: Ring;
+  /** Δ at the permuter, b_k at the others; absent at the last party (the dealer sends it). */
+  out?: Ring;
+}
+
+/** Draws party `id`'s share of a permutation correlation, in the order the dealer replays. */
+export function drawPerm(
+  prg: RingPrg,
+  n: number,
+  j: number,
+  w: number,
+  id: number,
+  last: boolean,
+): PermShare {
+  if (id === j) {
+    const perm = prgPermutation(prg, n);
+    return last ? { perm } : { perm, out: prg.next(n * w) };
+  }
+  const mask = prg.next(n * w);
+  return last ? { mask } : { mask, out: prg.next(n * w) };
+}
+
+/**
+ * A uniform permutation of 0..n−1 from the PRG: Fisher–Yates (Knuth, TAOCP vol. 2 §3.4.2,
+ * algorithm P) with unbiased indices by rejection sampling of 32-bit words, so it is exactly
+ * uniform given a uniform stream. Deterministic in the stream: the dealer replays it.
+ * @throws RangeError for n ≥ 2^31.
+ */
+export function prgPermutation(prg: RingPrg, n: number): Int32Array {
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 31)
+    throw new RangeError(`permutation length ${n} is out of range`);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  let buf: Uint32Array = new Uint32Array(0);
+  let at = 0;
+  for (let i = n - 1; i > 0; i--) {
+    const s = i + 1;
+    const limit = 2 ** 32 - (2 ** 32 % s);
+    let u: number;
+    do {
+      if (at === buf.length) {
+        buf = words32(prg.next(Math.min(1 << 16, (i >> 1) + 64)));
+        at = 0;
+      }
+      u = buf[at++]!;
+    } while (u >= limit);
+    const j = u % s;
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  return perm;
+}
+
+/** The 32-bit halves of each word, low half first (host-independent). */
+function words32(r: Ring): Uint32Array {
+  const out = new Uint32Array(2 * r.length);
+  for (let i = 0; i < r.length; i++) {
+    const w = r[i]!;
+    out[2 * i] = Number(w & 0xffffffffn);
+    out[2 * i + 1] = Number(w >> 32n);
+  }
+  return out;
+}
+
+/** Applies π to each of the w columns of `x` (n·w words): out[c·n + i] = x[c·n + π[i]]. */
+export function permuteColumns(x: Ring, perm: Int32Array): Ring {
+  const n = perm.length;
+  const out = new BigUint64Array(x.length);
+  for (let off = 0; off < x.length; off += n)
+    for (let i = 0; i < n; i++) out[off + i] = x[off + perm[i]!]!;
+  return out;
+}
+
+/** The dealer's side of a permutation correlation: the last party's Δ (if it permutes) or b. */
+function permCorrection(prgs: RingPrg[], n: number, j: number, w: number): Ring {
+  const P = prgs.length;
+  const shares = prgs.map((prg, i) => drawPerm(prg, n, j, w, i, i === P - 1));
+  const a = new BigUint64Array(n * w);
+  shares.forEach((s) => s.mask && addAcc(a, s.mask));
+  const corr = permuteColumns(a, shares[j]!.perm!);
+  shares.forEach((s, i) => i !== P - 1 && subAcc(corr, s.out!));
+  return corr;
 }
 
 /** Words the last party receives from the dealer for a request. */
@@ -66,6 +165,7 @@ export function correctionWords(kind: MaterialKind, d: readonly number[]): numbe
   const [n, , m] = d as [number, number, number];
   if (kind === MaterialKind.Trunc) return 2 * n;
   if (kind === MaterialKind.MatMul) return n * m;
+  if (kind === MaterialKind.Perm) return n * m;
   return n;
 }
 
@@ -74,12 +174,22 @@ export function correctionWords(kind: MaterialKind, d: readonly number[]): numbe
  * @throws MpcProtocolError for an unknown kind or sizes out of range.
  */
 export function checkRequest(kind: number, d: readonly number[]): void {
-  if (kind < MaterialKind.Triple || kind > MaterialKind.MatMul)
+  if (kind < MaterialKind.Triple || kind > MaterialKind.Perm)
     throw new MpcProtocolError(`dealer request of unknown kind ${kind}`);
   const [n, k, m] = d as [number, number, number];
-  const total = kind === MaterialKind.MatMul ? Math.max(n * k, k * m, n * m) : n;
+  const total =
+    kind === MaterialKind.MatMul
+      ? Math.max(n * k, k * m, n * m)
+      : kind === MaterialKind.Perm
+        ? n * m
+        : n;
   const dimsOk = d.every((x) => Number.isSafeInteger(x) && x >= 0);
-  if (!dimsOk || total > MAX_MATERIAL || (kind === MaterialKind.Trunc && (k < 0 || k > 62)))
+  if (
+    !dimsOk ||
+    total > MAX_MATERIAL ||
+    (kind === MaterialKind.Trunc && (k < 0 || k > 62)) ||
+    (kind === MaterialKind.Perm && (k > 2 || m < 1))
+  )
     throw new MpcProtocolError(
       `dealer request kind ${kind} with sizes [${d.join(', ')}] is out of range (at most ${MAX_MATERIAL} elements, truncation by 0..62 bits)`,
     );
@@ -123,6 +233,11 @@ export class Dealer {
     checkRequest(kind, d);
     this.requests++;
     const P = this.#prgs.length;
+    if (kind === MaterialKind.Perm) {
+      if (d[1]! >= P)
+        throw new MpcProtocolError(`permutation request for party ${d[1]} of ${P} parties`);
+      return ringBytes(permCorrection(this.#prgs, d[0]!, d[1]!, d[2]!));
+    }
     const shares = this.#prgs.map((prg, i) => drawShares(prg, kind, d, i === P - 1));
     const sum = (j: number, xor = false): Ring => {
       const out = new BigUint64Array(shares[0]![j]!.length);

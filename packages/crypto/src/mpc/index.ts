@@ -6,3 +6,5 @@ export * from './material.js';
 export * from './party.js';
 export * from './runner.js';
 export * from './stats.js';
+export * from './shuffle.js';
+export * from './quicksort.js';

@@ -13,7 +13,9 @@ import {
   MaterialKind,
   checkRequest,
   correctionWords,
+  drawPerm,
   drawShares,
+  type PermShare,
 } from './dealer.js';
 import { MpcProtocolError, bytesRing, ringBytes, type Outbox, type Proto } from './messages.js';
 import { RingPrg } from './prg.js';
@@ -48,6 +50,11 @@ export interface MaterialSource {
   daBits(host: MaterialHost, n: number): Proto<[Ring, Ring]>;
   /** Matrix triple: [U] n×k, [V] k×m, [W = U·V] n×m. */
   matTriple(host: MaterialHost, n: number, k: number, m: number): Proto<[Ring, Ring, Ring]>;
+  /**
+   * Permutation correlation for `n` rows × `w` columns permuted by party `j` (the oblivious
+   * shuffle): π and Δ at j, masks a_k, b_k elsewhere, Δ + Σ b_k = π(Σ a_k).
+   */
+  permutation(host: MaterialHost, n: number, j: number, w: number): Proto<PermShare>;
 }
 
 /**
@@ -101,6 +108,25 @@ export class DealerMaterial implements MaterialSource {
   }
   *matTriple(host: MaterialHost, n: number, k: number, m: number): Proto<[Ring, Ring, Ring]> {
     return (yield* this.#draw(host, MaterialKind.MatMul, [n, k, m])) as [Ring, Ring, Ring];
+  }
+  *permutation(host: MaterialHost, n: number, j: number, w: number): Proto<PermShare> {
+    const d: [number, number, number] = [n, j, w];
+    checkRequest(MaterialKind.Perm, d);
+    const P = host.parties;
+    const last = host.id === P - 1;
+    const share = drawPerm(this.#prg, n, j, w, host.id, last);
+    const out: Outbox = [];
+    const expect: (number | undefined)[] = [];
+    if (last) {
+      const req = new BigUint64Array(DEALER_REQUEST_WORDS);
+      req[0] = BigInt(MaterialKind.Perm);
+      d.forEach((x, i) => (req[i + 1] = BigInt(x)));
+      out[P] = ringBytes(req);
+      expect[P] = correctionWords(MaterialKind.Perm, d) * 8;
+    }
+    const inbox = yield* host.exchange(`dealer material kind ${MaterialKind.Perm}`, out, expect);
+    if (last) share.out = bytesRing(inbox[P]!);
+    return share;
   }
 }
 
@@ -197,6 +223,10 @@ export class PaillierTriples implements MaterialSource {
   // eslint-disable-next-line require-yield
   *matTriple(): Proto<[Ring, Ring, Ring]> {
     this.#unsupported('matrix triples');
+  }
+  // eslint-disable-next-line require-yield
+  *permutation(): Proto<PermShare> {
+    this.#unsupported('the oblivious shuffle (permutation correlations)');
   }
 }
 
