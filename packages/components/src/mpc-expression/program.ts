@@ -6,7 +6,7 @@
 import { matrix } from '@fedgrid/ml';
 import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
 import { decodeFixed, encodeColumn } from '../mpc-runtime/fixed.js';
-import { evaluateExpression } from '../mpc-runtime/expression.js';
+import { dealerOnlyOperator, evaluateExpression } from '../mpc-runtime/expression.js';
 import { expressionInputs } from '../mpc-runtime/expression-inputs.js';
 import { runtimeOptions } from '../mpc-runtime/params.js';
 import { MpcSession } from '../mpc-runtime/session.js';
@@ -20,6 +20,12 @@ export async function mpcExpressionParty(
   const t0 = performance.now();
   const p = ctx.params;
   const { expr, names, me, table, refs, cols, n } = await expressionInputs(ctx, p.expression);
+  const needsDealer = p.triples === 'dealer-free' ? dealerOnlyOperator(expr) : undefined;
+  if (needsDealer)
+    throw new ComponentError(
+      'DEALER_REQUIRED',
+      `expression '${p.expression}' uses ${needsDealer}, which needs the dealer's comparison material; with triples: dealer-free only +, −, * and division by constants are available — run with triples: dealer and an arbiter`,
+    );
   if (p.output !== 'rows' && n < p.minGroupSize)
     throw new ComponentError(
       'GROUPS_TOO_SMALL',

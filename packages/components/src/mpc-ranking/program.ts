@@ -22,6 +22,11 @@ export async function mpcRankingParty(
 ): Promise<ProgramResult> {
   const t0 = performance.now();
   const p = ctx.params;
+  if (p.triples === 'dealer-free')
+    throw new ComponentError(
+      'DEALER_REQUIRED',
+      'mpc-ranking sorts by comparisons, which need the dealer; run with triples: dealer and an arbiter',
+    );
   const { expr, names, me, table, timeoutMs, schemas, refs, cols, n } = await expressionInputs(
     ctx,
     p.value,

@@ -188,6 +188,35 @@ export function expressionColumns(e: Expr, out: string[] = []): string[] {
 }
 
 /**
+ * The first operator or function of `e` that needs the dealer's comparison or truncation
+ * material — a comparison, a division by a non-constant, sqrt, abs, min, max — or undefined
+ * when `e` uses only +, −, unary minus, products and division by constants (what the
+ * dealer-free two-party mode evaluates).
+ */
+export function dealerOnlyOperator(e: Expr): string | undefined {
+  switch (e.op) {
+    case 'num':
+    case 'col':
+      return undefined;
+    case 'neg':
+      return dealerOnlyOperator(e.a);
+    case 'sqrt':
+    case 'abs':
+    case 'min':
+    case 'max':
+      return e.op;
+    case '+':
+    case '-':
+    case '*':
+      return dealerOnlyOperator(e.a) ?? dealerOnlyOperator(e.b);
+    case '/':
+      return e.b.op === 'num' ? dealerOnlyOperator(e.a) : "'/' by a column";
+    default:
+      return `'${e.op}'`;
+  }
+}
+
+/**
  * Evaluates an expression on shares, element-wise over n rows, at the engine's fixed point.
  * @param columns shares of each referenced column by reference, fixed point, n each.
  * @returns fixed-point shares of the value per row (comparisons: 1.0 or 0.0).

@@ -19,17 +19,30 @@ import {
   Dealer,
   DEALER_REQUEST_WORDS,
   DealerMaterial,
+  generatePaillierKeyPair,
   MpcParty,
   MpcProtocolError,
+  PaillierTriples,
+  publicKeyFromJson,
+  publicKeyToJson,
   type Inbox,
+  type MaterialSource,
   type Proto,
 } from '@fedgrid/crypto';
 import { ChannelError, type PartyName } from '@fedgrid/federation';
 import { ComponentError, type ProgramContext } from '../spec.js';
 import { decodeFrame, encodeFrame, FRAME_DATA, FRAME_DONE, FRAME_NONE } from './frames.js';
 
+/** Where the Beaver triples come from: the arbiter, or Paillier between two data parties. */
+export type TriplesMode = 'dealer' | 'dealer-free';
+
+/** Bits of the guest's Paillier key in dealer-free mode (the engine's minimum). */
+export const DEALER_FREE_KEY_BITS = 2048;
+
 /** Runtime settings (component parameters). */
 export interface MpcRuntimeOptions {
+  /** Source of the triples (parameter `triples`). */
+  triples: TriplesMode;
   /** Fixed-point fractional bits of the engine. */
   fracBits: number;
   /** Longest wait for any one message, in ms. */
@@ -38,7 +51,16 @@ export interface MpcRuntimeOptions {
   maxMessageBytes: number;
 }
 
-/** The data parties of a job in engine order: guest (0), then the hosts. */
+/** The `triples` parameter of an MPC component's context ('dealer' when absent). */
+export function triplesMode(ctx: ProgramContext<unknown>): TriplesMode {
+  return (ctx.params as { triples?: TriplesMode } | undefined)?.triples ?? 'dealer';
+}
+
+/**
+ * The data parties of a job in engine order: guest (0), then the hosts.
+ * @throws ComponentError ROLES for a job that is not 2–3 data parties plus an arbiter
+ *   (dealer mode), or not exactly 2 data parties (dealer-free mode).
+ */
 export function mpcParties(ctx: ProgramContext<unknown>): PartyName[] {
   const parties = [ctx.roles.guest, ...ctx.roles.hosts];
   if (parties.length < 2 || parties.length > 3)
@@ -46,10 +68,18 @@ export function mpcParties(ctx: ProgramContext<unknown>): PartyName[] {
       'ROLES',
       `MPC components run with 2 or 3 data parties (guest and 1 or 2 hosts); this job has ${parties.length}`,
     );
+  if (triplesMode(ctx) === 'dealer-free') {
+    if (parties.length !== 2)
+      throw new ComponentError(
+        'ROLES',
+        `dealer-free triples (Paillier) are a two-party protocol; this job has ${parties.length} data parties — use triples: dealer with an arbiter, or one host`,
+      );
+    return parties;
+  }
   if (!ctx.roles.arbiter)
     throw new ComponentError(
       'ROLES',
-      'MPC components need an arbiter as the dealer of Beaver triples; add an arbiter to the job',
+      'MPC components need an arbiter as the dealer of Beaver triples; add an arbiter to the job, or set triples: dealer-free (two data parties, no comparisons)',
     );
   return parties;
 }
@@ -105,29 +135,55 @@ export class MpcSession {
     private readonly ctx: ProgramContext<unknown>,
     private readonly opts: MpcRuntimeOptions,
     names: PartyName[],
-    seed: Uint8Array,
+    material: MaterialSource,
   ) {
     this.names = names;
     this.index = names.indexOf(ctx.party);
     this.party = new MpcParty({
       id: this.index,
       parties: names.length,
-      material: new DealerMaterial(seed),
+      material,
       fracBits: opts.fracBits,
     });
   }
 
   /**
-   * Opens the session on a data party: sends its fresh material seed to the arbiter.
-   * @throws ComponentError ROLES when the job is not 2–3 data parties plus an arbiter.
+   * Opens the session on a data party. Dealer mode: sends its fresh material seed to the
+   * arbiter. Dealer-free mode: the guest generates a {@link DEALER_FREE_KEY_BITS}-bit Paillier
+   * key pair and sends the public key to the host (who checks it), for Gilboa triples.
+   * @throws ComponentError ROLES when the job does not fit the mode (see {@link mpcParties});
+   *   PROTOCOL for a malformed public key; MPC_TIMEOUT, MPC_PEER_FAILED.
    */
   static async open(ctx: ProgramContext<unknown>, opts: MpcRuntimeOptions): Promise<MpcSession> {
     const names = mpcParties(ctx);
     if (!names.includes(ctx.party))
       throw new ComponentError('ROLES', `${ctx.party} is not a data party of this MPC task`);
+    if (opts.triples === 'dealer-free') {
+      if (ctx.party === names[0]) {
+        const { publicKey, privateKey } = await generatePaillierKeyPair(DEALER_FREE_KEY_BITS);
+        const json = new TextEncoder().encode(JSON.stringify(publicKeyToJson(publicKey)));
+        await ctx.channel.send(names[1]!, 'mpc/paillier', encodeFrame(0, json));
+        return new MpcSession(ctx, opts, names, new PaillierTriples(publicKey, privateKey));
+      }
+      const what = 'dealer-free setup (Paillier public key)';
+      const raw = await recvBounded(ctx, names[0]!, 'mpc/paillier', opts.timeoutMs, what);
+      const { body } = decodeFrame(raw, 0, names[0]!, what, [FRAME_DATA], 1 << 16);
+      let material: PaillierTriples;
+      try {
+        material = new PaillierTriples(
+          publicKeyFromJson(JSON.parse(new TextDecoder().decode(body))),
+        );
+      } catch (err) {
+        throw new ComponentError(
+          'PROTOCOL',
+          `MPC ${what} from ${names[0]}: ${(err as Error).message}`,
+        );
+      }
+      return new MpcSession(ctx, opts, names, material);
+    }
     const seed = randomBytes(32);
     await ctx.channel.send(ctx.roles.arbiter!, 'mpc/seed', encodeFrame(0, seed));
-    return new MpcSession(ctx, opts, names, seed);
+    return new MpcSession(ctx, opts, names, new DealerMaterial(seed));
   }
 
   /**
@@ -193,6 +249,11 @@ export class MpcSession {
     } catch (err) {
       if (err instanceof MpcProtocolError)
         throw new ComponentError('PROTOCOL', `${ctx.party}: ${err.message}`);
+      if (err instanceof RangeError && /needs dealer material/.test(err.message))
+        throw new ComponentError(
+          'DEALER_REQUIRED',
+          `${ctx.party}: ${err.message}; run with triples: dealer and an arbiter`,
+        );
       throw err;
     }
   }
@@ -201,7 +262,7 @@ export class MpcSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.index === this.names.length - 1)
+    if (this.opts.triples === 'dealer' && this.index === this.names.length - 1)
       await this.ctx.channel.send(
         this.ctx.roles.arbiter!,
         `mpc/d${this.#dealerSeq}`,

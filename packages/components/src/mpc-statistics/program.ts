@@ -43,6 +43,11 @@ export async function mpcStatisticsParty(
 ): Promise<ProgramResult> {
   const t0 = performance.now();
   const p = ctx.params;
+  if (p.triples === 'dealer-free' && (p.minMax || p.quantiles.length > 0))
+    throw new ComponentError(
+      'DEALER_REQUIRED',
+      'min, max and quantiles need comparisons, which need the dealer; with triples: dealer-free set minMax: false and quantiles: [] (count, sum, mean, variance and std only), or run with triples: dealer and an arbiter',
+    );
   const names = mpcParties(ctx);
   const me = names.indexOf(ctx.party);
   const { frame } = input(ctx, 'data', 'dataset');
