@@ -5191,12 +5191,14 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names
+     * Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names; without the table when `since` names the current table id
      * @description Permission: `interconn:pir` — partner: online keyword PIR (encrypted tables, blinded key evaluations).
      */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          since?: string;
+        };
         header?: never;
         path: {
           id: string;

@@ -93,7 +93,9 @@ describe('the grantee', () => {
       columns: string[];
       serverRows: number;
       results: { key: string; found: boolean; values?: Record<string, number> }[];
+      table: string;
     }>('POST', '/v1/pir/query', { partner: 'host', dataset: 'scores', keys });
+    expect(out.table).toBe('downloaded');
     expect(out.columns).toEqual(['income', 'score']);
     expect(out.serverRows).toBe(40);
     expect(out.results.map((r) => r.key)).toEqual([...new Set(keys)]);
@@ -135,6 +137,35 @@ describe('the grantee', () => {
     const all = JSON.stringify([hostLog, guestLog, await host.ok('GET', '/v1/audit?pageSize=500')]);
     expect(all).not.toContain('zz-secret-key');
     expect(all).not.toContain('u11');
+  });
+
+  it('later queries use the cached table: the host leaves the table out for the id the guest holds', async () => {
+    const again = await guest.ok<{
+      table: string;
+      results: { key: string; found: boolean; values?: Record<string, number> }[];
+    }>('POST', '/v1/pir/query', { partner: 'host', dataset: 'scores', keys: ['u5', 'nope'] });
+    expect(again.table).toBe('cached');
+    expect(again.results).toEqual([
+      { key: 'u5', found: true, values: { income: rows[5]!.income, score: rows[5]!.score } },
+      { key: 'nope', found: false },
+    ]);
+    const full = await asPartner(guest, 'GET', `/v1/interconn/pir/datasets/scores/table`);
+    const id = (full.ok as { tableId: string; table?: string }).tableId;
+    expect(typeof (full.ok as { table?: string }).table).toBe('string');
+    const light = await asPartner(
+      guest,
+      'GET',
+      `/v1/interconn/pir/datasets/scores/table?since=${encodeURIComponent(id)}`,
+    );
+    expect(light.ok).toMatchObject({ tableId: id, rows: 40 });
+    expect((light.ok as { table?: string }).table).toBeUndefined();
+    // A stale or unknown id gets the whole table.
+    const stale = await asPartner(
+      guest,
+      'GET',
+      `/v1/interconn/pir/datasets/scores/table?since=old`,
+    );
+    expect(typeof (stale.ok as { table?: string }).table).toBe('string');
   });
 
   it('sends the same request shape whatever the key (present, absent, long)', () => {

@@ -43,7 +43,12 @@ export interface PirQueryResult {
   serverRows: number;
   /** One per distinct key, in order of first appearance. */
   results: { key: string; found: boolean; values?: Record<string, number> }[];
+  /** Whether the partner's table was downloaded for this query or its cached copy was used. */
+  table: 'downloaded' | 'cached';
 }
+
+/** Decoded partner tables kept per node process (each up to rows × (16 + label) bytes). */
+const TABLE_CACHE_ENTRIES = 4;
 
 export interface PirClientDeps {
   selfNodeId: string;
@@ -53,6 +58,9 @@ export interface PirClientDeps {
 }
 
 export class PirClientService {
+  /** partner + dataset → the last table downloaded (least recently used first). */
+  readonly #tables = new Map<string, { tableId: string; table: PirTable }>();
+
   constructor(private readonly deps: PirClientDeps) {}
 
   /**
@@ -69,12 +77,20 @@ export class PirClientService {
     let code: string | undefined;
     try {
       const peer = await this.deps.contracts.peerApi(input.partner);
+      const cacheKey = `${input.partner}\u0000${input.dataset}`;
+      const held = this.#tables.get(cacheKey);
       const t = await this.deps.peers.call<PirTableAnswer>(
         peer,
         'GET',
-        `/v1/interconn/pir/datasets/${encodeURIComponent(input.dataset)}/table`,
+        `/v1/interconn/pir/datasets/${encodeURIComponent(input.dataset)}/table` +
+          (held ? `?since=${encodeURIComponent(held.tableId)}` : ''),
       );
-      const table = this.decodeTable(input.partner, t);
+      const table = this.decodeTable(input.partner, t, held);
+      const source = t.table === undefined ? 'cached' : 'downloaded';
+      this.#tables.delete(cacheKey);
+      this.#tables.set(cacheKey, { tableId: t.tableId, table });
+      while (this.#tables.size > TABLE_CACHE_ENTRIES)
+        this.#tables.delete(this.#tables.keys().next().value!);
       const batch = Math.max(1, Math.min(t.maxBatch, keys.length));
       const results: PirQueryResult['results'] = [];
       for (let at = 0; at < keys.length; at += batch) {
@@ -118,6 +134,7 @@ export class PirClientService {
         columns: t.columns,
         serverRows: t.rows,
         results,
+        table: source,
       };
     } catch (err) {
       code = err instanceof FedGridError ? err.code : 'INTERNAL';
@@ -142,14 +159,24 @@ export class PirClientService {
     }
   }
 
-  private decodeTable(partner: string, t: PirTableAnswer): PirTable {
+  /**
+   * The partner's table from its answer, or the cached copy when the answer leaves the table
+   * out for the tableId this node holds.
+   * @throws FedGridError PEER_REFUSED for a malformed answer, or one without a table for a
+   *   table this node does not hold.
+   */
+  private decodeTable(
+    partner: string,
+    t: PirTableAnswer,
+    held?: { tableId: string; table: PirTable },
+  ): PirTable {
     const bad = (why: string) =>
       new FedGridError('PEER_REFUSED', `partner '${partner}' sent a malformed PIR table: ${why}`, {
         peer: partner,
       });
     if (
       !t ||
-      typeof t.table !== 'string' ||
+      (t.table !== undefined && typeof t.table !== 'string') ||
       typeof t.tableId !== 'string' ||
       typeof t.dataset !== 'string' ||
       !Array.isArray(t.columns) ||
@@ -159,10 +186,16 @@ export class PirClientService {
     )
       throw bad('fields missing or of the wrong type');
     let table: PirTable;
-    try {
-      table = decodePirTable(Buffer.from(t.table, 'base64'));
-    } catch (err) {
-      throw bad((err as Error).message);
+    if (t.table === undefined) {
+      if (!held || held.tableId !== t.tableId)
+        throw bad(`no table sent, and this node holds no copy of table ${t.tableId}`);
+      table = held.table;
+    } else {
+      try {
+        table = decodePirTable(Buffer.from(t.table, 'base64'));
+      } catch (err) {
+        throw bad((err as Error).message);
+      }
     }
     if (table.labelBytes !== 8 * t.columns.length || table.rows !== t.rows)
       throw bad('its shape does not match its announcement');

@@ -9,7 +9,7 @@ import { tlsPeerOf } from '../server/auth.js';
 import { doc } from '../server/route-doc.js';
 import { parseInput } from '../server/validate.js';
 import { pirQuerySchema, type PirClientService } from './pir-client.service.js';
-import type { PirServerService } from './pir-server.service.js';
+import { pirTableQuerySchema, type PirServerService } from './pir-server.service.js';
 
 /** The per-partner rate limit's key: the contracted node, else its certificate. */
 const partnerOf = (req: FastifyRequest): string =>
@@ -50,13 +50,15 @@ export function pirRoutes(
     {
       config: partnerConfig('table'),
       schema: doc(
-        'Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names',
+        'Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names; without the table when `since` names the current table id',
+        { query: pirTableQuerySchema },
       ),
     },
     async (req) => {
       // The service records this request's audit event whatever the outcome.
       req.auditDone = true;
-      return server.download(req.params.id, req.peerNodeId!);
+      const q = parseInput(pirTableQuerySchema, req.query);
+      return server.download(req.params.id, req.peerNodeId!, q.since);
     },
   );
   app.post(
