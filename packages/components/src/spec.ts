@@ -223,6 +223,11 @@ export interface ComponentSpec<P = unknown> {
   reference: string;
   /** Roles that must take part; a job without one of them is invalid for this component. */
   roles: Role[];
+  /**
+   * Whether these (raw, unvalidated) task parameters let a job leave `role` out although it is
+   * in `roles` — e.g. the MPC components' arbiter with `triples: dealer-free`. Absent: never.
+   */
+  roleOptional?: (role: Role, params: Readonly<Record<string, unknown>>) => boolean;
   /** Parameter schema (zod), with defaults. */
   params: z.ZodType<P>;
   inputs: PortSpec[];

@@ -1,5 +1,6 @@
 import type { ComponentSpec } from '../spec.js';
 import { mpcDealerProgram } from '../mpc-runtime/dealer-program.js';
+import { mpcArbiterOptional } from '../mpc-runtime/params.js';
 import { mpcExpressionParams, type MpcExpressionParams } from './params.js';
 import { mpcExpressionParty } from './program.js';
 
@@ -12,6 +13,7 @@ export const mpcExpression: ComponentSpec<MpcExpressionParams> = {
   reference:
     'Beaver, CRYPTO 1991; Catrina & Saxena, FC 2010 (fixed point); standard 001 §5.1 c; docs/protocols/mpc.md',
   roles: ['guest', 'host', 'arbiter'],
+  roleOptional: mpcArbiterOptional,
   params: mpcExpressionParams,
   inputs: [
     {

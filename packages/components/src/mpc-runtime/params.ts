@@ -37,3 +37,14 @@ export function runtimeOptions(
     triples: p.triples ?? 'dealer',
   };
 }
+
+/**
+ * `roleOptional` of the MPC components: the arbiter (the dealer) may be left out of a job whose
+ * task sets `triples: dealer-free`.
+ */
+export function mpcArbiterOptional(
+  role: string,
+  params: Readonly<Record<string, unknown>>,
+): boolean {
+  return role === 'arbiter' && params['triples'] === 'dealer-free';
+}

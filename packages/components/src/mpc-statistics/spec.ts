@@ -1,5 +1,6 @@
 import type { ComponentSpec } from '../spec.js';
 import { mpcDealerProgram } from '../mpc-runtime/dealer-program.js';
+import { mpcArbiterOptional } from '../mpc-runtime/params.js';
 import { mpcStatisticsParams, type MpcStatisticsParams } from './params.js';
 import { mpcStatisticsParty } from './program.js';
 
@@ -12,6 +13,7 @@ export const mpcStatistics: ComponentSpec<MpcStatisticsParams> = {
   reference:
     'Beaver, CRYPTO 1991; Batcher 1968 (sorting network); standard 001 §5.1 d, §9.4; docs/protocols/mpc.md',
   roles: ['guest', 'host', 'arbiter'],
+  roleOptional: mpcArbiterOptional,
   params: mpcStatisticsParams,
   inputs: [
     {

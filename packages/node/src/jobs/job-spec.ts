@@ -118,6 +118,7 @@ export function validateJob(spec: JobSpecBody): string[] {
       );
     }
     for (const role of component.roles) {
+      if (component.roleOptional?.(role, t.params)) continue;
       if (![...parties.keys()].some((p) => roleOf(p) === role)) {
         fail(`task '${t.name}': component ${t.component} needs a ${role} party`, {
           task: t.name,
