@@ -9,3 +9,7 @@ export * from './grpc/trust.js';
 export * from './grpc/server.js';
 export * from './grpc/client.js';
 export * from './grpc/serving.js';
+export * from './relay/client-hello.js';
+export * from './relay/relay-protocol.js';
+export * from './relay/relay-server.js';
+export * from './relay/relay-tunnel.js';

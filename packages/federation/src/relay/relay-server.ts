@@ -1,0 +1,318 @@
+/**
+ * The relay (docs/protocols/relay.md): a FedGrid process in a DMZ through which partners reach a
+ * node in a network that allows only outbound connections. The inside node dials the relay's
+ * tunnel port over mutual TLS 1.3 and keeps that connection open; a partner connects to the
+ * relay's public port as if it were the node's, and the relay reads only the server name (SNI) of
+ * the partner's TLS ClientHello to choose the inside node, then forwards the partner's raw TCP
+ * bytes over the tunnel in an HTTP/2 CONNECT stream. The partner's TLS session ends at the inside
+ * node, so the relay sees ciphertext only and both ends keep pinning each other's certificates.
+ */
+import http2, { type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
+import type { TlsIdentity } from '../tls/identity.js';
+import { readClientHello, routeOfServerName, UNRECOGNIZED_NAME_ALERT } from './client-hello.js';
+import {
+  PARTNER_HEADER,
+  SESSION_WINDOW_BYTES,
+  SILENT_LOGGER,
+  STREAM_WINDOW_BYTES,
+  TUNNEL_ALPN,
+  TUNNEL_PING_SECONDS,
+  type RelayLogger,
+  type RelayPlane,
+} from './relay-protocol.js';
+
+/** An inside node the relay lets register: its id and the SHA-256 fingerprint of its certificate. */
+export interface RelayNode {
+  id: string;
+  fingerprint: string;
+}
+
+export interface RelayEndpoint {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+}
+
+/** One chunk the relay forwarded (for traffic accounting and tests). */
+export interface RelayChunk {
+  node: string;
+  plane: RelayPlane;
+  direction: 'to-node' | 'from-node';
+  bytes: Buffer;
+}
+
+export interface RelayOptions {
+  /** The relay's own TLS identity (inside nodes pin its fingerprint). */
+  identity: TlsIdentity;
+  /**
+   * The inside nodes allowed to register, read at every tunnel connection (so a node can be added
+   * without a restart). A node is recognised by its certificate fingerprint, never a claimed id.
+   */
+  nodes: () => Promise<readonly RelayNode[]> | readonly RelayNode[];
+  /** Where inside nodes dial in (mutual TLS 1.3). */
+  tunnel: RelayEndpoint;
+  /** Public port for partners' control-plane (HTTPS) connections. */
+  api: RelayEndpoint;
+  /** Public port for partners' data-plane (gRPC) connections. */
+  data: RelayEndpoint;
+  log?: RelayLogger;
+  /** Milliseconds a partner has to send its whole ClientHello. @default 10000 */
+  helloTimeoutMs?: number;
+  /** Sees every forwarded chunk (traffic accounting; tests check it is ciphertext). */
+  observe?: (chunk: RelayChunk) => void;
+}
+
+/** The ports a started relay listens on. */
+export interface RelayPorts {
+  tunnelPort: number;
+  apiPort: number;
+  dataPort: number;
+}
+
+export class Relay {
+  private readonly log: RelayLogger;
+  private readonly tunnels = new Map<string, ClientHttp2Session>();
+  private readonly partnerSockets = new Set<Socket>();
+  private readonly tunnelServer: tls.Server;
+  private readonly publicServers: Record<RelayPlane, net.Server>;
+  private closed = false;
+
+  constructor(private readonly opts: RelayOptions) {
+    this.log = opts.log ?? SILENT_LOGGER;
+    this.tunnelServer = tls.createServer(
+      {
+        key: opts.identity.keyPem,
+        cert: opts.identity.certPem,
+        requestCert: true,
+        // Inside nodes have self-signed certificates: checked by fingerprint below instead.
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+        ALPNProtocols: [TUNNEL_ALPN],
+      },
+      (socket) => void this.acceptTunnel(socket),
+    );
+    this.tunnelServer.on('tlsClientError', (err, socket) =>
+      this.log.warn(
+        { err: err.message, from: socket.remoteAddress },
+        'relay: tunnel TLS handshake failed',
+      ),
+    );
+    this.publicServers = {
+      api: net.createServer((s) => this.acceptPartner('api', s)),
+      data: net.createServer((s) => this.acceptPartner('data', s)),
+    };
+  }
+
+  /**
+   * Starts listening on the tunnel and both public ports.
+   * @throws the listen error (EADDRINUSE, EACCES) of the first port that cannot be bound.
+   */
+  async listen(): Promise<RelayPorts> {
+    const bind = (server: net.Server, at: RelayEndpoint) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(at.port, at.host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    try {
+      const tunnelPort = await bind(this.tunnelServer, this.opts.tunnel);
+      const apiPort = await bind(this.publicServers.api, this.opts.api);
+      const dataPort = await bind(this.publicServers.data, this.opts.data);
+      return { tunnelPort, apiPort, dataPort };
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Ids of the inside nodes whose tunnel is up. */
+  connected(): string[] {
+    return [...this.tunnels.keys()];
+  }
+
+  /** Stops listening and ends every tunnel and forwarded connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.tunnels.values()) s.destroy();
+    this.tunnels.clear();
+    for (const s of this.partnerSockets) s.destroy();
+    const stop = (server: net.Server) =>
+      new Promise<void>((resolve) =>
+        server.listening ? server.close(() => resolve()) : resolve(),
+      );
+    await Promise.all([
+      stop(this.tunnelServer),
+      stop(this.publicServers.api),
+      stop(this.publicServers.data),
+    ]);
+  }
+
+  private async acceptTunnel(socket: TLSSocket): Promise<void> {
+    const fingerprint = socket.getPeerCertificate()?.fingerprint256;
+    const from = `${socket.remoteAddress}:${socket.remotePort}`;
+    let node: RelayNode | undefined;
+    try {
+      const nodes = await this.opts.nodes();
+      node = fingerprint ? nodes.find((n) => n.fingerprint === fingerprint) : undefined;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'relay: cannot read the registered nodes');
+    }
+    if (!node || this.closed) {
+      this.log.warn(
+        { from, fingerprint: fingerprint ?? null },
+        'relay: refused a tunnel from a certificate no registered node has',
+      );
+      socket.destroy();
+      return;
+    }
+    const id = node.id.toLowerCase();
+    socket.setKeepAlive(true, 10_000);
+    // Reverse HTTP/2: the relay is the client on the connection the inside node dialled.
+    const session = http2.connect(`http://${id}.fedgrid`, {
+      createConnection: () => socket,
+      settings: { initialWindowSize: STREAM_WINDOW_BYTES, enablePush: false },
+    });
+    session.on('connect', () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
+    session.on('error', (err) =>
+      this.log.warn({ node: id, err: err.message }, 'relay: tunnel error'),
+    );
+    const ping = setInterval(() => {
+      session.ping((err) => {
+        if (err && !session.destroyed) {
+          this.log.warn({ node: id, err: err.message }, 'relay: tunnel ping failed; closing it');
+          session.destroy();
+        }
+      });
+    }, TUNNEL_PING_SECONDS * 1000);
+    ping.unref();
+    session.once('close', () => {
+      clearInterval(ping);
+      if (this.tunnels.get(id) === session) this.tunnels.delete(id);
+      this.log.info({ node: id, from }, 'relay: tunnel closed');
+    });
+    // A node that dials again (its old connection died unnoticed) replaces its previous tunnel.
+    const previous = this.tunnels.get(id);
+    this.tunnels.set(id, session);
+    previous?.destroy();
+    this.log.info({ node: id, from, fingerprint }, 'relay: tunnel registered');
+  }
+
+  private acceptPartner(plane: RelayPlane, socket: Socket): void {
+    this.partnerSockets.add(socket);
+    socket.once('close', () => this.partnerSockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const partner = `${socket.remoteAddress}:${socket.remotePort}`;
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      this.log.warn({ partner, plane }, 'relay: no complete ClientHello in time; closed');
+      socket.destroy();
+    }, this.opts.helloTimeoutMs ?? 10_000);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const hello = readClientHello(buffered);
+      if (hello.status === 'incomplete') return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+      if (hello.status === 'invalid') {
+        this.log.warn({ partner, plane, reason: hello.reason }, 'relay: not a TLS ClientHello');
+        socket.destroy();
+        return;
+      }
+      const node = routeOfServerName(hello.serverName);
+      const session = node ? this.tunnels.get(node) : undefined;
+      if (!node || !session) {
+        this.log.warn(
+          { partner, plane, serverName: hello.serverName ?? null },
+          'relay: no registered node with a tunnel up for this server name',
+        );
+        socket.end(UNRECOGNIZED_NAME_ALERT);
+        return;
+      }
+      this.forward(node, plane, session, socket, buffered, partner);
+    };
+    socket.on('data', onData);
+  }
+
+  private forward(
+    node: string,
+    plane: RelayPlane,
+    session: ClientHttp2Session,
+    socket: Socket,
+    hello: Buffer,
+    partner: string,
+  ): void {
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(
+        { ':method': 'CONNECT', ':authority': plane, [PARTNER_HEADER]: partner },
+        { endStream: false },
+      );
+    } catch (err) {
+      this.log.warn({ node, plane, partner, err: (err as Error).message }, 'relay: no stream');
+      socket.destroy();
+      return;
+    }
+    const started = Date.now();
+    let toNode = hello.length;
+    let fromNode = 0;
+    const observe = this.opts.observe;
+    observe?.({ node, plane, direction: 'to-node', bytes: hello });
+    let streamClosed = false;
+    let socketClosed = false;
+    const logged = (reason?: string) =>
+      this.log.info(
+        {
+          node,
+          plane,
+          partner,
+          bytesToNode: toNode,
+          bytesFromNode: fromNode,
+          seconds: (Date.now() - started) / 1000,
+          ...(reason ? { reason } : {}),
+        },
+        'relay: connection forwarded',
+      );
+    // A clean end of one side ends the other once its data is through; an abort aborts both.
+    const abort = (reason: string) => {
+      socket.destroy();
+      stream.destroy();
+      if (!streamClosed || !socketClosed) logged(reason);
+      streamClosed = socketClosed = true;
+    };
+    stream.on('response', (headers) => {
+      if (headers[':status'] !== 200) return abort(`node answered ${headers[':status']}`);
+      socket.on('data', (chunk: Buffer) => {
+        toNode += chunk.length;
+        observe?.({ node, plane, direction: 'to-node', bytes: chunk });
+      });
+      socket.pipe(stream);
+      socket.resume();
+    });
+    stream.on('data', (chunk: Buffer) => {
+      fromNode += chunk.length;
+      observe?.({ node, plane, direction: 'from-node', bytes: chunk });
+    });
+    stream.pipe(socket);
+    stream.write(hello);
+    stream.on('error', (err) => abort(err.message));
+    stream.once('close', () => {
+      if (streamClosed) return;
+      streamClosed = true;
+      if (stream.rstCode) return abort(`stream reset (${stream.rstCode})`);
+      socket.end();
+      if (socketClosed) logged();
+    });
+    socket.once('close', (hadError) => {
+      if (socketClosed) return;
+      socketClosed = true;
+      if (hadError) return abort('partner connection failed');
+      stream.end();
+      if (streamClosed) logged();
+    });
+  }
+}
