@@ -25,6 +25,12 @@ export interface ApiTarget {
   url: string;
   token: string;
   certPem: string;
+  /**
+   * Server name sent in TLS (SNI): `<node id>.fedgrid` lets a relay route the call to a node in an
+   * outbound-only network (docs/protocols/relay.md); the certificate is pinned either way.
+   * @default 'fedgrid'
+   */
+  servername?: string;
 }
 
 /** What `fedgrid node start` writes into the node directory while it runs. */
@@ -64,7 +70,12 @@ export async function targetFromNodeDir(dir: string): Promise<ApiTarget> {
       ...(secret ? { secret } : {}),
     });
   }
-  return { url: runtime.apiUrl, token: token.trim(), certPem };
+  return {
+    url: runtime.apiUrl,
+    token: token.trim(),
+    certPem,
+    servername: `${loaded.config.node.id}.fedgrid`,
+  };
 }
 
 interface RawAnswer {
@@ -155,7 +166,7 @@ export class ApiClient {
   private tlsOptions(): RequestOptions {
     return {
       ca: this.target.certPem,
-      servername: 'fedgrid',
+      servername: this.target.servername ?? 'fedgrid',
       minVersion: 'TLSv1.3',
       checkServerIdentity: (_h, cert) =>
         cert.fingerprint256 === this.fingerprint
@@ -247,7 +258,7 @@ export class ApiClient {
         {
           method,
           ca: this.target.certPem,
-          servername: 'fedgrid',
+          servername: this.target.servername ?? 'fedgrid',
           minVersion: 'TLSv1.3',
           checkServerIdentity: (_h, cert) =>
             cert.fingerprint256 === this.fingerprint

@@ -25,6 +25,7 @@ import { permissionCommand } from './commands/permission.js';
 import { predictCommand } from './commands/predict.js';
 import { pirCommand } from './commands/pir.js';
 import { projectCommand } from './commands/project.js';
+import { relayCommand } from './commands/relay.js';
 import { FEDGRID_VERSION } from '@fedgrid/node/client';
 
 const program = new Command('fedgrid')
@@ -48,5 +49,6 @@ program.addCommand(pirCommand());
 program.addCommand(loginCommand()).addCommand(logoutCommand()).addCommand(meCommand());
 program.addCommand(userCommand()).addCommand(roleCommand()).addCommand(tokenCommand());
 program.addCommand(auditCommand());
+program.addCommand(relayCommand());
 
 await program.parseAsync(process.argv);

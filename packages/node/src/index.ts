@@ -99,3 +99,13 @@ export {
   type SecretPurpose,
 } from './storage/sealed-files.js';
 export { GmChannel, GmChannelError, type GmChannelOptions } from './jobs/gm-channel.js';
+export {
+  addRelayNode,
+  initRelay,
+  loadRelayConfig,
+  relayConfigSchema,
+  RELAY_CONFIG_FILE,
+  type InitRelayOptions,
+  type RelayConfig,
+} from './relay/relay-config.js';
+export { startRelay, type RunningRelay, type StartRelayOptions } from './relay/relay-start.js';

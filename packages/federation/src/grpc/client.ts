@@ -260,9 +260,12 @@ export class GrpcTransport implements Transport {
     switch (err.code) {
       case grpc.status.UNAVAILABLE:
       case grpc.status.DEADLINE_EXCEEDED: {
-        const seen = await presentedFingerprint(peer.address, this.opts.identity).catch(
-          () => undefined,
-        );
+        const seen = await presentedFingerprint(
+          peer.address,
+          this.opts.identity,
+          3000,
+          `${peer.nodeId}.fedgrid`,
+        ).catch(() => undefined);
         if (seen && seen !== peer.fingerprint) {
           return new PeerAuthenticationError(
             `${where} presented certificate ${seen}, but the contract pins ${peer.fingerprint}: ` +
@@ -319,6 +322,8 @@ export function presentedFingerprint(
   address: string,
   identity: TlsIdentity,
   timeoutMs = 3000,
+  /** Server name to send (SNI): `<node id>.fedgrid` lets a relay route the probe to that node. */
+  servername?: string,
 ): Promise<string> {
   const idx = address.lastIndexOf(':');
   const host = address.slice(0, idx);
@@ -333,6 +338,7 @@ export function presentedFingerprint(
       ALPNProtocols: ['h2', 'http/1.1'], // either server kind: gRPC (h2) or the REST API (http/1.1)
       minVersion: 'TLSv1.3',
       timeout: timeoutMs,
+      ...(servername ? { servername } : {}),
     });
     socket.once('secureConnect', () => {
       const fp = socket.getPeerCertificate().fingerprint256;

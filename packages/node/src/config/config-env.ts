@@ -17,6 +17,8 @@ export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Ki
   FEDGRID_DATA_PORT: [['dataPlane', 'port'], 'int'],
   FEDGRID_ADVERTISE_API_URL: [['advertise', 'apiUrl'], 'string'],
   FEDGRID_ADVERTISE_DATA_ADDRESS: [['advertise', 'dataAddress'], 'string'],
+  FEDGRID_RELAY_ADDRESS: [['relay', 'address'], 'string'],
+  FEDGRID_RELAY_FINGERPRINT: [['relay', 'fingerprint'], 'string'],
   FEDGRID_DATABASE_SCHEMA: [['storage', 'databaseSchema'], 'string'],
   FEDGRID_DATA_DIR: [['storage', 'dataDir'], 'string'],
   FEDGRID_IDENTITY_KEY: [['identity', 'key'], 'string'],

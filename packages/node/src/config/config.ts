@@ -53,6 +53,27 @@ export const nodeConfigSchema = z.object({
   advertise: z
     .object({ apiUrl: z.string().url().optional(), dataAddress: z.string().optional() })
     .default({}),
+  /**
+   * A relay for a node in a network that allows only outbound connections (docs/protocols/relay.md):
+   * the node dials the relay's tunnel port over mutual TLS and keeps it open; partners reach the
+   * node through the relay's public ports, so set `advertise` to those. Unset: partners connect
+   * to the node directly.
+   */
+  relay: z
+    .object({
+      /** The relay's tunnel port, `host:port`. */
+      address: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. relay.example.org:7443'),
+      /** SHA-256 fingerprint of the relay's certificate (`fedgrid relay init` prints it). */
+      fingerprint: z
+        .string()
+        .regex(
+          /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
+          'a SHA-256 fingerprint, 32 upper-case hex bytes separated by ":" (as `fedgrid relay init` prints it)',
+        ),
+    })
+    .optional(),
   storage: z
     .object({
       /**

@@ -5,6 +5,7 @@
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { presentedFingerprint, type TlsIdentity } from '@fedgrid/federation';
 import { FedGridError, type ErrorBody } from '../errors/errors.js';
 import { jobOfPartnerCall, jobTraceparent } from '../observability/trace-context.js';
@@ -39,6 +40,25 @@ function traceHeader(path: string, body: unknown): Record<string, string> {
   return job ? { traceparent: jobTraceparent(job) } : {};
 }
 
+/**
+ * Server name (SNI) of a call to a contracted partner: `<node id>.fedgrid`, as on the data plane.
+ * The partner's certificate is checked by fingerprint, not by this name; a relay in front of a
+ * partner in an outbound-only network routes by it (docs/protocols/relay.md).
+ */
+export function pinnedServerName(nodeId: string): string {
+  return `${nodeId}.fedgrid`;
+}
+
+/**
+ * Server name of a first contact, whose node id is not known yet: the URL's host name when it is
+ * a DNS name (a relay with a wildcard name `*.relay.example.org` routes `<node id>.relay…` by its
+ * first label), else `fedgrid` (an IP address is not sent as SNI, RFC 6066 §3).
+ */
+export function firstContactServerName(apiUrl: string): string {
+  const host = new URL(apiUrl).hostname;
+  return isIP(host.replace(/^\[(.*)\]$/, '$1')) ? 'fedgrid' : host;
+}
+
 export class PeerClient {
   constructor(
     private readonly identity: TlsIdentity,
@@ -63,6 +83,8 @@ export class PeerClient {
         const seen = await presentedFingerprint(
           `${u.hostname}:${u.port || 443}`,
           this.identity,
+          3000,
+          pinnedServerName(peer.nodeId),
         ).catch(() => undefined);
         if (seen && seen !== peer.fingerprint) {
           throw new FedGridError(
@@ -111,6 +133,7 @@ export class PeerClient {
       },
       peer.nodeId,
       protect,
+      pinnedServerName(peer.nodeId),
     );
     return res.body as T;
   }
@@ -126,7 +149,16 @@ export class PeerClient {
     body: unknown,
     expectedFingerprint?: string,
   ): Promise<FirstContact<T>> {
-    const res = await this.send(apiUrl, method, path, body, { rejectUnauthorized: false }, apiUrl);
+    const res = await this.send(
+      apiUrl,
+      method,
+      path,
+      body,
+      { rejectUnauthorized: false },
+      apiUrl,
+      undefined,
+      firstContactServerName(apiUrl),
+    );
     if (expectedFingerprint && res.fingerprint !== expectedFingerprint) {
       throw new FedGridError(
         'CERTIFICATE_MISMATCH',
@@ -144,7 +176,8 @@ export class PeerClient {
     body: unknown,
     tls: Pick<RequestOptions, 'ca' | 'checkServerIdentity' | 'rejectUnauthorized'>,
     peerName: string,
-    protect?: ProtectedRequest,
+    protect: ProtectedRequest | undefined,
+    servername: string,
   ): Promise<{ body: unknown; certPem: string; fingerprint: string }> {
     const url = new URL(path, apiUrl);
     const payload = protect
@@ -160,7 +193,7 @@ export class PeerClient {
           key: this.identity.keyPem,
           cert: this.identity.certPem,
           minVersion: 'TLSv1.3',
-          servername: 'fedgrid',
+          servername,
           timeout: this.timeoutMs,
           agent: false,
           headers: {

@@ -10,7 +10,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fedgrid/crypto';
-import { GrpcTransport, Mailbox, MemoryTrustStore, TransferServer } from '@fedgrid/federation';
+import {
+  GrpcTransport,
+  Mailbox,
+  MemoryTrustStore,
+  RelayTunnel,
+  TransferServer,
+} from '@fedgrid/federation';
 import { partialsStreamHandler } from '../serving/partials-stream.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -386,6 +392,26 @@ async function startLocked(
       }
     }
   }
+  // An outbound-only node: partners reach it through the relay, over a tunnel it dials out.
+  let tunnel: RelayTunnel | undefined;
+  if (config.relay && opts.listen !== false) {
+    const local = (h: string) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h);
+    tunnel = new RelayTunnel({
+      identity,
+      relayAddress: config.relay.address,
+      relayFingerprint: config.relay.fingerprint,
+      targets: {
+        api: { host: local(config.api.host), port: apiPort },
+        data: { host: local(config.dataPlane.host), port: dataPort },
+      },
+      log: log.child({ relay: config.relay.address }),
+    });
+    tunnel.start();
+    if (!config.advertise.apiUrl || !config.advertise.dataAddress)
+      log.warn(
+        "relay is set but advertise.apiUrl / advertise.dataAddress are not: partners are told the addresses this node binds, which they cannot reach; set them to the relay's public ports",
+      );
+  }
   const adv = advertised(config, apiPort, dataPort);
   card = {
     nodeId: config.node.id,
@@ -426,6 +452,7 @@ async function startLocked(
       closed = true;
       services.jobs.stopWatchdog();
       services.auditCheckpoints.stop();
+      await tunnel?.close();
       services.servingClient.close();
       await servingGrpc?.close();
       await app.close();

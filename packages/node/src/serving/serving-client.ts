@@ -78,7 +78,8 @@ export class ServingClient {
       cert: this.identity.certPem,
       ca: peer.certPem,
       minVersion: 'TLSv1.3',
-      servername: 'fedgrid',
+      // `<node id>.fedgrid`: a relay in front of the host routes by it (docs/protocols/relay.md).
+      servername: `${peer.nodeId}.fedgrid`,
       checkServerIdentity: (_host, cert) =>
         cert.fingerprint256 === peer.fingerprint
           ? undefined
