@@ -73,6 +73,11 @@ export interface LaunchOptions {
    * e.g. `{ directory: { enabled: true } }`.
    */
   config?: Record<string, Record<string, unknown>>;
+  /**
+   * A command that runs `fedgrid node start` (which it must exec in place, keeping the process
+   * id), e.g. `['ip', 'netns', 'exec', 'inside']` to start the node in a network namespace.
+   */
+  startPrefix?: string[];
 }
 
 /** Creates the node directory `root/name` (unless `existing`) and starts the node process. */
@@ -116,14 +121,12 @@ export async function launchNode(
       await writeFile(file, stringify(config), 'utf8');
     }
   }
-  const child = spawn(
-    process.execPath,
-    [BIN, 'node', 'start', '--dir', dir, '--log-file', join(dir, 'node.log')],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...opts.env },
-    },
-  );
+  const startArgs = [BIN, 'node', 'start', '--dir', dir, '--log-file', join(dir, 'node.log')];
+  const [command, ...prefixArgs] = [...(opts.startPrefix ?? []), process.execPath];
+  const child = spawn(command as string, [...prefixArgs, ...startArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
   // A node must not outlive the process that launched it (a demo stopped with Ctrl-C or
   // SIGTERM, a test that timed out): kill it when this process exits.
   const killOnExit = () => child.kill('SIGKILL');

@@ -66,6 +66,9 @@ declare module 'fastify' {
 
 export { FEDGRID_VERSION };
 
+/** Longest `startNode` waits for the relay to accept the node's tunnel (milliseconds). */
+const RELAY_START_WAIT_MS = 15_000;
+
 export interface RunningNode {
   config: LoadedConfig;
   apiPort: number;
@@ -407,6 +410,21 @@ async function startLocked(
       log: log.child({ relay: config.relay.address }),
     });
     tunnel.start();
+    // Partners can reach the node once the relay has accepted its tunnel: wait for that (a
+    // bounded time — a relay that is down must not keep the node from starting; it redials).
+    const up = tunnel;
+    const accepted = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), RELAY_START_WAIT_MS);
+      up.once('registered', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!accepted)
+      log.warn(
+        { relay: config.relay.address, waitedMs: RELAY_START_WAIT_MS },
+        'the relay has not accepted this node yet (is it running, and this node registered there?); partners cannot reach the node until it does — still trying',
+      );
     if (!config.advertise.apiUrl || !config.advertise.dataAddress)
       log.warn(
         "relay is set but advertise.apiUrl / advertise.dataAddress are not: partners are told the addresses this node binds, which they cannot reach; set them to the relay's public ports",
