@@ -109,3 +109,4 @@ export {
   type RelayConfig,
 } from './relay/relay-config.js';
 export { startRelay, type RunningRelay, type StartRelayOptions } from './relay/relay-start.js';
+export { firstContactServerName, pinnedServerName } from './peers/peer-client.js';

@@ -141,7 +141,10 @@ export class RelayTunnel extends EventEmitter {
       if (this.stopped) return;
       this.state = 'connecting';
       if (wasRegistered) this.retryMs = this.opts.retryMs ?? 500;
-      this.log.warn({ err: err.message, retryMs: this.retryMs }, 'relay tunnel down');
+      this.log.warn(
+        { relay: this.opts.relayAddress, err: err.message, retryMs: this.retryMs },
+        'relay tunnel down',
+      );
       this.emit('down', err);
       this.timer = setTimeout(() => this.dial(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 30_000);

@@ -407,7 +407,7 @@ async function startLocked(
         api: { host: local(config.api.host), port: apiPort },
         data: { host: local(config.dataPlane.host), port: dataPort },
       },
-      log: log.child({ relay: config.relay.address }),
+      log,
     });
     tunnel.start();
     // Partners can reach the node once the relay has accepted its tunnel: wait for that (a
