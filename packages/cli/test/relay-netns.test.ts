@@ -176,6 +176,14 @@ describe.skipIf(!isRoot)('relay for a node in an outbound-only network', () => {
     expect(own).toBe(`https://${OUTSIDE_IP}:${relay.apiPort}`);
     expect(ports.length).toBeGreaterThanOrEqual(2);
     for (const p of ports) expect(await tcpProbe(INSIDE_IP, p)).toBe('ECONNREFUSED');
+    // The node reports its tunnel as up (scraped through the relay, like every call here).
+    const token = (await readFile(join(inside.dir, 'identity', 'admin-token'), 'utf8')).trim();
+    const metrics = await inside.api.fetch(
+      new Request(`${inside.api.url}/metrics`, { headers: { authorization: `Bearer ${token}` } }),
+    );
+    expect(await metrics.text()).toContain(
+      `fedgrid_relay_tunnel_up{relay="${OUTSIDE_IP}:${relay.tunnelPort}"} 1`,
+    );
   });
 
   test('a PSI job between the outside node and the inside node runs through the relay, which sees only ciphertext', async () => {

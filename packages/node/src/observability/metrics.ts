@@ -29,6 +29,8 @@ export interface MetricSources {
   mailboxBytes?(): number;
   /** Storage health (the same checks as /v1/health). */
   storage(): Promise<{ ok: boolean; freeBytes: number | null }>;
+  /** The relay tunnel (docs/protocols/relay.md): its address and whether the relay accepted it. */
+  relayTunnel?(): { relay: string; up: boolean } | undefined;
 }
 
 export class NodeMetrics {
@@ -156,6 +158,17 @@ export class NodeMetrics {
       async collect() {
         const h = await src()?.storage();
         if (h) this.set(h.ok ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_relay_tunnel_up',
+      help: '1 while the relay has accepted this node’s tunnel (partners can reach it), else 0; absent without a relay',
+      labelNames: ['relay'],
+      registers,
+      collect() {
+        this.reset();
+        const t = src()?.relayTunnel?.();
+        if (t) this.set({ relay: t.relay }, t.up ? 1 : 0);
       },
     });
     new Gauge({

@@ -317,7 +317,13 @@ async function startLocked(
     metrics,
     self: () => card as NodeCard,
   });
+  // An outbound-only node: partners reach it through the relay, over a tunnel it dials out.
+  let tunnel: RelayTunnel | undefined;
   metrics.attach({
+    relayTunnel: () =>
+      tunnel && config.relay
+        ? { relay: config.relay.address, up: tunnel.state === 'registered' }
+        : undefined,
     countByStatus: () => new JobsRepo(store.db).countByStatus(),
     scheduler: () => services.jobs.scheduler.state(),
     mailboxBytes: () => mailbox.usage().bytes,
@@ -395,8 +401,6 @@ async function startLocked(
       }
     }
   }
-  // An outbound-only node: partners reach it through the relay, over a tunnel it dials out.
-  let tunnel: RelayTunnel | undefined;
   if (config.relay && opts.listen !== false) {
     const local = (h: string) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h);
     tunnel = new RelayTunnel({
