@@ -227,3 +227,62 @@ describe('relay', () => {
     await t.close();
   });
 });
+
+describe('relay restart', () => {
+  it('the inside node redials a relay that went away, and partners reach it again', async () => {
+    const nodes = [{ id: 'inside', fingerprint: insideId.fingerprint }];
+    const opts = {
+      identity: relayId,
+      nodes: () => nodes,
+      tunnel: { host: '127.0.0.1', port: 0 },
+      api: { host: '127.0.0.1', port: 0 },
+      data: { host: '127.0.0.1', port: 0 },
+    };
+    const first = new Relay(opts);
+    const p = await first.listen();
+    const t = new RelayTunnel({
+      identity: insideId,
+      relayAddress: `127.0.0.1:${p.tunnelPort}`,
+      relayFingerprint: relayId.fingerprint,
+      retryMs: 50,
+      targets: {
+        api: { host: '127.0.0.1', port: serverPort },
+        data: { host: '127.0.0.1', port: serverPort },
+      },
+    });
+    const up = t.registered();
+    t.start();
+    await up;
+    const down = new Promise<Error>((resolve) => t.once('down', resolve));
+    await first.close();
+    expect((await down).message).toMatch(/closed/);
+    expect(t.state).toBe('connecting');
+    // A new relay process on the same ports: the node is back without anyone touching it.
+    const second = new Relay({
+      ...opts,
+      tunnel: { host: '127.0.0.1', port: p.tunnelPort },
+      api: { host: '127.0.0.1', port: p.apiPort },
+    });
+    const again = new Promise<void>((resolve) => t.once('registered', resolve));
+    await second.listen();
+    await again;
+    expect(second.connected()).toEqual(['inside']);
+    const r = await new Promise<string>((resolve, reject) => {
+      const s = tls.connect({
+        host: '127.0.0.1',
+        port: p.apiPort,
+        servername: 'inside.fedgrid',
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+      });
+      s.once('secureConnect', () => {
+        resolve(s.getPeerCertificate().fingerprint256);
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+    expect(r).toBe(insideId.fingerprint);
+    await t.close();
+    await second.close();
+  });
+});
