@@ -228,6 +228,48 @@ describe('relay', () => {
   });
 });
 
+describe('replicas of one node', () => {
+  it('each keeps a tunnel; partner connections go to them in turn, and to the other when one leaves', async () => {
+    // A second replica: the same identity, its own endpoint (answering with its own mark).
+    const replica = createHttpsServer(
+      { key: insideId.keyPem, cert: insideId.certPem, minVersion: 'TLSv1.3' },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => res.end('replica-2'));
+      },
+    );
+    await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
+    const port = (replica.address() as AddressInfo).port;
+    const second = new RelayTunnel({
+      identity: insideId,
+      relayAddress: `127.0.0.1:${ports.tunnelPort}`,
+      relayFingerprint: relayId.fingerprint,
+      targets: { api: { host: '127.0.0.1', port }, data: { host: '127.0.0.1', port } },
+    });
+    const up = second.registered();
+    second.start();
+    await up;
+    expect(relay.connected()).toEqual(['inside']);
+    const answers = new Set<string>();
+    for (let i = 0; i < 4; i++)
+      answers.add((await post('inside.fedgrid', Buffer.from('replica-1'))).body.toString());
+    expect([...answers].sort()).toEqual(['replica-1', 'replica-2']);
+    await second.close();
+    await new Promise((r) => replica.close(r));
+    await waitUntil(async () => {
+      const all = await Promise.all(
+        [0, 1].map(async () => (await post('inside.fedgrid', Buffer.from('replica-1'))).body),
+      );
+      return all.every((b) => b.toString() === 'replica-1');
+    });
+  });
+});
+
+/** Polls `fn` every 50 ms until it is true (the test's own timeout bounds it). */
+async function waitUntil(fn: () => Promise<boolean>): Promise<void> {
+  while (!(await fn().catch(() => false))) await new Promise((r) => setTimeout(r, 50));
+}
+
 describe('relay restart', () => {
   it('the inside node redials a relay that went away, and partners reach it again', async () => {
     const nodes = [{ id: 'inside', fingerprint: insideId.fingerprint }];

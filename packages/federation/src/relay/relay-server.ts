@@ -73,7 +73,12 @@ export interface RelayPorts {
 
 export class Relay {
   private readonly log: RelayLogger;
-  private readonly tunnels = new Map<string, ClientHttp2Session>();
+  /**
+   * The tunnels up per node id. Replicas of one node (one identity) each keep a tunnel; partner
+   * connections are spread over them in turn. A dead tunnel leaves at its failed ping.
+   */
+  private readonly tunnels = new Map<string, ClientHttp2Session[]>();
+  private turn = 0;
   private readonly partnerSockets = new Set<Socket>();
   private readonly tunnelServer: tls.Server;
   private readonly publicServers: Record<RelayPlane, net.Server>;
@@ -137,7 +142,7 @@ export class Relay {
   /** Stops listening and ends every tunnel and forwarded connection. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const s of this.tunnels.values()) s.destroy();
+    for (const list of this.tunnels.values()) for (const s of list) s.destroy();
     this.tunnels.clear();
     for (const s of this.partnerSockets) s.destroy();
     const stop = (server: net.Server) =>
@@ -180,24 +185,30 @@ export class Relay {
     session.on('error', (err) =>
       this.log.warn({ node: id, err: err.message }, 'relay: tunnel error'),
     );
+    // A ping still unanswered at the next one means the tunnel is dead (TCP may not notice for
+    // minutes): close it, so that partners are not routed into it and the node redials.
+    let awaiting = false;
     const ping = setInterval(() => {
+      if (awaiting) {
+        this.log.warn({ node: id }, 'relay: tunnel ping unanswered; closing it');
+        session.destroy();
+        return;
+      }
+      awaiting = true;
       session.ping((err) => {
-        if (err && !session.destroyed) {
-          this.log.warn({ node: id, err: err.message }, 'relay: tunnel ping failed; closing it');
-          session.destroy();
-        }
+        awaiting = false;
+        if (err && !session.destroyed) session.destroy();
       });
     }, TUNNEL_PING_SECONDS * 1000);
     ping.unref();
     session.once('close', () => {
       clearInterval(ping);
-      if (this.tunnels.get(id) === session) this.tunnels.delete(id);
+      const left = (this.tunnels.get(id) ?? []).filter((t) => t !== session);
+      if (left.length) this.tunnels.set(id, left);
+      else this.tunnels.delete(id);
       this.log.info({ node: id, from }, 'relay: tunnel closed');
     });
-    // A node that dials again (its old connection died unnoticed) replaces its previous tunnel.
-    const previous = this.tunnels.get(id);
-    this.tunnels.set(id, session);
-    previous?.destroy();
+    this.tunnels.set(id, [...(this.tunnels.get(id) ?? []), session]);
     this.log.info({ node: id, from, fingerprint }, 'relay: tunnel registered');
   }
 
@@ -224,7 +235,10 @@ export class Relay {
         return;
       }
       const node = routeOfServerName(hello.serverName);
-      const session = node ? this.tunnels.get(node) : undefined;
+      const up = node
+        ? (this.tunnels.get(node) ?? []).filter((t) => !t.closed && !t.destroyed)
+        : [];
+      const session = up[this.turn++ % Math.max(up.length, 1)];
       if (!node || !session) {
         this.log.warn(
           { partner, plane, serverName: hello.serverName ?? null },
@@ -255,6 +269,8 @@ export class Relay {
     } catch (err) {
       this.log.warn({ node, plane, partner, err: (err as Error).message }, 'relay: no stream');
       socket.destroy();
+      // A tunnel out of stream ids (2^30 connections) is retired; the node dials a new one.
+      if ((err as NodeJS.ErrnoException).code === 'ERR_HTTP2_OUT_OF_STREAMS') session.close();
       return;
     }
     const started = Date.now();

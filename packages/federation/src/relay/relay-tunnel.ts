@@ -161,8 +161,17 @@ export class RelayTunnel extends EventEmitter {
       this.emit('registered');
     });
     session.on('error', (err) => this.log.warn({ err: err.message }, 'relay tunnel error'));
+    // A ping still unanswered at the next one means the tunnel is dead: end it and redial.
+    let awaiting = false;
     const ping = setInterval(() => {
+      if (awaiting) {
+        this.log.warn({ relay: this.opts.relayAddress }, 'relay tunnel ping unanswered');
+        session.destroy();
+        return;
+      }
+      awaiting = true;
       session.ping((err) => {
+        awaiting = false;
         if (err && !session.destroyed) session.destroy();
       });
     }, TUNNEL_PING_SECONDS * 1000);
