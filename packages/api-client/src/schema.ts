@@ -1327,6 +1327,8 @@ export interface paths {
           labelColumn?: string;
           name: string;
           sha256: string;
+          /** @description COLUMN=TYPE, repeated; TYPE one of numeric, categorical, boolean, datetime, ignore */
+          type?: string | string[];
           visibility?: 'private' | 'partners' | 'public';
         };
         header?: never;

@@ -9,6 +9,8 @@ export {
 } from './server/init.js';
 export {
   writeFileAtomic,
+  openAtomicWriter,
+  type AtomicFileWriter,
   mkdirPrivate,
   PRIVATE_DIR_MODE,
   PRIVATE_FILE_MODE,
@@ -24,7 +26,20 @@ export type { NodeInfo } from './server/node.routes.js';
 export type { ContractView, NodeCard } from './contracts/contracts.service.js';
 export type { DatasetView, RegisterDatasetInput } from './datasets/datasets.service.js';
 export type { ColumnSummary, LabelSummary, CsvProblem } from './datasets/csv-import.js';
-export { importCsv, importTable } from './datasets/csv-import.js';
+export {
+  importCsv,
+  importTable,
+  importTableToSnapshot,
+  type StreamedImportResult,
+} from './datasets/csv-import.js';
+export {
+  ColumnarSnapshotWriter,
+  ColumnarSnapshotReader,
+  PLAIN_PIECES,
+  type PieceSealer,
+  type SnapshotColumns,
+} from './datasets/columnar-snapshot.js';
+export { readSnapshot, readSnapshotColumns, writeSnapshot } from './datasets/snapshot.js';
 export {
   TableBuilder,
   type BuiltTable,
@@ -94,6 +109,7 @@ export {
 export {
   readSecretFile,
   sealSecretFromEnv,
+  FileSealer,
   SEAL_KEY_ENV,
   SEAL_PASSPHRASE_ENV,
   type SecretPurpose,

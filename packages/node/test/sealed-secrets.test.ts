@@ -148,8 +148,11 @@ describe('secrets sealed at rest', () => {
         const snaps = (await allFiles(loaded.paths.dataDir)).filter((f) => f.endsWith('.fgds'));
         expect(snaps.length).toBe(1);
         const onDisk = await readFile(snaps[0]!);
-        expect(onDisk.subarray(0, 7).toString()).toBe('FGSEAL1');
-        expect(onDisk[8]).toBe(2);
+        // A columnar snapshot (FGDS3): every piece after the 6-byte magic and its u32 length
+        // is sealed on its own.
+        expect(onDisk.subarray(0, 6).toString()).toBe('FGDS3\n');
+        expect(onDisk.subarray(10, 17).toString()).toBe('FGSEAL1');
+        expect(onDisk[18]).toBe(2);
         expect(onDisk.includes(Buffer.from('"133"'))).toBe(false); // an id of the file
         const frame = await node.services.datasets.load(ds.id);
         expect(frame.ids.length).toBe(569);

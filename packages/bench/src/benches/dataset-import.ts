@@ -1,9 +1,10 @@
 /**
  * `dataset.import`: registration's import of a generated rows × 20-column table (an id, a 0/1
  * label and 18 numeric features, one value in 50 missing) through the same source reader and
- * importTable a node uses, in a child process whose peak RSS (`peak_rss_mb`) is reported beside
- * rows per second. The file is written to a temporary directory and removed afterwards; its
- * generation is not timed.
+ * streaming import a node uses (importTableToSnapshot: validated row by row, written as a
+ * columnar snapshot), in a child process whose peak RSS (`peak_rss_mb`) is reported beside rows
+ * per second. The file and the snapshot are written to a temporary directory and removed
+ * afterwards; the file's generation is not timed, the snapshot's writing is.
  */
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -58,14 +59,18 @@ export async function benchDatasetImport(opts: DatasetImportOptions): Promise<Be
       const file = join(dir, `table-${rows}.csv`);
       await writeCsv(file, rows);
       const bytes = (await stat(file)).size;
-      const { stdout } = await promisify(execFile)(process.execPath, [child, file, 'csv'], {
-        maxBuffer: 1 << 20,
-      });
+      const snapshot = join(dir, `table-${rows}.fgds`);
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [child, file, 'csv', snapshot],
+        { maxBuffer: 1 << 20 },
+      );
       const r = JSON.parse(stdout.trim()) as {
         rows: number;
         columns: number;
         seconds: number;
         max_rss_kb: number;
+        snapshot_bytes: number;
       };
       if (r.rows !== rows) throw new Error(`dataset.import: imported ${r.rows} rows of ${rows}`);
       const peak = sig(r.max_rss_kb / 1024, 4);
@@ -82,10 +87,12 @@ export async function benchDatasetImport(opts: DatasetImportOptions): Promise<Be
           {
             peak_rss_mb: peak,
             file_mb: sig(bytes / 2 ** 20, 4),
+            snapshot_mb: sig(r.snapshot_bytes / 2 ** 20, 4),
           },
         ),
       );
       await rm(file, { force: true });
+      await rm(snapshot, { force: true });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

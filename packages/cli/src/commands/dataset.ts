@@ -284,6 +284,12 @@ export function datasetCommand(): Command {
     .option('--label <column>', 'label column (the label holder only)')
     .option('--description <text>', 'description')
     .option('--visibility <v>', 'private, partners or public', 'private')
+    .option(
+      '--type <column=type>',
+      `declare a column's type (${COLUMN_TYPES.join(', ')}); repeat for several columns`,
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(
       async (
         file: string,
@@ -294,9 +300,12 @@ export function datasetCommand(): Command {
           label?: string;
           description?: string;
           visibility: string;
+          type: string[];
         },
       ) => {
         try {
+          // Checked here first (the node checks again), before the file is read twice.
+          const types = o.type.length ? columnTypesOption(o.type) : {};
           const path = resolve(file);
           const { size } = await stat(path);
           // The checksum first (one streamed pass), then the upload (a second).
@@ -312,6 +321,7 @@ export function datasetCommand(): Command {
             ...(o.label ? { labelColumn: o.label } : {}),
             ...(o.description ? { description: o.description } : {}),
           });
+          for (const [col, t] of Object.entries(types)) q.append('type', `${col}=${t}`);
           const d = await (
             await client(o)
           ).upload<DatasetView>(

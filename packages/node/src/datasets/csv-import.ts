@@ -11,7 +11,9 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Frame } from '@fedgrid/ml';
 import { FedGridError } from '../errors/errors.js';
 import { parseNumber } from './column-types.js';
+import type { ColumnarSnapshotWriter } from './columnar-snapshot.js';
 import { csvSource } from './sources/csv.source.js';
+import { StreamingTableBuilder } from './streaming-table-builder.js';
 import { SourceRecordError, type SourceRecord, type TableReader } from './sources/source.js';
 import {
   TableBuilder,
@@ -171,4 +173,96 @@ export async function importTable(
   const problems = [...builder.problems].sort((x, y) => x.line - y.line);
   if (!built || problems.length) throw problemsError(path, problems, problems.length >= maxErrors);
   return { ...built, ...reader.digest() };
+}
+
+/** What {@link importTableToSnapshot} found (the rows themselves are in the snapshot). */
+export interface StreamedImportResult {
+  rows: number;
+  features: ColumnSummary[];
+  label?: LabelSummary;
+  featureNames: string[];
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Imports the table a source reads straight into a columnar snapshot (columnar-snapshot.ts), in
+ * bounded memory: rows are validated as they stream and leave in column batches; the summaries
+ * are accumulated on the way (StreamingTableBuilder). The same checks, types, problems and
+ * summaries as {@link importTable}; the snapshot holds the same frame. The snapshot is committed
+ * only when every row is valid, and removed otherwise; the reader is closed in every case.
+ * @param create opens the snapshot once the feature columns are known (after the sample).
+ * @throws FedGridError CSV_INVALID with `details.problems`, the source's errors, the writer's
+ *   storage errors (STORAGE_FULL, ...).
+ */
+export async function importTableToSnapshot(
+  reader: TableReader,
+  options: TableImportOptions & { batchRows?: number },
+  create: (featureNames: string[], labelName?: string) => Promise<ColumnarSnapshotWriter>,
+): Promise<StreamedImportResult> {
+  const path = reader.where;
+  const { idColumn, labelColumn } = options;
+  const maxErrors = options.maxErrors ?? 20;
+  const builder = new StreamingTableBuilder({
+    idColumn,
+    ...(labelColumn !== undefined ? { labelColumn } : {}),
+    maxErrors,
+    ...(options.columnTypes ? { columnTypes: options.columnTypes } : {}),
+    ...(options.sampleRows ? { sampleRows: options.sampleRows } : {}),
+    ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+  });
+  let writer: ColumnarSnapshotWriter | undefined;
+  const flush = async (batches: ReturnType<StreamingTableBuilder['takeBatches']>) => {
+    if (!batches.length || builder.problems.length) return;
+    writer ??= await create(builder.featureNames, labelColumn);
+    for (const b of batches) await writer.writeBatch(b);
+  };
+  let parseFailed = false;
+  let committed = false;
+  try {
+    try {
+      for await (const { cells: record, line } of reader.records as AsyncIterable<SourceRecord>) {
+        if (!builder.hasHeader) {
+          builder.setHeader(record, line);
+          if (builder.problems.length) break;
+          continue;
+        }
+        builder.addRow(record, line);
+        if (builder.full) break;
+        await flush(builder.takeBatches());
+      }
+    } catch (err) {
+      if (!(err instanceof SourceRecordError)) throw err;
+      parseFailed = true;
+      builder.add({
+        line: err.line,
+        ...(err.column !== undefined ? { column: err.column } : {}),
+        message: err.message,
+      });
+    } finally {
+      await reader.close();
+    }
+    if (!builder.hasHeader && builder.problems.length === 0)
+      builder.add({ line: 1, message: 'the file is empty (expected a header line)' });
+    if (builder.hasHeader && builder.rowCount === 0 && builder.problems.length === 0)
+      builder.add({ line: 2, message: 'the file has a header but no data rows' });
+    if (builder.hasHeader && !parseFailed) await flush(builder.lastBatch());
+    if (!builder.problems.length && writer)
+      await builder.checkDuplicates(builder.repeatedHashes(), writer.scan());
+    const built = builder.hasHeader && !parseFailed ? builder.finishStream() : undefined;
+    const problems = [...builder.problems].sort((x, y) => x.line - y.line);
+    if (!built || !writer || problems.length)
+      throw problemsError(path, problems, problems.length >= maxErrors);
+    await writer.commit({ columnTypes: built.columnTypes, codeMaps: built.codeMaps });
+    committed = true;
+    return {
+      rows: built.rows,
+      features: built.features,
+      ...(built.label ? { label: built.label } : {}),
+      featureNames: built.featureNames,
+      ...reader.digest(),
+    };
+  } finally {
+    if (!committed) await writer?.abort();
+  }
 }

@@ -14,8 +14,9 @@ import { NodeFiles } from '../storage/files.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
 import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
 import { DECLARED_COLUMN_TYPES, type DeclaredColumnType } from './column-types.js';
+import { ColumnarSnapshotWriter, type PieceSealer } from './columnar-snapshot.js';
 import {
-  importTable,
+  importTableToSnapshot,
   type ColumnSummary,
   type LabelSummary,
   type TableImportOptions,
@@ -23,7 +24,7 @@ import {
 import { excerpt } from './excerpt.js';
 import { sourceKind, sourceSpecSchema, type SourceSpec } from './sources/registry.js';
 import type { SourceContext } from './sources/source.js';
-import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { readSnapshot } from './snapshot.js';
 import {
   dictionarySchema,
   unknownColumns,
@@ -98,6 +99,14 @@ export const uploadDatasetSchema = z.object({
   labelColumn: z.string().min(1).max(256).optional(),
   description: z.string().max(2000).default(''),
   visibility: visibilitySchema.default('private'),
+  /**
+   * Column types, as registration's `columnTypes`: in the query string one `type` parameter per
+   * column, `COLUMN=TYPE` (e.g. `type=region%3Dcategorical&type=opened%3Ddatetime`).
+   */
+  type: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('COLUMN=TYPE, repeated; TYPE one of numeric, categorical, boolean, datetime, ignore'),
 });
 export type UploadDatasetInput = z.input<typeof uploadDatasetSchema>;
 
@@ -260,6 +269,7 @@ export class DatasetService {
       );
     }
     const spec = inp.source ?? { kind: 'csv', path: inp.path as string };
+    const id = `ds-${randomUUID()}`;
     const read = await this.read(
       spec,
       {
@@ -268,8 +278,9 @@ export class DatasetService {
         ...(inp.columnTypes ? { columnTypes: inp.columnTypes } : {}),
       },
       this.sourceContext(),
+      join(this.dir, snapshotName(id, 1)),
     );
-    return this.record(inp, read);
+    return this.record(id, inp, read);
   }
 
   /**
@@ -281,7 +292,10 @@ export class DatasetService {
    *   CHECKSUM_MISMATCH, CSV_INVALID, DATASET_SOURCE_INVALID, STORAGE_FULL.
    */
   async upload(body: Readable, input: UploadDatasetInput): Promise<DatasetView> {
-    const inp = uploadDatasetSchema.parse(input);
+    const parsed = uploadDatasetSchema.parse(input);
+    // Checked before a byte of the body is received.
+    const declared = uploadColumnTypes(parsed.type);
+    const inp = { ...parsed, ...(declared ? { columnTypes: declared } : {}) };
     await this.assertNameFree(inp.name);
     const received = await receiveUpload(body, this.uploads, {
       maxBytes: this.maxUploadBytes,
@@ -299,12 +313,18 @@ export class DatasetService {
         env: {},
       };
       const spec = { kind: inp.format, path: received.path };
+      const id = `ds-${randomUUID()}`;
       const read = await this.read(
         spec,
-        { idColumn: inp.idColumn, ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}) },
+        {
+          idColumn: inp.idColumn,
+          ...(inp.labelColumn ? { labelColumn: inp.labelColumn } : {}),
+          ...(inp.columnTypes ? { columnTypes: inp.columnTypes } : {}),
+        },
         ctx,
+        join(this.dir, snapshotName(id, 1)),
       );
-      return await this.record(inp, {
+      return await this.record(id, inp, {
         ...read,
         where: `upload:${inp.name}`,
         spec: { kind: inp.format, uploaded: true, bytes: received.bytes },
@@ -326,8 +346,9 @@ export class DatasetService {
       );
   }
 
-  /** Writes the snapshot, then the record (a failed insert removes the snapshot). */
+  /** Records a dataset whose snapshot was written (a failed insert removes the snapshot). */
   private async record(
+    id: string,
     inp: {
       name: string;
       description: string;
@@ -339,11 +360,9 @@ export class DatasetService {
     read: Awaited<ReturnType<DatasetService['read']>>,
   ): Promise<DatasetView> {
     const { imported, where, spec: stored } = read;
-    const id = `ds-${randomUUID()}`;
-    await this.files.mkdir(this.dir);
+    // Written (complete and fsynced) by read() before the record commits: a registered dataset
+    // always has its data.
     const snapshot = join(this.dir, snapshotName(id, 1));
-    // Complete and fsynced before the record commits: a registered dataset always has its data.
-    await writeSnapshot(snapshot, imported.frame, (p, parts) => this.files.write(p, parts));
     try {
       await this.db
         .insertInto('datasets')
@@ -359,7 +378,7 @@ export class DatasetService {
           column_types: inp.columnTypes ? json(inp.columnTypes) : null,
           features: json(imported.features),
           label_summary: imported.label ? json(imported.label) : null,
-          rows: imported.frame.ids.length,
+          rows: imported.rows,
           visibility: inp.visibility,
           snapshot_file: snapshotName(id, 1),
         })
@@ -397,6 +416,8 @@ export class DatasetService {
         `the source of ${ds.name} now has other feature columns (${after < 0 ? 'one of them is gone' : `${after} instead of ${before.length}`}, or renamed or reordered); register it as a new dataset — nothing was changed`,
         { dataset: ds.id },
       );
+    const version = ds.version + 1;
+    const file = snapshotName(ds.id, version);
     let read: Awaited<ReturnType<DatasetService['read']>>;
     try {
       read = await this.read(
@@ -407,6 +428,7 @@ export class DatasetService {
           columnTypes: await this.refreshTypes(ds),
         },
         this.sourceContext(),
+        join(this.dir, file),
       );
     } catch (err) {
       // The registered types name every registered column: one missing from the source's
@@ -423,12 +445,10 @@ export class DatasetService {
     }
     const { imported } = read;
     const after = imported.features.map((f) => f.name);
-    if (before.join('\u0000') !== after.join('\u0000')) throw changed(after.length);
-    const version = ds.version + 1;
-    const file = snapshotName(ds.id, version);
-    await writeSnapshot(join(this.dir, file), imported.frame, (p, parts) =>
-      this.files.write(p, parts),
-    );
+    if (before.join('\u0000') !== after.join('\u0000')) {
+      await rm(join(this.dir, file), { force: true });
+      throw changed(after.length);
+    }
     const updated = await this.db
       .updateTable('datasets')
       .set({
@@ -438,7 +458,7 @@ export class DatasetService {
         source_sha256: imported.sha256,
         features: json(imported.features),
         label_summary: imported.label ? json(imported.label) : null,
-        rows: imported.frame.ids.length,
+        rows: imported.rows,
         updated_at: new Date(),
       })
       // Two refreshes at once: only the one that saw the current version wins.
@@ -542,11 +562,26 @@ export class DatasetService {
     return { openFile: (p) => openDatasetFile(p, this.policy), env: process.env };
   }
 
+  /** How this node's snapshot pieces are sealed and opened (as its other data files). */
+  private get pieces(): PieceSealer {
+    return {
+      seal: (d) => this.files.sealPiece(d),
+      open: (d, p) => this.files.openPiece(d, p),
+    };
+  }
+
   /**
-   * Reads and validates a whole source.
-   * @throws FedGridError VALIDATION_FAILED (bad spec), the source's errors, CSV_INVALID.
+   * Reads and validates a whole source, streaming it into a columnar snapshot at `snapshot`
+   * (bounded memory; the file is there only when every row was valid).
+   * @throws FedGridError VALIDATION_FAILED (bad spec), the source's errors, CSV_INVALID,
+   *   STORAGE_FULL / STORAGE_UNAVAILABLE.
    */
-  private async read(spec: SourceSpec, table: TableImportOptions, ctx: SourceContext) {
+  private async read(
+    spec: SourceSpec,
+    table: TableImportOptions,
+    ctx: SourceContext,
+    snapshot: string,
+  ) {
     const kind = sourceKind(spec.kind);
     if (!kind) throw errors.validation(`unknown source kind '${spec.kind}'`);
     const parsed = kind.schema.safeParse(spec);
@@ -554,8 +589,16 @@ export class DatasetService {
       throw errors.validation(
         `source: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'spec'}: ${i.message}`).join('; ')}`,
       );
+    await this.files.mkdir(this.dir);
     const reader = await kind.open(parsed.data, ctx);
-    const imported = await importTable(reader, table);
+    const imported = await importTableToSnapshot(reader, table, async (names, label) =>
+      ColumnarSnapshotWriter.create(
+        await this.files.openWriter(snapshot),
+        this.pieces,
+        names,
+        label,
+      ),
+    );
     return { imported, where: reader.where, spec: parsed.data as Record<string, unknown> };
   }
 
@@ -676,19 +719,52 @@ export class DatasetService {
     const key = `${ds.id}@${v}`;
     let f = this.cache.get(key);
     if (!f) {
-      f = readSnapshot(join(this.dir, snapshotName(ds.id, v)), (p) => this.files.read(p)).catch(
-        (err: Error) => {
-          this.cache.delete(key);
-          throw new FedGridError(
-            'INTERNAL',
-            `dataset ${ds.name} version ${v}: cannot read its snapshot: ${err.message}`,
-          );
-        },
-      );
+      f = readSnapshot(
+        join(this.dir, snapshotName(ds.id, v)),
+        (p) => this.files.read(p),
+        this.pieces,
+      ).catch((err: Error) => {
+        this.cache.delete(key);
+        throw new FedGridError(
+          'INTERNAL',
+          `dataset ${ds.name} version ${v}: cannot read its snapshot: ${err.message}`,
+        );
+      });
       this.cache.set(key, f);
     }
     return f;
   }
+}
+
+/**
+ * The column types of an upload's `type` parameters (`COLUMN=TYPE`, split at the last `=`).
+ * @throws FedGridError VALIDATION_FAILED naming the parameter: no `=`, an empty or too long
+ *   column name, an unknown type, a column named twice, more than 10000.
+ */
+export function uploadColumnTypes(
+  type: string | string[] | undefined,
+): Record<string, DeclaredColumnType> | undefined {
+  if (type === undefined) return undefined;
+  const list = Array.isArray(type) ? type : [type];
+  if (list.length > 10_000) throw errors.validation('type: at most 10000 declared column types');
+  const out: Record<string, DeclaredColumnType> = {};
+  for (const [i, item] of list.entries()) {
+    const eq = item.lastIndexOf('=');
+    const col = eq < 0 ? '' : item.slice(0, eq);
+    const t = eq < 0 ? '' : item.slice(eq + 1);
+    if (eq < 0 || col === '' || col.length > 256)
+      throw errors.validation(
+        `type[${i}] '${excerpt(item)}': write COLUMN=TYPE (a column name of 1–256 characters), e.g. region=categorical`,
+      );
+    if (!(DECLARED_COLUMN_TYPES as readonly string[]).includes(t))
+      throw errors.validation(
+        `type[${i}] '${excerpt(item)}': the type '${excerpt(t)}' is not one of ${DECLARED_COLUMN_TYPES.join(', ')}`,
+      );
+    if (Object.hasOwn(out, col))
+      throw errors.validation(`type[${i}]: column '${excerpt(col)}' is given a type twice`);
+    out[col] = t as DeclaredColumnType;
+  }
+  return out;
 }
 
 /** A version's snapshot file: version 1 keeps the name it always had. */

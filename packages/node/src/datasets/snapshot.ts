@@ -2,11 +2,23 @@
  * Binary snapshot of a registered dataset, so that jobs read exactly what was validated at
  * registration (even if the source CSV changes) without parsing text again.
  *
+ * Registration writes the columnar format (columnar-snapshot.ts, "FGDS3"); task outputs still
+ * use this one, and both are read by {@link readSnapshot}.
+ *
  * Layout: "FGDS2\n" | u32 headerBytes | header JSON (rows, names, column types) | ids (UTF-8 JSON array of strings) |
  *         labels (f64 × rows, if any) | features (f64 × rows × cols, row-major); little-endian.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { ColumnType, Frame } from '@fedgrid/ml';
+import {
+  COLUMNAR_MAGIC,
+  PLAIN_PIECES,
+  isColumnarSnapshot,
+  readColumnarColumns,
+  readColumnarFrame,
+  type PieceSealer,
+  type SnapshotColumns,
+} from './columnar-snapshot.js';
 import { writeFileAtomic } from '../storage/files.js';
 
 const MAGIC = Buffer.from('FGDS2\n');
@@ -52,14 +64,31 @@ export async function writeSnapshot(
   await write(path, parts);
 }
 
+/** Whether the file at `path` is a columnar (FGDS3) snapshot. */
+async function columnar(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(COLUMNAR_MAGIC.length);
+    await fh.read(head, 0, head.length, 0);
+    return isColumnarSnapshot(head);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
- * @param read how the file is read (NodeFiles.read opens sealed snapshots). @default readFile
+ * Reads a snapshot of either format: columnar (FGDS3, what registration writes) or the
+ * row-major FGDS2 (task outputs, and datasets registered before the columnar format).
+ * @param read how an FGDS2 file is read (NodeFiles.read opens sealed files). @default readFile
+ * @param pieces how an FGDS3 file's pieces are opened (NodeFiles.openPiece). @default as they are
  * @throws Error if the file is not a snapshot or is truncated.
  */
 export async function readSnapshot(
   path: string,
   read: (path: string) => Promise<Buffer> = (p) => readFile(p),
+  pieces: PieceSealer = PLAIN_PIECES,
 ): Promise<Frame> {
+  if (await columnar(path)) return readColumnarFrame(path, pieces);
   const buf = await read(path);
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC))
     throw new Error(`${path} is not a FedGrid dataset snapshot`);
@@ -89,5 +118,38 @@ export async function readSnapshot(
     featureNames: header.featureNames,
     ...(labels ? { labels, labelName: header.labelName } : {}),
     ...(header.columnTypes ? { columnTypes: header.columnTypes } : {}),
+  };
+}
+
+/**
+ * The named feature columns of a snapshot (and its ids / labels when asked), each its own
+ * array: read batch by batch from a columnar snapshot; an FGDS2 snapshot is read whole first.
+ * @throws Error naming a column the snapshot does not have; see {@link readSnapshot}.
+ */
+export async function readSnapshotColumns(
+  path: string,
+  names: readonly string[],
+  opts: { ids?: boolean; labels?: boolean } = {},
+  read: (path: string) => Promise<Buffer> = (p) => readFile(p),
+  pieces: PieceSealer = PLAIN_PIECES,
+): Promise<SnapshotColumns> {
+  if (await columnar(path)) return readColumnarColumns(path, pieces, names, opts);
+  const f = await readSnapshot(path, read, pieces);
+  const columns = new Map<string, Float64Array>();
+  const columnTypes: Record<string, ColumnType> = {};
+  for (const n of names) {
+    const k = f.featureNames.indexOf(n);
+    if (k < 0) throw new Error(`${path}: no column '${n}'`);
+    const c = new Float64Array(f.x.rows);
+    for (let i = 0; i < f.x.rows; i++) c[i] = f.x.data[i * f.x.cols + k] as number;
+    columns.set(n, c);
+    if (f.columnTypes?.[n]) columnTypes[n] = f.columnTypes[n];
+  }
+  return {
+    rows: f.x.rows,
+    ...(opts.ids ? { ids: f.ids } : {}),
+    ...(opts.labels && f.labels ? { labels: f.labels } : {}),
+    columns,
+    columnTypes,
   };
 }

@@ -74,7 +74,7 @@ export interface BuiltTable {
   label?: LabelSummary;
 }
 
-interface Column {
+export interface Column {
   /** Index in the record. */
   src: number;
   name: string;
@@ -92,22 +92,22 @@ interface Column {
 export class TableBuilder {
   readonly problems: TableProblem[] = [];
   private readonly maxErrors: number;
-  private readonly sampleRows: number;
-  private readonly maxCategories: number;
-  private header: string[] | undefined;
-  private idIdx = -1;
-  private labelIdx = -1;
-  private featIdx: number[] = [];
-  private columns: Column[] | undefined;
+  protected readonly sampleRows: number;
+  protected readonly maxCategories: number;
+  protected header: string[] | undefined;
+  protected idIdx = -1;
+  protected labelIdx = -1;
+  protected featIdx: number[] = [];
+  protected columns: Column[] | undefined;
   private sample: { record: string[]; line: number }[] = [];
   private readonly ids: string[] = [];
   private readonly idLine = new Map<string, number>();
   private readonly labels: number[] = [];
   private values: Float64Array = new Float64Array(0);
-  private rows = 0;
+  protected rows = 0;
   private seenRows = 0;
 
-  constructor(private readonly options: TableBuilderOptions) {
+  constructor(protected readonly options: TableBuilderOptions) {
     this.maxErrors = options.maxErrors ?? 20;
     this.sampleRows = options.sampleRows ?? 20_480;
     this.maxCategories = options.maxCategories ?? 10_000;
@@ -214,7 +214,7 @@ export class TableBuilder {
   }
 
   /** The types of the feature columns from the declarations and the buffered sample. */
-  private decideTypes(): void {
+  protected decideTypes(): void {
     const header = this.header as string[];
     const declared = this.options.columnTypes ?? {};
     this.columns = this.featIdx.map((src) => {
@@ -245,10 +245,9 @@ export class TableBuilder {
     }
   }
 
-  private ingest(record: string[], line: number): void {
-    const header = this.header as string[];
-    const cols = this.columns as Column[];
-    const { idColumn, labelColumn } = this.options;
+  /** Stores one data row (types decided); see {@link parseRow}. */
+  protected ingest(record: string[], line: number): void {
+    const { idColumn } = this.options;
     const id = record[this.idIdx] as string;
     if (id === '')
       this.add({ line, column: this.idIdx + 1, field: idColumn, message: 'missing id' });
@@ -260,6 +259,28 @@ export class TableBuilder {
         message: `duplicate id '${excerpt(id)}' (first on line ${this.idLine.get(id)})`,
       });
     else this.idLine.set(id, line);
+    const width = (this.columns as Column[]).length;
+    if ((this.rows + 1) * width > this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    const label = this.parseRow(record, line, this.values, this.rows * width);
+    if (this.labelIdx >= 0) this.labels.push(label);
+    this.ids.push(id);
+    this.rows++;
+  }
+
+  /**
+   * Reads one row's label and feature cells in the decided types: the features into
+   * `out[base + k]` (NaN: missing or refused), problems recorded at their line and column.
+   * @returns the label (NaN when refused or when the table has none).
+   */
+  protected parseRow(record: string[], line: number, out: Float64Array, base: number): number {
+    const header = this.header as string[];
+    const cols = this.columns as Column[];
+    const { labelColumn } = this.options;
+    let label = NaN;
     if (this.labelIdx >= 0) {
       const raw = record[this.labelIdx] as string;
       const cell = parseNumber(raw);
@@ -272,22 +293,16 @@ export class TableBuilder {
         });
       else if (cell.missing)
         this.add({ line, column: this.labelIdx + 1, field: labelColumn, message: 'missing label' });
-      this.labels.push('problem' in cell ? NaN : cell.value);
+      else label = cell.value;
     }
     const width = cols.length;
-    if ((this.rows + 1) * width > this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    const base = this.rows * width;
     for (let k = 0; k < width; k++) {
       const c = cols[k] as Column;
       const raw = record[c.src] as string;
       if (c.codes) {
         const s = raw.trim();
         if (isMissing(s, 'categorical')) {
-          this.values[base + k] = NaN;
+          out[base + k] = NaN;
           continue;
         }
         let code = c.codes.get(s);
@@ -301,13 +316,13 @@ export class TableBuilder {
                 message: `categorical column '${excerpt(c.name)}' has more than ${this.maxCategories} distinct values (an identifier or free text?); declare it 'ignore' or derive coarser categories`,
               });
             c.codes.set(s, c.codes.size); // counted once; the table is refused anyway
-            this.values[base + k] = NaN;
+            out[base + k] = NaN;
             continue;
           }
           code = c.codes.size;
           c.codes.set(s, code);
         }
-        this.values[base + k] = code;
+        out[base + k] = code;
         continue;
       }
       const cell = PARSERS[c.kind as Exclude<ColumnKind, 'categorical'>](raw);
@@ -323,11 +338,10 @@ export class TableBuilder {
           field: excerpt(header[c.src] as string),
           message: `value '${excerpt(raw)}' ${cell.problem}${hint}`,
         });
-        this.values[base + k] = NaN;
-      } else this.values[base + k] = cell.value;
+        out[base + k] = NaN;
+      } else out[base + k] = cell.value;
     }
-    this.ids.push(id);
-    this.rows++;
+    return label;
   }
 
   /**

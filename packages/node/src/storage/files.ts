@@ -22,6 +22,9 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { FedGridError } from '../errors/errors.js';
 
+/** How a sealed file or piece starts (storage/sealed-files.ts). */
+const SEALED_MAGIC = Buffer.from('FGSEAL1\0');
+
 /** Mode of every directory a node creates: owner only. */
 export const PRIVATE_DIR_MODE = 0o700;
 /** Mode of every file a node creates: owner read/write only. */
@@ -120,6 +123,91 @@ export async function writeFileAtomic(
     throw err;
   }
   await syncDir(dirname(path));
+}
+
+/**
+ * A file written piece by piece and then put in place atomically: the pieces go to a temp file
+ * (short writes continued), {@link commit} fsyncs it, renames it over the target and fsyncs the
+ * directory; {@link abort} (or any failed write) removes the temp file and leaves the target as
+ * it was. For files too large to hold in memory (streamed dataset snapshots).
+ */
+export interface AtomicFileWriter {
+  /** Where the pieces go until {@link commit} (to read back what was written). */
+  readonly tmpPath: string;
+  /** Bytes written so far. */
+  readonly bytes: number;
+  /** Appends `data`. @throws the write error (the temp file is then removed). */
+  write(data: Uint8Array): Promise<void>;
+  /** Makes the file complete and durable at its path. */
+  commit(): Promise<void>;
+  /** Removes the temp file; safe after commit (then a no-op) and twice. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens an {@link AtomicFileWriter} for `path` (mode 0600 unless given).
+ * @throws the open error.
+ */
+export async function openAtomicWriter(
+  path: string,
+  opts: { mode?: number; ops?: FileOps } = {},
+): Promise<AtomicFileWriter> {
+  const mode = opts.mode ?? PRIVATE_FILE_MODE;
+  const ops = opts.ops ?? DEFAULT_FILE_OPS;
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let fh: FileHandle | undefined = await open(tmp, 'wx', mode);
+  let done = false;
+  let bytes = 0;
+  const abort = async () => {
+    if (done) return;
+    done = true;
+    await fh?.close().catch(() => {});
+    fh = undefined;
+    await rm(tmp, { force: true }).catch(() => {});
+  };
+  try {
+    await fh.chmod(mode);
+  } catch (err) {
+    await abort();
+    throw err;
+  }
+  return {
+    tmpPath: tmp,
+    get bytes() {
+      return bytes;
+    },
+    async write(part) {
+      if (done || !fh) throw new Error(`${path}: write after commit or abort`);
+      try {
+        let offset = 0;
+        while (offset < part.length) {
+          const n = await ops.write(fh, part, offset);
+          if (n <= 0)
+            throw Object.assign(new Error(`no space left writing ${path}`), { code: 'ENOSPC' });
+          offset += n;
+        }
+        bytes += part.length;
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+    },
+    async commit() {
+      if (done || !fh) throw new Error(`${path}: commit after commit or abort`);
+      try {
+        await ops.sync(fh);
+        await fh.close();
+        fh = undefined;
+        await rename(tmp, path);
+        done = true;
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+      await syncDir(dirname(path));
+    },
+    abort,
+  };
 }
 
 /**
@@ -238,6 +326,62 @@ export class NodeFiles {
       throw this.failed(path, err);
     }
     this.lastError = null;
+  }
+
+  /**
+   * Opens a file written piece by piece (see {@link openAtomicWriter}); its failures become
+   * STORAGE_FULL / STORAGE_UNAVAILABLE like {@link write}'s. Pieces are written as given: seal
+   * them with {@link sealPiece} when they hold data.
+   */
+  async openWriter(path: string): Promise<AtomicFileWriter> {
+    await this.assertUsable();
+    let w: AtomicFileWriter;
+    try {
+      w = await openAtomicWriter(path, { ops: this.ops });
+    } catch (err) {
+      throw this.failed(path, err);
+    }
+    return {
+      tmpPath: w.tmpPath,
+      get bytes() {
+        return w.bytes;
+      },
+      write: (data) =>
+        w.write(data).catch((err: unknown) => {
+          throw this.failed(path, err);
+        }),
+      commit: async () => {
+        try {
+          await w.commit();
+        } catch (err) {
+          throw this.failed(path, err);
+        }
+        this.lastError = null;
+      },
+      abort: () => w.abort(),
+    };
+  }
+
+  /** Whether data files are sealed at rest on this node. */
+  get sealed(): boolean {
+    return this.opts.sealer !== undefined;
+  }
+
+  /** One piece of a file sealed on its own (unchanged when the node does not seal). */
+  sealPiece(data: Uint8Array): Uint8Array {
+    return this.opts.sealer ? this.opts.sealer.seal(data) : data;
+  }
+
+  /**
+   * Opens a piece sealed by {@link sealPiece} (unchanged when not sealed).
+   * @throws FedGridError UNAUTHORIZED when it does not open.
+   */
+  openPiece(data: Buffer, path: string): Buffer {
+    if (!this.opts.sealer) return data;
+    // A node that seals takes no unsealed piece (one could be spliced into a sealed file).
+    if (!data.subarray(0, SEALED_MAGIC.length).equals(SEALED_MAGIC))
+      throw new FedGridError('UNAUTHORIZED', `${path}: a part of this sealed file is not sealed`);
+    return this.opts.sealer.open(data, path);
   }
 
   /**
