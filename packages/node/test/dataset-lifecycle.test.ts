@@ -46,7 +46,7 @@ const table = (rows: number, shift = 0) =>
 
 function upload(
   node: TestNode,
-  query: Record<string, string>,
+  query: Record<string, string> | [string, string][],
   body: string | Buffer | Readable,
 ): Promise<{ status: number; body: { code?: string; message?: string } & Partial<Dataset> }> {
   const url = `/v1/datasets/upload?${new URLSearchParams(query).toString()}`;
@@ -145,6 +145,53 @@ describe('upload', () => {
     expect(r.body.code).toBe('CSV_INVALID');
     expect(r.body.message).toMatch(/:3:3: value 'twelve' is not a number/);
     expect(r.body.message).not.toMatch(/uploads\/upload-/);
+    expect((await own.ok<{ total: number }>('GET', '/v1/datasets')).total).toBe(before);
+    expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('typed upload', () => {
+  const content =
+    'id,y,zip,age,note\n' +
+    Array.from({ length: 8 }, (_, i) => `c${i},${i % 2},0${1000 + (i % 3)},${30 + i},n${i}`).join(
+      '\n',
+    ) +
+    '\n';
+  const q = (name: string, types: string[], body = content): [string, string][] => [
+    ['name', name],
+    ['sha256', sha(body)],
+    ['labelColumn', 'y'],
+    ...types.map((t): [string, string] => ['type', t]),
+  ];
+
+  it('declared types are applied and kept (zip stays a category, note is left out)', async () => {
+    const r = await upload(own, q('up-typed', ['zip=categorical', 'note=ignore']), content);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const byName = Object.fromEntries((r.body.features ?? []).map((f) => [f.name, f]));
+    expect(Object.keys(byName)).toEqual(['zip', 'age']);
+    expect(byName['zip']).toMatchObject({ type: 'categorical', typeSource: 'declared' });
+    expect(byName['age']).toMatchObject({ type: 'integer', typeSource: 'detected' });
+    // Without the declaration zip is read as a number (the leading zero lost).
+    const plain = await upload(own, q('up-untyped', ['note=ignore']), content);
+    expect(plain.body.features?.find((f) => f.name === 'zip')?.type).toBe('integer');
+  });
+
+  it('a bad declaration is refused before anything is recorded, naming the parameter or the cell', async () => {
+    const before = (await own.ok<{ total: number }>('GET', '/v1/datasets')).total;
+    let r = await upload(own, q('up-t1', ['zip=text']), content);
+    expect([r.status, r.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(r.body.message).toMatch(/type\[0\] 'zip=text': the type 'text' is not one of numeric/);
+    r = await upload(own, q('up-t2', ['age=numeric', 'zip']), content);
+    expect(r.body.message).toMatch(/type\[1\] 'zip': write COLUMN=TYPE/);
+    r = await upload(own, q('up-t3', ['zip=numeric', 'zip=categorical']), content);
+    expect(r.body.message).toMatch(/column 'zip' is given a type twice/);
+    r = await upload(own, q('up-t4', ['postcode=categorical']), content);
+    expect(r.body.code).toBe('CSV_INVALID');
+    expect(r.body.message).toMatch(/'postcode' has a declared type but is not in the header/);
+    const bad = content.replace('c5,1,01002', 'c5,1,A1002');
+    r = await upload(own, q('up-t5', ['zip=numeric', 'note=ignore'], bad), bad);
+    expect(r.body.code).toBe('CSV_INVALID');
+    expect(r.body.message).toMatch(/:7:3: value 'A1002' is not a number/);
     expect((await own.ok<{ total: number }>('GET', '/v1/datasets')).total).toBe(before);
     expect(leftovers()).toEqual([]);
   });
