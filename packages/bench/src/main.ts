@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { withCluster } from './cluster.js';
-import { benchDatasetImport } from './benches/dataset-import.js';
+import { benchDatasetImport, IMPORT_FORMATS, type ImportFormat } from './benches/dataset-import.js';
 import { benchFedAvgRound, benchSecAggRound } from './benches/fedavg.js';
 import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchMpc } from './benches/mpc.js';
@@ -30,6 +30,7 @@ const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quic
                 mpc_large (sort of 2^20 values, statistics on 10^6 rows) runs only when named
   --quick       smaller sizes and budgets, for development (figures not comparable)
   --dataset-import-rows LIST  table sizes for dataset.import (default 1000000; 10000000 for the issue's 10^7 figure)
+  --dataset-import-formats LIST  file formats for dataset.import: csv, jsonl (default csv)
   --psi-sm2-n LIST  set sizes for psi.ecdh.sm2 (default 16384; e.g. 262144 run on its own with --only psi.ecdh.sm2)`;
 
 interface Group {
@@ -58,6 +59,7 @@ function groups(
   sm2PsiSizes: number[] | undefined,
   only?: string[],
   importRows?: number[],
+  importFormats?: ImportFormat[],
 ): Group[] {
   const cores = availableParallelism();
   return [
@@ -263,7 +265,12 @@ function groups(
     {
       id: 'dataset_import',
       entries: ['dataset.import'],
-      run: () => benchDatasetImport({ rows: importRows ?? [quick ? 100_000 : 1_000_000], log }),
+      run: () =>
+        benchDatasetImport({
+          rows: importRows ?? [quick ? 100_000 : 1_000_000],
+          ...(importFormats ? { formats: importFormats } : {}),
+          log,
+        }),
     },
     {
       id: 'serving',
@@ -287,6 +294,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       'psi-sm2-n': { type: 'string' },
       'dataset-import-rows': { type: 'string' },
+      'dataset-import-formats': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -315,7 +323,15 @@ async function main(): Promise<number> {
       throw new Error(`--dataset-import-rows takes row counts ≥ 1, got ${JSON.stringify(v)}`);
     return n;
   });
-  const all = groups(values.quick, sm2PsiSizes, only, importRows);
+  const importFormats = values['dataset-import-formats']?.split(',').map((v) => {
+    const f = v.trim() as ImportFormat;
+    if (!IMPORT_FORMATS.includes(f))
+      throw new Error(
+        `--dataset-import-formats takes ${IMPORT_FORMATS.join(', ')} separated by commas, got ${JSON.stringify(v)}`,
+      );
+    return f;
+  });
+  const all = groups(values.quick, sm2PsiSizes, only, importRows, importFormats);
   const chosen = all.filter((g) => selected(g, only));
   if (chosen.length === 0) {
     throw new Error(

@@ -18,12 +18,19 @@ import { result, sig, type BenchResult } from '../report.js';
 
 const FEATURES = 18;
 
-/** Writes the table as CSV (the writer's back-pressure respected). */
-async function writeCsv(path: string, rows: number): Promise<void> {
+/** File formats the bench writes (each a source kind of the same name). */
+export const IMPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/**
+ * Writes the table as CSV or JSON Lines (the same values; missing: an empty CSV cell, a JSON
+ * null), respecting the writer's back-pressure.
+ */
+async function writeTable(path: string, rows: number, format: ImportFormat): Promise<void> {
   const out = createWriteStream(path);
   const rand = new SeededRandom(17);
-  const header = ['id', 'y', ...Array.from({ length: FEATURES }, (_, j) => `f${j + 1}`)].join(',');
-  out.write(`${header}\n`);
+  const names = ['id', 'y', ...Array.from({ length: FEATURES }, (_, j) => `f${j + 1}`)];
+  if (format === 'csv') out.write(`${names.join(',')}\n`);
   const batch: string[] = [];
   for (let i = 0; i < rows; i++) {
     const cells = [`c${i}`, rand.next() < 0.3 ? '1' : '0'];
@@ -31,7 +38,11 @@ async function writeCsv(path: string, rows: number): Promise<void> {
       const v = rand.next();
       cells.push(v < 0.02 ? '' : j % 3 === 0 ? String(Math.floor(v * 1000)) : (v * 100).toFixed(4));
     }
-    batch.push(cells.join(','));
+    batch.push(
+      format === 'csv'
+        ? cells.join(',')
+        : `{${cells.map((c, k) => `"${names[k] as string}":${k === 0 ? `"${c}"` : c === '' ? 'null' : c}`).join(',')}}`,
+    );
     if (batch.length === 4096 || i === rows - 1) {
       if (!out.write(`${batch.join('\n')}\n`))
         await new Promise<void>((resolve) => out.once('drain', () => resolve()));
@@ -46,6 +57,8 @@ async function writeCsv(path: string, rows: number): Promise<void> {
 export interface DatasetImportOptions {
   /** Table sizes (rows). */
   rows: number[];
+  /** File formats, each size imported in each. @default ['csv'] */
+  formats?: readonly ImportFormat[];
   log?: (line: string) => void;
 }
 
@@ -55,45 +68,39 @@ export async function benchDatasetImport(opts: DatasetImportOptions): Promise<Be
   const child = fileURLToPath(new URL('../dataset-import-child.js', import.meta.url));
   const out: BenchResult[] = [];
   try {
-    for (const rows of opts.rows) {
-      const file = join(dir, `table-${rows}.csv`);
-      await writeCsv(file, rows);
-      const bytes = (await stat(file)).size;
-      const snapshot = join(dir, `table-${rows}.fgds`);
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [child, file, 'csv', snapshot],
-        { maxBuffer: 1 << 20 },
-      );
-      const r = JSON.parse(stdout.trim()) as {
-        rows: number;
-        columns: number;
-        seconds: number;
-        max_rss_kb: number;
-        snapshot_bytes: number;
-      };
-      if (r.rows !== rows) throw new Error(`dataset.import: imported ${r.rows} rows of ${rows}`);
-      const peak = sig(r.max_rss_kb / 1024, 4);
-      opts.log?.(
-        `dataset.import rows=${rows} columns=${r.columns} csv: ${Math.round(rows / r.seconds).toLocaleString('en')} rows/s, peak RSS ${peak} MB, file ${(bytes / 2 ** 20).toFixed(0)} MiB`,
-      );
-      out.push(
-        result(
-          'dataset.import',
-          { rows, columns: r.columns, format: 'csv' },
-          r.seconds,
-          rows,
-          'rows',
-          {
+    for (const rows of opts.rows)
+      for (const format of opts.formats ?? ['csv']) {
+        const file = join(dir, `table-${rows}.${format}`);
+        await writeTable(file, rows, format);
+        const bytes = (await stat(file)).size;
+        const snapshot = join(dir, `table-${rows}.fgds`);
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [child, file, format, snapshot],
+          { maxBuffer: 1 << 20 },
+        );
+        const r = JSON.parse(stdout.trim()) as {
+          rows: number;
+          columns: number;
+          seconds: number;
+          max_rss_kb: number;
+          snapshot_bytes: number;
+        };
+        if (r.rows !== rows) throw new Error(`dataset.import: imported ${r.rows} rows of ${rows}`);
+        const peak = sig(r.max_rss_kb / 1024, 4);
+        opts.log?.(
+          `dataset.import rows=${rows} columns=${r.columns} ${format}: ${Math.round(rows / r.seconds).toLocaleString('en')} rows/s, peak RSS ${peak} MB, file ${(bytes / 2 ** 20).toFixed(0)} MiB`,
+        );
+        out.push(
+          result('dataset.import', { rows, columns: r.columns, format }, r.seconds, rows, 'rows', {
             peak_rss_mb: peak,
             file_mb: sig(bytes / 2 ** 20, 4),
             snapshot_mb: sig(r.snapshot_bytes / 2 ** 20, 4),
-          },
-        ),
-      );
-      await rm(file, { force: true });
-      await rm(snapshot, { force: true });
-    }
+          }),
+        );
+        await rm(file, { force: true });
+        await rm(snapshot, { force: true });
+      }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

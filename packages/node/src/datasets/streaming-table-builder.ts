@@ -195,11 +195,13 @@ export class StreamingTableBuilder extends TableBuilder {
    * Hashes of ids seen more than once (usually none): the rows to compare as text.
    */
   repeatedHashes(): Set<number> {
-    const sorted = this.hashes.slice(0, this.streamed).sort();
+    // Sorted in place: the hashes are not needed after this (no second 8 bytes per row).
+    const sorted = this.hashes.subarray(0, this.streamed).sort();
     const out = new Set<number>();
     for (let i = 1; i < sorted.length; i++)
       if (sorted[i] === sorted[i - 1]) out.add(sorted[i] as number);
     this.hashes = new Float64Array(0);
+    this.streamed = 0;
     return out;
   }
 
