@@ -14,7 +14,11 @@ import { NodeFiles } from '../storage/files.js';
 import { json, type Database, type DatasetsTable } from '../storage/schema.js';
 import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
 import { DECLARED_COLUMN_TYPES, type DeclaredColumnType } from './column-types.js';
-import { ColumnarSnapshotWriter, type PieceSealer } from './columnar-snapshot.js';
+import {
+  ColumnarSnapshotWriter,
+  type PieceSealer,
+  type SnapshotColumns,
+} from './columnar-snapshot.js';
 import {
   importTableToSnapshot,
   type ColumnSummary,
@@ -24,7 +28,7 @@ import {
 import { excerpt } from './excerpt.js';
 import { sourceKind, sourceSpecSchema, type SourceSpec } from './sources/registry.js';
 import type { SourceContext } from './sources/source.js';
-import { readSnapshot } from './snapshot.js';
+import { readSnapshot, readSnapshotColumns } from './snapshot.js';
 import {
   dictionarySchema,
   unknownColumns,
@@ -707,6 +711,40 @@ export class DatasetService {
       .executeTakeFirst();
     if (!r) throw errors.notFound('dataset', id);
     return view(r);
+  }
+
+  /**
+   * Some feature columns of the dataset's current version (and its ids / labels when asked),
+   * each its own array, read batch by batch from a columnar snapshot — not the whole frame, and
+   * not cached (see {@link load} for that).
+   * @throws FedGridError NOT_FOUND (no such dataset), VALIDATION_FAILED naming a column the
+   *   dataset does not have, INTERNAL (the snapshot cannot be read).
+   */
+  async loadColumns(
+    idOrName: string,
+    names: readonly string[],
+    opts: { ids?: boolean; labels?: boolean } = {},
+  ): Promise<SnapshotColumns> {
+    const ds = await this.get(idOrName);
+    const have = new Set(ds.features.map((f) => f.name));
+    const absent = names.filter((n) => !have.has(n));
+    if (absent.length)
+      throw errors.validation(
+        `dataset '${ds.name}' has no feature column(s) ${absent.map((n) => `'${excerpt(n)}'`).join(', ')}`,
+        { dataset: ds.id, features: absent },
+      );
+    return readSnapshotColumns(
+      join(this.dir, snapshotName(ds.id, ds.version)),
+      names,
+      opts,
+      (p) => this.files.read(p),
+      this.pieces,
+    ).catch((err: Error) => {
+      throw new FedGridError(
+        'INTERNAL',
+        `dataset ${ds.name} version ${ds.version}: cannot read its snapshot: ${err.message}`,
+      );
+    });
   }
 
   /**

@@ -20,7 +20,7 @@ import {
   type ServingGuest,
   type ServingHost,
 } from '@fedgrid/components';
-import type { Frame } from '@fedgrid/ml';
+import type { SnapshotColumns } from '../datasets/columnar-snapshot.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { DatasetService } from '../datasets/datasets.service.js';
@@ -140,22 +140,18 @@ export function modelVersion(m: Pick<ModelView, 'id' | 'name' | 'version'>): {
   return { name: m.name, version: m.version === null ? m.id : String(m.version) };
 }
 
-function buildTable(datasetId: string, frame: Frame): FeatureTable {
+/** A feature table over the model's own columns (read by name, not the dataset's whole frame). */
+function buildTable(datasetId: string, table: SnapshotColumns): FeatureTable {
   const index = new Map<string, number>();
-  frame.ids.forEach((id, i) => index.set(id, i));
-  const col = new Map(frame.featureNames.map((f, j) => [f, j]));
-  const { data, cols } = frame.x;
+  (table.ids ?? []).forEach((id, i) => index.set(id, i));
+  const { columns } = table;
   return {
     datasetId,
-    rows: frame.ids.length,
+    rows: table.rows,
     row(id) {
       const i = index.get(id);
       if (i === undefined) return undefined;
-      const o = i * cols;
-      return (name) => {
-        const j = col.get(name);
-        return j === undefined ? undefined : (data[o + j] as number);
-      };
+      return (name) => columns.get(name)?.[i];
     },
   };
 }
@@ -279,15 +275,16 @@ export class DeploymentService {
   /** Loads a serving feature table and checks it has every feature the model reads. */
   private async table(datasetId: string, model: LiveModel, field: string): Promise<FeatureTable> {
     const ds = await this.deps.datasets.get(datasetId);
-    const frame = await this.deps.datasets.load(ds.id);
     const features = model.guest?.features ?? model.host?.features ?? [];
-    const absent = features.filter((f) => !frame.featureNames.includes(f));
+    const have = new Set(ds.features.map((f) => f.name));
+    const absent = features.filter((f) => !have.has(f));
     if (absent.length)
       throw errors.validation(
         `dataset '${ds.name}' lacks feature(s) ${absent.join(', ')} of model '${model.name}'`,
         { field, dataset: ds.id, features: absent },
       );
-    return buildTable(ds.id, frame);
+    // Only the columns the model reads (a wide serving table is not loaded whole).
+    return buildTable(ds.id, await this.deps.datasets.loadColumns(ds.id, features, { ids: true }));
   }
 
   private guestNodeOf(m: LiveModel, parties: Record<string, { node: string }>): string {
