@@ -128,6 +128,18 @@ describe('DatasetService', () => {
     expect(Array.from(frame.x.data)).toEqual(t.x);
     expect(Array.from(frame.labels ?? [])).toEqual(t.labels);
     expect(frame.labelName).toBe('y');
+
+    // Columns by name, without the whole frame: the same values.
+    const cols = await datasets.loadColumns('loans', ['f3', 'f1'], { ids: true, labels: true });
+    expect(cols.rows).toBe(40);
+    expect(cols.ids).toEqual(t.ids);
+    expect(Array.from(cols.labels ?? [])).toEqual(t.labels);
+    expect([...cols.columns.keys()]).toEqual(['f3', 'f1']);
+    expect(Array.from(cols.columns.get('f3')!)).toEqual(t.x.filter((_, i) => i % 3 === 2));
+    expect(Array.from(cols.columns.get('f1')!)).toEqual(t.x.filter((_, i) => i % 3 === 0));
+    const bad = await codeOf(datasets.loadColumns('loans', ['f1', 'y', 'nope']));
+    expect(bad.code).toBe('VALIDATION_FAILED');
+    expect(bad.error.message).toContain("no feature column(s) 'y', 'nope'");
   });
 
   it('load() reads the snapshot taken at registration, even after the source CSV changed or was deleted', async () => {
