@@ -233,6 +233,12 @@ export interface ComponentSpec<P = unknown> {
   inputs: PortSpec[];
   outputs: PortSpec[];
   programs: Partial<Record<Role, Program<P>>>;
+  /**
+   * true: each party's program exchanges no messages with the other parties (it works on its own
+   * data alone), so a node run as several processes may hand it to any worker process, which
+   * receives no data-plane traffic (issue 16). @default false
+   */
+  local?: boolean;
   /** How to score the model this component outputs (absent: its outputs are not scored). */
   predict?: PredictDeclaration;
   /** Online prediction with this component's model parts, if it supports it (serving.ts). */

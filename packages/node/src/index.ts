@@ -126,3 +126,5 @@ export {
 } from './relay/relay-config.js';
 export { startRelay, type RunningRelay, type StartRelayOptions } from './relay/relay-start.js';
 export { firstContactServerName, pinnedServerName } from './peers/peer-client.js';
+export { NODE_ROLES, parseNodeRole, type NodeRole } from './cluster/node-role.js';
+export { queueSchema } from './cluster/task-queue.js';

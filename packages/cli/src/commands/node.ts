@@ -268,6 +268,10 @@ export function nodeCommand(): Command {
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .option('--log-file <path>', 'write the JSON log here instead of stdout')
     .option(
+      '--role <role>',
+      'all (one process, the default), api (an API/data-plane replica; one of them leads the scheduler) or worker (runs task executions from the queue); api and worker need PostgreSQL. Also FEDGRID_ROLE',
+    )
+    .option(
       '--reinitialise',
       "start on a new, empty store when the node's store is missing (its data directory deleted or schema dropped); contracts, grants, datasets and audit log start over, the identity stays",
     )
@@ -281,15 +285,20 @@ export function nodeCommand(): Command {
         databaseSchema?: string;
         logLevel?: string;
         logFile?: string;
+        role?: string;
       }) => {
         try {
           process.umask(0o077);
-          const [{ startNode }, { pino }] = await Promise.all([
+          const [{ startNode, parseNodeRole }, { pino }] = await Promise.all([
             import('@fedgrid/node'),
             import('pino'),
           ]);
+          const role = o.role
+            ? parseNodeRole(o.role, '--role')
+            : parseNodeRole(process.env['FEDGRID_ROLE'], 'FEDGRID_ROLE');
           const running = await startNode({
             dir: o.dir,
+            role,
             ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),
             ...(o.dataPort !== undefined ? { dataPort: o.dataPort } : {}),
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
@@ -300,7 +309,9 @@ export function nodeCommand(): Command {
               ? { logDestination: pino.destination({ dest: o.logFile, sync: false, mkdir: true }) }
               : {}),
           });
-          const runtimePath = join(running.config.dir, RUNTIME_FILE);
+          // A worker serves no API: it leaves the node directory's runtime file to the API.
+          const runtimePath =
+            role === 'worker' ? undefined : join(running.config.dir, RUNTIME_FILE);
           const runtime: RuntimeFile = {
             pid: process.pid,
             apiUrl: running.apiUrl,
@@ -308,19 +319,24 @@ export function nodeCommand(): Command {
             fingerprint: running.fingerprint,
             startedAt: new Date().toISOString(),
           };
-          await writeFile(runtimePath, JSON.stringify(runtime, null, 2), { mode: 0o600 });
+          if (runtimePath)
+            await writeFile(runtimePath, JSON.stringify(runtime, null, 2), { mode: 0o600 });
           let stopping = false;
           const stop = async (signal: string) => {
             if (stopping) return;
             stopping = true;
             running.log.info({ signal }, 'stopping');
-            await rm(runtimePath, { force: true });
+            if (runtimePath) await rm(runtimePath, { force: true });
             await running.close();
             process.exit(0);
           };
           process.on('SIGINT', () => void stop('SIGINT'));
           process.on('SIGTERM', () => void stop('SIGTERM'));
-          if (o.logFile)
+          if (role === 'worker')
+            process.stdout.write(
+              `node '${running.config.config.node.id}' worker ${running.cluster?.name ?? ''} taking task executions\n`,
+            );
+          else if (o.logFile)
             process.stdout.write(
               `node '${running.config.config.node.id}' listening: API ${running.apiUrl}, data plane ${running.dataAddress}\n`,
             );

@@ -15,4 +15,6 @@ export const encode: ComponentSpec<EncodeParams> = {
   params: encodeParams,
   ...transformPorts('encoding'),
   programs: { guest: encodeProgram, host: encodeProgram },
+  // Each party transforms its own columns: no messages (preprocessing.md).
+  local: true,
 };

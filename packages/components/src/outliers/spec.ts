@@ -15,4 +15,6 @@ export const outliers: ComponentSpec<OutliersParams> = {
   params: outliersParams,
   ...transformPorts('outlier treatment'),
   programs: { guest: outliersProgram, host: outliersProgram },
+  // Each party transforms its own columns: no messages (preprocessing.md).
+  local: true,
 };

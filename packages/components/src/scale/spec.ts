@@ -15,4 +15,6 @@ export const scale: ComponentSpec<ScaleParams> = {
   params: scaleParams,
   ...transformPorts('scaling'),
   programs: { guest: scaleProgram, host: scaleProgram },
+  // Each party transforms its own columns: no messages (preprocessing.md).
+  local: true,
 };

@@ -60,8 +60,24 @@ export class JobScheduler {
   /** Endings in progress (partners still being told), so that a rerun waits for them. */
   private readonly finishing = new Map<string, Promise<void>>();
   private seq = 0;
+  /** A node run as several processes: whether this replica leads the scheduler now. */
+  private leading: () => boolean = () => true;
 
   constructor(private readonly deps: SchedulerDeps) {}
+
+  /**
+   * A node run as several processes (cluster/scheduler-leader.ts): only the replica that leads
+   * runs jobs; the others leave the jobs they are given as `queued` in the store, where the
+   * leader adopts them ({@link holds}). Single process: always leading.
+   */
+  useLeadership(leading: () => boolean): void {
+    this.leading = leading;
+  }
+
+  /** Whether this scheduler has the job queued or running. */
+  holds(jobId: string): boolean {
+    return this.active.has(jobId) || this.queue.some((q) => q.spec.id === jobId);
+  }
 
   /** Jobs running now, and waiting in the queue (in order). */
   state(): { running: string[]; queued: string[] } {
@@ -79,6 +95,8 @@ export class JobScheduler {
     this.generation.set(spec.id, (this.generation.get(spec.id) ?? 0) + 1);
     this.wake(spec.id);
     await this.deps.repo.setJob(spec.id, 'queued');
+    // Another replica leads: the job waits in the store for the leader to adopt it.
+    if (!this.leading()) return;
     this.queue.push({ spec, ...(tasks ? { tasks } : {}), seq: this.seq++ });
     this.dispatch();
   }
@@ -96,6 +114,7 @@ export class JobScheduler {
 
   private dispatch(): void {
     const max = this.deps.maxConcurrentJobs ?? 2;
+    if (!this.leading()) return;
     while (this.active.size < max) {
       // A rerun waits until the previous run of the same job has wound down.
       const next = this.ordered().find((q) => !this.active.has(q.spec.id));
@@ -146,6 +165,9 @@ export class JobScheduler {
     const started = new Set<string>();
     const failures = new Map<string, number>();
     try {
+      // Ended while it waited (a stop taken by another replica of a node run as several processes).
+      const before = await repo.getJob(spec.id);
+      if (!before || TERMINAL.has(before.status)) return;
       await repo.setJob(spec.id, 'running');
       for (;;) {
         const job = await repo.getJob(spec.id);

@@ -59,6 +59,12 @@ export interface TaskRunnerDeps {
    * key each partner's contract pins. Undefined on an international node.
    */
   gm?: Omit<GmChannelOptions, 'nodeOf'>;
+  /**
+   * A node run as several processes (cluster/task-dispatch.ts): returns true when it took the
+   * start of this party's program elsewhere (the worker queue) instead of running it in this
+   * process; it then reports failures to hand it off itself. Absent: every program runs here.
+   */
+  handOff?(spec: JobSpec, task: string, party: string, attempt: number): boolean;
   /** Called when a local party of a task has finished (successfully or not). */
   onPartyDone(spec: JobSpec, task: string, party: string, state: PartyState): Promise<void>;
 }
@@ -141,6 +147,11 @@ export class TaskRunner {
 
   constructor(private readonly deps: TaskRunnerDeps) {}
 
+  /** Sets where programs are handed off to (see {@link TaskRunnerDeps.handOff}). */
+  useHandOff(handOff: NonNullable<TaskRunnerDeps['handOff']>): void {
+    this.deps.handOff = handOff;
+  }
+
   /** Local parties of `spec` (parties hosted on this node). */
   localParties(spec: JobSpec): string[] {
     return [...partyNodes(spec)]
@@ -177,9 +188,31 @@ export class TaskRunner {
   start(spec: JobSpec, taskName: string, party: string, attempt = 0): void {
     const key = `${spec.id}/${taskName}/${party}#${attempt}`;
     if (this.running.has(key)) return;
+    if (this.deps.handOff?.(spec, taskName, party, attempt)) return;
+    void this.execute(spec, taskName, party, attempt);
+  }
+
+  /**
+   * Runs attempt `attempt` of `party`'s program of `taskName` in this process and resolves with
+   * its outcome once it is stored and reported (a worker process's way to run a task it took from
+   * the queue). A run of the same attempt already going on here is not started twice: resolves
+   * undefined at once.
+   */
+  async execute(
+    spec: JobSpec,
+    taskName: string,
+    party: string,
+    attempt = 0,
+  ): Promise<PartyState | undefined> {
+    const key = `${spec.id}/${taskName}/${party}#${attempt}`;
+    if (this.running.has(key)) return undefined;
     const ac = new AbortController();
     this.running.set(key, ac);
-    void this.run(spec, taskName, party, attempt, ac).finally(() => this.running.delete(key));
+    try {
+      return await this.run(spec, taskName, party, attempt, ac);
+    } finally {
+      this.running.delete(key);
+    }
   }
 
   /** Aborts the running programs of one task (any attempt) of a job. */
@@ -193,7 +226,7 @@ export class TaskRunner {
     party: string,
     attempt: number,
     ac: AbortController,
-  ): Promise<void> {
+  ): Promise<PartyState> {
     const { repo, log } = this.deps;
     const startedAt = new Date().toISOString();
     const node = this.deps.selfNodeId;
@@ -357,5 +390,6 @@ export class TaskRunner {
     await this.deps
       .onPartyDone(spec, taskName, party, state)
       .catch((err: Error) => log.error({ err }, 'reporting a task outcome failed'));
+    return state;
   }
 }

@@ -53,6 +53,9 @@ import { NodeMetrics } from '../observability/metrics.js';
 import { jobTraceparent, parseTraceparent } from '../observability/trace-context.js';
 
 import { FEDGRID_VERSION } from '../version.js';
+import { FedGridError } from '../errors/errors.js';
+import { isMultiProcess, type NodeRole } from '../cluster/node-role.js';
+import { startClusterRuntime, type ClusterRuntime } from '../cluster/cluster-runtime.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -82,6 +85,10 @@ export interface RunningNode {
   services: NodeServices;
   jobs: JobsService;
   log: Logger;
+  /** The process's part in its node (`all`: a single process). */
+  role: NodeRole;
+  /** A node run as several processes: this process's name and whether it leads the scheduler. */
+  cluster?: Pick<ClusterRuntime, 'name' | 'isLeader'>;
   close(): Promise<void>;
 }
 
@@ -107,6 +114,14 @@ export interface StartNodeOptions {
   reinitialise?: boolean;
   /** System calls the node's file writes go through (tests inject disk-full faults). */
   fileOps?: Partial<FileOps>;
+  /**
+   * The process's part in its node: `all` (one process, the default), or `api` / `worker` — one
+   * of several processes of a node sharing its identity and one PostgreSQL database
+   * (cluster/cluster-runtime.ts). @default 'all'
+   */
+  role?: NodeRole;
+  /** Seconds between the leader election's and the leader's duties' polls (api role). @default 2 */
+  clusterPollSeconds?: number;
 }
 
 /** Builds the REST application of a node (routes, auth, audit, OpenAPI) on its services. */
@@ -205,10 +220,18 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   process.on('unhandledRejection', (reason) =>
     log.error({ err: reason }, 'unhandled promise rejection'),
   );
-  // Before anything reads the store: a second process on one node directory lost data.
-  const lock = await lockNodeDir(loaded.dir, (previous) =>
-    log.warn({ previous }, 'took over the lock of a node process that is gone'),
-  );
+  // Before anything reads the store: a second process on one node directory lost data. The
+  // processes of a node run as several share its store by design; the PostgreSQL schema lock,
+  // shared among them and exclusive for a single process, keeps the two modes apart.
+  const lock: NodeLock = isMultiProcess(opts.role ?? 'all')
+    ? {
+        path: '',
+        holder: { pid: process.pid, hostname: '', startTicks: null, startedAt: '', token: '' },
+        release: async () => {},
+      }
+    : await lockNodeDir(loaded.dir, (previous) =>
+        log.warn({ previous }, 'took over the lock of a node process that is gone'),
+      );
   try {
     return await startLocked(opts, loaded, log, lock);
   } catch (err) {
@@ -243,11 +266,19 @@ async function startLocked(
       'fedgrid.yaml holds a database password (storage.databaseUrl): move the URL to a 0600 file named by storage.databaseUrlFile, or to the FEDGRID_DATABASE_URL or PGPASSWORD environment variable',
     );
   const databaseSchema = opts.databaseSchema ?? config.storage.databaseSchema;
+  const role = opts.role ?? 'all';
+  const multi = isMultiProcess(role);
+  if (multi && !databaseUrl)
+    throw new FedGridError(
+      'VALIDATION_FAILED',
+      `role '${role}' runs one of several processes of a node, which share one PostgreSQL database; this node uses the embedded PGlite store, which serves one process: set storage.databaseUrl (or FEDGRID_DATABASE_URL), or start with --role all`,
+      { field: 'role' },
+    );
   const store = await openStore({
     dataDir: paths.dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(databaseSchema ? { databaseSchema } : {}),
-    lock: true,
+    lock: multi ? 'shared' : true,
   });
   let storeId: string;
   try {
@@ -329,12 +360,15 @@ async function startLocked(
     mailboxBytes: () => mailbox.usage().bytes,
     storage: () => files.health(),
   });
-  const recovered = await services.jobs.recoverAfterRestart();
-  if (recovered)
-    log.warn({ jobs: recovered }, 'marked jobs left running by a previous run as failed');
+  // Several processes: the replica that becomes leader recovers the jobs (scheduler-takeover.ts).
+  if (!multi) {
+    const recovered = await services.jobs.recoverAfterRestart();
+    if (recovered)
+      log.warn({ jobs: recovered }, 'marked jobs left running by a previous run as failed');
+  }
   await services.contracts.refreshTrust();
   // Partner copies end at their deadline even when the initiator never says so.
-  services.jobs.startWatchdog();
+  if (role !== 'worker') services.jobs.startWatchdog();
 
   const backends = {
     paillier: modArithBackend(),
@@ -369,7 +403,7 @@ async function startLocked(
   let dataPort = 0;
   let apiPort = 0;
   let servingGrpc: { port: number; close(): Promise<void> } | undefined;
-  if (opts.listen !== false) {
+  if (opts.listen !== false && role !== 'worker') {
     try {
       dataPort = await transfer.listen(
         config.dataPlane.host,
@@ -454,7 +488,29 @@ async function startLocked(
     },
     'node started',
   );
-  services.auditCheckpoints.start(config.audit.checkpointIntervalSeconds);
+  if (role !== 'worker') services.auditCheckpoints.start(config.audit.checkpointIntervalSeconds);
+  let cluster: ClusterRuntime | undefined;
+  if (multi && databaseUrl) {
+    try {
+      cluster = await startClusterRuntime({
+        role: role as Exclude<NodeRole, 'all'>,
+        services,
+        databaseUrl,
+        schema: databaseSchema ?? 'public',
+        log,
+        ...(opts.clusterPollSeconds ? { pollSeconds: opts.clusterPollSeconds } : {}),
+      });
+    } catch (err) {
+      services.jobs.stopWatchdog();
+      services.auditCheckpoints.stop();
+      await servingGrpc?.close().catch(() => {});
+      await app.close().catch(() => {});
+      await transfer.close(0).catch(() => {});
+      await crypto.close().catch(() => {});
+      await store.close().catch(() => {});
+      throw err;
+    }
+  }
 
   let closed = false;
   return {
@@ -469,9 +525,12 @@ async function startLocked(
     services,
     jobs: services.jobs,
     log,
+    role,
+    ...(cluster ? { cluster: { name: cluster.name, isLeader: () => cluster.isLeader() } } : {}),
     close: async () => {
       if (closed) return;
       closed = true;
+      await cluster?.close();
       services.jobs.stopWatchdog();
       services.auditCheckpoints.stop();
       await tunnel?.close();

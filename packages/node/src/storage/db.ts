@@ -45,9 +45,11 @@ export async function openStore(options: {
   /**
    * On PostgreSQL, hold a session advisory lock on the schema while the store is open, so that
    * two nodes (on any machines) never share one schema.
+   * `'shared'`: the lock of one replica or worker of a node run as several processes (issue 16):
+   * any number of them share the schema, and a single-process node (exclusive) is kept out.
    * @throws FedGridError NODE_LOCKED when another session holds it.
    */
-  lock?: boolean;
+  lock?: boolean | 'shared';
 }): Promise<Store> {
   let db: Kysely<Database>;
   let kind: Store['kind'];
@@ -56,7 +58,9 @@ export async function openStore(options: {
   let created: boolean;
   const schema = checkSchemaName(options.databaseSchema ?? 'public');
   if (options.databaseUrl) {
-    const held = options.lock ? await lockSchema(options.databaseUrl, schema) : undefined;
+    const held = options.lock
+      ? await lockSchema(options.databaseUrl, schema, options.lock === 'shared')
+      : undefined;
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: 10,
@@ -142,6 +146,7 @@ export async function openStore(options: {
 async function lockSchema(
   databaseUrl: string,
   schema: string,
+  shared = false,
 ): Promise<{ release(): Promise<void>; lost(): boolean }> {
   const client = new pg.Client({
     connectionString: databaseUrl,
@@ -166,7 +171,10 @@ async function lockSchema(
   const r = await client
     .query<{
       ok: boolean;
-    }>(`select pg_try_advisory_lock(hashtext('fedgrid node'), hashtext($1)) as ok`, [schema])
+    }>(
+      `select ${shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(hashtext('fedgrid node'), hashtext($1)) as ok`,
+      [schema],
+    )
     .catch(async (err: Error) => {
       await client.end().catch(() => {});
       throw new FedGridError('INTERNAL', `cannot lock the schema '${schema}': ${err.message}`);
@@ -185,7 +193,7 @@ async function lockSchema(
     await client.end().catch(() => {});
     throw new FedGridError(
       'NODE_LOCKED',
-      `PostgreSQL schema '${schema}' is in use by another node${who ? ` (${who.application_name || 'session'}, backend pid ${who.pid}${who.client_addr ? ` from ${who.client_addr}` : ''})` : ''}; stop that node first, or give this node a schema of its own (storage.databaseSchema)`,
+      `PostgreSQL schema '${schema}' is in use by ${shared ? 'a node running as a single process' : 'another node'}${who ? ` (${who.application_name || 'session'}, backend pid ${who.pid}${who.client_addr ? ` from ${who.client_addr}` : ''})` : ''}; stop that node first, or give this node a schema of its own (storage.databaseSchema)${shared ? '' : '; replicas and workers of one node run with --role api|worker'}`,
       { schema, ...(who ? { holder: who } : {}) },
     );
   }

@@ -149,6 +149,31 @@ export interface TaskCheckpointsTable {
   saved_at: DefaultTimestamp;
 }
 
+/** 0021: one party's run of a task attempt handed to the worker queue (multi-process node). */
+export interface TaskExecutionsTable {
+  job_id: string;
+  task_name: string;
+  party: string;
+  attempt: number;
+  /** queued → running → succeeded | failed; running → abandoned when its worker died. */
+  state: string;
+  runs: Generated<number>;
+  worker: string | null;
+  /** One entry per run: { worker, startedAt, endedAt?, outcome? }. */
+  history: Generated<Json>;
+  error: Json | null;
+  queued_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** 0021: the replica leading the scheduler; `term` grows with every change of leader. */
+export interface SchedulerLeaderTable {
+  id: number;
+  holder: string;
+  term: string | number | bigint;
+  since: DefaultTimestamp;
+}
+
 /** 0011: a data owner's running total of what it revealed about a dataset to a partner node. */
 export interface DisclosureBudgetsTable {
   dataset_id: string;
@@ -428,6 +453,8 @@ export interface Database extends AccountTables {
   job_events: JobEventsTable;
   task_outputs: TaskOutputsTable;
   task_checkpoints: TaskCheckpointsTable;
+  task_executions: TaskExecutionsTable;
+  scheduler_leader: SchedulerLeaderTable;
   disclosure_budgets: DisclosureBudgetsTable;
   disclosure_charges: DisclosureChargesTable;
   models: ModelsTable;

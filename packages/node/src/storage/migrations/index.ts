@@ -22,6 +22,7 @@ import { m0015 } from './0015-accounts.js';
 import { m0016 } from './0016-audit-chain.js';
 import { m0017 } from './0017-contract-suite.js';
 import { m0020 } from './0020-dataset-sources.js';
+import { m0021 } from './0021-task-executions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -42,6 +43,7 @@ export const migrations: Record<string, Migration> = {
   '0016_audit_chain': m0016,
   '0017_contract_suite': m0017,
   '0020_dataset_sources': m0020,
+  '0021_task_executions': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

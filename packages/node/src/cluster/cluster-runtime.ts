@@ -1,0 +1,142 @@
+/**
+ * Starts the part of a node run as several processes that a process of role `api` or `worker`
+ * adds to the node's services (issue 16 items 1–2; docs/OPERATIONS.md "Several processes").
+ *
+ * - `api`: takes part in the scheduler's leader election; while it leads, it runs the jobs this
+ *   node initiates, adopts jobs other replicas queued, and watches workers. Programs of local
+ *   components go to the worker queue; the others run in this replica.
+ * - `worker`: takes task executions from the queue and runs them; serves no API.
+ */
+import type { Logger } from 'pino';
+import { JobsRepo } from '../jobs/jobs.repo.js';
+import type { NodeServices } from '../server/services.js';
+import { ExecutionSupervisor } from './execution-supervisor.js';
+import type { NodeRole } from './node-role.js';
+import { SchedulerLeader, processName } from './scheduler-leader.js';
+import { adoptQueuedJobs, takeOverScheduling } from './scheduler-takeover.js';
+import { queueHandOff } from './task-dispatch.js';
+import { TaskQueue } from './task-queue.js';
+import { TaskWorker } from './task-worker.js';
+
+export interface ClusterRuntimeOptions {
+  role: Exclude<NodeRole, 'all'>;
+  services: NodeServices;
+  databaseUrl: string;
+  schema: string;
+  log: Logger;
+  /**
+   * Seconds between a standby's tries of the scheduler lock, the leader's checks of its session
+   * and of workers, and its adoption of queued jobs. @default 2
+   */
+  pollSeconds?: number;
+  /** This process can no longer take part safely (lost its lock session). @default exit(70) */
+  onFatal?: (reason: string) => void;
+}
+
+export interface ClusterRuntime {
+  /** This process's name among the node's processes (host:pid:role). */
+  name: string;
+  isLeader(): boolean;
+  close(): Promise<void>;
+}
+
+/** @throws Error when the queue's tables cannot be installed or the worker's lock not taken. */
+export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<ClusterRuntime> {
+  const { services, log } = opts;
+  const name = processName(opts.role);
+  const onFatal =
+    opts.onFatal ??
+    ((reason: string) => {
+      log.fatal({ reason }, 'stopping: this process can no longer take part in the node safely');
+      process.exit(70);
+    });
+  const queue = new TaskQueue({
+    databaseUrl: opts.databaseUrl,
+    schema: opts.schema,
+    db: services.db,
+    processName: name,
+    log,
+  });
+  await queue.start();
+  const repo = new JobsRepo(services.db);
+  const onPartyDone = services.jobs.onLocalPartyDone.bind(services.jobs);
+  if (opts.role === 'worker') {
+    services.jobs.scheduler.useLeadership(() => false);
+    const worker = new TaskWorker({
+      databaseUrl: opts.databaseUrl,
+      queue,
+      runner: services.runner,
+      repo,
+      name,
+      log,
+      onLost: (reason) => onFatal(`worker lock lost: ${reason}`),
+    });
+    await worker.start();
+    log.info({ worker: name }, 'worker taking task executions');
+    return { name, isLeader: () => false, close: () => worker.stop() };
+  }
+  services.runner.useHandOff(
+    queueHandOff({
+      queue,
+      repo,
+      selfNodeId: services.nodeId,
+      log,
+      onPartyDone,
+    }),
+  );
+  const takeover = {
+    repo,
+    scheduler: services.jobs.scheduler,
+    runner: services.runner,
+    selfNodeId: services.nodeId,
+    holder: name,
+    log,
+  };
+  const leader = new SchedulerLeader({
+    databaseUrl: opts.databaseUrl,
+    schema: opts.schema,
+    holder: name,
+    ...(opts.pollSeconds ? { pollSeconds: opts.pollSeconds } : {}),
+    log,
+    onLead: async (term) => {
+      await takeOverScheduling(takeover, term);
+    },
+    onLose: (reason) => onFatal(`scheduler leadership lost: ${reason}`),
+  });
+  services.jobs.scheduler.useLeadership(() => leader.isLeader());
+  const supervisor = new ExecutionSupervisor({
+    db: services.db,
+    queue,
+    repo,
+    log,
+    onPartyDone,
+  });
+  let busy = false;
+  const timer = setInterval(
+    () =>
+      void (async () => {
+        if (busy || !leader.isLeader()) return;
+        busy = true;
+        try {
+          await adoptQueuedJobs(takeover);
+          await supervisor.sweep();
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'leader duties failed; retrying');
+        } finally {
+          busy = false;
+        }
+      })(),
+    (opts.pollSeconds ?? 2) * 1000,
+  );
+  timer.unref();
+  await leader.start();
+  return {
+    name,
+    isLeader: () => leader.isLeader(),
+    close: async () => {
+      clearInterval(timer);
+      await leader.stop();
+      await queue.stop();
+    },
+  };
+}
