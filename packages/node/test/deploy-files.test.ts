@@ -15,6 +15,8 @@ import { validate as validateDockerfile } from 'dockerfile-utils';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { CONFIG_ENV } from '../dist/config/config-env.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,6 +27,8 @@ const KNOWN_ENV = new Set([
   'FEDGRID_DATABASE_URL',
   'FEDGRID_NODE_ID',
   'FEDGRID_NODE_DIR',
+  // Read by `fedgrid node start` (the process's part in its node: all, api or worker).
+  'FEDGRID_ROLE',
 ]);
 
 describe('Dockerfile', () => {
@@ -192,5 +196,73 @@ describe('Kubernetes manifests', () => {
     };
     expect(openapi.paths['/livez']).toBeDefined();
     expect(openapi.paths['/readyz']).toBeDefined();
+  });
+
+  it('run a node as api replicas and workers sharing one identity, volume and database (multi-process)', async () => {
+    const all = parseAllDocuments(await read('deploy/kubernetes/node-multiprocess.yaml')).map(
+      (d) => d.toJS() as Record<string, unknown>,
+    );
+    const models: Record<string, new (d: never) => { validate(): void }> = {
+      'v1/PersistentVolumeClaim': PersistentVolumeClaim as never,
+      'v1/Service': Service as never,
+      'apps/v1/Deployment': Deployment as never,
+    };
+    for (const d of all) {
+      const Model = models[`${String(d['apiVersion'])}/${String(d['kind'])}`];
+      expect(Model, `${String(d['kind'])}`).toBeDefined();
+      expect(() => new Model!(d as never).validate()).not.toThrow();
+    }
+    interface Dep {
+      metadata: { name: string };
+      spec: {
+        replicas: number;
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: {
+            securityContext: { runAsNonRoot: boolean };
+            containers: {
+              env: { name: string; value?: string; valueFrom?: unknown }[];
+              resources: { limits: Record<string, string> };
+              volumeMounts: { name: string; mountPath: string }[];
+            }[];
+            volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+          };
+        };
+      };
+    }
+    const deps = all.filter((d) => d['kind'] === 'Deployment') as unknown as Dep[];
+    const roleOf = (d: Dep) =>
+      d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'FEDGRID_ROLE')?.value;
+    expect(deps.map(roleOf).sort()).toEqual(['api', 'worker']);
+    const pvc = all.find((d) => d['kind'] === 'PersistentVolumeClaim') as {
+      metadata: { name: string };
+      spec: { accessModes: string[] };
+    };
+    expect(pvc.spec.accessModes).toContain('ReadWriteMany');
+    const schema = new Set<string | undefined>();
+    for (const d of deps) {
+      const pod = d.spec.template.spec;
+      const [c] = pod.containers;
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(c!.resources.limits['memory']).toBeDefined();
+      for (const e of c!.env.filter((e) => e.name.startsWith('FEDGRID_')))
+        expect(KNOWN_ENV.has(e.name), e.name).toBe(true);
+      expect(c!.env.find((e) => e.name === 'FEDGRID_DATABASE_URL')!.valueFrom).toBeDefined();
+      schema.add(c!.env.find((e) => e.name === 'FEDGRID_DATABASE_SCHEMA')?.value);
+      // Every process mounts the one shared node volume.
+      const vol = pod.volumes.find((v) => v.persistentVolumeClaim)!;
+      expect(vol.persistentVolumeClaim!.claimName).toBe(pvc.metadata.name);
+      expect(c!.volumeMounts.some((m) => m.name === vol.name)).toBe(true);
+    }
+    expect(schema.size).toBe(1);
+    const api = deps.find((d) => roleOf(d) === 'api')!;
+    expect(api.spec.replicas).toBeGreaterThanOrEqual(2);
+    // The partners' one address selects the api replicas only.
+    const svc = all.find((d) => d['kind'] === 'Service') as {
+      spec: { selector: Record<string, string> };
+    };
+    expect(api.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+    const worker = deps.find((d) => roleOf(d) === 'worker')!;
+    expect(worker.spec.template.metadata.labels).not.toMatchObject(svc.spec.selector);
   });
 });
