@@ -5,8 +5,9 @@
  * partner (the host).
  *
  * (a) SIGKILL of the replica leading the scheduler: the other replica takes the lead (a new term
- *     in scheduler_leader, held by its process), and a job submitted afterwards runs — its
- *     guest part on a worker — while the job that ran before the kill stays recorded.
+ *     in scheduler_leader, held by its process); the job the dead leader was running fails
+ *     cleanly (SCHEDULER_FAILOVER, on both nodes); a job submitted afterwards runs — its guest
+ *     part on a worker — and the job that ran before the kill stays recorded.
  * (b) SIGKILL of the worker running a task: the leader records the lost run (abandoned, with the
  *     worker's name, in the execution's history and as a job event), another worker runs it again
  *     and the job succeeds; what was acknowledged before the kill is still there.
@@ -232,6 +233,10 @@ test('(a) SIGKILL of the leading replica: the other leads, and a job submitted a
   expect(ex1[0]!.state).toBe('succeeded');
   expect(ex1[0]!.worker).toMatch(/:worker$/);
 
+  // A job the leader is running when it dies: its guest part is mid-run on the worker.
+  const during = await runJob(a.node.api, datasets.big);
+  await waitFor(async () => (await executions(during.id))[0]?.state === 'running', 300_000, 50);
+
   await a.node.kill();
   cluster.nodes.splice(cluster.nodes.indexOf(a.node), 1);
   const leadB = await waitFor(async () => {
@@ -247,6 +252,17 @@ test('(a) SIGKILL of the leading replica: the other leads, and a job submitted a
   expect(holders.rows.map((r) => r.application_name)).toEqual([
     `fedgrid scheduler ${leadB.holder}`,
   ]);
+
+  // That job fails cleanly, saying why, on both nodes; its execution is not left running.
+  const failed = await finished(b.node.api, during.id);
+  expect(failed.status).toBe('failed');
+  expect((failed.error as { code: string }).code).toBe('SCHEDULER_FAILOVER');
+  expect((failed.error as { message: string }).message).toContain(leadB.holder);
+  expect((await finished(host.api, during.id)).status).toBe('failed');
+  await waitFor(async () => {
+    const [e] = await executions(during.id);
+    return e && e.state !== 'running' && e.state !== 'queued';
+  }, 300_000);
 
   const after = await runJob(b.node.api, datasets.small);
   const done2 = await finished(b.node.api, after.id);
