@@ -60,3 +60,24 @@ it('scrape-time gauges read their sources on every scrape; nothing before they a
   text = (await m.render()).body;
   expect(text).toContain('fedgrid_scheduler_queued_jobs 0');
 });
+
+it('reports the scheduler leadership and the worker queue of a node run as several processes', async () => {
+  const base = {
+    countByStatus: async () => ({ jobs: new Map(), tasks: new Map() }),
+    scheduler: () => ({ running: [], queued: [] }),
+    storage: async () => ({ ok: true, freeBytes: 1 }),
+  };
+  const single = new NodeMetrics({ version: 'test', storage: 'pglite' });
+  single.attach(base);
+  let text = (await single.render()).body;
+  expect(text).toContain('fedgrid_scheduler_leader 1');
+  expect(text).toContain('fedgrid_task_queue_waiting 0');
+  const replica = new NodeMetrics({ version: 'test', storage: 'postgres' });
+  let leader = false;
+  replica.attach({ ...base, cluster: () => ({ leader, queueWaiting: async () => 3 }) });
+  text = (await replica.render()).body;
+  expect(text).toContain('fedgrid_scheduler_leader 0');
+  expect(text).toContain('fedgrid_task_queue_waiting 3');
+  leader = true;
+  expect((await replica.render()).body).toContain('fedgrid_scheduler_leader 1');
+});

@@ -37,6 +37,8 @@ export interface ClusterRuntime {
   /** This process's name among the node's processes (host:pid:role). */
   name: string;
   isLeader(): boolean;
+  /** Task executions waiting in the worker queue. */
+  queueWaiting(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -73,7 +75,12 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
     });
     await worker.start();
     log.info({ worker: name }, 'worker taking task executions');
-    return { name, isLeader: () => false, close: () => worker.stop() };
+    return {
+      name,
+      isLeader: () => false,
+      queueWaiting: () => queue.depth(),
+      close: () => worker.stop(),
+    };
   }
   services.runner.useHandOff(
     queueHandOff({
@@ -133,6 +140,7 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
   return {
     name,
     isLeader: () => leader.isLeader(),
+    queueWaiting: () => queue.depth(),
     close: async () => {
       clearInterval(timer);
       await leader.stop();

@@ -31,6 +31,11 @@ export interface MetricSources {
   storage(): Promise<{ ok: boolean; freeBytes: number | null }>;
   /** The relay tunnel (docs/protocols/relay.md): its address and whether the relay accepted it. */
   relayTunnel?(): { relay: string; up: boolean } | undefined;
+  /**
+   * A node run as several processes (cluster/): whether this process leads the scheduler, and
+   * the task executions waiting in the worker queue. Absent: a single process (always leads).
+   */
+  cluster?(): { leader: boolean; queueWaiting(): Promise<number> } | undefined;
 }
 
 export class NodeMetrics {
@@ -140,6 +145,28 @@ export class NodeMetrics {
       collect() {
         const s = src()?.scheduler();
         if (s) this.set(s.running.length);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_scheduler_leader',
+      help: '1 when this process leads the node’s scheduler (a single process always does), else 0',
+      registers,
+      collect() {
+        const sources = src();
+        if (!sources) return;
+        const c = sources.cluster?.();
+        this.set(c ? (c.leader ? 1 : 0) : 1);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_task_queue_waiting',
+      help: 'Task executions waiting in the worker queue (a node run as several processes; else 0)',
+      registers,
+      async collect() {
+        const sources = src();
+        if (!sources) return;
+        const c = sources.cluster?.();
+        this.set(c ? await c.queueWaiting().catch(() => 0) : 0);
       },
     });
     new Gauge({

@@ -350,10 +350,19 @@ async function startLocked(
   });
   // An outbound-only node: partners reach it through the relay, over a tunnel it dials out.
   let tunnel: RelayTunnel | undefined;
+  // Set once the processes of a node run as several have joined (below).
+  let cluster: ClusterRuntime | undefined;
   metrics.attach({
     relayTunnel: () =>
       tunnel && config.relay
         ? { relay: config.relay.address, up: tunnel.state === 'registered' }
+        : undefined,
+    cluster: () =>
+      multi
+        ? {
+            leader: cluster?.isLeader() ?? false,
+            queueWaiting: async () => (cluster ? cluster.queueWaiting() : 0),
+          }
         : undefined,
     countByStatus: () => new JobsRepo(store.db).countByStatus(),
     scheduler: () => services.jobs.scheduler.state(),
@@ -489,7 +498,6 @@ async function startLocked(
     'node started',
   );
   if (role !== 'worker') services.auditCheckpoints.start(config.audit.checkpointIntervalSeconds);
-  let cluster: ClusterRuntime | undefined;
   if (multi && databaseUrl) {
     try {
       cluster = await startClusterRuntime({
