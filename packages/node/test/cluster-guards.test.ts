@@ -18,6 +18,9 @@ import { openStore, dropStoreSchema, type Store } from '../dist/storage/db.js';
 import { SchedulerLeader } from '../dist/cluster/scheduler-leader.js';
 import { TaskExecutionsRepo } from '../dist/cluster/task-executions.repo.js';
 import { holdWorkerLock, workerAlive } from '../dist/cluster/worker-liveness.js';
+import { initNode } from '../dist/server/init.js';
+import { startNode } from '../dist/server/start.js';
+import { parseNodeRole } from '../dist/cluster/node-role.js';
 import { TEST_DATABASE_URL } from './nodes.js';
 
 const log = pino({ level: 'silent' });
@@ -145,6 +148,33 @@ describe.skipIf(!TEST_DATABASE_URL)('guards of a node run as several processes',
     } finally {
       await single.close();
       await dropStoreSchema(url, other);
+    }
+  });
+});
+
+describe('node roles', () => {
+  it('reads all, api and worker; anything else is refused naming where it came from', () => {
+    expect(parseNodeRole(undefined, 'FEDGRID_ROLE')).toBe('all');
+    expect(parseNodeRole('', 'FEDGRID_ROLE')).toBe('all');
+    expect(parseNodeRole('worker', '--role')).toBe('worker');
+    expect(() => parseNodeRole('boss', 'FEDGRID_ROLE')).toThrow(
+      /FEDGRID_ROLE: unknown node role 'boss'; use one of all, api, worker/,
+    );
+  });
+
+  it('refuses api and worker on the embedded PGlite store, which serves one process', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fedgrid-role-pglite-'));
+    try {
+      await initNode({ dir: join(root, 'n'), id: 'n', apiPort: 0, dataPort: 0 });
+      for (const role of ['api', 'worker'] as const)
+        await expect(
+          startNode({ dir: join(root, 'n'), role, listen: false, logLevel: 'silent' }),
+        ).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+          message: expect.stringMatching(/PGlite store, which serves one process/),
+        });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
