@@ -350,8 +350,10 @@ async function startLocked(
   });
   // An outbound-only node: partners reach it through the relay, over a tunnel it dials out.
   let tunnel: RelayTunnel | undefined;
-  // Set once the processes of a node run as several have joined (below).
+  // Set once the processes of a node run as several have joined (below). Until this replica has
+  // won the scheduler's election, it runs no job (a request may arrive as soon as it listens).
   let cluster: ClusterRuntime | undefined;
+  if (multi) services.jobs.scheduler.useLeadership(() => false);
   metrics.attach({
     relayTunnel: () =>
       tunnel && config.relay
