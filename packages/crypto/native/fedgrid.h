@@ -34,6 +34,12 @@ napi_value fg_mod_multi_exp(napi_env env, napi_callback_info info);
 napi_value fg_x25519_batch(napi_env env, napi_callback_info info);
 napi_value fg_x25519_info(napi_env env, napi_callback_info info);
 
+/* SM2 x-only scalar multiplication (SM2-PSI kernels), native/sm2.c. Unlike the modular
+ * kernels, scalars and x-coordinates are big-endian (the SM2 / SEC 1 encoding). */
+napi_value fg_sm2_mul_x(napi_env env, napi_callback_info info);
+napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info);
+napi_value fg_sm2_info(napi_env env, napi_callback_info info);
+
 /* Small helpers for argument checking, defined in module.c. Each returns 0 on success and
  * has already thrown a JS exception on failure (the caller returns NULL). */
 int fg_arg_u8(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len);

@@ -103,5 +103,8 @@ NAPI_MODULE_INIT() {
   EXPORT_FN("modMultiExp", fg_mod_multi_exp);
   EXPORT_FN("x25519Batch", fg_x25519_batch);
   EXPORT_FN("x25519Info", fg_x25519_info);
+  EXPORT_FN("sm2MulX", fg_sm2_mul_x);
+  EXPORT_FN("sm2XOnCurve", fg_sm2_x_on_curve);
+  EXPORT_FN("sm2Info", fg_sm2_info);
   return exports;
 }

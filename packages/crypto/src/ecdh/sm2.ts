@@ -4,15 +4,34 @@
  *
  * Points travel as their 32-byte x-coordinate only. A received x stands for the pair ±P, and
  * x(k·P) = x(k·(−P)), so x-only multiplication is well defined and a doubly-blinded x is the same
- * whichever order the scalars were applied in. Multiplication uses node:crypto's ECDH on the
- * 'SM2' curve (OpenSSL), with the input decompressed from 02‖x and checked to be on the curve.
- * The SM2 curve has cofactor 1, so every curve point except the identity has prime order n.
+ * whichever order the scalars were applied in. Multiplication uses the native kernel
+ * (native/sm2.c: Montgomery field arithmetic, constant-time fixed-window ladder, one shared
+ * inversion per 32 points) when the addon is loaded, else node:crypto's ECDH on the 'SM2' curve
+ * (OpenSSL), with the input decompressed from 02‖x and checked to be on the curve. Both give
+ * identical bytes. The SM2 curve has cofactor 1, so every curve point except the identity has
+ * prime order n.
  */
 import { createECDH, randomBytes, type ECDH } from 'node:crypto';
 import { bigToBytes, bytesToBig, SM2_P256 } from '../sm/sm2-curve.js';
 import { sm3 } from '../sm/sm3.js';
 import { isWellFormedId } from './hash-to-point.js';
 import { modPow } from '../kernels/mod-arith-portable.js';
+import { nativeBinding, type NativeBinding } from '../kernels/native.js';
+
+type Sm2Native = Required<Pick<NativeBinding, 'sm2MulX' | 'sm2XOnCurve'>>;
+
+/** The native SM2 kernels, or null (addon not loaded, FEDGRID_NATIVE=0, or built before them). */
+function sm2Native(): Sm2Native | null {
+  const native = nativeBinding();
+  if (!native || typeof native.sm2MulX !== 'function' || typeof native.sm2XOnCurve !== 'function')
+    return null;
+  return native as Sm2Native;
+}
+
+/** Which implementation {@link sm2MultiplyX} and {@link sm2HashToX} use in this thread. */
+export function sm2Backend(): 'native' | 'node-crypto' {
+  return sm2Native() ? 'native' : 'node-crypto';
+}
 
 /** Bytes of an SM2 scalar and of an x-coordinate. */
 export const SM2_X_BYTES = 32;
@@ -45,14 +64,13 @@ export function isSm2X(x: bigint): boolean {
  * x-coordinate of a curve point (about half of all x are; two tries on average). The map is
  * deterministic, so both parties hash an id to the same point ±P. Not constant-time: the number
  * of tries depends on the id, which leaks only through local timing.
+ * With the native addon the candidates of all ids still unresolved are checked in one batch
+ * per counter value (`sm2XOnCurve`); otherwise one BigInt Euler criterion per candidate.
  * @param ids n identifiers.
  * @returns n × 32 bytes of big-endian x-coordinates, in input order.
  * @throws RangeError for an id that is not well-formed Unicode.
  */
 export function sm2HashToX(ids: readonly string[]): Uint8Array {
-  const out = new Uint8Array(ids.length * SM2_X_BYTES);
-  const counter = new Uint8Array(4);
-  const view = new DataView(counter.buffer);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as string;
     if (!isWellFormedId(id)) {
@@ -60,14 +78,60 @@ export function sm2HashToX(ids: readonly string[]): Uint8Array {
         `id ${JSON.stringify(id)} (#${i}) is not well-formed Unicode and cannot be hashed as UTF-8`,
       );
     }
+  }
+  const native = sm2Native();
+  return native ? hashToXNative(native, ids) : hashToXPortable(ids);
+}
+
+function candidate(counter: number, id: string): Uint8Array {
+  const c = new Uint8Array(4);
+  new DataView(c.buffer).setUint32(0, counter);
+  return sm3(DST, c, id);
+}
+
+function hashToXPortable(ids: readonly string[]): Uint8Array {
+  const out = new Uint8Array(ids.length * SM2_X_BYTES);
+  for (let i = 0; i < ids.length; i++) {
     for (let c = 0; ; c++) {
-      view.setUint32(0, c);
-      const x = bytesToBig(sm3(DST, counter, id)) % p;
+      const x = bytesToBig(candidate(c, ids[i] as string)) % p;
       if (isSm2X(x)) {
         out.set(bigToBytes(x, SM2_X_BYTES), i * SM2_X_BYTES);
         break;
       }
     }
+  }
+  return out;
+}
+
+/** p as 32 big-endian bytes, for the byte-wise reduction of an SM3 digest below. */
+const P_BYTES = bigToBytes(p, SM2_X_BYTES);
+
+/** digest mod p for a 32-byte digest: p > 2^255, so at most one subtraction (≈ 2^-32 of them). */
+function reduceModP(d: Uint8Array): Uint8Array {
+  for (let j = 0; j < SM2_X_BYTES; j++) {
+    if (d[j] !== P_BYTES[j]) {
+      if ((d[j] as number) < (P_BYTES[j] as number)) return d;
+      return bigToBytes(bytesToBig(d) - p, SM2_X_BYTES);
+    }
+  }
+  return new Uint8Array(SM2_X_BYTES); // d = p
+}
+
+function hashToXNative(native: Sm2Native, ids: readonly string[]): Uint8Array {
+  const out = new Uint8Array(ids.length * SM2_X_BYTES);
+  let pending = ids.map((_, i) => i);
+  for (let c = 0; pending.length > 0; c++) {
+    const xs = new Uint8Array(pending.length * SM2_X_BYTES);
+    pending.forEach((i, j) => xs.set(reduceModP(candidate(c, ids[i] as string)), j * SM2_X_BYTES));
+    const flags = new Uint8Array(pending.length);
+    native.sm2XOnCurve(xs, flags);
+    const next: number[] = [];
+    pending.forEach((i, j) => {
+      if (flags[j] === 1)
+        out.set(xs.subarray(j * SM2_X_BYTES, (j + 1) * SM2_X_BYTES), i * SM2_X_BYTES);
+      else next.push(i);
+    });
+    pending = next;
   }
   return out;
 }
@@ -91,9 +155,31 @@ function ecdhFor(scalar: Uint8Array): ECDH {
  *   curve (naming its index: a peer that sends such a value is misbehaving).
  */
 export function sm2MultiplyX(scalar: Uint8Array, xs: Uint8Array): Uint8Array {
+  const native = sm2Native();
+  if (!native) return sm2MultiplyXNodeCrypto(scalar, xs);
+  checkMultiplyArgs(scalar, xs);
+  const out = new Uint8Array(xs.length);
+  const bad = native.sm2MulX(scalar, xs, out);
+  if (bad >= 0) throw new RangeError(`x-coordinate #${bad} is not on the SM2 curve`);
+  return out;
+}
+
+function checkMultiplyArgs(scalar: Uint8Array, xs: Uint8Array): void {
   if (xs.length % SM2_X_BYTES !== 0) {
     throw new RangeError(`SM2 x-coordinates must be n × 32 bytes, got ${xs.length}`);
   }
+  if (scalar.length !== SM2_X_BYTES)
+    throw new RangeError(`SM2 scalar must be 32 bytes, got ${scalar.length}`);
+  const k = bytesToBig(scalar);
+  if (k < 1n || k >= n) throw new RangeError('SM2 scalar out of range [1, n-1]');
+}
+
+/**
+ * {@link sm2MultiplyX} on node:crypto's OpenSSL ECDH (the fallback without the native addon;
+ * exported so that tests can compare both paths in one process). Same contract and errors.
+ */
+export function sm2MultiplyXNodeCrypto(scalar: Uint8Array, xs: Uint8Array): Uint8Array {
+  checkMultiplyArgs(scalar, xs);
   const ecdh = ecdhFor(scalar);
   const out = new Uint8Array(xs.length);
   const compressed = Buffer.alloc(SM2_X_BYTES + 1);

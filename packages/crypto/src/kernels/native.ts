@@ -38,6 +38,14 @@ export interface NativeBinding {
   ): void;
   x25519Batch(scalar: Uint8Array, points: Uint8Array, out: Uint8Array): void;
   x25519Info(): { backend: 'ifma' | 'openssl' };
+  /**
+   * out[i] = x(scalar · P_i) on the SM2 curve, big-endian (native/sm2.c). Returns −1, or the
+   * index of the first x that is not a curve x-coordinate. Absent from addons built before it.
+   */
+  sm2MulX?(scalar: Uint8Array, xs: Uint8Array, out: Uint8Array): number;
+  /** flags[i] = 1 if the big-endian xs[i] is an SM2 curve x-coordinate, else 0. */
+  sm2XOnCurve?(xs: Uint8Array, flags: Uint8Array): void;
+  sm2Info?(): { backend: 'portable' };
 }
 
 let cached: NativeBinding | null | undefined;

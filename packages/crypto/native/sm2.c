@@ -1,0 +1,489 @@
+/*
+ * SM2 (GM/T 0003.5-2012 curve sm2p256v1) x-only scalar multiplication for ECDH private set
+ * intersection: one secret scalar times many x-coordinates, in portable C (64-bit limbs with
+ * unsigned __int128 products; GCC and Clang on 64-bit targets).
+ *
+ *   sm2MulX(scalar: Uint8Array(32), xs: Uint8Array(32 n), out: Uint8Array(32 n)) -> number
+ *     out[i] = x(k · P_i), P_i either curve point with x-coordinate xs[i] (x(k·P) = x(k·(−P))),
+ *     all big-endian, k = scalar ∈ [1, n−1] (RangeError otherwise). Returns −1 when every
+ *     x was a curve x-coordinate, else the index of the first one that was not (x ≥ p or
+ *     x³ − 3x + b not a square); `out` is then unspecified. The caller turns that into an
+ *     error naming the peer.
+ *   sm2XOnCurve(xs: Uint8Array(32 n), flags: Uint8Array(n))
+ *     flags[i] = 1 if xs[i] (big-endian) is < p and the x-coordinate of a curve point, else 0
+ *     (the membership test of the try-and-increment hash to the curve).
+ *   sm2Info() -> { backend: 'portable' }
+ *
+ * Arithmetic. GF(p), p = 2^256 − 2^224 − 2^96 + 2^64 − 1, in Montgomery form (R = 2^256) with
+ * four 64-bit limbs; since p ≡ −1 (mod 2^64), −p⁻¹ mod 2^64 = 1 and the Montgomery quotient
+ * digit is the low limb itself. Every field element is kept fully reduced (< p) by a masked
+ * conditional subtraction, so no branch depends on data. Square roots use p ≡ 3 (mod 4):
+ * y = rhs^((p+1)/4), checked by y² = rhs; inversion is Fermat's z^(p−2). Both exponents are
+ * public constants (4-bit fixed windows).
+ *
+ * Points. Jacobian coordinates (X : Y : Z) ↔ (X/Z², Y/Z³); doubling "dbl-2001-b" (a = −3,
+ * 3M + 5S), general addition "add-2007-bl" (11M + 5S), mixed addition "madd-2007-bl" for
+ * the table (7M + 4S), from the Explicit-Formulas Database (hyperelliptic.org/EFD, short
+ * Weierstrass, Jacobian, a = −3).
+ *
+ * Scalar multiplication: fixed 4-bit windows from the top, table T[0..15] = {O, P, 2P, …,
+ * 15P} per point; every window does 4 doublings and one addition of T[d] read by scanning the
+ * whole table with masks, and the "d = 0" and "accumulator still O" cases are resolved by
+ * masked selection, so the sequence of operations and memory addresses is the same for every
+ * scalar. (The addition's own exceptional cases cannot occur: with 1 ≤ k < n the accumulator
+ * before adding T[d] is k'·2^4·P with 1 ≤ k'·2^4 + d < n, so it is neither ±T[d] nor O unless
+ * the masked "still O" path is taken.) A batch of up to GROUP results shares one inversion
+ * (Montgomery's simultaneous-inversion trick, 3M per point). Thread-safe: no mutable globals.
+ */
+#include "fedgrid.h"
+
+#include <string.h>
+
+typedef uint64_t u64;
+typedef unsigned __int128 u128;
+
+#define SM2_LEN 32
+#define GROUP 32
+
+typedef struct {
+  u64 v[4];
+} fe;
+
+typedef struct {
+  fe x, y, z;
+} jpt;
+
+static const fe P = {{0xffffffffffffffffULL, 0xffffffff00000000ULL, 0xffffffffffffffffULL,
+                      0xfffffffeffffffffULL}};
+static const u64 N[4] = {0x53bbf40939d54123ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL,
+                         0xfffffffeffffffffULL};
+/* R² mod p, R mod p (Montgomery 1) and b·R mod p. */
+static const fe RR = {{0x0000000200000003ULL, 0x00000002ffffffffULL, 0x0000000100000001ULL,
+                       0x0000000400000002ULL}};
+static const fe ONE = {{0x0000000000000001ULL, 0x00000000ffffffffULL, 0x0000000000000000ULL,
+                        0x0000000100000000ULL}};
+static const fe BM = {{0x90d230632bc0dd42ULL, 0x71cf379ae9b537abULL, 0x527981505ea51c3cULL,
+                       0x240fe188ba20e2c8ULL}};
+/* (p + 1) / 4 and p − 2, little-endian limbs. */
+static const u64 E_SQRT[4] = {0x4000000000000000ULL, 0xffffffffc0000000ULL, 0xffffffffffffffffULL,
+                              0x3fffffffbfffffffULL};
+static const u64 E_INV[4] = {0xfffffffffffffffdULL, 0xffffffff00000000ULL, 0xffffffffffffffffULL,
+                             0xfffffffeffffffffULL};
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* r = t − p if that does not borrow (or if hi carries), else t: t < 2p, result < p. */
+INLINE void fe_reduce_once(fe *r, u64 t0, u64 t1, u64 t2, u64 t3, u64 hi) {
+  u128 d;
+  u64 s0, s1, s2, s3, br;
+  d = (u128)t0 - P.v[0];
+  s0 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  d = (u128)t1 - P.v[1] - br;
+  s1 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  d = (u128)t2 - P.v[2] - br;
+  s2 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  d = (u128)t3 - P.v[3] - br;
+  s3 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  /* keep t iff the subtraction borrowed beyond the carry word: br > hi */
+  u64 keep = (u64)0 - (br & ~hi & 1);
+  r->v[0] = (t0 & keep) | (s0 & ~keep);
+  r->v[1] = (t1 & keep) | (s1 & ~keep);
+  r->v[2] = (t2 & keep) | (s2 & ~keep);
+  r->v[3] = (t3 & keep) | (s3 & ~keep);
+}
+
+/* Montgomery product a·b·R⁻¹ mod p (CIOS, quotient digit m = t0 since −p⁻¹ ≡ 1). */
+INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
+  u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5;
+  for (int i = 0; i < 4; i++) {
+    u64 bi = b->v[i], hi;
+    u128 c;
+    c = (u128)a->v[0] * bi + t0;
+    t0 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)a->v[1] * bi + t1 + hi;
+    t1 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)a->v[2] * bi + t2 + hi;
+    t2 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)a->v[3] * bi + t3 + hi;
+    t3 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)t4 + hi;
+    t4 = (u64)c;
+    t5 = (u64)(c >> 64);
+    /* t += m·p with m = t0; m·p = m·2^256 − m·2^224 − m·2^96 + m·2^64 − m, computed with
+     * generic limb products (the compiler's code for these is as fast as shift tricks). */
+    u64 m = t0;
+    c = (u128)m * P.v[0] + t0;
+    hi = (u64)(c >> 64);
+    c = (u128)m * P.v[1] + t1 + hi;
+    t0 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)m * P.v[2] + t2 + hi;
+    t1 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)m * P.v[3] + t3 + hi;
+    t2 = (u64)c;
+    hi = (u64)(c >> 64);
+    c = (u128)t4 + hi;
+    t3 = (u64)c;
+    t4 = t5 + (u64)(c >> 64);
+  }
+  fe_reduce_once(r, t0, t1, t2, t3, t4);
+}
+
+INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
+
+INLINE void fe_add(fe *r, const fe *a, const fe *b) {
+  u128 c = (u128)a->v[0] + b->v[0];
+  u64 t0 = (u64)c;
+  c = (u128)a->v[1] + b->v[1] + (u64)(c >> 64);
+  u64 t1 = (u64)c;
+  c = (u128)a->v[2] + b->v[2] + (u64)(c >> 64);
+  u64 t2 = (u64)c;
+  c = (u128)a->v[3] + b->v[3] + (u64)(c >> 64);
+  u64 t3 = (u64)c;
+  fe_reduce_once(r, t0, t1, t2, t3, (u64)(c >> 64));
+}
+
+INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
+  u128 d = (u128)a->v[0] - b->v[0];
+  u64 t0 = (u64)d, br = (u64)(d >> 64) & 1;
+  d = (u128)a->v[1] - b->v[1] - br;
+  u64 t1 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  d = (u128)a->v[2] - b->v[2] - br;
+  u64 t2 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  d = (u128)a->v[3] - b->v[3] - br;
+  u64 t3 = (u64)d;
+  br = (u64)(d >> 64) & 1;
+  /* add p back if it borrowed */
+  u64 mask = (u64)0 - br;
+  u128 c = (u128)t0 + (P.v[0] & mask);
+  r->v[0] = (u64)c;
+  c = (u128)t1 + (P.v[1] & mask) + (u64)(c >> 64);
+  r->v[1] = (u64)c;
+  c = (u128)t2 + (P.v[2] & mask) + (u64)(c >> 64);
+  r->v[2] = (u64)c;
+  c = (u128)t3 + (P.v[3] & mask) + (u64)(c >> 64);
+  r->v[3] = (u64)c;
+}
+
+/* all-ones mask if a == 0, else 0 (constant time). */
+INLINE u64 fe_is_zero_mask(const fe *a) {
+  u64 x = a->v[0] | a->v[1] | a->v[2] | a->v[3];
+  return (u64)0 - (u64)(((x | ((u64)0 - x)) >> 63) ^ 1);
+}
+
+INLINE void fe_select(fe *r, const fe *a, u64 mask) { /* r = mask ? a : r */
+  for (int i = 0; i < 4; i++) r->v[i] = (r->v[i] & ~mask) | (a->v[i] & mask);
+}
+
+/* r = a^e for a public exponent e (4 little-endian limbs), 4-bit fixed window. */
+static void fe_pow(fe *r, const fe *a, const u64 e[4]) {
+  fe t[16];
+  t[0] = ONE;
+  t[1] = *a;
+  for (int i = 2; i < 16; i++) fe_mul(&t[i], &t[i - 1], a);
+  fe acc = ONE;
+  for (int i = 63; i >= 0; i--) {
+    unsigned d = (unsigned)(e[i / 16] >> (4 * (i % 16))) & 15;
+    if (i != 63)
+      for (int j = 0; j < 4; j++) fe_sqr(&acc, &acc);
+    fe_mul(&acc, &acc, &t[d]);
+  }
+  *r = acc;
+}
+
+static void fe_from_be(fe *r, const uint8_t *b) {
+  for (int i = 0; i < 4; i++) {
+    u64 w = 0;
+    for (int j = 0; j < 8; j++) w = (w << 8) | b[8 * (3 - i) + j];
+    r->v[i] = w;
+  }
+}
+
+static void fe_to_be(uint8_t *b, const fe *a) {
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 8; j++) b[8 * (3 - i) + j] = (uint8_t)(a->v[i] >> (56 - 8 * j));
+}
+
+/* a < m for 4-limb little-endian integers (public values only). */
+static int lt4(const u64 a[4], const u64 m[4]) {
+  for (int i = 3; i >= 0; i--) {
+    if (a[i] != m[i]) return a[i] < m[i];
+  }
+  return 0;
+}
+
+INLINE void fe_to_mont(fe *r, const fe *a) { fe_mul(r, a, &RR); }
+INLINE void fe_from_mont(fe *r, const fe *a) {
+  static const fe one_plain = {{1, 0, 0, 0}};
+  fe_mul(r, a, &one_plain);
+}
+
+/* Lifts a big-endian x: on success (x < p and x³ − 3x + b a square) sets (x, y) in Montgomery
+ * form and returns 1; else returns 0. Runs in the same time for every x < p. */
+static int lift_x(fe *xm, fe *ym, const uint8_t *xbe) {
+  fe x, rhs, t, y, y2;
+  fe_from_be(&x, xbe);
+  if (!lt4(x.v, P.v)) return 0;
+  fe_to_mont(xm, &x);
+  fe_sqr(&t, xm);
+  fe_mul(&rhs, &t, xm); /* x³ */
+  fe_sub(&rhs, &rhs, xm);
+  fe_sub(&rhs, &rhs, xm);
+  fe_sub(&rhs, &rhs, xm); /* x³ − 3x */
+  fe_add(&rhs, &rhs, &BM);
+  fe_pow(&y, &rhs, E_SQRT);
+  fe_sqr(&y2, &y);
+  fe_sub(&t, &y2, &rhs);
+  *ym = y;
+  return (int)(fe_is_zero_mask(&t) & 1);
+}
+
+/* dbl-2001-b (a = −3): valid for every input; (X : Y : 0) stays at Z = 0. */
+INLINE void pt_dbl(jpt *r, const jpt *p) {
+  fe delta, gamma, beta, alpha, t1, t2;
+  fe_sqr(&delta, &p->z);
+  fe_sqr(&gamma, &p->y);
+  fe_mul(&beta, &p->x, &gamma);
+  fe_sub(&t1, &p->x, &delta);
+  fe_add(&t2, &p->x, &delta);
+  fe_mul(&alpha, &t1, &t2);
+  fe_add(&t1, &alpha, &alpha);
+  fe_add(&alpha, &alpha, &t1); /* alpha = 3 (X − δ)(X + δ) */
+  fe_add(&t1, &p->y, &p->z);
+  fe_sqr(&t1, &t1);
+  fe_sub(&t1, &t1, &gamma);
+  fe_sub(&r->z, &t1, &delta); /* Z3 = (Y + Z)² − γ − δ (before X, Y: r may alias p) */
+  fe_add(&t2, &beta, &beta);
+  fe_add(&t2, &t2, &t2); /* 4β */
+  fe_sqr(&t1, &alpha);
+  fe_sub(&t1, &t1, &t2);
+  fe_sub(&r->x, &t1, &t2); /* X3 = α² − 8β */
+  fe_sub(&t2, &t2, &r->x);
+  fe_sqr(&gamma, &gamma);
+  fe_add(&gamma, &gamma, &gamma);
+  fe_add(&gamma, &gamma, &gamma);
+  fe_add(&gamma, &gamma, &gamma); /* 8γ² */
+  fe_mul(&t2, &alpha, &t2);
+  fe_sub(&r->y, &t2, &gamma); /* Y3 = α (4β − X3) − 8γ² */
+}
+
+/* add-2007-bl: p + q for p ≠ ±q, neither O (the caller masks those cases). r may alias p. */
+INLINE void pt_add(jpt *r, const jpt *p, const jpt *q) {
+  fe z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
+  fe_sqr(&z1z1, &p->z);
+  fe_sqr(&z2z2, &q->z);
+  fe_mul(&u1, &p->x, &z2z2);
+  fe_mul(&u2, &q->x, &z1z1);
+  fe_mul(&s1, &p->y, &q->z);
+  fe_mul(&s1, &s1, &z2z2);
+  fe_mul(&s2, &q->y, &p->z);
+  fe_mul(&s2, &s2, &z1z1);
+  fe_sub(&h, &u2, &u1);
+  fe_add(&i, &h, &h);
+  fe_sqr(&i, &i);
+  fe_mul(&j, &h, &i);
+  fe_sub(&rr, &s2, &s1);
+  fe_add(&rr, &rr, &rr);
+  fe_mul(&v, &u1, &i);
+  fe_add(&t, &p->z, &q->z);
+  fe_sqr(&t, &t);
+  fe_sub(&t, &t, &z1z1);
+  fe_sub(&t, &t, &z2z2);
+  fe_mul(&r->z, &t, &h);
+  fe_sqr(&t, &rr);
+  fe_sub(&t, &t, &j);
+  fe_sub(&t, &t, &v);
+  fe_sub(&r->x, &t, &v);
+  fe_sub(&t, &v, &r->x);
+  fe_mul(&t, &rr, &t);
+  fe_mul(&s1, &s1, &j);
+  fe_add(&s1, &s1, &s1);
+  fe_sub(&r->y, &t, &s1);
+}
+
+/* madd-2007-bl: p + (qx, qy, 1) for p ≠ ±q, p ≠ O. r may alias p. */
+INLINE void pt_madd(jpt *r, const jpt *p, const fe *qx, const fe *qy) {
+  fe z1z1, u2, s2, h, hh, i, j, rr, v, t;
+  fe_sqr(&z1z1, &p->z);
+  fe_mul(&u2, qx, &z1z1);
+  fe_mul(&s2, qy, &p->z);
+  fe_mul(&s2, &s2, &z1z1);
+  fe_sub(&h, &u2, &p->x);
+  fe_sqr(&hh, &h);
+  fe_add(&i, &hh, &hh);
+  fe_add(&i, &i, &i);
+  fe_mul(&j, &h, &i);
+  fe_sub(&rr, &s2, &p->y);
+  fe_add(&rr, &rr, &rr);
+  fe_mul(&v, &p->x, &i);
+  fe_add(&t, &p->z, &h);
+  fe_sqr(&t, &t);
+  fe_sub(&t, &t, &z1z1);
+  fe_sub(&r->z, &t, &hh);
+  fe_sqr(&t, &rr);
+  fe_sub(&t, &t, &j);
+  fe_sub(&t, &t, &v);
+  fe_sub(&r->x, &t, &v);
+  fe_sub(&t, &v, &r->x);
+  fe_mul(&t, &rr, &t);
+  fe_mul(&s2, &p->y, &j);
+  fe_add(&s2, &s2, &s2);
+  fe_sub(&r->y, &t, &s2);
+}
+
+INLINE void pt_select(jpt *r, const jpt *a, u64 mask) {
+  fe_select(&r->x, &a->x, mask);
+  fe_select(&r->y, &a->y, mask);
+  fe_select(&r->z, &a->z, mask);
+}
+
+/* all-ones mask if a == b (small public-range integers; constant time). */
+INLINE u64 eq_mask(unsigned a, unsigned b) {
+  u64 x = (u64)(a ^ b);
+  return (u64)0 - (u64)(((x | ((u64)0 - x)) >> 63) ^ 1);
+}
+
+/* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1]. */
+static void scalar_mul(jpt *r, const u64 k[4], const fe *x, const fe *y) {
+  jpt t[16];
+  memset(&t[0], 0, sizeof t[0]); /* O as (0 : 0 : 0) */
+  t[1].x = *x;
+  t[1].y = *y;
+  t[1].z = ONE;
+  pt_dbl(&t[2], &t[1]);
+  for (int i = 3; i < 16; i++) pt_madd(&t[i], &t[i - 1], x, y);
+
+  jpt acc, sel, sum;
+  u64 acc_inf = 0;
+  for (int w = 63; w >= 0; w--) {
+    unsigned d = (unsigned)(k[w / 16] >> (4 * (w % 16))) & 15;
+    memset(&sel, 0, sizeof sel);
+    for (unsigned i = 1; i < 16; i++) pt_select(&sel, &t[i], eq_mask(d, i));
+    u64 dz = eq_mask(d, 0);
+    if (w == 63) {
+      acc = sel;
+      acc_inf = dz;
+      continue;
+    }
+    for (int j = 0; j < 4; j++) pt_dbl(&acc, &acc);
+    pt_add(&sum, &acc, &sel);
+    /* acc = acc_inf ? sel : (d == 0 ? acc : sum) */
+    pt_select(&acc, &sum, ~dz & ~acc_inf);
+    pt_select(&acc, &sel, acc_inf);
+    acc_inf &= dz;
+  }
+  *r = acc;
+  /* wipe the secret-dependent table and selections */
+  memset(t, 0, sizeof t);
+  memset(&sel, 0, sizeof sel);
+  __asm__ __volatile__("" : : "r"(t), "r"(&sel) : "memory");
+}
+
+napi_value fg_sm2_mul_x(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 3)
+    return fg_throw_type(env, "sm2MulX(scalar, xs, out) expects 3 arguments, got %zu", argc);
+  uint8_t *scalar, *xs, *out;
+  size_t slen, xlen, olen;
+  if (fg_arg_u8(env, argv[0], "scalar", &scalar, &slen)) return NULL;
+  if (fg_arg_u8(env, argv[1], "xs", &xs, &xlen)) return NULL;
+  if (fg_arg_u8(env, argv[2], "out", &out, &olen)) return NULL;
+  if (slen != SM2_LEN) return fg_throw_range(env, "scalar must be exactly 32 bytes, got %zu", slen);
+  if (xlen % SM2_LEN != 0)
+    return fg_throw_range(env, "xs length must be a multiple of 32, got %zu", xlen);
+  if (olen != xlen)
+    return fg_throw_range(env, "out must have the same length as xs (%zu bytes), got %zu", xlen,
+                          olen);
+  fe kf;
+  fe_from_be(&kf, scalar);
+  if ((kf.v[0] | kf.v[1] | kf.v[2] | kf.v[3]) == 0 || !lt4(kf.v, N))
+    return fg_throw_range(env, "scalar must be in [1, n-1] (big-endian)");
+  /* Inputs and outputs may overlap in any way: each group's x's are read before any of the
+   * group's results is written, and a group's results only cover its own input slots. An
+   * overlap that is not the identity could still clobber later inputs, so reject it. */
+  if (out != xs && out < xs + xlen && xs < out + olen)
+    return fg_throw_range(env, "out must be xs itself or not overlap it");
+  size_t n = xlen / SM2_LEN;
+  int32_t bad = -1;
+  jpt res[GROUP];
+  fe prefix[GROUP];
+  for (size_t g = 0; g < n && bad < 0; g += GROUP) {
+    size_t m = n - g < GROUP ? n - g : GROUP;
+    for (size_t i = 0; i < m; i++) {
+      fe x, y;
+      if (!lift_x(&x, &y, xs + SM2_LEN * (g + i))) {
+        bad = (int32_t)(g + i);
+        break;
+      }
+      scalar_mul(&res[i], kf.v, &x, &y);
+    }
+    if (bad >= 0) break;
+    /* simultaneous inversion of the Z's (never 0: 1 ≤ k < n and P ≠ O of prime order n) */
+    prefix[0] = res[0].z;
+    for (size_t i = 1; i < m; i++) fe_mul(&prefix[i], &prefix[i - 1], &res[i].z);
+    fe inv;
+    fe_pow(&inv, &prefix[m - 1], E_INV);
+    for (size_t i = m; i-- > 0;) {
+      fe zi, zi2, xa, xo;
+      if (i > 0) {
+        fe_mul(&zi, &inv, &prefix[i - 1]);
+        fe_mul(&inv, &inv, &res[i].z);
+      } else {
+        zi = inv;
+      }
+      fe_sqr(&zi2, &zi);
+      fe_mul(&xa, &res[i].x, &zi2);
+      fe_from_mont(&xo, &xa);
+      fe_to_be(out + SM2_LEN * (g + i), &xo);
+    }
+  }
+  memset(&kf, 0, sizeof kf);
+  memset(res, 0, sizeof res);
+  __asm__ __volatile__("" : : "r"(&kf), "r"(res) : "memory");
+  napi_value ret;
+  if (napi_create_int32(env, bad, &ret) != napi_ok) return NULL;
+  return ret;
+}
+
+napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2)
+    return fg_throw_type(env, "sm2XOnCurve(xs, flags) expects 2 arguments, got %zu", argc);
+  uint8_t *xs, *flags;
+  size_t xlen, flen;
+  if (fg_arg_u8(env, argv[0], "xs", &xs, &xlen)) return NULL;
+  if (fg_arg_u8(env, argv[1], "flags", &flags, &flen)) return NULL;
+  if (xlen % SM2_LEN != 0)
+    return fg_throw_range(env, "xs length must be a multiple of 32, got %zu", xlen);
+  if (flen != xlen / SM2_LEN)
+    return fg_throw_range(env, "flags must have one byte per x (%zu), got %zu", xlen / SM2_LEN,
+                          flen);
+  for (size_t i = 0; i < flen; i++) {
+    fe x, y;
+    flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
+  }
+  return NULL;
+}
+
+napi_value fg_sm2_info(napi_env env, napi_callback_info info) {
+  napi_value obj, backend;
+  if (napi_create_object(env, &obj) != napi_ok) return NULL;
+  if (napi_create_string_utf8(env, "portable", NAPI_AUTO_LENGTH, &backend) != napi_ok) return NULL;
+  if (napi_set_named_property(env, obj, "backend", backend) != napi_ok) return NULL;
+  return obj;
+}
