@@ -12,7 +12,11 @@
  *   sm2XOnCurve(xs: Uint8Array(32 n), flags: Uint8Array(n))
  *     flags[i] = 1 if xs[i] (big-endian) is < p and the x-coordinate of a curve point, else 0
  *     (the membership test of the try-and-increment hash to the curve).
- *   sm2Info() -> { backend: 'portable' }
+ *   sm2Info() -> { backend: 'ifma' | 'portable' }
+ *
+ * Dispatch (per call, so tests can exercise both paths in one process): the 8-lane AVX-512
+ * IFMA kernel of sm2_ifma.c when the CPU has AVX-512F/VL + IFMA and FEDGRID_NATIVE_IFMA is not
+ * "0"; otherwise the portable code below. Both return identical bytes.
  *
  * Arithmetic. GF(p), p = 2^256 − 2^224 − 2^96 + 2^64 − 1, in Montgomery form (R = 2^256) with
  * four 64-bit limbs; since p ≡ −1 (mod 2^64), −p⁻¹ mod 2^64 = 1 and the Montgomery quotient
@@ -36,7 +40,9 @@
  * (Montgomery's simultaneous-inversion trick, 3M per point). Thread-safe: no mutable globals.
  */
 #include "fedgrid.h"
+#include "sm2_ifma.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef uint64_t u64;
@@ -390,6 +396,17 @@ static void scalar_mul(jpt *r, const u64 k[4], const fe *x, const fe *y) {
   __asm__ __volatile__("" : : "r"(t), "r"(&sel) : "memory");
 }
 
+static int use_ifma(void) {
+#ifdef FG_SM2_IFMA_KERNEL
+  const char *env = getenv("FEDGRID_NATIVE_IFMA");
+  if (env && strcmp(env, "0") == 0) return 0;
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512ifma");
+#else
+  return 0;
+#endif
+}
+
 napi_value fg_sm2_mul_x(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -418,6 +435,16 @@ napi_value fg_sm2_mul_x(napi_env env, napi_callback_info info) {
     return fg_throw_range(env, "out must be xs itself or not overlap it");
   size_t n = xlen / SM2_LEN;
   int32_t bad = -1;
+#ifdef FG_SM2_IFMA_KERNEL
+  if (use_ifma()) {
+    bad = (int32_t)fg_sm2_ifma_mul_x(kf.v, xs, out, n);
+    memset(&kf, 0, sizeof kf);
+    __asm__ __volatile__("" : : "r"(&kf) : "memory");
+    napi_value r;
+    if (napi_create_int32(env, bad, &r) != napi_ok) return NULL;
+    return r;
+  }
+#endif
   jpt res[GROUP];
   fe prefix[GROUP];
   for (size_t g = 0; g < n && bad < 0; g += GROUP) {
@@ -473,6 +500,12 @@ napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info) {
   if (flen != xlen / SM2_LEN)
     return fg_throw_range(env, "flags must have one byte per x (%zu), got %zu", xlen / SM2_LEN,
                           flen);
+#ifdef FG_SM2_IFMA_KERNEL
+  if (use_ifma()) {
+    fg_sm2_ifma_on_curve(xs, flags, flen);
+    return NULL;
+  }
+#endif
   for (size_t i = 0; i < flen; i++) {
     fe x, y;
     flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
@@ -483,7 +516,7 @@ napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info) {
 napi_value fg_sm2_info(napi_env env, napi_callback_info info) {
   napi_value obj, backend;
   if (napi_create_object(env, &obj) != napi_ok) return NULL;
-  if (napi_create_string_utf8(env, "portable", NAPI_AUTO_LENGTH, &backend) != napi_ok) return NULL;
+  if (napi_create_string_utf8(env, use_ifma() ? "ifma" : "portable", NAPI_AUTO_LENGTH, &backend) != napi_ok) return NULL;
   if (napi_set_named_property(env, obj, "backend", backend) != napi_ok) return NULL;
   return obj;
 }

@@ -1,9 +1,12 @@
 /**
  * The native SM2 x-only kernel (native/sm2.c) behind sm2MultiplyX / sm2HashToX, checked against
  * the BigInt SM2 group (@noble/curves, SM2_P256.Point), against node:crypto's OpenSSL path
- * (sm2MultiplyXNodeCrypto), and end to end as SM2-PSI double blinding.
+ * (sm2MultiplyXNodeCrypto), and end to end as SM2-PSI double blinding. Every case runs on both
+ * native backends: the 8-lane AVX-512 IFMA kernel (where the CPU has it) and the portable C one
+ * (FEDGRID_NATIVE_IFMA=0, read by the addon on every call).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   bigToBytes,
@@ -69,102 +72,145 @@ function offCurveX(): bigint {
   }
 }
 
+function cpuHasIfma(): boolean {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  return /\bavx512ifma\b/.test(info) && /\bavx512vl\b/.test(info) && /\bavx512f\b/.test(info);
+}
+
+type Backend = 'ifma' | 'portable';
+const backends: Backend[] = cpuHasIfma() ? ['ifma', 'portable'] : ['portable'];
+
+function withBackend<T>(backend: Backend, fn: () => T): T {
+  const saved = process.env.FEDGRID_NATIVE_IFMA;
+  if (backend === 'portable') process.env.FEDGRID_NATIVE_IFMA = '0';
+  else delete process.env.FEDGRID_NATIVE_IFMA;
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.FEDGRID_NATIVE_IFMA;
+    else process.env.FEDGRID_NATIVE_IFMA = saved;
+  }
+}
+
 describe('native SM2 x-only kernel', () => {
   it('is the backend in this build (node-gyp builds it at npm ci)', () => {
-    expect(nativeBinding()?.sm2Info?.().backend).toBe('portable');
     expect(sm2Backend()).toBe('native');
+    for (const b of backends)
+      withBackend(b, () => expect(nativeBinding()?.sm2Info?.().backend).toBe(b));
   });
 
-  it('equals the BigInt group for random and edge scalars, across batch boundaries', () => {
-    const points = sm2HashToX(Array.from({ length: 70 }, (_, i) => `edge-${i}`)); // 70 > 2 × 32
-    const xs = valuesOf(points);
-    xs.push(SM2_P256.Gx);
-    const input = xsOf(xs);
-    const scalars = [1n, 2n, 3n, 15n, 16n, 17n, n - 1n, n - 2n, (n - 1n) / 2n, 2n ** 255n];
-    for (let i = 0; i < 4; i++) scalars.push(bytesToBig(generateSm2Scalar()));
-    for (const k of scalars) {
-      const out = valuesOf(sm2MultiplyX(bigToBytes(k, 32), input));
-      const want = xs.map((x) => refMultiply(k, x));
-      expect(out, `k = ${k.toString(16)}`).toEqual(want);
-    }
-  });
+  it.each(backends)(
+    'equals the BigInt group for random and edge scalars, across batch boundaries (%s)',
+    (backend) =>
+      withBackend(backend, () => {
+        const points = sm2HashToX(Array.from({ length: 70 }, (_, i) => `edge-${i}`)); // 70 > 2 × 32
+        const xs = valuesOf(points);
+        xs.push(SM2_P256.Gx);
+        const input = xsOf(xs);
+        const scalars = [1n, 2n, 3n, 15n, 16n, 17n, n - 1n, n - 2n, (n - 1n) / 2n, 2n ** 255n];
+        for (let i = 0; i < 4; i++) scalars.push(bytesToBig(generateSm2Scalar()));
+        for (const k of scalars) {
+          const out = valuesOf(sm2MultiplyX(bigToBytes(k, 32), input));
+          const want = xs.map((x) => refMultiply(k, x));
+          expect(out, `k = ${k.toString(16)}`).toEqual(want);
+        }
+      }),
+  );
 
-  it('k = 1 and k = n − 1 return the input x (x(−P) = x(P))', () => {
-    const input = sm2HashToX(['a', 'b', 'c']);
-    expect(sm2MultiplyX(bigToBytes(1n, 32), input)).toEqual(input);
-    expect(sm2MultiplyX(bigToBytes(n - 1n, 32), input)).toEqual(input);
-  });
+  it.each(backends)('k = 1 and k = n − 1 return the input x (x(−P) = x(P)) (%s)', (backend) =>
+    withBackend(backend, () => {
+      const input = sm2HashToX(['a', 'b', 'c']);
+      expect(sm2MultiplyX(bigToBytes(1n, 32), input)).toEqual(input);
+      expect(sm2MultiplyX(bigToBytes(n - 1n, 32), input)).toEqual(input);
+    }),
+  );
 
-  it('equals the node:crypto (OpenSSL) path byte for byte', () => {
-    const input = sm2HashToX(Array.from({ length: 100 }, (_, i) => `ossl-${i}`));
-    const k = generateSm2Scalar();
-    expect(sm2MultiplyX(k, input)).toEqual(sm2MultiplyXNodeCrypto(k, input));
-  });
+  it.each(backends)('equals the node:crypto (OpenSSL) path byte for byte (%s)', (backend) =>
+    withBackend(backend, () => {
+      const input = sm2HashToX(Array.from({ length: 100 }, (_, i) => `ossl-${i}`));
+      const k = generateSm2Scalar();
+      expect(sm2MultiplyX(k, input)).toEqual(sm2MultiplyXNodeCrypto(k, input));
+    }),
+  );
 
-  it('handles an empty batch', () => {
-    expect(sm2MultiplyX(generateSm2Scalar(), new Uint8Array(0))).toEqual(new Uint8Array(0));
-    expect(sm2HashToX([])).toEqual(new Uint8Array(0));
-  });
+  it.each(backends)('handles an empty batch (%s)', (backend) =>
+    withBackend(backend, () => {
+      expect(sm2MultiplyX(generateSm2Scalar(), new Uint8Array(0))).toEqual(new Uint8Array(0));
+      expect(sm2HashToX([])).toEqual(new Uint8Array(0));
+    }),
+  );
 
-  it('names the first x that is not on the curve, including x ≥ p', () => {
-    const good = valuesOf(sm2HashToX(['g0', 'g1', 'g2', 'g3']));
-    const k = generateSm2Scalar();
-    for (const bad of [offCurveX(), p, p + 1n, 2n ** 256n - 1n]) {
-      const input = xsOf([good[0]!, good[1]!, bad, good[2]!, offCurveX()]);
-      expect(() => sm2MultiplyX(k, input)).toThrow(/x-coordinate #2 is not on the SM2 curve/);
-      expect(() => sm2MultiplyXNodeCrypto(k, input)).toThrow(
-        /x-coordinate #2 is not on the SM2 curve/,
+  it.each(backends)('names the first x that is not on the curve, including x ≥ p (%s)', (backend) =>
+    withBackend(backend, () => {
+      const good = valuesOf(sm2HashToX(['g0', 'g1', 'g2', 'g3']));
+      const k = generateSm2Scalar();
+      for (const bad of [offCurveX(), p, p + 1n, 2n ** 256n - 1n]) {
+        const input = xsOf([good[0]!, good[1]!, bad, good[2]!, offCurveX()]);
+        expect(() => sm2MultiplyX(k, input)).toThrow(/x-coordinate #2 is not on the SM2 curve/);
+        expect(() => sm2MultiplyXNodeCrypto(k, input)).toThrow(
+          /x-coordinate #2 is not on the SM2 curve/,
+        );
+      }
+      // past the first group of 32
+      const many = [...Array.from({ length: 40 }, () => good[3]!), offCurveX()];
+      expect(() => sm2MultiplyX(k, xsOf(many))).toThrow(/x-coordinate #40 /);
+    }),
+  );
+
+  it.each(backends)('rejects scalars outside [1, n−1] and malformed lengths (%s)', (backend) =>
+    withBackend(backend, () => {
+      const input = sm2HashToX(['x']);
+      for (const k of [0n, n, n + 1n, 2n ** 256n - 1n]) {
+        expect(() => sm2MultiplyX(bigToBytes(k, 32), input)).toThrow(/out of range/);
+      }
+      expect(() => sm2MultiplyX(new Uint8Array(31).fill(1), input)).toThrow(/32 bytes/);
+      expect(() => sm2MultiplyX(generateSm2Scalar(), new Uint8Array(33))).toThrow(/n × 32 bytes/);
+      const native = nativeBinding()!;
+      expect(() => native.sm2MulX!(bigToBytes(n, 32), input, new Uint8Array(32))).toThrow(
+        /\[1, n-1\]/,
       );
-    }
-    // past the first group of 32
-    const many = [...Array.from({ length: 40 }, () => good[3]!), offCurveX()];
-    expect(() => sm2MultiplyX(k, xsOf(many))).toThrow(/x-coordinate #40 /);
-  });
+      expect(() => native.sm2MulX!(bigToBytes(1n, 32), input, new Uint8Array(64))).toThrow(
+        /same length/,
+      );
+    }),
+  );
 
-  it('rejects scalars outside [1, n−1] and malformed lengths', () => {
-    const input = sm2HashToX(['x']);
-    for (const k of [0n, n, n + 1n, 2n ** 256n - 1n]) {
-      expect(() => sm2MultiplyX(bigToBytes(k, 32), input)).toThrow(/out of range/);
-    }
-    expect(() => sm2MultiplyX(new Uint8Array(31).fill(1), input)).toThrow(/32 bytes/);
-    expect(() => sm2MultiplyX(generateSm2Scalar(), new Uint8Array(33))).toThrow(/n × 32 bytes/);
-    const native = nativeBinding()!;
-    expect(() => native.sm2MulX!(bigToBytes(n, 32), input, new Uint8Array(32))).toThrow(
-      /\[1, n-1\]/,
-    );
-    expect(() => native.sm2MulX!(bigToBytes(1n, 32), input, new Uint8Array(64))).toThrow(
-      /same length/,
-    );
-  });
+  it.each(backends)('sm2XOnCurve agrees with the BigInt Euler criterion (%s)', (backend) =>
+    withBackend(backend, () => {
+      const xs = [0n, 1n, 3n, SM2_P256.Gx, p - 1n, p, p + 1n, 2n ** 256n - 1n];
+      for (let i = 0; i < 200; i++) xs.push(bytesToBig(randomBytes(32)));
+      const flags = new Uint8Array(xs.length);
+      nativeBinding()!.sm2XOnCurve!(xsOf(xs), flags);
+      expect(Array.from(flags)).toEqual(xs.map((x) => (isSm2X(x) ? 1 : 0)));
+    }),
+  );
 
-  it('sm2XOnCurve agrees with the BigInt Euler criterion', () => {
-    const xs = [0n, 1n, 3n, SM2_P256.Gx, p - 1n, p, p + 1n, 2n ** 256n - 1n];
-    for (let i = 0; i < 200; i++) xs.push(bytesToBig(randomBytes(32)));
-    const flags = new Uint8Array(xs.length);
-    nativeBinding()!.sm2XOnCurve!(xsOf(xs), flags);
-    expect(Array.from(flags)).toEqual(xs.map((x) => (isSm2X(x) ? 1 : 0)));
-  });
+  it.each(backends)('hashes ids exactly as the try-and-increment definition (%s)', (backend) =>
+    withBackend(backend, () => {
+      const ids = ['', 'alice', '张三', '🙂', ...Array.from({ length: 60 }, (_, i) => `id-${i}`)];
+      expect(valuesOf(sm2HashToX(ids))).toEqual(ids.map(refHashToX));
+    }),
+  );
 
-  it('hashes ids exactly as the try-and-increment definition', () => {
-    const ids = ['', 'alice', '张三', '🙂', ...Array.from({ length: 60 }, (_, i) => `id-${i}`)];
-    expect(valuesOf(sm2HashToX(ids))).toEqual(ids.map(refHashToX));
-  });
-
-  it('SM2-PSI double blinding commutes and finds exactly the common ids', () => {
-    const guest = Array.from({ length: 90 }, (_, i) => `u${i}`);
-    const host = Array.from({ length: 90 }, (_, i) => `u${i + 45}`);
-    const a = generateSm2Scalar();
-    const b = generateSm2Scalar();
-    const guestOnce = sm2MultiplyX(a, sm2HashToX(guest));
-    const hostOnce = sm2MultiplyX(b, sm2HashToX(host));
-    const guestTwice = sm2MultiplyX(b, guestOnce);
-    const hostTwice = sm2MultiplyX(a, hostOnce);
-    // the same values as with OpenSSL doing every multiplication
-    expect(guestTwice).toEqual(
-      sm2MultiplyXNodeCrypto(b, sm2MultiplyXNodeCrypto(a, sm2HashToX(guest))),
-    );
-    const hostSet = new Set(valuesOf(hostTwice).map((v) => v.toString(16)));
-    const common = guest.filter((_, i) => hostSet.has(valuesOf(guestTwice)[i]!.toString(16)));
-    expect(common).toEqual(guest.slice(45));
-  });
+  it.each(backends)(
+    'SM2-PSI double blinding commutes and finds exactly the common ids (%s)',
+    (backend) =>
+      withBackend(backend, () => {
+        const guest = Array.from({ length: 90 }, (_, i) => `u${i}`);
+        const host = Array.from({ length: 90 }, (_, i) => `u${i + 45}`);
+        const a = generateSm2Scalar();
+        const b = generateSm2Scalar();
+        const guestOnce = sm2MultiplyX(a, sm2HashToX(guest));
+        const hostOnce = sm2MultiplyX(b, sm2HashToX(host));
+        const guestTwice = sm2MultiplyX(b, guestOnce);
+        const hostTwice = sm2MultiplyX(a, hostOnce);
+        // the same values as with OpenSSL doing every multiplication
+        expect(guestTwice).toEqual(
+          sm2MultiplyXNodeCrypto(b, sm2MultiplyXNodeCrypto(a, sm2HashToX(guest))),
+        );
+        const hostSet = new Set(valuesOf(hostTwice).map((v) => v.toString(16)));
+        const common = guest.filter((_, i) => hostSet.has(valuesOf(guestTwice)[i]!.toString(16)));
+        expect(common).toEqual(guest.slice(45));
+      }),
+  );
 });
