@@ -38,6 +38,7 @@ napi_value fg_x25519_info(napi_env env, napi_callback_info info);
  * kernels, scalars and x-coordinates are big-endian (the SM2 / SEC 1 encoding). */
 napi_value fg_sm2_mul_x(napi_env env, napi_callback_info info);
 napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info);
+napi_value fg_sm2_hash_to_x(napi_env env, napi_callback_info info);
 napi_value fg_sm2_info(napi_env env, napi_callback_info info);
 
 /* Small helpers for argument checking, defined in module.c. Each returns 0 on success and

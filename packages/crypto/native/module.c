@@ -105,6 +105,7 @@ NAPI_MODULE_INIT() {
   EXPORT_FN("x25519Info", fg_x25519_info);
   EXPORT_FN("sm2MulX", fg_sm2_mul_x);
   EXPORT_FN("sm2XOnCurve", fg_sm2_x_on_curve);
+  EXPORT_FN("sm2HashToX", fg_sm2_hash_to_x);
   EXPORT_FN("sm2Info", fg_sm2_info);
   return exports;
 }

@@ -12,6 +12,11 @@
  *   sm2XOnCurve(xs: Uint8Array(32 n), flags: Uint8Array(n))
  *     flags[i] = 1 if xs[i] (big-endian) is < p and the x-coordinate of a curve point, else 0
  *     (the membership test of the try-and-increment hash to the curve).
+ *   sm2HashToX(dst: Uint8Array, ids: Uint8Array, ends: Int32Array, out: Uint8Array(32 n))
+ *     The SM2-PSI try-and-increment hash for n ids given as concatenated UTF-8 with end offsets:
+ *     out[i] = the first x = SM3(dst ‖ c (4 bytes BE) ‖ id_i) mod p, c = 0, 1, …, that is a
+ *     curve x-coordinate (the definition in ecdh/sm2.ts). Candidates of all ids still pending
+ *     are checked as one batch per c.
  *   sm2Info() -> { backend: 'ifma' | 'portable' }
  *
  * Dispatch (per call, so tests can exercise both paths in one process): the 8-lane AVX-512
@@ -41,6 +46,7 @@
  */
 #include "fedgrid.h"
 #include "sm2_ifma.h"
+#include "sm3.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +516,88 @@ napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info) {
     fe x, y;
     flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
   }
+  return NULL;
+}
+
+/* flags[i] = whether xs[i] is a curve x-coordinate, on the dispatched backend. */
+static void on_curve_batch(const uint8_t *xs, uint8_t *flags, size_t n) {
+#ifdef FG_SM2_IFMA_KERNEL
+  if (use_ifma()) {
+    fg_sm2_ifma_on_curve(xs, flags, n);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < n; i++) {
+    fe x, y;
+    flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
+  }
+}
+
+napi_value fg_sm2_hash_to_x(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 4)
+    return fg_throw_type(env, "sm2HashToX(dst, ids, ends, out) expects 4 arguments, got %zu",
+                         argc);
+  uint8_t *dst, *ids, *out;
+  int32_t *ends;
+  size_t dlen, ilen, n, olen;
+  if (fg_arg_u8(env, argv[0], "dst", &dst, &dlen)) return NULL;
+  if (fg_arg_u8(env, argv[1], "ids", &ids, &ilen)) return NULL;
+  if (fg_arg_i32arr(env, argv[2], "ends", &ends, &n)) return NULL;
+  if (fg_arg_u8(env, argv[3], "out", &out, &olen)) return NULL;
+  if (olen != n * SM2_LEN)
+    return fg_throw_range(env, "out must be 32 bytes per id (%zu), got %zu", n * SM2_LEN, olen);
+  for (size_t i = 0; i < n; i++) {
+    int32_t start = i ? ends[i - 1] : 0;
+    if (ends[i] < start || (size_t)ends[i] > ilen)
+      return fg_throw_range(env, "ends[%zu] = %d is not within [%d, %zu]", i, ends[i], start,
+                            ilen);
+  }
+  if (n == 0) return NULL;
+  size_t *pending = malloc(n * sizeof *pending);
+  uint8_t *cand = malloc(n * SM2_LEN);
+  uint8_t *flags = malloc(n);
+  if (!pending || !cand || !flags) {
+    free(pending);
+    free(cand);
+    free(flags);
+    napi_throw_error(env, "ERR_FEDGRID_NATIVE_OOM", "sm2HashToX: out of memory");
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) pending[i] = i;
+  size_t np = n;
+  for (uint32_t c = 0; np > 0; c++) {
+    uint8_t ctr[4] = {(uint8_t)(c >> 24), (uint8_t)(c >> 16), (uint8_t)(c >> 8), (uint8_t)c};
+    for (size_t j = 0; j < np; j++) {
+      size_t i = pending[j];
+      int32_t start = i ? ends[i - 1] : 0;
+      fg_sm3_ctx h;
+      fg_sm3_init(&h);
+      fg_sm3_update(&h, dst, dlen);
+      fg_sm3_update(&h, ctr, 4);
+      fg_sm3_update(&h, ids + start, (size_t)(ends[i] - start));
+      uint8_t *d = cand + SM2_LEN * j;
+      fg_sm3_final(&h, d);
+      fe v;
+      fe_from_be(&v, d);
+      if (!lt4(v.v, P.v)) { /* p > 2^255, so one subtraction reduces a digest mod p */
+        fe_sub(&v, &v, &P);
+        fe_to_be(d, &v);
+      }
+    }
+    on_curve_batch(cand, flags, np);
+    size_t keep = 0;
+    for (size_t j = 0; j < np; j++) {
+      if (flags[j]) memcpy(out + SM2_LEN * pending[j], cand + SM2_LEN * j, SM2_LEN);
+      else pending[keep++] = pending[j];
+    }
+    np = keep;
+  }
+  free(pending);
+  free(cand);
+  free(flags);
   return NULL;
 }
 

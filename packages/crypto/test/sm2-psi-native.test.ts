@@ -6,6 +6,7 @@
  * (FEDGRID_NATIVE_IFMA=0, read by the addon on every call).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -187,7 +188,16 @@ describe('native SM2 x-only kernel', () => {
 
   it.each(backends)('hashes ids exactly as the try-and-increment definition (%s)', (backend) =>
     withBackend(backend, () => {
-      const ids = ['', 'alice', '张三', '🙂', ...Array.from({ length: 60 }, (_, i) => `id-${i}`)];
+      const ids = [
+        '',
+        'alice',
+        '张三',
+        '🙂',
+        'x'.repeat(33),
+        'y'.repeat(34),
+        'z'.repeat(200),
+        ...Array.from({ length: 60 }, (_, i) => `id-${i}`),
+      ];
       expect(valuesOf(sm2HashToX(ids))).toEqual(ids.map(refHashToX));
     }),
   );
@@ -213,4 +223,41 @@ describe('native SM2 x-only kernel', () => {
         expect(common).toEqual(guest.slice(45));
       }),
   );
+});
+
+describe('node:crypto fallback (child process with FEDGRID_NATIVE=0)', () => {
+  it('hashes and multiplies to the same bytes as the native kernels', () => {
+    const ids = [
+      '',
+      'alice',
+      '张三',
+      'z'.repeat(200),
+      ...Array.from({ length: 40 }, (_, i) => `c-${i}`),
+    ];
+    const scalar = generateSm2Scalar();
+    const entry = new URL('../dist/index.js', import.meta.url).href;
+    const child = `
+      import { readFileSync } from 'node:fs';
+      const m = await import(process.env.FG_ENTRY);
+      const input = JSON.parse(readFileSync(0, 'utf8'));
+      const hashed = m.sm2HashToX(input.ids);
+      const k = new Uint8Array(Buffer.from(input.scalar, 'hex'));
+      process.stdout.write(JSON.stringify({
+        backend: m.sm2Backend(),
+        hashed: Buffer.from(hashed).toString('hex'),
+        multiplied: Buffer.from(m.sm2MultiplyX(k, hashed)).toString('hex'),
+      }));
+    `;
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', child], {
+      env: { ...process.env, FEDGRID_NATIVE: '0', FG_ENTRY: entry },
+      input: JSON.stringify({ ids, scalar: Buffer.from(scalar).toString('hex') }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const r = JSON.parse(stdout) as { backend: string; hashed: string; multiplied: string };
+    expect(r.backend).toBe('node-crypto');
+    const hashed = sm2HashToX(ids);
+    expect(r.hashed).toBe(Buffer.from(hashed).toString('hex'));
+    expect(r.multiplied).toBe(Buffer.from(sm2MultiplyX(scalar, hashed)).toString('hex'));
+  });
 });

@@ -18,12 +18,17 @@ import { isWellFormedId } from './hash-to-point.js';
 import { modPow } from '../kernels/mod-arith-portable.js';
 import { nativeBinding, type NativeBinding } from '../kernels/native.js';
 
-type Sm2Native = Required<Pick<NativeBinding, 'sm2MulX' | 'sm2XOnCurve'>>;
+type Sm2Native = Required<Pick<NativeBinding, 'sm2MulX' | 'sm2XOnCurve' | 'sm2HashToX'>>;
 
 /** The native SM2 kernels, or null (addon not loaded, FEDGRID_NATIVE=0, or built before them). */
 function sm2Native(): Sm2Native | null {
   const native = nativeBinding();
-  if (!native || typeof native.sm2MulX !== 'function' || typeof native.sm2XOnCurve !== 'function')
+  if (
+    !native ||
+    typeof native.sm2MulX !== 'function' ||
+    typeof native.sm2XOnCurve !== 'function' ||
+    typeof native.sm2HashToX !== 'function'
+  )
     return null;
   return native as Sm2Native;
 }
@@ -64,8 +69,10 @@ export function isSm2X(x: bigint): boolean {
  * x-coordinate of a curve point (about half of all x are; two tries on average). The map is
  * deterministic, so both parties hash an id to the same point ±P. Not constant-time: the number
  * of tries depends on the id, which leaks only through local timing.
- * With the native addon the candidates of all ids still unresolved are checked in one batch
- * per counter value (`sm2XOnCurve`); otherwise one BigInt Euler criterion per candidate.
+ * With the native addon the whole batch is hashed in C (its own SM3, checked against
+ * node:crypto's in the tests; the candidates of all ids still unresolved are checked as one
+ * batch per counter value); otherwise SM3 from node:crypto and one BigInt Euler criterion per
+ * candidate.
  * @param ids n identifiers.
  * @returns n × 32 bytes of big-endian x-coordinates, in input order.
  * @throws RangeError for an id that is not well-formed Unicode.
@@ -103,36 +110,26 @@ function hashToXPortable(ids: readonly string[]): Uint8Array {
   return out;
 }
 
-/** p as 32 big-endian bytes, for the byte-wise reduction of an SM3 digest below. */
-const P_BYTES = bigToBytes(p, SM2_X_BYTES);
-
-/** digest mod p for a 32-byte digest: p > 2^255, so at most one subtraction (≈ 2^-32 of them). */
-function reduceModP(d: Uint8Array): Uint8Array {
-  for (let j = 0; j < SM2_X_BYTES; j++) {
-    if (d[j] !== P_BYTES[j]) {
-      if ((d[j] as number) < (P_BYTES[j] as number)) return d;
-      return bigToBytes(bytesToBig(d) - p, SM2_X_BYTES);
-    }
-  }
-  return new Uint8Array(SM2_X_BYTES); // d = p
-}
+const encoder = new TextEncoder();
 
 function hashToXNative(native: Sm2Native, ids: readonly string[]): Uint8Array {
-  const out = new Uint8Array(ids.length * SM2_X_BYTES);
-  let pending = ids.map((_, i) => i);
-  for (let c = 0; pending.length > 0; c++) {
-    const xs = new Uint8Array(pending.length * SM2_X_BYTES);
-    pending.forEach((i, j) => xs.set(reduceModP(candidate(c, ids[i] as string)), j * SM2_X_BYTES));
-    const flags = new Uint8Array(pending.length);
-    native.sm2XOnCurve(xs, flags);
-    const next: number[] = [];
-    pending.forEach((i, j) => {
-      if (flags[j] === 1)
-        out.set(xs.subarray(j * SM2_X_BYTES, (j + 1) * SM2_X_BYTES), i * SM2_X_BYTES);
-      else next.push(i);
-    });
-    pending = next;
+  const parts = ids.map((id) => encoder.encode(id));
+  const ends = new Int32Array(ids.length);
+  let total = 0;
+  parts.forEach((part, i) => {
+    total += part.length;
+    if (total > 0x7fffffff)
+      throw new RangeError('sm2HashToX: ids exceed 2 GiB of UTF-8 in one batch');
+    ends[i] = total;
+  });
+  const bytes = new Uint8Array(total);
+  let off = 0;
+  for (const part of parts) {
+    bytes.set(part, off);
+    off += part.length;
   }
+  const out = new Uint8Array(ids.length * SM2_X_BYTES);
+  native.sm2HashToX(DST, bytes, ends, out);
   return out;
 }
 

@@ -45,7 +45,12 @@ export interface NativeBinding {
   sm2MulX?(scalar: Uint8Array, xs: Uint8Array, out: Uint8Array): number;
   /** flags[i] = 1 if the big-endian xs[i] is an SM2 curve x-coordinate, else 0. */
   sm2XOnCurve?(xs: Uint8Array, flags: Uint8Array): void;
-  sm2Info?(): { backend: 'portable' };
+  /**
+   * The SM2-PSI try-and-increment hash (ecdh/sm2.ts) of n ids given as concatenated UTF-8 with
+   * end offsets; out receives n × 32 bytes.
+   */
+  sm2HashToX?(dst: Uint8Array, ids: Uint8Array, ends: Int32Array, out: Uint8Array): void;
+  sm2Info?(): { backend: 'ifma' | 'portable' };
 }
 
 let cached: NativeBinding | null | undefined;
