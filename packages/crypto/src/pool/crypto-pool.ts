@@ -51,6 +51,14 @@ export class CryptoPool {
 
   /** Stops the workers (pending tasks are rejected). */
   async close(): Promise<void> {
+    // A task that finishes while destroy() runs answers a pool that has already forgotten it
+    // (its caller was rejected by destroy()), and piscina reports that late answer as an 'error'
+    // event — an uncaught exception without a listener. Fast native tasks (a PSI party that
+    // failed early while its own first batch was still being hashed) hit this window; the answer
+    // is dropped. Any other pool error is rethrown as before.
+    this.piscina.on('error', (err: Error) => {
+      if (!err.message.startsWith('Unexpected message from Worker')) throw err;
+    });
     await this.piscina.destroy();
   }
 
