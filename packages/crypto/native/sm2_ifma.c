@@ -151,7 +151,37 @@ static inline FG_TARGET void f8_mul(f8 *r, const f8 *a, const f8 *b) {
   f8_norm(r);
 }
 
-static inline FG_TARGET void f8_sqr(f8 *r, const f8 *a) { f8_mul(r, a, a); }
+/* Montgomery square: the 10 cross products a_i a_j (i < j) once, doubled with a shift, plus the
+ * 5 squares (30 IFMA instead of 50), then the same 5 reduction rounds as f8_mul on the 10
+ * columns. Column bounds: ≤ 4 cross halves (< 2^52 each) doubled, + 2 square halves: < 2^56;
+ * the reduction adds ≤ 10 halves and the carries: < 2^57. Same output bound as f8_mul. */
+static inline FG_TARGET void f8_sqr(f8 *r, const f8 *a) {
+  const __m512i M = vset(M52);
+  const __m512i z = _mm512_setzero_si512();
+  __m512i t[10];
+  for (int k = 0; k < 10; k++) t[k] = z;
+  for (int i = 0; i < 5; i++)
+    for (int j = i + 1; j < 5; j++) {
+      t[i + j] = _mm512_madd52lo_epu64(t[i + j], a->l[i], a->l[j]);
+      t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a->l[i], a->l[j]);
+    }
+  for (int k = 1; k < 9; k++) t[k] = _mm512_add_epi64(t[k], t[k]);
+  for (int i = 0; i < 5; i++) {
+    t[2 * i] = _mm512_madd52lo_epu64(t[2 * i], a->l[i], a->l[i]);
+    t[2 * i + 1] = _mm512_madd52hi_epu64(t[2 * i + 1], a->l[i], a->l[i]);
+  }
+  for (int i = 0; i < 5; i++) {
+    __m512i m = _mm512_and_si512(t[i], M);
+    for (int j = 0; j < 5; j++) {
+      __m512i pj = vset(P52[j]);
+      t[i + j] = _mm512_madd52lo_epu64(t[i + j], m, pj);
+      t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], m, pj);
+    }
+    t[i + 1] = _mm512_add_epi64(t[i + 1], _mm512_srli_epi64(t[i], 52));
+  }
+  for (int j = 0; j < 5; j++) r->l[j] = t[5 + j];
+  f8_norm(r);
+}
 
 INL void f8_blend(f8 *r, const f8 *a, __mmask8 m) { /* r = m ? a : r, per lane */
   for (int j = 0; j < 5; j++) r->l[j] = _mm512_mask_blend_epi64(m, r->l[j], a->l[j]);
