@@ -19,6 +19,10 @@ const JobDetail = lazy(() => import('./pages/JobDetail'));
 const Results = lazy(() => import('./pages/Results'));
 const Models = lazy(() => import('./pages/Models'));
 const NotFound = lazy(() => import('./pages/NotFound'));
+const Audit = lazy(() => import('./pages/Audit'));
+const Users = lazy(() => import('./pages/Users'));
+const Me = lazy(() => import('./pages/Me'));
+const Settings = lazy(() => import('./pages/Settings'));
 
 export function App() {
   const { i18n } = useTranslation();
@@ -39,6 +43,10 @@ export function App() {
                 <Route path="results/:jobId" element={<Results />} />
                 <Route path="models" element={<Models />} />
                 <Route path="dashboard" element={<Navigate to="/" replace />} />
+                <Route path="audit" element={<Audit />} />
+                <Route path="users" element={<Users />} />
+                <Route path="me" element={<Me />} />
+                <Route path="settings" element={<Settings />} />
                 <Route path="*" element={<NotFound />} />
               </Route>
             </Routes>

@@ -76,12 +76,32 @@ const COLORS: Record<string, string> = {
   degraded: 'red',
   rejected: 'red',
   stopped: 'default',
+  approved: 'green',
+  published: 'green',
+  confirmed: 'green',
+  accepted: 'green',
+  draft: 'default',
+  unapproved: 'gold',
+  undelivered: 'orange',
+  unreachable: 'red',
+  invalid: 'red',
+  failure: 'red',
 };
 /** A status word, translated and coloured. */
 export function StatusTag({ status }: { status: string | null | undefined }) {
   const { t } = useTranslation();
   status = status ?? 'unknown';
   return (
-    <Tag color={COLORS[status] ?? 'default'}>{t(`status.${status}`, { defaultValue: status })}</Tag>
+    <Tag color={COLORS[status] ?? 'default'}>
+      {t(
+        [
+          `status.${status}`,
+          `statusMore.${status.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}`,
+        ],
+        {
+          defaultValue: status,
+        },
+      )}
+    </Tag>
   );
 }

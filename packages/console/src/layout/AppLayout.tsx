@@ -1,21 +1,29 @@
 /**
- * The signed-in frame: side navigation, language switch and sign-out; pages render in the
- * outlet. Without a token (or after a 401 anywhere) it sends the user to the sign-in page.
+ * The signed-in frame: side navigation (from the menu the node derives from the caller's
+ * permissions, `GET /v1/me`), language switch, the signed-in user and sign-out; pages render in
+ * the outlet. Without a token (or after a 401 anywhere) it sends the user to the sign-in page.
  */
 import {
   ApartmentOutlined,
+  AuditOutlined,
   DashboardOutlined,
   DatabaseOutlined,
   DeploymentUnitOutlined,
   LineChartOutlined,
+  SettingOutlined,
   TeamOutlined,
+  UserOutlined,
+  UsergroupAddOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Select, Space, Spin, Typography } from 'antd';
-import { Suspense, useEffect } from 'react';
+import { Suspense, useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { api, unwrap, useApi } from '../api';
+import { ErrorAlert } from '../components/QueryView';
 import { LANGUAGES, setLanguage, type Language } from '../i18n';
-import { clearToken, getToken, UNAUTHORIZED_EVENT } from '../session';
+import { MeContext, type MeView } from '../me';
+import { clearToken, getToken, getTokenKind, UNAUTHORIZED_EVENT } from '../session';
 
 export function PageFallback() {
   const { t } = useTranslation();
@@ -40,19 +48,47 @@ export function LanguageSelect() {
   );
 }
 
-const NAV = [
-  { key: '/', icon: <DashboardOutlined />, label: 'nav.dashboard' },
-  { key: '/partners', icon: <TeamOutlined />, label: 'nav.partners' },
-  { key: '/datasets', icon: <DatabaseOutlined />, label: 'nav.datasets' },
-  { key: '/jobs', icon: <ApartmentOutlined />, label: 'nav.jobs' },
-  { key: '/results', icon: <LineChartOutlined />, label: 'nav.results' },
-  { key: '/models', icon: <DeploymentUnitOutlined />, label: 'nav.models' },
+/**
+ * Console routes, each shown when the node's menu for the caller has one of `menu` (the keys of
+ * packages/node/src/accounts/roles.ts MENU).
+ */
+const NAV: { key: string; icon: ReactNode; label: string; menu: string[] }[] = [
+  { key: '/', icon: <DashboardOutlined />, label: 'nav.dashboard', menu: ['node'] },
+  { key: '/partners', icon: <TeamOutlined />, label: 'nav.partners', menu: ['contracts'] },
+  { key: '/datasets', icon: <DatabaseOutlined />, label: 'nav.datasets', menu: ['datasets'] },
+  { key: '/jobs', icon: <ApartmentOutlined />, label: 'nav.jobs', menu: ['jobs'] },
+  { key: '/results', icon: <LineChartOutlined />, label: 'nav.results', menu: ['jobs'] },
+  { key: '/models', icon: <DeploymentUnitOutlined />, label: 'nav.models', menu: ['models'] },
+  {
+    key: '/users',
+    icon: <UsergroupAddOutlined />,
+    label: 'navMore.users',
+    menu: ['users', 'roles'],
+  },
+  { key: '/audit', icon: <AuditOutlined />, label: 'navMore.audit', menu: ['audit'] },
+  { key: '/settings', icon: <SettingOutlined />, label: 'navMore.settings', menu: ['node'] },
+  { key: '/me', icon: <UserOutlined />, label: 'navMore.me', menu: ['me'] },
 ];
+
+/** The console's navigation for a caller: the entries its menu allows (no user centre for the admin token). */
+export function navFor(me: MeView) {
+  const keys = new Set(me.menu.map((m) => m.key));
+  if (!me.user) keys.delete('me');
+  return NAV.filter((n) => n.menu.some((k) => keys.has(k)));
+}
+
+async function signOut(): Promise<void> {
+  // A user's session ends on the node too; the admin token and API tokens stay valid.
+  if (getTokenKind() === 'session') await api.POST('/v1/auth/logout').catch(() => undefined);
+  clearToken();
+}
 
 export function AppLayout() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const location = useLocation();
+  const token = getToken();
+  const me = useApi(() => (token ? unwrap<MeView>(api.GET('/v1/me')) : Promise.reject()), [token]);
 
   useEffect(() => {
     const onUnauthorized = () => navigate('/sign-in', { replace: true, state: { expired: true } });
@@ -60,9 +96,13 @@ export function AppLayout() {
     return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
   }, [navigate]);
 
-  if (!getToken()) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
+  if (!token) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
+  const nav = me.data ? navFor(me.data) : [];
+  // A caller without the dashboard (e.g. the audit administrator) starts on its first page.
+  if (location.pathname === '/' && me.data && nav[0] && !nav.some((n) => n.key === '/'))
+    return <Navigate to={nav[0].key} replace />;
   const selected =
-    NAV.filter((n) => n.key !== '/' && location.pathname.startsWith(n.key))[0]?.key ?? '/';
+    nav.filter((n) => n.key !== '/' && location.pathname.startsWith(n.key))[0]?.key ?? '/';
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -76,7 +116,7 @@ export function AppLayout() {
           <Menu
             mode="inline"
             selectedKeys={[selected]}
-            items={NAV.map((n) => ({ key: n.key, icon: n.icon, label: t(n.label) }))}
+            items={nav.map((n) => ({ key: n.key, icon: n.icon, label: t(n.label) }))}
             onClick={(e) => navigate(e.key)}
           />
         </nav>
@@ -92,12 +132,16 @@ export function AppLayout() {
           }}
         >
           <Space>
+            {me.data ? (
+              <Typography.Text>
+                {me.data.user
+                  ? `${me.data.user.name} (${me.data.roles.join(', ') || '—'})`
+                  : t('navMore.adminToken')}
+              </Typography.Text>
+            ) : null}
             <LanguageSelect />
             <Button
-              onClick={() => {
-                clearToken();
-                navigate('/sign-in', { replace: true });
-              }}
+              onClick={() => void signOut().then(() => navigate('/sign-in', { replace: true }))}
             >
               {t('app.signOut')}
             </Button>
@@ -105,9 +149,17 @@ export function AppLayout() {
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
           <main>
-            <Suspense fallback={<PageFallback />}>
-              <Outlet />
-            </Suspense>
+            {me.error && !me.data ? (
+              <ErrorAlert error={me.error} onRetry={me.reload} />
+            ) : !me.data ? (
+              <PageFallback />
+            ) : (
+              <MeContext.Provider value={me.data}>
+                <Suspense fallback={<PageFallback />}>
+                  <Outlet />
+                </Suspense>
+              </MeContext.Provider>
+            )}
           </main>
         </Layout.Content>
       </Layout>

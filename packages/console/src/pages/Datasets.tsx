@@ -1,8 +1,22 @@
 /** Own datasets (register a CSV by path), grants given and grants received. */
-import { App, Button, Card, Form, Input, Modal, Select, Table, Tabs, Typography } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  Modal,
+  Select,
+  Space,
+  Table,
+  Tabs,
+  Typography,
+} from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
+import { DatasetActions, columnStats } from '../components/DatasetActions';
+import { GrantApplications } from '../components/GrantApplications';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { DatasetView, GrantView } from '../types';
 
@@ -64,6 +78,47 @@ export default function Datasets() {
     }
   };
 
+  const grantAction = async (fn: () => Promise<unknown>, done: string) => {
+    try {
+      await fn();
+      void message.success(done);
+      given.reload();
+    } catch (e) {
+      void message.error(asError(e).message, 8);
+    }
+  };
+  const grantActions = (_: unknown, r: GrantView) =>
+    r.status === 'active' ? (
+      <Space size={4}>
+        <Button
+          size="small"
+          onClick={() =>
+            void grantAction(
+              () => unwrap(api.POST('/v1/grants/{id}/notify', { params: { path: { id: r.id } } })),
+              t('datasetOps.notified'),
+            )
+          }
+        >
+          {t('datasetOps.notify')}
+        </Button>
+        <Button
+          size="small"
+          danger
+          onClick={() =>
+            void grantAction(
+              () =>
+                unwrap(
+                  api.POST('/v1/grants/{id}/revoke', { params: { path: { id: r.id } }, body: {} }),
+                ),
+              t('datasetOps.revoked'),
+            )
+          }
+        >
+          {t('datasetOps.revoke')}
+        </Button>
+      </Space>
+    ) : null;
+
   const grantColumns = (who: 'grantee' | 'owner') => [
     {
       title: t(`datasets.${who}`),
@@ -84,6 +139,7 @@ export default function Datasets() {
       title: t('common.status'),
       render: (_: unknown, r: GrantView) => <StatusTag status={r.status} />,
     },
+    ...(who === 'grantee' ? [{ title: t('common.actions'), render: grantActions }] : []),
   ];
 
   return (
@@ -130,6 +186,7 @@ export default function Datasets() {
                                 title: t('datasets.values'),
                                 render: (_, c: { values?: string[] }) => c.values?.join(', ') ?? '',
                               },
+                              ...columnStats(t),
                             ]}
                           />
                         ),
@@ -155,6 +212,10 @@ export default function Datasets() {
                         {
                           title: t('common.createdAt'),
                           render: (_, r) => new Date(r.createdAt).toLocaleString(),
+                        },
+                        {
+                          title: t('common.actions'),
+                          render: (_, r) => <DatasetActions dataset={r} onDone={datasets.reload} />,
                         },
                       ]}
                     />
@@ -194,6 +255,11 @@ export default function Datasets() {
                 )}
               </QueryView>
             ),
+          },
+          {
+            key: 'applications',
+            label: t('datasetOps.applications'),
+            children: <GrantApplications />,
           },
         ]}
       />

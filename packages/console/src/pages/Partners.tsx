@@ -12,11 +12,15 @@ import {
   Modal,
   Space,
   Table,
+  Tabs,
   Typography,
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
+import { ContractActions } from '../components/ContractActions';
+import { Directory } from '../components/Directory';
+import { Invitations } from '../components/Invitations';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { ContractView, NodeView, PartnerView } from '../types';
 
@@ -150,12 +154,26 @@ export default function Partners() {
                           {t('partners.reject')}
                         </Button>
                       </Space>
-                    ) : null,
+                    ) : (
+                      <ContractActions contract={r} onDone={contracts.reload} />
+                    ),
                 },
               ]}
             />
           )}
         </QueryView>
+      </Card>
+      <Card style={{ marginTop: 16 }}>
+        <Tabs
+          items={[
+            {
+              key: 'invitations',
+              label: t('partnerOps.invitations'),
+              children: <Invitations />,
+            },
+            { key: 'directory', label: t('partnerOps.directory'), children: <Directory /> },
+          ]}
+        />
       </Card>
 
       <Modal

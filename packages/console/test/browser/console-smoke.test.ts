@@ -69,8 +69,11 @@ describe('console in chromium against a node process', () => {
     await expect.poll(() => new URL(page.url()).pathname, { timeout: STEP_MS }).toBe('/sign-in');
     await page.getByRole('heading', { name: '登录 FedGrid 节点' }).waitFor();
     await shot('01-sign-in');
-    await page.locator('input[type=password]').fill(token);
-    await page.locator('input[type=password]').press('Enter');
+    // The token tab (the account tab, the default, is covered by console-accounts.test.ts).
+    await page.getByRole('tab', { name: '令牌登录' }).click();
+    const tokenInput = page.getByRole('tabpanel').locator('input[type=password]');
+    await tokenInput.fill(token);
+    await tokenInput.press('Enter');
     await page.getByRole('heading', { name: '节点总览' }).waitFor();
     await page.getByText(`${node.info.nodeId}`, { exact: false }).first().waitFor();
     await page.getByText('正常').first().waitFor(); // health: ok
