@@ -9,6 +9,7 @@ import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AppLayout, PageFallback } from './layout/AppLayout';
+import { THEME } from './theme';
 
 const SignIn = lazy(() => import('./pages/SignIn'));
 const Dashboard = lazy(() => import('./pages/Dashboard'));
@@ -27,7 +28,7 @@ const Settings = lazy(() => import('./pages/Settings'));
 export function App() {
   const { i18n } = useTranslation();
   return (
-    <ConfigProvider locale={i18n.language === 'en-US' ? enUSAntd : zhCNAntd}>
+    <ConfigProvider theme={THEME} locale={i18n.language === 'en-US' ? enUSAntd : zhCNAntd}>
       <AntApp>
         <BrowserRouter>
           <Suspense fallback={<PageFallback />}>

@@ -20,7 +20,11 @@ export function getTokenKind(): CredentialKind {
   return sessionStorage.getItem(KIND_KEY) === 'session' ? 'session' : 'token';
 }
 
+/** Whether the last session ended with a 401 (the sign-in page then says it expired). */
+let expired = false;
+
 export function setToken(token: string, kind: CredentialKind = 'token'): void {
+  expired = false;
   sessionStorage.setItem(KEY, token);
   sessionStorage.setItem(KIND_KEY, kind);
 }
@@ -32,6 +36,12 @@ export function clearToken(): void {
 
 /** Ends the session after a 401 and tells the layout to show the sign-in page. */
 export function sessionExpired(): void {
+  expired = true;
   clearToken();
   window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
+}
+
+/** True after a 401 ended the session (until the next sign-in). */
+export function sessionWasExpired(): boolean {
+  return expired;
 }

@@ -162,7 +162,7 @@ export function DatasetActions({ dataset, onDone }: { dataset: DatasetView; onDo
           },
         }}
       >
-        <Button size="small" loading={busy} aria-label={`${t('datasetOps.more')}: ${dataset.name}`}>
+        <Button size="small" loading={busy}>
           {t('datasetOps.more')}
         </Button>
       </Dropdown>

@@ -6,6 +6,7 @@ import { Alert, Button, Empty, Spin, Tag } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type Query } from '../api';
+import { TAG_TEXT } from '../theme';
 
 export function ErrorAlert({ error, onRetry }: { error: Error; onRetry?: () => void }) {
   const { t } = useTranslation();
@@ -92,7 +93,10 @@ export function StatusTag({ status }: { status: string | null | undefined }) {
   const { t } = useTranslation();
   status = status ?? 'unknown';
   return (
-    <Tag color={COLORS[status] ?? 'default'}>
+    <Tag
+      color={COLORS[status] ?? 'default'}
+      style={{ color: TAG_TEXT[COLORS[status] ?? 'default'] }}
+    >
       {t(
         [
           `status.${status}`,

@@ -23,7 +23,13 @@ import { api, unwrap, useApi } from '../api';
 import { ErrorAlert } from '../components/QueryView';
 import { LANGUAGES, setLanguage, type Language } from '../i18n';
 import { MeContext, type MeView } from '../me';
-import { clearToken, getToken, getTokenKind, UNAUTHORIZED_EVENT } from '../session';
+import {
+  clearToken,
+  getToken,
+  getTokenKind,
+  sessionWasExpired,
+  UNAUTHORIZED_EVENT,
+} from '../session';
 
 export function PageFallback() {
   const { t } = useTranslation();
@@ -96,7 +102,16 @@ export function AppLayout() {
     return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
   }, [navigate]);
 
-  if (!token) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
+  // No token: never signed in, signed out, or a 401 ended the session (whichever re-render
+  // notices first, the sign-in page says so).
+  if (!token)
+    return (
+      <Navigate
+        to="/sign-in"
+        replace
+        state={{ from: location.pathname, expired: sessionWasExpired() }}
+      />
+    );
   const nav = me.data ? navFor(me.data) : [];
   // A caller without the dashboard (e.g. the audit administrator) starts on its first page.
   if (location.pathname === '/' && me.data && nav[0] && !nav.some((n) => n.key === '/'))

@@ -25,6 +25,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi } from '../api';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
+import { TAG_TEXT } from '../theme';
 import { useMe } from '../me';
 
 interface SessionView {
@@ -159,7 +160,13 @@ export default function Me() {
         <Card title={t('me.totp')} style={{ width: 560 }}>
           <Typography.Paragraph>
             {t('me.totpState')}:{' '}
-            {totpOn ? <Tag color="green">{t('me.totpOn')}</Tag> : <Tag>{t('me.totpOff')}</Tag>}
+            {totpOn ? (
+              <Tag color="green" style={{ color: TAG_TEXT.green }}>
+                {t('me.totpOn')}
+              </Tag>
+            ) : (
+              <Tag>{t('me.totpOff')}</Tag>
+            )}
           </Typography.Paragraph>
           {enrolment ? (
             <Space direction="vertical" style={{ width: '100%' }}>
@@ -265,7 +272,11 @@ export default function Me() {
                   render: (_, r) => (
                     <>
                       <Typography.Text code>{r.id.slice(0, 8)}</Typography.Text>{' '}
-                      {r.current ? <Tag color="blue">{t('me.current')}</Tag> : null}
+                      {r.current ? (
+                        <Tag color="blue" style={{ color: TAG_TEXT.blue }}>
+                          {t('me.current')}
+                        </Tag>
+                      ) : null}
                     </>
                   ),
                 },

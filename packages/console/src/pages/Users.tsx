@@ -27,6 +27,7 @@ import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi } from '../api';
 import { ErrorAlert, QueryView } from '../components/QueryView';
 import { useCan, useMe, type UserView } from '../me';
+import { TAG_TEXT } from '../theme';
 
 interface RoleView {
   name: string;
@@ -126,10 +127,26 @@ export default function Users() {
                 title: t('common.status'),
                 render: (_, r) => (
                   <Space size={4} wrap>
-                    {r.disabled ? <Tag color="red">{t('users.disabled')}</Tag> : null}
-                    {r.locked ? <Tag color="orange">{t('users.locked')}</Tag> : null}
-                    {r.mustChangePassword ? <Tag color="gold">{t('users.mustChange')}</Tag> : null}
-                    {!r.disabled && !r.locked ? <Tag color="green">{t('users.active')}</Tag> : null}
+                    {r.disabled ? (
+                      <Tag color="red" style={{ color: TAG_TEXT.red }}>
+                        {t('users.disabled')}
+                      </Tag>
+                    ) : null}
+                    {r.locked ? (
+                      <Tag color="orange" style={{ color: TAG_TEXT.orange }}>
+                        {t('users.locked')}
+                      </Tag>
+                    ) : null}
+                    {r.mustChangePassword ? (
+                      <Tag color="gold" style={{ color: TAG_TEXT.gold }}>
+                        {t('users.mustChange')}
+                      </Tag>
+                    ) : null}
+                    {!r.disabled && !r.locked ? (
+                      <Tag color="green" style={{ color: TAG_TEXT.green }}>
+                        {t('users.active')}
+                      </Tag>
+                    ) : null}
                   </Space>
                 ),
               },
@@ -405,7 +422,16 @@ export default function Users() {
             name="permissions"
             label={t('users.permissions')}
             extra={t('users.permissionsHelp')}
-            rules={[{ required: true, type: 'array', min: 1 }]}
+            // A validator, not `required`: antd would put aria-required on the checkbox group's
+            // div, which axe reports (the attribute is not allowed there).
+            rules={[
+              {
+                validator: (_, v?: string[]) =>
+                  v?.length
+                    ? Promise.resolve()
+                    : Promise.reject(new Error(t('users.permissionsHelp'))),
+              },
+            ]}
           >
             <Checkbox.Group style={{ display: 'block', maxHeight: 320, overflow: 'auto' }}>
               {['platform', 'security', 'audit', null].map((domain) => {

@@ -65,7 +65,10 @@ beforeAll(async () => {
     ['sec', 'security-admin'],
     ['aud', 'audit-admin'],
   ] as const) {
-    const u = await node.api.post<{ oneTimePassword: string }>('/v1/users', { name, roles: [role] });
+    const u = await node.api.post<{ oneTimePassword: string }>('/v1/users', {
+      name,
+      roles: [role],
+    });
     otp[name] = u.oneTimePassword;
   }
   browser = await chromium.launch({
@@ -106,8 +109,20 @@ interface AxeViolation {
 
 /** Runs axe-core on the page as it is; answers the serious and critical violations. */
 async function axe(): Promise<string[]> {
+  // Not in the middle of an opening or closing animation (faded colours are not the page's).
+  await expect
+    .poll(
+      () =>
+        page
+          .locator('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]')
+          .count(),
+      { timeout: STEP_MS },
+    )
+    .toBe(0);
+  // The console's CSP (script-src 'self') refuses an injected <script>; the DevTools protocol's
+  // evaluation is not subject to it, so axe's source is evaluated directly.
   if (!(await page.evaluate('typeof window.axe !== "undefined"')))
-    await page.addScriptTag({ path: AXE });
+    await page.evaluate(`${await readFile(AXE, 'utf8')}\n;true`);
   const violations = (await page.evaluate(
     'window.axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
   )) as AxeViolation[];
@@ -116,7 +131,7 @@ async function axe(): Promise<string[]> {
     .map(
       (v) =>
         `${v.impact} ${v.id}: ${v.help} — ${v.nodes
-          .slice(0, 3)
+          .slice(0, 8)
           .map((n) => `${n.target.join(' ')} (${n.failureSummary ?? ''})`)
           .join('; ')}`,
     );
@@ -173,7 +188,11 @@ describe('console account pages in chromium against a node process', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('名称').fill('modeler1');
     await dialog.getByLabel('角色').click();
-    await page.getByRole('option', { name: 'modeler' }).click();
+    await page
+      .locator('.ant-select-item-option')
+      .filter({ hasText: /^modeler$/ })
+      .click();
+    await dialog.getByLabel('名称').click(); // closes the role list, which covers the button
     await dialog.getByRole('button', { name: /提\s*交/ }).click();
     const shown = page.getByRole('dialog').filter({ hasText: '一次性密码' });
     await shown.waitFor();
@@ -182,7 +201,7 @@ describe('console account pages in chromium against a node process', () => {
     const users = (await node.api.get<{ items: { name: string; roles: string[] }[] }>('/v1/users'))
       .items;
     expect(users.find((u) => u.name === 'modeler1')?.roles).toEqual(['modeler']);
-    await shown.getByRole('button', { name: /关\s*闭/ }).click();
+    await shown.locator('.ant-modal-footer').getByRole('button').click();
 
     // The roles tab, with the permission catalogue in the create form.
     await page.getByRole('tab', { name: '角色' }).click();
@@ -209,10 +228,18 @@ describe('console account pages in chromium against a node process', () => {
     await page.getByRole('button', { name: /^确\s*认$/ }).click();
     await page.getByText('已启用', { exact: true }).first().waitFor();
 
-    // An API token with one scope: shown once.
+    // An API token with two scopes: shown once.
     await page.getByRole('textbox', { name: '名称' }).fill('automation');
     await page.getByLabel('权限范围').click();
-    await page.getByRole('option', { name: 'user:read' }).click();
+    await page
+      .locator('.ant-select-item-option')
+      .filter({ hasText: /^user:read$/ })
+      .click();
+    // session:own too: the console asks GET /v1/me for the menu.
+    await page
+      .locator('.ant-select-item-option')
+      .filter({ hasText: /^session:own$/ })
+      .click();
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: /签发令牌/ }).click();
     const issued = page.getByRole('dialog').filter({ hasText: 'API 令牌已签发' });
@@ -220,7 +247,7 @@ describe('console account pages in chromium against a node process', () => {
     const apiToken = (await issued.locator('code').innerText()).trim();
     expect(apiToken.length).toBeGreaterThan(20);
     await shot('03-user-centre');
-    await issued.getByRole('button', { name: /关\s*闭/ }).click();
+    await issued.locator('.ant-modal-footer').getByRole('button').click();
     await page.getByRole('cell', { name: 'automation', exact: true }).waitFor();
 
     await signOut();
