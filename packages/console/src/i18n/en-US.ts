@@ -365,6 +365,8 @@ const enUS: Messages = {
     values: 'Values',
   },
   modelOps: {
+    switch: 'Switch version',
+    switchTitle: 'Switch the model of {{name}}',
     digest: 'Digest (SHA-256)',
     approvals: 'Partner approvals',
     noApprovalNeeded: 'No partner approval needed',
@@ -425,6 +427,7 @@ const enUS: Messages = {
     result: 'Prediction',
   },
   partnerOps: {
+    syncPartners: 'Check and sync partners',
     invitations: 'Invitations',
     directory: 'Directory',
     createInvitation: 'Create an invitation',

@@ -356,6 +356,8 @@ const zhCN = {
     values: '取值',
   },
   modelOps: {
+    switch: '切换版本',
+    switchTitle: '切换 {{name}} 的模型版本',
     digest: '摘要（SHA-256）',
     approvals: '合作方审批',
     noApprovalNeeded: '无需合作方审批',
@@ -415,6 +417,7 @@ const zhCN = {
     result: '预测结果',
   },
   partnerOps: {
+    syncPartners: '检查并同步合作方',
     invitations: '邀请',
     directory: '目录',
     createInvitation: '创建邀请',

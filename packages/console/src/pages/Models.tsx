@@ -128,6 +128,7 @@ export default function Models() {
   const [deploying, setDeploying] = useState<ModelPart>();
   const [naming, setNaming] = useState<ModelPart>();
   const [testing, setTesting] = useState<DeploymentView>();
+  const [switching, setSwitching] = useState<DeploymentView>();
   const [prediction, setPrediction] = useState<unknown>();
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
@@ -141,6 +142,7 @@ export default function Models() {
       setDeciding(undefined);
       setDeploying(undefined);
       setNaming(undefined);
+      setSwitching(undefined);
       models.reload();
       versions.reload();
       approvals.reload();
@@ -229,6 +231,22 @@ export default function Models() {
                             }
                           >
                             {t('modelOps.requestApproval')}
+                          </Button>
+                        ) : null}
+                        {r.status === 'pending' ? (
+                          <Button
+                            size="small"
+                            onClick={() =>
+                              void run(async () => {
+                                await unwrap(
+                                  api.POST('/v1/models/{id}/approvals/sync', {
+                                    params: { path: { id: r.id } },
+                                  }),
+                                );
+                              }, t('partnerOps.synced'))
+                            }
+                          >
+                            {t('partnerOps.sync')}
                           </Button>
                         ) : null}
                         {r.status === 'approved' ? (
@@ -450,6 +468,11 @@ export default function Models() {
                       </Button>
                     ) : null}
                     {manage ? (
+                      <Button size="small" onClick={() => setSwitching(r)}>
+                        {t('modelOps.switch')}
+                      </Button>
+                    ) : null}
+                    {manage ? (
                       <Button
                         size="small"
                         danger
@@ -593,6 +616,41 @@ export default function Models() {
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy}>
             {t('common.submit')}
+          </Button>
+        </Form>
+      </Modal>
+
+      <Modal
+        open={switching !== undefined}
+        title={t('modelOps.switchTitle', { name: switching?.name ?? '' })}
+        onCancel={() => setSwitching(undefined)}
+        footer={null}
+        destroyOnHidden
+      >
+        {error ? <ErrorAlert error={error} /> : null}
+        <Form
+          layout="vertical"
+          onFinish={(v: { model: string }) =>
+            switching &&
+            void run(async () => {
+              await unwrap(
+                api.PATCH('/v1/deployments/{id}', {
+                  params: { path: { id: switching.id } },
+                  body: { model: v.model },
+                }),
+              );
+            }, t('common.saved'))
+          }
+        >
+          <Form.Item name="model" label={t('modelOps.model')} rules={[{ required: true }]}>
+            <Select
+              options={(models.data?.items ?? [])
+                .filter((m) => m.status === 'published' && m.id !== switching?.model.id)
+                .map((m) => ({ value: m.id, label: `${m.ref ?? m.name} (${m.party})` }))}
+            />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={busy}>
+            {t('modelOps.switch')}
           </Button>
         </Form>
       </Modal>

@@ -73,7 +73,23 @@ export default function Partners() {
   return (
     <>
       <Typography.Title level={2}>{t('partners.title')}</Typography.Title>
-      <Card title={t('partners.partners')} style={{ marginBottom: 16 }}>
+      <Card
+        title={t('partners.partners')}
+        style={{ marginBottom: 16 }}
+        extra={
+          <Button
+            loading={busy}
+            onClick={() =>
+              void run(
+                () => unwrap(api.POST('/v1/partners/sync', { body: {} })),
+                t('partnerOps.synced'),
+              )
+            }
+          >
+            {t('partnerOps.syncPartners')}
+          </Button>
+        }
+      >
         <QueryView query={partners} isEmpty={(p) => p.items.length === 0}>
           {(p) => (
             <Table
