@@ -27,7 +27,7 @@ export interface UserView {
 }
 
 export interface MeView {
-  /** `admin` (the admin token), `user` (a session) or `token` (an API token) — as the node says. */
+  /** `admin` (the admin token) or `user` (a session, or an API token: then `tokenId` is set). */
   kind: string;
   user: UserView | null;
   roles: string[];
