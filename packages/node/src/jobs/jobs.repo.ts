@@ -1,4 +1,5 @@
 /** Persistence of jobs, tasks (with per-party states) and job events. */
+import { EventEmitter } from 'node:events';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { json, type Database, type JobsTable, type TasksTable } from '../storage/schema.js';
 import type { JobSpec } from './job-spec.js';
@@ -23,6 +24,12 @@ export interface PartyState {
 export const TERMINAL = new Set<string>(['succeeded', 'failed', 'stopped']);
 
 export class JobsRepo {
+  /**
+   * Emits `change` with a job id after an event, a job, task or party state of that job was
+   * written by this process (what wakes the live event stream, jobs/job-events-stream.ts).
+   */
+  readonly changes = new EventEmitter().setMaxListeners(0);
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async insertJob(
@@ -93,6 +100,7 @@ export class JobsRepo {
       })
       .where('id', '=', id)
       .execute();
+    this.changes.emit('change', id);
   }
 
   listTasks(jobId: string): Promise<TaskRow[]> {
@@ -127,6 +135,7 @@ export class JobsRepo {
       .where('job_id', '=', jobId)
       .where('name', '=', name)
       .execute();
+    this.changes.emit('change', jobId);
   }
 
   /** Sets one party's state atomically (concurrent reports do not overwrite each other). */
@@ -139,6 +148,7 @@ export class JobsRepo {
       .where('job_id', '=', jobId)
       .where('name', '=', name)
       .execute();
+    this.changes.emit('change', jobId);
   }
 
   async addEvent(e: {
@@ -162,6 +172,7 @@ export class JobsRepo {
         data: e.data === undefined ? null : json(e.data),
       })
       .execute();
+    this.changes.emit('change', e.jobId);
   }
 
   events(jobId: string, after = 0, limit = 500) {

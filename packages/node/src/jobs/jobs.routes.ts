@@ -7,6 +7,7 @@ import type { JobStatus } from './jobs.repo.js';
 import type { JobsService } from './jobs.service.js';
 import type { OutputStore } from './outputs.js';
 import { doc } from '../server/route-doc.js';
+import { jobEventStreamRoute } from './job-events-stream.js';
 
 type JobParams = { Params: { id: string } };
 
@@ -91,6 +92,7 @@ export function jobRoutes(app: FastifyInstance, jobs: JobsService, outputs: Outp
       return { items: await jobs.events(req.params.id, after) };
     },
   );
+  jobEventStreamRoute(app, jobs);
   app.get<JobParams>(
     '/v1/jobs/:id/outputs',
     { ...read, schema: doc("This node's outputs of a job") },

@@ -228,6 +228,18 @@ export class JobsService {
     return this.deps.repo.events(id, after);
   }
 
+  /**
+   * Calls `listener` whenever this process writes an event or a state of job `id`.
+   * @returns a function that removes the listener.
+   */
+  onChange(id: string, listener: () => void): () => void {
+    const f = (jobId: string) => {
+      if (jobId === id) listener();
+    };
+    this.deps.repo.changes.on('change', f);
+    return () => this.deps.repo.changes.off('change', f);
+  }
+
   async tasks(jobId: string): Promise<TaskView[]> {
     return (await this.get(jobId)).tasks;
   }
