@@ -24,6 +24,7 @@ const Audit = lazy(() => import('./pages/Audit'));
 const Users = lazy(() => import('./pages/Users'));
 const Me = lazy(() => import('./pages/Me'));
 const Settings = lazy(() => import('./pages/Settings'));
+const Flows = lazy(() => import('./pages/Flows'));
 
 export function App() {
   const { i18n } = useTranslation();
@@ -43,6 +44,7 @@ export function App() {
                 <Route path="results" element={<Results />} />
                 <Route path="results/:jobId" element={<Results />} />
                 <Route path="models" element={<Models />} />
+                <Route path="flows" element={<Flows />} />
                 <Route path="dashboard" element={<Navigate to="/" replace />} />
                 <Route path="audit" element={<Audit />} />
                 <Route path="users" element={<Users />} />

@@ -1,0 +1,119 @@
+/**
+ * A job's live events: GET /v1/jobs/:id/events/stream (server-sent events) read with fetch, so
+ * that the session's Bearer token goes in a header (EventSource cannot send one). Reconnects
+ * after a dropped connection, resuming after the last event id; stops at the `end` frame.
+ */
+import { ApiError } from '@fedgrid/api-client';
+import { useEffect, useState } from 'react';
+import { getToken, sessionExpired } from './session';
+import type { JobEvent, JobView } from './types';
+
+export interface SseFrame {
+  event: string;
+  id: string | undefined;
+  data: string;
+}
+
+/**
+ * Splits `buffer` into complete frames (blank-line separated, WHATWG HTML §9.2.6) and the
+ * incomplete rest; comment lines and unknown fields are skipped.
+ */
+export function parseSse(buffer: string): { frames: SseFrame[]; rest: string } {
+  const text = buffer.replace(/\r\n?/g, '\n');
+  const blocks = text.split('\n\n');
+  const rest = blocks.pop() ?? '';
+  const frames: SseFrame[] = [];
+  for (const block of blocks) {
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (!line || line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'id') id = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length) frames.push({ event, id, data: data.join('\n') });
+  }
+  return { frames, rest };
+}
+
+export interface JobStream {
+  job: JobView | undefined;
+  events: JobEvent[];
+  /** True while the stream is open. */
+  live: boolean;
+  error: Error | undefined;
+}
+
+/** Streams job `id`'s events and states; `restart` (any changing value) opens a new stream. */
+export function useJobStream(id: string, restart: unknown = 0): JobStream {
+  const [job, setJob] = useState<JobView>();
+  const [events, setEvents] = useState<JobEvent[]>([]);
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState<Error>();
+
+  useEffect(() => {
+    const abort = new AbortController();
+    let cursor = 0;
+    let ended = false;
+    setEvents([]);
+    const connect = async (): Promise<void> => {
+      const res = await fetch(`/v1/jobs/${encodeURIComponent(id)}/events/stream?after=${cursor}`, {
+        headers: {
+          accept: 'text/event-stream',
+          ...(getToken() ? { authorization: `Bearer ${getToken()}` } : {}),
+        },
+        signal: abort.signal,
+      });
+      if (!res.ok) {
+        if (res.status === 401) sessionExpired();
+        const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+        throw new ApiError(res.status, {
+          code: body.code ?? 'HTTP_ERROR',
+          message: body.message ?? res.statusText,
+        });
+      }
+      setLive(true);
+      setError(undefined);
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const { frames, rest } = parseSse(buffer + value);
+        buffer = rest;
+        const fresh: JobEvent[] = [];
+        for (const f of frames) {
+          if (f.event === 'job-event') {
+            const e = JSON.parse(f.data) as JobEvent;
+            cursor = Math.max(cursor, Number(e.id));
+            fresh.push(e);
+          } else if (f.event === 'job') setJob(JSON.parse(f.data) as JobView);
+          else if (f.event === 'end') ended = true;
+        }
+        if (fresh.length) setEvents((old) => [...old, ...fresh]);
+      }
+    };
+    void (async () => {
+      while (!abort.signal.aborted && !ended) {
+        try {
+          await connect();
+        } catch (e) {
+          if (abort.signal.aborted) return;
+          setError(e instanceof Error ? e : new Error(String(e)));
+          if (e instanceof ApiError && e.status < 500) return;
+        } finally {
+          setLive(false);
+        }
+        if (!ended) await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
+    return () => abort.abort();
+  }, [id, restart]);
+
+  return { job, events, live, error };
+}
