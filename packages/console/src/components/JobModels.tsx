@@ -65,7 +65,7 @@ export function JobModels({ jobId, poll }: { jobId: string; poll: boolean }) {
               render: (_, m) =>
                 m.approval.partners.map((p) => (
                   <Tag key={p.node} color={p.status === 'approved' ? 'green' : undefined}>
-                    {p.node}: {t(`status.${p.status}`, { defaultValue: p.status })}
+                    {p.node}: {t(`flows.approval.${p.status}`, { defaultValue: p.status })}
                   </Tag>
                 )),
             },

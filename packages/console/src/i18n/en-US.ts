@@ -563,6 +563,8 @@ const enUS: Messages = {
       pending: 'pending',
       rejected: 'rejected',
       missing: 'not asked',
+      none: 'not asked',
+      undelivered: 'not delivered',
     },
   },
   jobStream: {

@@ -551,6 +551,8 @@ const zhCN = {
       pending: '待审批',
       rejected: '已拒绝',
       missing: '未发起',
+      none: '未请求',
+      undelivered: '未送达',
     },
   },
   jobStream: {
