@@ -4,7 +4,7 @@
  * for horizontal clients, counted from 0 — see packages/cli/src/job-summary.ts), with an ETA
  * from the mean time per step so far.
  */
-import type { JobEvent } from './types';
+import type { JobEvent } from './types.js';
 
 export interface TaskProgress {
   task: string;

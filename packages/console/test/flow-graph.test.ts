@@ -1,6 +1,6 @@
 /**
  * The flow editor's model (flow-graph.ts), the job page's progress (job-progress.ts) and its
- * server-sent event parser (job-stream.ts): pure functions, no browser.
+ * server-sent event parser (sse.ts): pure functions, no browser.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,9 +13,10 @@ import {
   taskNameProblem,
   tasksOf,
   type ComponentView,
+  type FlowTask,
 } from '../src/flow-graph.js';
 import { progressOf } from '../src/job-progress.js';
-import { parseSse } from '../src/job-stream.js';
+import { parseSse } from '../src/sse.js';
 import type { JobEvent } from '../src/types.js';
 
 const comp = (
@@ -47,7 +48,7 @@ const components = new Map(
     ),
   ].map((c) => [c.code, c]),
 );
-const TASKS = [
+const TASKS: FlowTask[] = [
   { name: 'psi', component: 'psi-ecdh', params: {}, inputs: { data: 'job.dataset' } },
   { name: 'train', component: 'hetero-lr', params: { maxIter: 2 }, inputs: { data: 'psi.data' } },
   {

@@ -10,7 +10,7 @@ import { api, asError, unwrap, useApi, type Page } from '../api';
 import type { ModelApprovalView, ModelPartView } from '../flow-types';
 import { ErrorAlert, StatusTag } from './QueryView';
 
-export function JobModels({ jobId, poll }: { jobId: string; poll: boolean }) {
+export function JobModels({ jobId }: { jobId: string }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [error, setError] = useState<Error>();
@@ -21,7 +21,8 @@ export function JobModels({ jobId, poll }: { jobId: string; poll: boolean }) {
         api.GET('/v1/models', { params: { query: { job: jobId, pageSize: 200 } } }),
       ),
     [jobId],
-    poll ? 5000 : undefined,
+    // Partners' answers arrive at any time, also after the job ended.
+    5000,
   );
   const incoming = useApi(
     () =>

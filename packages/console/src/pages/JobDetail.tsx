@@ -43,8 +43,6 @@ export default function JobDetail() {
   const stream = useJobStream(id, restart);
   const current = stream.job ?? fetched.data;
   const job = { ...fetched, data: current };
-  const finished = current ? FINISHED.includes(current.status) : false;
-  const poll = !finished;
   const totals = usePlannedSteps(current);
   const progress = useMemo(() => progressOf(stream.events, totals), [stream.events, totals]);
   const logs = stream.events.filter((e) => e.kind === 'log');
@@ -157,7 +155,7 @@ export default function JobDetail() {
           );
         }}
       </QueryView>
-      <JobModels jobId={id} poll={poll} />
+      <JobModels jobId={id} />
       <Card title={t('jobStream.logs')} style={{ marginTop: 16 }}>
         <LogView lines={logs} />
       </Card>
