@@ -21,11 +21,20 @@ interface Report {
   curves?: { roc?: CurvePoint[]; ks?: CurvePoint[] };
 }
 
-/** The evaluation reports among a job's task results (those carrying metrics). */
+/**
+ * The evaluation reports among a job's task results (those carrying metrics). A task's result is
+ * keyed by party (`{guest: {...report}}`, jobs.service.ts); the first party with metrics counts.
+ */
 export function reportsOf(job: JobView): Report[] {
+  type R = { metrics?: unknown; curves?: unknown } | null;
+  const hasMetrics = (r: R) =>
+    !!r && typeof r === 'object' && !!r.metrics && typeof r.metrics === 'object';
   return job.tasks.flatMap((task) => {
-    const r = task.result as { metrics?: unknown; curves?: unknown } | null;
-    return r && typeof r === 'object' && r.metrics && typeof r.metrics === 'object'
+    const own = task.result as R;
+    const r = hasMetrics(own)
+      ? own
+      : Object.values((own ?? {}) as Record<string, R>).find((x) => hasMetrics(x));
+    return r && hasMetrics(r)
       ? [
           {
             task: task.name,
