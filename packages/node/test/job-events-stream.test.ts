@@ -127,7 +127,8 @@ describe('job event stream', () => {
       `/v1/jobs/${encodeURIComponent(jobId)}/events`,
     );
     const streamed = s.frames.filter((f) => f.event === 'job-event');
-    expect(streamed.map((f) => Number(f.id))).toEqual(listed.items.map((e) => e.id));
+    // Ids are bigint on PostgreSQL: JSON strings there, numbers on PGlite.
+    expect(streamed.map((f) => Number(f.id))).toEqual(listed.items.map((e) => Number(e.id)));
     expect(streamed.map((f) => (f.data as { kind: string }).kind)).toEqual(
       listed.items.map((e) => e.kind),
     );
@@ -147,7 +148,7 @@ describe('job event stream', () => {
     ]);
     for (const s of [byHeader, byQuery])
       expect(s.frames.filter((f) => f.event === 'job-event').map((f) => Number(f.id))).toEqual(
-        listed.items.slice(1).map((e) => e.id),
+        listed.items.slice(1).map((e) => Number(e.id)),
       );
   });
 
