@@ -55,8 +55,11 @@ async function openConsole(n: ClusterNode): Promise<Page> {
   page.on('pageerror', (e) => pageErrors.push(`${n.info.nodeId}: ${e.message}`));
   await page.goto(`${n.info.apiUrl}/`);
   await page.getByRole('heading', { name: '登录 FedGrid 节点' }).waitFor();
-  await page.locator('input[type=password]').fill(await tokenOf(n));
-  await page.locator('input[type=password]').press('Enter');
+  // The token tab (the account tab is the default; console-pages.test.ts signs in with accounts).
+  await page.getByRole('tab', { name: '令牌登录' }).click();
+  const tokenInput = page.getByRole('tabpanel').locator('input[type=password]');
+  await tokenInput.fill(await tokenOf(n));
+  await tokenInput.press('Enter');
   await page.getByRole('heading', { name: '节点总览' }).waitFor();
   return page;
 }
@@ -338,7 +341,7 @@ describe('the HeteroLR flow in the console, across three node processes', () => 
     const publish = models.getByRole('button', { name: /发\s*布/ });
     await expect.poll(() => publish.isEnabled(), { timeout: STEP_MS }).toBe(true);
     await publish.click();
-    await models.getByText('published').waitFor();
+    await models.getByText('已发布', { exact: true }).waitFor();
     await shot(atBank, '15-model-published');
     const parts = await bank.api.get<{ items: { status: string; published: unknown }[] }>(
       `/v1/models?job=${encodeURIComponent(jobId)}`,
