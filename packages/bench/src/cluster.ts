@@ -28,7 +28,14 @@ import {
 } from '@fedgrid/components';
 import type { PartyName, PinnedPeer } from '@fedgrid/federation';
 import { CpuProbe, type CpuReport, type CpuSnapshot } from './cpu.js';
-import type { FromParty, JobOrder, SerializedError, ToParty } from './ipc.js';
+import type {
+  FromParty,
+  JobOrder,
+  OutputDigest,
+  SerializedError,
+  SyntheticInput,
+  ToParty,
+} from './ipc.js';
 
 const PARTY_SCRIPT = fileURLToPath(new URL('./party.js', import.meta.url));
 
@@ -94,6 +101,10 @@ export interface RunOptions {
   onProgress?: (party: PartyName, data: Record<string, unknown>) => void;
   /** Protect the data plane as two `gm` nodes do (GmChannel). @default false */
   gm?: boolean;
+  /** Inputs each party generates itself (by party, then port), instead of receiving them. */
+  synthetic?: Record<PartyName, Record<string, SyntheticInput>>;
+  /** Have each party report digests of its dataset outputs in its outcome. @default false */
+  digestOutputs?: boolean;
 }
 
 export interface ProgressEvent {
@@ -111,6 +122,10 @@ export interface PartyOutcome {
   cpuSeconds: number;
   /** Seconds from 'start' until the coordinator heard this party finish. */
   finishedAt: number;
+  /** Peak resident set size of the party's process so far (MiB). */
+  peakRssMb?: number;
+  /** Digests of the dataset outputs by port, when the run asked for them. */
+  digests?: Record<string, OutputDigest>;
   summary?: Record<string, unknown>;
   progress: ProgressEvent[];
   outputs?: Record<string, PortValue>;
@@ -380,6 +395,8 @@ export class FederatedCluster {
         inputs: options.inputs[p.party] ?? {},
         returnOutputs,
         ...(options.gm ? { gm: true } : {}),
+        ...(options.synthetic?.[p.party] ? { synthetic: options.synthetic[p.party] } : {}),
+        ...(options.digestOutputs ? { digestOutputs: true } : {}),
       };
       p.send({ type: 'prepare', order });
     }
@@ -430,6 +447,8 @@ export class FederatedCluster {
                     seconds: msg.seconds,
                     cpuSeconds: msg.cpuSeconds,
                     finishedAt: now,
+                    ...(msg.peakRssMb !== undefined ? { peakRssMb: msg.peakRssMb } : {}),
+                    ...(msg.digests ? { digests: msg.digests } : {}),
                     ...(msg.summary ? { summary: msg.summary } : {}),
                     progress: progress.get(p.party) ?? [],
                   };

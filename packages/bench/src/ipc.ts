@@ -26,6 +26,38 @@ export interface JobOrder {
    * signed SM4-sealed payloads; @fedgrid/node GmChannel), with the parties' SM2 keys from `pin`.
    */
   gm?: boolean;
+  /**
+   * Inputs the party generates itself before 'prepared' (not timed), for sizes whose delivery over
+   * IPC would cost more memory than the run: port name → what to generate.
+   */
+  synthetic?: Record<string, SyntheticInput>;
+  /**
+   * Report a digest of each dataset output in 'done' instead of (or besides) shipping it back:
+   * enough to check sizes, membership and row alignment of very large outputs.
+   */
+  digestOutputs?: boolean;
+}
+
+/**
+ * PSI ids generated in the party (see synthetic.ts): the guest holds `id-0 … id-(n−1)`, the host
+ * `id-(n−overlap) … id-(2n−overlap−1)`, each in a seeded random order; so the common ids are
+ * exactly those numbered n−overlap … n−1.
+ */
+export interface SyntheticInput {
+  kind: 'psi-ids';
+  n: number;
+  overlap: number;
+  seed: number;
+  side: 'guest' | 'host';
+}
+
+/** What a party reports of a dataset output when asked for digests. */
+export interface OutputDigest {
+  rows: number;
+  /** SHA-256 (hex) over the ids in output order, each followed by a newline. */
+  idsSha256: string;
+  /** For synthetic PSI ids: how many output ids are not among the common ids. */
+  outsideCommon?: number;
 }
 
 export type ToParty =
@@ -72,6 +104,10 @@ export type FromParty =
       seconds: number;
       /** CPU seconds (user + system, all threads of the process) spent while the program ran. */
       cpuSeconds: number;
+      /** Peak resident set size of the party process so far (MiB; getrusage ru_maxrss). */
+      peakRssMb?: number;
+      /** Digests of dataset outputs by port, when the order asked for them. */
+      digests?: Record<string, OutputDigest>;
       summary?: Record<string, unknown>;
     }
   | { type: 'outputs'; session: string; party: string; outputs: Record<string, PortValue> }

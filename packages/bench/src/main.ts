@@ -15,7 +15,7 @@ import { benchHeteroLr } from './benches/hetero-lr.js';
 import { benchMpc } from './benches/mpc.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPir } from './benches/pir.js';
-import { benchPsi } from './benches/psi.js';
+import { benchPsi, benchPsiScale } from './benches/psi.js';
 import { benchSm } from './benches/sm.js';
 import { benchSecureBoost } from './benches/secureboost.js';
 import { benchServingBatch } from './benches/serving-batch.js';
@@ -27,7 +27,9 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quick]
   --out DIR     where bench.json goes (default ./bench-out)
   --only LIST   run only the groups producing these entries (prefixes work: psi, pir, paillier, x25519, sm2, sm4, hetero_lr, secureboost, fedavg, secagg, serving, mpc, dataset);
-                mpc_large (sort of 2^20 values, statistics on 10^6 rows) runs only when named
+                mpc_large (sort of 2^20 values, statistics on 10^6 rows), psi_scale (PSI at 2^22 per side
+                with 1 and 2 workers per party), psi_2p24 (PSI at 2^24 per side) and hetero_lr_scale
+                (one HeteroLR epoch on 10^6 × 50 with 1 and 2 workers) run only when named
   --quick       smaller sizes and budgets, for development (figures not comparable)
   --dataset-import-rows LIST  table sizes for dataset.import (default 1000000; 10000000 for the issue's 10^7 figure)
   --dataset-import-formats LIST  file formats for dataset.import: csv, jsonl (default csv)
@@ -135,6 +137,36 @@ function groups(
           }
           return out;
         }),
+    },
+    {
+      // Worker scale-out (issue 16): a fresh pair of party processes per run, so that each peak
+      // RSS belongs to one run. Minutes per run at 2^22: opt-in (the regular run stays < 10 min).
+      id: 'psi_scale',
+      entries: ['psi.ecdh.x25519'],
+      optIn: true,
+      run: async () => {
+        const out: BenchResult[] = [];
+        for (const workers of [1, 2]) {
+          const r = await benchPsiScale({ n: quick ? 2 ** 16 : 2 ** 22, workers, log });
+          log(
+            `psi.ecdh.x25519 n=${String(r.params['n'])} workers=${workers}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side, peak RSS guest ${String(r['guest_peak_rss_mb'])} MiB, host ${String(r['host_peak_rss_mb'])} MiB`,
+          );
+          out.push(r);
+        }
+        return out;
+      },
+    },
+    {
+      id: 'psi_2p24',
+      entries: ['psi.ecdh.x25519'],
+      optIn: true,
+      run: async () => {
+        const r = await benchPsiScale({ n: quick ? 2 ** 18 : 2 ** 24, workers: cores, log });
+        log(
+          `psi.ecdh.x25519 n=${String(r.params['n'])} workers=${cores}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side, peak RSS guest ${String(r['guest_peak_rss_mb'])} MiB, host ${String(r['host_peak_rss_mb'])} MiB`,
+        );
+        return [r];
+      },
     },
     {
       id: 'sm',

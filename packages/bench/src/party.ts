@@ -22,6 +22,7 @@ import {
   type Channel,
 } from '@fedgrid/federation';
 import { serializeError, type FromParty, type JobOrder, type ToParty } from './ipc.js';
+import { digestOutputs, withSynthetic } from './synthetic.js';
 
 function send(msg: FromParty): void {
   if (process.connected) process.send?.(msg);
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
 
   interface Job {
     order: JobOrder;
+    inputs: JobOrder['inputs'];
     channel: Channel;
     controller: AbortController;
     params: unknown;
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
   };
 
   const runJob = async (job: Job): Promise<void> => {
-    const { order, channel, controller } = job;
+    const { order, channel, controller, inputs } = job;
     const party = channel.self;
     const spec = componentByCode(order.component);
     const program = spec.programs[roleOf(party)];
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
         roles: order.roles,
         params: job.params,
         channel,
-        inputs: order.inputs,
+        inputs,
         crypto: pool,
         log: (level, message, data) =>
           send({
@@ -118,12 +120,16 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const digests = order.digestOutputs ? digestOutputs(res.outputs, order.synthetic) : undefined;
       send({
         type: 'done',
         session: order.session,
         party,
         seconds,
         cpuSeconds,
+        // ru_maxrss is in KiB on Linux: the peak of the whole process so far.
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        ...(digests ? { digests } : {}),
         ...(res.summary ? { summary: res.summary } : {}),
       });
       if (order.returnOutputs)
@@ -184,7 +190,8 @@ async function main(): Promise<void> {
                   peerKey: async (n) => sm2Peers.get(n),
                 })
               : plain;
-            jobs.set(order.session, { order, channel, controller, params });
+            const inputs = withSynthetic(order.inputs, order.synthetic);
+            jobs.set(order.session, { order, inputs, channel, controller, params });
             send({ type: 'prepared', session: order.session });
             break;
           }

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { Frame } from '@fedgrid/ml';
 import { SeededRandom } from '@fedgrid/ml';
-import type { FederatedCluster } from '../cluster.js';
+import { withCluster, type FederatedCluster } from '../cluster.js';
 import { median } from '../measure.js';
 import { cpuFields, result, sig, type BenchResult } from '../report.js';
 
@@ -100,5 +100,78 @@ async function psiOnce(
     threads_per_party: cluster.threads,
     guest_program_seconds: sig(g?.seconds ?? NaN, 4),
     host_program_seconds: sig(h?.seconds ?? NaN, 4),
+  });
+}
+
+export interface PsiScaleOptions {
+  /** Ids per side (50 % overlap). */
+  n: number;
+  /** Crypto worker threads per party process. */
+  workers: number;
+  /** Extra psi-ecdh parameters (e.g. bucketSize). */
+  params?: Record<string, unknown>;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * `psi.ecdh.x25519 {n, workers}`: one PSI run in a fresh pair of party processes (so that each
+ * process's peak RSS belongs to this run alone), each with `workers` crypto threads. The parties
+ * generate their ids themselves (16M ids would cost more to send over IPC than the run) and report
+ * digests of their outputs, which are checked here: the guest's output has exactly the `n/2`
+ * common ids and the host's has the same ids in the same order.
+ * Extra fields: `peak_rss_mb` (the larger party process), `guest_peak_rss_mb`, `host_peak_rss_mb`.
+ * @throws Error when the intersection is wrong.
+ */
+export async function benchPsiScale(options: PsiScaleOptions): Promise<BenchResult> {
+  const { n, workers } = options;
+  const overlap = Math.floor(n / 2);
+  const seed = options.seed ?? 7;
+  return withCluster({ parties: ['guest', 'host-0'], threads: workers }, async (cluster) => {
+    const run = await cluster.run({
+      component: 'psi-ecdh',
+      params: { curve: 'x25519', ...options.params },
+      parties: ['guest', 'host-0'],
+      inputs: { guest: {}, 'host-0': {} },
+      synthetic: {
+        guest: { data: { kind: 'psi-ids', n, overlap, seed, side: 'guest' } },
+        'host-0': { data: { kind: 'psi-ids', n, overlap, seed, side: 'host' } },
+      },
+      digestOutputs: true,
+      onProgress: (party, data) => {
+        if (party === 'guest' && data['step'] === 'bucket' && options.log) {
+          const b = Number(data['bucket']);
+          const of = Number(data['buckets']);
+          if (b % Math.max(1, Math.floor(of / 8)) === 0)
+            options.log(`psi n=${n} workers=${workers}: bucket ${b + 1}/${of}`);
+        }
+      },
+    });
+    const g = run.parties['guest'];
+    const h = run.parties['host-0'];
+    const gd = g?.digests?.['data'];
+    const hd = h?.digests?.['data'];
+    if (!gd || !hd) throw new Error('PSI returned no aligned datasets');
+    if (gd.rows !== overlap || gd.outsideCommon !== 0)
+      throw new Error(
+        `PSI of ${n} ids per side found ${gd.rows} rows (${String(gd.outsideCommon)} outside the common ids), expected ${overlap}`,
+      );
+    if (hd.rows !== gd.rows || hd.idsSha256 !== gd.idsSha256)
+      throw new Error('PSI outputs of guest and host are not aligned row by row');
+    const gRss = g?.peakRssMb ?? NaN;
+    const hRss = h?.peakRssMb ?? NaN;
+    return result('psi.ecdh.x25519', { n, workers }, run.seconds, n, 'elements', {
+      overlap,
+      intersection: gd.rows,
+      processes: 2,
+      peak_rss_mb: Math.max(gRss, hRss),
+      guest_peak_rss_mb: gRss,
+      host_peak_rss_mb: hRss,
+      buckets: Number(g?.summary?.['buckets'] ?? 1),
+      ...cpuFields(run.cpu, run.seconds, availableParallelism()),
+      threads_per_party: workers,
+      guest_program_seconds: sig(g?.seconds ?? NaN, 4),
+      host_program_seconds: sig(h?.seconds ?? NaN, 4),
+    });
   });
 }

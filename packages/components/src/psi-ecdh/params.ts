@@ -20,6 +20,14 @@ export const psiParams = z.object({
     .min(1)
     .max(1 << 20)
     .default(1 << 15),
+  /**
+   * Hash partitions: both parties split their ids into this many buckets by a public hash and run
+   * PSI bucket by bucket, so only the points of two buckets are in memory at a time (each party
+   * pads every bucket to its largest one with dummies). 1 (default) is the unpartitioned protocol;
+   * for sets above ≈ 4M ids use about n / 2^20 (docs/protocols/psi-ecdh.md). Every party must use
+   * the same value.
+   */
+  buckets: z.number().int().min(1).max(65_536).default(1),
 });
 export type PsiParams = z.infer<typeof psiParams>;
 
@@ -58,6 +66,23 @@ export function requireWellFormedIds(ids: readonly string[], party: string): voi
   }
 }
 
+/**
+ * {@link requireWellFormedIds} in slices, yielding to the event loop between them, so that a
+ * party checking 2^24 ids still answers its peers' pings.
+ * @throws ComponentError naming the first bad row.
+ */
+export async function requireWellFormedIdsYielding(
+  ids: readonly string[],
+  party: string,
+): Promise<void> {
+  const slice = 1 << 16;
+  for (let s = 0; s < ids.length; s += slice) {
+    const i = ids.slice(s, s + slice).findIndex((id) => !isWellFormedId(id));
+    if (i >= 0) requireWellFormedIds(ids.slice(0, s + i + 1), party);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 /** Unique ids in first-occurrence order, with the original row of each. */
 export function uniqueIds(ids: readonly string[]): { ids: string[]; rows: number[] } {
   const seen = new Set<string>();
@@ -71,4 +96,32 @@ export function uniqueIds(ids: readonly string[]): { ids: string[]; rows: number
     }
   });
   return { ids: out, rows };
+}
+
+/**
+ * The message tag of batch `k` of bucket `b`: `prefix/k` with one bucket (the unpartitioned
+ * protocol's tags, unchanged), `prefix/b/k` with several.
+ */
+export function psiTag(prefix: string, buckets: number, b: number, k: number): string {
+  return buckets === 1 ? `${prefix}/${k}` : `${prefix}/${b}/${k}`;
+}
+
+/**
+ * The blob of a received PSI batch, checked to be exactly `bytes` long.
+ * @throws ComponentError('PROTOCOL') naming `peer` and the message tag otherwise.
+ */
+export function requireBlobPoints(
+  blob: Uint8Array | undefined,
+  bytes: number,
+  peer: string,
+  tag: string,
+): Uint8Array {
+  if (!blob || blob.length !== bytes) {
+    throw new ComponentError(
+      'PROTOCOL',
+      `${peer} sent PSI batch ${tag} of ${blob?.length ?? 0} bytes, expected ${bytes}`,
+      { peer },
+    );
+  }
+  return blob;
 }
