@@ -541,3 +541,195 @@ describe('psi-ecdh: parties on different curves', () => {
     });
   }
 });
+
+/** Bucket of an id as the protocol computes it: FNV-1a over UTF-8 bytes (= idNum's for ASCII ids) mod B. */
+function asciiBucket(id: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % buckets;
+}
+
+describe('psi-ecdh buckets: the partitioned run gives exactly the unpartitioned result', () => {
+  /** Runs 1 bucket and `buckets` buckets on the same inputs and expects identical outputs. */
+  async function expectSameAsUnpartitioned(
+    idsByParty: string[][],
+    buckets: number,
+    batchSize = 1 << 15,
+  ): Promise<Frame[]> {
+    const names = partyNames(idsByParty.length - 1);
+    const one = await runPsi(idsByParty, { batchSize });
+    const many = await runPsi(idsByParty, { batchSize, buckets });
+    const expected = plainIntersection(idsByParty);
+    const outs = names.map((p) => outputFrame(many.results[p]));
+    names.forEach((p, k) => {
+      // Same ids, rows, features and labels, in the same order, as without buckets.
+      expect(outs[k]).toEqual(outputFrame(one.results[p]));
+      checkAligned(outs[k] as Frame, many.frames[k] as Frame, expected);
+    });
+    expect(many.results['guest']?.summary?.['intersection']).toBe(expected.size);
+    expect(many.results['guest']?.summary?.['buckets']).toBe(buckets);
+    expect(many.results['guest']?.summary?.['hostRows']).toEqual(
+      one.results['guest']?.summary?.['hostRows'],
+    );
+    return outs;
+  }
+
+  it('3000 vs 2000 random ids with 777 in common, 7 buckets, several batches per bucket', async () => {
+    const rand = rng(41);
+    const common = ids('c', 0, 777);
+    const g = shuffle([...common, ...ids('g', 0, 3000 - 777)], rand);
+    const h = shuffle([...common, ...ids('h', 0, 2000 - 777)], rand);
+    const outs = await expectSameAsUnpartitioned([g, h], 7, 97);
+    expect(outs[0]?.ids.length).toBe(777);
+  });
+
+  it('more buckets than ids: most buckets empty on both sides (padded to the largest)', async () => {
+    const g = ids('e', 0, 12);
+    const h = ids('e', 6, 12);
+    const used = new Set([...g, ...h].map((id) => asciiBucket(id, 256)));
+    expect(used.size).toBeLessThan(64); // ≥ 192 of 256 buckets hold no id of either side
+    const outs = await expectSameAsUnpartitioned([g, h], 256, 3);
+    expect(outs[0]?.ids).toEqual(ids('e', 6, 6));
+  });
+
+  it('a bucket empty on one side only', async () => {
+    // Every guest id in bucket 0 of 2, every host id in bucket 1, except one common id.
+    const all = ids('s', 0, 400);
+    const zero = all.filter((id) => asciiBucket(id, 2) === 0);
+    const one = all.filter((id) => asciiBucket(id, 2) === 1);
+    const g = [...zero.slice(0, 50)];
+    const h = [...one.slice(0, 50), zero[7] as string];
+    const outs = await expectSameAsUnpartitioned([g, h], 2, 16);
+    expect(outs[0]?.ids).toEqual([zero[7]]);
+  });
+
+  it('duplicate ids within each party: one output row per common id, the first occurrence', async () => {
+    const rand = rng(43);
+    const common = ids('d', 0, 150);
+    const g = shuffle([...common, ...common.slice(0, 70), ...ids('x', 0, 200)], rand);
+    const h = shuffle([...common, ...common.slice(30, 120), ...ids('y', 0, 80)], rand);
+    const outs = await expectSameAsUnpartitioned([g, h], 5, 33);
+    expect(outs[0]?.ids.length).toBe(150);
+  });
+
+  for (const [label, sets] of [
+    ['guest empty', [[], ids('z', 0, 300)]],
+    ['host empty', [ids('z', 0, 300), []]],
+    ['both empty', [[], []]],
+  ] as const) {
+    it(`one side empty (${label}), 9 buckets: empty intersection on both sides`, async () => {
+      const outs = await expectSameAsUnpartitioned(
+        sets.map((s) => [...s]),
+        9,
+      );
+      expect(outs.every((o) => o.ids.length === 0)).toBe(true);
+    });
+  }
+
+  it('two hosts, 4 buckets: the intersection of all three sets, aligned on every party', async () => {
+    const rand = rng(47);
+    const all3 = ids('t', 0, 120);
+    const g = shuffle(
+      [...all3, ...ids('gh0-', 0, 40), ...ids('gh1-', 0, 40), ...ids('g', 0, 90)],
+      rand,
+    );
+    const h0 = shuffle([...all3, ...ids('gh0-', 0, 40), ...ids('h0-', 0, 60)], rand);
+    const h1 = shuffle([...all3, ...ids('gh1-', 0, 40), ...ids('h1-', 0, 30)], rand);
+    const outs = await expectSameAsUnpartitioned([g, h0, h1], 4, 25);
+    expect(new Set(outs[0]?.ids)).toEqual(new Set(all3));
+  });
+
+  it('non-ASCII ids are bucketed by their UTF-8 bytes the same way on both sides', async () => {
+    const uni = ['é', '東京', '🙂', 'a\u0301', 'ü-1', 'Ω', '𝔘𝔫𝔦'].flatMap((s) =>
+      Array.from({ length: 5 }, (_, i) => `${s}${i}`),
+    );
+    const g = uni.slice(0, 25);
+    const h = uni.slice(10);
+    const outs = await expectSameAsUnpartitioned([g, h], 6, 4);
+    expect(new Set(outs[0]?.ids)).toEqual(new Set(uni.slice(10, 25)));
+  });
+
+  it("resultParties 'guest' with buckets: the guest's frame as unpartitioned, no host output", async () => {
+    const g = ids('r', 0, 200);
+    const h = ids('r', 120, 200);
+    const one = await runPsi([g, h], { resultParties: 'guest' });
+    const many = await runPsi([g, h], { resultParties: 'guest', buckets: 3 });
+    expect(outputFrame(many.results['guest'])).toEqual(outputFrame(one.results['guest']));
+    expect(many.results['host-0']?.outputs['data']).toBeUndefined();
+  });
+
+  it('each party pads every bucket to its largest: the peer sees equal bucket sizes', async () => {
+    const g = ids('p', 0, 100);
+    const h = ids('p', 50, 30);
+    const network = new TappedNetwork();
+    const frames = [frameOf(g, 1, true), frameOf(h, 2)];
+    await runComponent(
+      psi,
+      { buckets: 4, batchSize: 1 << 10 },
+      {
+        guest: { data: { kind: 'dataset', frame: frames[0] as Frame } },
+        'host-0': { data: { kind: 'dataset', frame: frames[1] as Frame } },
+      },
+      { pool, hosts: 1, network },
+    );
+    for (const [prefix, set] of [
+      ['g/', g],
+      ['h/', h],
+    ] as const) {
+      const counts = Array.from({ length: 4 }, (_, b) =>
+        set.reduce((a, id) => a + (asciiBucket(id, 4) === b ? 1 : 0), 0),
+      );
+      expect(new Set(counts).size).toBeGreaterThan(1); // the real bucket sizes differ
+      const sizes = network.sent
+        .filter((m) => m.tag.startsWith(prefix))
+        .map((m) => (decodeMessage(m.payload).blobs[0] as Uint8Array).length / 32);
+      expect(sizes).toEqual(Array.from({ length: 4 }, () => Math.max(...counts)));
+    }
+  });
+
+  it('parties with different bucket counts are refused with PARAMS_MISMATCH', async () => {
+    const settled = await runComponentSettled(
+      psi,
+      { buckets: 4 },
+      {
+        guest: { data: { kind: 'dataset', frame: frameOf(ids('q', 0, 10), 1, true) } },
+        'host-0': { data: { kind: 'dataset', frame: frameOf(ids('q', 0, 10), 2) } },
+      },
+      { pool, hosts: 1, network: new SizeRewritingNetwork('host-0', { buckets: 2 }) },
+    );
+    const r = settled['guest'];
+    expect(r?.status).toBe('rejected');
+    const e = (r as PromiseRejectedResult).reason as Error & { code?: string };
+    expect(e.code).toBe('PARAMS_MISMATCH');
+    expect(e.message).toMatch(/host host-0 runs PSI in 2 bucket\(s\), this guest in 4/);
+  });
+});
+
+describe('psi-ecdh: one worker thread and two give the same result', () => {
+  it('the same intersection, in the same order, with a 1-thread pool as with a 2-thread pool', async () => {
+    const rand = rng(53);
+    const common = ids('k', 0, 300);
+    const g = shuffle([...common, ...ids('kg', 0, 500)], rand);
+    const h = shuffle([...common, ...ids('kh', 0, 400)], rand);
+    const frames = [frameOf(g, 1, true), frameOf(h, 2)];
+    const inputs = {
+      guest: { data: { kind: 'dataset' as const, frame: frames[0] as Frame } },
+      'host-0': { data: { kind: 'dataset' as const, frame: frames[1] as Frame } },
+    };
+    const single = new CryptoPool({ threads: 1 });
+    try {
+      const a = await runComponent(psi, { buckets: 3, batchSize: 64 }, inputs, {
+        pool: single,
+        hosts: 1,
+      });
+      const b = await runComponent(psi, { buckets: 3, batchSize: 64 }, inputs, { pool, hosts: 1 });
+      for (const p of ['guest', 'host-0']) expect(outputFrame(a[p])).toEqual(outputFrame(b[p]));
+      expect(outputFrame(a['guest']).ids.length).toBe(300);
+    } finally {
+      await single.close();
+    }
+  });
+});
