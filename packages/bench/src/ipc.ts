@@ -43,13 +43,25 @@ export interface JobOrder {
  * `id-(n−overlap) … id-(2n−overlap−1)`, each in a seeded random order; so the common ids are
  * exactly those numbered n−overlap … n−1.
  */
-export interface SyntheticInput {
-  kind: 'psi-ids';
-  n: number;
-  overlap: number;
-  seed: number;
-  side: 'guest' | 'host';
-}
+export type SyntheticInput =
+  | {
+      kind: 'psi-ids';
+      n: number;
+      overlap: number;
+      seed: number;
+      side: 'guest' | 'host';
+    }
+  | {
+      /**
+       * Vertically split rows for HeteroLR (see synthetic.ts): ids `r-0 … r-(rows−1)` in order on
+       * every party, `cols` standard-normal features, and on the guest 0/1 labels.
+       */
+      kind: 'lr-rows';
+      rows: number;
+      cols: number;
+      seed: number;
+      labels: boolean;
+    };
 
 /** What a party reports of a dataset output when asked for digests. */
 export interface OutputDigest {

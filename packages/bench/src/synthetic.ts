@@ -14,7 +14,7 @@ import type { OutputDigest, SyntheticInput } from './ipc.js';
  * frame costs only its ids.
  * @throws RangeError when overlap is not in [0, n].
  */
-export function syntheticPsiFrame(spec: SyntheticInput): Frame {
+export function syntheticPsiFrame(spec: Extract<SyntheticInput, { kind: 'psi-ids' }>): Frame {
   const { n, overlap, seed, side } = spec;
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(overlap) || overlap < 0 || overlap > n)
     throw new RangeError(`synthetic PSI ids need 0 ≤ overlap ≤ n, got n=${n}, overlap=${overlap}`);
@@ -25,6 +25,39 @@ export function syntheticPsiFrame(spec: SyntheticInput): Frame {
   return { ids, x: { rows: n, cols: 0, data: new Float64Array(0) }, featureNames: [] };
 }
 
+/**
+ * One party's columns of a vertically split table for HeteroLR: ids `r-0 … r-(rows−1)` (the
+ * same rows, in the same order, on every party, as after PSI), `cols` standard-normal features
+ * (Box–Muller on a seeded generator), and with `labels` a 0/1 label drawn from a logistic model of
+ * the row's own features (so that training has something to find).
+ */
+export function syntheticLrFrame(spec: Extract<SyntheticInput, { kind: 'lr-rows' }>): Frame {
+  const { rows, cols, seed, labels } = spec;
+  const rand = new SeededRandom(seed);
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i += 2) {
+    const u = 1 - rand.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const t = 2 * Math.PI * rand.next();
+    data[i] = r * Math.cos(t);
+    if (i + 1 < data.length) data[i + 1] = r * Math.sin(t);
+  }
+  const ids = Array.from({ length: rows }, (_, i) => `r-${i}`);
+  const frame: Frame = {
+    ids,
+    x: { rows, cols, data },
+    featureNames: Array.from({ length: cols }, (_, j) => `x${j}`),
+  };
+  if (!labels) return frame;
+  const y = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let z = 0;
+    for (let j = 0; j < cols; j++) z += (data[i * cols + j] as number) * (j % 2 === 0 ? 0.5 : -0.3);
+    y[i] = rand.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  return { ...frame, labels: y, labelName: 'y' };
+}
+
 /** The ports' values, with every synthetic port generated. */
 export function withSynthetic(
   inputs: Record<string, PortValue>,
@@ -33,7 +66,10 @@ export function withSynthetic(
   if (!synthetic) return inputs;
   const out = { ...inputs };
   for (const [port, spec] of Object.entries(synthetic))
-    out[port] = { kind: 'dataset', frame: syntheticPsiFrame(spec) };
+    out[port] = {
+      kind: 'dataset',
+      frame: spec.kind === 'psi-ids' ? syntheticPsiFrame(spec) : syntheticLrFrame(spec),
+    };
   return out;
 }
 
@@ -54,7 +90,7 @@ export function digestOutputs(
     for (const id of ids) h.update(`${id}\n`);
     const spec = synthetic?.[port] ?? Object.values(synthetic ?? {})[0];
     let outsideCommon: number | undefined;
-    if (spec) {
+    if (spec?.kind === 'psi-ids') {
       const lo = spec.n - spec.overlap;
       outsideCommon = 0;
       for (const id of ids) {

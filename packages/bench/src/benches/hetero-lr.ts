@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { heteroLrParams, lrParams } from '@fedgrid/components';
 import { hstack, selectFrameRows, trainLogisticRegression, type Frame } from '@fedgrid/ml';
-import type { FederatedCluster } from '../cluster.js';
+import { withCluster, type FederatedCluster } from '../cluster.js';
 import { CpuProbe } from '../cpu.js';
 import { measureForSync, type Budget } from '../measure.js';
 import { cpuFields, result, sig, type BenchResult } from '../report.js';
@@ -174,4 +174,91 @@ export async function benchHeteroLr(
       loss_history: twin.lossHistory.map((l) => sig(l, 8)),
     }),
   ];
+}
+
+export interface HeteroLrScaleOptions {
+  rows: number;
+  /** Features in total: the guest holds ⌊features/2⌋, the host the rest. */
+  features: number;
+  keyBits: 2048 | 3072 | 4096;
+  /** Crypto worker threads per party process. */
+  workers: number;
+  /**
+   * Epochs to run; the last one is reported. With 1 the figure includes key generation and the
+   * fixed-base table (`first_epoch: true`). @default 2
+   */
+  epochs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * `hetero_lr.epoch {rows, features, key_bits, workers}`: HeteroLR in fresh guest, host and arbiter
+ * processes with `workers` crypto threads each (Paillier encryption of the residuals, the host's
+ * encrypted gradient multi-exponentiations and the arbiter's decryptions are split across them by
+ * the CryptoPool), on synthetic vertically split rows generated in the parties. Extra fields:
+ * `peak_rss_mb` (the largest party process) and the peak of each.
+ * @throws Error when the guest reports no epoch time.
+ */
+export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<BenchResult> {
+  const { rows, features, keyBits, workers } = opts;
+  const epochs = opts.epochs ?? 2;
+  const guestCols = Math.floor(features / 2);
+  return withCluster(
+    { parties: ['guest', 'host-0', 'arbiter'], threads: workers },
+    async (cluster) => {
+      const run = await cluster.run({
+        component: 'hetero-lr',
+        params: { maxIter: epochs, tol: 0, keyBits },
+        parties: ['guest', 'host-0', 'arbiter'],
+        inputs: { guest: {}, 'host-0': {} },
+        synthetic: {
+          guest: { data: { kind: 'lr-rows', rows, cols: guestCols, seed: 11, labels: true } },
+          'host-0': {
+            data: { kind: 'lr-rows', rows, cols: features - guestCols, seed: 12, labels: false },
+          },
+        },
+        onProgress: (party, d) => {
+          if (party === 'guest' && typeof d.epoch === 'number')
+            opts.log?.(
+              `hetero_lr rows=${rows} features=${features} workers=${workers} epoch ${d.epoch}: ${sig(Number(d.seconds), 4)} s`,
+            );
+        },
+      });
+      const g = run.parties.guest;
+      const ev = g?.progress.find((e) => e.data.stage === 'train' && e.data.epoch === epochs);
+      if (!ev || typeof ev.data.seconds !== 'number')
+        throw new Error(`the guest reported no time for epoch ${epochs}`);
+      const prev = g?.progress.find((e) => e.data.stage === 'train' && e.data.epoch === epochs - 1);
+      const seconds = ev.data.seconds;
+      const rss = Object.fromEntries(
+        Object.entries(run.parties).map(([p, o]) => [
+          `${p.replace('-0', '')}_peak_rss_mb`,
+          o.peakRssMb ?? NaN,
+        ]),
+      );
+      return result(
+        'hetero_lr.epoch',
+        { rows, features, key_bits: keyBits, workers },
+        seconds,
+        1,
+        'epochs',
+        {
+          first_epoch: epochs === 1,
+          processes: 3,
+          threads_per_party: workers,
+          peak_rss_mb: Math.max(...Object.values(rss)),
+          ...rss,
+          row_features_per_core_second: Math.round(
+            (rows * features) / (seconds * availableParallelism()),
+          ),
+          ...(prev
+            ? cpuFields(CpuProbe.between(prev.cpu, ev.cpu), seconds, availableParallelism())
+            : {}),
+          run_cpu_seconds_by_party: Object.fromEntries(
+            Object.entries(run.parties).map(([p, o]) => [p, sig(o.cpuSeconds, 4)]),
+          ),
+        },
+      );
+    },
+  );
 }

@@ -108,7 +108,7 @@ export interface PsiScaleOptions {
   n: number;
   /** Crypto worker threads per party process. */
   workers: number;
-  /** Extra psi-ecdh parameters (e.g. bucketSize). */
+  /** Extra psi-ecdh parameters. @default { buckets: ⌈n / 2^20⌉ } */
   params?: Record<string, unknown>;
   seed?: number;
   log?: (line: string) => void;
@@ -130,7 +130,7 @@ export async function benchPsiScale(options: PsiScaleOptions): Promise<BenchResu
   return withCluster({ parties: ['guest', 'host-0'], threads: workers }, async (cluster) => {
     const run = await cluster.run({
       component: 'psi-ecdh',
-      params: { curve: 'x25519', ...options.params },
+      params: { curve: 'x25519', buckets: Math.max(1, Math.ceil(n / 2 ** 20)), ...options.params },
       parties: ['guest', 'host-0'],
       inputs: { guest: {}, 'host-0': {} },
       synthetic: {
