@@ -204,7 +204,7 @@ export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<Be
   const epochs = opts.epochs ?? 2;
   const guestCols = Math.floor(features / 2);
   return withCluster(
-    { parties: ['guest', 'host-0', 'arbiter'], threads: workers },
+    { parties: ['guest', 'host-0', 'arbiter'], threads: workers, startTimeoutMs: 300_000 },
     async (cluster) => {
       const run = await cluster.run({
         component: 'hetero-lr',

@@ -127,51 +127,59 @@ export async function benchPsiScale(options: PsiScaleOptions): Promise<BenchResu
   const { n, workers } = options;
   const overlap = Math.floor(n / 2);
   const seed = options.seed ?? 7;
-  return withCluster({ parties: ['guest', 'host-0'], threads: workers }, async (cluster) => {
-    const run = await cluster.run({
-      component: 'psi-ecdh',
-      params: { curve: 'x25519', buckets: Math.max(1, Math.ceil(n / 2 ** 20)), ...options.params },
-      parties: ['guest', 'host-0'],
-      inputs: { guest: {}, 'host-0': {} },
-      synthetic: {
-        guest: { data: { kind: 'psi-ids', n, overlap, seed, side: 'guest' } },
-        'host-0': { data: { kind: 'psi-ids', n, overlap, seed, side: 'host' } },
-      },
-      digestOutputs: true,
-      onProgress: (party, data) => {
-        if (party === 'guest' && data['step'] === 'bucket' && options.log) {
-          const b = Number(data['bucket']);
-          const of = Number(data['buckets']);
-          if (b % Math.max(1, Math.floor(of / 8)) === 0)
-            options.log(`psi n=${n} workers=${workers}: bucket ${b + 1}/${of}`);
-        }
-      },
-    });
-    const g = run.parties['guest'];
-    const h = run.parties['host-0'];
-    const gd = g?.digests?.['data'];
-    const hd = h?.digests?.['data'];
-    if (!gd || !hd) throw new Error('PSI returned no aligned datasets');
-    if (gd.rows !== overlap || gd.outsideCommon !== 0)
-      throw new Error(
-        `PSI of ${n} ids per side found ${gd.rows} rows (${String(gd.outsideCommon)} outside the common ids), expected ${overlap}`,
-      );
-    if (hd.rows !== gd.rows || hd.idsSha256 !== gd.idsSha256)
-      throw new Error('PSI outputs of guest and host are not aligned row by row');
-    const gRss = g?.peakRssMb ?? NaN;
-    const hRss = h?.peakRssMb ?? NaN;
-    return result('psi.ecdh.x25519', { n, workers }, run.seconds, n, 'elements', {
-      overlap,
-      intersection: gd.rows,
-      processes: 2,
-      peak_rss_mb: Math.max(gRss, hRss),
-      guest_peak_rss_mb: gRss,
-      host_peak_rss_mb: hRss,
-      buckets: Number(g?.summary?.['buckets'] ?? 1),
-      ...cpuFields(run.cpu, run.seconds, availableParallelism()),
-      threads_per_party: workers,
-      guest_program_seconds: sig(g?.seconds ?? NaN, 4),
-      host_program_seconds: sig(h?.seconds ?? NaN, 4),
-    });
-  });
+  // On a saturated machine a party process took over 60 s to start (load 25 on 2 cores): allow 5 min.
+  return withCluster(
+    { parties: ['guest', 'host-0'], threads: workers, startTimeoutMs: 300_000 },
+    async (cluster) => {
+      const run = await cluster.run({
+        component: 'psi-ecdh',
+        params: {
+          curve: 'x25519',
+          buckets: Math.max(1, Math.ceil(n / 2 ** 20)),
+          ...options.params,
+        },
+        parties: ['guest', 'host-0'],
+        inputs: { guest: {}, 'host-0': {} },
+        synthetic: {
+          guest: { data: { kind: 'psi-ids', n, overlap, seed, side: 'guest' } },
+          'host-0': { data: { kind: 'psi-ids', n, overlap, seed, side: 'host' } },
+        },
+        digestOutputs: true,
+        onProgress: (party, data) => {
+          if (party === 'guest' && data['step'] === 'bucket' && options.log) {
+            const b = Number(data['bucket']);
+            const of = Number(data['buckets']);
+            if (b % Math.max(1, Math.floor(of / 8)) === 0)
+              options.log(`psi n=${n} workers=${workers}: bucket ${b + 1}/${of}`);
+          }
+        },
+      });
+      const g = run.parties['guest'];
+      const h = run.parties['host-0'];
+      const gd = g?.digests?.['data'];
+      const hd = h?.digests?.['data'];
+      if (!gd || !hd) throw new Error('PSI returned no aligned datasets');
+      if (gd.rows !== overlap || gd.outsideCommon !== 0)
+        throw new Error(
+          `PSI of ${n} ids per side found ${gd.rows} rows (${String(gd.outsideCommon)} outside the common ids), expected ${overlap}`,
+        );
+      if (hd.rows !== gd.rows || hd.idsSha256 !== gd.idsSha256)
+        throw new Error('PSI outputs of guest and host are not aligned row by row');
+      const gRss = g?.peakRssMb ?? NaN;
+      const hRss = h?.peakRssMb ?? NaN;
+      return result('psi.ecdh.x25519', { n, workers }, run.seconds, n, 'elements', {
+        overlap,
+        intersection: gd.rows,
+        processes: 2,
+        peak_rss_mb: Math.max(gRss, hRss),
+        guest_peak_rss_mb: gRss,
+        host_peak_rss_mb: hRss,
+        buckets: Number(g?.summary?.['buckets'] ?? 1),
+        ...cpuFields(run.cpu, run.seconds, availableParallelism()),
+        threads_per_party: workers,
+        guest_program_seconds: sig(g?.seconds ?? NaN, 4),
+        host_program_seconds: sig(h?.seconds ?? NaN, 4),
+      });
+    },
+  );
 }
