@@ -66,7 +66,7 @@ describe('securePermutationYielding and bucketWire', () => {
     expect(Array.from(await securePermutationYielding(1))).toEqual([0]);
     const p = await securePermutationYielding(200_000);
     const seen = new Uint8Array(200_000);
-    for (const v of p) seen[v]++;
+    for (const v of p) seen[v] = (seen[v] ?? 0) + 1;
     expect(seen.every((c) => c === 1)).toBe(true);
   });
 
