@@ -211,6 +211,8 @@ export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<Be
         params: { maxIter: epochs, tol: 0, keyBits },
         parties: ['guest', 'host-0', 'arbiter'],
         inputs: { guest: {}, 'host-0': {} },
+        // One 10^6 × 50 epoch needs ≈ 13 min of both cores; allow a loaded machine 4 hours.
+        timeoutMs: 4 * 3600_000,
         synthetic: {
           guest: { data: { kind: 'lr-rows', rows, cols: guestCols, seed: 11, labels: true } },
           'host-0': {

@@ -145,6 +145,8 @@ export async function benchPsiScale(options: PsiScaleOptions): Promise<BenchResu
           'host-0': { data: { kind: 'psi-ids', n, overlap, seed, side: 'host' } },
         },
         digestOutputs: true,
+        // The harness's default 30 minutes stopped a 2^24 run on a saturated machine.
+        timeoutMs: 2 * 3600_000,
         onProgress: (party, data) => {
           if (party === 'guest' && data['step'] === 'bucket' && options.log) {
             const b = Number(data['bucket']);
