@@ -114,6 +114,9 @@ for (const P of [2, 3]) {
         [2, 40],
         [300, 40],
         [257, 61 - 9],
+        // Wider than the packed index allows: lexicographic (key, index) comparisons.
+        [257, 61 - 8],
+        [300, 60],
       ] as const) {
         const x = ints(10 + n, n, bits);
         const idx = ring(Array.from({ length: n }, (_, i) => BigInt(i)));
@@ -136,7 +139,7 @@ for (const P of [2, 3]) {
     it('equal keys do not show in the opened comparisons: all-equal and distinct inputs give the same level counts', () => {
       // n = 3: the first pivot is the middle value with probability 1/3 (one level), else two
       // levels. Without the appended index, equal keys would always give two levels.
-      const levels = (x: bigint[], runs: number) => {
+      const levels = (x: bigint[], runs: number, bits = 40) => {
         let one = 0;
         const counts = new Map<number, number>();
         for (let r = 0; r < runs; r++) {
@@ -144,7 +147,7 @@ for (const P of [2, 3]) {
           const rounds = runLocal(m, function* (p) {
             const a = yield* p.input(0, p.id === 0 ? ring(x) : undefined, 3);
             const before = p.rounds;
-            yield* quickSort(p, a, [], 40);
+            yield* quickSort(p, a, [], bits);
             return p.rounds - before;
           })[0]!;
           counts.set(rounds, (counts.get(rounds) ?? 0) + 1);
@@ -160,6 +163,10 @@ for (const P of [2, 3]) {
       // 240 runs, p = 1/3: mean 80, sd ≈ 7.3; ±30 is four standard deviations.
       expect(Math.abs(equal.one - 80)).toBeLessThanOrEqual(30);
       expect(Math.abs(distinct.one - 80)).toBeLessThanOrEqual(30);
+      // The same with 60-bit keys, where the index is compared lexicographically after the key.
+      const equal60 = levels([7n, 7n, 7n], 240, 60);
+      expect(equal60.shapes).toBe(2);
+      expect(Math.abs(equal60.one - 80)).toBeLessThanOrEqual(30);
     });
 
     it('quickselect returns the order statistics of several columns at once', () => {
@@ -224,10 +231,32 @@ for (const P of [2, 3]) {
       });
     });
 
-    it('refuses a key bound that does not fit with the appended index', () => {
-      expect(() => runLocal(mpc(), (p) => quickSort(p, new BigUint64Array(1024), [], 52))).toThrow(
-        /keys of 52 bits and 1024 rows need 52 \+ 10 ≤ 61 bits/,
+    it('refuses a key bound above 60 bits', () => {
+      expect(() => runLocal(mpc(), (p) => quickSort(p, new BigUint64Array(1024), [], 61))).toThrow(
+        /keys of 61 bits for 1024 rows; the bound must be an integer in \[0, 60\]/,
       );
+    });
+
+    it('quickselect on 60-bit keys (lexicographic ties) matches plaintext with many duplicates', () => {
+      const dup = ints(40, 200, 60).map((v, i) => (i % 4 === 0 ? v : 5n - (BigInt(i) % 3n)));
+      const cols = [dup, ints(41, 90, 60)];
+      const ranks = [
+        [0, 199, 100, 150, 49],
+        [0, 89, 45],
+      ];
+      const got = runLocal(mpc(), function* (p) {
+        const shared: Ring[] = [];
+        for (const c of cols)
+          shared.push(yield* p.input(0, p.id === 0 ? ring(c) : undefined, c.length));
+        const v = yield* orderStatistics(p, shared, ranks, 60);
+        const all: (Ring | undefined)[] = [];
+        for (const r of v) all.push(yield* p.revealTo(r, 0));
+        return all;
+      })[0]!;
+      cols.forEach((c, i) => {
+        const s = [...c].sort((u, v) => (u < v ? -1 : u > v ? 1 : 0));
+        expect(signed(got[i]!)).toEqual(ranks[i]!.map((r) => s[r]));
+      });
     });
   });
 }
