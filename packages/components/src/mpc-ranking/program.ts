@@ -1,10 +1,11 @@
 /**
  * mpc-ranking programs: a score per entity (row, or group of rows when groupBy is set) is
- * computed on shares, sorted obliviously (bitonic network) with the entity index as payload,
- * and only the order — every rank, or the top k — is revealed to the guest.
+ * computed on shares, sorted obliviously (shuffle, then quicksort with revealed comparisons that
+ * are lexicographic on (score, entity) — exact at full precision) with the entity index as
+ * payload, and only the order — every rank, or the top k — is revealed to the guest.
  * docs/protocols/mpc.md, "mpc-ranking".
  */
-import { MAX_MATERIAL } from '@fedgrid/crypto';
+import { MAX_MATERIAL, quickSort } from '@fedgrid/crypto';
 import { matrix } from '@fedgrid/ml';
 import { evaluateExpression } from '../mpc-runtime/expression.js';
 import { chargeMpcReveal } from '../mpc-runtime/disclosure.js';
@@ -16,6 +17,9 @@ import { MpcSession } from '../mpc-runtime/session.js';
 import { groupSums, shareColumns } from '../mpc-runtime/share.js';
 import { ComponentError, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { MpcRankingParams } from './params.js';
+
+/** Key bound of the scores' encodings (|score| < 2^(59−f) at f fractional bits). */
+const SCORE_KEY_BITS = 60;
 
 export async function mpcRankingParty(
   ctx: ProgramContext<MpcRankingParams>,
@@ -91,7 +95,9 @@ export async function mpcRankingParty(
       if (p.order === 'desc') score = party.scale(score, -1n);
       const idx = new BigUint64Array(E);
       if (party.id === 0) for (let i = 0; i < E; i++) idx[i] = BigInt(i);
-      const sorted = yield* party.sort(score, [idx]);
+      // Scores are below 2^(59−f) at f fractional bits (the parameter's contract), so their
+      // encodings are below 2^59 < 2^60: the quicksort's widest keys, ties broken by entity.
+      const sorted = yield* quickSort(party, score, [idx], SCORE_KEY_BITS);
       const out = new BigUint64Array(p.revealValues ? 2 * k : k);
       out.set(sorted.payloads[0]!.subarray(0, k));
       if (p.revealValues) out.set(sorted.keys.subarray(0, k), k);

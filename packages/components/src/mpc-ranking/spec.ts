@@ -10,7 +10,7 @@ export const mpcRanking: ComponentSpec<MpcRankingParams> = {
   description:
     'Ranks entities (rows of the PSI intersection, or groups of them) by a score computed on secret shares from columns of several parties; every rank or only the top k revealed to the guest, nothing to the others.',
   reference:
-    'Batcher 1968 (bitonic sort); Beaver, CRYPTO 1991; standard 001 §5.1 c, appendix A.2; docs/protocols/mpc.md',
+    'Hamada et al., ICISC 2012 (shuffle-then-quicksort); Chase et al., ASIACRYPT 2020 (shuffle); Beaver, CRYPTO 1991; standard 001 §5.1 c, appendix A.2; docs/protocols/mpc.md',
   roles: ['guest', 'host', 'arbiter'],
   params: mpcRankingParams,
   inputs: [

@@ -11,7 +11,7 @@ import { exchangeSchemas, localTable, resolveColumn } from '../mpc-runtime/schem
 import { mpcParties, MpcSession } from '../mpc-runtime/session.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { MpcStatisticsParams } from './params.js';
-import { statsProtocol, type StatsPlan } from './protocol.js';
+import { groupPadBits, statsProtocol, type StatsPlan } from './protocol.js';
 
 /** Statistics of one column in one group, as the result party receives them. */
 export interface GroupColumnStats {
@@ -71,6 +71,7 @@ export async function mpcStatisticsParty(
     holder: groups.holder,
     order: groups.groups.map((g) => wantOrder && g.count >= p.minOrderGroupSize),
     positions,
+    padBits: groupPadBits(p.bound, f),
   };
   // Public sizes bound the memory every party commits (a peer's announcement could be inflated).
   const work = 2 * cols.length * plan.counts.length * N;

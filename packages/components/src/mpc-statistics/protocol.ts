@@ -2,14 +2,23 @@
  * The MPC program of mpc-statistics, run identically by every data party on the public plan
  * (docs/protocols/mpc.md, "mpc-statistics"). Per value column c and kept group g:
  *   S = Σ_i b_gi·x_i and Q = Σ_i b_gi·x_i² by Beaver products with the shared one-hot group bits
- *   (exact: the bits are integers, so no truncation), and, for groups large enough, one oblivious
- *   sort of x where b = 1 and a pad above every value where b = 0, whose first n_g entries are
- *   the group's values in order. Everything is revealed to party 0 (the result party) only.
+ *   (exact: the bits are integers, so no truncation), and, for groups large enough, the order
+ *   statistics of y = x where b = 1 and a pad above every value where b = 0 — ranks 0..n_g − 1
+ *   of y are the group's values in order — from one shuffle-then-quickselect over every
+ *   (column, group) at once (exact: lexicographic (value, row) comparisons when the values are
+ *   too wide to pack the row index below them). Everything is revealed to party 0 (the result
+ *   party) only.
  */
-import type { MpcParty, Proto, Ring } from '@fedgrid/crypto';
+import { orderStatistics, type MpcParty, type Proto, type Ring } from '@fedgrid/crypto';
 
-/** Pad placed on rows outside a group before sorting: above every encodable value (< 2^57). */
-export const GROUP_PAD = 1n << 58n;
+/**
+ * Bits of the pad placed on rows outside a group before selecting: 2^padBits is above every
+ * encoding round(v·2^f) with |v| ≤ bound (≤ bound·2^f + 1/2 < 2^(⌊log2 bound⌋ + 1 + f) + 1).
+ * With f from chooseFracBits (⌊log2 bound⌋ + f ≤ 57) the keys stay below 2^60.
+ */
+export function groupPadBits(bound: number, f: number): number {
+  return Math.floor(Math.log2(Math.max(1, bound))) + f + 2;
+}
 
 /** The public plan, identical on every data party. */
 export interface StatsPlan {
@@ -28,6 +37,8 @@ export interface StatsPlan {
   order: boolean[];
   /** Order-statistic positions per group (same list for every group that has them). */
   positions: (count: number) => number[];
+  /** {@link groupPadBits} of the public bound and f: pad 2^padBits, keys below 2^(padBits+1). */
+  padBits: number;
 }
 
 /** This party's private inputs. */
@@ -134,8 +145,10 @@ export function* statsProtocol(
     sums[C * G + k] = party.sum(ZQ[k]!)[0]!;
   }
 
-  // 4. Order statistics: one oblivious sort per (column, group) that has them.
-  const picked: bigint[] = [];
+  // 4. Order statistics: one shuffle-then-quickselect over every (column, group) that has them.
+  const pad = 1n << BigInt(plan.padBits);
+  const ys: Ring[] = [];
+  const ranks: number[][] = [];
   for (let c = 0; c < C; c++)
     for (let g = 0; g < G; g++) {
       if (!plan.order[g]) continue;
@@ -143,11 +156,14 @@ export function* statsProtocol(
       if (B) {
         y = y.slice();
         const b = B.subarray(g * N, (g + 1) * N);
-        for (let i = 0; i < N; i++) y[i] = y[i]! + (me === 0 ? GROUP_PAD : 0n) - GROUP_PAD * b[i]!;
+        for (let i = 0; i < N; i++) y[i] = y[i]! + (me === 0 ? pad : 0n) - pad * b[i]!;
       }
-      const sorted = (yield* party.sort(y)).keys;
-      for (const pos of plan.positions(plan.counts[g]!)) picked.push(sorted[pos]!);
+      ys.push(y);
+      ranks.push(plan.positions(plan.counts[g]!));
     }
+  const picked: bigint[] = [];
+  if (ys.length > 0)
+    for (const v of yield* orderStatistics(party, ys, ranks, plan.padBits + 1)) picked.push(...v);
 
   // 5. One reveal to the result party.
   const all = new BigUint64Array(sums.length + picked.length);

@@ -11,7 +11,7 @@ export const mpcStatistics: ComponentSpec<MpcStatisticsParams> = {
   description:
     'Count, sum, mean, variance, std, min/max and quantiles per group and time bucket over columns of several parties (vertical after PSI, or horizontal), by additive secret sharing with the arbiter as Beaver-triple dealer; revealed to the guest only; small groups suppressed.',
   reference:
-    'Beaver, CRYPTO 1991; Batcher 1968 (sorting network); standard 001 §5.1 d, §9.4; docs/protocols/mpc.md',
+    'Beaver, CRYPTO 1991; Hamada et al., ICISC 2012 (shuffle-then-quickselect); Chase et al., ASIACRYPT 2020 (shuffle); standard 001 §5.1 d, §9.4; docs/protocols/mpc.md',
   roles: ['guest', 'host', 'arbiter'],
   roleOptional: mpcArbiterOptional,
   params: mpcStatisticsParams,
