@@ -7,7 +7,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ComponentSpec } from './spec.js';
+import type { Frame } from '@fedgrid/ml';
+import type { ComponentSpec, FittedStep, FittedTransform } from './spec.js';
+import { replayPipeline } from './feature-pipeline.js';
 import { predictComponents, type Predictor } from './predict/component.js';
 import type { ServingProgram } from './serving.js';
 
@@ -80,11 +82,31 @@ export function predictorFor(algorithm: string): Predictor | undefined {
   return predictors.get(algorithm);
 }
 
+/** The `applyFitted` of the component `code` (undefined: unknown, or not a fitted transform). */
+export function transformFor(code: string): FittedTransform | undefined {
+  return trained.find((c) => c.code === code)?.applyFitted;
+}
+
+/**
+ * `frame` (raw rows of `party`) after the fitted feature steps of a training, in order
+ * (feature-pipeline.ts): what serving and batch prediction score.
+ * @throws ComponentError as {@link replayPipeline}.
+ */
+export function applyFeaturePipeline(
+  steps: readonly FittedStep[],
+  frame: Frame,
+  party: string,
+): Frame {
+  return replayPipeline(steps, frame, party, transformFor);
+}
+
 export const BUILTIN_COMPONENTS: readonly ComponentSpec<never>[] = unique([
   ...trained,
-  ...(predictComponents(predictorFor, () => [
-    ...predictors.keys(),
-  ]) as unknown as ComponentSpec<never>[]),
+  ...(predictComponents(
+    predictorFor,
+    () => [...predictors.keys()],
+    transformFor,
+  ) as unknown as ComponentSpec<never>[]),
 ]);
 
 /** @throws RangeError naming the known components when `code` is unknown. */

@@ -82,6 +82,12 @@ export type PortValue =
        * or a published model); predict uses it to refuse parts of different trainings.
        */
       origin?: { jobId: string; task: string };
+      /**
+       * The party's fitted feature steps between its raw dataset and the training task (e.g.
+       * encode, scale), in order; set when the part is read as a published model
+       * (`model:NAME@VERSION`), so that predict replays them on raw rows first.
+       */
+      pipeline?: FittedStep[];
     }
   | { kind: 'predictions'; predictions: Predictions }
   | { kind: 'report'; report: Record<string, unknown> };
@@ -243,6 +249,39 @@ export interface ComponentSpec<P = unknown> {
   predict?: PredictDeclaration;
   /** Online prediction with this component's model parts, if it supports it (serving.ts). */
   serve?: ServingProgram;
+  /**
+   * A fit-or-apply feature transform (encode, scale, outliers): re-applies a model this
+   * component fitted to new rows of the same party, with the parameters of the task that fitted
+   * it. Serving and batch prediction replay a training's feature pipeline with it
+   * (feature-pipeline.ts; docs/protocols/serving.md). Absent: the component's output cannot be
+   * replayed outside its job.
+   */
+  applyFitted?: FittedTransform;
+}
+
+/**
+ * Applies a fitted model part of a local transform to `frame` (rows of `party`), with the
+ * fitting task's raw parameters `params` (defaults applied here).
+ * @throws ComponentError MODEL_INVALID (not this component's model), FEATURE_MISSING, or the
+ *   transform's own errors (e.g. UNSEEN_CATEGORY) naming the party.
+ */
+export type FittedTransform = (
+  model: ModelPart,
+  params: Readonly<Record<string, unknown>>,
+  frame: Frame,
+  party: string,
+) => Frame;
+
+/** One fitted step of a party's feature pipeline: a local transform task of the training job. */
+export interface FittedStep {
+  /** The component code (its spec's `applyFitted` replays it). */
+  component: string;
+  /** The task of the training job that fitted it. */
+  task: string;
+  /** That task's parameters as the job spec gave them. */
+  params: Record<string, unknown>;
+  /** That party's fitted model (the task's `model` output on this node). */
+  model: ModelPart;
 }
 
 /** Raised by programs for failures the user can act on (bad data, bad parameters). */

@@ -31,6 +31,12 @@ export const encodeModel = z.object({
     z.object({
       column: z.string(),
       categories: z.array(z.number().int()),
+      /**
+       * String columns: the category of each code (the fitted dataset's levels), so that the
+       * encoding applies to another dataset by category (serving, batch prediction). Absent in
+       * models fitted before it was recorded: those apply by code.
+       */
+      levels: z.array(z.string()).optional(),
     }),
   ),
 });

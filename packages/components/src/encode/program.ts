@@ -7,12 +7,16 @@ import { applyEncoding, categoricalColumns, fitCategories } from '@fedgrid/ml';
 import { selectedColumns } from '../preprocess/columns.js';
 import { withField } from '../preprocess/errors.js';
 import { requireModelColumns } from '../preprocess/fitted-model.js';
-import { localTransformProgram } from '../preprocess/local-transform.js';
-import { encodeModel, type EncodeModel, type EncodeParams } from './params.js';
+import {
+  fittedTransform,
+  localTransformProgram,
+  type LocalTransform,
+} from '../preprocess/local-transform.js';
+import { encodeModel, type EncodeModel, type EncodeParams, encodeParams } from './params.js';
 
 export const ENCODE_VERSION = '1.0.0';
 
-export const encodeProgram = localTransformProgram<EncodeParams, EncodeModel>({
+const encodeTransform: LocalTransform<EncodeParams, EncodeModel> = {
   algorithm: 'encode',
   version: ENCODE_VERSION,
   model: encodeModel,
@@ -48,4 +52,9 @@ export const encodeProgram = localTransformProgram<EncodeParams, EncodeModel>({
       summary: { method: model.method, encoded: model.columns.length },
     };
   },
-});
+};
+
+export const encodeProgram = localTransformProgram(encodeTransform);
+
+/** Replays a fitted model of this component on new rows (serving, batch prediction). */
+export const encodeApplier = fittedTransform(encodeTransform, encodeParams);

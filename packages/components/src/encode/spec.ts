@@ -1,7 +1,7 @@
 import type { ComponentSpec } from '../spec.js';
 import { transformPorts } from '../preprocess/fitted-model.js';
 import { encodeParams, type EncodeParams } from './params.js';
-import { ENCODE_VERSION, encodeProgram } from './program.js';
+import { ENCODE_VERSION, encodeApplier, encodeProgram } from './program.js';
 
 export const encode: ComponentSpec<EncodeParams> = {
   code: 'encode',
@@ -15,6 +15,7 @@ export const encode: ComponentSpec<EncodeParams> = {
   params: encodeParams,
   ...transformPorts('encoding'),
   programs: { guest: encodeProgram, host: encodeProgram },
+  applyFitted: encodeApplier,
   // Each party transforms its own columns: no messages (preprocessing.md).
   local: true,
 };

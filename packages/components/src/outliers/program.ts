@@ -6,12 +6,21 @@ import { applyOutlierBounds, fitOutlierBounds } from '@fedgrid/ml';
 import { selectedColumns } from '../preprocess/columns.js';
 import { withField } from '../preprocess/errors.js';
 import { requireModelColumns } from '../preprocess/fitted-model.js';
-import { localTransformProgram } from '../preprocess/local-transform.js';
-import { outliersModel, type OutliersModel, type OutliersParams } from './params.js';
+import {
+  fittedTransform,
+  localTransformProgram,
+  type LocalTransform,
+} from '../preprocess/local-transform.js';
+import {
+  outliersModel,
+  type OutliersModel,
+  type OutliersParams,
+  outliersParams,
+} from './params.js';
 
 export const OUTLIERS_VERSION = '1.0.0';
 
-export const outliersProgram = localTransformProgram<OutliersParams, OutliersModel>({
+const outliersTransform: LocalTransform<OutliersParams, OutliersModel> = {
   algorithm: 'outliers',
   version: OUTLIERS_VERSION,
   model: outliersModel,
@@ -40,4 +49,9 @@ export const outliersProgram = localTransformProgram<OutliersParams, OutliersMod
       },
     };
   },
-});
+};
+
+export const outliersProgram = localTransformProgram(outliersTransform);
+
+/** Replays a fitted model of this component on new rows (serving, batch prediction). */
+export const outliersApplier = fittedTransform(outliersTransform, outliersParams);

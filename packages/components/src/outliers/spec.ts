@@ -1,7 +1,7 @@
 import type { ComponentSpec } from '../spec.js';
 import { transformPorts } from '../preprocess/fitted-model.js';
 import { outliersParams, type OutliersParams } from './params.js';
-import { OUTLIERS_VERSION, outliersProgram } from './program.js';
+import { OUTLIERS_VERSION, outliersApplier, outliersProgram } from './program.js';
 
 export const outliers: ComponentSpec<OutliersParams> = {
   code: 'outliers',
@@ -15,6 +15,7 @@ export const outliers: ComponentSpec<OutliersParams> = {
   params: outliersParams,
   ...transformPorts('outlier treatment'),
   programs: { guest: outliersProgram, host: outliersProgram },
+  applyFitted: outliersApplier,
   // Each party transforms its own columns: no messages (preprocessing.md).
   local: true,
 };

@@ -21,6 +21,7 @@ import {
   type ProgramResult,
   type Role,
 } from '../spec.js';
+import { replayPipeline, type TransformLookup } from '../feature-pipeline.js';
 
 export const predictParams = z.object({});
 export type PredictParams = z.infer<typeof predictParams>;
@@ -49,9 +50,25 @@ function dispatch(
   code: string,
   find: PredictorLookup,
   known: PredictableAlgorithms,
+  transforms: TransformLookup,
 ): Program<PredictParams> {
-  return async (ctx): Promise<ProgramResult> => {
+  return async (given): Promise<ProgramResult> => {
+    let ctx = given;
     const value = input(ctx, 'model', 'model');
+    // A published model read by reference brings its party's fitted feature steps (encode,
+    // scale …): the rows to score are raw, so they are replayed here, on this party alone.
+    const data = ctx.inputs['data'];
+    if (value.pipeline?.length && data?.kind === 'dataset')
+      ctx = {
+        ...ctx,
+        inputs: {
+          ...ctx.inputs,
+          data: {
+            kind: 'dataset',
+            frame: replayPipeline(value.pipeline, data.frame, ctx.party, transforms),
+          },
+        },
+      };
     const predictor = find(value.model.algorithm);
     if (!predictor)
       throw new ComponentError(
@@ -91,8 +108,9 @@ function predictComponent(opts: {
   predictionRoles: Role[];
   find: PredictorLookup;
   known: PredictableAlgorithms;
+  transforms: TransformLookup;
 }): ComponentSpec<PredictParams> {
-  const program = dispatch(opts.code, opts.find, opts.known);
+  const program = dispatch(opts.code, opts.find, opts.known, opts.transforms);
   return {
     code: opts.code,
     version: opts.version,
@@ -132,13 +150,14 @@ function predictComponent(opts: {
 
 /**
  * The generic `predict` component and its aliases of earlier releases, dispatching through
- * `find`.
+ * `find`; `transforms` replays a published model's feature steps (feature-pipeline.ts).
  */
 export function predictComponents(
   find: PredictorLookup,
   known: PredictableAlgorithms,
+  transforms: TransformLookup,
 ): ComponentSpec<PredictParams>[] {
-  const common = { find, known };
+  const common = { find, known, transforms };
   return [
     predictComponent({
       ...common,

@@ -5,7 +5,13 @@
  */
 import type { Frame } from '@fedgrid/ml';
 import type { z } from 'zod';
-import { input, type Program, type ProgramContext } from '../spec.js';
+import {
+  ComponentError,
+  input,
+  type FittedTransform,
+  type Program,
+  type ProgramContext,
+} from '../spec.js';
 import { readFittedModel } from './fitted-model.js';
 
 export interface LocalTransform<P, F extends Record<string, unknown>> {
@@ -48,5 +54,40 @@ export function localTransformProgram<P, F extends Record<string, unknown>>(
         seconds: (performance.now() - t0) / 1000,
       },
     };
+  };
+}
+
+/**
+ * The {@link FittedTransform} of a local transform: `t.apply` with the fitting task's parameters
+ * (parsed by `params`, defaults applied) on rows of `party`. The context it gives `apply` holds
+ * only `party`, `role` and `params`: an apply step reads nothing else (no messages, no inputs).
+ * @throws ComponentError MODEL_INVALID when the model is not a valid `t.algorithm` model or the
+ *   parameters do not parse; whatever `t.apply` throws.
+ */
+export function fittedTransform<P, F extends Record<string, unknown>>(
+  t: LocalTransform<P, F>,
+  params: z.ZodType<P>,
+): FittedTransform {
+  return (model, raw, frame, party) => {
+    const fitted = t.model.safeParse(model);
+    if (model.algorithm !== t.algorithm || !fitted.success)
+      throw new ComponentError(
+        'MODEL_INVALID',
+        `${party}: the fitted ${t.algorithm} step is a '${model.algorithm}' model or malformed`,
+        { party, algorithm: model.algorithm },
+      );
+    const p = params.safeParse(raw);
+    if (!p.success)
+      throw new ComponentError(
+        'MODEL_INVALID',
+        `${party}: the parameters of the fitted ${t.algorithm} step do not parse: ${p.error.issues[0]?.message}`,
+        { party },
+      );
+    const ctx = {
+      party,
+      role: party.startsWith('host') ? 'host' : 'guest',
+      params: p.data,
+    } as unknown as ProgramContext<P>;
+    return t.apply(ctx, frame, fitted.data).frame;
   };
 }

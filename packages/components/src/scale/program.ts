@@ -6,12 +6,16 @@ import { applyScale, fitScale } from '@fedgrid/ml';
 import { selectedColumns } from '../preprocess/columns.js';
 import { withField } from '../preprocess/errors.js';
 import { requireModelColumns } from '../preprocess/fitted-model.js';
-import { localTransformProgram } from '../preprocess/local-transform.js';
-import { scaleModel, type ScaleModel, type ScaleParams } from './params.js';
+import {
+  fittedTransform,
+  localTransformProgram,
+  type LocalTransform,
+} from '../preprocess/local-transform.js';
+import { scaleModel, type ScaleModel, type ScaleParams, scaleParams } from './params.js';
 
 export const SCALE_VERSION = '1.0.0';
 
-export const scaleProgram = localTransformProgram<ScaleParams, ScaleModel>({
+const scaleTransform: LocalTransform<ScaleParams, ScaleModel> = {
   algorithm: 'scale',
   version: SCALE_VERSION,
   model: scaleModel,
@@ -31,4 +35,9 @@ export const scaleProgram = localTransformProgram<ScaleParams, ScaleModel>({
       summary: { method: model.method, scaled: model.columns.length },
     };
   },
-});
+};
+
+export const scaleProgram = localTransformProgram(scaleTransform);
+
+/** Replays a fitted model of this component on new rows (serving, batch prediction). */
+export const scaleApplier = fittedTransform(scaleTransform, scaleParams);

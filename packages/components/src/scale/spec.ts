@@ -1,7 +1,7 @@
 import type { ComponentSpec } from '../spec.js';
 import { transformPorts } from '../preprocess/fitted-model.js';
 import { scaleParams, type ScaleParams } from './params.js';
-import { SCALE_VERSION, scaleProgram } from './program.js';
+import { SCALE_VERSION, scaleApplier, scaleProgram } from './program.js';
 
 export const scale: ComponentSpec<ScaleParams> = {
   code: 'scale',
@@ -15,6 +15,7 @@ export const scale: ComponentSpec<ScaleParams> = {
   params: scaleParams,
   ...transformPorts('scaling'),
   programs: { guest: scaleProgram, host: scaleProgram },
+  applyFitted: scaleApplier,
   // Each party transforms its own columns: no messages (preprocessing.md).
   local: true,
 };

@@ -22,6 +22,13 @@ export interface FittedCategories {
   column: string;
   /** The distinct observed codes, ascending. */
   categories: number[];
+  /**
+   * For a string (categorical-typed) column: the category of each code in `categories`, as the
+   * fitted frame's `columnTypes` named it. Codes are only meaningful within one dataset (the index
+   * of the category among that dataset's ascending levels); with `levels` an encoding is applied
+   * to another dataset by category, not by code (serving, batch prediction on new data).
+   */
+  levels?: string[];
 }
 
 /**
@@ -51,8 +58,61 @@ export function fitCategories(
         `column '${column}' has ${categories.length} categories, more than maxCategories = ${maxCategories}`,
         { column, categories: categories.length, maxCategories },
       );
-    return { column, categories };
+    const t = frame.columnTypes?.[column];
+    return t?.type === 'categorical'
+      ? { column, categories, levels: categories.map((c) => t.levels[c] ?? String(c)) }
+      : { column, categories };
   });
+}
+
+/** A code no fitted category has: stands for an unseen category after {@link byCategory}. */
+const UNSEEN_CODE = -1;
+
+/**
+ * The frame with each fitted column that records `levels` re-coded from the frame's own codes
+ * to the fitted codes, matching by category (the frame's `columnTypes` levels). A category the
+ * fit did not see becomes {@link UNSEEN_CODE} (`unseen` = 'ignore') or an error.
+ * @throws PreprocessError UNSEEN_CATEGORY naming the column, row and category.
+ */
+function byCategory(
+  frame: Frame,
+  fitted: readonly FittedCategories[],
+  unseen: UnseenCategory,
+): Frame {
+  const todo = fitted.filter(
+    (f) => f.levels && frame.columnTypes?.[f.column]?.type === 'categorical',
+  );
+  if (todo.length === 0) return frame;
+  const js = columnIndices(
+    frame,
+    todo.map((f) => f.column),
+  );
+  const { rows, cols } = frame.x;
+  const data = frame.x.data.slice();
+  const columnTypes = { ...frame.columnTypes };
+  for (const [k, f] of todo.entries()) {
+    const own = frame.columnTypes?.[f.column] as { type: 'categorical'; levels: string[] };
+    const code = new Map((f.levels as string[]).map((l, i) => [l, f.categories[i] as number]));
+    const j = js[k] as number;
+    for (let i = 0; i < rows; i++) {
+      const v = data[i * cols + j] as number;
+      if (Number.isNaN(v)) continue;
+      const level = own.levels[v] ?? String(v);
+      const c = code.get(level);
+      if (c === undefined && unseen === 'error')
+        throw new PreprocessError(
+          'UNSEEN_CATEGORY',
+          `column '${f.column}' row ${i + 1} holds category '${level}', not seen when the encoding was fitted (encode's unseen: 'ignore' encodes it as all-zero / missing instead)`,
+          { column: f.column, row: i, value: level },
+        );
+      data[i * cols + j] = c ?? UNSEEN_CODE;
+    }
+    // The column now holds the fitted codes: its levels are the fitted frame's.
+    const levels: string[] = [];
+    f.categories.forEach((c, i) => (levels[c] = (f.levels as string[])[i] as string));
+    columnTypes[f.column] = { type: 'categorical', levels: Array.from(levels, (l) => l ?? '') };
+  }
+  return { ...frame, x: { rows, cols, data }, columnTypes };
 }
 
 /** The first value (row order) of a fitted column that is not one of its categories. */
@@ -87,6 +147,7 @@ export function applyEncoding(
   method: EncodeMethod,
   unseen: UnseenCategory,
 ): Frame {
+  frame = byCategory(frame, fitted, unseen);
   if (unseen === 'error') {
     const u = firstUnseenCategory(frame, fitted);
     if (u)

@@ -10,13 +10,35 @@ import { componentByCode, roleOf, type PortValue } from '@fedgrid/components';
 import { partyNodes, type JobSpec } from '../jobs/job-spec.js';
 import type { OutputStore } from '../jobs/outputs.js';
 import type { Database } from '../storage/schema.js';
+import { dataChain, FeaturePipelines } from './feature-pipeline.js';
+
+/** Whether every task of `spec` reading `input` gets its data through a fitted feature step. */
+function ownsFeatureSteps(spec: JobSpec, input: string): boolean {
+  const readers = spec.tasks.filter((t) => Object.values(t.inputs).includes(input));
+  return (
+    readers.length > 0 &&
+    readers.every((t) =>
+      dataChain(spec, t.name).some((u) => {
+        try {
+          return componentByCode(u.component).applyFitted !== undefined;
+        } catch {
+          return false;
+        }
+      }),
+    )
+  );
+}
 import { checkModelForJob, isModelRef, parseModelRef, resolveModelRef } from './model-ref.js';
 
 export class StoredModelInputs {
+  private readonly pipelines: FeaturePipelines;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly outputs: OutputStore,
-  ) {}
+  ) {
+    this.pipelines = new FeaturePipelines(db, outputs);
+  }
 
   /** The training job's party name → node id, if this node knows the job. */
   private async trainingParties(jobId: string): Promise<Map<string, string> | undefined> {
@@ -59,12 +81,23 @@ export class StoredModelInputs {
     }
   }
 
-  /** Loads `party`'s own part for the reference `input` after checking it again. */
+  /**
+   * Loads `party`'s own part for the reference `input` after checking it again, with its origin
+   * and the party's fitted feature steps of the training (feature-pipeline.ts), which predict
+   * replays on raw rows — unless the job runs feature steps of its own before the tasks reading
+   * the reference (then the rows are already transformed, e.g. the demo's held-out job).
+   */
   async load(spec: JobSpec, party: string, input: string): Promise<PortValue> {
     const model = await this.resolve(spec, party, input);
     const value = await this.outputs.load(model.jobId, model.task, party, model.port);
-    return value.kind === 'model'
-      ? { ...value, origin: { jobId: model.jobId, task: model.task } }
-      : value;
+    if (value.kind !== 'model') return value;
+    const pipeline = ownsFeatureSteps(spec, input)
+      ? []
+      : await this.pipelines.of(model.jobId, model.task, party);
+    return {
+      ...value,
+      origin: { jobId: model.jobId, task: model.task },
+      ...(pipeline.length ? { pipeline } : {}),
+    };
   }
 }

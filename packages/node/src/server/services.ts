@@ -36,6 +36,7 @@ import { ModelVersionsRepo } from '../models/model-versions.repo.js';
 import { ModelVersionService } from '../models/model-versions.service.js';
 import { ModelsRepo } from '../models/models.repo.js';
 import { ModelService } from '../models/models.service.js';
+import { FeaturePipelines } from '../models/feature-pipeline.js';
 import { StoredModelInputs } from '../models/model-inputs.js';
 import type { PeerClient } from '../peers/peer-client.js';
 import { DirectoryRepo } from '../invitations/directory.repo.js';
@@ -300,6 +301,7 @@ export function buildServices(base: NodeBase): NodeServices {
     modelsRepo: new ModelsRepo(db),
     datasets,
     versions: modelVersions,
+    pipelines: new FeaturePipelines(db, outputs),
     dataDir,
     readFile: (p) => base.files.read(p),
     defaultDeadlineMs: config.config.serving.deadlineMs,

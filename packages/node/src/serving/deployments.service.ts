@@ -14,8 +14,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  applyFeaturePipeline,
+  ComponentError,
   servingFor,
   type FeatureLookup,
+  type FittedStep,
   type ModelPart,
   type ServingGuest,
   type ServingHost,
@@ -26,6 +29,7 @@ import { z } from 'zod';
 import type { DatasetService } from '../datasets/datasets.service.js';
 import { errors, FedGridError } from '../errors/errors.js';
 import type { ModelsRepo } from '../models/models.repo.js';
+import type { FeaturePipelines } from '../models/feature-pipeline.js';
 import type { ModelService, ModelView } from '../models/models.service.js';
 import type { ModelVersionService } from '../models/model-versions.service.js';
 import { DeploymentMetrics, type DeploymentMetricsView, type Outcome } from './serving-metrics.js';
@@ -90,6 +94,13 @@ export interface LiveModel {
   algorithm: string;
   guest?: ServingGuest;
   host?: ServingHost;
+  /** This node's party in the training (e.g. 'guest', 'host-0'). */
+  party: string;
+  /**
+   * This party's fitted feature steps of the training (encode, scale …; feature-pipeline.ts),
+   * replayed on each raw row of the serving table; empty when the model reads raw columns.
+   */
+  pipeline: FittedStep[];
   /** Guest: the host parties to ask, with their nodes. */
   hosts: { party: string; node: string }[];
 }
@@ -164,6 +175,8 @@ export interface DeploymentServiceDeps {
   datasets: DatasetService;
   /** Model versions: `name@version` references, and the deployed time of each version. */
   versions: ModelVersionService;
+  /** The training's fitted feature steps of a part (absent: models read raw columns only). */
+  pipelines?: Pick<FeaturePipelines, 'of'>;
   dataDir: string;
   /** Reads the node's data files (opening sealed ones). @default node:fs readFile */
   readFile?: (path: string) => Promise<Buffer>;
@@ -257,6 +270,8 @@ export class DeploymentService {
       task: m.task,
       projectId: m.projectId,
       algorithm: part.algorithm,
+      party: m.party,
+      pipeline: this.deps.pipelines ? await this.deps.pipelines.of(m.jobId, m.task, m.party) : [],
     };
     if (m.role === 'guest') {
       const guest = program.guest(part);
@@ -276,6 +291,7 @@ export class DeploymentService {
   private async table(datasetId: string, model: LiveModel, field: string): Promise<FeatureTable> {
     const ds = await this.deps.datasets.get(datasetId);
     const features = model.guest?.features ?? model.host?.features ?? [];
+    if (model.pipeline.length) return this.pipelineTable(ds, model, features, field);
     const have = new Set(ds.features.map((f) => f.name));
     const absent = features.filter((f) => !have.has(f));
     if (absent.length)
@@ -285,6 +301,80 @@ export class DeploymentService {
       );
     // Only the columns the model reads (a wide serving table is not loaded whole).
     return buildTable(ds.id, await this.deps.datasets.loadColumns(ds.id, features, { ids: true }));
+  }
+
+  /**
+   * A serving table of raw rows for a model trained on transformed columns: each row looked up is
+   * first put through the training's fitted feature steps of this party (one-row frame, the
+   * dataset's own column types, so categories are matched by value). The steps are checked at
+   * once on an empty frame: the table must have their input columns and they must yield every
+   * feature the model reads. A row the steps refuse (e.g. an unseen category under the
+   * training's `unseen: 'error'`) answers that error for its id when the model reads it.
+   * @throws VALIDATION_FAILED naming the missing column or feature.
+   */
+  private async pipelineTable(
+    ds: { id: string; name: string; features: { name: string }[] },
+    model: LiveModel,
+    features: readonly string[],
+    field: string,
+  ): Promise<FeatureTable> {
+    const names = ds.features.map((f) => f.name);
+    const raw = await this.deps.datasets.loadColumns(ds.id, names, { ids: true });
+    const columnTypes = raw.columnTypes;
+    const frameOf = (ids: string[], data: Float64Array) => ({
+      ids,
+      x: { rows: ids.length, cols: names.length, data },
+      featureNames: names,
+      ...(Object.keys(columnTypes).length ? { columnTypes } : {}),
+    });
+    let produced: string[];
+    try {
+      produced = applyFeaturePipeline(
+        model.pipeline,
+        frameOf([], new Float64Array(0)),
+        model.party,
+      ).featureNames;
+    } catch (err) {
+      if (!(err instanceof ComponentError)) throw err;
+      throw errors.validation(
+        `dataset '${ds.name}' cannot go through the feature steps of model '${model.name}' (${model.pipeline.map((p) => p.task).join(' → ')}): ${err.message}`,
+        { field, dataset: ds.id, ...err.details },
+      );
+    }
+    const have = new Set(produced);
+    const absent = features.filter((f) => !have.has(f));
+    if (absent.length)
+      throw errors.validation(
+        `dataset '${ds.name}' after the feature steps of model '${model.name}' (${model.pipeline.map((p) => p.task).join(' → ')}) lacks feature(s) ${absent.join(', ')}`,
+        { field, dataset: ds.id, features: absent },
+      );
+    const index = new Map<string, number>();
+    (raw.ids ?? []).forEach((id, i) => index.set(id, i));
+    const cols = names.map((n) => raw.columns.get(n) as Float64Array);
+    return {
+      datasetId: ds.id,
+      rows: raw.rows,
+      row(id) {
+        const i = index.get(id);
+        if (i === undefined) return undefined;
+        const data = Float64Array.from(cols, (c) => c[i] as number);
+        let out;
+        try {
+          out = applyFeaturePipeline(model.pipeline, frameOf([id], data), model.party);
+        } catch (err) {
+          if (!(err instanceof ComponentError)) throw err;
+          // The model's own error path (FEATURE_MISSING …) carries it to this id's answer.
+          return () => {
+            throw err;
+          };
+        }
+        const at = new Map(out.featureNames.map((n, j) => [n, j]));
+        return (name) => {
+          const j = at.get(name);
+          return j === undefined ? undefined : out.x.data[j];
+        };
+      },
+    };
   }
 
   private guestNodeOf(m: LiveModel, parties: Record<string, { node: string }>): string {
