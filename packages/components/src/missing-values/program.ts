@@ -18,8 +18,19 @@ import { unionOfPositions } from '../preprocess/aligned-rows.js';
 import { requireColumns, requireJobParties, selectedColumns } from '../preprocess/columns.js';
 import { withField } from '../preprocess/errors.js';
 import { readFittedModel, requireModelColumns } from '../preprocess/fitted-model.js';
-import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
-import { missingValuesModel, type MissingValuesModel, type MissingValuesParams } from './params.js';
+import {
+  ComponentError,
+  input,
+  type FittedTransform,
+  type ProgramContext,
+  type ProgramResult,
+} from '../spec.js';
+import {
+  missingValuesModel,
+  missingValuesParams,
+  type MissingValuesModel,
+  type MissingValuesParams,
+} from './params.js';
 
 export const MISSING_VALUES_VERSION = '1.0.0';
 
@@ -140,3 +151,43 @@ export async function missingValuesProgram(
     },
   };
 }
+
+/**
+ * Replays a fitted missing-values model on new rows of one party (serving, batch prediction):
+ * drops the model's dropped columns and fills gaps with its fill values. With the training's
+ * `rows: 'drop'` or `'refuse'` a row with a gap in a handled column cannot be scored as at
+ * training (a single party cannot drop a row of a federated prediction): it is refused.
+ * @throws ComponentError MODEL_INVALID, FEATURE_MISSING, MISSING_VALUES naming the column.
+ */
+export const missingValuesApplier: FittedTransform = (model, raw, frame, party) => {
+  const fitted = missingValuesModel.safeParse(model);
+  const params = missingValuesParams.safeParse(raw);
+  if (model.algorithm !== 'missing-values' || !fitted.success || !params.success)
+    throw new ComponentError(
+      'MODEL_INVALID',
+      `${party}: the fitted missing-values step is a '${model.algorithm}' model, malformed, or its parameters do not parse`,
+      { party, algorithm: model.algorithm },
+    );
+  const ctx = { party } as ProgramContext<unknown>;
+  const { dropped, fills } = fitted.data;
+  requireModelColumns(ctx, frame.featureNames, [
+    ...dropped.map((d) => d.column),
+    ...fills.map((f) => f.column),
+  ]);
+  const cur = dropColumns(
+    frame,
+    dropped.map((d) => d.column),
+  );
+  const handled = fills.map((f) => f.column);
+  if (params.data.rows !== 'fill') {
+    const fractions = missingFractions(cur, handled);
+    const k = fractions.findIndex((f) => f > 0);
+    if (k >= 0)
+      throw new ComponentError(
+        'MISSING_VALUES',
+        `${party}: column '${handled[k]}' is missing, and the training's missing-values step (rows: ${params.data.rows}) did not fill it`,
+        { party, column: handled[k] },
+      );
+  }
+  return applyFillValues(cur, fills).frame;
+};

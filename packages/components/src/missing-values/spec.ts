@@ -1,7 +1,7 @@
 import { transformPorts } from '../preprocess/fitted-model.js';
 import type { ComponentSpec } from '../spec.js';
 import { missingValuesParams, type MissingValuesParams } from './params.js';
-import { MISSING_VALUES_VERSION, missingValuesProgram } from './program.js';
+import { MISSING_VALUES_VERSION, missingValuesApplier, missingValuesProgram } from './program.js';
 
 export const missingValues: ComponentSpec<MissingValuesParams> = {
   code: 'missing-values',
@@ -15,4 +15,5 @@ export const missingValues: ComponentSpec<MissingValuesParams> = {
   params: missingValuesParams,
   ...transformPorts('missing-value handling'),
   programs: { guest: missingValuesProgram, host: missingValuesProgram },
+  applyFitted: missingValuesApplier,
 };
