@@ -8,7 +8,7 @@
  * table — registered datasets whose category sets differ from the training's (so codes differ
  * and categories must be matched by value). Online = batch = in-job predictions (1e-9); a
  * category the training never saw gets the training's `unseen: 'error'` as a clear per-id
- * error, and the rest of the batch is answered.
+ * error naming the host and column (not the host's value), and the rest of the batch is answered.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +37,7 @@ interface PredictResponse {
 const t = new TestNodes();
 let guest: TestNode;
 let host: TestNode;
+let arbiter: TestNode;
 let dir: string;
 let trainJob: string;
 /** In-job predictions of the training job (its `predict` task on the encoded rows), by id. */
@@ -48,7 +49,7 @@ const ds: Record<string, string> = {};
 
 /** A CSV line parser for the credit file (no quoted fields in it). */
 function table(text: string): { header: string[]; rows: string[][] } {
-  const [head, ...lines] = text.trim().split('\n');
+  const [head, ...lines] = text.trim().split(/\r?\n/);
   return { header: head!.split(','), rows: lines.map((l) => l.split(',')) };
 }
 
@@ -89,19 +90,21 @@ async function scores(jobId: string, task: string): Promise<Map<string, number>>
   return new Map(p.ids.map((id, i) => [id, p.scores[i]!]));
 }
 
-async function publish(owner: TestNode, partner: TestNode): Promise<string> {
+async function publish(owner: TestNode, partners: TestNode[]): Promise<string> {
   const models = await owner.ok<{ items: { id: string; task: string }[] }>(
     'GET',
     `/v1/models?job=${trainJob}`,
   );
   const model = models.items.find((m) => m.task === 'train')!;
   await owner.ok('POST', `/v1/models/${model.id}/approvals`, {});
-  const inc = await partner.ok<{ items: { id: string }[] }>(
-    'GET',
-    `/v1/model-approvals?direction=incoming&status=pending&model=${encodeURIComponent(model.id)}`,
-  );
-  for (const a of inc.items)
-    await partner.ok('POST', `/v1/model-approvals/${encodeURIComponent(a.id)}/approve`, {});
+  for (const partner of partners) {
+    const inc = await partner.ok<{ items: { id: string }[] }>(
+      'GET',
+      `/v1/model-approvals?direction=incoming&status=pending&model=${encodeURIComponent(model.id)}`,
+    );
+    for (const a of inc.items)
+      await partner.ok('POST', `/v1/model-approvals/${encodeURIComponent(a.id)}/approve`, {});
+  }
   await owner.ok('POST', `/v1/models/${model.id}/publish`);
   return model.id;
 }
@@ -126,7 +129,11 @@ beforeAll(async () => {
   const unseen = [...stranger];
   unseen[header.indexOf('housing')] = 'castle';
   await writeFile(join(dir, 'h-serve.csv'), csv(header, [...fresh, unseen], HOST_COLS));
-  [guest, host] = await Promise.all([t.start('guest'), t.start('host'), t.start('arbiter')]);
+  [guest, host, arbiter] = await Promise.all([
+    t.start('guest'),
+    t.start('host'),
+    t.start('arbiter'),
+  ]);
   await t.contractAll();
   await t.permitAll();
   const g = await register(guest, 'g', 'g.csv', 'bad');
@@ -170,8 +177,8 @@ beforeAll(async () => {
   expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
   trainJob = j.id;
   inJob = await scores(trainJob, 'predict');
-  guestModel = await publish(guest, host);
-  hostModel = await publish(host, guest);
+  guestModel = await publish(guest, [host, arbiter]);
+  hostModel = await publish(host, [guest, arbiter]);
   guestRef = (await guest.ok<{ ref: string }>('GET', `/v1/models/${guestModel}`)).ref;
 }, 400_000);
 afterAll(async () => {
@@ -229,10 +236,23 @@ describe('serving a model trained on encoded categorical columns', () => {
 
   it('a category the training never saw gets the training’s unseen handling (error), clearly, not a crash', async () => {
     const r = await predict({ id: 'c9999' });
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.status).toBeLessThan(500);
-    expect(r.body.message).toContain('castle');
-    expect(r.body.message).toContain('housing');
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.code).toBe('VALIDATION_FAILED');
+    expect(r.body.details).toMatchObject({
+      reason: 'UNSEEN_CATEGORY',
+      column: 'housing',
+      party: 'host-0',
+    });
+    expect(r.body.message).toContain("host node 'host'");
+    // The host's category value never leaves the host: not in the answer the guest got.
+    expect(JSON.stringify(r.body)).not.toContain('castle');
+    // In a batch, the other ids are answered.
+    const ids = [...batch.keys()].slice(0, 3);
+    const several = await predict({ ids: [...ids, 'c9999'] });
+    expect(several.status).toBe(200);
+    for (const res of several.body.results.slice(0, 3))
+      expect(Math.abs(res.score! - batch.get(res.id)!)).toBeLessThanOrEqual(1e-9);
+    expect(several.body.results[3]!.error).toMatchObject({ code: 'VALIDATION_FAILED' });
     // The deployment keeps answering other ids.
     const ok = await predict({ id: [...batch.keys()][1] });
     expect(ok.status).toBe(200);

@@ -12,8 +12,20 @@ import { FedGridError } from '../errors/errors.js';
 import type { PinnedApi } from '../peers/peer-client.js';
 import type { PartialRequest, PartialResponse } from './serving-client.js';
 
-/** One host's partial for each id asked (null: the id is not in its serving table). */
-export type PartialAnswers = Map<string, ServingPartial | null>;
+/** A host's refusal to compute one id's partial from its row (PartialResponse `refused`). */
+export class RowRefusal {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+    readonly column?: string,
+  ) {}
+}
+
+/**
+ * One host's partial for each id asked (null: the id is not in its serving table; a
+ * {@link RowRefusal}: the host could not compute it from its row).
+ */
+export type PartialAnswers = Map<string, ServingPartial | RowRefusal | null>;
 
 /** Sends one partial call (ServingClient.partial with the host's pinned address). */
 export type SendPartial = (
@@ -147,8 +159,21 @@ export class PartialBatcher {
           { host: lane.peer.nodeId, party: lane.party },
         );
       answers = new Map(
-        ids.map((id, k) => {
-          const p = res.partials[k] as { id: string; partial?: ServingPartial };
+        ids.map((id, k): [string, ServingPartial | RowRefusal | null] => {
+          const p = res.partials[k] as {
+            id: string;
+            partial?: ServingPartial;
+            refused?: { code?: unknown; message?: unknown; column?: unknown };
+          };
+          if (p.id === id && p.refused && typeof p.refused === 'object')
+            return [
+              id,
+              new RowRefusal(
+                String(p.refused.code ?? 'REFUSED').slice(0, 100),
+                String(p.refused.message ?? '').slice(0, 1000),
+                typeof p.refused.column === 'string' ? p.refused.column.slice(0, 200) : undefined,
+              ),
+            ];
           return [id, p.id === id && p.partial ? p.partial : null];
         }),
       );

@@ -22,7 +22,15 @@ export interface PartialRequest {
 
 /** A host's answer: one entry per requested id, in order. */
 export interface PartialResponse {
-  partials: ({ id: string; partial: Record<string, unknown> } | { id: string; found: false })[];
+  partials: (
+    | { id: string; partial: Record<string, unknown> }
+    | { id: string; found: false }
+    /**
+     * The host cannot compute this id's partial from its row (e.g. an unseen category under the
+     * training's `unseen: error`): a code and a message naming only the column, never its value.
+     */
+    | { id: string; refused: { code: string; message: string; column?: string } }
+  )[];
 }
 
 /**

@@ -26,7 +26,7 @@ import type { DeploymentService, LiveDeployment, LiveModel } from './deployments
 import type { DeploymentsRepo } from './deployments.repo.js';
 import type { ServingAudit } from './serving-audit.js';
 import type { PinnedApi } from '../peers/peer-client.js';
-import { PartialBatcher } from './partial-batcher.js';
+import { PartialBatcher, RowRefusal, type PartialAnswers } from './partial-batcher.js';
 import type { PartialResponse, ServingClient } from './serving-client.js';
 import type { Outcome } from './serving-metrics.js';
 
@@ -250,7 +250,14 @@ export class ServingService {
       const single = req.id !== undefined;
       if (single && res.results[0]?.error) {
         const e = res.results[0].error;
-        throw new FedGridError(e.code as 'NOT_FOUND', e.message, e.details);
+        // A model's own refusal of a row (FEATURE_MISSING, UNSEEN_CATEGORY …) is bad input.
+        const code = Object.hasOwn(ERROR_CODES, e.code)
+          ? (e.code as ErrorCode)
+          : 'VALIDATION_FAILED';
+        throw new FedGridError(code, e.message, {
+          ...e.details,
+          ...(code !== e.code ? { reason: e.code } : {}),
+        });
       }
       return { ...res, ms: performance.now() - t0 };
     } catch (err) {
@@ -346,7 +353,7 @@ export class ServingService {
     const asked = ids.filter((_, i) => typeof rows[i] === 'function');
     const deadline = d.deadlineMs;
     const failedHosts: NonNullable<PredictResponse['failedHosts']> = [];
-    const answers = new Map<string, Map<string, ServingPartial | null>>();
+    const answers = new Map<string, PartialAnswers>();
     if (asked.length > 0)
       await Promise.all(
         m.hosts.map(async (h) => {
@@ -384,6 +391,21 @@ export class ServingService {
         const a = answers.get(h.party);
         if (!a) continue; // failed host, guest-only
         const p = a.get(id);
+        if (p instanceof RowRefusal)
+          return {
+            id,
+            error: {
+              code: 'VALIDATION_FAILED',
+              message: `host node '${h.node}' (party ${h.party}) for id '${id}': ${p.message}`,
+              details: {
+                id,
+                host: h.node,
+                party: h.party,
+                reason: p.code,
+                ...(p.column ? { column: p.column } : {}),
+              },
+            },
+          };
         if (!p)
           return {
             id,
@@ -460,9 +482,31 @@ export class ServingService {
           { deployment: d.id },
         );
       const host = m.host as NonNullable<LiveModel['host']>;
-      const partials = ids.map((id) => {
+      const partials = ids.map((id): PartialResponse['partials'][number] => {
         const row = table.row(id);
-        return row ? { id, partial: host.partial(row) } : { id, found: false as const };
+        if (!row) return { id, found: false as const };
+        try {
+          return { id, partial: host.partial(row) };
+        } catch (err) {
+          if (!(err instanceof ComponentError)) throw err;
+          // This id alone: the guest learns the code and the column (names are shared), never
+          // the value (e.g. the unseen category), which is logged here only.
+          this.deps.log.info({ id, err: err.message }, 'serving: a row cannot be scored');
+          const column =
+            typeof err.details?.['column'] === 'string'
+              ? err.details['column']
+              : typeof err.details?.['feature'] === 'string'
+                ? err.details['feature']
+                : undefined;
+          return {
+            id,
+            refused: {
+              code: err.code,
+              message: `its row cannot be scored (${err.code}${column ? ` in column '${column}'` : ''})`,
+              ...(column ? { column } : {}),
+            },
+          };
+        }
       });
       outcome = 'success';
       d.metrics.observe('ok', performance.now() - t0);
