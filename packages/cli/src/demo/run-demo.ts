@@ -351,13 +351,12 @@ async function runSplit(
         await writeFile(join(resolve(opts.out), file), JSON.stringify(content, null, 2));
       }
     }
-    // A model of encoded columns is not served online here (the serving feature table is the
-    // registered, unencoded dataset); its parts and the encoding are published for the held-out job.
+    // A model of encoded columns is served like any other: each party replays its own fitted
+    // encoding of the training on its raw serving table (docs/protocols/serving.md). The
+    // encoding parts are published too, for the held-out job's own encode task.
     let encodeModel: string | undefined;
     if (categorical) {
-      write(
-        'publishing the encoding and the model (online serving is skipped: the model reads encoded columns)',
-      );
+      write('publishing the encoding: each party’s own fitted categories');
       const all = [guest, ...hosts, ...(arbiter ? [arbiter] : [])];
       for (const n of [guest, ...hosts]) {
         const id = await publishPart(
@@ -367,26 +366,19 @@ async function runSplit(
           'encode',
         );
         if (n === guest) encodeModel = id;
-        await publishPart(
-          n,
-          all.filter((x) => x !== n),
-          final.id,
-        );
       }
     }
-    const serving = categorical
-      ? undefined
-      : await demoServing({
-          guest,
-          hosts,
-          arbiter,
-          jobId: final.id,
-          gds,
-          hds,
-          batch: preds,
-          requests: 100,
-          write,
-        });
+    const serving = await demoServing({
+      guest,
+      hosts,
+      arbiter,
+      jobId: final.id,
+      gds,
+      hds,
+      batch: preds,
+      requests: 100,
+      write,
+    });
     let heldoutReport: HeldOutReport | undefined;
     if (heldout && base.heldout) {
       const h = await scoreHeldOut({
