@@ -90,10 +90,10 @@ async function scores(jobId: string, task: string): Promise<Map<string, number>>
   return new Map(p.ids.map((id, i) => [id, p.scores[i]!]));
 }
 
-async function publish(owner: TestNode, partners: TestNode[]): Promise<string> {
+async function publish(owner: TestNode, partners: TestNode[], job = trainJob): Promise<string> {
   const models = await owner.ok<{ items: { id: string; task: string }[] }>(
     'GET',
-    `/v1/models?job=${trainJob}`,
+    `/v1/models?job=${job}`,
   );
   const model = models.items.find((m) => m.task === 'train')!;
   await owner.ok('POST', `/v1/models/${model.id}/approvals`, {});
@@ -271,5 +271,67 @@ describe('serving a model trained on encoded categorical columns', () => {
     expect(r.body.message).toMatch(/employment_since|housing|job/);
     // The deployment still serves its former table.
     expect((await predict({ id: [...batch.keys()][2] })).status).toBe(200);
+  });
+});
+
+describe('SecureBoost on encoded categorical columns', () => {
+  it('batch on new raw tables and online over raw serving tables equal the in-job scores', async () => {
+    const j = await guest.ok<JobView>('POST', '/v1/jobs', {
+      parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+      datasets: { guest: ds['g'], 'host-0': ds['h'] },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        { name: 'encode', component: 'encode', inputs: { data: 'psi.data' } },
+        {
+          name: 'train',
+          component: 'secureboost',
+          inputs: { data: 'encode.data' },
+          params: { trees: 3, maxDepth: 3, bins: 4, objective: 'binary' },
+        },
+        {
+          name: 'predict',
+          component: 'predict',
+          inputs: { data: 'encode.data', model: 'train.model' },
+        },
+      ],
+    });
+    const done = await waitJob(j.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const own = await scores(j.id, 'predict');
+    const gm = await publish(guest, [host], j.id);
+    const hm = await publish(host, [guest], j.id);
+    const ref = (await guest.ok<{ ref: string }>('GET', `/v1/models/${gm}`)).ref;
+    const b = await guest.ok<JobView>('POST', '/v1/jobs', {
+      parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+      datasets: { guest: ds['g-new'], 'host-0': ds['h-new'] },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        {
+          name: 'predict',
+          component: 'predict',
+          inputs: { data: 'psi.data', model: `model:${ref}` },
+        },
+      ],
+    });
+    const bDone = await waitJob(b.id);
+    expect(bDone.status, JSON.stringify(bDone.error)).toBe('succeeded');
+    const batchSb = await scores(b.id, 'predict');
+    expect(batchSb.size).toBe(40);
+    for (const [id, v] of batchSb) expect(Math.abs(v - own.get(id)!), id).toBeLessThanOrEqual(1e-9);
+    await host.ok('POST', '/v1/deployments', { model: hm, name: 'sb-host', dataset: ds['h-new'] });
+    await guest.ok('POST', '/v1/deployments', {
+      model: gm,
+      name: 'sb',
+      dataset: ds['g-new'],
+      deadlineMs: 20_000,
+    });
+    const all = await guest.call<PredictResponse>('POST', '/v1/models/sb/predict', {
+      ids: [...batchSb.keys()],
+    });
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    for (const r of all.body.results) {
+      expect(r.error, r.id).toBeUndefined();
+      expect(Math.abs(r.score! - batchSb.get(r.id)!), r.id).toBeLessThanOrEqual(1e-9);
+    }
   });
 });
