@@ -491,7 +491,10 @@ export class ServingService {
           if (!(err instanceof ComponentError)) throw err;
           // This id alone: the guest learns the code and the column (names are shared), never
           // the value (e.g. the unseen category), which is logged here only.
-          this.deps.log.info({ id, err: err.message }, 'serving: a row cannot be scored');
+          this.deps.log.info(
+            { idHash: idHash(id), err: err.message },
+            'serving: a row cannot be scored',
+          );
           const column =
             typeof err.details?.['column'] === 'string'
               ? err.details['column']
