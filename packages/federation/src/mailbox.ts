@@ -32,6 +32,11 @@ export interface SessionOptions {
   /** The parties hosted on this node (valid `dst`). */
   localParties: readonly PartyName[];
   /**
+   * The node each party of the session is hosted on. A store-backed mailbox, shared by processes
+   * that cannot share `allowSender`, accepts a push as party `src` only from `partyNodes[src]`.
+   */
+  partyNodes?: Readonly<Record<PartyName, string>>;
+  /**
    * Cap on bytes buffered for the session before pushes are refused.
    * @default the mailbox's {@link MailboxLimits.maxSessionBytes}
    */
@@ -141,6 +146,33 @@ interface Session {
   closed?: string;
 }
 
+/**
+ * What the data plane needs from a mailbox: the in-memory {@link Mailbox} of a single-process
+ * node, or a store-backed one shared by the processes of a node run as several (the node
+ * package's DbMailbox). Methods that may touch a store return a promise; the in-memory mailbox
+ * answers synchronously, so awaiting it costs a microtask.
+ */
+export interface DataPlaneMailbox {
+  /** The limits in force (defaults filled in). */
+  readonly limits: Readonly<Required<MailboxLimits>>;
+  /** Starts accepting pushes for `session` (idempotent). */
+  openSession(session: string, options: SessionOptions): void | Promise<void>;
+  /** Stops the session: buffered data is dropped and waiting receivers are rejected. */
+  closeSession(session: string, reason?: string): void | Promise<void>;
+  /**
+   * Accepts one chunk pushed by `senderNodeId`; resolves once it is kept (a store-backed mailbox:
+   * committed), so that the push is acknowledged only then.
+   * @throws DeliveryError as {@link Mailbox.deliver}.
+   */
+  deliver(env: Envelope, senderNodeId: string): void | Promise<void>;
+  /** Resolves with the payload `src` sent to `dst` under `tag` in `session`. */
+  take(session: string, tag: string, src: PartyName, dst: PartyName): Promise<Uint8Array>;
+  /** Withdraws a pending {@link take}, rejecting it with `err`. */
+  cancelTake(session: string, tag: string, src: PartyName, dst: PartyName, err: Error): void;
+  /** What the mailbox holds (a store-backed mailbox: as of its latest sweep). */
+  usage(): MailboxUsage;
+}
+
 /** Error codes a push can be refused with (mapped to gRPC status codes by the server). */
 export class DeliveryError extends ChannelError {}
 
@@ -160,7 +192,7 @@ function size(n: number): string {
   return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
 }
 
-export class Mailbox {
+export class Mailbox implements DataPlaneMailbox {
   private readonly sessions = new Map<string, Session>();
   private readonly senders = new Map<string, SenderUsage>();
   private total = 0;

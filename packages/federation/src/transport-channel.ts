@@ -12,7 +12,7 @@ import {
   type Channel,
   type PartyName,
 } from './channel.js';
-import type { Mailbox } from './mailbox.js';
+import type { DataPlaneMailbox } from './mailbox.js';
 import type { Transport } from './transport.js';
 
 export interface TransportChannelOptions {
@@ -21,7 +21,7 @@ export interface TransportChannelOptions {
   /** Node id hosting each party of the session (self included). */
   parties: ReadonlyMap<PartyName, string>;
   transport: Transport;
-  mailbox: Mailbox;
+  mailbox: DataPlaneMailbox;
   /** Bytes per pushed chunk. @default 4 MiB */
   chunkBytes?: number;
   /** Chunks in flight per send. @default 4 */

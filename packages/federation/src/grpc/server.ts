@@ -3,7 +3,7 @@
  * certificate a contract pins, and files them into the node's mailbox.
  */
 import * as grpc from '@grpc/grpc-js';
-import { DeliveryError, type Mailbox } from '../mailbox.js';
+import { DeliveryError, type DataPlaneMailbox } from '../mailbox.js';
 import type { TlsIdentity } from '../tls/identity.js';
 import {
   MAX_MESSAGE_BYTES,
@@ -18,7 +18,7 @@ export interface TransferServerOptions {
   nodeId: string;
   identity: TlsIdentity;
   trust: TrustStore;
-  mailbox: Mailbox;
+  mailbox: DataPlaneMailbox;
   /** Called for every refused call, with a reason (for the node's log). */
   onRefused?: (reason: string) => void;
   /**
@@ -36,6 +36,8 @@ const DELIVERY_STATUS: Record<string, grpc.status> = {
   ERR_PAYLOAD_TOO_LARGE: grpc.status.RESOURCE_EXHAUSTED,
   ERR_PAYLOAD_EXPIRED: grpc.status.FAILED_PRECONDITION,
   ERR_BAD_ENVELOPE: grpc.status.INVALID_ARGUMENT,
+  // A store-backed mailbox whose database did not answer: the sender retries (UNAVAILABLE).
+  ERR_STORE_UNAVAILABLE: grpc.status.UNAVAILABLE,
 };
 
 /**
@@ -249,8 +251,26 @@ export class TransferServer {
     const sender = this.authenticate(call);
     if (typeof sender !== 'string') return cb(sender);
     const r = call.request;
+    const accepted = () => {
+      if (this.opts.onReceived) {
+        const tp = call.metadata.get('traceparent')[0];
+        this.opts.onReceived(sender, r.data.byteLength, typeof tp === 'string' ? tp : undefined);
+      }
+      cb(null, {});
+    };
+    const refused = (err: unknown) => {
+      const code =
+        err instanceof DeliveryError
+          ? (DELIVERY_STATUS[err.code] ?? grpc.status.INTERNAL)
+          : grpc.status.INTERNAL;
+      const details =
+        err instanceof DeliveryError
+          ? `${err.code}: ${err.message}`
+          : `internal error: ${(err as Error).message}`;
+      cb(Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() }));
+    };
     try {
-      this.opts.mailbox.deliver(
+      const kept = this.opts.mailbox.deliver(
         {
           session: r.session,
           tag: r.tag,
@@ -262,21 +282,11 @@ export class TransferServer {
         },
         sender,
       );
-      if (this.opts.onReceived) {
-        const tp = call.metadata.get('traceparent')[0];
-        this.opts.onReceived(sender, r.data.byteLength, typeof tp === 'string' ? tp : undefined);
-      }
-      cb(null, {});
+      // A store-backed mailbox acknowledges only once the chunk is committed.
+      if (kept instanceof Promise) kept.then(accepted, refused);
+      else accepted();
     } catch (err) {
-      const code =
-        err instanceof DeliveryError
-          ? (DELIVERY_STATUS[err.code] ?? grpc.status.INTERNAL)
-          : grpc.status.INTERNAL;
-      const details =
-        err instanceof DeliveryError
-          ? `${err.code}: ${err.message}`
-          : `internal error: ${(err as Error).message}`;
-      cb(Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() }));
+      refused(err);
     }
   }
 

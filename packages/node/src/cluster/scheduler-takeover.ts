@@ -64,7 +64,7 @@ export async function adoptQueuedJobs(deps: SchedulerTakeoverDeps): Promise<stri
     if (r.initiator_node_id !== deps.selfNodeId || r.status !== 'queued') continue;
     if (deps.scheduler.holds(r.id)) continue;
     const spec = r.spec as JobSpec;
-    deps.runner.openSession(spec);
+    await deps.runner.openSession(spec);
     await deps.scheduler.enqueue(spec);
     adopted.push(r.id);
   }

@@ -359,7 +359,7 @@ export class JobsService {
     await this.deps.repo.insertJob(spec, this.taskRows(spec));
     // The versions this job reads, whatever refreshes come later.
     await this.deps.datasets.pinVersions(spec.id, ownDatasets);
-    this.deps.runner.openSession(spec);
+    await this.deps.runner.openSession(spec);
     await this.deps.repo.addEvent({
       jobId: spec.id,
       level: 'info',
@@ -450,7 +450,7 @@ export class JobsService {
     await this.deps.datasets.pinVersions(spec.id, ownDatasets);
     await this.deps.repo.setAcceptance(spec.id, authority, this.deadlineOf(spec));
     await this.deps.repo.setJob(spec.id, 'running');
-    this.deps.runner.openSession(spec);
+    await this.deps.runner.openSession(spec);
     await this.deps.repo.addEvent({
       jobId: spec.id,
       level: 'info',
@@ -629,7 +629,7 @@ export class JobsService {
         error: { task: taskName, party, ...state.error },
       });
       this.deps.runner.stopJob(spec.id, `${party} ${state.status}`);
-      this.deps.runner.closeSession(spec.id, `${party} ${state.status}`);
+      await this.deps.runner.closeSession(spec.id, `${party} ${state.status}`);
     }
     // The initiator learns the outcome, not the party's summary (metrics, losses, row counts):
     // that stays on this node, in its own view of the job.
@@ -695,7 +695,7 @@ export class JobsService {
         await this.deps.repo.setTask(jobId, t.name, status === 'stopped' ? 'stopped' : 'failed');
       }
     }
-    this.deps.runner.closeSession(jobId, `job ${status}`);
+    await this.deps.runner.closeSession(jobId, `job ${status}`);
   }
 
   /** Stops a job: at the initiator for everyone; a partner asks the initiator. */
@@ -736,7 +736,7 @@ export class JobsService {
         await this.deps.repo.setTask(jobId, t.name, status, { error });
     }
     await this.deps.repo.setJob(jobId, status, { error });
-    this.deps.runner.closeSession(jobId, error.message);
+    await this.deps.runner.closeSession(jobId, error.message);
     await this.deps.repo.addEvent({
       jobId,
       level: 'warn',
@@ -1040,7 +1040,7 @@ export class JobsService {
     await this.deps.repo.setSpec(spec.id, spec);
     await this.deps.repo.resetTasks(spec.id, rows);
     await this.deps.repo.setJob(spec.id, 'queued');
-    this.deps.runner.openSession(spec);
+    await this.deps.runner.openSession(spec);
   }
 
   /**
@@ -1107,7 +1107,7 @@ export class JobsService {
     for (const r of rows) {
       const spec = this.spec(r);
       if (r.status === 'queued' && spec.initiator === this.deps.selfNodeId) {
-        this.deps.runner.openSession(spec);
+        await this.deps.runner.openSession(spec);
         await this.scheduler.enqueue(spec);
         continue;
       }

@@ -444,7 +444,7 @@ export class JobScheduler {
         }
       }),
     );
-    this.deps.runner.closeSession(spec.id, `job ${status}`);
+    await this.deps.runner.closeSession(spec.id, `job ${status}`);
     this.wake(spec.id);
   }
 }

@@ -12,7 +12,12 @@ import {
   type DisclosureLedger,
   type PortValue,
 } from '@fedgrid/components';
-import { ChannelError, TransportChannel, type Mailbox, type Transport } from '@fedgrid/federation';
+import {
+  ChannelError,
+  TransportChannel,
+  type DataPlaneMailbox,
+  type Transport,
+} from '@fedgrid/federation';
 import { GmChannel, type GmChannelOptions } from './gm-channel.js';
 import type { Logger } from 'pino';
 import type { DatasetService } from '../datasets/datasets.service.js';
@@ -35,7 +40,7 @@ export interface TaskRunnerDeps {
   repo: JobsRepo;
   outputs: OutputStore;
   datasets: DatasetService;
-  mailbox: Mailbox;
+  mailbox: DataPlaneMailbox;
   transport: Transport;
   crypto: CryptoPool;
   channel: ChannelSettings;
@@ -159,17 +164,29 @@ export class TaskRunner {
       .map(([p]) => p);
   }
 
-  /** Opens the job's data-plane session on this node. */
-  openSession(spec: JobSpec): void {
+  /**
+   * Opens the job's data-plane session on this node (in the shared store when the node runs as
+   * several processes: resolves once pushes for it are accepted by every replica).
+   */
+  async openSession(spec: JobSpec): Promise<void> {
     const nodes = partyNodes(spec);
-    this.deps.mailbox.openSession(spec.id, {
+    await this.deps.mailbox.openSession(spec.id, {
       localParties: this.localParties(spec),
       allowSender: (src, sender) => nodes.get(src) === sender,
+      partyNodes: Object.fromEntries(nodes),
     });
   }
 
-  closeSession(jobId: string, reason: string): void {
-    this.deps.mailbox.closeSession(jobId, reason);
+  /** Closes the job's data-plane session; a store failure is logged, never thrown. */
+  async closeSession(jobId: string, reason: string): Promise<void> {
+    try {
+      await this.deps.mailbox.closeSession(jobId, reason);
+    } catch (err) {
+      this.deps.log.warn(
+        { job: jobId, err: (err as Error).message },
+        'could not close the data-plane session',
+      );
+    }
   }
 
   isRunning(jobId: string): boolean {

@@ -4,7 +4,12 @@
  * feature, in dependency order).
  */
 import type { CryptoPool } from '@fedgrid/crypto';
-import type { GrpcTransport, Mailbox, MemoryTrustStore, TlsIdentity } from '@fedgrid/federation';
+import type {
+  DataPlaneMailbox,
+  GrpcTransport,
+  MemoryTrustStore,
+  TlsIdentity,
+} from '@fedgrid/federation';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { AccountService } from '../accounts/accounts.service.js';
@@ -77,7 +82,7 @@ export interface NodeBase {
   db: Kysely<Database>;
   crypto: CryptoPool;
   trust: MemoryTrustStore;
-  mailbox: Mailbox;
+  mailbox: DataPlaneMailbox;
   transport: GrpcTransport;
   peers: PeerClient;
   /** The node's Prometheus metrics (observability/metrics.ts). */

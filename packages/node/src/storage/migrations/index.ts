@@ -23,6 +23,7 @@ import { m0016 } from './0016-audit-chain.js';
 import { m0017 } from './0017-contract-suite.js';
 import { m0020 } from './0020-dataset-sources.js';
 import { m0021 } from './0021-task-executions.js';
+import { m0027 } from './0027-mailbox.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0017_contract_suite': m0017,
   '0020_dataset_sources': m0020,
   '0021_task_executions': m0021,
+  '0027_mailbox': m0027,
 };
 
 export const migrationProvider: MigrationProvider = {
