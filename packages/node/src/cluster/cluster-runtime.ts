@@ -3,8 +3,8 @@
  * adds to the node's services (issue 16 items 1–2; docs/OPERATIONS.md "Several processes").
  *
  * - `api`: takes part in the scheduler's leader election; while it leads, it runs the jobs this
- *   node initiates, adopts jobs other replicas queued, and watches workers. Programs of local
- *   components go to the worker queue; the others run in this replica.
+ *   node initiates, adopts jobs other replicas queued, and watches workers. Programs go to the
+ *   worker queue (all of them, or only those of local components: `runtime.tasksOnWorkers`).
  * - `worker`: takes task executions from the queue and runs them; serves no API.
  */
 import type { Logger } from 'pino';
@@ -88,6 +88,7 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
       repo,
       selfNodeId: services.nodeId,
       log,
+      tasksOnWorkers: services.config.config.runtime.tasksOnWorkers,
       onPartyDone,
     }),
   );

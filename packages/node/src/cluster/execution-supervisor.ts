@@ -4,7 +4,8 @@
  * liveness locks (worker-liveness.ts). A run whose worker is gone is recorded as abandoned — in
  * the execution's history and as a job event, so a task never runs twice without saying so —
  * and queued again for another worker, up to `maxRuns` runs; after that the party fails with
- * WORKER_LOST and the job ends as any failed task ends it.
+ * WORKER_LOST and the job ends as any failed task ends it. A program that exchanges messages
+ * with partners is not run again alone (its partners have moved on): it fails at once.
  *
  * Bound: a worker killed mid-task is noticed within `pollSeconds` of PostgreSQL ending its
  * session (at once for a dead process on a live machine), and another worker takes the
@@ -17,6 +18,7 @@ import { TERMINAL, type JobsRepo, type PartyState } from '../jobs/jobs.repo.js';
 import type { Database } from '../storage/schema.js';
 import type { ExecutionRef, TaskExecutionRow } from './task-executions.repo.js';
 import type { TaskQueue } from './task-queue.js';
+import { exchangesMessages } from './task-dispatch.js';
 import { workerAlive } from './worker-liveness.js';
 
 export interface ExecutionSupervisorDeps {
@@ -66,14 +68,17 @@ export class ExecutionSupervisor {
       const task = await repo.getTask(ref.jobId, ref.task);
       const maxRuns = this.deps.maxRuns ?? 2;
       const current = !!job && !TERMINAL.has(job.status) && task?.attempt === ref.attempt;
-      const again = current && row.runs < maxRuns;
+      // A program that exchanges messages cannot be repeated alone: the partners have moved on,
+      // and the messages the lost run took are gone. It fails (the job can be rerun).
+      const talks = !!job && exchangesMessages(job.spec as JobSpec, ref.task);
+      const again = current && !talks && row.runs < maxRuns;
       await repo.addEvent({
         jobId: ref.jobId,
         task: ref.task,
         party: ref.party,
         level: 'warn',
         kind: 'task',
-        message: `${lost.message}; ${again ? `queued again for another worker (run ${row.runs + 1} of at most ${maxRuns})` : current ? `no more runs (at most ${maxRuns}): the party fails` : 'the job or task ended meanwhile: not run again'}`,
+        message: `${lost.message}; ${again ? `queued again for another worker (run ${row.runs + 1} of at most ${maxRuns})` : current && talks ? 'it exchanges messages with partners, so it is not run again alone: the party fails' : current ? `no more runs (at most ${maxRuns}): the party fails` : 'the job or task ended meanwhile: not run again'}`,
         data: { worker, run: row.runs, ...ref },
       });
       if (again) {
@@ -95,7 +100,7 @@ export class ExecutionSupervisor {
         finishedAt: new Date().toISOString(),
         error: {
           code: 'WORKER_LOST',
-          message: `${lost.message}, ${row.runs} time(s); rerun the job (succeeded tasks are kept) or look at why the workers die (memory limits)`,
+          message: `${lost.message}, ${row.runs} time(s)${talks ? ' (a task that exchanges messages with partners is not run again alone)' : ''}; rerun the job (succeeded tasks are kept) or look at why the workers die (memory limits)`,
         },
       };
       await repo.setParty(ref.jobId, ref.task, ref.party, state);

@@ -1,9 +1,10 @@
 /**
  * Which programs of a node run as several processes go to the worker queue (issue 16 item 1).
- * A program of a component declared `local` (it sends and receives nothing: preprocessing on a
- * party's own columns) is queued for any worker. A program that talks to other parties runs in
- * the API replica that started it, as in a single process: data-plane messages arrive at the
- * replica a partner reached, and workers receive none (docs/OPERATIONS.md says what follows).
+ * With `tasksOnWorkers: 'all'` (the default) every program is queued for any worker: a program
+ * that talks to other parties receives their messages through the PostgreSQL mailbox
+ * (db-mailbox.ts), whichever api replica the partner's push reached. With `'local'` only
+ * programs of components declared `local` (no messages: preprocessing on a party's own columns)
+ * are queued, and the others run in the api replica that started them.
  */
 import { componentByCode } from '@fedgrid/components';
 import type { Logger } from 'pino';
@@ -11,34 +12,46 @@ import type { JobSpec } from '../jobs/job-spec.js';
 import type { JobsRepo, PartyState } from '../jobs/jobs.repo.js';
 import type { TaskQueue } from './task-queue.js';
 
+/** Which programs workers run (config `runtime.tasksOnWorkers`). */
+export type TasksOnWorkers = 'all' | 'local';
+
 export interface QueueHandOffDeps {
   queue: TaskQueue;
   repo: JobsRepo;
   selfNodeId: string;
   log: Logger;
+  /** @default 'all' */
+  tasksOnWorkers?: TasksOnWorkers;
   onPartyDone(spec: JobSpec, task: string, party: string, state: PartyState): Promise<void>;
 }
 
-/** Whether the task's component exchanges no messages (any worker may run it). */
-export function runsOnWorkers(spec: JobSpec, task: string): boolean {
+/** Whether the task's component exchanges messages with other parties (not declared `local`). */
+export function exchangesMessages(spec: JobSpec, task: string): boolean {
   const t = spec.tasks.find((x) => x.name === task);
-  if (!t) return false;
+  if (!t) return true;
   try {
-    return componentByCode(t.component).local === true;
+    return componentByCode(t.component).local !== true;
   } catch {
-    return false;
+    return true;
   }
 }
 
+/** Whether the task's program goes to the workers under `which`. */
+export function runsOnWorkers(spec: JobSpec, task: string, which: TasksOnWorkers = 'all'): boolean {
+  if (!spec.tasks.some((x) => x.name === task)) return false;
+  return which === 'all' || !exchangesMessages(spec, task);
+}
+
 /**
- * The runner's hand-off (TaskRunner.useHandOff): queues programs of local components; a failure
+ * The runner's hand-off (TaskRunner.useHandOff): queues the programs {@link runsOnWorkers}
+ * selects; a failure
  * to queue fails the party with QUEUE_UNAVAILABLE (a clear error, never a task left waiting).
  */
 export function queueHandOff(
   deps: QueueHandOffDeps,
 ): (spec: JobSpec, task: string, party: string, attempt: number) => boolean {
   return (spec, task, party, attempt) => {
-    if (!runsOnWorkers(spec, task)) return false;
+    if (!runsOnWorkers(spec, task, deps.tasksOnWorkers)) return false;
     const ref = { jobId: spec.id, task, party, attempt };
     void (async () => {
       try {

@@ -177,6 +177,13 @@ export const nodeConfigSchema = z.object({
       initiatorProbeSeconds: z.number().positive().default(10),
       /** Failed checks in a row after which an initiator counts as dead (the copy fails). */
       initiatorProbeFailures: z.number().int().min(1).default(3),
+      /**
+       * A node run as several processes: which programs its workers run. `all`: every program
+       * (those that exchange messages with partners receive them through the PostgreSQL
+       * mailbox); `local`: only components that exchange no messages, the others run in the api
+       * replica that starts them. A single process runs every program itself.
+       */
+      tasksOnWorkers: z.enum(['all', 'local']).default('all'),
     })
     .default({
       cryptoThreads: 0,
@@ -188,6 +195,7 @@ export const nodeConfigSchema = z.object({
       maxPartnerJobSeconds: 7 * 24 * 3600,
       initiatorProbeSeconds: 10,
       initiatorProbeFailures: 3,
+      tasksOnWorkers: 'all',
     }),
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })

@@ -13,6 +13,7 @@ import { CryptoPool, modArithBackend, nativeLoadError, x25519Backend } from '@fe
 import {
   GrpcTransport,
   Mailbox,
+  type DataPlaneMailbox,
   MemoryTrustStore,
   RelayTunnel,
   TransferServer,
@@ -56,6 +57,7 @@ import { FEDGRID_VERSION } from '../version.js';
 import { FedGridError } from '../errors/errors.js';
 import { isMultiProcess, type NodeRole } from '../cluster/node-role.js';
 import { startClusterRuntime, type ClusterRuntime } from '../cluster/cluster-runtime.js';
+import { DbMailbox } from '../cluster/db-mailbox.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -308,12 +310,38 @@ async function startLocked(
   );
   const trust = new MemoryTrustStore();
   const { limits } = config.dataPlane;
-  const mailbox = new Mailbox({
+  const mailboxLimits = {
     maxSessionBytes: limits.sessionBufferMiB * 2 ** 20,
     maxSenderBytes: limits.partnerBufferMiB * 2 ** 20,
     maxTotalBytes: limits.totalBufferMiB * 2 ** 20,
     incompleteTimeoutMs: limits.incompletePayloadSeconds * 1000,
-  });
+  };
+  // Several processes: a partner's push may reach any api replica while the task receiving it
+  // runs in another process, so pushes are kept in PostgreSQL (cluster/db-mailbox.ts). One
+  // process keeps them in memory.
+  const dbMailbox =
+    multi && databaseUrl
+      ? new DbMailbox({
+          db: store.db,
+          databaseUrl,
+          schema: databaseSchema ?? 'public',
+          limits: mailboxLimits,
+          log,
+        })
+      : undefined;
+  if (dbMailbox) {
+    try {
+      await dbMailbox.start();
+    } catch (err) {
+      await crypto.close().catch(() => {});
+      await store.close().catch(() => {});
+      throw new FedGridError(
+        'INTERNAL',
+        `cannot start the data-plane mailbox on PostgreSQL: ${(err as Error).message}`,
+      );
+    }
+  }
+  const mailbox: DataPlaneMailbox = dbMailbox ?? new Mailbox(mailboxLimits);
   const metrics = new NodeMetrics({ version: FEDGRID_VERSION, storage: store.kind });
   const transport = new GrpcTransport({
     identity,
@@ -423,6 +451,7 @@ async function startLocked(
       await app.listen({ host: config.api.host, port: opts.apiPort ?? config.api.port });
     } catch (err) {
       await transfer.close(0).catch(() => {});
+      await dbMailbox?.close().catch(() => {});
       await crypto.close().catch(() => {});
       await store.close().catch(() => {});
       throw err;
@@ -440,6 +469,7 @@ async function startLocked(
       } catch (err) {
         await app.close().catch(() => {});
         await transfer.close(0).catch(() => {});
+        await dbMailbox?.close().catch(() => {});
         await crypto.close().catch(() => {});
         await store.close().catch(() => {});
         throw err;
@@ -516,6 +546,7 @@ async function startLocked(
       await servingGrpc?.close().catch(() => {});
       await app.close().catch(() => {});
       await transfer.close(0).catch(() => {});
+      await dbMailbox?.close().catch(() => {});
       await crypto.close().catch(() => {});
       await store.close().catch(() => {});
       throw err;
@@ -550,6 +581,7 @@ async function startLocked(
       // Predictions answered before the close: their audit events are written behind.
       await services.serving.flushAudit();
       await transfer.close();
+      await dbMailbox?.close();
       transport.close();
       await crypto.close();
       await store.close();
