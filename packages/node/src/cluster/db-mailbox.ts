@@ -276,13 +276,18 @@ export class DbMailbox implements DataPlaneMailbox {
   private async store(env: Envelope, senderNodeId: string, mayExpire: boolean): Promise<void> {
     const { session, tag, src, dst } = env;
     const retry = await this.opts.db.transaction().execute(async (trx) => {
+      // Round trips are the cost of this mailbox: each query below answers several questions.
       const s = (
         await sql<{
           local_parties: string[];
           party_nodes: Record<string, string>;
           max_bytes: string | null;
-        }>`select local_parties, party_nodes, max_bytes from mailbox_sessions
-             where session = ${session} for share`.execute(trx)
+          state: string | null;
+          message: string | null;
+        }>`select s.local_parties, s.party_nodes, s.max_bytes, d.state, d.message
+             from mailbox_sessions s left join mailbox_slots d on d.session = s.session
+               and d.tag = ${tag} and d.src = ${src} and d.dst = ${dst}
+             where s.session = ${session} for share of s`.execute(trx)
       ).rows[0];
       if (!s)
         throw new DeliveryError('ERR_UNKNOWN_SESSION', `no open session '${session}' on this node`);
@@ -296,41 +301,38 @@ export class DbMailbox implements DataPlaneMailbox {
           'ERR_SENDER_NOT_ALLOWED',
           `node '${senderNodeId}' may not send as party '${src}' in session ${session}`,
         );
-      const done = (
-        await sql<{ state: string; message: string | null }>`select state, message
-          from mailbox_slots where session = ${session} and tag = ${tag} and src = ${src}
-          and dst = ${dst}`.execute(trx)
-      ).rows[0];
-      if (done?.state === 'taken') return false; // a retried push of a payload already taken
-      if (done) throw new DeliveryError('ERR_PAYLOAD_EXPIRED', done.message ?? 'payload expired');
+      if (s.state === 'taken') return false; // a retried push of a payload already taken
+      if (s.state) throw new DeliveryError('ERR_PAYLOAD_EXPIRED', s.message ?? 'payload expired');
       // Concurrent pushes on any replica: the limits are summed under one lock.
       await sql`select pg_advisory_xact_lock(hashtext('fedgrid mailbox'), hashtext(${this.opts.schema}))`.execute(
         trx,
       );
-      const have = (
-        await sql<{ total: number; sender: string; dup: boolean }>`select total, sender,
-          bool_or(seq = ${env.seq}) as dup from mailbox_chunks where session = ${session}
-          and tag = ${tag} and src = ${src} and dst = ${dst} group by total, sender`.execute(trx)
-      ).rows[0];
-      if (have && have.total !== env.total)
-        throw new DeliveryError(
-          'ERR_BAD_ENVELOPE',
-          `chunk count changed from ${have.total} to ${env.total} for tag '${tag}'`,
-        );
-      if (have?.dup) return false; // duplicate chunk
-      const sender = have?.sender ?? senderNodeId;
+      // Every chunk of a slot comes from the node pinned for its `src`: the sender is this one.
+      const sender = senderNodeId;
       const n = env.data.length;
       const u = (
         await sql<{
+          have_total: number | null;
+          dup: boolean;
           session_bytes: string;
           sender_bytes: string;
           sender_chunks: string;
           total_bytes: string;
-        }>`select coalesce(sum(bytes) filter (where session = ${session}), 0) as session_bytes,
+        }>`select min(total) filter (where session = ${session} and tag = ${tag} and src = ${src}
+               and dst = ${dst}) as have_total,
+             coalesce(bool_or(session = ${session} and tag = ${tag} and src = ${src}
+               and dst = ${dst} and seq = ${env.seq}), false) as dup,
+             coalesce(sum(bytes) filter (where session = ${session}), 0) as session_bytes,
              coalesce(sum(bytes) filter (where sender = ${sender}), 0) as sender_bytes,
              count(*) filter (where sender = ${sender}) as sender_chunks,
              coalesce(sum(bytes), 0) as total_bytes from mailbox_chunks`.execute(trx)
       ).rows[0]!;
+      if (u.have_total !== null && u.have_total !== env.total)
+        throw new DeliveryError(
+          'ERR_BAD_ENVELOPE',
+          `chunk count changed from ${u.have_total} to ${env.total} for tag '${tag}'`,
+        );
+      if (u.dup) return false; // duplicate chunk
       const refusal = this.refusal(
         session,
         sender,
@@ -352,14 +354,11 @@ export class DbMailbox implements DataPlaneMailbox {
         values (${session}, ${tag}, ${src}, ${dst}, ${env.seq}, ${env.total}, ${sender}, ${n},
                 ${Buffer.from(env.data.buffer, env.data.byteOffset, env.data.byteLength)})
         on conflict do nothing`.execute(trx);
-      const count = Number(
-        (
-          await sql<{ n: string }>`select count(*) as n from mailbox_chunks where
-            session = ${session} and tag = ${tag} and src = ${src} and dst = ${dst}`.execute(trx)
-        ).rows[0]!.n,
-      );
-      if (count === env.total)
-        await sql`select pg_notify(${this.channel}, ${key(session, tag, src, dst)})`.execute(trx);
+      // The payload's last chunk wakes the process waiting for it (delivered at COMMIT).
+      await sql`select pg_notify(${this.channel}, ${key(session, tag, src, dst)})
+        from (select count(*) as n from mailbox_chunks where session = ${session}
+          and tag = ${tag} and src = ${src} and dst = ${dst}) c
+        where c.n = ${env.total}`.execute(trx);
       return false;
     });
     if (retry) {
@@ -548,21 +547,23 @@ export class DbMailbox implements DataPlaneMailbox {
     };
     const { session, tag, src, dst } = w;
     const result = await this.opts.db.transaction().execute(async (trx) => {
-      const open = (
-        await sql`select 1 from mailbox_sessions where session = ${session} for share`.execute(trx)
-      ).rows.length;
-      if (!open) return { missing: true as const };
-      const slot = (
-        await sql<{ state: string; message: string | null }>`select state, message
-          from mailbox_slots where session = ${session} and tag = ${tag} and src = ${src}
-          and dst = ${dst}`.execute(trx)
-      ).rows[0];
-      if (slot?.state === 'expired') return { expired: slot.message ?? 'payload expired' };
       const c = (
-        await sql<{ n: string; total: number | null }>`select count(*) as n, min(total) as total
-          from mailbox_chunks where session = ${session} and tag = ${tag} and src = ${src}
-          and dst = ${dst}`.execute(trx)
-      ).rows[0]!;
+        await sql<{
+          state: string | null;
+          message: string | null;
+          n: string;
+          total: number | null;
+        }>`select d.state, d.message,
+             (select count(*) from mailbox_chunks m where m.session = s.session and m.tag = ${tag}
+               and m.src = ${src} and m.dst = ${dst}) as n,
+             (select min(total) from mailbox_chunks m where m.session = s.session
+               and m.tag = ${tag} and m.src = ${src} and m.dst = ${dst}) as total
+           from mailbox_sessions s left join mailbox_slots d on d.session = s.session
+             and d.tag = ${tag} and d.src = ${src} and d.dst = ${dst}
+           where s.session = ${session} for share of s`.execute(trx)
+      ).rows[0];
+      if (!c) return { missing: true as const };
+      if (c.state === 'expired') return { expired: c.message ?? 'payload expired' };
       if (c.total === null || Number(c.n) < c.total) return undefined;
       // The receiving program is the only taker of its payload; deleting returns the chunks.
       if (this.waiters.get(k) !== w) return undefined;
