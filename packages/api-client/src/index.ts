@@ -11,6 +11,7 @@ import createFetchClient, { type Client } from 'openapi-fetch';
 import type { paths } from './schema.js';
 
 export type { paths } from './schema.js';
+export { predictionsCsv, type PredictionsOutput } from './predictions-csv.js';
 
 /** The node's error body: `{code, message, details}` (every route, see docs/SECURITY.md). */
 export interface ApiErrorBody {

@@ -590,6 +590,34 @@ const enUS: Messages = {
     requester: 'Requester',
     comment: 'Comment (optional)',
   },
+  jobOps: {
+    outputs: 'Outputs on this node',
+    noOutputs: 'No outputs on this node yet',
+    party: 'Party',
+    downloadJson: 'Download JSON',
+    downloadCsv: 'Download CSV',
+    logs: 'Logs',
+    taskLogs: 'Task log',
+    allLevels: 'All levels',
+    downloadLog: 'Download log',
+    moreLogs: 'More',
+    stopTask: 'Stop task',
+    rerunTask: 'Rerun task',
+    taskStopped: 'Task stop requested',
+    taskRerun: 'Task rerun started',
+  },
+  datasetUpload: {
+    open: 'Upload a file',
+    title: 'Upload a file as a dataset',
+    file: 'File (CSV, TSV, JSON Lines, XML or Parquet)',
+    noFile: 'Choose a file to upload',
+    format: 'Format',
+    types: 'Column types (optional)',
+    typesHelp:
+      'COLUMN=TYPE, separated by commas; TYPE one of numeric, categorical, boolean, datetime, ignore',
+    submit: 'Upload',
+    done: 'Dataset uploaded',
+  },
 };
 
 export default enUS;

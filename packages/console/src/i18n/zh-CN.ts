@@ -578,6 +578,33 @@ const zhCN = {
     requester: '请求方',
     comment: '审批意见（可选）',
   },
+  jobOps: {
+    outputs: '本节点的输出',
+    noOutputs: '本节点尚无输出',
+    party: '参与方',
+    downloadJson: '下载 JSON',
+    downloadCsv: '下载 CSV',
+    logs: '日志',
+    taskLogs: '任务日志',
+    allLevels: '全部级别',
+    downloadLog: '下载日志',
+    moreLogs: '更多',
+    stopTask: '停止任务',
+    rerunTask: '重跑任务',
+    taskStopped: '已请求停止任务',
+    taskRerun: '任务已重新开始',
+  },
+  datasetUpload: {
+    open: '上传文件',
+    title: '上传文件为数据集',
+    file: '文件（CSV、TSV、JSON Lines、XML 或 Parquet）',
+    noFile: '请选择要上传的文件',
+    format: '格式',
+    types: '列类型（可选）',
+    typesHelp: '列名=类型，以逗号分隔；类型为 numeric、categorical、boolean、datetime、ignore 之一',
+    submit: '上传',
+    done: '数据集已上传',
+  },
 };
 
 export default zhCN;

@@ -16,6 +16,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
 import { DatasetActions, columnStats } from '../components/DatasetActions';
+import { DatasetUpload } from '../components/DatasetUpload';
 import { GrantApplications } from '../components/GrantApplications';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { DatasetView, GrantView } from '../types';
@@ -49,6 +50,7 @@ export default function Datasets() {
     [],
   );
   const [open, setOpen] = useState(false);
+  const [uploading, setUploading] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
 
@@ -153,9 +155,12 @@ export default function Datasets() {
             children: (
               <Card
                 extra={
-                  <Button type="primary" onClick={() => setOpen(true)}>
-                    {t('datasets.register')}
-                  </Button>
+                  <Space>
+                    <Button type="primary" onClick={() => setUploading(true)}>
+                      {t('datasetUpload.open')}
+                    </Button>
+                    <Button onClick={() => setOpen(true)}>{t('datasets.register')}</Button>
+                  </Space>
                 }
               >
                 <QueryView query={datasets} isEmpty={(d) => d.items.length === 0}>
@@ -262,6 +267,16 @@ export default function Datasets() {
             children: <GrantApplications />,
           },
         ]}
+      />
+      <DatasetUpload
+        open={uploading}
+        onClose={(done) => {
+          setUploading(false);
+          if (done) {
+            void message.success(t('datasetUpload.done'));
+            datasets.reload();
+          }
+        }}
       />
       <Modal
         open={open}

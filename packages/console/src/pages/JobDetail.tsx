@@ -20,6 +20,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, asError, unwrap, useApi } from '../api';
 import { JobModels } from '../components/JobModels';
+import { JobOutputs } from '../components/JobOutputs';
+import { TaskLogs } from '../components/TaskLogs';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { ComponentView, JsonSchema } from '../flow-graph';
 import type { FlowView } from '../flow-types';
@@ -48,13 +50,23 @@ export default function JobDetail() {
   const logs = stream.events.filter((e) => e.kind === 'log');
   const events = stream.events.filter((e) => e.kind !== 'log');
   const [actionError, setActionError] = useState<Error>();
-  const act = async (kind: 'stop' | 'rerun') => {
+  const [logsOf, setLogsOf] = useState<string>();
+  const act = async (kind: 'stop' | 'rerun', task?: string) => {
     setActionError(undefined);
     try {
-      if (kind === 'stop')
+      if (task) {
+        const path = { path: { id, task } };
+        if (kind === 'stop')
+          await unwrap(api.POST('/v1/jobs/{id}/tasks/{task}/stop', { params: path }));
+        else await unwrap(api.POST('/v1/jobs/{id}/tasks/{task}/rerun', { params: path, body: {} }));
+      } else if (kind === 'stop')
         await unwrap(api.POST('/v1/jobs/{id}/stop', { params: { path: { id } } }));
       else await unwrap(api.POST('/v1/jobs/{id}/rerun', { params: { path: { id } }, body: {} }));
-      void message.success(kind === 'stop' ? t('jobs.stopped') : t('jobs.rerunStarted'));
+      void message.success(
+        task
+          ? t(kind === 'stop' ? 'jobOps.taskStopped' : 'jobOps.taskRerun')
+          : t(kind === 'stop' ? 'jobs.stopped' : 'jobs.rerunStarted'),
+      );
       setRestart((n) => n + 1);
     } catch (e) {
       setActionError(asError(e));
@@ -147,6 +159,30 @@ export default function JobDetail() {
                         render: (_, r) => <StatusTag status={r.status} />,
                       },
                       { title: t('jobs.attempt'), dataIndex: 'attempt' },
+                      {
+                        title: t('common.actions'),
+                        render: (_, r) => (
+                          <Space>
+                            <Button
+                              size="small"
+                              data-testid={`task-logs-${r.name}`}
+                              onClick={() => setLogsOf(r.name)}
+                            >
+                              {t('jobOps.logs')}
+                            </Button>
+                            {!FINISHED.includes(j.status) && !FINISHED.includes(r.status) ? (
+                              <Button danger size="small" onClick={() => void act('stop', r.name)}>
+                                {t('jobOps.stopTask')}
+                              </Button>
+                            ) : null}
+                            {FINISHED.includes(j.status) ? (
+                              <Button size="small" onClick={() => void act('rerun', r.name)}>
+                                {t('jobOps.rerunTask')}
+                              </Button>
+                            ) : null}
+                          </Space>
+                        ),
+                      },
                     ]}
                   />
                 </Card>
@@ -156,6 +192,8 @@ export default function JobDetail() {
         }}
       </QueryView>
       <JobModels jobId={id} />
+      <JobOutputs jobId={id} version={`${current?.status ?? ''}:${restart}`} />
+      {logsOf ? <TaskLogs jobId={id} task={logsOf} onClose={() => setLogsOf(undefined)} /> : null}
       <Card title={t('jobStream.logs')} style={{ marginTop: 16 }}>
         <LogView lines={logs} />
       </Card>
