@@ -25,6 +25,7 @@ const Users = lazy(() => import('./pages/Users'));
 const Me = lazy(() => import('./pages/Me'));
 const Settings = lazy(() => import('./pages/Settings'));
 const Flows = lazy(() => import('./pages/Flows'));
+const Components = lazy(() => import('./pages/Components'));
 
 export function App() {
   const { i18n } = useTranslation();
@@ -45,6 +46,7 @@ export function App() {
                 <Route path="results/:jobId" element={<Results />} />
                 <Route path="models" element={<Models />} />
                 <Route path="flows" element={<Flows />} />
+                <Route path="components" element={<Components />} />
                 <Route path="dashboard" element={<Navigate to="/" replace />} />
                 <Route path="audit" element={<Audit />} />
                 <Route path="users" element={<Users />} />

@@ -5,6 +5,7 @@
  */
 import {
   ApartmentOutlined,
+  AppstoreOutlined,
   AuditOutlined,
   DashboardOutlined,
   DatabaseOutlined,
@@ -64,6 +65,8 @@ const NAV: { key: string; icon: ReactNode; label: string; menu: string[] }[] = [
   { key: '/partners', icon: <TeamOutlined />, label: 'nav.partners', menu: ['contracts'] },
   { key: '/datasets', icon: <DatabaseOutlined />, label: 'nav.datasets', menu: ['datasets'] },
   { key: '/flows', icon: <NodeIndexOutlined />, label: 'flows.nav', menu: ['flows', 'projects'] },
+  // The registry feeds the flow canvas's palette: shown with the flows.
+  { key: '/components', icon: <AppstoreOutlined />, label: 'componentsPage.nav', menu: ['flows'] },
   { key: '/jobs', icon: <ApartmentOutlined />, label: 'nav.jobs', menu: ['jobs'] },
   { key: '/results', icon: <LineChartOutlined />, label: 'nav.results', menu: ['jobs'] },
   { key: '/models', icon: <DeploymentUnitOutlined />, label: 'nav.models', menu: ['models'] },

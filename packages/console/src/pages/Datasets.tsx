@@ -18,6 +18,7 @@ import { api, asError, unwrap, useApi, type Page } from '../api';
 import { DatasetActions, columnStats } from '../components/DatasetActions';
 import { DatasetUpload } from '../components/DatasetUpload';
 import { GrantApplications } from '../components/GrantApplications';
+import { PartnerDatasets } from '../components/PartnerDatasets';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { DatasetView, GrantView } from '../types';
 
@@ -260,6 +261,11 @@ export default function Datasets() {
                 )}
               </QueryView>
             ),
+          },
+          {
+            key: 'partner',
+            label: t('partnerDatasets.title'),
+            children: <PartnerDatasets />,
           },
           {
             key: 'applications',

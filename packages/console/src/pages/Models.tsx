@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, asError, unwrap, useApi, type Page } from '../api';
+import { ModelDiff } from '../components/ModelDiff';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import { useCan } from '../me';
 
@@ -516,6 +517,11 @@ export default function Models() {
             },
             { key: 'approvals', label: t('modelOps.allApprovals'), children: allApprovalsTab },
             { key: 'deployments', label: t('modelOps.deployments'), children: deploymentsTab },
+            {
+              key: 'diff',
+              label: t('modelDiff.title'),
+              children: <ModelDiff refs={(versions.data?.items ?? []).map((v) => v.ref)} />,
+            },
           ]}
         />
       </Card>

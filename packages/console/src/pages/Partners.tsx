@@ -19,6 +19,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
 import { ContractActions } from '../components/ContractActions';
+import { JobPermissions } from '../components/JobPermissions';
 import { Directory } from '../components/Directory';
 import { Invitations } from '../components/Invitations';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
@@ -188,6 +189,11 @@ export default function Partners() {
               children: <Invitations />,
             },
             { key: 'directory', label: t('partnerOps.directory'), children: <Directory /> },
+            {
+              key: 'permissions',
+              label: t('permissions.title'),
+              children: <JobPermissions />,
+            },
           ]}
         />
       </Card>
