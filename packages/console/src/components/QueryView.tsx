@@ -46,8 +46,12 @@ export function QueryView<T>({
     return <ErrorAlert error={query.error} onRetry={query.reload} />;
   if (query.data === undefined)
     return (
-      <div style={{ padding: 24, textAlign: 'center' }}>
-        <Spin aria-label={t('common.loading')} />
+      <div
+        role="status"
+        aria-label={t('common.loading')}
+        style={{ padding: 24, textAlign: 'center' }}
+      >
+        <Spin />
       </div>
     );
   if (isEmpty?.(query.data))

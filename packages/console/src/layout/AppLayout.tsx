@@ -36,8 +36,12 @@ import {
 export function PageFallback() {
   const { t } = useTranslation();
   return (
-    <div style={{ padding: 48, textAlign: 'center' }}>
-      <Spin aria-label={t('common.loading')} />
+    <div
+      role="status"
+      aria-label={t('common.loading')}
+      style={{ padding: 48, textAlign: 'center' }}
+    >
+      <Spin />
     </div>
   );
 }
