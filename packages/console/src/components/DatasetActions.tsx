@@ -24,6 +24,7 @@ import { api, asError, unwrap } from '../api';
 import { useCan } from '../me';
 import { getToken } from '../session';
 import type { DatasetView } from '../types';
+import { DatasetEdit } from './DatasetEdit';
 import { ErrorAlert } from './QueryView';
 
 interface Stats {
@@ -66,6 +67,7 @@ export function DatasetActions({ dataset, onDone }: { dataset: DatasetView; onDo
   const can = useCan();
   const [preview, setPreview] = useState<Preview>();
   const [granting, setGranting] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const params = { path: { id: dataset.id } };
@@ -131,6 +133,7 @@ export function DatasetActions({ dataset, onDone }: { dataset: DatasetView; onDo
             { key: 'download', label: t('datasetOps.download') },
             ...(can('dataset:register')
               ? [
+                  { key: 'edit', label: t('datasetEdit.title') },
                   { key: 'refresh', label: t('datasetOps.refresh') },
                   {
                     key: 'toggle',
@@ -142,6 +145,7 @@ export function DatasetActions({ dataset, onDone }: { dataset: DatasetView; onDo
           ],
           onClick: ({ key }) => {
             if (key === 'download') void run(download);
+            if (key === 'edit') setEditing(true);
             if (key === 'refresh')
               void run(
                 () => unwrap(api.POST('/v1/datasets/{id}/refresh', { params })),
@@ -182,6 +186,18 @@ export function DatasetActions({ dataset, onDone }: { dataset: DatasetView; onDo
             {t('users.delete')}
           </Button>
         </Popconfirm>
+      ) : null}
+      {editing ? (
+        <DatasetEdit
+          dataset={dataset}
+          onClose={(saved) => {
+            setEditing(false);
+            if (saved) {
+              void message.success(t('common.saved'));
+              onDone();
+            }
+          }}
+        />
       ) : null}
       <Modal
         open={preview !== undefined}

@@ -678,6 +678,22 @@ const enUS: Messages = {
     metric: 'Metric',
     delta: 'Change',
   },
+  datasetEdit: {
+    title: 'Edit and describe columns',
+    save: 'Save',
+    valuesHelp: 'values, comma-separated',
+  },
+  pir: {
+    title: 'Private lookup (PIR)',
+    help: "Look keys up in a partner's PIR-enabled dataset: the keys are blinded, so the partner learns how many were asked, not which.",
+    keys: 'Keys',
+    keysHelp: 'one per line, or comma-separated',
+    noKeys: 'Enter at least one key',
+    query: 'Look up',
+    key: 'Key',
+    notFound: 'not found',
+    summary: "{{found}} of {{total}} keys found (the partner's dataset has {{rows}} rows)",
+  },
 };
 
 export default enUS;

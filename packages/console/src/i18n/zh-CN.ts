@@ -664,6 +664,22 @@ const zhCN = {
     metric: '指标',
     delta: '变化',
   },
+  datasetEdit: {
+    title: '编辑与列说明',
+    save: '保存',
+    valuesHelp: '取值，以逗号分隔',
+  },
+  pir: {
+    title: '隐私查询（PIR）',
+    help: '在合作方启用 PIR 的数据集中查询键：键经过盲化，合作方只知道查询了多少个键，而不知道是哪些。',
+    keys: '键',
+    keysHelp: '每行一个，或以逗号分隔',
+    noKeys: '请至少输入一个键',
+    query: '查询',
+    key: '键',
+    notFound: '未找到',
+    summary: '找到 {{found}} / {{total}} 个键（合作方数据集共 {{rows}} 行）',
+  },
 };
 
 export default zhCN;

@@ -19,6 +19,7 @@ import { DatasetActions, columnStats } from '../components/DatasetActions';
 import { DatasetUpload } from '../components/DatasetUpload';
 import { GrantApplications } from '../components/GrantApplications';
 import { PartnerDatasets } from '../components/PartnerDatasets';
+import { PirQuery } from '../components/PirQuery';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { DatasetView, GrantView } from '../types';
 
@@ -267,6 +268,7 @@ export default function Datasets() {
             label: t('partnerDatasets.title'),
             children: <PartnerDatasets />,
           },
+          { key: 'pir', label: t('pir.title'), children: <PirQuery /> },
           {
             key: 'applications',
             label: t('datasetOps.applications'),

@@ -61,13 +61,10 @@ beforeAll(async () => {
   });
   context.setDefaultTimeout(STEP_MS);
   // Signed in with the admin token, in English.
-  await context.addInitScript(
-    ([t]) => {
-      sessionStorage.setItem('fedgrid.token', t!);
-      localStorage.setItem('fedgrid.language', 'en-US');
-    },
-    [token],
-  );
+  await context.addInitScript({
+    content: `sessionStorage.setItem('fedgrid.token', ${JSON.stringify(token)});
+      localStorage.setItem('fedgrid.language', 'en-US');`,
+  });
   page = await context.newPage();
 }, 4 * STEP_MS);
 
@@ -117,6 +114,31 @@ describe('console operations in chromium against node processes', () => {
       (x) => x.name,
     );
     expect(names).toEqual(['uploaded_guest']);
+  });
+
+  it("edits a dataset's description, visibility and a column's data dictionary", async () => {
+    await page.goto(`${guest.info.apiUrl}/datasets`);
+    const row = page.getByRole('row', { name: /uploaded_guest/ });
+    await row.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: 'Edit and describe columns' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Description', { exact: true }).fill('breast cancer, guest side');
+    await dialog.getByLabel('x0 Unit').fill('mm');
+    await dialog.getByLabel('x0 Values').fill('1, 2, 3');
+    await shot('05-edit');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const d = (
+      await guest.api.get<{
+        items: (DatasetRow & {
+          description: string;
+          dictionary: Record<string, { unit?: string; values?: string[] }>;
+        })[];
+      }>('/v1/datasets')
+    ).items[0]!;
+    expect(d.description).toBe('breast cancer, guest side');
+    expect(d.dictionary['x0']).toEqual({ unit: 'mm', values: ['1', '2', '3'] });
+    expect(Object.keys(d.dictionary)).toEqual(['x0']);
   });
 
   it("shows a finished job's task log and downloads its output as the API answers it", async () => {

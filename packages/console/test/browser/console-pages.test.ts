@@ -301,6 +301,7 @@ describe('console account pages in chromium against a node process', () => {
       '合作方与合约',
       '数据集',
       '项目与流程',
+      '组件',
       '作业',
       '结果',
       '模型',
