@@ -694,6 +694,15 @@ const enUS: Messages = {
     notFound: 'not found',
     summary: "{{found}} of {{total}} keys found (the partner's dataset has {{rows}} rows)",
   },
+  grantUsage: {
+    open: 'Usage',
+    title: 'Where this grant was used',
+    none: 'Not used yet',
+    job: 'Job',
+    total: '{{uses}} uses, {{rows}} rows read',
+    sync: 'Sync with owner',
+    synced: 'Grants from this owner synced',
+  },
 };
 
 export default enUS;

@@ -680,6 +680,15 @@ const zhCN = {
     notFound: '未找到',
     summary: '找到 {{found}} / {{total}} 个键（合作方数据集共 {{rows}} 行）',
   },
+  grantUsage: {
+    open: '使用记录',
+    title: '本授权的使用记录',
+    none: '尚未使用',
+    job: '作业',
+    total: '共使用 {{uses}} 次，读取 {{rows}} 行',
+    sync: '与所有方同步',
+    synced: '已同步该所有方的授权',
+  },
 };
 
 export default zhCN;

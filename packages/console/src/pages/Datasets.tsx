@@ -18,6 +18,7 @@ import { api, asError, unwrap, useApi, type Page } from '../api';
 import { DatasetActions, columnStats } from '../components/DatasetActions';
 import { DatasetUpload } from '../components/DatasetUpload';
 import { GrantApplications } from '../components/GrantApplications';
+import { GrantUsage } from '../components/GrantUsage';
 import { PartnerDatasets } from '../components/PartnerDatasets';
 import { PirQuery } from '../components/PirQuery';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
@@ -53,6 +54,7 @@ export default function Datasets() {
   );
   const [open, setOpen] = useState(false);
   const [uploading, setUploading] = useState(false);
+  const [usageOf, setUsageOf] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
 
@@ -91,37 +93,59 @@ export default function Datasets() {
       void message.error(asError(e).message, 8);
     }
   };
-  const grantActions = (_: unknown, r: GrantView) =>
-    r.status === 'active' ? (
-      <Space size={4}>
-        <Button
-          size="small"
-          onClick={() =>
-            void grantAction(
-              () => unwrap(api.POST('/v1/grants/{id}/notify', { params: { path: { id: r.id } } })),
-              t('datasetOps.notified'),
-            )
-          }
-        >
-          {t('datasetOps.notify')}
-        </Button>
-        <Button
-          size="small"
-          danger
-          onClick={() =>
-            void grantAction(
-              () =>
-                unwrap(
-                  api.POST('/v1/grants/{id}/revoke', { params: { path: { id: r.id } }, body: {} }),
-                ),
-              t('datasetOps.revoked'),
-            )
-          }
-        >
-          {t('datasetOps.revoke')}
-        </Button>
-      </Space>
+  const grantActions = (_: unknown, r: GrantView) => (
+    <Space size={4}>
+      <Button size="small" onClick={() => setUsageOf(r.id)}>
+        {t('grantUsage.open')}
+      </Button>
+      {r.status === 'active' ? activeGrantActions(r) : null}
+    </Space>
+  );
+  const syncReceived = async (owner: string) => {
+    try {
+      await unwrap(api.POST('/v1/grants/received/sync', { body: { owner } }));
+      void message.success(t('grantUsage.synced'));
+      received.reload();
+    } catch (e) {
+      void message.error(asError(e).message, 8);
+    }
+  };
+  const receivedActions = (_: unknown, r: GrantView) =>
+    r.owner ? (
+      <Button size="small" onClick={() => void syncReceived(r.owner!)}>
+        {t('grantUsage.sync')}
+      </Button>
     ) : null;
+  const activeGrantActions = (r: GrantView) => (
+    <Space size={4}>
+      <Button
+        size="small"
+        onClick={() =>
+          void grantAction(
+            () => unwrap(api.POST('/v1/grants/{id}/notify', { params: { path: { id: r.id } } })),
+            t('datasetOps.notified'),
+          )
+        }
+      >
+        {t('datasetOps.notify')}
+      </Button>
+      <Button
+        size="small"
+        danger
+        onClick={() =>
+          void grantAction(
+            () =>
+              unwrap(
+                api.POST('/v1/grants/{id}/revoke', { params: { path: { id: r.id } }, body: {} }),
+              ),
+            t('datasetOps.revoked'),
+          )
+        }
+      >
+        {t('datasetOps.revoke')}
+      </Button>
+    </Space>
+  );
 
   const grantColumns = (who: 'grantee' | 'owner') => [
     {
@@ -143,7 +167,10 @@ export default function Datasets() {
       title: t('common.status'),
       render: (_: unknown, r: GrantView) => <StatusTag status={r.status} />,
     },
-    ...(who === 'grantee' ? [{ title: t('common.actions'), render: grantActions }] : []),
+    {
+      title: t('common.actions'),
+      render: who === 'grantee' ? grantActions : receivedActions,
+    },
   ];
 
   return (
@@ -276,6 +303,7 @@ export default function Datasets() {
           },
         ]}
       />
+      {usageOf ? <GrantUsage grantId={usageOf} onClose={() => setUsageOf(undefined)} /> : null}
       <DatasetUpload
         open={uploading}
         onClose={(done) => {
