@@ -85,7 +85,8 @@ describe('fedgrid demo --data german-credit', () => {
       // scikit-learn's default logistic regression on one-hot categories (the README's pipeline)
       const ref = (await reference()).splits['demo']?.logistic_regression.test_auc as number;
       expect(Math.abs(fed - ref)).toBeLessThanOrEqual(0.01);
-      // Each party's trained part and its own encoding (category codes only, no names).
+      // Each party's trained part and its own encoding, kept on that party's node: the encoding
+      // records its categories by name (serving applies it by name), the other party never sees it.
       const part = JSON.parse(await readFile(join(out, 'model-host-0.json'), 'utf8')) as {
         content: { featureNames?: string[] };
         task: string;
@@ -94,6 +95,10 @@ describe('fedgrid demo --data german-credit', () => {
       const encoding = await readFile(join(out, 'model-host-0-encode.json'), 'utf8');
       expect(JSON.parse(encoding).task).toBe('encode');
       expect(encoding).toContain('"housing"');
-      expect(encoding).not.toContain('"own"'); // a category's text stays in the dataset
+      expect(encoding).toContain('"own"'); // the host's own category, in the host's own model
+      const guestEncoding = await readFile(join(out, 'model-guest-encode.json'), 'utf8');
+      expect(JSON.parse(guestEncoding).task).toBe('encode');
+      expect(guestEncoding).not.toContain('"housing"'); // no host column in the guest's model
+      expect(guestEncoding).not.toContain('"own"');
     });
 });

@@ -18,8 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '@fedgrid/node';
 import { TestNodes, type TestNode } from './nodes.js';
 
-const CREDIT = fileURLToPath(
-  new URL('../../../../shared/datasets/credit/german_credit.csv', import.meta.url),
+/** The bundled German credit split (examples/data/credit/README.md), joined back by id here. */
+const CREDIT_GUEST = fileURLToPath(
+  new URL('../../../examples/data/credit/german_credit_guest.csv', import.meta.url),
+);
+const CREDIT_HOST = fileURLToPath(
+  new URL('../../../examples/data/credit/german_credit_host.csv', import.meta.url),
 );
 const GUEST_COLS = ['checking_status', 'duration_months', 'credit_history', 'purpose', 'bad'];
 const HOST_COLS = ['savings', 'credit_amount', 'employment_since', 'housing', 'job'];
@@ -114,7 +118,13 @@ const predict = (body: unknown) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fedgrid-serving-encoded-'));
-  const { header, rows } = table(await readFile(CREDIT, 'utf8'));
+  const guestFile = table(await readFile(CREDIT_GUEST, 'utf8'));
+  const hostFile = table(await readFile(CREDIT_HOST, 'utf8'));
+  const hostRow = new Map(hostFile.rows.map((r) => [r[0], r.slice(1)]));
+  const header = [...guestFile.header, ...hostFile.header.slice(1)];
+  const rows = guestFile.rows
+    .filter((r) => hostRow.has(r[0]))
+    .map((r) => [...r, ...(hostRow.get(r[0]) as string[])]);
   const train = rows.slice(0, 160);
   await writeFile(join(dir, 'g.csv'), csv(header, train, GUEST_COLS));
   await writeFile(join(dir, 'h.csv'), csv(header, train, HOST_COLS));
