@@ -1,6 +1,6 @@
 /**
  * A model trained on encoded categorical columns, served (issue 12 + issue 17 item 3): rows of
- * the UCI German credit data (../shared/datasets/credit, string columns registered as
+ * the UCI German credit data (examples/data/credit, the bundled split of ../shared/datasets/credit; string columns registered as
  * categorical) split guest / host, PSI → encode (one-hot, each party its own columns) → HeteroLR
  * → in-job predict. Both parts are published; each party's fitted encoding of the training is
  * replayed on raw rows by the batch prediction job (`psi → predict` with `model:NAME@VERSION`, as
