@@ -26,8 +26,8 @@ const store = (name: string): LaunchOptions =>
 const ROUNDS = 30;
 /**
  * Small batches and a few local epochs: each round is thousands of SGD steps on 8,000 rows, so a
- * round lasts far longer than the poll below and the kill lands inside a round, not between the
- * arbiter's progress event and its checkpoint.
+ * round lasts far longer than the poll below and the kill nearly always lands inside a round (the
+ * assertions below also hold when it lands between a round's checkpoint and its progress event).
  */
 const TRAIN = { rounds: ROUNDS, batchSize: 4, localEpochs: 3, learningRate: 0.05 };
 
@@ -190,7 +190,10 @@ test('SIGKILL of the aggregator mid-training: the rerun resumes from its last ch
   // Resumed right after the last round the arbiter completed before the kill, not at 0.
   expect(a.resumedAt).toBeGreaterThanOrEqual(3);
   expect(a.resumedAt).toBeGreaterThanOrEqual(lastSeen + 1);
-  expect(a.resumedAt).toBe(lastBefore + 1);
+  // The arbiter saves a round's checkpoint, then records its progress event (without waiting):
+  // a kill between the two leaves the checkpoint one round ahead of the events, never behind.
+  expect(a.resumedAt).toBeGreaterThanOrEqual(lastBefore + 1);
+  expect(a.resumedAt).toBeLessThanOrEqual(lastBefore + 2);
   expect(a.rounds).toBe(ROUNDS);
   expect(a.final.round).toBe(ROUNDS - 1);
   expect((final.results as Record<string, Record<string, unknown>>)['train']?.['arbiter']).toEqual(

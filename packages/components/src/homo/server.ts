@@ -269,7 +269,6 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         seconds: (performance.now() - tr) / 1000,
       };
       history.push(record);
-      ctx.progress({ stage: 'round', round: r, loss: record.loss, clients: updates.length });
       const cp: Checkpoint = {
         nextRound: r + 1,
         parameterCount: setup.parameterCount,
@@ -282,6 +281,8 @@ export function homoServer<P extends HomoRoundParams>(kind: HomoModelKind<P>) {
         ...(hierarchy ? { edges: hierarchy.state() } : {}),
       };
       await ctx.checkpoint?.save(cp);
+      // Reported only once durable: a round the arbiter announced is never redone by a rerun.
+      ctx.progress({ stage: 'round', round: r, loss: record.loss, clients: updates.length });
     }
     const done = (c: string): Command => ({
       type: 'done',
