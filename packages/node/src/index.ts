@@ -103,11 +103,15 @@ export {
 } from './models/model-name.js';
 export {
   verifyAuditArchive,
+  sealAuditArchive,
+  openAuditArchive,
+  isSealedArchive,
   type ArchiveVerification,
   type ArchiveManifest,
 } from './audit/audit-archive.js';
 export {
   readSecretFile,
+  readPassphraseFile,
   sealSecretFromEnv,
   FileSealer,
   SEAL_KEY_ENV,

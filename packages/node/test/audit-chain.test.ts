@@ -13,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePgliteTemplate } from '@fedgrid/node';
 import { AuditService, type AuditEvent } from '../dist/audit/audit.service.js';
 import { verifyChain } from '../dist/audit/audit-verify.js';
-import { exportAuditArchive, verifyAuditArchive } from '../dist/audit/audit-archive.js';
+import {
+  exportAuditArchive,
+  isSealedArchive,
+  openAuditArchive,
+  sealAuditArchive,
+  verifyAuditArchive,
+} from '../dist/audit/audit-archive.js';
+import { sealAtRest } from '@fedgrid/crypto';
 import { generateIdentity } from '@fedgrid/federation';
 import { openStore, type Store } from '../dist/storage/db.js';
 import type { Database } from '../dist/storage/schema.js';
@@ -291,5 +298,50 @@ describe('signed export archives', () => {
       verifyAuditArchive([JSON.stringify(header), ...lines.slice(1, 3)].join('\n')).problem,
     ).toMatch(/signature does not verify/);
     expect(verifyAuditArchive('garbage\n').problem).toMatch(/line 1: not JSON/);
+  });
+
+  it('sealed at rest by suite (issue 13 item 4): opens to the signed text, refuses a wrong secret, altered bytes, another purpose', async () => {
+    const { db } = await chainOf(3);
+    const id = await generateIdentity('auditnode');
+    const { text } = await exportAuditArchive(db, {
+      nodeId: 'auditnode',
+      keyPem: id.keyPem,
+      certPem: id.certPem,
+    });
+    const key = new Uint8Array(32).fill(7);
+    for (const [suite, code] of [
+      ['international', 1],
+      ['gm', 2],
+    ] as const) {
+      const sealed = sealAuditArchive(text, suite, { passphrase: 'correct horse' });
+      expect(isSealedArchive(sealed)).toBe(true);
+      expect(isSealedArchive(Buffer.from(text))).toBe(false);
+      // The suite is in the header (AES-256-GCM = 1, SM4 = 2); no event text is readable.
+      expect(sealed[8]).toBe(code);
+      expect(Buffer.from(sealed).includes('ds-2')).toBe(false);
+      expect(Buffer.from(sealed).includes('fedgrid.audit-archive')).toBe(false);
+      const opened = openAuditArchive(sealed, { passphrase: 'correct horse' }, 'a.fgar');
+      expect(opened).toBe(text);
+      expect(verifyAuditArchive(opened, id.fingerprint)).toMatchObject({ ok: true, checked: 3 });
+      expect(() => openAuditArchive(sealed, { passphrase: 'wrong horse' }, 'a.fgar')).toThrow(
+        /cannot open the sealed audit archive a\.fgar: .*failed authentication/,
+      );
+      const altered = Buffer.from(sealed);
+      altered[altered.length - 40]! ^= 1;
+      expect(() => openAuditArchive(altered, { passphrase: 'correct horse' })).toThrow(
+        /failed authentication/,
+      );
+      expect(() => openAuditArchive(sealed, undefined, 'a.fgar')).toThrow(
+        /a\.fgar is sealed: give the passphrase with --passphrase-file/,
+      );
+      // A key-sealed archive opens with the key only; a sealed secret file of the node (another
+      // purpose) does not pass for an archive even under the same key.
+      const byKey = sealAuditArchive(text, suite, { key });
+      expect(openAuditArchive(byKey, { key })).toBe(text);
+      expect(() => openAuditArchive(byKey, { passphrase: 'correct horse' })).toThrow(/with a key/);
+      const tokenFile = sealAtRest(suite, { key }, Buffer.from(text), Buffer.from('admin-token'));
+      expect(() => openAuditArchive(tokenFile, { key })).toThrow(/failed authentication/);
+    }
+    expect(() => openAuditArchive(Buffer.from(text), { key })).toThrow(/not sealed/);
   });
 });

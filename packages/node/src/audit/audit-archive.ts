@@ -6,9 +6,17 @@
  * its last event (`headHash`), and is signed with the node's identity key; it carries the node's
  * certificate, so that {@link verifyAuditArchive} checks a file offline, with no node running:
  * signature, every event's hash, the links, the count and the head.
+ *
+ * At rest (issue 13 item 4), an archive may be sealed whole ({@link sealAuditArchive}): the
+ * suite's cipher (AES-256-GCM for `international`, SM4-CTR + HMAC-SM3 for `gm`; crypto/seal/
+ * at-rest.ts) under a passphrase or a 32-byte key, bound to the purpose "fedgrid.audit-archive".
+ * {@link openAuditArchive} gives back the exact text that was signed, so verification after
+ * opening is the same offline check as for a clear archive.
  */
 import { createHash, sign, verify, X509Certificate, createPublicKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { openAtRest, sealAtRest, type CryptoSuite, type SealSecret } from '@fedgrid/crypto';
+import { FedGridError } from '../errors/errors.js';
 import { canonicalJson } from '../storage/canonical-json.js';
 import type { Database } from '../storage/schema.js';
 import {
@@ -236,4 +244,55 @@ export function verifyAuditArchive(text: string, expectFingerprint?: string): Ar
 /** SHA-256 of an archive's text, hex (recorded with the export). */
 export function archiveDigest(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The purpose a sealed archive is bound to (its AAD): a sealed key file cannot pass for one. */
+const ARCHIVE_AAD = Buffer.from('fedgrid.audit-archive');
+const SEAL_MAGIC = Buffer.from('FGSEAL1\0');
+
+/**
+ * Seals an archive's text for storage or hand-over (issue 13 item 4).
+ * @param suite the node's crypto suite: `international` → AES-256-GCM, `gm` → SM4-CTR + HMAC-SM3.
+ * @param secret a non-empty passphrase (scrypt / PBKDF2-HMAC-SM3 with a fresh salt; ≈ 0.1–1 s)
+ *   or a 32-byte key.
+ * @returns the sealed bytes ("FGSEAL1" header, then the authenticated ciphertext).
+ * @throws RangeError for an empty passphrase or a key that is not 32 bytes.
+ */
+export function sealAuditArchive(text: string, suite: CryptoSuite, secret: SealSecret): Uint8Array {
+  return sealAtRest(suite, secret, Buffer.from(text, 'utf8'), ARCHIVE_AAD);
+}
+
+/** Whether `bytes` is a sealed blob (starts with the "FGSEAL1" header) rather than clear text. */
+export function isSealedArchive(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.subarray(0, SEAL_MAGIC.length)).equals(SEAL_MAGIC);
+}
+
+/**
+ * Opens a {@link sealAuditArchive} output, giving back the archive's text. Nothing of the content
+ * is returned or echoed unless authentication succeeds.
+ * @param where how to name the archive in errors (e.g. its file name).
+ * @throws FedGridError UNAUTHORIZED when no secret is given, or the secret does not open it
+ *   (wrong passphrase or key, or altered bytes: authenticated encryption cannot tell these apart);
+ *   VALIDATION_FAILED when it is not a sealed blob.
+ */
+export function openAuditArchive(
+  bytes: Uint8Array,
+  secret: SealSecret | undefined,
+  where = 'the archive',
+): string {
+  if (!isSealedArchive(bytes))
+    throw new FedGridError('VALIDATION_FAILED', `${where} is not sealed (no FGSEAL1 header)`);
+  if (!secret)
+    throw new FedGridError(
+      'UNAUTHORIZED',
+      `${where} is sealed: give the passphrase with --passphrase-file <file>, or set FEDGRID_SEAL_PASSPHRASE (or FEDGRID_SEAL_KEY) to the secret it was sealed with`,
+    );
+  try {
+    return Buffer.from(openAtRest(secret, bytes, ARCHIVE_AAD)).toString('utf8');
+  } catch (err) {
+    throw new FedGridError(
+      'UNAUTHORIZED',
+      `cannot open the sealed audit archive ${where}: ${(err as Error).message}`,
+    );
+  }
 }

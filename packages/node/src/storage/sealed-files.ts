@@ -74,6 +74,31 @@ export function sealSecretFromEnv(env: NodeJS.ProcessEnv = process.env): SealSec
   return passphrase ? { passphrase } : undefined;
 }
 
+/**
+ * A passphrase from a file (e.g. `--passphrase-file`, so that it is never a command-line argument
+ * visible in the process list or shell history): the file's text without one trailing newline.
+ * @throws FedGridError NOT_FOUND (unreadable) or VALIDATION_FAILED (empty); the content is never
+ *   echoed.
+ */
+export async function readPassphraseFile(path: string): Promise<SealSecret> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new FedGridError(
+      'NOT_FOUND',
+      `cannot read the passphrase file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  const passphrase = text.replace(/\r?\n$/, '');
+  if (passphrase.length === 0)
+    throw new FedGridError(
+      'VALIDATION_FAILED',
+      `the passphrase file ${path} is empty: write the passphrase on its first line`,
+    );
+  return { passphrase };
+}
+
 /** Writes a secret file (mode 0600), sealed when `seal` is given. */
 export async function writeSecretFile(
   path: string,
