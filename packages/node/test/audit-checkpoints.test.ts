@@ -9,7 +9,12 @@ import { generateIdentity } from '@fedgrid/federation';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEventHash, chainedFields } from '../dist/audit/audit-hash.js';
-import { signCheckpoint, type CheckpointBody } from '../dist/audit/audit-checkpoints.js';
+import {
+  checkpointsToKeep,
+  signCheckpoint,
+  type CheckpointBody,
+  type SignedCheckpoint,
+} from '../dist/audit/audit-checkpoints.js';
 import { TestNodes, type TestNode } from './nodes.js';
 
 const nodes = new TestNodes();
@@ -148,6 +153,64 @@ describe('audit checkpoints', () => {
     const p = v.partners[0]!;
     expect(p).toMatchObject({ partner: 'ckpt-b', status: 'disagree' });
     expect(p.disagreements[0]?.message).toMatch(/was rewritten/);
+  });
+
+  it('a partner that sends a burst of fresh checkpoints cannot flush the ones held about it; an exact replay is refused', async () => {
+    const recv = b.node.services.auditCheckpoints;
+    const { readFile } = await import('node:fs/promises');
+    const keyPem = await readFile(a.node.config.paths.key, 'utf8');
+    const heldBefore = (await recv.heldAbout('ckpt-a')).items;
+    expect(heldBefore.length).toBeGreaterThan(0);
+    const oldest = heldBefore.at(-1)!;
+    // The newest one again, byte for byte: a replay.
+    await expect(recv.receive('ckpt-a', heldBefore[0])).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: /older than the one held|replays are refused/,
+    });
+    // A node that rewrote its history (new heads) sends many more than `kept` (20 in tests) at once.
+    const t0 = Date.now();
+    for (let i = 1; i <= 25; i++) {
+      await recv.receive(
+        'ckpt-a',
+        signCheckpoint(
+          keyPem,
+          body({
+            seq: 1000 + i,
+            head: i.toString(16).padStart(64, 'c'),
+            at: new Date(t0 + i).toISOString(),
+          }),
+        ),
+      );
+    }
+    const after = (await recv.heldAbout('ckpt-a')).items;
+    const has = (c: SignedCheckpoint) => after.some((x) => x.checkpoint === c.checkpoint);
+    // The genuine checkpoints received before the burst (one per 10-minute bucket) are still held.
+    expect(has(oldest)).toBe(true);
+    expect(after.length).toBeLessThanOrEqual(20 + 1 + heldBefore.length);
+    expect(JSON.parse(after[0]!.checkpoint)).toMatchObject({ seq: 1025 });
+  });
+});
+
+describe('checkpointsToKeep', () => {
+  const min = 60_000;
+  const day = 24 * 60 * min;
+  const now = Date.UTC(2026, 5, 15, 12, 0, 0);
+  it('keeps the newest `kept`, the first per 10 minutes for a day, the first per day within retention', () => {
+    const rows: Array<{ id: string; seq: number; receivedAt: number }> = [];
+    let seq = 0;
+    const add = (id: string, receivedAt: number) => rows.push({ id, seq: ++seq, receivedAt });
+    add('expired', now - 200 * day); // beyond 183 days: only kept if among the newest
+    add('day-40-first', now - 40 * day);
+    add('day-40-second', now - 40 * day + 60 * min);
+    add('bucket-first', now - 3 * 60 * min); // 3 h ago, first of its 10-minute bucket
+    add('bucket-second', now - 3 * 60 * min + min);
+    for (let i = 0; i < 5; i++) add(`burst-${i}`, now - 100 + i); // a burst just now
+    const keep = checkpointsToKeep(rows, { kept: 3, retentionDays: 183, now });
+    expect([...keep].sort()).toEqual(
+      ['burst-0', 'burst-2', 'burst-3', 'burst-4', 'bucket-first', 'day-40-first'].sort(),
+    );
+    // With room for all, nothing is dropped, expired or not.
+    expect(checkpointsToKeep(rows, { kept: 100, retentionDays: 183, now }).size).toBe(rows.length);
   });
 });
 

@@ -70,6 +70,45 @@ export const signedCheckpointSchema = z
   })
   .strict();
 
+/** Width of the recent buckets of {@link checkpointsToKeep} (the default checkpoint interval). */
+export const CHECKPOINT_BUCKET_MS = 10 * 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Which of a partner's checkpoints to keep (ids). Keeping only the newest `kept` would let a
+ * partner that rewrote its history flush the evidence held about it by sending `kept` fresh
+ * checkpoints in a row; so, besides the newest `kept`, the first checkpoint received in each
+ * 10-minute bucket of the last 24 hours and the first of each UTC day within `retentionDays` stay,
+ * whatever the partner sends later. Buckets go by this node's receipt time, which the partner does
+ * not choose. At most `kept` + 145 + `retentionDays` + 1 rows per partner.
+ * @param rows the partner's checkpoints, any order; `receivedAt` in ms since the epoch.
+ * @param now ms since the epoch.
+ */
+export function checkpointsToKeep(
+  rows: ReadonlyArray<{ id: string; seq: number; receivedAt: number }>,
+  opts: { kept: number; retentionDays: number; now: number },
+): Set<string> {
+  const newestFirst = [...rows].sort((x, y) => y.seq - x.seq || y.receivedAt - x.receivedAt);
+  const keep = new Set(newestFirst.slice(0, opts.kept).map((r) => r.id));
+  const firstOf = new Map<string, { id: string; receivedAt: number }>();
+  for (const r of rows) {
+    const age = opts.now - r.receivedAt;
+    const key =
+      age <= DAY_MS
+        ? `b${Math.floor(r.receivedAt / CHECKPOINT_BUCKET_MS)}`
+        : age <= opts.retentionDays * DAY_MS
+          ? `d${Math.floor(r.receivedAt / DAY_MS)}`
+          : undefined;
+    if (key === undefined) continue;
+    const f = firstOf.get(key);
+    if (!f || r.receivedAt < f.receivedAt || (r.receivedAt === f.receivedAt && r.id < f.id))
+      firstOf.set(key, r);
+  }
+  for (const { id } of firstOf.values()) keep.add(id);
+  return keep;
+}
+
 /** The digest a key signs with: none for Ed25519/Ed448 (built in), SM3 for SM2, else SHA-256. */
 function digestFor(key: KeyObject): string | null {
   const t = String(key.asymmetricKeyType);
@@ -146,6 +185,9 @@ export interface PartnerCheckpointReport {
   error?: string;
 }
 
+/** Most checkpoints {@link AuditCheckpointService.checkPartners} reads from one partner. */
+const MAX_HELD_READ = 1000;
+
 export class AuditCheckpointService {
   private timer: NodeJS.Timeout | undefined;
 
@@ -157,8 +199,10 @@ export class AuditCheckpointService {
       audit: AuditService;
       contracts: ContractService;
       peers: PeerClient;
-      /** Newest checkpoints kept per partner. */
+      /** Newest checkpoints kept per partner (older ones thinned: {@link checkpointsToKeep}). */
       kept: number;
+      /** Days the thinned older checkpoints are kept. @default 183 */
+      retentionDays?: number;
       /** Largest clock difference tolerated on a partner's `at` (ms). @default 300000 */
       maxSkewMs?: number;
       log?: { warn(obj: object, msg: string): void };
@@ -346,25 +390,41 @@ export class AuditCheckpointService {
           signature: w.data.signature,
         })
         .execute();
-      const keep = await t
+      // Thinned, not cut to the newest `kept`: a partner cannot flush what is held about it.
+      const held = await t
         .selectFrom('audit_partner_checkpoints')
-        .select('id')
+        .select(['id', 'seq', 'received_at'])
         .where('partner_node_id', '=', peerNodeId)
-        .orderBy('seq', 'desc')
-        .orderBy('signed_at', 'desc')
-        .limit(this.deps.kept)
         .execute();
-      await t
-        .deleteFrom('audit_partner_checkpoints')
-        .where('partner_node_id', '=', peerNodeId)
-        .where(
-          'id',
-          'not in',
-          keep.map((k) => k.id),
-        )
-        .execute();
+      const keep = checkpointsToKeep(
+        held.map((h) => ({
+          id: String(h.id),
+          seq: Number(h.seq),
+          receivedAt: new Date(h.received_at).getTime(),
+        })),
+        { kept: this.deps.kept, retentionDays: this.retentionDays, now: Date.now() },
+      );
+      const drop = held.map((h) => String(h.id)).filter((id) => !keep.has(id));
+      if (drop.length)
+        await t
+          .deleteFrom('audit_partner_checkpoints')
+          .where('partner_node_id', '=', peerNodeId)
+          .where('id', 'in', drop)
+          .execute();
       return { seq: body.seq, at: body.at };
     });
+  }
+
+  private get retentionDays(): number {
+    return this.deps.retentionDays ?? 183;
+  }
+
+  /**
+   * Most checkpoints {@link heldAbout} answers: everything {@link checkpointsToKeep} can keep, and
+   * never more than {@link checkPartners} reads.
+   */
+  private get maxHeld(): number {
+    return Math.min(this.deps.kept + 146 + this.retentionDays + 1, MAX_HELD_READ);
   }
 
   /** The checkpoints this node holds about `peerNodeId`, newest first, as signed. */
@@ -375,7 +435,7 @@ export class AuditCheckpointService {
       .where('partner_node_id', '=', peerNodeId)
       .orderBy('seq', 'desc')
       .orderBy('signed_at', 'desc')
-      .limit(this.deps.kept)
+      .limit(this.maxHeld)
       .execute();
     return { items: rows.map((r) => ({ checkpoint: r.body, signature: r.signature })) };
   }
@@ -412,7 +472,7 @@ export class AuditCheckpointService {
         } catch (err) {
           return { ...report, status: 'unreachable', error: (err as Error).message };
         }
-        for (const signed of items.slice(0, 1000)) {
+        for (const signed of items.slice(0, MAX_HELD_READ)) {
           let body: CheckpointBody;
           try {
             body = openCheckpoint(this.deps.identity.certPem, signedCheckpointSchema.parse(signed));

@@ -210,7 +210,11 @@ export const nodeConfigSchema = z.object({
     .object({
       /** Seconds between signed checkpoints sent to every contracted partner (0: only on demand). */
       checkpointIntervalSeconds: z.number().int().min(0).default(600),
-      /** Checkpoints kept per partner (the newest; each one covers all history before it). */
+      /**
+       * Newest checkpoints kept per partner (each one covers all history before it); older ones are
+       * thinned to one per 10 minutes for a day and one per day for `retentionDays`, so a partner
+       * cannot flush them by sending many new ones (audit/audit-checkpoints.ts).
+       */
       checkpointsKept: z.number().int().min(1).max(1000).default(20),
       /** Days events are kept before they may be pruned (only once exported); ≥ 183 (6 months). */
       retentionDays: z.number().int().min(183).default(183),

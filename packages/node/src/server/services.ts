@@ -364,6 +364,7 @@ export function buildServices(base: NodeBase): NodeServices {
     contracts,
     peers: base.peers,
     kept: config.config.audit.checkpointsKept,
+    retentionDays: config.config.audit.retentionDays,
     log,
   });
   return {
