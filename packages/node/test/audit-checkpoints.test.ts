@@ -155,6 +155,33 @@ describe('audit checkpoints', () => {
     expect(p.disagreements[0]?.message).toMatch(/was rewritten/);
   });
 
+  it("a partner answering verify with checkpoints meant for another partner is 'invalid'; with an oversized answer, 'unreachable' (the answer is dropped)", async () => {
+    const svc = b.node.services.auditCheckpoints;
+    const original = svc.heldAbout.bind(svc);
+    const { readFile } = await import('node:fs/promises');
+    const keyPem = await readFile(a.node.config.paths.key, 'utf8');
+    try {
+      // Genuinely signed by a, but for 'ckpt-z': b passes it off as held about a for itself.
+      svc.heldAbout = () =>
+        Promise.resolve({ items: [signCheckpoint(keyPem, body({ to: 'ckpt-z' }))] });
+      let v = await a.ok<Verify & { partners: Array<{ error?: string }> }>(
+        'GET',
+        '/v1/audit/verify',
+      );
+      expect(v.partners[0]).toMatchObject({ partner: 'ckpt-b', status: 'invalid', checked: 0 });
+      expect(v.partners[0]?.error).toMatch(/not ours: signed by 'ckpt-a' for 'ckpt-z'/);
+      // About 10 MB of junk: refused once past the limit, not parsed.
+      const junk = { checkpoint: 'x'.repeat(1000), signature: 'AA==' };
+      svc.heldAbout = () => Promise.resolve({ items: Array.from({ length: 10_000 }, () => junk) });
+      v = await a.ok('GET', '/v1/audit/verify');
+      expect(v.ok).toBe(false);
+      expect(v.partners[0]).toMatchObject({ partner: 'ckpt-b', status: 'unreachable' });
+      expect(v.partners[0]?.error).toMatch(/with more than 8388608 bytes; the answer is dropped/);
+    } finally {
+      svc.heldAbout = original;
+    }
+  });
+
   it('a partner that sends a burst of fresh checkpoints cannot flush the ones held about it; an exact replay is refused', async () => {
     const recv = b.node.services.auditCheckpoints;
     const { readFile } = await import('node:fs/promises');

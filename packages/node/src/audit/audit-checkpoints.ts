@@ -187,6 +187,12 @@ export interface PartnerCheckpointReport {
 
 /** Most checkpoints {@link AuditCheckpointService.checkPartners} reads from one partner. */
 const MAX_HELD_READ = 1000;
+/**
+ * Bounds on a partner's answer with the checkpoints it holds: room for {@link MAX_HELD_READ} of
+ * the largest accepted size (1 KiB + 512 characters), twice over for gm sealing; and one minute,
+ * so that a partner dripping its answer cannot stall `audit verify`.
+ */
+export const HELD_ANSWER_LIMITS = { maxAnswerBytes: 8 * 2 ** 20, deadlineMs: 60_000 };
 
 export class AuditCheckpointService {
   private timer: NodeJS.Timeout | undefined;
@@ -466,6 +472,8 @@ export class AuditCheckpointService {
               api,
               'GET',
               '/v1/interconn/audit/checkpoints',
+              undefined,
+              HELD_ANSWER_LIMITS,
             )
           ).items;
           if (!Array.isArray(items)) throw new Error('answer without items');

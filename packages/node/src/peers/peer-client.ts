@@ -3,6 +3,7 @@
  * partners trust exactly the pinned certificate; the first contact (a contract proposal) reads
  * the certificate the partner presents so that the user can compare its fingerprint out of band.
  */
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -59,6 +60,14 @@ export function firstContactServerName(apiUrl: string): string {
   return isIP(host.replace(/^\[(.*)\]$/, '$1')) ? 'fedgrid' : host;
 }
 
+/** Bounds on a partner's answer ({@link PeerClient.call}). */
+export interface AnswerLimits {
+  /** Largest answer accepted, bytes on the wire. */
+  maxAnswerBytes?: number;
+  /** The whole call must end within this many ms. */
+  deadlineMs?: number;
+}
+
 export class PeerClient {
   constructor(
     private readonly identity: TlsIdentity,
@@ -69,12 +78,21 @@ export class PeerClient {
 
   /**
    * Calls a contracted partner.
+   * @param limits bounds on the answer, for calls whose answer a hostile partner could inflate or
+   *   drip out to stall the caller: `maxAnswerBytes` (bytes on the wire) and `deadlineMs` (whole
+   *   call, ms; the default timeout only bounds idle time between packets).
    * @throws FedGridError PEER_UNREACHABLE, CERTIFICATE_MISMATCH, or PEER_REFUSED (with the
-   *   partner's error code and message).
+   *   partner's error code and message, or when the answer exceeds `limits`).
    */
-  async call<T>(peer: PinnedApi, method: string, path: string, body?: unknown): Promise<T> {
+  async call<T>(
+    peer: PinnedApi,
+    method: string,
+    path: string,
+    body?: unknown,
+    limits: AnswerLimits = {},
+  ): Promise<T> {
     try {
-      return await this.callPinned<T>(peer, method, path, body);
+      return await this.callPinned<T>(peer, method, path, body, limits);
     } catch (err) {
       // A TLS verification failure looks like unreachability; find out which certificate the
       // peer shows so that the error can name it.
@@ -102,7 +120,8 @@ export class PeerClient {
     peer: PinnedApi,
     method: string,
     path: string,
-    body?: unknown,
+    body: unknown,
+    limits: AnswerLimits,
   ): Promise<T> {
     const protect =
       peer.sm2CertPem && this.gm
@@ -112,7 +131,7 @@ export class PeerClient {
             path,
             body,
             (m, p, b) =>
-              this.callPinned({ ...peer, sm2CertPem: undefined }, m, p, b) as Promise<unknown>,
+              this.callPinned({ ...peer, sm2CertPem: undefined }, m, p, b, {}) as Promise<unknown>,
           )
         : undefined;
     const res = await this.send(
@@ -134,6 +153,7 @@ export class PeerClient {
       peer.nodeId,
       protect,
       pinnedServerName(peer.nodeId),
+      limits,
     );
     return res.body as T;
   }
@@ -178,6 +198,7 @@ export class PeerClient {
     peerName: string,
     protect: ProtectedRequest | undefined,
     servername: string,
+    limits: AnswerLimits = {},
   ): Promise<{ body: unknown; certPem: string; fingerprint: string }> {
     const url = new URL(path, apiUrl);
     const payload = protect
@@ -186,6 +207,7 @@ export class PeerClient {
         ? undefined
         : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
+      let answer: IncomingMessage | undefined;
       const req = httpsRequest(
         url,
         {
@@ -208,8 +230,23 @@ export class PeerClient {
           ...tls,
         },
         (res) => {
+          answer = res;
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let received = 0;
+          res.on('data', (c: Buffer) => {
+            received += c.length;
+            if (limits.maxAnswerBytes !== undefined && received > limits.maxAnswerBytes) {
+              res.destroy(
+                new FedGridError(
+                  'PEER_REFUSED',
+                  `node ${peerName} answered ${method} ${path} with more than ${limits.maxAnswerBytes} bytes; the answer is dropped`,
+                  { peer: peerName, maxAnswerBytes: limits.maxAnswerBytes },
+                ),
+              );
+              return;
+            }
+            chunks.push(c);
+          });
           res.on('error', reject);
           res.on('end', () => {
             const raw = res.socket as import('node:tls').TLSSocket;
@@ -256,6 +293,19 @@ export class PeerClient {
       req.on('timeout', () =>
         req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)),
       );
+      if (limits.deadlineMs !== undefined) {
+        const deadline = setTimeout(() => {
+          const err = new FedGridError(
+            'PEER_UNREACHABLE',
+            `node ${peerName} did not complete ${method} ${path} within ${limits.deadlineMs! / 1000} s`,
+            { peer: peerName },
+          );
+          if (answer) answer.destroy(err);
+          else req.destroy(err);
+        }, limits.deadlineMs);
+        deadline.unref();
+        req.on('close', () => clearTimeout(deadline));
+      }
       req.on('error', (err: Error & { code?: string }) => {
         if (err instanceof FedGridError) return reject(err);
         const cause = (err as { cause?: unknown }).cause;
