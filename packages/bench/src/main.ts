@@ -434,7 +434,7 @@ async function main(): Promise<number> {
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   };
   log(
-    `machine: ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}, x25519 ${String(report.machine.x25519_backend)}, mod-arith ${String(report.machine.mod_arith_backend)}`,
+    `machine: ${report.machine.cpu}, ${report.machine.cores} cores, node ${report.machine.node}, x25519 ${String(report.machine.x25519_backend)}, mod-arith ${String(report.machine.mod_arith_backend)}, sm2 ${String(report.machine.sm2_backend)}`,
   );
   for (const g of chosen) {
     const tg = performance.now();

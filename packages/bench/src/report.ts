@@ -4,7 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { modArithBackend, nativeLoadError, x25519Backend } from '@fedgrid/crypto';
+import {
+  modArithBackend,
+  nativeBinding,
+  nativeLoadError,
+  sm2Backend,
+  x25519Backend,
+} from '@fedgrid/crypto';
 import type { CpuReport } from './cpu.js';
 
 /** Parameters of one entry: what was measured (n, key_bits, threads, rows, …). */
@@ -50,10 +56,20 @@ export function machineInfo(): MachineInfo {
     memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     x25519_backend: x25519Backend(),
     mod_arith_backend: modArithBackend(),
+    sm2_backend: sm2KernelName(),
     ...(nativeError ? { native_load_error: nativeError } : {}),
     ...cpuFlags(),
     load1_start: round(loadavg()[0] ?? 0, 2),
   };
+}
+
+/**
+ * The SM2 multiplication psi.ecdh.sm2 runs on: `native-ifma` (AVX-512 IFMA), `native-portable`
+ * (portable C: no IFMA on this CPU) or `node-crypto`; the figure depends on it several-fold.
+ */
+function sm2KernelName(): string {
+  if (sm2Backend() !== 'native') return 'node-crypto';
+  return `native-${nativeBinding()?.sm2Info?.().backend ?? 'unknown'}`;
 }
 
 /** Whether the CPU has the AVX-512 IFMA extension the native kernels use (Linux only). */
