@@ -12,6 +12,12 @@ import type { paths } from './schema.js';
 
 export type { paths } from './schema.js';
 export { predictionsCsv, type PredictionsOutput } from './predictions-csv.js';
+export {
+  batchPredictRequest,
+  type BatchPredictHost,
+  type BatchPredictJob,
+  type BatchPredictRequest,
+} from './batch-predict.js';
 
 /** The node's error body: `{code, message, details}` (every route, see docs/SECURITY.md). */
 export interface ApiErrorBody {

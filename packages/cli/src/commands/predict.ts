@@ -4,6 +4,7 @@
  * `model:NAME@VERSION` (docs/objects/model.md) — and writes the result party's predictions as
  * CSV. Horizontal models (`--local`) skip PSI: each client scores its own rows.
  */
+import { batchPredictRequest } from '@fedgrid/api-client';
 import { Command } from 'commander';
 import type { JobView, NodeInfo } from '@fedgrid/node';
 import { formatEvent, watchJob } from '../job-watch.js';
@@ -26,7 +27,8 @@ export interface BatchPredictOptions {
 }
 
 /**
- * The job request of a batch prediction.
+ * The job request of a batch prediction, from the CLI's options (built by the console's same
+ * `batchPredictRequest` of @fedgrid/api-client).
  * @throws Error naming the option when a host dataset is not `NODE=DATASET` or none is given.
  */
 export function batchPredictJob(o: BatchPredictOptions): Record<string, unknown> {
@@ -40,20 +42,14 @@ export function batchPredictJob(o: BatchPredictOptions): Record<string, unknown>
       );
     return { node: h.slice(0, i), dataset: h.slice(i + 1) };
   });
-  const model = o.model.startsWith('model:') ? o.model : `model:${o.model}`;
-  const data = o.local ? 'job.dataset' : 'psi.data';
-  return {
-    name: o.name ?? `predict ${o.model}`,
-    parties: { guest: { node: o.guestNode }, hosts: hosts.map((h) => ({ node: h.node })) },
-    datasets: {
-      guest: o.guestDataset,
-      ...Object.fromEntries(hosts.map((h, k) => [`host-${k}`, h.dataset])),
-    },
-    tasks: [
-      ...(o.local ? [] : [{ name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } }]),
-      { name: 'predict', component: 'predict', inputs: { data, model } },
-    ],
-  };
+  return batchPredictRequest({
+    guestNode: o.guestNode,
+    model: o.model,
+    guestDataset: o.guestDataset,
+    hosts,
+    ...(o.local ? { local: true } : {}),
+    ...(o.name !== undefined ? { name: o.name } : {}),
+  }) as unknown as Record<string, unknown>;
 }
 
 export function predictCommand(): Command {
