@@ -26,6 +26,8 @@ const Me = lazy(() => import('./pages/Me'));
 const Settings = lazy(() => import('./pages/Settings'));
 const Flows = lazy(() => import('./pages/Flows'));
 const Components = lazy(() => import('./pages/Components'));
+const Projects = lazy(() => import('./pages/Projects'));
+const BatchPredict = lazy(() => import('./pages/BatchPredict'));
 
 export function App() {
   const { i18n } = useTranslation();
@@ -47,6 +49,8 @@ export function App() {
                 <Route path="models" element={<Models />} />
                 <Route path="flows" element={<Flows />} />
                 <Route path="components" element={<Components />} />
+                <Route path="projects" element={<Projects />} />
+                <Route path="predict" element={<BatchPredict />} />
                 <Route path="dashboard" element={<Navigate to="/" replace />} />
                 <Route path="audit" element={<Audit />} />
                 <Route path="users" element={<Users />} />

@@ -10,9 +10,11 @@ import {
   DashboardOutlined,
   DatabaseOutlined,
   DeploymentUnitOutlined,
+  FolderOpenOutlined,
   LineChartOutlined,
   NodeIndexOutlined,
   SettingOutlined,
+  ThunderboltOutlined,
   TeamOutlined,
   UserOutlined,
   UsergroupAddOutlined,
@@ -68,12 +70,20 @@ const NAV: { key: string; icon: ReactNode; label: string; menu: string[] }[] = [
   { key: '/', icon: <DashboardOutlined />, label: 'nav.dashboard', menu: ['node'] },
   { key: '/partners', icon: <TeamOutlined />, label: 'nav.partners', menu: ['contracts'] },
   { key: '/datasets', icon: <DatabaseOutlined />, label: 'nav.datasets', menu: ['datasets'] },
+  { key: '/projects', icon: <FolderOpenOutlined />, label: 'projects.nav', menu: ['projects'] },
   { key: '/flows', icon: <NodeIndexOutlined />, label: 'flows.nav', menu: ['flows', 'projects'] },
   // The registry feeds the flow canvas's palette: shown with the flows.
   { key: '/components', icon: <AppstoreOutlined />, label: 'componentsPage.nav', menu: ['flows'] },
   { key: '/jobs', icon: <ApartmentOutlined />, label: 'nav.jobs', menu: ['jobs'] },
   { key: '/results', icon: <LineChartOutlined />, label: 'nav.results', menu: ['jobs'] },
   { key: '/models', icon: <DeploymentUnitOutlined />, label: 'nav.models', menu: ['models'] },
+  // Scoring new data needs a published model: shown with the models.
+  {
+    key: '/predict',
+    icon: <ThunderboltOutlined />,
+    label: 'batchPredict.nav',
+    menu: ['models'],
+  },
   {
     key: '/users',
     icon: <UsergroupAddOutlined />,

@@ -22,6 +22,7 @@ import { api, asError, unwrap, useApi } from '../api';
 import { JobModels } from '../components/JobModels';
 import { JobOutputs } from '../components/JobOutputs';
 import { TaskLogs } from '../components/TaskLogs';
+import { TaskRerun } from '../components/TaskRerun';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { ComponentView, JsonSchema } from '../flow-graph';
 import type { FlowView } from '../flow-types';
@@ -51,6 +52,7 @@ export default function JobDetail() {
   const events = stream.events.filter((e) => e.kind !== 'log');
   const [actionError, setActionError] = useState<Error>();
   const [logsOf, setLogsOf] = useState<string>();
+  const [rerunOf, setRerunOf] = useState<TaskView & { version?: string }>();
   const act = async (kind: 'stop' | 'rerun', task?: string) => {
     setActionError(undefined);
     try {
@@ -176,7 +178,11 @@ export default function JobDetail() {
                               </Button>
                             ) : null}
                             {FINISHED.includes(j.status) ? (
-                              <Button size="small" onClick={() => void act('rerun', r.name)}>
+                              <Button
+                                size="small"
+                                data-testid={`task-rerun-${r.name}`}
+                                onClick={() => setRerunOf(r)}
+                              >
                                 {t('jobOps.rerunTask')}
                               </Button>
                             ) : null}
@@ -193,6 +199,18 @@ export default function JobDetail() {
       </QueryView>
       <JobModels jobId={id} />
       <JobOutputs jobId={id} version={`${current?.status ?? ''}:${restart}`} />
+      {rerunOf ? (
+        <TaskRerun
+          jobId={id}
+          task={rerunOf}
+          onClose={() => setRerunOf(undefined)}
+          onDone={() => {
+            setRerunOf(undefined);
+            void message.success(t('jobOps.taskRerun'));
+            setRestart((n) => n + 1);
+          }}
+        />
+      ) : null}
       {logsOf ? <TaskLogs jobId={id} task={logsOf} onClose={() => setLogsOf(undefined)} /> : null}
       <Card title={t('jobStream.logs')} style={{ marginTop: 16 }}>
         <LogView lines={logs} />
