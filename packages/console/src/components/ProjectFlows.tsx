@@ -76,7 +76,7 @@ export function ProjectFlows({ projectId }: { projectId: string }) {
                         <Tag>
                           {p.node}: {t(`flows.approval.${p.status}`, { defaultValue: p.status })}
                         </Tag>
-                        {p.approvalId && p.status === 'pending' ? (
+                        {p.approvalId ? (
                           <Button
                             size="small"
                             disabled={busy}

@@ -707,7 +707,7 @@ const enUS: Messages = {
     synced: 'Grants from this owner synced',
   },
   projects: {
-    nav: 'Projects',
+    nav: 'Project management',
     title: 'Projects',
     list: 'Projects of this node and of its partners',
     role: 'Role',

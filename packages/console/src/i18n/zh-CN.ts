@@ -693,7 +693,7 @@ const zhCN = {
     synced: '已同步该所有方的授权',
   },
   projects: {
-    nav: '项目',
+    nav: '项目管理',
     title: '项目',
     list: '本节点与合作方的项目',
     role: '角色',

@@ -300,18 +300,20 @@ describe('console account pages in chromium against a node process', () => {
       '总览',
       '合作方与合约',
       '数据集',
+      '项目管理',
       '项目与流程',
       '组件',
       '作业',
       '结果',
       '模型',
+      '批量预测',
       '用户与角色',
       '审计',
       '设置',
     ]);
     const found: Record<string, string[]> = {};
     for (const item of menu) {
-      await page.getByRole('menuitem', { name: item }).click();
+      await page.getByRole('menuitem', { name: item, exact: true }).click();
       await page.getByRole('heading', { level: 2 }).first().waitFor();
       // Every query of the page has answered (no spinner left).
       await expect

@@ -1,0 +1,367 @@
+/**
+ * The console's project management, ad-hoc jobs, batch prediction and task rerun with changed
+ * parameters, in Debian's chromium against three node processes (guest, host, arbiter; every
+ * pair contracted): a project created and a partner invited on the guest's console, accepted on
+ * the host's; a flow's approval synced, its (empty) job list and its deletion; a HeteroLR job
+ * submitted as JSON without a flow; its model published, then new data scored from the batch
+ * prediction page and the scores downloaded as CSV (equal to the node's output); finally the
+ * training task rerun with one more iteration. axe-core finds no serious or critical violation
+ * on each new page and form. Screenshots go to packages/console/test-artifacts/ (gitignored).
+ *
+ * Needs /usr/bin/chromium and the built console (`npm run build -w @fedgrid/console`).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { predictionsCsv, type PredictionsOutput } from '@fedgrid/api-client';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@fedgrid/node/client';
+import type { ClusterNode } from 'fedgrid';
+import {
+  EXAMPLES,
+  TestCluster,
+  threePartyCluster,
+  waitFor,
+} from '../../../cli/test/cluster-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** Generous: a loaded 2-core machine; this is a time-out, not a measurement. */
+const STEP_MS = 120_000;
+const JOB_MS = 300_000;
+const FINISHED = ['succeeded', 'failed', 'stopped'];
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  members: { nodeId: string; status: string }[];
+}
+interface JobRow {
+  id: string;
+  status: string;
+  error: unknown;
+  tasks: { name: string; status: string; attempt: number }[];
+}
+interface EventRow {
+  id: number;
+  kind: string;
+  message: string;
+  task_name: string | null;
+  party: string | null;
+  data: Record<string, unknown> | null;
+}
+
+const cluster = new TestCluster();
+let guest: ClusterNode;
+let host: ClusterNode;
+let arbiter: ClusterNode;
+let browser: Browser;
+let atGuest: Page;
+let atHost: Page;
+let projectId: string;
+let trainJob: string;
+const pageErrors: string[] = [];
+
+async function pageFor(node: ClusterNode): Promise<Page> {
+  const token = (await readFile((await loadConfig(node.dir)).paths.adminToken, 'utf8')).trim();
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 800 },
+    locale: 'en-US',
+  });
+  context.setDefaultTimeout(STEP_MS);
+  await context.addInitScript({
+    content: `sessionStorage.setItem('fedgrid.token', ${JSON.stringify(token)});
+      localStorage.setItem('fedgrid.language', 'en-US');`,
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${node.name}: ${e.message}`));
+  return page;
+}
+
+beforeAll(async () => {
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
+  await mkdir(ARTIFACTS, { recursive: true });
+  [guest, host, arbiter] = await threePartyCluster(cluster);
+  await guest.api.post('/v1/datasets', {
+    name: 'breast-g',
+    path: join(EXAMPLES, 'fate/breast_hetero_guest.csv'),
+    labelColumn: 'y',
+  });
+  const hData = await host.api.post<{ id: string }>('/v1/datasets', {
+    name: 'breast-h',
+    path: join(EXAMPLES, 'fate/breast_hetero_host.csv'),
+  });
+  await host.api.post('/v1/grants', { dataset: hData.id, grantee: guest.info.nodeId });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  atGuest = await pageFor(guest);
+  atHost = await pageFor(host);
+}, 4 * STEP_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await cluster.close();
+});
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(ARTIFACTS, `projects-${name}.png`), fullPage: true });
+
+/** axe-core's serious and critical violations on the page as it is (see console-pages). */
+async function axe(page: Page): Promise<string[]> {
+  await expect
+    .poll(
+      () =>
+        page
+          .locator('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]')
+          .count(),
+      { timeout: STEP_MS },
+    )
+    .toBe(0);
+  if (!(await page.evaluate('typeof window.axe !== "undefined"')))
+    await page.evaluate(`${await readFile(AXE, 'utf8')}\n;true`);
+  const violations = (await page.evaluate(
+    'window.axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
+  )) as { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+}
+
+/** Chooses `option` (an option whose text contains it) in the open select named `label`. */
+async function pick(page: Page, label: string, option: string): Promise<void> {
+  await page.getByRole('combobox', { name: label }).click();
+  await page
+    .locator('.ant-select-dropdown:visible .ant-select-item-option')
+    .filter({ hasText: option })
+    .first()
+    .click();
+  await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'hidden' });
+}
+
+/** Waits until job `id` on `node` has ended, and answers it. */
+function ended(node: ClusterNode, id: string, also: (j: JobRow) => boolean = () => true) {
+  return waitFor(async () => {
+    const j = await node.api.get<JobRow>(`/v1/jobs/${id}`);
+    return FINISHED.includes(j.status) && also(j) && j;
+  }, JOB_MS);
+}
+
+describe('projects, ad-hoc jobs, batch prediction and task rerun in the console', () => {
+  it("creates a project and invites the host on the guest's console; the host accepts on its own", async () => {
+    await atGuest.goto(`${guest.info.apiUrl}/projects`);
+    await atGuest.getByRole('heading', { name: 'Projects', level: 2 }).waitFor();
+    await atGuest.getByText('No project yet').waitFor();
+    expect(await axe(atGuest)).toEqual([]);
+    await atGuest.getByRole('button', { name: 'Create a project' }).click();
+    const dialog = atGuest.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('credit scoring');
+    await dialog.getByLabel('Description').fill('loans and payments');
+    expect(await axe(atGuest)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Create a project' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await atGuest.getByRole('cell', { name: /credit scoring/ }).waitFor();
+    const own = (await guest.api.get<{ items: ProjectRow[] }>('/v1/projects')).items;
+    expect(own.map((p) => p.name)).toEqual(['credit scoring']);
+    projectId = own[0]!.id;
+
+    await atGuest.getByRole('button', { name: 'Invite a partner' }).click();
+    const invite = atGuest.getByRole('dialog');
+    await pick(atGuest, 'Partner', host.info.nodeId);
+    await shot(atGuest, '01-invite');
+    await invite.getByRole('button', { name: 'Submit' }).click();
+    await invite.waitFor({ state: 'hidden' });
+    const invited = await guest.api.get<ProjectRow>(`/v1/projects/${projectId}`);
+    expect(invited.members).toEqual([
+      expect.objectContaining({ nodeId: host.info.nodeId, status: 'invited' }),
+    ]);
+
+    await atHost.goto(`${host.info.apiUrl}/projects`);
+    await atHost.getByRole('cell', { name: /credit scoring/ }).waitFor();
+    await shot(atHost, '02-invited');
+    expect(await axe(atHost)).toEqual([]);
+    await atHost.getByRole('button', { name: 'Accept' }).click();
+    await atHost.getByText('Invitation accepted').waitFor();
+    const accepted = await waitFor(async () => {
+      const p = await guest.api.get<ProjectRow>(`/v1/projects/${projectId}`);
+      return p.members[0]?.status === 'accepted' && p;
+    }, STEP_MS);
+    expect(accepted.members[0]).toMatchObject({ nodeId: host.info.nodeId, status: 'accepted' });
+  });
+
+  it("lists the project's flows: syncs a partner's approval, shows the flow's jobs, deletes the flow", async () => {
+    const flow = await guest.api.post<{ id: string }>('/v1/flows', {
+      projectId,
+      name: 'align ids',
+      parties: { guest: { node: guest.info.nodeId }, hosts: [{ node: host.info.nodeId }] },
+      datasets: { guest: 'breast-g', 'host-0': 'breast-h' },
+      tasks: [{ name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } }],
+    });
+    await guest.api.post(`/v1/flows/${flow.id}/approvals`, {});
+    const incoming = (
+      await host.api.get<{ items: { id: string }[] }>(
+        '/v1/flow-approvals?direction=incoming&status=pending',
+      )
+    ).items;
+    expect(incoming).toHaveLength(1);
+    await host.api.post(`/v1/flow-approvals/${incoming[0]!.id}/approve`, {});
+
+    await atGuest.goto(`${guest.info.apiUrl}/projects`);
+    await atGuest.getByRole('button', { name: 'Expand row' }).first().click();
+    const flows = atGuest.getByTestId(`project-flows-${projectId}`);
+    await flows.getByRole('cell', { name: /align ids/ }).waitFor();
+    await flows.getByTestId(`approval-sync-${host.info.nodeId}`).click();
+    await atGuest.getByText("The partner's answer was fetched").waitFor();
+    await flows.getByText(`${host.info.nodeId}: approved`).waitFor();
+    // The flow's jobs: none yet.
+    await flows.getByRole('button', { name: 'Expand row' }).click();
+    await atGuest.getByTestId(`flow-jobs-${flow.id}`).getByText('No job was created').waitFor();
+    await shot(atGuest, '03-flows');
+    expect(await axe(atGuest)).toEqual([]);
+
+    await flows.getByRole('button', { name: 'Delete flow' }).click();
+    await atGuest.locator('.ant-popconfirm').getByRole('button', { name: 'OK' }).click();
+    await atGuest.getByText('Flow deleted').waitFor();
+    await flows.getByText('No flow in this project').waitFor();
+    expect(await guest.api.get<{ status: string }>(`/v1/flows/${flow.id}`)).toMatchObject({
+      status: 'deleted',
+    });
+  });
+
+  it('submits a HeteroLR job written as JSON, without a flow', async () => {
+    const job = {
+      name: 'train breast',
+      parties: {
+        guest: { node: guest.info.nodeId },
+        hosts: [{ node: host.info.nodeId }],
+        arbiter: { node: arbiter.info.nodeId },
+      },
+      datasets: { guest: 'breast-g', 'host-0': 'breast-h' },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        {
+          name: 'train',
+          component: 'hetero-lr',
+          params: { maxIter: 2 },
+          inputs: { data: 'psi.data' },
+        },
+        {
+          name: 'predict',
+          component: 'predict',
+          inputs: { data: 'psi.data', model: 'train.model' },
+        },
+      ],
+    };
+    await atGuest.goto(`${guest.info.apiUrl}/projects`);
+    const form = atGuest.getByTestId('adhoc-job');
+    // A malformed job is refused with where the JSON breaks.
+    await form.getByLabel('Job (JSON)').fill('{"name": ');
+    await form.getByRole('button', { name: 'Submit the job' }).click();
+    await form
+      .getByRole('alert')
+      .getByText(/not valid JSON/)
+      .waitFor();
+    await form.getByLabel('Job (JSON)').fill(JSON.stringify(job, null, 2));
+    await shot(atGuest, '04-adhoc-job');
+    await form.getByRole('button', { name: 'Submit the job' }).click();
+    await atGuest.waitForURL(/\/jobs\/[^/]+$/);
+    trainJob = decodeURIComponent(new URL(atGuest.url()).pathname.split('/').pop()!);
+    const done = await ended(guest, trainJob);
+    expect(done, JSON.stringify(done.error)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('scores new data with the published model on the batch prediction page and downloads the scores', async () => {
+    for (const n of [guest, host]) {
+      const { items } = await n.api.get<{ items: { id: string; task: string }[] }>(
+        `/v1/models?job=${trainJob}`,
+      );
+      const part = items.find((m) => m.task === 'train')!;
+      await n.api.call('PATCH', `/v1/models/${part.id}`, { name: 'breast' });
+      await n.api.post(`/v1/models/${part.id}/approvals`, {});
+    }
+    for (const n of [guest, host, arbiter]) {
+      const { items } = await n.api.get<{ items: { id: string }[] }>(
+        '/v1/model-approvals?direction=incoming&status=pending',
+      );
+      for (const a of items) await n.api.post(`/v1/model-approvals/${a.id}/approve`, {});
+    }
+    for (const n of [guest, host]) {
+      const { items } = await n.api.get<{ items: { id: string; task: string }[] }>(
+        `/v1/models?job=${trainJob}`,
+      );
+      for (const m of items.filter((x) => x.task === 'train'))
+        await n.api.post(`/v1/models/${m.id}/publish`, {});
+    }
+
+    await atGuest.goto(`${guest.info.apiUrl}/predict`);
+    await atGuest.getByRole('heading', { name: 'Batch prediction', level: 2 }).waitFor();
+    await pick(atGuest, 'Published model version (NAME@VERSION)', 'breast@1');
+    await pick(atGuest, "This node's dataset", 'breast-g');
+    await atGuest.getByLabel(`Dataset of host-0 (${host.info.nodeId})`).fill('breast-h');
+    expect(await axe(atGuest)).toEqual([]);
+    await shot(atGuest, '05-predict-form');
+    await atGuest.getByRole('button', { name: 'Submit the prediction' }).click();
+    const jobLink = atGuest.getByTestId('predict-job').getByRole('link');
+    await jobLink.waitFor();
+    const predictJob = (await jobLink.innerText()).trim();
+    const done = await ended(guest, predictJob);
+    expect(done, JSON.stringify(done.error)).toMatchObject({ status: 'succeeded' });
+    const [download] = await Promise.all([
+      atGuest.waitForEvent('download'),
+      atGuest.getByTestId('predict-download').click(),
+    ]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    await atGuest.getByText('569 rows scored').waitFor();
+    await shot(atGuest, '06-predicted');
+    const stored = await guest.api.get<PredictionsOutput>(
+      `/v1/jobs/${predictJob}/outputs/predict/guest/predictions`,
+    );
+    expect(csv).toBe(predictionsCsv(stored));
+    expect(csv.split('\n')[0]).toBe('id,score,label,actual');
+    expect(csv.trim().split('\n')).toHaveLength(570);
+  });
+
+  it('reruns the training task with one more iteration from the job page', async () => {
+    const before = await guest.api.get<JobRow>(`/v1/jobs/${trainJob}`);
+    const attempt = before.tasks.find((x) => x.name === 'train')!.attempt;
+    await atGuest.goto(`${guest.info.apiUrl}/jobs/${encodeURIComponent(trainJob)}`);
+    await atGuest.getByTestId('task-rerun-train').click();
+    const dialog = atGuest.getByRole('dialog');
+    await dialog.getByTestId('task-rerun-form').waitFor();
+    await dialog.getByRole('button', { name: 'Rerun with the same parameters' }).waitFor();
+    await dialog.getByLabel('maxIter', { exact: true }).fill('3');
+    expect(await axe(atGuest)).toEqual([]);
+    await shot(atGuest, '07-rerun');
+    await dialog.getByRole('button', { name: 'Rerun with 1 changed parameter(s)' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const done = await ended(
+      guest,
+      trainJob,
+      (j) => j.tasks.find((x) => x.name === 'train')!.attempt > attempt,
+    );
+    expect(done, JSON.stringify(done.error)).toMatchObject({ status: 'succeeded' });
+    // The guest's training epochs: 2 before the rerun, 3 after it.
+    const { items } = await guest.api.get<{ items: EventRow[] }>(
+      `/v1/jobs/${trainJob}/events?after=0`,
+    );
+    const rerunAt = items.find((e) => e.kind === 'job' && e.message === 'rerun of train')!.id;
+    const epochs = (after: boolean) =>
+      items.filter(
+        (e) =>
+          e.kind === 'progress' &&
+          e.task_name === 'train' &&
+          e.party === 'guest' &&
+          typeof e.data?.['epoch'] === 'number' &&
+          e.id > rerunAt === after,
+      ).length;
+    expect([epochs(false), epochs(true)]).toEqual([2, 3]);
+    expect(pageErrors).toEqual([]);
+  });
+});
