@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
 import type { ModelApprovalView, ModelPartView } from '../flow-types';
+import { TAG_TEXT } from '../theme';
 import { ErrorAlert, StatusTag } from './QueryView';
 
 export function JobModels({ jobId }: { jobId: string }) {
@@ -65,7 +66,12 @@ export function JobModels({ jobId }: { jobId: string }) {
               title: t('jobModels.approvals'),
               render: (_, m) =>
                 m.approval.partners.map((p) => (
-                  <Tag key={p.node} color={p.status === 'approved' ? 'green' : undefined}>
+                  <Tag
+                    key={p.node}
+                    color={p.status === 'approved' ? 'green' : undefined}
+                    // Ant Design's green text falls below WCAG AA contrast (theme.ts).
+                    style={p.status === 'approved' ? { color: TAG_TEXT['green'] } : undefined}
+                  >
                     {p.node}: {t(`flows.approval.${p.status}`, { defaultValue: p.status })}
                   </Tag>
                 )),

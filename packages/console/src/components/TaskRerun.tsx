@@ -1,11 +1,12 @@
 /**
  * Rerun one task of an ended job, with changed parameters or as it was (`fedgrid job task-rerun
- * --params`, POST /v1/jobs/:id/tasks/:task/rerun): the form is generated from the task's
+ * --params`, POST /v1/jobs/:id/tasks/:task/rerun), or it and every task downstream of it
+ * (`fedgrid job rerun --from TASK --params`, POST /v1/jobs/:id/rerun): the form is generated from the task's
  * component's JSON Schema; only the fields filled in are sent, and the node merges them over the
  * task's current parameters (fields left empty keep their value). The node's own check of the
  * changes (POST /v1/components/:code/:version/validate) shows under the fields as they change.
  */
-import { Modal, Typography } from 'antd';
+import { Checkbox, Modal, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi } from '../api';
@@ -51,6 +52,7 @@ export function TaskRerun({
   const [issues, setIssues] = useState<ParamIssue[]>([]);
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
+  const [downstream, setDownstream] = useState(false);
   const params = filledParams(values);
   const key = JSON.stringify(params);
 
@@ -80,12 +82,21 @@ export function TaskRerun({
     setBusy(true);
     setError(undefined);
     try {
-      await unwrap(
-        api.POST('/v1/jobs/{id}/tasks/{task}/rerun', {
-          params: { path: { id: jobId, task: task.name } },
-          body: Object.keys(params).length ? { params } : {},
-        }),
-      );
+      const changed = Object.keys(params).length > 0;
+      if (downstream)
+        await unwrap(
+          api.POST('/v1/jobs/{id}/rerun', {
+            params: { path: { id: jobId } },
+            body: { from: task.name, ...(changed ? { params: { [task.name]: params } } : {}) },
+          }),
+        );
+      else
+        await unwrap(
+          api.POST('/v1/jobs/{id}/tasks/{task}/rerun', {
+            params: { path: { id: jobId, task: task.name } },
+            body: changed ? { params } : {},
+          }),
+        );
       onDone();
     } catch (e) {
       setError(asError(e));
@@ -110,6 +121,13 @@ export function TaskRerun({
     >
       <Typography.Paragraph type="secondary">{t('taskRerun.help')}</Typography.Paragraph>
       {error ? <ErrorAlert error={error} /> : null}
+      <Checkbox
+        checked={downstream}
+        onChange={(e) => setDownstream(e.target.checked)}
+        style={{ marginBottom: 8 }}
+      >
+        {t('taskRerun.downstream')}
+      </Checkbox>
       <QueryView query={component}>
         {(c) => (
           <div style={{ maxHeight: 420, overflowY: 'auto' }} data-testid="task-rerun-form">

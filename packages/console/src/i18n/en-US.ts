@@ -766,6 +766,10 @@ const enUS: Messages = {
     partnerProjects: "A partner's projects",
     pickPartner: 'Choose a partner to see the projects it shares with this node',
     noneShared: 'This partner shares no project with this node',
+    edit: 'Edit',
+    editTitle: 'Edit the project {{name}}',
+    save: 'Save',
+    updated: 'Project updated (its members are told)',
   },
   adhocJob: {
     title: 'Submit a job without a flow',
@@ -799,7 +803,8 @@ const enUS: Messages = {
   },
   taskRerun: {
     title: 'Rerun task {{task}}',
-    help: "Fill in only the parameters to change; empty fields keep the task's current value. Tasks downstream of this one do not run again.",
+    help: "Fill in only the parameters to change; empty fields keep the task's current value. Tasks downstream of this one run again only when asked below.",
+    downstream: 'Also rerun every task downstream of this one',
     submitSame: 'Rerun with the same parameters',
     submitChanged: 'Rerun with {{count}} changed parameter(s)',
   },

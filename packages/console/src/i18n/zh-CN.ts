@@ -752,6 +752,10 @@ const zhCN = {
     partnerProjects: '合作方的项目',
     pickPartner: '选择合作方，查看其与本节点共享的项目',
     noneShared: '该合作方没有与本节点共享的项目',
+    edit: '编辑',
+    editTitle: '编辑项目 {{name}}',
+    save: '保存',
+    updated: '项目已更新（已通知成员）',
   },
   adhocJob: {
     title: '不经流程提交作业',
@@ -784,7 +788,8 @@ const zhCN = {
   },
   taskRerun: {
     title: '重跑任务 {{task}}',
-    help: '只填写要修改的参数；留空的字段保持任务当前的值。下游任务不会重跑。',
+    help: '只填写要修改的参数；留空的字段保持任务当前的值。仅在下方勾选时重跑下游任务。',
+    downstream: '同时重跑其下游的所有任务',
     submitSame: '以相同参数重跑',
     submitChanged: '修改 {{count}} 个参数后重跑',
   },

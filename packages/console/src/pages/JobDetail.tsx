@@ -107,6 +107,7 @@ export default function JobDetail() {
                   <Progress
                     percent={j.tasks.length ? Math.round((100 * done) / j.tasks.length) : 0}
                     status={j.status === 'failed' ? 'exception' : undefined}
+                    aria-label={t('jobs.progress')}
                   />
                   {progress.map((p) => (
                     <TrainingProgress key={p.task} p={p} />

@@ -78,6 +78,7 @@ export default function Projects() {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<ProjectDetail>();
   const [inviting, setInviting] = useState<ProjectDetail>();
   const [rejecting, setRejecting] = useState<ProjectDetail>();
 
@@ -218,6 +219,9 @@ export default function Projects() {
                         <Button size="small" disabled={busy} onClick={() => setInviting(p)}>
                           {t('projects.invite')}
                         </Button>
+                        <Button size="small" disabled={busy} onClick={() => setEditing(p)}>
+                          {t('projects.edit')}
+                        </Button>
                         <Popconfirm
                           title={t('projects.deleteConfirm', { name: p.name })}
                           onConfirm={() =>
@@ -278,6 +282,29 @@ export default function Projects() {
       <PartnerProjects partners={partnerOptions} />
       <AdhocJob self={me} projects={projects.data?.items ?? []} />
 
+      {editing ? (
+        <CreateProject
+          initial={editing}
+          onClose={() => setEditing(undefined)}
+          onCreate={async (body) => {
+            if (
+              await act(
+                () =>
+                  unwrap(
+                    api.PATCH('/v1/projects/{id}', {
+                      params: { path: { id: editing.id } },
+                      body,
+                    }),
+                  ),
+                t('projects.updated'),
+              )
+            )
+              setEditing(undefined);
+          }}
+          busy={busy}
+          error={error}
+        />
+      ) : null}
       {creating ? (
         <CreateProject
           onClose={() => setCreating(false)}
@@ -410,26 +437,30 @@ function ProjectBody({
   );
 }
 
+/** The form of a new project, or of an own project's changes when `initial` is given. */
 function CreateProject({
+  initial,
   onClose,
   onCreate,
   busy,
   error,
 }: {
+  initial?: ProjectDetail;
   onClose: () => void;
   onCreate: (body: { name: string; type: ProjectType; description: string }) => Promise<void>;
   busy: boolean;
   error: Error | undefined;
 }) {
   const { t } = useTranslation();
-  const [name, setName] = useState('');
-  const [type, setType] = useState<ProjectType>('other');
-  const [description, setDescription] = useState('');
+  const [name, setName] = useState(initial?.name ?? '');
+  const [type, setType] = useState<ProjectType>(TYPES.find((x) => x === initial?.type) ?? 'other');
+  const [description, setDescription] = useState(initial?.description ?? '');
+  const title = initial ? t('projects.editTitle', { name: initial.name }) : t('projects.create');
   return (
     <Modal
       open
-      title={t('projects.create')}
-      okText={t('projects.create')}
+      title={title}
+      okText={initial ? t('projects.save') : t('projects.create')}
       cancelText={t('common.cancel')}
       confirmLoading={busy}
       okButtonProps={{ disabled: !name.trim() }}

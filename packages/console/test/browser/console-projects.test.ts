@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { predictionsCsv, type PredictionsOutput } from '@fedgrid/api-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@fedgrid/node/client';
 import type { ClusterNode } from 'fedgrid';
@@ -135,9 +135,14 @@ async function axe(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
 }
 
-/** Chooses `option` (an option whose text contains it) in the open select named `label`. */
-async function pick(page: Page, label: string, option: string): Promise<void> {
-  await page.getByRole('combobox', { name: label }).click();
+/** Chooses `option` (an option whose text contains it) in the select named `label` in `scope`. */
+async function pick(
+  page: Page,
+  label: string,
+  option: string,
+  scope: Locator = page.locator('body'),
+): Promise<void> {
+  await scope.getByRole('combobox', { name: label }).click();
   await page
     .locator('.ant-select-dropdown:visible .ant-select-item-option')
     .filter({ hasText: option })
@@ -174,7 +179,7 @@ describe('projects, ad-hoc jobs, batch prediction and task rerun in the console'
 
     await atGuest.getByRole('button', { name: 'Invite a partner' }).click();
     const invite = atGuest.getByRole('dialog');
-    await pick(atGuest, 'Partner', host.info.nodeId);
+    await pick(atGuest, 'Partner', host.info.nodeId, invite);
     await shot(atGuest, '01-invite');
     await invite.getByRole('button', { name: 'Submit' }).click();
     await invite.waitFor({ state: 'hidden' });
