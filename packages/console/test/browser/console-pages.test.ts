@@ -313,7 +313,7 @@ describe('console account pages in chromium against a node process', () => {
     ]);
     const found: Record<string, string[]> = {};
     for (const item of menu) {
-      await page.getByRole('menuitem', { name: item, exact: true }).click();
+      await page.getByRole('menuitem', { name: item }).click();
       await page.getByRole('heading', { level: 2 }).first().waitFor();
       // Every query of the page has answered (no spinner left).
       await expect
