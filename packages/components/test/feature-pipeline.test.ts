@@ -45,8 +45,9 @@ const fillStep = (rows: string): FittedStep => ({
 });
 
 describe('feature pipeline replay', () => {
-  it('encode and missing-values declare applyFitted; training components do not', () => {
+  it('encode, missing-values and hetero-binning declare applyFitted; training components do not', () => {
     expect(transformFor('encode')).toBeTypeOf('function');
+    expect(transformFor('hetero-binning')).toBeTypeOf('function');
     expect(transformFor('missing-values')).toBeTypeOf('function');
     expect(transformFor('scale')).toBeTypeOf('function');
     expect(transformFor('hetero-lr')).toBeUndefined();
@@ -77,10 +78,54 @@ describe('feature pipeline replay', () => {
   it('a step no component can replay is named', () => {
     expect(() =>
       applyFeaturePipeline(
-        [{ component: 'hetero-binning', task: 'woe', params: {}, model: { algorithm: 'x' } }],
+        [{ component: 'hetero-lr', task: 'lr', params: {}, model: { algorithm: 'x' } }],
         rows,
         'guest',
       ),
-    ).toThrow(/feature step 'woe' \(hetero-binning\)/);
+    ).toThrow(/feature step 'lr' \(hetero-lr\)/);
+  });
+
+  /** A WOE fit on a table whose own codes 0, 1 were 'lyon', 'paris' (rome never seen). */
+  const woeStep = (transform?: string): FittedStep => ({
+    component: 'hetero-binning',
+    task: 'woe',
+    params: transform ? { transform } : {},
+    model: {
+      algorithm: 'hetero-binning',
+      role: 'host',
+      method: 'quantile',
+      adjustmentFactor: 0.5,
+      features: [
+        {
+          name: 'city',
+          bins: { kind: 'categorical', categories: [0, 1], missingBin: true },
+          counts: [10, 12, 3],
+          woe: [0.25, -0.5, 1.5],
+          ivPerBin: [0, 0, 0],
+          iv: 0,
+          levels: ['lyon', 'paris'],
+        },
+      ],
+    },
+  });
+
+  it('hetero-binning WOE replays by category name: a table coding categories otherwise gets the training’s WOE', () => {
+    // rows: city codes 1 (paris), 0 (lyon), 2 (rome, unseen) by this table's own levels.
+    const out = applyFeaturePipeline([woeStep()], rows, 'host-0');
+    expect(out.featureNames).toEqual(['city', 'age']);
+    expect(Array.from(out.x.data)).toEqual([-0.5, 30, 0.25, NaN, 0, 50]);
+    // WOE values are plain numbers: the column is no longer categorical.
+    expect(out.columnTypes?.['city']).toBeUndefined();
+    const missing: Frame = {
+      ...rows,
+      x: { ...rows.x, data: Float64Array.from([NaN, 1, 0, 2, 1, 3]) },
+    };
+    expect(applyFeaturePipeline([woeStep()], missing, 'host-0').x.data[0]).toBe(1.5);
+    // transform 'bin' replays the bin index; an unseen category has none (−1).
+    const bins = applyFeaturePipeline([woeStep('bin')], rows, 'host-0');
+    expect([bins.x.data[0], bins.x.data[2], bins.x.data[4]]).toEqual([1, 0, -1]);
+    expect(() =>
+      applyFeaturePipeline([woeStep()], { ...rows, featureNames: ['town', 'age'] }, 'host-0'),
+    ).toThrow(/host-0: binned feature 'city' is absent/);
   });
 });

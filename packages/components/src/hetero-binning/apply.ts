@@ -9,11 +9,12 @@ import {
   ComponentError,
   input,
   optionalInput,
+  type FittedTransform,
   type ProgramContext,
   type ProgramResult,
 } from '../spec.js';
 import { asBinningModel, transformFrame } from './model.js';
-import type { HeteroBinningParams } from './params.js';
+import { heteroBinningParams, type HeteroBinningParams } from './params.js';
 
 /**
  * The apply-mode result, or undefined when the `model` input is unconnected (fit mode).
@@ -49,3 +50,32 @@ export function applySavedBinning(
     },
   };
 }
+
+/**
+ * Replays a fitted binning part on new rows of its party (serving, batch prediction with a
+ * published model; feature-pipeline.ts): binned columns become WOE values or bin indices per the
+ * fitting task's `transform` (default 'woe'), categories matched by name where the fit recorded
+ * them; a value in no bin gets WOE 0 / bin −1, as in apply mode. Local: no labels, no messages.
+ * @throws ComponentError MODEL_INVALID (not a binning part, or the fitting task's parameters do
+ *   not parse), FEATURE_MISSING naming the party and the binned column the rows lack.
+ */
+export const binningApplier: FittedTransform = (model, params, frame, party) => {
+  const m = asBinningModel(model);
+  const p = heteroBinningParams.safeParse(params);
+  if (!p.success)
+    throw new ComponentError(
+      'MODEL_INVALID',
+      `${party}: the binning task's parameters do not parse: ${p.error.issues[0]?.path.join('.')}: ${p.error.issues[0]?.message}`,
+      { party },
+    );
+  try {
+    return transformFrame(frame, m, p.data.transform);
+  } catch (err) {
+    if (err instanceof ComponentError && err.code === 'FEATURE_MISSING')
+      throw new ComponentError('FEATURE_MISSING', `${party}: ${err.message}`, {
+        ...err.details,
+        party,
+      });
+    throw err;
+  }
+};

@@ -14,7 +14,12 @@ import { expectCiphertexts, guestExchangeMeta, guestKey } from '../guest-paillie
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { binaryLabels, columnsToBin, initialBins, mergeBins, numericBinsFor } from './fit.js';
 import { applySavedBinning } from './apply.js';
-import { transformFrame, type BinnedFeature, type BinningModel } from './model.js';
+import {
+  transformFrame,
+  withCategoryNames,
+  type BinnedFeature,
+  type BinningModel,
+} from './model.js';
 import type { HeteroBinningParams } from './params.js';
 import {
   checkBinSizes,
@@ -140,7 +145,7 @@ export async function binningGuest(
     role: 'guest',
     method: p.method,
     adjustmentFactor: p.adjustmentFactor,
-    features,
+    features: withCategoryNames(features, frame),
   };
   return {
     outputs: {

@@ -14,7 +14,12 @@ import { expectCiphertexts, hostExchangeMeta, hostKey } from '../guest-paillier.
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { columnsToBin, initialBins, mergeBins, numericBinsFor } from './fit.js';
 import { applySavedBinning } from './apply.js';
-import { transformFrame, type BinnedFeature, type BinningModel } from './model.js';
+import {
+  transformFrame,
+  withCategoryNames,
+  type BinnedFeature,
+  type BinningModel,
+} from './model.js';
 import type { HeteroBinningParams } from './params.js';
 import {
   checkBinSizes,
@@ -156,7 +161,7 @@ export async function binningHost(
     role: 'host',
     method: p.method,
     adjustmentFactor: p.adjustmentFactor,
-    features,
+    features: withCategoryNames(features, frame),
   };
   return {
     outputs: {

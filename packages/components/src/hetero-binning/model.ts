@@ -16,6 +16,14 @@ export interface BinnedFeature {
   woe: number[];
   ivPerBin: number[];
   iv: number;
+  /**
+   * A categorical feature of a column registered as categorical: the category of each of
+   * `bins.categories` (by the fitted frame's levels). Applying the model then matches rows by
+   * category, not by code, so that rows coded by another table's levels (serving, batch
+   * prediction on a refreshed dataset) land in the right bin. The owner's data: it stays on its
+   * node with the model part.
+   */
+  levels?: string[];
 }
 
 export interface BinningModel extends ModelPart {
@@ -24,6 +32,40 @@ export interface BinningModel extends ModelPart {
   method: string;
   adjustmentFactor: number;
   features: BinnedFeature[];
+}
+
+/**
+ * `features` with the category of each categorical bin recorded (see {@link BinnedFeature.levels})
+ * where `frame` types the column as categorical.
+ */
+export function withCategoryNames(features: BinnedFeature[], frame: Frame): BinnedFeature[] {
+  return features.map((f) => {
+    const t = frame.columnTypes?.[f.name];
+    if (f.bins.kind !== 'categorical' || t?.type !== 'categorical') return f;
+    return { ...f, levels: f.bins.categories.map((c) => t.levels[c] ?? String(c)) };
+  });
+}
+
+/**
+ * The bin of each row of column `j` of `frame` for a feature fitted with category names: the
+ * row's category (by the frame's own levels) looked up among the fitted ones; a category not
+ * fitted → −1, missing → the missing bin (or −1 without one).
+ */
+function binsByCategory(
+  f: BinnedFeature & { levels: string[]; bins: { kind: 'categorical' } },
+  own: readonly string[],
+  frame: Frame,
+  j: number,
+): Int32Array {
+  const { rows, cols, data } = frame.x;
+  const byName = new Map(f.levels.map((l, k) => [l, k]));
+  const miss = f.bins.missingBin ? f.bins.categories.length : -1;
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = data[i * cols + j] as number;
+    out[i] = Number.isNaN(v) ? miss : (byName.get(own[v] ?? String(v)) ?? -1);
+  }
+  return out;
 }
 
 /** Reads a binning model part. @throws ComponentError MODEL_INVALID for anything else. */
@@ -63,7 +105,16 @@ export function transformFrame(
         },
       );
     }
-    const bins = assignBins(f.bins, frame.x.data, rows, cols, j);
+    const own = frame.columnTypes?.[f.name];
+    const bins =
+      f.levels && f.bins.kind === 'categorical' && own?.type === 'categorical'
+        ? binsByCategory(
+            f as BinnedFeature & { levels: string[]; bins: { kind: 'categorical' } },
+            own.levels,
+            frame,
+            j,
+          )
+        : assignBins(f.bins, frame.x.data, rows, cols, j);
     if (f.woe.length !== binCount(f.bins)) {
       throw new ComponentError(
         'MODEL_INVALID',

@@ -1,4 +1,5 @@
 import type { ComponentSpec } from '../spec.js';
+import { binningApplier } from './apply.js';
 import { binningGuest } from './guest.js';
 import { binningHost } from './host.js';
 import { heteroBinningParams, type HeteroBinningParams } from './params.js';
@@ -45,4 +46,6 @@ export const heteroBinning: ComponentSpec<HeteroBinningParams> = {
     },
   ],
   programs: { guest: binningGuest, host: binningHost },
+  // WOE encoding replays at prediction (batch and online) like encode does.
+  applyFitted: binningApplier,
 };
