@@ -32,7 +32,8 @@ const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quic
                 (one HeteroLR epoch on 10^6 × 50 with 1 and 2 workers) run only when named
   --quick       smaller sizes and budgets, for development (figures not comparable)
   --dataset-import-rows LIST  table sizes for dataset.import (default 1000000; 10000000 for the issue's 10^7 figure)
-  --dataset-import-formats LIST  file formats for dataset.import: csv, jsonl (default csv)
+  --dataset-import-formats LIST  file formats for dataset.import: csv, jsonl (default csv);
+                each imported snapshot is then read (dataset.read) as a row-major and a column-backed frame
   --psi-sm2-n LIST  set sizes for psi.ecdh.sm2 (default 262144, the target size; --quick 1024)
   --hetero-scale-rows N    rows of hetero_lr_scale (default 1000000)
   --hetero-scale-epochs N  epochs of hetero_lr_scale, the last reported (default 1: includes key generation)`;
@@ -325,11 +326,14 @@ function groups(
     },
     {
       id: 'dataset_import',
-      entries: ['dataset.import'],
+      entries: ['dataset.import', 'dataset.read'],
       run: () =>
         benchDatasetImport({
           rows: importRows ?? [quick ? 100_000 : 1_000_000],
           ...(importFormats ? { formats: importFormats } : {}),
+          // The snapshot read by components as a row-major frame (before the column view) and
+          // column-backed (after): issue 17's "components read without copying whole frames".
+          readLayouts: ['rows', 'columns'],
           log,
         }),
     },

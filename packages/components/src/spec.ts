@@ -245,6 +245,14 @@ export interface ComponentSpec<P = unknown> {
    * receives no data-plane traffic (issue 16). @default false
    */
   local?: boolean;
+  /**
+   * true: the programs read their dataset inputs column by column (`frameColumn`,
+   * `selectFrameColumns`, `replaceFrameColumns` of @fedgrid/ml) and read `frame.x` at most for
+   * the columns they keep, so the node hands them column-backed frames read from the columnar
+   * snapshot — no row-major copy of the whole table (issue 17). Absent: row-major frames, the
+   * table once in memory. Either way a program sees the same values. @default false
+   */
+  columnar?: boolean;
   /** How to score the model this component outputs (absent: its outputs are not scored). */
   predict?: PredictDeclaration;
   /** Online prediction with this component's model parts, if it supports it (serving.ts). */

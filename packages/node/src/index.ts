@@ -36,6 +36,8 @@ export {
   ColumnarSnapshotWriter,
   ColumnarSnapshotReader,
   PLAIN_PIECES,
+  writeColumnarFrame,
+  type FrameLayout,
   type PieceSealer,
   type SnapshotColumns,
 } from './datasets/columnar-snapshot.js';

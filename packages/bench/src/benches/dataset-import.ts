@@ -5,6 +5,11 @@
  * columnar snapshot), in a child process whose peak RSS (`peak_rss_mb`) is reported beside rows
  * per second. The file and the snapshot are written to a temporary directory and removed
  * afterwards; the file's generation is not timed, the snapshot's writing is.
+ *
+ * `dataset.read` (with `readLayouts`): the snapshot then read by the feature components' work —
+ * every column described, `keep` columns kept and made row-major for a training — in a child
+ * per layout: `rows` (a row-major frame: what components received before the column view) and
+ * `columns` (column-backed: columns read in place, `x` built for the kept columns only).
  */
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -59,7 +64,53 @@ export interface DatasetImportOptions {
   rows: number[];
   /** File formats, each size imported in each. @default ['csv'] */
   formats?: readonly ImportFormat[];
+  /** Also read each snapshot in these layouts (`dataset.read`). @default [] */
+  readLayouts?: readonly ('rows' | 'columns')[];
+  /** Columns `dataset.read` keeps for the training. @default 5 */
+  keep?: number;
   log?: (line: string) => void;
+}
+
+/** `dataset.read` of `snapshot` in each layout, each in its own child process. */
+async function benchRead(
+  snapshot: string,
+  rows: number,
+  opts: DatasetImportOptions,
+): Promise<BenchResult[]> {
+  const child = fileURLToPath(new URL('../dataset-read-child.js', import.meta.url));
+  const keep = opts.keep ?? 5;
+  const out: BenchResult[] = [];
+  for (const layout of opts.readLayouts ?? []) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [child, snapshot, layout, String(keep)],
+      { maxBuffer: 1 << 20 },
+    );
+    const r = JSON.parse(stdout.trim()) as {
+      rows: number;
+      columns: number;
+      seconds: number;
+      max_rss_kb: number;
+    };
+    if (r.rows !== rows) throw new Error(`dataset.read: read ${r.rows} rows of ${rows}`);
+    const peak = sig(r.max_rss_kb / 1024, 4);
+    opts.log?.(
+      `dataset.read rows=${rows} layout=${layout} keep=${keep}: ${r.seconds.toFixed(2)} s, peak RSS ${peak} MB`,
+    );
+    out.push(
+      result(
+        'dataset.read',
+        { rows, columns: r.columns + 2, layout, keep },
+        r.seconds,
+        rows,
+        'rows',
+        {
+          peak_rss_mb: peak,
+        },
+      ),
+    );
+  }
+  return out;
 }
 
 /** @throws Error when the child fails or imports a different number of rows. */
@@ -99,6 +150,7 @@ export async function benchDatasetImport(opts: DatasetImportOptions): Promise<Be
           }),
         );
         await rm(file, { force: true });
+        out.push(...(await benchRead(snapshot, rows, opts)));
         await rm(snapshot, { force: true });
       }
   } finally {

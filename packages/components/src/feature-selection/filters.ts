@@ -2,7 +2,7 @@
  * Local column filters of feature selection. Each returns the reason a column is dropped, or
  * undefined; the columns are judged on the party's own data only.
  */
-import { columnStatistics, type Frame } from '@fedgrid/ml';
+import { columnStatistics, frameColumn, type ColumnStatistics, type Frame } from '@fedgrid/ml';
 import type { FeatureSelectionParams } from './params.js';
 
 /** Why a column was dropped. */
@@ -35,10 +35,13 @@ export function applyStatisticFilters(
   p: Partial<FeatureSelectionParams>,
   excluded: ReadonlySet<string>,
 ): void {
-  const stats = columnStatistics(frame.x, []);
+  const rows = frame.ids.length;
   for (const c of candidates) {
     if (c.forced) continue;
-    const s = stats[c.index];
+    if (c.index < 0 || c.index >= frame.featureNames.length) continue;
+    // Each candidate's column alone, in place when the frame is column-backed.
+    const s = columnStatistics({ rows, cols: 1, data: frameColumn(frame, c.index) }, [])[0] as
+      ColumnStatistics | undefined;
     if (!s) continue;
     const variance = s.variance;
     if (excluded.has(c.name)) c.dropped = 'exclude';
@@ -58,13 +61,15 @@ export function applyStatisticFilters(
 
 /** Pearson r of columns a and b of `frame` over the rows where both are present (NaN if undefined). */
 export function pairwisePearson(frame: Frame, a: number, b: number): number {
-  const { rows, cols, data } = frame.x;
+  const ca = frameColumn(frame, a);
+  const cb = frameColumn(frame, b);
+  const rows = ca.length;
   let n = 0;
   let sa = 0;
   let sb = 0;
   for (let i = 0; i < rows; i++) {
-    const u = data[i * cols + a] as number;
-    const v = data[i * cols + b] as number;
+    const u = ca[i] as number;
+    const v = cb[i] as number;
     if (Number.isNaN(u) || Number.isNaN(v)) continue;
     n++;
     sa += u;
@@ -77,8 +82,8 @@ export function pairwisePearson(frame: Frame, a: number, b: number): number {
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < rows; i++) {
-    const u = data[i * cols + a] as number;
-    const v = data[i * cols + b] as number;
+    const u = ca[i] as number;
+    const v = cb[i] as number;
     if (Number.isNaN(u) || Number.isNaN(v)) continue;
     sab += (u - ma) * (v - mb);
     saa += (u - ma) ** 2;

@@ -1,5 +1,5 @@
 /** The selection model part each party keeps, and its application to a frame. */
-import type { Frame } from '@fedgrid/ml';
+import { selectFrameColumns, type Frame } from '@fedgrid/ml';
 import { ComponentError, type ModelPart } from '../spec.js';
 import type { DropReason } from './filters.js';
 
@@ -48,21 +48,14 @@ export function asSelectionModel(
  */
 export function selectColumns(frame: Frame, names: readonly string[]): Frame {
   const index = new Map(frame.featureNames.map((f, j) => [f, j]));
-  const cols = names.map((n) => {
-    const j = index.get(n);
-    if (j === undefined)
+  for (const n of names) {
+    if (!index.has(n))
       throw new ComponentError(
         'FEATURE_MISSING',
         `selected feature '${n}' is absent from the data`,
         { feature: n },
       );
-    return j;
-  });
-  const { rows, cols: width, data } = frame.x;
-  const out = new Float64Array(rows * cols.length);
-  for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < cols.length; k++)
-      out[i * cols.length + k] = data[i * width + (cols[k] as number)] as number;
   }
-  return { ...frame, x: { rows, cols: cols.length, data: out }, featureNames: names.slice() };
+  // Column-backed in: the kept columns shared, none copied (x is built later, for them only).
+  return selectFrameColumns(frame, names);
 }

@@ -65,6 +65,8 @@ export const featureSelection: ComponentSpec<FeatureSelectionParams> = {
   ],
   outputs,
   programs: { guest: selectionProgram(true), host: selectionProgram(true) },
+  // Reads ids / single columns: column-backed frames, no row-major copy of the table.
+  columnar: true,
 };
 
 export const featureSelectionBasic: ComponentSpec<BasicSelectionParams> = {
@@ -79,4 +81,6 @@ export const featureSelectionBasic: ComponentSpec<BasicSelectionParams> = {
   inputs: [data, savedModel],
   outputs,
   programs: { guest: selectionProgram(false), host: selectionProgram(false) },
+  // Reads ids / single columns: column-backed frames, no row-major copy of the table.
+  columnar: true,
 };

@@ -9,6 +9,7 @@ import {
   distinctValues,
   mergedCuts,
   equalWidthCuts,
+  frameColumn,
   quantileCuts,
   sortedColumn,
   type FeatureBins,
@@ -57,9 +58,9 @@ export function columnsToBin(frame: Frame, p: HeteroBinningParams, party: string
   }));
   for (const c of out) {
     if (!c.categorical) continue;
-    const { rows, cols, data } = frame.x;
-    for (let i = 0; i < rows; i++) {
-      const v = data[i * cols + c.index] as number;
+    const column = frameColumn(frame, c.index);
+    for (let i = 0; i < column.length; i++) {
+      const v = column[i] as number;
       if (!Number.isNaN(v) && !Number.isInteger(v)) {
         throw new ComponentError(
           'CATEGORY_INVALID',
@@ -82,8 +83,8 @@ export function initialBins(
   method: HeteroBinningParams['method'],
   numericBins: number,
 ): FeatureBins {
-  const { rows, cols, data } = frame.x;
-  const sorted = sortedColumn(data, rows, cols, c.index);
+  const rows = frame.ids.length;
+  const sorted = sortedColumn(frameColumn(frame, c.index), rows, 1, 0);
   const missingBin = sorted.length < rows;
   if (c.categorical) return { kind: 'categorical', categories: distinctValues(sorted), missingBin };
   const cuts =

@@ -8,7 +8,7 @@
  * The guest learns per-bin event and non-event counts of anonymous, unordered host bins.
  */
 import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation';
-import { assignBins, binCount, binLabelCounts, woeIv } from '@fedgrid/ml';
+import { assignBins, binCount, frameColumn, binLabelCounts, woeIv } from '@fedgrid/ml';
 import type { PaillierKeyPair, PooledPaillier } from '@fedgrid/crypto';
 import { expectCiphertexts, guestExchangeMeta, guestKey } from '../guest-paillier.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
@@ -120,8 +120,11 @@ export async function binningGuest(
 
   const features: BinnedFeature[] = cols.map((c) => {
     const first = initialBins(frame, c, p.method, numericBinsFor(p));
-    const { rows, cols: width, data } = frame.x;
-    const init = binLabelCounts(assignBins(first, data, rows, width, c.index), y, binCount(first));
+    const init = binLabelCounts(
+      assignBins(first, frameColumn(frame, c.index), n, 1, 0),
+      y,
+      binCount(first),
+    );
     const m = mergeBins(first, init.events, init.nonEvents, p);
     const r = woeIv(m.events, m.nonEvents, p.adjustmentFactor);
     return {

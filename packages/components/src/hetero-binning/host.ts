@@ -9,7 +9,7 @@
  */
 import type { PaillierEvaluator } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
-import { assignBins, binCount, woeIv } from '@fedgrid/ml';
+import { assignBins, binCount, frameColumn, woeIv } from '@fedgrid/ml';
 import { expectCiphertexts, hostExchangeMeta, hostKey } from '../guest-paillier.js';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { columnsToBin, initialBins, mergeBins, numericBinsFor } from './fit.js';
@@ -75,11 +75,10 @@ export async function binningHost(
   const encY = expectCiphertexts(labelsMsg.blobs[0], n, pub, 'encrypted labels');
   const w = pub.cipherBytes;
 
-  const { rows, cols: width, data } = frame.x;
   const prepared = cols.map((c) => {
     const bins = initialBins(frame, c, p.method, numericBinsFor(p));
     const count = binCount(bins);
-    const assigned = assignBins(bins, data, rows, width, c.index);
+    const assigned = assignBins(bins, frameColumn(frame, c.index), n, 1, 0);
     const counts = new Array<number>(count).fill(0);
     for (const b of assigned) counts[b] = (counts[b] as number) + 1;
     // The guest refuses such bins too; checking here names the column and sends nothing.

@@ -2,7 +2,14 @@
  * The binning model part each party keeps (JSON): its own features' bins, WOE and IV, and the
  * transform of a frame by it.
  */
-import { asNumericColumns, assignBins, binCount, type FeatureBins, type Frame } from '@fedgrid/ml';
+import {
+  assignBins,
+  binCount,
+  frameColumn,
+  replaceFrameColumns,
+  type FeatureBins,
+  type Frame,
+} from '@fedgrid/ml';
 import { ComponentError, type ModelPart } from '../spec.js';
 
 export interface BinnedFeature {
@@ -54,15 +61,14 @@ export function withCategoryNames(features: BinnedFeature[], frame: Frame): Binn
 function binsByCategory(
   f: BinnedFeature & { levels: string[]; bins: { kind: 'categorical' } },
   own: readonly string[],
-  frame: Frame,
-  j: number,
+  column: Float64Array,
 ): Int32Array {
-  const { rows, cols, data } = frame.x;
+  const rows = column.length;
   const byName = new Map(f.levels.map((l, k) => [l, k]));
   const miss = f.bins.missingBin ? f.bins.categories.length : -1;
   const out = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    const v = data[i * cols + j] as number;
+    const v = column[i] as number;
     out[i] = Number.isNaN(v) ? miss : (byName.get(own[v] ?? String(v)) ?? -1);
   }
   return out;
@@ -91,9 +97,9 @@ export function transformFrame(
   transform: 'woe' | 'bin' | 'none',
 ): Frame {
   if (transform === 'none') return frame;
-  const { rows, cols } = frame.x;
-  const data = frame.x.data.slice();
+  const rows = frame.ids.length;
   const index = new Map(frame.featureNames.map((f, j) => [f, j]));
+  const replaced = new Map<string, Float64Array>();
   for (const f of model.features) {
     const j = index.get(f.name);
     if (j === undefined) {
@@ -105,30 +111,30 @@ export function transformFrame(
         },
       );
     }
+    const column = frameColumn(frame, j);
     const own = frame.columnTypes?.[f.name];
     const bins =
       f.levels && f.bins.kind === 'categorical' && own?.type === 'categorical'
         ? binsByCategory(
             f as BinnedFeature & { levels: string[]; bins: { kind: 'categorical' } },
             own.levels,
-            frame,
-            j,
+            column,
           )
-        : assignBins(f.bins, frame.x.data, rows, cols, j);
+        : assignBins(f.bins, column, rows, 1, 0);
     if (f.woe.length !== binCount(f.bins)) {
       throw new ComponentError(
         'MODEL_INVALID',
         `feature '${f.name}': ${f.woe.length} WOE values for ${binCount(f.bins)} bins`,
       );
     }
+    const out = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
       const b = bins[i] as number;
-      data[i * cols + j] = transform === 'bin' ? b : b < 0 ? 0 : (f.woe[b] as number);
+      out[i] = transform === 'bin' ? b : b < 0 ? 0 : (f.woe[b] as number);
     }
+    replaced.set(f.name, out);
   }
-  // WOE values and bin indices are numbers, whatever the binned column's type was.
-  return asNumericColumns(
-    { ...frame, x: { rows, cols, data } },
-    model.features.map((f) => f.name),
-  );
+  // Only the binned columns are new (column-backed in, column-backed out); WOE values and bin
+  // indices are numbers, whatever the binned column's type was.
+  return replaceFrameColumns(frame, replaced);
 }

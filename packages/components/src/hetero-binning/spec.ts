@@ -46,6 +46,8 @@ export const heteroBinning: ComponentSpec<HeteroBinningParams> = {
     },
   ],
   programs: { guest: binningGuest, host: binningHost },
+  // Reads ids / single columns: column-backed frames, no row-major copy of the table.
+  columnar: true,
   // WOE encoding replays at prediction (batch and online) like encode does.
   applyFitted: binningApplier,
 };

@@ -30,4 +30,6 @@ export const psiEcdh: ComponentSpec<PsiParams> = {
     },
   ],
   programs: { guest: psiGuest, host: psiHost },
+  // Reads the ids alone; its output keeps the columns as they came (no row-major copy).
+  columnar: true,
 };

@@ -2,7 +2,13 @@
  * Statistics, guest and host alike: each party describes its own columns and keeps the report.
  * Nothing is sent; the report never leaves its owner.
  */
-import { columnStatistics, type Frame, type Matrix } from '@fedgrid/ml';
+import {
+  columnStatistics,
+  frameColumn,
+  type ColumnStatistics,
+  type Frame,
+  type Matrix,
+} from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import type { StatisticsParams } from './params.js';
 
@@ -45,7 +51,15 @@ function describeFrame(ctx: ProgramContext<StatisticsParams>): ProgramResult {
   const t0 = performance.now();
   const { frame } = input(ctx, 'data', 'dataset');
   const cols = columnIndices(frame, ctx.params.columns, ctx.party);
-  const stats = columnStatistics(pickColumns(frame.x, cols), ctx.params.quantiles);
+  const rows = frame.ids.length;
+  // One column at a time, each read in place from a column-backed frame: no row-major copy.
+  const stats = cols.map(
+    (j) =>
+      columnStatistics(
+        { rows, cols: 1, data: frameColumn(frame, j) },
+        ctx.params.quantiles,
+      )[0] as ColumnStatistics,
+  );
   const features = stats.map((s, k) => {
     const j = cols[k] as number;
     const name = frame.featureNames[j] as string;
@@ -97,9 +111,9 @@ function categoricalStatistics(
   s: { count: number; missing: number; missingRatio: number },
 ) {
   const counts = new Array<number>(levels.length).fill(0);
-  const { rows, cols, data } = frame.x;
-  for (let i = 0; i < rows; i++) {
-    const v = data[i * cols + j] as number;
+  const column = frameColumn(frame, j);
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i] as number;
     if (!Number.isNaN(v)) counts[v] = (counts[v] ?? 0) + 1;
   }
   let mode = -1;

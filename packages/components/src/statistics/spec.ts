@@ -28,4 +28,6 @@ export const statistics: ComponentSpec<StatisticsParams> = {
     },
   ],
   programs: { guest: statisticsProgram, host: statisticsProgram },
+  // Reads ids / single columns: column-backed frames, no row-major copy of the table.
+  columnar: true,
 };

@@ -21,7 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { ColumnType, Frame } from '@fedgrid/ml';
+import { columnFrame, frameColumn, type ColumnType, type Frame } from '@fedgrid/ml';
 import type { AtomicFileWriter } from '../storage/files.js';
 
 export const COLUMNAR_MAGIC = Buffer.from('FGDS3\n');
@@ -326,15 +326,28 @@ function recode(col: Float64Array, map: number[] | undefined): void {
 }
 
 /**
- * A columnar snapshot as a {@link Frame} (row-major features, as components take them today).
+ * How a reader lays out a snapshot in memory: `'rows'` a row-major {@link Frame} (`x` filled
+ * batch by batch: the table once), `'columns'` a column-backed one ({@link columnFrame}: one
+ * array per column, `x` built only if a component reads it) for components that read columns.
+ */
+export type FrameLayout = 'rows' | 'columns';
+
+/**
+ * A columnar snapshot as a {@link Frame}, row-major or column-backed (`layout`).
  * @throws see {@link ColumnarSnapshotReader}.
  */
-export async function readColumnarFrame(path: string, sealer: PieceSealer): Promise<Frame> {
+export async function readColumnarFrame(
+  path: string,
+  sealer: PieceSealer,
+  layout: FrameLayout = 'rows',
+): Promise<Frame> {
   const r = await ColumnarSnapshotReader.open(path, sealer);
   try {
     const f = r.footer;
     const cols = f.featureNames.length;
-    const data = new Float64Array(f.rows * cols);
+    const columns =
+      layout === 'columns' ? f.featureNames.map(() => new Float64Array(f.rows)) : undefined;
+    const data = columns ? undefined : new Float64Array(f.rows * cols);
     const labels = f.labelName !== undefined ? new Float64Array(f.rows) : undefined;
     const ids: string[] = new Array<string>(f.rows);
     let row = 0;
@@ -344,19 +357,53 @@ export async function readColumnarFrame(path: string, sealer: PieceSealer): Prom
       if (labels && b.labels) labels.set(b.labels, row);
       b.columns.forEach((c, k) => {
         recode(c, f.codeMaps?.[f.featureNames[k] as string]);
-        for (let i = 0; i < n; i++) data[(row + i) * cols + k] = c[i] as number;
+        if (columns) (columns[k] as Float64Array).set(c, row);
+        else if (data) for (let i = 0; i < n; i++) data[(row + i) * cols + k] = c[i] as number;
       });
       row += n;
     }
-    return {
+    const rest = {
       ids,
-      x: { rows: f.rows, cols, data },
       featureNames: f.featureNames,
       ...(labels ? { labels, labelName: f.labelName } : {}),
       ...(f.columnTypes ? { columnTypes: f.columnTypes } : {}),
     };
+    return columns
+      ? columnFrame({ ...rest, columns })
+      : { ...rest, x: { rows: f.rows, cols, data: data as Float64Array } };
   } finally {
     await r.close();
+  }
+}
+
+/**
+ * Writes `frame` as a columnar snapshot through `writer`, `batchRows` rows a piece, reading its
+ * columns with {@link frameColumn} (a column-backed frame is never made row-major). Categorical
+ * codes are stored as the frame holds them (ascending levels: no code maps).
+ */
+export async function writeColumnarFrame(
+  writer: ColumnarSnapshotWriter,
+  frame: Frame,
+  batchRows = 32_768,
+): Promise<void> {
+  try {
+    const rows = frame.ids.length;
+    const columns = frame.featureNames.map((_, j) => frameColumn(frame, j));
+    for (let at = 0; at < rows; at += batchRows) {
+      const end = Math.min(rows, at + batchRows);
+      const lines = new Float64Array(end - at);
+      for (let i = 0; i < lines.length; i++) lines[i] = at + i + 1;
+      await writer.writeBatch({
+        ids: frame.ids.slice(at, end),
+        lines,
+        ...(frame.labels ? { labels: frame.labels.subarray(at, end) } : {}),
+        columns: columns.map((c) => c.subarray(at, end)),
+      });
+    }
+    await writer.commit(frame.columnTypes ? { columnTypes: frame.columnTypes } : {});
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
 }
 

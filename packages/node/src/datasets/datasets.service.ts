@@ -16,6 +16,7 @@ import { openDatasetFile, type DatasetFilePolicy } from './dataset-files.js';
 import { DECLARED_COLUMN_TYPES, type DeclaredColumnType } from './column-types.js';
 import {
   ColumnarSnapshotWriter,
+  type FrameLayout,
   type PieceSealer,
   type SnapshotColumns,
 } from './columnar-snapshot.js';
@@ -555,10 +556,13 @@ export class DatasetService {
     return (r?.dataset_versions as Record<string, number> | null)?.[datasetId];
   }
 
-  /** The rows a job's task reads: the version the job recorded, else the current one. */
-  async loadForJob(jobId: string, idOrName: string): Promise<Frame> {
+  /**
+   * The rows a job's task reads: the version the job recorded, else the current one, row-major
+   * or column-backed (`layout`: what the task's component reads, see FrameLayout).
+   */
+  async loadForJob(jobId: string, idOrName: string, layout: FrameLayout = 'rows'): Promise<Frame> {
     const ds = await this.get(idOrName);
-    return this.load(ds.id, await this.versionForJob(jobId, ds.id));
+    return this.load(ds.id, await this.versionForJob(jobId, ds.id), layout);
   }
 
   /** What a source may use of this node: files under the data directories, the environment. */
@@ -748,19 +752,21 @@ export class DatasetService {
   }
 
   /**
-   * The dataset's rows in memory (cached per process): the current version, or `version` (a
-   * version a job recorded; its snapshot is kept after refreshes).
+   * The dataset's rows in memory (cached per process and layout): the current version, or
+   * `version` (a version a job recorded; its snapshot is kept after refreshes), row-major or
+   * column-backed (`layout`). @default layout 'rows'
    */
-  async load(id: string, version?: number): Promise<Frame> {
+  async load(id: string, version?: number, layout: FrameLayout = 'rows'): Promise<Frame> {
     const ds = await this.get(id);
     const v = version ?? ds.version;
-    const key = `${ds.id}@${v}`;
+    const key = `${ds.id}@${v}${layout === 'rows' ? '' : `#${layout}`}`;
     let f = this.cache.get(key);
     if (!f) {
       f = readSnapshot(
         join(this.dir, snapshotName(ds.id, v)),
         (p) => this.files.read(p),
         this.pieces,
+        layout,
       ).catch((err: Error) => {
         this.cache.delete(key);
         throw new FedGridError(

@@ -9,13 +9,14 @@
  *         labels (f64 × rows, if any) | features (f64 × rows × cols, row-major); little-endian.
  */
 import { open, readFile } from 'node:fs/promises';
-import type { ColumnType, Frame } from '@fedgrid/ml';
+import { columnFrame, type ColumnType, type Frame } from '@fedgrid/ml';
 import {
   COLUMNAR_MAGIC,
   PLAIN_PIECES,
   isColumnarSnapshot,
   readColumnarColumns,
   readColumnarFrame,
+  type FrameLayout,
   type PieceSealer,
   type SnapshotColumns,
 } from './columnar-snapshot.js';
@@ -81,14 +82,38 @@ async function columnar(path: string): Promise<boolean> {
  * row-major FGDS2 (task outputs, and datasets registered before the columnar format).
  * @param read how an FGDS2 file is read (NodeFiles.read opens sealed files). @default readFile
  * @param pieces how an FGDS3 file's pieces are opened (NodeFiles.openPiece). @default as they are
+ * @param layout row-major or column-backed frame (see FrameLayout). @default 'rows'
  * @throws Error if the file is not a snapshot or is truncated.
  */
 export async function readSnapshot(
   path: string,
   read: (path: string) => Promise<Buffer> = (p) => readFile(p),
   pieces: PieceSealer = PLAIN_PIECES,
+  layout: FrameLayout = 'rows',
 ): Promise<Frame> {
-  if (await columnar(path)) return readColumnarFrame(path, pieces);
+  if (await columnar(path)) return readColumnarFrame(path, pieces, layout);
+  const f = await readRowMajorSnapshot(path, read);
+  if (layout === 'rows') return f;
+  const { rows, cols, data } = f.x;
+  const columns = f.featureNames.map((_, j) => {
+    const c = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) c[i] = data[i * cols + j] as number;
+    return c;
+  });
+  return columnFrame({
+    ids: f.ids,
+    columns,
+    featureNames: f.featureNames,
+    ...(f.labels ? { labels: f.labels, labelName: f.labelName } : {}),
+    ...(f.columnTypes ? { columnTypes: f.columnTypes } : {}),
+  });
+}
+
+/** An FGDS2 snapshot as a row-major frame. */
+async function readRowMajorSnapshot(
+  path: string,
+  read: (path: string) => Promise<Buffer>,
+): Promise<Frame> {
   const buf = await read(path);
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC))
     throw new Error(`${path} is not a FedGrid dataset snapshot`);

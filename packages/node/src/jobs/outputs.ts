@@ -9,6 +9,12 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PortValue, PredictionTask } from '@fedgrid/components';
 import { FedGridError } from '../errors/errors.js';
+import {
+  ColumnarSnapshotWriter,
+  writeColumnarFrame,
+  type FrameLayout,
+  type PieceSealer,
+} from '../datasets/columnar-snapshot.js';
 import { readSnapshot, writeSnapshot } from '../datasets/snapshot.js';
 import { modelTasksScoredBy } from '../models/evaluated-models.js';
 import { ModelVersionsRepo } from '../models/model-versions.repo.js';
@@ -29,6 +35,14 @@ export class OutputStore {
   }
 
   private readonly versions: ModelVersionsRepo;
+
+  /** How this node's snapshot pieces are sealed and opened (as its other data files). */
+  private get pieces(): PieceSealer {
+    return {
+      seal: (d) => this.files.sealPiece(d),
+      open: (d, p) => this.files.openPiece(d, p),
+    };
+  }
 
   /** An evaluation report (one with `metrics`) is recorded on the model versions it scored. */
   private async recordEvaluation(jobId: string, taskName: string, report: Record<string, unknown>) {
@@ -78,7 +92,20 @@ export class OutputStore {
     let meta: Record<string, unknown>;
     if (value.kind === 'dataset') {
       file = `${base}.fgds`;
-      await writeSnapshot(join(dir, file), value.frame, write);
+      const f = value.frame;
+      // A column-backed frame (e.g. PSI's rows of a columnar dataset) is written as columns:
+      // never made row-major here, and read back column by column downstream.
+      if (f.columns)
+        await writeColumnarFrame(
+          await ColumnarSnapshotWriter.create(
+            await this.files.openWriter(join(dir, file)),
+            this.pieces,
+            f.featureNames,
+            f.labels ? (f.labelName ?? 'label') : undefined,
+          ),
+          f,
+        );
+      else await writeSnapshot(join(dir, file), f, write);
       meta = { rows: value.frame.ids.length, features: value.frame.featureNames.length };
     } else if (value.kind === 'predictions') {
       file = `${base}.fgds`;
@@ -157,8 +184,17 @@ export class OutputStore {
       .execute();
   }
 
-  /** Loads an output of an earlier task on `party`. @throws NOT_FOUND if it was never produced. */
-  async load(jobId: string, taskName: string, party: string, name: string): Promise<PortValue> {
+  /**
+   * Loads an output of an earlier task on `party`; a dataset as a row-major or column-backed
+   * frame (`layout`, see FrameLayout). @throws NOT_FOUND if it was never produced.
+   */
+  async load(
+    jobId: string,
+    taskName: string,
+    party: string,
+    name: string,
+    layout: FrameLayout = 'rows',
+  ): Promise<PortValue> {
     const row = await this.db
       .selectFrom('task_outputs')
       .selectAll()
@@ -174,9 +210,12 @@ export class OutputStore {
       );
     const path = join(this.dir(jobId), row.file);
     if (row.kind === 'dataset')
-      return { kind: 'dataset', frame: await readSnapshot(path, (p) => this.files.read(p)) };
+      return {
+        kind: 'dataset',
+        frame: await readSnapshot(path, (p) => this.files.read(p), this.pieces, layout),
+      };
     if (row.kind === 'predictions') {
-      const f = await readSnapshot(path, (p) => this.files.read(p));
+      const f = await readSnapshot(path, (p) => this.files.read(p), this.pieces);
       const meta = row.meta as { task?: PredictionTask; classes?: number[] };
       const cols = f.x.cols;
       const scores = new Float64Array(f.ids.length);

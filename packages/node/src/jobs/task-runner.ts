@@ -282,6 +282,7 @@ export class TaskRunner {
         message: `${party} started ${taskName} (${t.component})`,
       });
       const inputs: Record<string, PortValue> = {};
+      const layout = component.columnar ? 'columns' : 'rows';
       for (const port of component.inputs) {
         if (!port.roles.includes(role)) continue;
         const ref = t.inputs[port.name];
@@ -291,7 +292,11 @@ export class TaskRunner {
           inputs[port.name] = {
             kind: 'dataset',
             // The version the job recorded when it was created or accepted.
-            frame: await this.deps.datasets.loadForJob(spec.id, spec.datasets[party] as string),
+            frame: await this.deps.datasets.loadForJob(
+              spec.id,
+              spec.datasets[party] as string,
+              layout,
+            ),
           };
         } else if (isModelRef(ref)) {
           if (!this.deps.models)
@@ -299,7 +304,7 @@ export class TaskRunner {
           inputs[port.name] = await this.deps.models.load(spec, party, ref);
         } else {
           const [from, out] = ref.split('.') as [string, string];
-          inputs[port.name] = await this.deps.outputs.load(spec.id, from, party, out);
+          inputs[port.name] = await this.deps.outputs.load(spec.id, from, party, out, layout);
         }
       }
       const transportChannel = new TransportChannel({
