@@ -1,9 +1,14 @@
-/** Task outputs: predictions of every task kind survive the store (scores, labels, classes, probabilities). */
+/**
+ * Task outputs: predictions of every task kind survive the store (scores, labels, classes,
+ * probabilities); datasets keep their layout (column-backed frames stored as columns).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Predictions } from '@fedgrid/components';
+import { columnFrame } from '@fedgrid/ml';
 import type { Store } from '../dist/storage/db.js';
 import { OutputStore } from '../dist/jobs/outputs.js';
 import { openTestStore } from './nodes.js';
@@ -72,4 +77,28 @@ it('regression predictions without labels', async () => {
   expect(p.task).toBe('regression');
   expect(Array.from(p.scores)).toEqual([-12.5]);
   expect(p.labels).toBeUndefined();
+});
+
+it('a column-backed dataset is stored as columns (FGDS3) and loads in either layout; a row-major one as FGDS2', async () => {
+  const frame = columnFrame({
+    ids: ['a', 'b', 'c'],
+    columns: [Float64Array.of(1, NaN, 3), Float64Array.of(1, 0, 1)],
+    featureNames: ['amount', 'region'],
+    labels: Float64Array.of(0, 1, 1),
+    labelName: 'y',
+    columnTypes: { region: { type: 'categorical', levels: ['east', 'west'] } },
+  });
+  await outputs.save('job-1', 'psi', 'guest', 'data', { kind: 'dataset', frame }, 'psi-ecdh');
+  const head = await readFile(join(root, 'jobs', 'job-1', 'psi.guest.data.fgds'));
+  expect(head.subarray(0, 6).toString()).toBe('FGDS3\n');
+  const cols = await outputs.load('job-1', 'psi', 'guest', 'data', 'columns');
+  const rows = await outputs.load('job-1', 'psi', 'guest', 'data');
+  if (cols.kind !== 'dataset' || rows.kind !== 'dataset') throw new Error('not a dataset');
+  expect(cols.frame.columns).toBeDefined();
+  expect(rows.frame.columns).toBeUndefined();
+  expect({ ...cols.frame }).toEqual(rows.frame);
+  expect(rows.frame).toEqual({ ...frame });
+  await outputs.save('job-1', 'sel', 'guest', 'data', { kind: 'dataset', frame: rows.frame }, 'x');
+  const v2 = await readFile(join(root, 'jobs', 'job-1', 'sel.guest.data.fgds'));
+  expect(v2.subarray(0, 6).toString()).toBe('FGDS2\n');
 });

@@ -174,7 +174,9 @@ export class ColumnarSnapshotWriter {
         if (kind !== KIND_BATCH || index !== b)
           throw new Error(`${path}: batch ${b} is out of place`);
         pos = next;
-        yield decodeBatch(payload, this.featureNames.length, this.labelName !== undefined, path, b);
+        yield decodeBatch(
+          splitBatch(payload, this.featureNames.length, this.labelName !== undefined, path, b),
+        );
       }
     } finally {
       await fh.close();
@@ -244,6 +246,14 @@ export class ColumnarSnapshotReader {
 
   /** The batches in order. @throws Error for a piece out of place or a row count that differs. */
   async *batches(): AsyncGenerator<Batch> {
+    for await (const raw of this.rawBatches()) yield decodeBatch(raw);
+  }
+
+  /**
+   * The batches in order as read: each array still the bytes of its piece (no copy), for a
+   * reader that copies them straight to where they go. @throws as {@link batches}.
+   */
+  async *rawBatches(): AsyncGenerator<RawBatch> {
     const { footer, path } = this;
     const cols = footer.featureNames.length;
     const labelled = footer.labelName !== undefined;
@@ -259,7 +269,7 @@ export class ColumnarSnapshotReader {
       if (kind !== KIND_BATCH || index !== b || !nonce.equals(this.nonce) || next > this.footerAt)
         throw new Error(`${path}: batch ${b} is out of place`);
       pos = next;
-      const batch = decodeBatch(payload, cols, labelled, path, b);
+      const batch = splitBatch(payload, cols, labelled, path, b);
       rows += batch.ids.length;
       yield batch;
     }
@@ -272,13 +282,21 @@ export class ColumnarSnapshotReader {
   }
 }
 
-function decodeBatch(
+/** One batch as read: its ids, and the little-endian f64 bytes of each array (views of the piece). */
+export interface RawBatch {
+  ids: string[];
+  lines: Buffer;
+  labels?: Buffer;
+  columns: Buffer[];
+}
+
+function splitBatch(
   payload: Buffer,
   cols: number,
   labelled: boolean,
   path: string,
   b: number,
-): Batch {
+): RawBatch {
   const n = payload.readUInt32LE(0);
   const idBytes = payload.readUInt32LE(4);
   let off = 8;
@@ -287,15 +305,33 @@ function decodeBatch(
   if (ids.length !== n || payload.length !== off + n * 8 * (1 + (labelled ? 1 : 0) + cols))
     throw new Error(`${path}: batch ${b} has the wrong size`);
   const take = () => {
-    const a = new Float64Array(n);
-    new Uint8Array(a.buffer).set(payload.subarray(off, off + n * 8));
+    const bytes = payload.subarray(off, off + n * 8);
     off += n * 8;
-    return a;
+    return bytes;
   };
   const lines = take();
   const labels = labelled ? take() : undefined;
   const columns = Array.from({ length: cols }, take);
   return { ids, lines, ...(labels ? { labels } : {}), columns };
+}
+
+/** Copies f64 bytes into `to` from index `at` (no intermediate array). */
+function copyF64(bytes: Buffer, to: Float64Array, at: number): void {
+  new Uint8Array(to.buffer, to.byteOffset + at * 8, bytes.length).set(bytes);
+}
+
+function decodeBatch(raw: RawBatch): Batch {
+  const f64 = (bytes: Buffer) => {
+    const a = new Float64Array(bytes.length / 8);
+    copyF64(bytes, a, 0);
+    return a;
+  };
+  return {
+    ids: raw.ids,
+    lines: f64(raw.lines),
+    ...(raw.labels ? { labels: f64(raw.labels) } : {}),
+    columns: raw.columns.map(f64),
+  };
 }
 
 async function readPiece(
@@ -351,14 +387,25 @@ export async function readColumnarFrame(
     const labels = f.labelName !== undefined ? new Float64Array(f.rows) : undefined;
     const ids: string[] = new Array<string>(f.rows);
     let row = 0;
-    for await (const b of r.batches()) {
+    let scratch = new Float64Array(0);
+    for await (const b of r.rawBatches()) {
       const n = b.ids.length;
       for (let i = 0; i < n; i++) ids[row + i] = b.ids[i] as string;
-      if (labels && b.labels) labels.set(b.labels, row);
-      b.columns.forEach((c, k) => {
-        recode(c, f.codeMaps?.[f.featureNames[k] as string]);
-        if (columns) (columns[k] as Float64Array).set(c, row);
-        else if (data) for (let i = 0; i < n; i++) data[(row + i) * cols + k] = c[i] as number;
+      if (labels && b.labels) copyF64(b.labels, labels, row);
+      b.columns.forEach((bytes, k) => {
+        const map = f.codeMaps?.[f.featureNames[k] as string];
+        if (columns) {
+          // Straight from the piece into the column: one copy.
+          const c = columns[k] as Float64Array;
+          copyF64(bytes, c, row);
+          recode(c.subarray(row, row + n), map);
+        } else if (data) {
+          if (scratch.length < n) scratch = new Float64Array(n);
+          copyF64(bytes, scratch, 0);
+          const c = scratch.subarray(0, n);
+          recode(c, map);
+          for (let i = 0; i < n; i++) data[(row + i) * cols + k] = c[i] as number;
+        }
       });
       row += n;
     }
@@ -440,14 +487,15 @@ export async function readColumnarColumns(
     const ids: string[] | undefined = opts.ids ? new Array<string>(f.rows) : undefined;
     const labels = opts.labels && f.labelName !== undefined ? new Float64Array(f.rows) : undefined;
     let row = 0;
-    for await (const b of r.batches()) {
+    for await (const b of r.rawBatches()) {
+      const n = b.ids.length;
       at.forEach((k, j) => {
-        const c = b.columns[k] as Float64Array;
-        recode(c, f.codeMaps?.[f.featureNames[k] as string]);
-        (out[j] as Float64Array).set(c, row);
+        const c = out[j] as Float64Array;
+        copyF64(b.columns[k] as Buffer, c, row);
+        recode(c.subarray(row, row + n), f.codeMaps?.[f.featureNames[k] as string]);
       });
-      if (ids) for (let i = 0; i < b.ids.length; i++) ids[row + i] = b.ids[i] as string;
-      if (labels && b.labels) labels.set(b.labels, row);
+      if (ids) for (let i = 0; i < n; i++) ids[row + i] = b.ids[i] as string;
+      if (labels && b.labels) copyF64(b.labels, labels, row);
       row += b.ids.length;
     }
     const columnTypes: Record<string, ColumnType> = {};
