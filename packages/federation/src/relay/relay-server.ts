@@ -12,6 +12,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { TlsIdentity } from '../tls/identity.js';
 import { readClientHello, routeOfServerName, UNRECOGNIZED_NAME_ALERT } from './client-hello.js';
+import { relayLimits, SourceLimiter, type RelayLimits, type RelayRefusal } from './relay-limits.js';
 import {
   PARTNER_HEADER,
   SESSION_WINDOW_BYTES,
@@ -62,6 +63,33 @@ export interface RelayOptions {
   helloTimeoutMs?: number;
   /** Sees every forwarded chunk (traffic accounting; tests check it is ciphertext). */
   observe?: (chunk: RelayChunk) => void;
+  /** Abuse limits (relay-limits.ts); unset fields take their defaults. */
+  limits?: Partial<RelayLimits>;
+}
+
+/** TLS fatal alert `internal_error` (RFC 8446 §6): the relay is at a limit for this node. */
+const INTERNAL_ERROR_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50]);
+
+/** Counters and gauges of a relay (its `/metrics`; tests). */
+export interface RelayStats {
+  /** Tunnels up per inside node id. */
+  tunnels: Record<string, number>;
+  /** Partner connections being forwarded now, per inside node id. */
+  connections: Record<string, number>;
+  /** Public-port connections still sending their ClientHello. */
+  pendingHellos: number;
+  /** Open public-port and tunnel-port connections per source IP address. */
+  sources: Record<string, number>;
+  /** Partner connections forwarded since start, and their bytes, per node and plane. */
+  forwarded: {
+    node: string;
+    plane: RelayPlane;
+    connections: number;
+    bytesToNode: number;
+    bytesFromNode: number;
+  }[];
+  /** Connections refused since start, per reason. */
+  refused: Partial<Record<RelayRefusal, number>>;
 }
 
 /** The ports a started relay listens on. */
@@ -80,12 +108,30 @@ export class Relay {
   private readonly tunnels = new Map<string, ClientHttp2Session[]>();
   private turn = 0;
   private readonly partnerSockets = new Set<Socket>();
+  private readonly tunnelSockets = new Set<Socket>();
+  private readonly limits: RelayLimits;
+  private readonly sources: SourceLimiter;
+  private pendingHellos = 0;
+  private readonly active = new Map<string, number>();
+  private readonly forwarded = new Map<
+    string,
+    {
+      node: string;
+      plane: RelayPlane;
+      connections: number;
+      bytesToNode: number;
+      bytesFromNode: number;
+    }
+  >();
+  private readonly refusals: Partial<Record<RelayRefusal, number>> = {};
   private readonly tunnelServer: tls.Server;
   private readonly publicServers: Record<RelayPlane, net.Server>;
   private closed = false;
 
   constructor(private readonly opts: RelayOptions) {
     this.log = opts.log ?? SILENT_LOGGER;
+    this.limits = relayLimits(opts.limits);
+    this.sources = new SourceLimiter(this.limits);
     this.tunnelServer = tls.createServer(
       {
         key: opts.identity.keyPem,
@@ -95,9 +141,12 @@ export class Relay {
         rejectUnauthorized: false,
         minVersion: 'TLSv1.3',
         ALPNProtocols: [TUNNEL_ALPN],
+        handshakeTimeout: opts.helloTimeoutMs ?? 10_000,
       },
       (socket) => void this.acceptTunnel(socket),
     );
+    // Counted before the TLS handshake, so that handshakes alone cannot exhaust the relay.
+    this.tunnelServer.on('connection', (socket: Socket) => this.admitTunnel(socket));
     this.tunnelServer.on('tlsClientError', (err, socket) =>
       this.log.warn(
         { err: err.message, from: socket.remoteAddress },
@@ -139,6 +188,71 @@ export class Relay {
     return [...this.tunnels.keys()];
   }
 
+  /** The relay's counters and gauges now. */
+  stats(): RelayStats {
+    return {
+      tunnels: Object.fromEntries([...this.tunnels].map(([id, list]) => [id, list.length])),
+      connections: Object.fromEntries(this.active),
+      pendingHellos: this.pendingHellos,
+      sources: Object.fromEntries(this.sources.openBySource()),
+      forwarded: [...this.forwarded.values()].map((f) => ({ ...f })),
+      refused: { ...this.refusals },
+    };
+  }
+
+  /** The limits in force (defaults filled in). */
+  get limitsInForce(): Readonly<RelayLimits> {
+    return this.limits;
+  }
+
+  private refuse(reason: RelayRefusal, fields: object, msg: string): void {
+    this.refusals[reason] = (this.refusals[reason] ?? 0) + 1;
+    this.log.warn({ ...fields, reason }, msg);
+  }
+
+  /** Admits a TCP connection from `source` (per-source limits), releasing it when it closes. */
+  private admitSource(socket: Socket, port: string): boolean {
+    const source = socket.remoteAddress ?? 'unknown';
+    const over = this.sources.admit(source);
+    if (over) {
+      const limit =
+        over === 'source_connections'
+          ? { maxConnectionsPerSource: this.limits.maxConnectionsPerSource }
+          : {
+              connectionsPerSecondPerSource: this.limits.connectionsPerSecondPerSource,
+              connectionBurstPerSource: this.limits.connectionBurstPerSource,
+            };
+      this.refuse(
+        over,
+        { source, port, ...limit },
+        over === 'source_connections'
+          ? 'relay: refused a connection: this source has too many open (relay limit maxConnectionsPerSource)'
+          : 'relay: refused a connection: this source opens connections too fast (relay limits connectionsPerSecondPerSource, connectionBurstPerSource)',
+      );
+      socket.on('error', () => {});
+      socket.destroy();
+      return false;
+    }
+    socket.once('close', () => this.sources.release(source));
+    return true;
+  }
+
+  private admitTunnel(socket: Socket): void {
+    if (this.tunnelSockets.size >= this.limits.maxTunnels) {
+      this.refuse(
+        'tunnels',
+        { source: socket.remoteAddress, maxTunnels: this.limits.maxTunnels },
+        'relay: refused a tunnel connection: the relay holds maxTunnels already',
+      );
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    if (!this.admitSource(socket, 'tunnel')) return;
+    this.tunnelSockets.add(socket);
+    socket.once('close', () => this.tunnelSockets.delete(socket));
+  }
+
   /** Stops listening and ends every tunnel and forwarded connection. */
   async close(): Promise<void> {
     this.closed = true;
@@ -167,7 +281,8 @@ export class Relay {
       this.log.warn({ err: (err as Error).message }, 'relay: cannot read the registered nodes');
     }
     if (!node || this.closed) {
-      this.log.warn(
+      this.refuse(
+        'unregistered',
         { from, fingerprint: fingerprint ?? null },
         'relay: refused a tunnel from a certificate no registered node has',
       );
@@ -175,6 +290,16 @@ export class Relay {
       return;
     }
     const id = node.id.toLowerCase();
+    const held = (this.tunnels.get(id) ?? []).length;
+    if (held >= this.limits.maxTunnelsPerNode) {
+      this.refuse(
+        'node_tunnels',
+        { node: id, from, tunnels: held, maxTunnelsPerNode: this.limits.maxTunnelsPerNode },
+        'relay: refused a tunnel: this node holds maxTunnelsPerNode tunnels already (a dead one leaves at its unanswered ping)',
+      );
+      socket.destroy();
+      return;
+    }
     socket.setKeepAlive(true, 10_000);
     // Reverse HTTP/2: the relay is the client on the connection the inside node dialled.
     const session = http2.connect(`http://${id}.fedgrid`, {
@@ -213,13 +338,34 @@ export class Relay {
   }
 
   private acceptPartner(plane: RelayPlane, socket: Socket): void {
-    this.partnerSockets.add(socket);
-    socket.once('close', () => this.partnerSockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const partner = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.pendingHellos >= this.limits.maxPendingHellos) {
+      this.refuse(
+        'pending_hellos',
+        { partner, plane, maxPendingHellos: this.limits.maxPendingHellos },
+        'relay: refused a connection: maxPendingHellos connections are still sending their ClientHello',
+      );
+      socket.destroy();
+      return;
+    }
+    if (!this.admitSource(socket, plane)) return;
+    this.partnerSockets.add(socket);
+    socket.once('close', () => this.partnerSockets.delete(socket));
+    this.pendingHellos += 1;
+    let pending = true;
+    const helloDone = () => {
+      if (pending) this.pendingHellos -= 1;
+      pending = false;
+    };
+    socket.once('close', helloDone);
     let buffered = Buffer.alloc(0);
     const timer = setTimeout(() => {
-      this.log.warn({ partner, plane }, 'relay: no complete ClientHello in time; closed');
+      this.refuse(
+        'hello_timeout',
+        { partner, plane },
+        'relay: no complete ClientHello in time; closed',
+      );
       socket.destroy();
     }, this.opts.helloTimeoutMs ?? 10_000);
     const onData = (chunk: Buffer) => {
@@ -227,10 +373,15 @@ export class Relay {
       const hello = readClientHello(buffered);
       if (hello.status === 'incomplete') return;
       clearTimeout(timer);
+      helloDone();
       socket.off('data', onData);
       socket.pause();
       if (hello.status === 'invalid') {
-        this.log.warn({ partner, plane, reason: hello.reason }, 'relay: not a TLS ClientHello');
+        this.refuse(
+          'bad_hello',
+          { partner, plane, why: hello.reason },
+          'relay: not a TLS ClientHello',
+        );
         socket.destroy();
         return;
       }
@@ -240,11 +391,22 @@ export class Relay {
         : [];
       const session = up[this.turn++ % Math.max(up.length, 1)];
       if (!node || !session) {
-        this.log.warn(
+        this.refuse(
+          'unknown_name',
           { partner, plane, serverName: hello.serverName ?? null },
           'relay: no registered node with a tunnel up for this server name',
         );
         socket.end(UNRECOGNIZED_NAME_ALERT);
+        return;
+      }
+      const open = this.active.get(node) ?? 0;
+      if (open >= this.limits.maxConnectionsPerNode) {
+        this.refuse(
+          'node_connections',
+          { partner, plane, node, maxConnectionsPerNode: this.limits.maxConnectionsPerNode },
+          'relay: refused a connection: this node has maxConnectionsPerNode partner connections open',
+        );
+        socket.end(INTERNAL_ERROR_ALERT);
         return;
       }
       this.forward(node, plane, session, socket, buffered, partner);
@@ -276,11 +438,35 @@ export class Relay {
     const started = Date.now();
     let toNode = hello.length;
     let fromNode = 0;
+    this.active.set(node, (this.active.get(node) ?? 0) + 1);
+    const key = `${node}\u0000${plane}`;
+    const totals = this.forwarded.get(key) ?? {
+      node,
+      plane,
+      connections: 0,
+      bytesToNode: 0,
+      bytesFromNode: 0,
+    };
+    totals.connections += 1;
+    totals.bytesToNode += hello.length;
+    this.forwarded.set(key, totals);
+    let counted = false;
     const observe = this.opts.observe;
     observe?.({ node, plane, direction: 'to-node', bytes: hello });
     let streamClosed = false;
     let socketClosed = false;
-    const logged = (reason?: string) =>
+    // The node's budget counts the partner's connection: it is released when that closes, even if
+    // the node's side of the stream lingers half-closed.
+    const release = () => {
+      if (counted) return;
+      counted = true;
+      const left = (this.active.get(node) ?? 1) - 1;
+      if (left > 0) this.active.set(node, left);
+      else this.active.delete(node);
+    };
+    socket.once('close', release);
+    const logged = (reason?: string) => {
+      release();
       this.log.info(
         {
           node,
@@ -293,6 +479,7 @@ export class Relay {
         },
         'relay: connection forwarded',
       );
+    };
     // A clean end of one side ends the other once its data is through; an abort aborts both.
     const abort = (reason: string) => {
       socket.destroy();
@@ -304,6 +491,7 @@ export class Relay {
       if (headers[':status'] !== 200) return abort(`node answered ${headers[':status']}`);
       socket.on('data', (chunk: Buffer) => {
         toNode += chunk.length;
+        totals.bytesToNode += chunk.length;
         observe?.({ node, plane, direction: 'to-node', bytes: chunk });
       });
       socket.pipe(stream);
@@ -311,6 +499,7 @@ export class Relay {
     });
     stream.on('data', (chunk: Buffer) => {
       fromNode += chunk.length;
+      totals.bytesFromNode += chunk.length;
       observe?.({ node, plane, direction: 'from-node', bytes: chunk });
     });
     stream.pipe(socket);

@@ -63,6 +63,32 @@ export const relayConfigSchema = z.object({
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),
+  /**
+   * Abuse limits (docs/protocols/relay.md, "Limits"); an unset field takes its default
+   * (DEFAULT_RELAY_LIMITS in @fedgrid/federation).
+   */
+  limits: z
+    .object({
+      maxTunnelsPerNode: z.number().int().min(1).optional(),
+      maxConnectionsPerNode: z.number().int().min(1).optional(),
+      maxConnectionsPerSource: z.number().int().min(1).optional(),
+      connectionsPerSecondPerSource: z.number().positive().optional(),
+      connectionBurstPerSource: z.number().int().min(1).optional(),
+      maxPendingHellos: z.number().int().min(1).optional(),
+      maxTunnels: z.number().int().min(1).optional(),
+    })
+    .strict()
+    .default({}),
+  /**
+   * Prometheus `/metrics` (plain HTTP, no authentication: bind it to a management address).
+   * Unset: no metrics endpoint.
+   */
+  metrics: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9464),
+    })
+    .optional(),
 });
 
 export type RelayConfig = z.infer<typeof relayConfigSchema>;
