@@ -106,7 +106,7 @@ export function relayCommand(): Command {
         process.on('SIGTERM', () => void stop('SIGTERM'));
         if (o.logFile)
           process.stdout.write(
-            `relay listening: tunnel ${running.tunnelPort}, api ${running.apiPort}, data ${running.dataPort}; fingerprint ${running.fingerprint}\n`,
+            `relay listening: tunnel ${running.tunnelPort}, api ${running.apiPort}, data ${running.dataPort}; fingerprint ${running.fingerprint}${running.metricsPort !== undefined ? `; metrics ${running.metricsPort}` : ''}\n`,
           );
       } catch (err) {
         reportError(err);

@@ -18,6 +18,30 @@ const endpoint = z.object({
   port: z.number().int().min(0).max(65535),
 });
 
+/** One relay the node keeps a tunnel to (docs/protocols/relay.md). */
+const relaySetting = z.object({
+  /** The relay's tunnel port, `host:port`. */
+  address: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. relay.example.org:7443'),
+  /** SHA-256 fingerprint of the relay's certificate (`fedgrid relay init` prints it). */
+  fingerprint: z
+    .string()
+    .regex(
+      /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
+      'a SHA-256 fingerprint, 32 upper-case hex bytes separated by ":" (as `fedgrid relay init` prints it)',
+    ),
+});
+
+/** Every relay a node keeps a tunnel to: `relay`, then `relays`, without repeats. */
+export function relaysOf(config: {
+  relay?: { address: string; fingerprint: string } | undefined;
+  relays?: readonly { address: string; fingerprint: string }[];
+}): { address: string; fingerprint: string }[] {
+  const all = [...(config.relay ? [config.relay] : []), ...(config.relays ?? [])];
+  return all.filter((r, i) => all.findIndex((o) => o.address === r.address) === i);
+}
+
 export const nodeConfigSchema = z.object({
   node: z.object({
     id: z
@@ -59,21 +83,29 @@ export const nodeConfigSchema = z.object({
    * node through the relay's public ports, so set `advertise` to those. Unset: partners connect
    * to the node directly.
    */
-  relay: z
-    .object({
-      /** The relay's tunnel port, `host:port`. */
-      address: z
-        .string()
-        .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. relay.example.org:7443'),
-      /** SHA-256 fingerprint of the relay's certificate (`fedgrid relay init` prints it). */
-      fingerprint: z
-        .string()
-        .regex(
-          /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
-          'a SHA-256 fingerprint, 32 upper-case hex bytes separated by ":" (as `fedgrid relay init` prints it)',
-        ),
-    })
-    .optional(),
+  relay: relaySetting.optional(),
+  /**
+   * Further relays (no single point of failure, docs/protocols/relay.md "Two relays"): the node
+   * keeps a tunnel to `relay` and to each of these at once, and partners reach it through any
+   * relay that is up. Give the relays one DNS name with an address record per relay (and the
+   * same public ports) and advertise that name: partners' clients try every address.
+   */
+  relays: z
+    .array(relaySetting)
+    .max(8, 'at most 8 relays')
+    .default([])
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, r] of list.entries()) {
+        if (seen.has(r.address))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'address'],
+            message: `relay ${r.address} listed twice`,
+          });
+        seen.add(r.address);
+      }
+    }),
   storage: z
     .object({
       /**

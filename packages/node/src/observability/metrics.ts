@@ -30,7 +30,8 @@ export interface MetricSources {
   /** Storage health (the same checks as /v1/health). */
   storage(): Promise<{ ok: boolean; freeBytes: number | null }>;
   /** The relay tunnel (docs/protocols/relay.md): its address and whether the relay accepted it. */
-  relayTunnel?(): { relay: string; up: boolean } | undefined;
+  /** One entry per relay the node keeps a tunnel to (none without a relay). */
+  relayTunnels?(): { relay: string; up: boolean }[];
   /**
    * A node run as several processes (cluster/): whether this process leads the scheduler, and
    * the task executions waiting in the worker queue. Absent: a single process (always leads).
@@ -194,8 +195,7 @@ export class NodeMetrics {
       registers,
       collect() {
         this.reset();
-        const t = src()?.relayTunnel?.();
-        if (t) this.set({ relay: t.relay }, t.up ? 1 : 0);
+        for (const t of src()?.relayTunnels?.() ?? []) this.set({ relay: t.relay }, t.up ? 1 : 0);
       },
     });
     new Gauge({

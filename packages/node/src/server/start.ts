@@ -24,6 +24,7 @@ import { pino, type Logger } from 'pino';
 import {
   advertised,
   loadConfig,
+  relaysOf,
   resolveDatabaseUrl,
   urlHasPassword,
   type LoadedConfig,
@@ -377,16 +378,14 @@ async function startLocked(
     self: () => card as NodeCard,
   });
   // An outbound-only node: partners reach it through the relay, over a tunnel it dials out.
-  let tunnel: RelayTunnel | undefined;
+  const tunnels: { relay: string; tunnel: RelayTunnel }[] = [];
   // Set once the processes of a node run as several have joined (below). Until this replica has
   // won the scheduler's election, it runs no job (a request may arrive as soon as it listens).
   let cluster: ClusterRuntime | undefined;
   if (multi) services.jobs.scheduler.useLeadership(() => false);
   metrics.attach({
-    relayTunnel: () =>
-      tunnel && config.relay
-        ? { relay: config.relay.address, up: tunnel.state === 'registered' }
-        : undefined,
+    relayTunnels: () =>
+      tunnels.map((t) => ({ relay: t.relay, up: t.tunnel.state === 'registered' })),
     cluster: () =>
       multi
         ? {
@@ -476,33 +475,38 @@ async function startLocked(
       }
     }
   }
-  if (config.relay && opts.listen !== false) {
+  const relays = relaysOf(config);
+  if (relays.length && opts.listen !== false) {
     const local = (h: string) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h);
-    tunnel = new RelayTunnel({
-      identity,
-      relayAddress: config.relay.address,
-      relayFingerprint: config.relay.fingerprint,
-      targets: {
-        api: { host: local(config.api.host), port: apiPort },
-        data: { host: local(config.dataPlane.host), port: dataPort },
-      },
-      log,
-    });
-    tunnel.start();
-    // Partners can reach the node once the relay has accepted its tunnel: wait for that (a
-    // bounded time — a relay that is down must not keep the node from starting; it redials).
-    const up = tunnel;
+    // One tunnel per relay, all kept at once: partners reach the node through any relay that is up.
+    for (const r of relays) {
+      const tunnel = new RelayTunnel({
+        identity,
+        relayAddress: r.address,
+        relayFingerprint: r.fingerprint,
+        targets: {
+          api: { host: local(config.api.host), port: apiPort },
+          data: { host: local(config.dataPlane.host), port: dataPort },
+        },
+        log,
+      });
+      tunnels.push({ relay: r.address, tunnel });
+      tunnel.start();
+    }
+    // Partners can reach the node once a relay has accepted its tunnel: wait for the first (a
+    // bounded time — relays that are down must not keep the node from starting; it redials).
     const accepted = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), RELAY_START_WAIT_MS);
-      up.once('registered', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
+      for (const { tunnel } of tunnels)
+        tunnel.once('registered', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
     });
     if (!accepted)
       log.warn(
-        { relay: config.relay.address, waitedMs: RELAY_START_WAIT_MS },
-        'the relay has not accepted this node yet (is it running, and this node registered there?); partners cannot reach the node until it does — still trying',
+        { relays: relays.map((r) => r.address), waitedMs: RELAY_START_WAIT_MS },
+        'no relay has accepted this node yet (is one running, and this node registered there?); partners cannot reach the node until one does — still trying',
       );
     if (!config.advertise.apiUrl || !config.advertise.dataAddress)
       log.warn(
@@ -574,7 +578,7 @@ async function startLocked(
       await cluster?.close();
       services.jobs.stopWatchdog();
       services.auditCheckpoints.stop();
-      await tunnel?.close();
+      await Promise.all(tunnels.map((t) => t.tunnel.close()));
       services.servingClient.close();
       await servingGrpc?.close();
       await app.close();
