@@ -7,6 +7,7 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
+import process from 'node:process';
 
 const table = new Map(
   (process.env.FEDGRID_TEST_HOSTS ?? '')

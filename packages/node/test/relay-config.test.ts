@@ -17,6 +17,7 @@ import {
   loadConfig,
   loadRelayConfig,
   pinnedServerName,
+  relaysOf,
 } from '@fedgrid/node';
 
 let root: string;
@@ -113,6 +114,29 @@ describe("a node's relay setting", () => {
     expect(bad.code).toBe('VALIDATION_FAILED');
     expect(bad.message).toContain('relay.address');
     expect(bad.message).toContain('relay.fingerprint');
+  });
+
+  it('lists further relays in relays (one tunnel each), refusing one listed twice by name', async () => {
+    const dir = join(root, 'two-relays');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    const two = `${yaml}relay: { address: "a.dmz:7443", fingerprint: "${FP_A}" }\nrelays:\n  - { address: "b.dmz:7443", fingerprint: "${FP_B}" }\n`;
+    await writeFile(join(dir, 'fedgrid.yaml'), two);
+    const c = (await loadConfig(dir, {})).config;
+    expect(relaysOf(c)).toEqual([
+      { address: 'a.dmz:7443', fingerprint: FP_A },
+      { address: 'b.dmz:7443', fingerprint: FP_B },
+    ]);
+    // relays alone is enough; the same relay named in both places is one tunnel.
+    expect(relaysOf({ relays: [{ address: 'b.dmz:7443', fingerprint: FP_B }] })).toHaveLength(1);
+    expect(relaysOf({ relay: c.relay, relays: [c.relay!, ...c.relays] })).toHaveLength(2);
+    await writeFile(
+      join(dir, 'fedgrid.yaml'),
+      `${two}  - { address: "b.dmz:7443", fingerprint: "${FP_A}" }\n`,
+    );
+    const err = await failure(loadConfig(dir, {}));
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.message).toContain('relay b.dmz:7443 listed twice');
   });
 
   it('partner calls send <node id>.fedgrid as server name; a first contact its DNS name, never an IP', () => {
