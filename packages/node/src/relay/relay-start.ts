@@ -36,6 +36,8 @@ export interface RunningRelay extends RelayPorts {
   connected(): string[];
   /** Counters and gauges (what `/metrics` serves). */
   stats(): RelayStats;
+  /** The limits in force: relay.yaml's, defaults for the rest. */
+  limits: Readonly<RelayLimits>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startRelay(opts: StartRelayOptions): Promise<RunningRelay>
     log,
     connected: () => relay.connected(),
     stats: () => relay.stats(),
+    limits: relay.limitsInForce,
     close: async () => {
       if (metrics) {
         const server = metrics.server;
