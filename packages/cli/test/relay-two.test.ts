@@ -157,7 +157,7 @@ describe('an inside node behind two relays', () => {
     const host = ['id,x2', ...Array.from({ length: ROWS }, (_, i) => `u${i + ROWS / 5},${i % 5}`)];
     await writeFile(join(root, 'guest.csv'), guest.join('\n') + '\n');
     await writeFile(join(root, 'host.csv'), host.join('\n') + '\n');
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await cluster.close();
@@ -229,5 +229,5 @@ describe('an inside node behind two relays', () => {
     ).text();
     expect(text).toContain(`fedgrid_relay_tunnel_up{relay="${b.host}:${b.tunnelPort}"} 1`);
     expect(text).toContain(`fedgrid_relay_tunnel_up{relay="${a.host}:${a.tunnelPort}"} 0`);
-  });
+  }, 600_000);
 });
