@@ -21,6 +21,7 @@ export * from './ecdh/sm2.js';
 export * from './sm/index.js';
 export * from './seal/at-rest.js';
 export * from './pool/crypto-pool.js';
+export * from './pool/batch-offload.js';
 export * from './pool/histogram-pool.js';
 export * from './pool/crt-encrypt-pool.js';
 export type * from './pool/tasks.js';

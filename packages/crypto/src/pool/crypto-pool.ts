@@ -7,11 +7,16 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { packBigUints, unpackBigUints } from '../kernels/bytes.js';
 import { createModArith } from '../kernels/select.js';
-import type { PaillierPrivateKey, PaillierPublicKey } from '../paillier/keys.js';
-import { privateKeyToJson, publicKeyToJson } from '../paillier/keys.js';
+import type {
+  PaillierPrivateKey,
+  PaillierPublicKey,
+  PaillierPublicKeyJson,
+} from '../paillier/keys.js';
+import { privateKeyToJson, publicKeyFromJson, publicKeyToJson } from '../paillier/keys.js';
 import { DEFAULT_TABLE_WINDOW, PaillierEncryptor } from '../paillier/encryptor.js';
 import { decodeFixed, PlaintextRing } from '../paillier/fixed-point.js';
 import type { PaillierKeyRef } from './tasks.js';
+import { OFFLOADABLE_TASKS, type BatchOffload } from './batch-offload.js';
 
 export interface CryptoPoolOptions {
   /**
@@ -38,6 +43,9 @@ const MIN_CHUNK = 16;
 export class CryptoPool {
   readonly threads: number;
   private readonly piscina: Piscina;
+  private offload: BatchOffload | undefined;
+  /** Fixed-base tables built here for Paillier tasks received from other processes, by key. */
+  private readonly detachedKeys = new Map<string, Promise<PaillierKeyRef>>();
 
   constructor(options: CryptoPoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
@@ -63,7 +71,36 @@ export class CryptoPool {
   }
 
   /**
-   * Runs `name` on chunks of `count` items in parallel and concatenates the byte results.
+   * Lets batches of the kinds in {@link OFFLOADABLE_TASKS} be split across other processes of
+   * the node (undefined: this process alone, the default).
+   */
+  useOffload(offload: BatchOffload | undefined): void {
+    this.offload = offload;
+  }
+
+  /**
+   * Runs a task received from another process's {@link BatchOffload} (a message made by
+   * {@link detachTask}). A Paillier task's fixed-base table is built here once per key and window.
+   * @throws RangeError for a kind that is not offloadable; the kernel's own errors.
+   */
+  async runDetached(name: string, task: object): Promise<Uint8Array> {
+    if (!(name in OFFLOADABLE_TASKS))
+      throw new RangeError(`crypto task '${name}' is not one another process may hand over`);
+    if (!name.startsWith('paillier')) return this.run<Uint8Array>(name, task);
+    const { publicKey, window } = task as { publicKey: PaillierPublicKeyJson; window: number };
+    const cacheKey = `${publicKey.n}:${publicKey.hs}:${window}`;
+    let ref = this.detachedKeys.get(cacheKey);
+    if (!ref) {
+      ref = this.paillier(publicKeyFromJson(publicKey), window).then((p) => p.keyRef);
+      this.detachedKeys.set(cacheKey, ref);
+      ref.catch(() => this.detachedKeys.delete(cacheKey));
+    }
+    return this.run<Uint8Array>(name, { ...task, table: (await ref).table });
+  }
+
+  /**
+   * Runs `name` on chunks of `count` items in parallel and concatenates the byte results. With
+   * an offload (see {@link useOffload}) some chunks may run in other processes of the node.
    * @throws the first chunk's error, once every chunk has settled.
    */
   async map(
@@ -73,19 +110,33 @@ export class CryptoPool {
     chunks = this.threads * 2,
   ): Promise<Uint8Array> {
     if (count === 0) return new Uint8Array(0);
-    const size = Math.max(MIN_CHUNK, Math.ceil(count / chunks));
-    const parts: Promise<Uint8Array>[] = [];
-    for (let s = 0; s < count; s += size) {
-      parts.push(
-        this.piscina.run(makeTask(s, Math.min(count, s + size)), { name }) as Promise<Uint8Array>,
+    const offload = this.offload;
+    const spread = offload?.chunks(name, count, this.threads) ?? 0;
+    let results: Uint8Array[];
+    if (offload && spread > 0) {
+      const size = Math.max(MIN_CHUNK, Math.ceil(count / spread));
+      const tasks: object[] = [];
+      for (let s = 0; s < count; s += size) tasks.push(makeTask(s, Math.min(count, s + size)));
+      results = await offload.run(
+        name,
+        tasks,
+        (task) => this.piscina.run(task, { name }) as Promise<Uint8Array>,
       );
+    } else {
+      const size = Math.max(MIN_CHUNK, Math.ceil(count / chunks));
+      const parts: Promise<Uint8Array>[] = [];
+      for (let s = 0; s < count; s += size) {
+        parts.push(
+          this.piscina.run(makeTask(s, Math.min(count, s + size)), { name }) as Promise<Uint8Array>,
+        );
+      }
+      // Wait for every chunk before failing: a caller that closes the pool on the first error
+      // must not leave tasks running (piscina reports their late answers as uncaught errors).
+      const settled = await Promise.allSettled(parts);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      results = settled.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
     }
-    // Wait for every chunk before failing: a caller that closes the pool on the first error must
-    // not leave tasks running (piscina reports their late answers as uncaught errors).
-    const settled = await Promise.allSettled(parts);
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const results = settled.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
     if (results.length === 1) return results[0] as Uint8Array;
     const out = new Uint8Array(results.reduce((a, r) => a + r.length, 0));
     let off = 0;
@@ -159,6 +210,11 @@ export class PooledPaillier {
   ) {
     this.ring = new PlaintextRing(publicKey.n);
     this.cipherBytes = publicKey.cipherBytes;
+  }
+
+  /** The key and fixed-base table the pool's tasks under this key carry. */
+  get keyRef(): PaillierKeyRef {
+    return this.ref;
   }
 
   private count(cts: Uint8Array): number {

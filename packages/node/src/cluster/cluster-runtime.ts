@@ -6,10 +6,16 @@
  *   node initiates, adopts jobs other replicas queued, and watches workers. Programs go to the
  *   worker queue (all of them, or only those of local components: `runtime.tasksOnWorkers`).
  * - `worker`: takes task executions from the queue and runs them; serves no API.
+ *
+ * Both split the crypto batches of the tasks they run across the node's workers
+ * (batch-dispatcher.ts), and a worker runs chunks of other processes' batches
+ * (batch-executor.ts), unless `runtime.batchLeaseSeconds` is 0.
  */
 import type { Logger } from 'pino';
 import { JobsRepo } from '../jobs/jobs.repo.js';
 import type { NodeServices } from '../server/services.js';
+import { BatchDispatcher } from './batch-dispatcher.js';
+import { BatchExecutor } from './batch-executor.js';
 import { ExecutionSupervisor } from './execution-supervisor.js';
 import type { NodeRole } from './node-role.js';
 import { SchedulerLeader, processName } from './scheduler-leader.js';
@@ -37,6 +43,8 @@ export interface ClusterRuntime {
   /** This process's name among the node's processes (host:pid:role). */
   name: string;
   isLeader(): boolean;
+  /** Splits this process's crypto batches across the node's workers (absent when disabled). */
+  batches?: BatchDispatcher;
   /** Task executions waiting in the worker queue. */
   queueWaiting(): Promise<number>;
   close(): Promise<void>;
@@ -60,6 +68,7 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
     log,
   });
   await queue.start();
+  const batches = await startBatches(opts, name);
   const repo = new JobsRepo(services.db);
   const onPartyDone = services.jobs.onLocalPartyDone.bind(services.jobs);
   if (opts.role === 'worker') {
@@ -78,8 +87,12 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
     return {
       name,
       isLeader: () => false,
+      ...(batches.dispatcher ? { batches: batches.dispatcher } : {}),
       queueWaiting: () => queue.depth(),
-      close: () => worker.stop(),
+      close: async () => {
+        await worker.stop();
+        await batches.stop();
+      },
     };
   }
   services.runner.useHandOff(
@@ -141,11 +154,53 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
   return {
     name,
     isLeader: () => leader.isLeader(),
+    ...(batches.dispatcher ? { batches: batches.dispatcher } : {}),
     queueWaiting: () => queue.depth(),
     close: async () => {
       clearInterval(timer);
       await leader.stop();
       await queue.stop();
+      await batches.stop();
+    },
+  };
+}
+
+/**
+ * Makes this process's crypto pool split batches across the node's workers and, on a worker,
+ * run chunks of other processes' batches.
+ */
+async function startBatches(
+  opts: ClusterRuntimeOptions,
+  name: string,
+): Promise<{ dispatcher?: BatchDispatcher; stop(): Promise<void> }> {
+  const { services, log } = opts;
+  const leaseSeconds = services.config.config.runtime.batchLeaseSeconds;
+  if (leaseSeconds === 0) return { stop: async () => {} };
+  const common = {
+    db: services.db,
+    databaseUrl: opts.databaseUrl,
+    schema: opts.schema,
+    name,
+    leaseSeconds,
+    log,
+  };
+  const dispatcher = new BatchDispatcher({ ...common, threads: services.crypto.threads });
+  await dispatcher.start();
+  const executor =
+    opts.role === 'worker' ? new BatchExecutor({ ...common, pool: services.crypto }) : undefined;
+  try {
+    await executor?.start();
+  } catch (err) {
+    await dispatcher.close();
+    throw err;
+  }
+  services.crypto.useOffload(dispatcher);
+  return {
+    dispatcher,
+    stop: async () => {
+      services.crypto.useOffload(undefined);
+      await executor?.stop();
+      await dispatcher.close();
     },
   };
 }

@@ -28,6 +28,7 @@ export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Ki
   FEDGRID_CRYPTO_THREADS: [['runtime', 'cryptoThreads'], 'int'],
   FEDGRID_MAX_CONCURRENT_JOBS: [['runtime', 'maxConcurrentJobs'], 'int'],
   FEDGRID_TASKS_ON_WORKERS: [['runtime', 'tasksOnWorkers'], 'string'],
+  FEDGRID_BATCH_LEASE_SECONDS: [['runtime', 'batchLeaseSeconds'], 'int'],
   FEDGRID_SERVING_GRPC_PORT: [['serving', 'grpcPort'], 'int'],
 };
 

@@ -216,6 +216,13 @@ export const nodeConfigSchema = z.object({
        * replica that starts them. A single process runs every program itself.
        */
       tasksOnWorkers: z.enum(['all', 'local']).default('all'),
+      /**
+       * A node run as several processes: seconds a worker holds a chunk of another process's
+       * crypto batch without renewing its lease; a chunk whose worker died is run by the
+       * dispatching process itself at most this long (plus one poll) after the worker's last
+       * renewal. 0: batches stay in the process that runs the task.
+       */
+      batchLeaseSeconds: z.number().int().min(0).default(20),
     })
     .default({
       cryptoThreads: 0,
@@ -228,6 +235,7 @@ export const nodeConfigSchema = z.object({
       initiatorProbeSeconds: 10,
       initiatorProbeFailures: 3,
       tasksOnWorkers: 'all',
+      batchLeaseSeconds: 20,
     }),
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })

@@ -24,6 +24,7 @@ import { m0017 } from './0017-contract-suite.js';
 import { m0020 } from './0020-dataset-sources.js';
 import { m0021 } from './0021-task-executions.js';
 import { m0027 } from './0027-mailbox.js';
+import { m0028 } from './0028-crypto-batches.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -46,6 +47,7 @@ export const migrations: Record<string, Migration> = {
   '0020_dataset_sources': m0020,
   '0021_task_executions': m0021,
   '0027_mailbox': m0027,
+  '0028_crypto_batches': m0028,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,65 @@
+/**
+ * The seam through which a {@link CryptoPool} hands chunks of a batch to other processes of the
+ * same node (issue 16 item 1: a node run as several processes splits the heavy batches of a task
+ * across its workers). The pool stays I/O-free: the node implements {@link BatchOffload} over
+ * its database (packages/node/src/cluster/batch-dispatcher.ts) and calls
+ * {@link CryptoPool.runDetached} on the processes that take chunks.
+ *
+ * Only tasks whose message is self-contained may leave the process: the ECDH-PSI kernels (the
+ * scalar and the points or ids travel with the chunk) and Paillier encryption (the public key
+ * travels; the fixed-base table, which lives in this process's shared memory, is rebuilt once
+ * per key by the receiving process).
+ */
+
+/** Task kinds a {@link BatchOffload} may run in another process, with the fewest items per chunk that pay for the trip through the database. */
+export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze({
+  x25519: 4096,
+  hashMultiply: 4096,
+  sm2Multiply: 1024,
+  sm2HashMultiply: 1024,
+  paillierEncrypt: 128,
+  paillierEncryptRing: 128,
+});
+
+/**
+ * Runs the chunks of one batch, some in this process and some in others.
+ * Implementations must return one result per task, in task order, each the bytes the task's
+ * kernel returns (whichever process ran it), and must settle every local run before rejecting.
+ */
+export interface BatchOffload {
+  /**
+   * How many chunks to cut a batch of `count` items of task `name` into, given this process's
+   * `threads`; 0 to keep the batch in this process (the pool then chunks it as usual).
+   */
+  chunks(name: string, count: number, threads: number): number;
+  /**
+   * Runs `tasks` (chunks of one batch of task `name`): each either through `local` (this
+   * process's threads) or in another process.
+   * @throws the first failed chunk's error (a kernel's own error, or why a chunk could not run).
+   */
+  run(
+    name: string,
+    tasks: readonly object[],
+    local: (task: object) => Promise<Uint8Array>,
+  ): Promise<Uint8Array[]>;
+}
+
+/** Paillier tasks carry their key's fixed-base table by reference (shared memory). */
+interface TableRef {
+  table?: Uint8Array;
+}
+
+/**
+ * A task's message as it can leave the process (for `v8.serialize`): a Paillier task's table on
+ * shared memory is dropped (the receiver rebuilds it, see {@link CryptoPool.runDetached}).
+ * @throws RangeError for a task kind that is not in {@link OFFLOADABLE_TASKS}.
+ */
+export function detachTask(name: string, task: object): object {
+  if (!(name in OFFLOADABLE_TASKS))
+    throw new RangeError(
+      `crypto task '${name}' cannot run in another process (offloadable: ${Object.keys(OFFLOADABLE_TASKS).join(', ')})`,
+    );
+  if (!('table' in task)) return task;
+  const { table: _table, ...rest } = task as TableRef & Record<string, unknown>;
+  return rest;
+}
