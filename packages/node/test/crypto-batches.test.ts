@@ -1,0 +1,266 @@
+/**
+ * Crypto batches split across the processes of a node (cluster/batch-dispatcher.ts,
+ * cluster/batch-executor.ts), on PostgreSQL: the dispatching "process" and the worker each have
+ * their own store (connection pool and LISTEN connection) and their own crypto pool, as two
+ * processes of one node would.
+ * - a PSI hash-and-blind batch and a Paillier encryption batch give the same bytes / plaintexts
+ *   as the pool alone, with chunks run by both (the dispatcher's own chunks wait until the
+ *   worker has run one, so that the split does not depend on timing);
+ * - a chunk claimed by a worker that then goes silent (a claim with no renewal, as a SIGKILLed
+ *   worker leaves) is taken back after its lease, run by the dispatcher, recorded as such;
+ * - a chunk that fails on the worker fails the batch with the worker's name and the kernel's
+ *   error, and nothing of the batch is left in the table but its record.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoPool, detachTask, generatePaillierKeyPair, generateScalar } from '@fedgrid/crypto';
+import { openStore, dropStoreSchema, type Store } from '../dist/storage/db.js';
+import { BatchDispatcher } from '../dist/cluster/batch-dispatcher.js';
+import { BatchExecutor } from '../dist/cluster/batch-executor.js';
+import { CryptoBatchesRepo } from '../dist/cluster/crypto-batches.repo.js';
+import { TEST_DATABASE_URL } from './nodes.js';
+
+const log = pino({ level: process.env['DEBUG_BATCHES'] ? 'debug' : 'silent' });
+const url = TEST_DATABASE_URL as string;
+
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fedgrid-crypto-batches-'));
+  const schema = `fedgrid_test_${randomBytes(4).toString('hex')}_batches`;
+  const stores: Store[] = [];
+  let ownerPool: CryptoPool;
+  let workerPool: CryptoPool;
+  let dispatcher: BatchDispatcher;
+  let executor: BatchExecutor;
+  let ownerStore: Store;
+
+  async function store(): Promise<Store> {
+    const s = await openStore({
+      dataDir: root,
+      databaseUrl: url,
+      databaseSchema: schema,
+      lock: 'shared',
+    });
+    stores.push(s);
+    return s;
+  }
+
+  beforeAll(async () => {
+    ownerPool = new CryptoPool({ threads: 1 });
+    workerPool = new CryptoPool({ threads: 1 });
+    ownerStore = await store();
+    const workerStore = await store();
+    const common = { databaseUrl: url, schema, leaseSeconds: 2, log };
+    dispatcher = new BatchDispatcher({
+      ...common,
+      db: ownerStore.db,
+      name: 'test:1:worker',
+      threads: 2,
+      pollMs: 100,
+    });
+    await dispatcher.start();
+    executor = new BatchExecutor({
+      ...common,
+      db: workerStore.db,
+      name: 'test:2:worker',
+      pool: workerPool,
+      // Only the notification wakes it in the first test.
+      pollMs: 60_000,
+    });
+    await executor.start();
+  });
+
+  afterAll(async () => {
+    await executor?.stop();
+    await dispatcher?.close();
+    await ownerPool?.close();
+    await workerPool?.close();
+    for (const s of stores) await s.close();
+    await dropStoreSchema(url, schema);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /**
+   * A second dispatching process with one crypto thread: it holds one chunk of a two-chunk batch
+   * while the test plays the worker for the other.
+   */
+  async function oneThreadDispatcher(): Promise<BatchDispatcher> {
+    const d = new BatchDispatcher({
+      db: ownerStore.db,
+      databaseUrl: url,
+      schema,
+      name: 'test:4:worker',
+      threads: 1,
+      leaseSeconds: 2,
+      pollMs: 100,
+      log,
+    });
+    await d.start();
+    return d;
+  }
+
+  /** The dispatcher's own chunks start only once the worker has run `n` chunks. */
+  function afterWorkerRan(n: number, name: string) {
+    return async (task: object) => {
+      await until(() => executor.chunksRun >= n);
+      return ownerPool.run<Uint8Array>(name, task);
+    };
+  }
+
+  async function records(): Promise<
+    {
+      worker: string;
+      state: string;
+      reclaimed_from: string | null;
+      payload: Buffer | null;
+      result: Buffer | null;
+    }[]
+  > {
+    const r = await sql<{
+      worker: string;
+      state: string;
+      reclaimed_from: string | null;
+      payload: Buffer | null;
+      result: Buffer | null;
+    }>`select worker, state, reclaimed_from, payload, result from crypto_batches order by created_at, part`.execute(
+      ownerStore.db,
+    );
+    return r.rows;
+  }
+
+  it('a PSI blinding batch: same bytes as one pool, chunks run by both processes', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `id-${i}`);
+    const k = generateScalar();
+    const expected = await ownerPool.hashMultiply(k, ids);
+    const chunks = dispatcher.chunks('hashMultiply', ids.length, 2);
+    expect(chunks).toBe(4);
+    const size = Math.ceil(ids.length / chunks);
+    const tasks = Array.from({ length: chunks }, (_, c) => ({
+      scalar: k,
+      ids: ids.slice(c * size, (c + 1) * size),
+    }));
+    const before = executor.chunksRun;
+    const parts = await dispatcher.run(
+      'hashMultiply',
+      tasks,
+      afterWorkerRan(before + 1, 'hashMultiply'),
+    );
+    expect(Buffer.concat(parts).equals(Buffer.from(expected))).toBe(true);
+    const rows = await records();
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((r) => r.worker))).toEqual(new Set(['test:1:worker', 'test:2:worker']));
+    expect(rows.every((r) => r.payload === null && r.result === null)).toBe(true);
+    expect(dispatcher.stats().remote + dispatcher.stats().local).toBe(4);
+  });
+
+  it('Paillier encryption through the pool with the offload: the plaintexts come back', async () => {
+    const { publicKey, privateKey } = await generatePaillierKeyPair(2048);
+    const values = Float64Array.from({ length: 256 }, (_, i) => (i - 128) / 7);
+    ownerPool.useOffload(dispatcher);
+    try {
+      const p = await ownerPool.paillier(publicKey);
+      const cts = await p.encrypt(values, 20);
+      const back = await p.decrypt(privateKey, cts, 20);
+      for (let i = 0; i < values.length; i++) expect(back[i]).toBeCloseTo(values[i] as number, 5);
+      // Whichever took them (the worker builds its own fixed-base table), every chunk is recorded.
+      const r = await sql<{
+        n: number;
+      }>`select count(*)::int as n from crypto_batches where kind = 'paillierEncrypt'`.execute(
+        ownerStore.db,
+      );
+      expect(r.rows[0]?.n).toBe(dispatcher.chunks('paillierEncrypt', 256, 1));
+    } finally {
+      ownerPool.useOffload(undefined);
+    }
+  }, 600_000);
+
+  it('a chunk whose worker went silent is taken back after its lease and run here', async () => {
+    await executor.stop();
+    const repo = new CryptoBatchesRepo(ownerStore.db);
+    const points = new Uint8Array(8192 * 32).map((_, i) => i % 251);
+    const k = generateScalar();
+    const expected = await ownerPool.x25519(k, points);
+    const half = points.length / 2;
+    const tasks = [
+      { scalar: k, points: points.slice(0, half) },
+      { scalar: k, points: points.slice(half) },
+    ];
+    // The "worker" claims one chunk and dies: no renewal, no answer.
+    let claimed: string | undefined;
+    const local = async (task: object) => {
+      if (!claimed) {
+        await until(async () => {
+          claimed = (await repo.claimOther('dead:3:worker', 2, 30))?.grp;
+          return claimed !== undefined;
+        });
+      }
+      return ownerPool.run<Uint8Array>('x25519', task);
+    };
+    const one = await oneThreadDispatcher();
+    const parts = await one.run('x25519', tasks, local).finally(() => one.close());
+    expect(Buffer.concat(parts).equals(Buffer.from(expected))).toBe(true);
+    expect(one.stats()).toEqual({ local: 2, remote: 0, reclaimed: 1 });
+    const r = await sql<{ state: string; worker: string; reclaimed_from: string | null }>`
+      select state, worker, reclaimed_from from crypto_batches where grp = ${claimed} order by part`.execute(
+      ownerStore.db,
+    );
+    expect(r.rows.map((x) => x.reclaimed_from).filter(Boolean)).toEqual(['dead:3:worker']);
+    expect(r.rows.every((x) => x.state === 'local' && x.worker === 'test:4:worker')).toBe(true);
+    // A late answer of the silent worker is dropped.
+    expect(
+      await repo.finishRemote(claimed as string, 0, 'dead:3:worker', { result: new Uint8Array(1) }),
+    ).toBe(false);
+    expect(
+      await repo.finishRemote(claimed as string, 1, 'dead:3:worker', { result: new Uint8Array(1) }),
+    ).toBe(false);
+  });
+
+  it("a chunk that fails on a worker fails the batch with the worker's name and error", async () => {
+    const repo = new CryptoBatchesRepo(ownerStore.db);
+    const points = new Uint8Array(2048 * 32).fill(0xff); // x ≥ p: not on the SM2 curve
+    const k = generateScalar();
+    const tasks = [
+      { scalar: k, points: points.slice(0, 1024 * 32) },
+      { scalar: k, points: points.slice(1024 * 32) },
+    ];
+    // The worker side by hand: claim, run on the worker's pool, store the outcome.
+    const local = async (task: object): Promise<Uint8Array> => {
+      await until(async () => {
+        const c = await repo.claimOther('test:2:worker', 20, 30);
+        if (!c) return false;
+        const outcome = await workerPool
+          .runDetached(c.kind, detachTask(c.kind, tasks[c.part] as object))
+          .then(
+            (result) => ({ result }),
+            (err: Error) => ({ error: err.message }),
+          );
+        await repo.finishRemote(c.grp, c.part, 'test:2:worker', outcome);
+        return true;
+      });
+      return ownerPool.run<Uint8Array>('sm2Multiply', task).catch(() => new Uint8Array(0));
+    };
+    const one = await oneThreadDispatcher();
+    await expect(one.run('sm2Multiply', tasks, local).finally(() => one.close())).rejects.toThrow(
+      /chunk \d failed on worker test:2:worker: .*/,
+    );
+    const r = await sql<{ n: number }>`select count(*)::int as n from crypto_batches
+      where kind = 'sm2Multiply' and (payload is not null or result is not null)`.execute(
+      ownerStore.db,
+    );
+    expect(r.rows[0]?.n).toBe(0);
+    expect(
+      serialize(
+        detachTask('paillierEncrypt', { table: new Uint8Array(new SharedArrayBuffer(4)), n: 1 }),
+      ).length,
+    ).toBeGreaterThan(0);
+  });
+});
