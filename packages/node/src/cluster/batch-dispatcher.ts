@@ -168,18 +168,31 @@ export class BatchDispatcher implements BatchOffload {
       }
     };
     const runs: Promise<void>[] = [];
-    try {
-      await this.repo.notify(this.channel, 'queued').catch(() => {});
-      for (let t = 0; t < Math.max(1, this.opts.threads); t++)
+    // This process's takers of its own chunks, one per crypto thread. A taker stops when it
+    // finds no chunk it can take; one that found the queued chunks locked only for an instant
+    // (a worker's claim, the owner's renewal) is started again on the next wake-up.
+    let takers = 0;
+    const startTakers = () => {
+      while (takers < Math.max(1, this.opts.threads) && !failure && !this.closed) {
+        takers++;
         runs.push(
           (async () => {
-            while (!failure && !this.closed) {
-              const part = await this.repo.claimOwn(grp, owner);
-              if (part === undefined) return;
-              await runLocal(part);
+            try {
+              while (!failure && !this.closed) {
+                const part = await this.repo.claimOwn(grp, owner);
+                if (part === undefined) return;
+                await runLocal(part);
+              }
+            } finally {
+              takers--;
             }
           })().catch(fail),
         );
+      }
+    };
+    try {
+      await this.repo.notify(this.channel, 'queued').catch(() => {});
+      startTakers();
       const collected = new Set<number>();
       let dbErrors = 0;
       while (done < tasks.length && !failure) {
@@ -194,7 +207,9 @@ export class BatchDispatcher implements BatchOffload {
         resolveWait = undefined;
         dirty = false;
         try {
-          for (const c of await this.repo.collect(grp, collected)) {
+          const { finished, queued } = await this.repo.collect(grp, collected);
+          if (queued > 0) startTakers();
+          for (const c of finished) {
             collected.add(c.part);
             if (c.state === 'done' && c.result) {
               results[c.part] = new Uint8Array(

@@ -47,7 +47,11 @@ export class CryptoBatchesRepo {
     await sql`select pg_notify(${channel}, ${payload})`.execute(this.db);
   }
 
-  /** The dispatching process takes its own next queued chunk. @returns its index, or undefined. */
+  /**
+   * The dispatching process takes its own next queued chunk.
+   * @returns its index, or undefined when none is queued — or when those queued are locked at
+   *   this instant (by a worker's claim, or by {@link collect}'s renewal): callers look again.
+   */
   async claimOwn(grp: string, owner: string): Promise<number | undefined> {
     const r = await sql<{ part: number }>`
       update crypto_batches set state = 'local', worker = ${owner}
@@ -121,15 +125,25 @@ export class CryptoBatchesRepo {
   }
 
   /**
-   * Chunks of `grp` other processes finished, except those in `seen`; also renews the owner's
-   * `owner_seen_at` (the owner is waiting, hence alive).
+   * Chunks of `grp` other processes finished, except those in `seen`, and how many are still
+   * queued; also renews the owner's `owner_seen_at` (the owner is waiting, hence alive).
    */
-  async collect(grp: string, seen: ReadonlySet<number>): Promise<FinishedChunk[]> {
+  async collect(
+    grp: string,
+    seen: ReadonlySet<number>,
+  ): Promise<{ finished: FinishedChunk[]; queued: number }> {
     await sql`update crypto_batches set owner_seen_at = now()
       where grp = ${grp} and state in ('queued', 'running')`.execute(this.db);
     const r = await sql<FinishedChunk>`select part, state, worker, result, error
-      from crypto_batches where grp = ${grp} and state in ('done', 'failed')`.execute(this.db);
-    return r.rows.filter((c) => !seen.has(c.part));
+      from crypto_batches where grp = ${grp} and state in ('done', 'failed', 'queued')`.execute(
+      this.db,
+    );
+    return {
+      finished: r.rows.filter(
+        (c) => (c.state === 'done' || c.state === 'failed') && !seen.has(c.part),
+      ),
+      queued: r.rows.filter((c) => (c.state as string) === 'queued').length,
+    };
   }
 
   /**
