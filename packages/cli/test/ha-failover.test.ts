@@ -12,109 +12,27 @@
  *     worker's name, in the execution's history and as a job event), another worker runs it again
  *     and the job succeeds; what was acknowledged before the kill is still there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { JobView } from '@fedgrid/node';
-import { launchNode, signContract, type ClusterNode, type JobEvent } from 'fedgrid';
-import { EXAMPLES, freePort, permitAdhoc, TestCluster, waitFor } from './cluster-helpers.js';
-import { TcpFailoverProxy } from './tcp-failover-proxy.js';
+import type { ClusterNode, JobEvent } from 'fedgrid';
+import { EXAMPLES, waitFor } from './cluster-helpers.js';
+import { HaNode } from './ha-node.js';
 
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const SAMPLES = join(EXAMPLES, 'fate');
-const BASE_URL = process.env['FEDGRID_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
 const terminal = (s: string) => ['succeeded', 'failed', 'stopped'].includes(s);
 
-const cluster = new TestCluster();
-const apiProxy = new TcpFailoverProxy();
-const dataProxy = new TcpFailoverProxy();
-const workers: ChildProcess[] = [];
-let dbName: string;
-let dbUrl: string;
-let db: pg.Client;
-let guestDir: string;
+const ha = new HaNode('fedgrid_ha');
+const { cluster, apiProxy, workers } = ha;
 let host: ClusterNode;
 let datasets: { small: string; big: string; host: string };
-/** The ports of the guest's first, single process (set-up only). */
-const setupPorts = { api: 0, data: 0 };
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: BASE_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** A copy of the guest's node directory (its identity and config) for one more process. */
-async function nodeCopy(name: string): Promise<string> {
-  const dir = join(await cluster.dir(), name);
-  await cp(guestDir, dir, {
-    recursive: true,
-    filter: (src) => !src.startsWith(join(guestDir, 'data')) && !src.endsWith('node.log'),
-  });
-  return dir;
-}
-
-/** Every process of the guest shares its data directory (outputs, snapshots) and database. */
-const sharedEnv = () => ({ FEDGRID_DATA_DIR: join(guestDir, 'data') });
-
-async function startReplica(
-  name: string,
-): Promise<{ node: ClusterNode; apiPort: number; dataPort: number }> {
-  await nodeCopy(name);
-  const [apiPort, dataPort] = [await freePort(), await freePort()];
-  // Behind the node's one address from the start (the launcher asks the node through it).
-  apiProxy.backends = [...apiProxy.backends.filter((p) => p !== setupPorts.api), apiPort];
-  dataProxy.backends = [...dataProxy.backends.filter((p) => p !== setupPorts.data), dataPort];
-  const node = await launchNode(await cluster.dir(), name, {
-    existing: true,
-    env: {
-      ...sharedEnv(),
-      FEDGRID_ROLE: 'api',
-      FEDGRID_API_PORT: String(apiPort),
-      FEDGRID_DATA_PORT: String(dataPort),
-    },
-  });
-  cluster.nodes.push(node);
-  return { node, apiPort, dataPort };
-}
-
-async function startWorker(name: string): Promise<ChildProcess> {
-  const dir = await nodeCopy(name);
-  const child = spawn(
-    process.execPath,
-    [BIN, 'node', 'start', '--dir', dir, '--role', 'worker', '--log-file', join(dir, 'node.log')],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...sharedEnv() } },
-  );
-  workers.push(child);
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('taking task executions')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${err}`)));
-  });
-  return child;
-}
+const startReplica = (name: string) => ha.startReplica(name);
+const startWorker = async (name: string) => (await ha.startWorker(name)).child;
 
 async function leader(): Promise<{ holder: string; term: number } | undefined> {
-  const r = await db.query<{ holder: string; term: string }>(
+  const r = await ha.db.query<{ holder: string; term: string }>(
     'select holder, term::text from scheduler_leader where id = 1',
   );
   const row = r.rows[0];
@@ -146,7 +64,7 @@ interface Execution {
 }
 
 async function executions(jobId: string): Promise<Execution[]> {
-  const r = await db.query<Execution>(
+  const r = await ha.db.query<Execution>(
     `select state, runs, worker, history from task_executions where job_id = $1 and party = 'guest'`,
     [jobId],
   );
@@ -154,29 +72,9 @@ async function executions(jobId: string): Promise<Execution[]> {
 }
 
 beforeAll(async () => {
-  dbName = `fedgrid_ha_${randomBytes(4).toString('hex')}`;
-  await admin((c) => c.query(`create database ${dbName}`));
-  dbUrl = withDatabase(BASE_URL, dbName);
-  db = new pg.Client({ connectionString: dbUrl });
-  await db.connect();
-  const [apiAddr, dataAddr] = [await apiProxy.listen(), await dataProxy.listen()];
-  // The guest, first as one process, to set it up; it advertises the proxies' addresses.
-  const [apiPort, dataPort] = [await freePort(), await freePort()];
-  apiProxy.backends = [apiPort];
-  dataProxy.backends = [dataPort];
-  Object.assign(setupPorts, { api: apiPort, data: dataPort });
-  const single = await cluster.launch('guest', {
-    apiPort,
-    dataPort,
-    databaseUrl: dbUrl,
-    config: {
-      advertise: { apiUrl: `https://127.0.0.1:${apiAddr}`, dataAddress: `127.0.0.1:${dataAddr}` },
-    },
-  });
-  guestDir = single.dir;
-  host = await cluster.launch('host');
-  await signContract(single, host);
-  await permitAdhoc([host], single);
+  await ha.start();
+  host = ha.host;
+  const single = ha.guestSetup;
   // A large table for the guest, so that its scaling is still running when its worker is killed.
   const rows = ['id,' + Array.from({ length: 12 }, (_, k) => `x${k}`).join(',')];
   for (let i = 0; i < 400_000; i++)
@@ -195,19 +93,10 @@ beforeAll(async () => {
   });
   await host.api.post('/v1/grants', { dataset: h.id, grantee: 'guest' });
   datasets = { small: small.id, big: big.id, host: h.id };
-  await single.stop();
-  cluster.nodes.splice(cluster.nodes.indexOf(single), 1);
+  await ha.endSetup();
 });
 
-afterAll(async () => {
-  for (const w of workers) w.kill('SIGKILL');
-  await cluster.close();
-  await apiProxy.close();
-  await dataProxy.close();
-  await db?.end().catch(() => {});
-  if (dbName)
-    await admin((c) => c.query(`drop database if exists ${dbName} with (force)`)).catch(() => {});
-});
+afterAll(() => ha.close());
 
 let replicaB: ClusterNode;
 let firstJob: string;
@@ -245,7 +134,7 @@ test('(a) SIGKILL of the leading replica: the other leads, and a job submitted a
   }, 60_000);
   expect(leadB.term).toBeGreaterThan(leadA.term);
   // Exactly one session holds the scheduler lock: B's.
-  const holders = await db.query<{ application_name: string }>(
+  const holders = await ha.db.query<{ application_name: string }>(
     `select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.classid::int = hashtext('fedgrid scheduler')`,
   );

@@ -1,0 +1,169 @@
+/**
+ * Issue 16 item 1, the heavy batches of one task split across the worker processes of a node,
+ * with real processes on real PostgreSQL: the guest runs as one API replica and two workers
+ * (one crypto thread each), the host as one process. Both parties hold 40,000 ids, half of them
+ * common.
+ *
+ * (a) A PSI runs on one worker; its hash-and-blind and blinding batches are cut into chunks in
+ *     `crypto_batches`, some run by that worker, some by the other (read from the table, not from
+ *     timings), and the intersection is exact.
+ * (b) The worker helping with the batches is SIGKILLed while it holds a chunk: after the chunk's
+ *     lease (4 s here) the worker running the task takes it back and runs it, the take-back is
+ *     recorded (`reclaimed_from`), no chunk is recorded as run twice, and the intersection is
+ *     exact again.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { JobView } from '@fedgrid/node';
+import type { ClusterNode } from 'fedgrid';
+import { waitFor } from './cluster-helpers.js';
+import { HaNode, type HaWorker } from './ha-node.js';
+
+const N = 40_000;
+const terminal = (s: string) => ['succeeded', 'failed', 'stopped'].includes(s);
+const ha = new HaNode('fedgrid_hab');
+let replica: ClusterNode;
+let host: ClusterNode;
+let datasets: { guest: string; host: string };
+const workers: HaWorker[] = [];
+/** One crypto thread per worker and a short lease, so that the test waits little. */
+const workerEnv = { FEDGRID_CRYPTO_THREADS: '1', FEDGRID_BATCH_LEASE_SECONDS: '4' };
+
+async function csv(name: string, first: number): Promise<string> {
+  const rows = ['id,x'];
+  for (let i = first; i < first + N; i++) rows.push(`u${i},${i % 97}`);
+  const path = join(await ha.cluster.dir(), name);
+  await writeFile(path, rows.join('\n') + '\n');
+  return path;
+}
+
+async function psi(): Promise<JobView> {
+  return replica.api.post<JobView>('/v1/jobs', {
+    parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+    datasets: { guest: datasets.guest, 'host-0': datasets.host },
+    tasks: [{ name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } }],
+  });
+}
+
+async function finished(id: string): Promise<JobView> {
+  return waitFor(async () => {
+    const v = await replica.api.get<JobView>(`/v1/jobs/${id}`);
+    return terminal(v.status) ? v : undefined;
+  }, 540_000);
+}
+
+const intersection = (v: JobView) =>
+  (v.results as Record<string, Record<string, { intersection: number }>>)['psi']?.['guest']
+    ?.intersection;
+
+interface Chunk {
+  grp: string;
+  part: number;
+  state: string;
+  worker: string;
+  reclaimed_from: string | null;
+  kind: string;
+}
+
+/** The chunks of batches dispatched by `owner` since `since` (the table's time). */
+async function chunks(owner: string): Promise<Chunk[]> {
+  const r = await ha.db.query<Chunk>(
+    `select grp, part, state, worker, reclaimed_from, kind from crypto_batches
+     where owner = $1 order by created_at, grp, part`,
+    [owner],
+  );
+  return r.rows;
+}
+
+async function taskWorker(jobId: string): Promise<string> {
+  const r = await ha.db.query<{ worker: string }>(
+    `select worker from task_executions where job_id = $1 and party = 'guest'`,
+    [jobId],
+  );
+  return r.rows[0]?.worker as string;
+}
+
+const pidOf = (name: string) => Number(name.split(':')[1]);
+
+beforeAll(async () => {
+  await ha.start();
+  host = ha.host;
+  const g = await ha.guestSetup.api.post<{ id: string }>('/v1/datasets', {
+    name: 'g',
+    path: await csv('guest.csv', 0),
+  });
+  const h = await host.api.post<{ id: string }>('/v1/datasets', {
+    name: 'h',
+    path: await csv('host.csv', N / 2),
+  });
+  await host.api.post('/v1/grants', { dataset: h.id, grantee: 'guest' });
+  datasets = { guest: g.id, host: h.id };
+  await ha.endSetup();
+  replica = (await ha.startReplica('guest-a')).node;
+  workers.push(await ha.startWorker('guest-w1', workerEnv));
+  workers.push(await ha.startWorker('guest-w2', workerEnv));
+});
+
+afterAll(() => ha.close());
+
+test('(a) the batches of one PSI run on both workers; the intersection is exact', async () => {
+  const job = await psi();
+  const done = await finished(job.id);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  expect(intersection(done)).toBe(N / 2);
+  const runner = await taskWorker(job.id);
+  expect(runner).toMatch(/:worker$/);
+  const rows = await chunks(runner);
+  // Round 1 (hash and blind the guest's ids) and round 2 (blind the host's points), at least.
+  expect(new Set(rows.map((c) => c.kind))).toEqual(new Set(['hashMultiply', 'x25519']));
+  const byState = (s: string) => rows.filter((c) => c.state === s);
+  // Every chunk ran exactly once: here (local) or on the other worker (done); none failed,
+  // none was left queued, none taken back.
+  expect(byState('local').length + byState('done').length).toBe(rows.length);
+  expect(byState('local').every((c) => c.worker === runner)).toBe(true);
+  const helpers = new Set(byState('done').map((c) => c.worker));
+  expect(helpers.size).toBe(1);
+  const [helper] = [...helpers];
+  expect(helper).not.toBe(runner);
+  expect(workers.map((w) => w.child.pid)).toContain(pidOf(helper as string));
+  expect(byState('local').length).toBeGreaterThan(0);
+  expect(rows.every((c) => c.reclaimed_from === null)).toBe(true);
+});
+
+test('(b) SIGKILL of the worker holding a chunk: the chunk is taken back, the PSI is exact', async () => {
+  const before = new Set(
+    (await ha.db.query<{ grp: string }>('select distinct grp from crypto_batches')).rows.map(
+      (r) => r.grp,
+    ),
+  );
+  const job = await psi();
+  // The first chunk another worker holds: kill that worker while it runs it.
+  const held = await waitFor(async () => {
+    const r = await ha.db.query<{ grp: string; part: number; worker: string; owner: string }>(
+      `select grp, part, worker, owner from crypto_batches where state = 'running' limit 1`,
+    );
+    return r.rows[0];
+  }, 300_000);
+  const victim = workers.find((w) => w.child.pid === pidOf(held.worker));
+  expect(victim, `no worker has pid ${pidOf(held.worker)}`).toBeDefined();
+  victim?.child.kill('SIGKILL');
+
+  const done = await finished(job.id);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  expect(intersection(done)).toBe(N / 2);
+  const rows = (await chunks(held.owner)).filter((c) => !before.has(c.grp));
+  const taken = rows.find((c) => c.grp === held.grp && c.part === held.part);
+  expect(taken).toMatchObject({ state: 'local', worker: held.owner, reclaimed_from: held.worker });
+  // Each chunk is one row with one outcome: taken back ones say so; nothing else ran twice.
+  expect(rows.filter((c) => c.reclaimed_from !== null).every((c) => c.state === 'local')).toBe(
+    true,
+  );
+  expect(rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
+  expect(new Set(rows.map((c) => `${c.grp}/${c.part}`)).size).toBe(rows.length);
+  // The take-back is in the log of the worker running the task, naming the dead worker.
+  const runner = workers.find((w) => w.child.pid === pidOf(held.owner));
+  const logText = await readFile(join(runner?.dir as string, 'node.log'), 'utf8');
+  const line = logText.split('\n').find((l) => l.includes('running it here'));
+  expect(line).toContain(held.worker);
+});
