@@ -69,8 +69,16 @@ export class FederatedRunError extends Error {
 export interface ClusterOptions {
   /** Party names (guest, host-<k>, arbiter); each gets its own process and node id `node-<party>`. */
   parties: PartyName[];
-  /** Crypto worker threads per party. @default os.availableParallelism() */
+  /** Crypto worker threads per party process. @default os.availableParallelism() */
   threads?: number;
+  /**
+   * Worker processes per party (issue 16 scale-out): more than 1 adds `processes − 1` processes
+   * of `threads` crypto threads each that take chunks of the party's PSI and Paillier-encryption
+   * batches through PostgreSQL (`databaseUrl`). @default 1
+   */
+  workerProcesses?: number;
+  /** PostgreSQL for `workerProcesses` > 1 (each party uses a fresh schema of it). */
+  databaseUrl?: string;
   /** Time allowed for the processes to start and pin each other. @default 60 s */
   startTimeoutMs?: number;
   /** Extra environment for the party processes. */
@@ -311,7 +319,12 @@ export class FederatedCluster {
         const child = fork(PARTY_SCRIPT, [nodeId, String(threads)], {
           serialization: 'advanced',
           stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-          env: { ...process.env, ...options.env },
+          env: {
+            ...process.env,
+            ...options.env,
+            FEDGRID_BENCH_WORKER_PROCESSES: String(options.workerProcesses ?? 1),
+            ...(options.databaseUrl ? { FEDGRID_BENCH_DATABASE_URL: options.databaseUrl } : {}),
+          },
         });
         const proc = new PartyProcess(party, nodeId, child);
         const onLog =

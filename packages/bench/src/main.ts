@@ -166,9 +166,14 @@ function groups(
       entries: ['psi.ecdh.x25519'],
       optIn: true,
       run: async () => {
-        const r = await benchPsiScale({ n: quick ? 2 ** 18 : 2 ** 24, workers: cores, log });
+        const r = await benchPsiScale({
+          n: quick ? 2 ** 18 : 2 ** 24,
+          workers: 1,
+          threads: cores,
+          log,
+        });
         log(
-          `psi.ecdh.x25519 n=${String(r.params['n'])} workers=${cores}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side, peak RSS guest ${String(r['guest_peak_rss_mb'])} MiB, host ${String(r['host_peak_rss_mb'])} MiB`,
+          `psi.ecdh.x25519 n=${String(r.params['n'])} workers=1 threads=${cores}: ${r.seconds} s, ${r.per_second.toLocaleString('en')} elements/s per side, peak RSS guest ${String(r['guest_peak_rss_mb'])} MiB, host ${String(r['host_peak_rss_mb'])} MiB`,
         );
         return [r];
       },

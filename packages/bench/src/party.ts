@@ -23,6 +23,7 @@ import {
 } from '@fedgrid/federation';
 import { serializeError, type FromParty, type JobOrder, type ToParty } from './ipc.js';
 import { digestOutputs, withSynthetic } from './synthetic.js';
+import { startScaleOut } from './batch-scale-out.js';
 
 function send(msg: FromParty): void {
   if (process.connected) process.send?.(msg);
@@ -57,6 +58,18 @@ async function main(): Promise<void> {
   const port = await server.listen('127.0.0.1', 0);
   const transport = new GrpcTransport({ identity, trust });
   const pool = new CryptoPool({ threads });
+  // Worker processes per party (issue 16 scale-out): more than 1 splits the crypto batches over
+  // extra processes through PostgreSQL, as a node's workers do.
+  const processes = Number(process.env['FEDGRID_BENCH_WORKER_PROCESSES'] ?? '1');
+  const databaseUrl = process.env['FEDGRID_BENCH_DATABASE_URL'];
+  if (processes > 1 && !databaseUrl)
+    throw new Error(
+      `${processes} worker processes per party share their batches through PostgreSQL: set FEDGRID_POSTGRES_URL for the benchmark`,
+    );
+  const scaleOut =
+    processes > 1 && databaseUrl
+      ? await startScaleOut({ pool, processes, threads, databaseUrl })
+      : undefined;
   // Start every worker and load the native kernels before anything is timed.
   await pool.x25519(
     generateScalar(),
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
   const shutdown = async (code: number) => {
     for (const j of jobs.values()) j.controller.abort(new Error('party shutting down'));
     transport.close();
+    await scaleOut?.close().catch(() => {});
     await Promise.allSettled([server.close(500), pool.close()]);
     process.exit(code);
   };
@@ -130,7 +144,19 @@ async function main(): Promise<void> {
         // ru_maxrss is in KiB on Linux: the peak of the whole process so far.
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         ...(digests ? { digests } : {}),
-        ...(res.summary ? { summary: res.summary } : {}),
+        ...(res.summary || scaleOut
+          ? {
+              summary: {
+                ...res.summary,
+                ...(scaleOut
+                  ? {
+                      batch_chunks: scaleOut.stats(),
+                      batch_workers_peak_rss_mb: await scaleOut.workerPeakRssMb(),
+                    }
+                  : {}),
+              },
+            }
+          : {}),
       });
       if (order.returnOutputs)
         send({ type: 'outputs', session: order.session, party, outputs: res.outputs });

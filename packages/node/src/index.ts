@@ -69,7 +69,7 @@ export type { JobRequest } from './jobs/job-spec.js';
 export { jobRequestSchema, validateJob } from './jobs/job-spec.js';
 export type { PartyState } from './jobs/jobs.repo.js';
 export { ensurePgliteTemplate } from './storage/pglite-template.js';
-export { dropStoreSchema } from './storage/db.js';
+export { dropStoreSchema, openStore, type Store } from './storage/db.js';
 export { backupNode, type BackupOptions, type BackupResult } from './backup/backup.js';
 export { restoreNode, type RestoreOptions, type RestoreResult } from './backup/restore.js';
 export { verifyArchive, type ArchiveSummary } from './backup/backup-archive.js';
@@ -134,3 +134,9 @@ export { startRelay, type RunningRelay, type StartRelayOptions } from './relay/r
 export { firstContactServerName, pinnedServerName } from './peers/peer-client.js';
 export { NODE_ROLES, parseNodeRole, type NodeRole } from './cluster/node-role.js';
 export { queueSchema } from './cluster/task-queue.js';
+export {
+  BatchDispatcher,
+  type BatchDispatcherOptions,
+  type BatchDispatchStats,
+} from './cluster/batch-dispatcher.js';
+export { BatchExecutor, type BatchExecutorOptions } from './cluster/batch-executor.js';

@@ -10,6 +10,7 @@ import { withCluster, type FederatedCluster } from '../cluster.js';
 import { CpuProbe } from '../cpu.js';
 import { measureForSync, type Budget } from '../measure.js';
 import { cpuFields, result, sig, type BenchResult } from '../report.js';
+import { scaleOutDatabase } from './psi.js';
 
 export interface HeteroLrBenchOptions {
   guestCsv: string;
@@ -181,8 +182,13 @@ export interface HeteroLrScaleOptions {
   /** Features in total: the guest holds ⌊features/2⌋, the host the rest. */
   features: number;
   keyBits: 2048 | 3072 | 4096;
-  /** Crypto worker threads per party process. */
+  /**
+   * Worker processes per party (issue 16): more than 1 splits the party's Paillier encryption
+   * batches across processes through PostgreSQL (FEDGRID_POSTGRES_URL).
+   */
   workers: number;
+  /** Crypto threads per process. @default 1 */
+  threads?: number;
   /**
    * Epochs to run; the last one is reported. With 1 the figure includes key generation and the
    * fixed-base table (`first_epoch: true`). @default 2
@@ -193,18 +199,27 @@ export interface HeteroLrScaleOptions {
 
 /**
  * `hetero_lr.epoch {rows, features, key_bits, workers}`: HeteroLR in fresh guest, host and arbiter
- * processes with `workers` crypto threads each (Paillier encryption of the residuals, the host's
- * encrypted gradient multi-exponentiations and the arbiter's decryptions are split across them by
- * the CryptoPool), on synthetic vertically split rows generated in the parties. Extra fields:
+ * processes, each party with `workers` worker processes of `threads` crypto threads (field
+ * `threads_per_process`): the Paillier encryption of the residuals is split across the processes
+ * through PostgreSQL as a node's workers split it; the host's encrypted gradient
+ * multi-exponentiations and the arbiter's decryptions stay on the threads of the party process),
+ * on synthetic vertically split rows generated in the parties. Extra fields:
  * `peak_rss_mb` (the largest party process) and the peak of each.
  * @throws Error when the guest reports no epoch time.
  */
 export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<BenchResult> {
   const { rows, features, keyBits, workers } = opts;
+  const threads = opts.threads ?? 1;
   const epochs = opts.epochs ?? 2;
   const guestCols = Math.floor(features / 2);
   return withCluster(
-    { parties: ['guest', 'host-0', 'arbiter'], threads: workers, startTimeoutMs: 300_000 },
+    {
+      parties: ['guest', 'host-0', 'arbiter'],
+      threads,
+      workerProcesses: workers,
+      ...scaleOutDatabase(workers),
+      startTimeoutMs: 300_000,
+    },
     async (cluster) => {
       const run = await cluster.run({
         component: 'hetero-lr',
@@ -247,7 +262,15 @@ export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<Be
         {
           first_epoch: epochs === 1,
           processes: 3,
-          threads_per_party: workers,
+          worker_processes_per_party: workers,
+          threads_per_process: threads,
+          ...(workers > 1
+            ? {
+                batch_chunks: Object.fromEntries(
+                  Object.entries(run.parties).map(([p, o]) => [p, o.summary?.['batch_chunks']]),
+                ),
+              }
+            : {}),
           peak_rss_mb: Math.max(...Object.values(rss)),
           ...rss,
           row_features_per_core_second: Math.round(

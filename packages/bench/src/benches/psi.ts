@@ -106,8 +106,13 @@ async function psiOnce(
 export interface PsiScaleOptions {
   /** Ids per side (50 % overlap). */
   n: number;
-  /** Crypto worker threads per party process. */
+  /**
+   * Worker processes per party (issue 16): more than 1 splits the party's PSI batches across
+   * processes through PostgreSQL (FEDGRID_POSTGRES_URL).
+   */
   workers: number;
+  /** Crypto threads per process. @default 1 */
+  threads?: number;
   /** Extra psi-ecdh parameters. @default { buckets: ⌈n / 2^20⌉ } */
   params?: Record<string, unknown>;
   seed?: number;
@@ -116,7 +121,9 @@ export interface PsiScaleOptions {
 
 /**
  * `psi.ecdh.x25519 {n, workers}`: one PSI run in a fresh pair of party processes (so that each
- * process's peak RSS belongs to this run alone), each with `workers` crypto threads. The parties
+ * process's peak RSS belongs to this run alone), each party with `workers` worker processes of
+ * `threads` crypto threads (extra processes take chunks of its batches through PostgreSQL, as a
+ * node's workers do; field `threads_per_process`). The parties
  * generate their ids themselves (16M ids would cost more to send over IPC than the run) and report
  * digests of their outputs, which are checked here: the guest's output has exactly the `n/2`
  * common ids and the host's has the same ids in the same order.
@@ -125,11 +132,18 @@ export interface PsiScaleOptions {
  */
 export async function benchPsiScale(options: PsiScaleOptions): Promise<BenchResult> {
   const { n, workers } = options;
+  const threads = options.threads ?? 1;
   const overlap = Math.floor(n / 2);
   const seed = options.seed ?? 7;
   // On a saturated machine a party process took over 60 s to start (load 25 on 2 cores): allow 5 min.
   return withCluster(
-    { parties: ['guest', 'host-0'], threads: workers, startTimeoutMs: 300_000 },
+    {
+      parties: ['guest', 'host-0'],
+      threads,
+      workerProcesses: workers,
+      ...scaleOutDatabase(workers),
+      startTimeoutMs: 300_000,
+    },
     async (cluster) => {
       const run = await cluster.run({
         component: 'psi-ecdh',
@@ -178,10 +192,35 @@ export async function benchPsiScale(options: PsiScaleOptions): Promise<BenchResu
         host_peak_rss_mb: hRss,
         buckets: Number(g?.summary?.['buckets'] ?? 1),
         ...cpuFields(run.cpu, run.seconds, availableParallelism()),
-        threads_per_party: workers,
+        worker_processes_per_party: workers,
+        threads_per_process: threads,
+        ...(workers > 1
+          ? {
+              guest_batch_chunks: g?.summary?.['batch_chunks'],
+              host_batch_chunks: h?.summary?.['batch_chunks'],
+              batch_workers_peak_rss_mb: [
+                ...((g?.summary?.['batch_workers_peak_rss_mb'] as number[] | undefined) ?? []),
+                ...((h?.summary?.['batch_workers_peak_rss_mb'] as number[] | undefined) ?? []),
+              ],
+            }
+          : {}),
         guest_program_seconds: sig(g?.seconds ?? NaN, 4),
         host_program_seconds: sig(h?.seconds ?? NaN, 4),
       });
     },
   );
+}
+
+/**
+ * The PostgreSQL a party of several worker processes shares its batches through.
+ * @throws Error when `workers` > 1 and FEDGRID_POSTGRES_URL is not set.
+ */
+export function scaleOutDatabase(workers: number): { databaseUrl?: string } {
+  if (workers <= 1) return {};
+  const url = process.env['FEDGRID_POSTGRES_URL'];
+  if (!url)
+    throw new Error(
+      `workers=${workers} runs extra worker processes per party, which share batches through PostgreSQL: set FEDGRID_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)`,
+    );
+  return { databaseUrl: url };
 }
