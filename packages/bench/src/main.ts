@@ -19,7 +19,7 @@ import { benchPsi, benchPsiScale } from './benches/psi.js';
 import { benchSm } from './benches/sm.js';
 import { benchSecureBoost } from './benches/secureboost.js';
 import { benchServingBatch } from './benches/serving-batch.js';
-import { benchServing } from './benches/serving.js';
+import { benchServing, type ServingBenchOptions } from './benches/serving.js';
 import { benchX25519Raw } from './benches/x25519.js';
 import { machineInfo, round, type BenchReport, type BenchResult } from './report.js';
 
@@ -36,7 +36,10 @@ const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quic
                 each imported snapshot is then read (dataset.read) as a row-major and a column-backed frame
   --psi-sm2-n LIST  set sizes for psi.ecdh.sm2 (default 262144, the target size; --quick 1024)
   --hetero-scale-rows N    rows of hetero_lr_scale (default 1000000)
-  --hetero-scale-epochs N  epochs of hetero_lr_scale, the last reported (default 1: includes key generation)`;
+  --hetero-scale-epochs N  epochs of hetero_lr_scale, the last reported (default 1: includes key generation)
+  --serving-rates LIST     offered rates of serving.online, requests/s (default 250,500,1000,2000)
+  --serving-step-seconds N seconds per serving.online step (default 5; the issue's figure: 20)
+  --serving-algorithms LIST  serving.online models: hetero-lr, secureboost (default both)`;
 
 interface Group {
   id: string;
@@ -67,6 +70,7 @@ function groups(
   importFormats?: ImportFormat[],
   heteroScaleRows?: number,
   heteroScaleEpochs?: number,
+  serving: Pick<ServingBenchOptions, 'rates' | 'stepSeconds' | 'algorithms'> = {},
 ): Group[] {
   const cores = availableParallelism();
   return [
@@ -350,10 +354,43 @@ function groups(
           guestCsv: join(REPO, 'examples/data/fate/default_credit_hetero_guest.csv'),
           hostCsv: join(REPO, 'examples/data/fate/default_credit_hetero_host.csv'),
           ...(quick ? { stepSeconds: 2, trees: 5, rates: [250, 1000] } : {}),
+          ...serving,
           log,
         }),
     },
   ];
+}
+
+const SERVING_ALGORITHMS = ['hetero-lr', 'secureboost'] as const;
+
+/** The serving.online options given on the command line (absent ones keep the bench's defaults). */
+function servingOptions(
+  rates: string | undefined,
+  stepSeconds: string | undefined,
+  algorithms: string | undefined,
+  positive: (flag: string, v: string | undefined) => number | undefined,
+): Pick<ServingBenchOptions, 'rates' | 'stepSeconds' | 'algorithms'> {
+  const step = positive('serving-step-seconds', stepSeconds);
+  return {
+    ...(rates !== undefined
+      ? {
+          rates: rates.split(',').map((v) => positive('serving-rates', v.trim()) as number),
+        }
+      : {}),
+    ...(step !== undefined ? { stepSeconds: step } : {}),
+    ...(algorithms !== undefined
+      ? {
+          algorithms: algorithms.split(',').map((v) => {
+            const a = v.trim() as (typeof SERVING_ALGORITHMS)[number];
+            if (!SERVING_ALGORITHMS.includes(a))
+              throw new Error(
+                `--serving-algorithms takes ${SERVING_ALGORITHMS.join(', ')} separated by commas, got ${JSON.stringify(v)}`,
+              );
+            return a;
+          }),
+        }
+      : {}),
+  };
 }
 
 async function main(): Promise<number> {
@@ -367,6 +404,9 @@ async function main(): Promise<number> {
       'dataset-import-formats': { type: 'string' },
       'hetero-scale-rows': { type: 'string' },
       'hetero-scale-epochs': { type: 'string' },
+      'serving-rates': { type: 'string' },
+      'serving-step-seconds': { type: 'string' },
+      'serving-algorithms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -418,6 +458,12 @@ async function main(): Promise<number> {
     importFormats,
     positive('hetero-scale-rows', values['hetero-scale-rows']),
     positive('hetero-scale-epochs', values['hetero-scale-epochs']),
+    servingOptions(
+      values['serving-rates'],
+      values['serving-step-seconds'],
+      values['serving-algorithms'],
+      positive,
+    ),
   );
   const chosen = all.filter((g) => selected(g, only));
   if (chosen.length === 0) {

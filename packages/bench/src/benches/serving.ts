@@ -12,7 +12,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DatasetView, JobView } from '@fedgrid/node';
 import {
@@ -49,15 +49,26 @@ export interface ServingBenchOptions {
 /**
  * CPU milliseconds (user + system, all threads, from /proc) that the guest and host processes
  * spent per 1,000 answered requests while `run` ran: a figure that other load on a shared machine
- * barely changes, unlike latency. Undefined fields without /proc.
+ * barely changes, unlike latency. Undefined fields without /proc. Also the load generator's own
+ * (this process, `process.cpuUsage`: it runs nothing else meanwhile) and the machine's one-minute
+ * load average when `run` ended (the other load the latency figures were taken under).
  */
 async function cpuPer1000<T extends { ok: number }>(
   pids: { guest: number; host: number },
   run: () => Promise<T>,
-): Promise<T & { guest_cpu_ms_per_1000?: number; host_cpu_ms_per_1000?: number }> {
+): Promise<
+  T & {
+    guest_cpu_ms_per_1000?: number;
+    host_cpu_ms_per_1000?: number;
+    generator_cpu_ms_per_1000: number;
+    load_avg: number;
+  }
+> {
   const g0 = processCpuSeconds(pids.guest);
   const h0 = processCpuSeconds(pids.host);
+  const me0 = process.cpuUsage();
   const r = await run();
+  const me = process.cpuUsage(me0);
   const g1 = processCpuSeconds(pids.guest);
   const h1 = processCpuSeconds(pids.host);
   const per = (a?: number, b?: number) =>
@@ -68,6 +79,8 @@ async function cpuPer1000<T extends { ok: number }>(
     ...r,
     ...(guest !== undefined ? { guest_cpu_ms_per_1000: guest } : {}),
     ...(host !== undefined ? { host_cpu_ms_per_1000: host } : {}),
+    generator_cpu_ms_per_1000: round((me.user + me.system) / Math.max(1, r.ok), 1),
+    load_avg: round(loadavg()[0] ?? NaN, 2),
   };
 }
 
@@ -236,7 +249,7 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
           }),
         );
         log(
-          `serving.online ${algorithm} sequential (1 in flight): ${round(seq.perSecond, 1)} requests/s, p50 ${round(quantile(seq.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(seq.latenciesMs, 0.99), 2)} ms; CPU per 1,000 requests: guest ${String(seq.guest_cpu_ms_per_1000)} ms, host ${String(seq.host_cpu_ms_per_1000)} ms`,
+          `serving.online ${algorithm} sequential (1 in flight): ${round(seq.perSecond, 1)} requests/s, p50 ${round(quantile(seq.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(seq.latenciesMs, 0.99), 2)} ms; CPU per 1,000 requests: guest ${String(seq.guest_cpu_ms_per_1000)} ms, host ${String(seq.host_cpu_ms_per_1000)} ms, generator ${seq.generator_cpu_ms_per_1000} ms; load ${seq.load_avg}`,
         );
         const sat = await cpuPer1000(pids, () =>
           closedLoop({
@@ -247,7 +260,7 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
         );
         const saturation = round(sat.perSecond, 1);
         log(
-          `serving.online ${algorithm} saturation (16 in flight): ${saturation} requests/s, p50 ${round(quantile(sat.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(sat.latenciesMs, 0.99), 2)} ms, errors ${sat.errors}; CPU per 1,000 requests: guest ${String(sat.guest_cpu_ms_per_1000)} ms, host ${String(sat.host_cpu_ms_per_1000)} ms`,
+          `serving.online ${algorithm} saturation (16 in flight): ${saturation} requests/s, p50 ${round(quantile(sat.latenciesMs, 0.5), 2)} ms, p99 ${round(quantile(sat.latenciesMs, 0.99), 2)} ms, errors ${sat.errors}; CPU per 1,000 requests: guest ${String(sat.guest_cpu_ms_per_1000)} ms, host ${String(sat.host_cpu_ms_per_1000)} ms, generator ${sat.generator_cpu_ms_per_1000} ms; load ${sat.load_avg}`,
         );
         for (const [k, rate] of rates.entries()) {
           const r = await cpuPer1000(pids, () =>
@@ -282,6 +295,8 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
             ...(sat.host_cpu_ms_per_1000 !== undefined
               ? { saturation_host_cpu_ms_per_1000: sat.host_cpu_ms_per_1000 }
               : {}),
+            generator_cpu_ms_per_1000: r.generator_cpu_ms_per_1000,
+            load_avg: r.load_avg,
             sequential_rate: round(seq.perSecond, 1),
             sequential_p50_ms: round(quantile(seq.latenciesMs, 0.5), 3),
             ...(seq.guest_cpu_ms_per_1000 !== undefined
@@ -294,7 +309,7 @@ export async function benchServing(o: ServingBenchOptions): Promise<BenchResult[
             serving_rows: ids.length,
           });
           log(
-            `serving.online ${algorithm} rate=${rate}: p50 ${String(entry['p50_ms'])} ms, p99 ${String(entry['p99_ms'])} ms, max ${String(entry['max_ms'])} ms, achieved ${String(entry['achieved_rate'])}/s, errors ${r.errors}, CPU per 1,000: guest ${String(r.guest_cpu_ms_per_1000)} ms, host ${String(r.host_cpu_ms_per_1000)} ms`,
+            `serving.online ${algorithm} rate=${rate}: p50 ${String(entry['p50_ms'])} ms, p99 ${String(entry['p99_ms'])} ms, max ${String(entry['max_ms'])} ms, achieved ${String(entry['achieved_rate'])}/s, errors ${r.errors}, CPU per 1,000: guest ${String(r.guest_cpu_ms_per_1000)} ms, host ${String(r.host_cpu_ms_per_1000)} ms, generator ${r.generator_cpu_ms_per_1000} ms; load ${r.load_avg}`,
           );
           out.push(entry);
           // Past saturation a higher rate measures only the generator's own queue, for minutes:
