@@ -27,3 +27,4 @@ export { benchPsi, idFrame, psiIds } from './benches/psi.js';
 export { benchSm, type SmBenchOptions } from './benches/sm.js';
 export { alignToGuest, benchHeteroLr, type HeteroLrBenchOptions } from './benches/hetero-lr.js';
 export { benchPir, type PirBenchOptions } from './benches/pir.js';
+export { RawHttpsClient, type RawAnswer, type RawHttpsOptions } from './raw-https-client.js';

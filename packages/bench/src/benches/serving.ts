@@ -11,7 +11,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DatasetView, JobView } from '@fedgrid/node';
@@ -27,6 +26,7 @@ import {
 } from 'fedgrid';
 import { processCpuSeconds } from '../cpu.js';
 import { closedLoop, openLoop, quantile } from '../open-loop.js';
+import { RawHttpsClient } from '../raw-https-client.js';
 import { result, round, type BenchResult } from '../report.js';
 
 export interface ServingBenchOptions {
@@ -84,50 +84,36 @@ async function cpuPer1000<T extends { ok: number }>(
   };
 }
 
-/** A keep-alive HTTPS client for the guest's admin API (pinned to its certificate). */
+/**
+ * The load generator's client for the guest's admin API: keep-alive TLS connections pinned to its
+ * certificate (raw-https-client.ts: a request costs the generator a fraction of what node:https
+ * costs, so that the generator takes less of the cores the guest and host share with it).
+ */
 function predictClient(target: ApiTarget, name: string) {
   const fingerprint = new X509Certificate(target.certPem).fingerprint256;
-  const agent = new Agent({
-    keepAlive: true,
+  const client = new RawHttpsClient({
+    url: target.url,
     maxSockets: 256,
-    ca: target.certPem,
-    servername: 'fedgrid',
-    minVersion: 'TLSv1.3',
-    checkServerIdentity: (_h, cert) =>
-      cert.fingerprint256 === fingerprint ? undefined : new Error('guest certificate changed'),
+    tls: {
+      ca: target.certPem,
+      servername: 'fedgrid',
+      minVersion: 'TLSv1.3',
+      checkServerIdentity: (_h, cert) =>
+        cert.fingerprint256 === fingerprint ? undefined : new Error('guest certificate changed'),
+    },
   });
-  const url = new URL(`/v1/models/${encodeURIComponent(name)}/predict`, target.url);
-  const send = (id: string) =>
-    new Promise<void>((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify({ id }));
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            authorization: `Bearer ${target.token}`,
-            'content-type': 'application/json',
-            'content-length': body.length,
-          },
-          timeout: 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () =>
-            res.statusCode === 200
-              ? resolve()
-              : reject(new Error(`${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
-          );
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { send, close: () => agent.destroy() };
+  const path = `/v1/models/${encodeURIComponent(name)}/predict`;
+  const headers = [`authorization: Bearer ${target.token}`, 'content-type: application/json'];
+  const send = async (id: string) => {
+    const res = await client.request(
+      'POST',
+      path,
+      headers,
+      Buffer.from(`{"id":${JSON.stringify(id)}}`),
+    );
+    if (res.status !== 200) throw new Error(`${res.status}: ${res.body.toString()}`);
+  };
+  return { send, close: () => client.close() };
 }
 
 async function runJob(guest: ClusterNode, nodes: ClusterNode[], spec: object): Promise<string> {
