@@ -288,10 +288,11 @@ export const nodeConfigSchema = z.object({
       /**
        * Milliseconds a serving audit event may wait for others before they are written together
        * (serving/serving-audit.ts): also the most a node killed outright (SIGKILL, power loss)
-       * can lose. Larger: fewer store writes per second (each costs ~1 ms of the event loop on
-       * PGlite), more lost on a crash.
+       * can lose. Larger: fewer store writes per second (each costs ~0.3–1 ms of the event loop
+       * on PGlite whatever its number of rows), more lost on a crash. 25 ms: at 1,000 predictions
+       * a second 40 writes instead of the 200 that 5 ms made (docs/BENCHMARKS.md).
        */
-      auditLingerMs: z.number().int().min(1).max(1000).default(5),
+      auditLingerMs: z.number().int().min(1).max(1000).default(25),
     })
     .default({
       deadlineMs: 1000,
@@ -301,7 +302,7 @@ export const nodeConfigSchema = z.object({
       hostCallsInFlight: 2,
       grpcPort: 0,
       hostTransport: 'grpc',
-      auditLingerMs: 5,
+      auditLingerMs: 25,
     }),
   /** Online keyword PIR, this node as the server (docs/protocols/pir.md, "Online queries"). */
   pir: z

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { AuditEvent, AuditService } from '../audit/audit.service.js';
 
 export interface ServingAuditOptions {
-  /** Milliseconds an event may wait for others before the queue is written. @default 5 */
+  /** Milliseconds an event may wait for others before the queue is written. @default 25 */
   lingerMs?: number;
   /** Most events in one INSERT (a full batch is written at once). @default 500 */
   maxBatch?: number;
@@ -47,7 +47,7 @@ export class ServingAudit {
     private readonly log: Logger,
     private readonly opts: ServingAuditOptions = {},
   ) {
-    this.lingerMs = opts.lingerMs ?? 5;
+    this.lingerMs = opts.lingerMs ?? 25;
     this.maxBatch = opts.maxBatch ?? 500;
     this.maxQueued = opts.maxQueued ?? 50_000;
   }
