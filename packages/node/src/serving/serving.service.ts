@@ -65,6 +65,38 @@ export function partialSchema(maxBatch: number) {
     .strict();
 }
 
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 200;
+
+/** A plain JSON object with exactly these own keys (what a strict zod object accepts). */
+function hasExactly(body: unknown, keys: readonly string[]): body is Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype)
+    return false;
+  const own = Object.keys(body);
+  return own.length === keys.length && keys.every((k) => Object.hasOwn(body, k));
+}
+
+/**
+ * The common bodies checked without zod (≈ 3% of a guest's CPU per online prediction went to
+ * the schema): `{ id }` for a prediction and `{ job, task, ids }` for a partial request, exactly
+ * as their schemas would accept them. Anything else — including every invalid body — goes through
+ * the schema, which names the field at fault.
+ */
+export function plainSingleId(body: unknown): { id: string } | undefined {
+  return hasExactly(body, ['id']) && isId(body['id']) ? { id: body['id'] } : undefined;
+}
+
+/** See {@link plainSingleId}: `{ job, task, ids }` with 1…`maxBatch` ids. */
+export function plainPartialRequest(
+  body: unknown,
+  maxBatch: number,
+): { job: string; task: string; ids: string[] } | undefined {
+  if (!hasExactly(body, ['job', 'task', 'ids'])) return undefined;
+  const { job, task, ids } = body;
+  if (!isId(job) || !isId(task) || !Array.isArray(ids)) return undefined;
+  if (ids.length < 1 || ids.length > maxBatch || !ids.every(isId)) return undefined;
+  return { job, task, ids: ids as string[] };
+}
+
 export interface PredictionResult {
   id: string;
   score?: number;
@@ -242,7 +274,8 @@ export class ServingService {
         );
       d.inflight++;
       admitted = true;
-      const req = parseInput(this.predictSchema, body);
+      const req: { id?: string; ids?: string[]; features?: Record<string, unknown> } =
+        plainSingleId(body) ?? parseInput(this.predictSchema, body);
       ids = req.ids ?? [req.id as string];
       const res = await this.predictWith(d, m, ids, req.id !== undefined, req.features);
       failedHosts = res.failedHosts;
@@ -461,7 +494,8 @@ export class ServingService {
     let m: LiveModel | undefined;
     let ids: string[] = [];
     try {
-      const req = parseInput(this.partialSchema, body);
+      const req =
+        plainPartialRequest(body, this.deps.maxBatch) ?? parseInput(this.partialSchema, body);
       ids = req.ids;
       d = this.deps.deployments.hostDeployment(req.job, req.task);
       // A partner that is not the deployment's guest learns nothing, not even that it exists.
