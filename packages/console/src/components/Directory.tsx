@@ -2,12 +2,13 @@
  * The directory: browse a directory node's offers (datasets' public metadata and compute), the
  * offers this node published, publish a dataset offer and withdraw one.
  */
-import { App, Button, Form, Input, Modal, Popconfirm, Table, Typography } from 'antd';
+import { Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, asError, unwrap, useApi, type Page } from '../api';
+import { api, unwrap, useApi, type Page } from '../api';
 import { useCan } from '../me';
-import { ErrorAlert, QueryView, StatusTag } from './QueryView';
+import { ActionTable, RequiredText, ConfirmButton, FormModal, useAction } from './ActionTable';
+import { ErrorAlert, StatusTag } from './QueryView';
 
 interface OfferView {
   id: string;
@@ -29,7 +30,6 @@ interface PublishedView {
 
 export function Directory() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const manage = useCan()('invitation:manage');
   const [search, setSearch] = useState<{ directory?: string; q?: string }>();
   const offers = useApi(
@@ -57,23 +57,11 @@ export function Directory() {
     [],
   );
   const [publishing, setPublishing] = useState(false);
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (fn: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-      void message.success(done);
-      setPublishing(false);
-      published.reload();
-    } catch (e) {
-      setError(asError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction(() => {
+    setPublishing(false);
+    published.reload();
+  });
+  const { run, error } = action;
 
   return (
     <>
@@ -99,29 +87,22 @@ export function Directory() {
         </Button>
       </Form>
       {search ? (
-        <QueryView query={offers} isEmpty={(o) => !o || o.items.length === 0}>
-          {(o) => (
-            <Table
-              size="small"
-              rowKey="id"
-              dataSource={o?.items ?? []}
-              pagination={{ pageSize: 20, hideOnSinglePage: true }}
-              columns={[
-                { title: t('common.name'), dataIndex: 'name' },
-                {
-                  title: t('partnerOps.kind'),
-                  render: (_, r) => t(`partnerOps.kind_${r.kind}`, { defaultValue: r.kind }),
-                },
-                {
-                  title: t('partners.peer'),
-                  render: (_, r) => `${r.node.name} (${r.node.nodeId})`,
-                },
-                { title: t('partners.apiUrl'), render: (_, r) => r.node.apiUrl },
-                { title: t('datasets.description'), dataIndex: 'description' },
-              ]}
-            />
-          )}
-        </QueryView>
+        <ActionTable
+          query={offers}
+          columns={[
+            { title: t('common.name'), dataIndex: 'name' },
+            {
+              title: t('partnerOps.kind'),
+              render: (_, r) => t(`partnerOps.kind_${r.kind}`, { defaultValue: r.kind }),
+            },
+            {
+              title: t('partners.peer'),
+              render: (_, r) => `${r.node.name} (${r.node.nodeId})`,
+            },
+            { title: t('partners.apiUrl'), render: (_, r) => r.node.apiUrl },
+            { title: t('datasets.description'), dataIndex: 'description' },
+          ]}
+        />
       ) : (
         <Typography.Paragraph type="secondary">{t('partnerOps.browseHint')}</Typography.Paragraph>
       )}
@@ -133,104 +114,71 @@ export function Directory() {
           {t('partnerOps.publishOffer')}
         </Button>
       ) : null}
-      <QueryView
+      <ActionTable
         query={published}
-        isEmpty={(p) => p.items.length === 0}
         emptyText={t('partnerOps.noOffers')}
-      >
-        {(p) => (
-          <Table
-            size="small"
-            rowKey="id"
-            dataSource={p.items}
-            pagination={false}
-            columns={[
-              { title: t('common.name'), dataIndex: 'name' },
-              { title: t('partnerOps.directoryNode'), dataIndex: 'directory' },
-              {
-                title: t('partnerOps.kind'),
-                render: (_, r) => t(`partnerOps.kind_${r.kind}`, { defaultValue: r.kind }),
-              },
-              { title: t('common.status'), render: (_, r) => <StatusTag status={r.status} /> },
-              {
-                title: t('common.actions'),
-                render: (_, r) =>
-                  manage && r.status === 'published' ? (
-                    <Popconfirm
-                      title={t('partnerOps.withdrawOffer')}
-                      okText={t('partnerOps.withdraw')}
-                      cancelText={t('common.cancel')}
-                      onConfirm={() =>
-                        void run(
-                          () =>
-                            unwrap(
-                              api.DELETE('/v1/directory/offers/{id}', {
-                                params: { path: { id: r.id } },
-                              }),
-                            ),
-                          t('partnerOps.offerWithdrawn'),
-                        )
-                      }
-                    >
-                      <Button size="small" danger>
-                        {t('partnerOps.withdraw')}
-                      </Button>
-                    </Popconfirm>
-                  ) : null,
-              },
-            ]}
-          />
-        )}
-      </QueryView>
-      <Modal
+        pagination={false}
+        columns={[
+          { title: t('common.name'), dataIndex: 'name' },
+          { title: t('partnerOps.directoryNode'), dataIndex: 'directory' },
+          {
+            title: t('partnerOps.kind'),
+            render: (_, r) => t(`partnerOps.kind_${r.kind}`, { defaultValue: r.kind }),
+          },
+          { title: t('common.status'), render: (_, r) => <StatusTag status={r.status} /> },
+          {
+            title: t('common.actions'),
+            render: (_, r) =>
+              manage && r.status === 'published' ? (
+                <ConfirmButton
+                  title={t('partnerOps.withdrawOffer')}
+                  okText={t('partnerOps.withdraw')}
+                  onConfirm={() =>
+                    void run(
+                      () =>
+                        unwrap(
+                          api.DELETE('/v1/directory/offers/{id}', {
+                            params: { path: { id: r.id } },
+                          }),
+                        ),
+                      t('partnerOps.offerWithdrawn'),
+                    )
+                  }
+                >
+                  {t('partnerOps.withdraw')}
+                </ConfirmButton>
+              ) : null,
+          },
+        ]}
+      />
+      <FormModal<{ directory: string; dataset: string; description?: string }>
         open={publishing}
         title={t('partnerOps.publishOffer')}
         onCancel={() => setPublishing(false)}
-        footer={null}
-        destroyOnHidden
+        action={action}
+        onFinish={(v) =>
+          void run(
+            () =>
+              unwrap(
+                api.POST('/v1/directory/offers', {
+                  body: {
+                    directory: v.directory.trim(),
+                    kind: 'dataset',
+                    dataset: v.dataset.trim(),
+                    ...(v.description?.trim() ? { description: v.description.trim() } : {}),
+                  },
+                }),
+              ),
+            t('partnerOps.offerPublished'),
+          )
+        }
       >
-        {error ? <ErrorAlert error={error} /> : null}
-        <Form
-          layout="vertical"
-          onFinish={(v: { directory: string; dataset: string; description?: string }) =>
-            void run(
-              () =>
-                unwrap(
-                  api.POST('/v1/directory/offers', {
-                    body: {
-                      directory: v.directory.trim(),
-                      kind: 'dataset',
-                      dataset: v.dataset.trim(),
-                      ...(v.description?.trim() ? { description: v.description.trim() } : {}),
-                    },
-                  }),
-                ),
-              t('partnerOps.offerPublished'),
-            )
-          }
-        >
-          <Form.Item
-            name="directory"
-            label={t('partnerOps.directoryNode')}
-            rules={[{ required: true, whitespace: true }]}
-          >
-            <Input />
-          </Form.Item>
-          <Form.Item
-            name="dataset"
-            label={t('datasets.dataset')}
-            rules={[{ required: true, whitespace: true }]}
-          >
-            <Input />
-          </Form.Item>
-          <Form.Item name="description" label={t('datasets.description')}>
-            <Input.TextArea autoSize />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+        <RequiredText name="directory" label={t('partnerOps.directoryNode')} />
+        <RequiredText name="dataset" label={t('datasets.dataset')} />
+        <Form.Item name="description" label={t('datasets.description')}>
+          <Input.TextArea autoSize />
+        </Form.Item>
+      </FormModal>
     </>
   );
 }

@@ -2,12 +2,13 @@
  * Grant applications: apply to a partner for one of its datasets; confirm or reject a partner's
  * pending application for one of ours (confirming creates the grant); cancel or query our own.
  */
-import { App, Button, DatePicker, Form, Input, InputNumber, Modal, Space, Table } from 'antd';
+import { Button, DatePicker, Form, Input, InputNumber, Space } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, asError, unwrap, useApi, type Page } from '../api';
+import { api, unwrap, useApi, type Page } from '../api';
 import { useCan } from '../me';
-import { ErrorAlert, QueryView, StatusTag } from './QueryView';
+import { ActionTable, RequiredText, FormModal, useAction } from './ActionTable';
+import { ErrorAlert, StatusTag } from './QueryView';
 
 interface ApplicationView {
   id: string;
@@ -35,7 +36,6 @@ type Verb = 'confirm' | 'reject' | 'cancel' | 'query';
 
 export function GrantApplications() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const can = useCan();
   const list = useApi(
     () =>
@@ -45,23 +45,11 @@ export function GrantApplications() {
     [],
   );
   const [applying, setApplying] = useState(false);
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (fn: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-      void message.success(done);
-      setApplying(false);
-      list.reload();
-    } catch (e) {
-      setError(asError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction(() => {
+    setApplying(false);
+    list.reload();
+  });
+  const { run, error } = action;
   const call = (verb: Verb, id: string) => {
     const params = { path: { id } };
     switch (verb) {
@@ -93,117 +81,85 @@ export function GrantApplications() {
           {t('datasetOps.apply')}
         </Button>
       ) : null}
-      <QueryView
+      <ActionTable
         query={list}
-        isEmpty={(l) => l.items.length === 0}
         emptyText={t('datasetOps.noApplications')}
-      >
-        {(l) => (
-          <Table
-            size="small"
-            rowKey="id"
-            dataSource={l.items}
-            pagination={{ pageSize: 20, hideOnSinglePage: true }}
-            columns={[
-              { title: t('partners.direction'), render: (_, r) => t(`modelOps.${r.direction}`) },
-              {
-                title: t('partners.peer'),
-                render: (_, r) => (r.direction === 'outgoing' ? r.owner : r.applicant),
-              },
-              { title: t('datasets.dataset'), render: (_, r) => r.datasetName ?? r.datasetId },
-              { title: t('datasets.scope'), dataIndex: 'scope' },
-              {
-                title: t('datasets.expiresAt'),
-                render: (_, r) => (r.expiresAt ? new Date(r.expiresAt).toLocaleString() : '—'),
-              },
-              { title: t('datasets.uses'), render: (_, r) => r.maxUses ?? '—' },
-              { title: t('datasetOps.reason'), dataIndex: 'reason' },
-              {
-                title: t('common.status'),
-                render: (_, r) => (
-                  <span title={r.statusReason ?? undefined}>
-                    <StatusTag status={r.status} />
-                  </span>
-                ),
-              },
-              {
-                title: t('common.actions'),
-                render: (_, r) =>
-                  r.status !== 'pending' ? null : r.direction === 'incoming' ? (
-                    can('grant:answer') ? (
-                      <Space size={4}>
-                        {button('confirm', r.id, true)}
-                        {button('reject', r.id)}
-                      </Space>
-                    ) : null
-                  ) : (
-                    <Space size={4}>
-                      {button('query', r.id)}
-                      {button('cancel', r.id)}
-                    </Space>
-                  ),
-              },
-            ]}
-          />
-        )}
-      </QueryView>
-      <Modal
+        columns={[
+          { title: t('partners.direction'), render: (_, r) => t(`modelOps.${r.direction}`) },
+          {
+            title: t('partners.peer'),
+            render: (_, r) => (r.direction === 'outgoing' ? r.owner : r.applicant),
+          },
+          { title: t('datasets.dataset'), render: (_, r) => r.datasetName ?? r.datasetId },
+          { title: t('datasets.scope'), dataIndex: 'scope' },
+          {
+            title: t('datasets.expiresAt'),
+            render: (_, r) => (r.expiresAt ? new Date(r.expiresAt).toLocaleString() : '—'),
+          },
+          { title: t('datasets.uses'), render: (_, r) => r.maxUses ?? '—' },
+          { title: t('datasetOps.reason'), dataIndex: 'reason' },
+          {
+            title: t('common.status'),
+            render: (_, r) => (
+              <span title={r.statusReason ?? undefined}>
+                <StatusTag status={r.status} />
+              </span>
+            ),
+          },
+          {
+            title: t('common.actions'),
+            render: (_, r) =>
+              r.status !== 'pending' ? null : r.direction === 'incoming' ? (
+                can('grant:answer') ? (
+                  <Space size={4}>
+                    {button('confirm', r.id, true)}
+                    {button('reject', r.id)}
+                  </Space>
+                ) : null
+              ) : (
+                <Space size={4}>
+                  {button('query', r.id)}
+                  {button('cancel', r.id)}
+                </Space>
+              ),
+          },
+        ]}
+      />
+      <FormModal<ApplyForm>
         open={applying}
         title={t('datasetOps.apply')}
         onCancel={() => setApplying(false)}
-        footer={null}
-        destroyOnHidden
+        action={action}
+        onFinish={(v) =>
+          void run(
+            () =>
+              unwrap(
+                api.POST('/v1/grant-applications', {
+                  body: {
+                    owner: v.owner.trim(),
+                    dataset: v.dataset.trim(),
+                    ...(v.expiresAt ? { expiresAt: v.expiresAt.toISOString() } : {}),
+                    ...(v.maxUses ? { maxUses: v.maxUses } : {}),
+                    reason: v.reason?.trim() ?? '',
+                  },
+                }),
+              ),
+            t('datasetOps.applied'),
+          )
+        }
       >
-        {error ? <ErrorAlert error={error} /> : null}
-        <Form<ApplyForm>
-          layout="vertical"
-          onFinish={(v) =>
-            void run(
-              () =>
-                unwrap(
-                  api.POST('/v1/grant-applications', {
-                    body: {
-                      owner: v.owner.trim(),
-                      dataset: v.dataset.trim(),
-                      ...(v.expiresAt ? { expiresAt: v.expiresAt.toISOString() } : {}),
-                      ...(v.maxUses ? { maxUses: v.maxUses } : {}),
-                      reason: v.reason?.trim() ?? '',
-                    },
-                  }),
-                ),
-              t('datasetOps.applied'),
-            )
-          }
-        >
-          <Form.Item
-            name="owner"
-            label={t('datasets.owner')}
-            extra={t('datasetOps.ownerHelp')}
-            rules={[{ required: true, whitespace: true }]}
-          >
-            <Input />
-          </Form.Item>
-          <Form.Item
-            name="dataset"
-            label={t('datasets.dataset')}
-            rules={[{ required: true, whitespace: true }]}
-          >
-            <Input />
-          </Form.Item>
-          <Form.Item name="expiresAt" label={t('datasets.expiresAt')}>
-            <DatePicker showTime />
-          </Form.Item>
-          <Form.Item name="maxUses" label={t('datasetOps.maxUses')}>
-            <InputNumber min={1} />
-          </Form.Item>
-          <Form.Item name="reason" label={t('datasetOps.reason')}>
-            <Input.TextArea autoSize />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+        <RequiredText name="owner" label={t('datasets.owner')} extra={t('datasetOps.ownerHelp')} />
+        <RequiredText name="dataset" label={t('datasets.dataset')} />
+        <Form.Item name="expiresAt" label={t('datasets.expiresAt')}>
+          <DatePicker showTime />
+        </Form.Item>
+        <Form.Item name="maxUses" label={t('datasetOps.maxUses')}>
+          <InputNumber min={1} />
+        </Form.Item>
+        <Form.Item name="reason" label={t('datasetOps.reason')}>
+          <Input.TextArea autoSize />
+        </Form.Item>
+      </FormModal>
     </>
   );
 }

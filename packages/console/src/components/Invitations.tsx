@@ -3,23 +3,13 @@
  * to its provider, withdraw it, ask the provider for its answer (sync); accept or reject a
  * received one (accepting a dataset invitation creates the demander's grant).
  */
-import {
-  App,
-  Button,
-  DatePicker,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Select,
-  Space,
-  Table,
-} from 'antd';
+import { Button, DatePicker, Form, Input, InputNumber, Select, Space } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, asError, unwrap, useApi, type Page } from '../api';
+import { api, unwrap, useApi, type Page } from '../api';
 import { useCan } from '../me';
-import { ErrorAlert, QueryView, StatusTag } from './QueryView';
+import { ActionTable, RequiredText, FormModal, useAction } from './ActionTable';
+import { ErrorAlert, StatusTag } from './QueryView';
 
 interface InvitationView {
   id: string;
@@ -50,7 +40,6 @@ type Verb = 'publish' | 'sync' | 'accept' | 'reject';
 
 export function Invitations() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const manage = useCan()('invitation:manage');
   const list = useApi(
     () =>
@@ -60,23 +49,11 @@ export function Invitations() {
     [],
   );
   const [creating, setCreating] = useState(false);
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (fn: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-      void message.success(done);
-      setCreating(false);
-      list.reload();
-    } catch (e) {
-      setError(asError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction(() => {
+    setCreating(false);
+    list.reload();
+  });
+  const { run, error } = action;
   const call = (verb: Verb, id: string) => {
     const params = { path: { id } };
     switch (verb) {
@@ -106,183 +83,152 @@ export function Invitations() {
           {t('partnerOps.createInvitation')}
         </Button>
       ) : null}
-      <QueryView
+      <ActionTable
         query={list}
-        isEmpty={(l) => l.items.length === 0}
         emptyText={t('partnerOps.noInvitations')}
-      >
-        {(l) => (
-          <Table
-            size="small"
-            rowKey="id"
-            dataSource={l.items}
-            pagination={{ pageSize: 20, hideOnSinglePage: true }}
-            columns={[
-              { title: t('partners.direction'), render: (_, r) => t(`partnerOps.${r.role}`) },
-              {
-                title: t('partners.peer'),
-                render: (_, r) => (r.role === 'sent' ? r.provider : r.demander),
-              },
-              { title: t('partnerOps.kind'), render: (_, r) => t(`partnerOps.kind_${r.kind}`) },
-              { title: t('datasets.dataset'), render: (_, r) => r.dataset ?? r.resource ?? '—' },
-              {
-                title: t('partnerOps.terms'),
-                render: (_, r) =>
-                  r.terms.type === 'until'
-                    ? `${t('partnerOps.terms_until')} ${new Date(r.terms.until ?? '').toLocaleDateString()}`
-                    : r.terms.type === 'uses'
-                      ? `${r.terms.uses} × ${t('datasets.uses')}`
-                      : t(`partnerOps.terms_${r.terms.type}`, { defaultValue: r.terms.type }),
-              },
-              { title: t('jobs.message'), dataIndex: 'message' },
-              {
-                title: t('common.status'),
-                render: (_, r) => (
-                  <span title={r.statusReason ?? undefined}>
-                    <StatusTag status={r.status} />
-                  </span>
-                ),
-              },
-              ...(manage
-                ? [
-                    {
-                      title: t('common.actions'),
-                      render: (_: unknown, r: InvitationView) => (
-                        <Space size={4} wrap>
-                          {r.role === 'sent' && r.status === 'draft'
-                            ? button('publish', r.id, true)
-                            : null}
-                          {r.role === 'sent' && r.status === 'pending'
-                            ? button('sync', r.id)
-                            : null}
-                          {r.role === 'sent' && (r.status === 'draft' || r.status === 'pending') ? (
-                            <Button
-                              size="small"
-                              danger
-                              onClick={() =>
-                                void run(
-                                  () =>
-                                    unwrap(
-                                      api.DELETE('/v1/invitations/{id}', {
-                                        params: { path: { id: r.id } },
-                                        body: {},
-                                      }),
-                                    ),
-                                  t('partnerOps.invitation_withdraw'),
-                                )
-                              }
-                            >
-                              {t('partnerOps.withdraw')}
-                            </Button>
-                          ) : null}
-                          {r.role === 'received' && r.status === 'pending' ? (
-                            <>
-                              {button('accept', r.id, true)}
-                              {button('reject', r.id)}
-                            </>
-                          ) : null}
-                        </Space>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        )}
-      </QueryView>
-      <Modal
+        columns={[
+          { title: t('partners.direction'), render: (_, r) => t(`partnerOps.${r.role}`) },
+          {
+            title: t('partners.peer'),
+            render: (_, r) => (r.role === 'sent' ? r.provider : r.demander),
+          },
+          { title: t('partnerOps.kind'), render: (_, r) => t(`partnerOps.kind_${r.kind}`) },
+          { title: t('datasets.dataset'), render: (_, r) => r.dataset ?? r.resource ?? '—' },
+          {
+            title: t('partnerOps.terms'),
+            render: (_, r) =>
+              r.terms.type === 'until'
+                ? `${t('partnerOps.terms_until')} ${new Date(r.terms.until ?? '').toLocaleDateString()}`
+                : r.terms.type === 'uses'
+                  ? `${r.terms.uses} × ${t('datasets.uses')}`
+                  : t(`partnerOps.terms_${r.terms.type}`, { defaultValue: r.terms.type }),
+          },
+          { title: t('jobs.message'), dataIndex: 'message' },
+          {
+            title: t('common.status'),
+            render: (_, r) => (
+              <span title={r.statusReason ?? undefined}>
+                <StatusTag status={r.status} />
+              </span>
+            ),
+          },
+          ...(manage
+            ? [
+                {
+                  title: t('common.actions'),
+                  render: (_: unknown, r: InvitationView) => (
+                    <Space size={4} wrap>
+                      {r.role === 'sent' && r.status === 'draft'
+                        ? button('publish', r.id, true)
+                        : null}
+                      {r.role === 'sent' && r.status === 'pending' ? button('sync', r.id) : null}
+                      {r.role === 'sent' && (r.status === 'draft' || r.status === 'pending') ? (
+                        <Button
+                          size="small"
+                          danger
+                          onClick={() =>
+                            void run(
+                              () =>
+                                unwrap(
+                                  api.DELETE('/v1/invitations/{id}', {
+                                    params: { path: { id: r.id } },
+                                    body: {},
+                                  }),
+                                ),
+                              t('partnerOps.invitation_withdraw'),
+                            )
+                          }
+                        >
+                          {t('partnerOps.withdraw')}
+                        </Button>
+                      ) : null}
+                      {r.role === 'received' && r.status === 'pending' ? (
+                        <>
+                          {button('accept', r.id, true)}
+                          {button('reject', r.id)}
+                        </>
+                      ) : null}
+                    </Space>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <FormModal<CreateForm>
         open={creating}
         title={t('partnerOps.createInvitation')}
         onCancel={() => setCreating(false)}
-        footer={null}
-        destroyOnHidden
+        action={action}
+        initialValues={{ kind: 'dataset', termsType: 'unlimited' }}
+        onFinish={(v) =>
+          void run(
+            () =>
+              unwrap(
+                api.POST('/v1/invitations', {
+                  body: {
+                    provider: v.provider.trim(),
+                    kind: v.kind,
+                    ...(v.dataset?.trim() ? { dataset: v.dataset.trim() } : {}),
+                    resource: v.resource?.trim() ?? '',
+                    message: v.message?.trim() ?? '',
+                    terms:
+                      v.termsType === 'until'
+                        ? { type: 'until', until: v.until?.toISOString() ?? '' }
+                        : v.termsType === 'uses'
+                          ? { type: 'uses', uses: v.uses ?? 1 }
+                          : { type: v.termsType },
+                  },
+                }),
+              ),
+            t('partnerOps.invitationCreated'),
+          )
+        }
       >
-        {error ? <ErrorAlert error={error} /> : null}
-        <Form<CreateForm>
-          layout="vertical"
-          initialValues={{ kind: 'dataset', termsType: 'unlimited' }}
-          onFinish={(v) =>
-            void run(
-              () =>
-                unwrap(
-                  api.POST('/v1/invitations', {
-                    body: {
-                      provider: v.provider.trim(),
-                      kind: v.kind,
-                      ...(v.dataset?.trim() ? { dataset: v.dataset.trim() } : {}),
-                      resource: v.resource?.trim() ?? '',
-                      message: v.message?.trim() ?? '',
-                      terms:
-                        v.termsType === 'until'
-                          ? { type: 'until', until: v.until?.toISOString() ?? '' }
-                          : v.termsType === 'uses'
-                            ? { type: 'uses', uses: v.uses ?? 1 }
-                            : { type: v.termsType },
-                    },
-                  }),
-                ),
-              t('partnerOps.invitationCreated'),
-            )
+        <RequiredText name="provider" label={t('partnerOps.provider')} />
+        <Form.Item name="kind" label={t('partnerOps.kind')}>
+          <Select
+            options={[
+              { value: 'dataset', label: t('partnerOps.kind_dataset') },
+              { value: 'compute', label: t('partnerOps.kind_compute') },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item name="dataset" label={t('datasets.dataset')} extra={t('partnerOps.datasetHelp')}>
+          <Input />
+        </Form.Item>
+        <Form.Item name="resource" label={t('partnerOps.resource')}>
+          <Input />
+        </Form.Item>
+        <Form.Item name="message" label={t('jobs.message')}>
+          <Input.TextArea autoSize />
+        </Form.Item>
+        <Form.Item name="termsType" label={t('partnerOps.terms')}>
+          <Select
+            options={(['unlimited', 'until', 'uses', 'metered'] as const).map((x) => ({
+              value: x,
+              label: t(`partnerOps.terms_${x}`),
+            }))}
+          />
+        </Form.Item>
+        <Form.Item noStyle shouldUpdate>
+          {({ getFieldValue }) =>
+            getFieldValue('termsType') === 'until' ? (
+              <Form.Item
+                name="until"
+                label={t('partnerOps.terms_until')}
+                rules={[{ required: true }]}
+              >
+                <DatePicker showTime />
+              </Form.Item>
+            ) : getFieldValue('termsType') === 'uses' ? (
+              <Form.Item name="uses" label={t('datasets.uses')} rules={[{ required: true }]}>
+                <InputNumber min={1} max={1_000_000} />
+              </Form.Item>
+            ) : null
           }
-        >
-          <Form.Item
-            name="provider"
-            label={t('partnerOps.provider')}
-            rules={[{ required: true, whitespace: true }]}
-          >
-            <Input />
-          </Form.Item>
-          <Form.Item name="kind" label={t('partnerOps.kind')}>
-            <Select
-              options={[
-                { value: 'dataset', label: t('partnerOps.kind_dataset') },
-                { value: 'compute', label: t('partnerOps.kind_compute') },
-              ]}
-            />
-          </Form.Item>
-          <Form.Item
-            name="dataset"
-            label={t('datasets.dataset')}
-            extra={t('partnerOps.datasetHelp')}
-          >
-            <Input />
-          </Form.Item>
-          <Form.Item name="resource" label={t('partnerOps.resource')}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="message" label={t('jobs.message')}>
-            <Input.TextArea autoSize />
-          </Form.Item>
-          <Form.Item name="termsType" label={t('partnerOps.terms')}>
-            <Select
-              options={(['unlimited', 'until', 'uses', 'metered'] as const).map((x) => ({
-                value: x,
-                label: t(`partnerOps.terms_${x}`),
-              }))}
-            />
-          </Form.Item>
-          <Form.Item noStyle shouldUpdate>
-            {({ getFieldValue }) =>
-              getFieldValue('termsType') === 'until' ? (
-                <Form.Item
-                  name="until"
-                  label={t('partnerOps.terms_until')}
-                  rules={[{ required: true }]}
-                >
-                  <DatePicker showTime />
-                </Form.Item>
-              ) : getFieldValue('termsType') === 'uses' ? (
-                <Form.Item name="uses" label={t('datasets.uses')} rules={[{ required: true }]}>
-                  <InputNumber min={1} max={1_000_000} />
-                </Form.Item>
-              ) : null
-            }
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+        </Form.Item>
+      </FormModal>
     </>
   );
 }

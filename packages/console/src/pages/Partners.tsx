@@ -2,27 +2,16 @@
  * Partners (with health) and contracts: propose by URL + fingerprint; confirm an incoming
  * proposal only after both certificate fingerprints, shown in full, are compared.
  */
-import {
-  App,
-  Button,
-  Card,
-  Descriptions,
-  Form,
-  Input,
-  Modal,
-  Space,
-  Table,
-  Tabs,
-  Typography,
-} from 'antd';
+import { Button, Card, Descriptions, Form, Input, Modal, Space, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, asError, unwrap, useApi, type Page } from '../api';
+import { api, unwrap, useApi, type Page } from '../api';
+import { ActionTable, FormModal, useAction } from '../components/ActionTable';
 import { ContractActions } from '../components/ContractActions';
 import { JobPermissions } from '../components/JobPermissions';
 import { Directory } from '../components/Directory';
 import { Invitations } from '../components/Invitations';
-import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
+import { ErrorAlert, StatusTag } from '../components/QueryView';
 import type { ContractView, NodeView, PartnerView } from '../types';
 
 function Fingerprint({ value }: { value: string }) {
@@ -35,7 +24,6 @@ function Fingerprint({ value }: { value: string }) {
 
 export default function Partners() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const node = useApi(() => unwrap<NodeView>(api.GET('/v1/node')), []);
   const partners = useApi(
     () =>
@@ -51,25 +39,13 @@ export default function Partners() {
   );
   const [proposing, setProposing] = useState(false);
   const [confirming, setConfirming] = useState<ContractView>();
-  const [actionError, setActionError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (fn: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
-      await fn();
-      void message.success(done);
-      setProposing(false);
-      setConfirming(undefined);
-      contracts.reload();
-      partners.reload();
-    } catch (e) {
-      setActionError(asError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction(() => {
+    setProposing(false);
+    setConfirming(undefined);
+    contracts.reload();
+    partners.reload();
+  });
+  const { run, busy, error: actionError } = action;
 
   return (
     <>
@@ -91,33 +67,28 @@ export default function Partners() {
           </Button>
         }
       >
-        <QueryView query={partners} isEmpty={(p) => p.items.length === 0}>
-          {(p) => (
-            <Table
-              size="small"
-              rowKey="nodeId"
-              dataSource={p.items}
-              pagination={false}
-              columns={[
-                { title: t('partners.peer'), render: (_, r) => `${r.name} (${r.nodeId})` },
-                { title: t('partners.apiUrl'), dataIndex: 'apiUrl' },
-                {
-                  title: t('partners.health'),
-                  render: (_, r) => (
-                    <span title={r.lastHealthError ?? undefined}>
-                      <StatusTag status={r.lastHealthyAt && !r.lastHealthError ? 'up' : 'down'} />
-                    </span>
-                  ),
-                },
-                {
-                  title: t('partners.lastHealthy'),
-                  render: (_, r) =>
-                    r.lastHealthyAt ? new Date(r.lastHealthyAt).toLocaleString() : '—',
-                },
-              ]}
-            />
-          )}
-        </QueryView>
+        <ActionTable
+          query={partners}
+          rowKey="nodeId"
+          pagination={false}
+          columns={[
+            { title: t('partners.peer'), render: (_, r) => `${r.name} (${r.nodeId})` },
+            { title: t('partners.apiUrl'), dataIndex: 'apiUrl' },
+            {
+              title: t('partners.health'),
+              render: (_, r) => (
+                <span title={r.lastHealthError ?? undefined}>
+                  <StatusTag status={r.lastHealthyAt && !r.lastHealthError ? 'up' : 'down'} />
+                </span>
+              ),
+            },
+            {
+              title: t('partners.lastHealthy'),
+              render: (_, r) =>
+                r.lastHealthyAt ? new Date(r.lastHealthyAt).toLocaleString() : '—',
+            },
+          ]}
+        />
       </Card>
       <Card
         title={t('partners.contracts')}
@@ -127,58 +98,52 @@ export default function Partners() {
           </Button>
         }
       >
-        <QueryView query={contracts} isEmpty={(c) => c.items.length === 0}>
-          {(c) => (
-            <Table
-              size="small"
-              rowKey="id"
-              dataSource={c.items}
-              pagination={false}
-              columns={[
-                {
-                  title: t('partners.peer'),
-                  render: (_, r) => `${r.peer.name} (${r.peer.nodeId})`,
-                },
-                { title: t('partners.direction'), dataIndex: 'direction' },
-                { title: t('common.status'), render: (_, r) => <StatusTag status={r.status} /> },
-                {
-                  title: t('partners.validUntil'),
-                  render: (_, r) => new Date(r.validUntil).toLocaleDateString(),
-                },
-                {
-                  title: t('common.actions'),
-                  render: (_, r) =>
-                    r.direction === 'incoming' && r.status === 'proposed' ? (
-                      <Space>
-                        <Button size="small" type="primary" onClick={() => setConfirming(r)}>
-                          {t('partners.confirm')}
-                        </Button>
-                        <Button
-                          size="small"
-                          danger
-                          onClick={() =>
-                            void run(
-                              () =>
-                                unwrap(
-                                  api.POST('/v1/contracts/{id}/reject', {
-                                    params: { path: { id: r.id } },
-                                  }),
-                                ),
-                              t('partners.rejected'),
-                            )
-                          }
-                        >
-                          {t('partners.reject')}
-                        </Button>
-                      </Space>
-                    ) : (
-                      <ContractActions contract={r} onDone={contracts.reload} />
-                    ),
-                },
-              ]}
-            />
-          )}
-        </QueryView>
+        <ActionTable
+          query={contracts}
+          pagination={false}
+          columns={[
+            {
+              title: t('partners.peer'),
+              render: (_, r) => `${r.peer.name} (${r.peer.nodeId})`,
+            },
+            { title: t('partners.direction'), dataIndex: 'direction' },
+            { title: t('common.status'), render: (_, r) => <StatusTag status={r.status} /> },
+            {
+              title: t('partners.validUntil'),
+              render: (_, r) => new Date(r.validUntil).toLocaleDateString(),
+            },
+            {
+              title: t('common.actions'),
+              render: (_, r) =>
+                r.direction === 'incoming' && r.status === 'proposed' ? (
+                  <Space>
+                    <Button size="small" type="primary" onClick={() => setConfirming(r)}>
+                      {t('partners.confirm')}
+                    </Button>
+                    <Button
+                      size="small"
+                      danger
+                      onClick={() =>
+                        void run(
+                          () =>
+                            unwrap(
+                              api.POST('/v1/contracts/{id}/reject', {
+                                params: { path: { id: r.id } },
+                              }),
+                            ),
+                          t('partners.rejected'),
+                        )
+                      }
+                    >
+                      {t('partners.reject')}
+                    </Button>
+                  </Space>
+                ) : (
+                  <ContractActions contract={r} onDone={contracts.reload} />
+                ),
+            },
+          ]}
+        />
       </Card>
       <Card style={{ marginTop: 16 }}>
         <Tabs
@@ -198,52 +163,43 @@ export default function Partners() {
         />
       </Card>
 
-      <Modal
+      <FormModal<{ peerApiUrl: string; expectedFingerprint: string }>
         open={proposing}
         title={t('partners.proposeTitle')}
         onCancel={() => setProposing(false)}
-        footer={null}
-        destroyOnHidden
+        action={action}
+        onFinish={(v) =>
+          void run(
+            () =>
+              unwrap(
+                api.POST('/v1/contracts', {
+                  body: {
+                    peerApiUrl: v.peerApiUrl.trim(),
+                    expectedFingerprint: v.expectedFingerprint.trim().toUpperCase(),
+                  },
+                }),
+              ),
+            t('partners.proposed'),
+          )
+        }
       >
-        {actionError ? <ErrorAlert error={actionError} /> : null}
-        <Form
-          layout="vertical"
-          onFinish={(v: { peerApiUrl: string; expectedFingerprint: string }) =>
-            void run(
-              () =>
-                unwrap(
-                  api.POST('/v1/contracts', {
-                    body: {
-                      peerApiUrl: v.peerApiUrl.trim(),
-                      expectedFingerprint: v.expectedFingerprint.trim().toUpperCase(),
-                    },
-                  }),
-                ),
-              t('partners.proposed'),
-            )
-          }
+        <Form.Item
+          name="peerApiUrl"
+          label={t('partners.url')}
+          extra={t('partners.urlHelp')}
+          rules={[{ required: true, type: 'url' }]}
         >
-          <Form.Item
-            name="peerApiUrl"
-            label={t('partners.url')}
-            extra={t('partners.urlHelp')}
-            rules={[{ required: true, type: 'url' }]}
-          >
-            <Input placeholder="https://" />
-          </Form.Item>
-          <Form.Item
-            name="expectedFingerprint"
-            label={t('partners.fingerprint')}
-            extra={t('partners.fingerprintHelp')}
-            rules={[{ required: true, pattern: /^\s*([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}\s*$/ }]}
-          >
-            <Input.TextArea autoSize placeholder="AB:CD:…" />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+          <Input placeholder="https://" />
+        </Form.Item>
+        <Form.Item
+          name="expectedFingerprint"
+          label={t('partners.fingerprint')}
+          extra={t('partners.fingerprintHelp')}
+          rules={[{ required: true, pattern: /^\s*([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}\s*$/ }]}
+        >
+          <Input.TextArea autoSize placeholder="AB:CD:…" />
+        </Form.Item>
+      </FormModal>
 
       <Modal
         open={confirming !== undefined}

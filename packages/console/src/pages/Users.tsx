@@ -7,25 +7,23 @@
  */
 import {
   Alert,
-  App,
   Button,
   Card,
   Checkbox,
   Form,
   Input,
   Modal,
-  Popconfirm,
   Select,
   Space,
-  Table,
   Tabs,
   Tag,
   Typography,
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, asError, unwrap, useApi } from '../api';
-import { ErrorAlert, QueryView } from '../components/QueryView';
+import { api, unwrap, useApi } from '../api';
+import { ActionTable, ConfirmButton, FormModal, useAction } from '../components/ActionTable';
+import { ErrorAlert } from '../components/QueryView';
 import { useCan, useMe, type UserView } from '../me';
 import { TAG_TEXT } from '../theme';
 
@@ -43,7 +41,6 @@ interface PermissionEntry {
 
 export default function Users() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const can = useCan();
   const me = useMe();
   const manageUsers = can('user:manage');
@@ -73,26 +70,14 @@ export default function Users() {
   const [editing, setEditing] = useState<UserView>();
   const [creatingRole, setCreatingRole] = useState(false);
   const [otp, setOtp] = useState<{ name: string; password: string }>();
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (fn: () => Promise<void>, done?: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-      if (done) void message.success(done);
-      setCreating(false);
-      setEditing(undefined);
-      setCreatingRole(false);
-      users.reload();
-      roles.reload();
-    } catch (e) {
-      setError(asError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction(() => {
+    setCreating(false);
+    setEditing(undefined);
+    setCreatingRole(false);
+    users.reload();
+    roles.reload();
+  });
+  const { run, error } = action;
   const roleOptions = (roles.data?.items ?? []).map((r) => ({
     value: r.name,
     label: r.name,
@@ -110,113 +95,103 @@ export default function Users() {
       }
     >
       {error && !creating && !editing ? <ErrorAlert error={error} /> : null}
-      <QueryView query={users} isEmpty={(u) => u.items.length === 0}>
-        {(u) => (
-          <Table
-            size="small"
-            rowKey="id"
-            dataSource={u.items}
-            pagination={{ pageSize: 20, hideOnSinglePage: true }}
-            columns={[
-              { title: t('common.name'), dataIndex: 'name' },
-              {
-                title: t('users.roles'),
-                render: (_, r) => r.roles.map((x) => <Tag key={x}>{x}</Tag>),
-              },
-              {
-                title: t('common.status'),
-                render: (_, r) => (
-                  <Space size={4} wrap>
-                    {r.disabled ? (
-                      <Tag color="red" style={{ color: TAG_TEXT.red }}>
-                        {t('users.disabled')}
-                      </Tag>
-                    ) : null}
-                    {r.locked ? (
-                      <Tag color="orange" style={{ color: TAG_TEXT.orange }}>
-                        {t('users.locked')}
-                      </Tag>
-                    ) : null}
-                    {r.mustChangePassword ? (
-                      <Tag color="gold" style={{ color: TAG_TEXT.gold }}>
-                        {t('users.mustChange')}
-                      </Tag>
-                    ) : null}
-                    {!r.disabled && !r.locked ? (
-                      <Tag color="green" style={{ color: TAG_TEXT.green }}>
-                        {t('users.active')}
-                      </Tag>
-                    ) : null}
-                  </Space>
-                ),
-              },
-              {
-                title: t('users.totp'),
-                render: (_, r) => (r.totp ? t('users.yes') : t('users.no')),
-              },
-              {
-                title: t('common.createdAt'),
-                render: (_, r) => new Date(r.createdAt).toLocaleString(),
-              },
-              ...(manageUsers
-                ? [
-                    {
-                      title: t('common.actions'),
-                      render: (_: unknown, r: UserView) => (
-                        <Space wrap>
-                          <Button
-                            size="small"
-                            disabled={r.id === me?.user?.id}
-                            onClick={() => setEditing(r)}
-                          >
-                            {t('users.setRoles')}
-                          </Button>
-                          <Button
-                            size="small"
-                            onClick={() =>
-                              void run(
-                                async () => {
-                                  await unwrap(
-                                    api.PATCH('/v1/users/{id}', {
-                                      params: { path: { id: r.id } },
-                                      body: { disabled: !r.disabled },
-                                    }),
-                                  );
-                                },
-                                r.disabled ? t('users.enabledDone') : t('users.disabledDone'),
-                              )
-                            }
-                          >
-                            {r.disabled ? t('users.enable') : t('users.disable')}
-                          </Button>
-                          <Popconfirm
-                            title={t('users.resetConfirm', { name: r.name })}
-                            okText={t('users.reset')}
-                            cancelText={t('common.cancel')}
-                            onConfirm={() =>
-                              void run(async () => {
-                                const a = await unwrap<UserView & { oneTimePassword: string }>(
-                                  api.POST('/v1/users/{id}/reset-password', {
-                                    params: { path: { id: r.id } },
-                                  }),
-                                );
-                                setOtp({ name: a.name, password: a.oneTimePassword });
-                              })
-                            }
-                          >
-                            <Button size="small" danger>
-                              {t('users.reset')}
-                            </Button>
-                          </Popconfirm>
-                        </Space>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        )}
-      </QueryView>
+      <ActionTable
+        query={users}
+        columns={[
+          { title: t('common.name'), dataIndex: 'name' },
+          {
+            title: t('users.roles'),
+            render: (_, r) => r.roles.map((x) => <Tag key={x}>{x}</Tag>),
+          },
+          {
+            title: t('common.status'),
+            render: (_, r) => (
+              <Space size={4} wrap>
+                {r.disabled ? (
+                  <Tag color="red" style={{ color: TAG_TEXT.red }}>
+                    {t('users.disabled')}
+                  </Tag>
+                ) : null}
+                {r.locked ? (
+                  <Tag color="orange" style={{ color: TAG_TEXT.orange }}>
+                    {t('users.locked')}
+                  </Tag>
+                ) : null}
+                {r.mustChangePassword ? (
+                  <Tag color="gold" style={{ color: TAG_TEXT.gold }}>
+                    {t('users.mustChange')}
+                  </Tag>
+                ) : null}
+                {!r.disabled && !r.locked ? (
+                  <Tag color="green" style={{ color: TAG_TEXT.green }}>
+                    {t('users.active')}
+                  </Tag>
+                ) : null}
+              </Space>
+            ),
+          },
+          {
+            title: t('users.totp'),
+            render: (_, r) => (r.totp ? t('users.yes') : t('users.no')),
+          },
+          {
+            title: t('common.createdAt'),
+            render: (_, r) => new Date(r.createdAt).toLocaleString(),
+          },
+          ...(manageUsers
+            ? [
+                {
+                  title: t('common.actions'),
+                  render: (_: unknown, r: UserView) => (
+                    <Space wrap>
+                      <Button
+                        size="small"
+                        disabled={r.id === me?.user?.id}
+                        onClick={() => setEditing(r)}
+                      >
+                        {t('users.setRoles')}
+                      </Button>
+                      <Button
+                        size="small"
+                        onClick={() =>
+                          void run(
+                            async () => {
+                              await unwrap(
+                                api.PATCH('/v1/users/{id}', {
+                                  params: { path: { id: r.id } },
+                                  body: { disabled: !r.disabled },
+                                }),
+                              );
+                            },
+                            r.disabled ? t('users.enabledDone') : t('users.disabledDone'),
+                          )
+                        }
+                      >
+                        {r.disabled ? t('users.enable') : t('users.disable')}
+                      </Button>
+                      <ConfirmButton
+                        title={t('users.resetConfirm', { name: r.name })}
+                        okText={t('users.reset')}
+                        onConfirm={() =>
+                          void run(async () => {
+                            const a = await unwrap<UserView & { oneTimePassword: string }>(
+                              api.POST('/v1/users/{id}/reset-password', {
+                                params: { path: { id: r.id } },
+                              }),
+                            );
+                            setOtp({ name: a.name, password: a.oneTimePassword });
+                          })
+                        }
+                      >
+                        {t('users.reset')}
+                      </ConfirmButton>
+                    </Space>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
     </Card>
   );
 
@@ -230,60 +205,50 @@ export default function Users() {
         ) : null
       }
     >
-      <QueryView query={roles} isEmpty={(r) => r.items.length === 0}>
-        {(r) => (
-          <Table
-            size="small"
-            rowKey="name"
-            dataSource={r.items}
-            pagination={false}
-            columns={[
-              { title: t('common.name'), dataIndex: 'name' },
-              { title: t('users.description'), dataIndex: 'description' },
-              {
-                title: t('users.permissions'),
-                render: (_, x) => (
-                  <Typography.Text style={{ fontSize: 12 }}>
-                    {x.permissions.join(', ')}
-                  </Typography.Text>
-                ),
-              },
-              {
-                title: t('users.kind'),
-                render: (_, x) => (x.builtin ? t('users.builtin') : t('users.custom')),
-              },
-              ...(manageRoles
-                ? [
-                    {
-                      title: t('common.actions'),
-                      render: (_: unknown, x: RoleView) =>
-                        x.builtin ? null : (
-                          <Popconfirm
-                            title={t('users.deleteRoleConfirm', { name: x.name })}
-                            okText={t('users.delete')}
-                            cancelText={t('common.cancel')}
-                            onConfirm={() =>
-                              void run(async () => {
-                                await unwrap(
-                                  api.DELETE('/v1/roles/{id}', {
-                                    params: { path: { id: x.name } },
-                                  }),
-                                );
-                              }, t('users.roleDeleted'))
-                            }
-                          >
-                            <Button size="small" danger>
-                              {t('users.delete')}
-                            </Button>
-                          </Popconfirm>
-                        ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        )}
-      </QueryView>
+      <ActionTable
+        query={roles}
+        rowKey="name"
+        pagination={false}
+        columns={[
+          { title: t('common.name'), dataIndex: 'name' },
+          { title: t('users.description'), dataIndex: 'description' },
+          {
+            title: t('users.permissions'),
+            render: (_, x) => (
+              <Typography.Text style={{ fontSize: 12 }}>{x.permissions.join(', ')}</Typography.Text>
+            ),
+          },
+          {
+            title: t('users.kind'),
+            render: (_, x) => (x.builtin ? t('users.builtin') : t('users.custom')),
+          },
+          ...(manageRoles
+            ? [
+                {
+                  title: t('common.actions'),
+                  render: (_: unknown, x: RoleView) =>
+                    x.builtin ? null : (
+                      <ConfirmButton
+                        title={t('users.deleteRoleConfirm', { name: x.name })}
+                        okText={t('users.delete')}
+                        onConfirm={() =>
+                          void run(async () => {
+                            await unwrap(
+                              api.DELETE('/v1/roles/{id}', {
+                                params: { path: { id: x.name } },
+                              }),
+                            );
+                          }, t('users.roleDeleted'))
+                        }
+                      >
+                        {t('users.delete')}
+                      </ConfirmButton>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
     </Card>
   );
 
@@ -315,153 +280,123 @@ export default function Users() {
         </Typography.Paragraph>
       </Modal>
 
-      <Modal
+      <FormModal<{ name: string; roles?: string[] }>
         open={creating}
         title={t('users.create')}
         onCancel={() => setCreating(false)}
-        footer={null}
-        destroyOnHidden
+        action={action}
+        onFinish={(v) =>
+          void run(async () => {
+            const a = await unwrap<UserView & { oneTimePassword: string }>(
+              api.POST('/v1/users', { body: { name: v.name.trim(), roles: v.roles ?? [] } }),
+            );
+            setOtp({ name: a.name, password: a.oneTimePassword });
+          })
+        }
       >
-        {error ? <ErrorAlert error={error} /> : null}
-        <Form
-          layout="vertical"
-          onFinish={(v: { name: string; roles?: string[] }) =>
-            void run(async () => {
-              const a = await unwrap<UserView & { oneTimePassword: string }>(
-                api.POST('/v1/users', { body: { name: v.name.trim(), roles: v.roles ?? [] } }),
-              );
-              setOtp({ name: a.name, password: a.oneTimePassword });
-            })
-          }
+        <Form.Item
+          name="name"
+          label={t('common.name')}
+          rules={[{ required: true, whitespace: true }]}
         >
-          <Form.Item
-            name="name"
-            label={t('common.name')}
-            rules={[{ required: true, whitespace: true }]}
-          >
-            <Input autoComplete="off" />
-          </Form.Item>
-          <Form.Item name="roles" label={t('users.roles')} extra={t('users.rolesHelp')}>
-            <Select mode="multiple" options={roleOptions} />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+          <Input autoComplete="off" />
+        </Form.Item>
+        <Form.Item name="roles" label={t('users.roles')} extra={t('users.rolesHelp')}>
+          <Select mode="multiple" options={roleOptions} />
+        </Form.Item>
+      </FormModal>
 
-      <Modal
+      <FormModal<{ roles?: string[] }>
         open={editing !== undefined}
         title={t('users.setRolesOf', { name: editing?.name ?? '' })}
         onCancel={() => setEditing(undefined)}
-        footer={null}
-        destroyOnHidden
+        action={action}
+        initialValues={{ roles: editing?.roles ?? [] }}
+        onFinish={(v) =>
+          editing &&
+          void run(async () => {
+            await unwrap(
+              api.PATCH('/v1/users/{id}', {
+                params: { path: { id: editing.id } },
+                body: { roles: v.roles ?? [] },
+              }),
+            );
+          }, t('common.saved'))
+        }
       >
-        {error ? <ErrorAlert error={error} /> : null}
-        <Form
-          layout="vertical"
-          initialValues={{ roles: editing?.roles ?? [] }}
-          onFinish={(v: { roles?: string[] }) =>
-            editing &&
-            void run(async () => {
-              await unwrap(
-                api.PATCH('/v1/users/{id}', {
-                  params: { path: { id: editing.id } },
-                  body: { roles: v.roles ?? [] },
-                }),
-              );
-            }, t('common.saved'))
-          }
-        >
-          <Form.Item name="roles" label={t('users.roles')} extra={t('users.rolesHelp')}>
-            <Select mode="multiple" options={roleOptions} />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+        <Form.Item name="roles" label={t('users.roles')} extra={t('users.rolesHelp')}>
+          <Select mode="multiple" options={roleOptions} />
+        </Form.Item>
+      </FormModal>
 
-      <Modal
+      <FormModal<{ name: string; description?: string; permissions?: string[] }>
         open={creatingRole}
         title={t('users.createRole')}
         onCancel={() => setCreatingRole(false)}
-        footer={null}
+        action={action}
         width={720}
-        destroyOnHidden
+        onFinish={(v) =>
+          void run(async () => {
+            await unwrap(
+              api.POST('/v1/roles', {
+                body: {
+                  name: v.name.trim(),
+                  description: v.description?.trim() ?? '',
+                  permissions: v.permissions ?? [],
+                },
+              }),
+            );
+          }, t('users.roleCreated'))
+        }
       >
-        {error ? <ErrorAlert error={error} /> : null}
-        <Form
-          layout="vertical"
-          onFinish={(v: { name: string; description?: string; permissions?: string[] }) =>
-            void run(async () => {
-              await unwrap(
-                api.POST('/v1/roles', {
-                  body: {
-                    name: v.name.trim(),
-                    description: v.description?.trim() ?? '',
-                    permissions: v.permissions ?? [],
-                  },
-                }),
-              );
-            }, t('users.roleCreated'))
-          }
+        <Form.Item
+          name="name"
+          label={t('common.name')}
+          extra={t('users.roleNameHelp')}
+          rules={[{ required: true, pattern: /^[a-z][a-z0-9-]{1,39}$/ }]}
         >
-          <Form.Item
-            name="name"
-            label={t('common.name')}
-            extra={t('users.roleNameHelp')}
-            rules={[{ required: true, pattern: /^[a-z][a-z0-9-]{1,39}$/ }]}
-          >
-            <Input autoComplete="off" />
-          </Form.Item>
-          <Form.Item name="description" label={t('users.description')}>
-            <Input />
-          </Form.Item>
-          <Form.Item
-            name="permissions"
-            label={t('users.permissions')}
-            extra={t('users.permissionsHelp')}
-            // A validator, not `required`: antd would put aria-required on the checkbox group's
-            // div, which axe reports (the attribute is not allowed there).
-            rules={[
-              {
-                validator: (_, v?: string[]) =>
-                  v?.length
-                    ? Promise.resolve()
-                    : Promise.reject(new Error(t('users.permissionsHelp'))),
-              },
-            ]}
-          >
-            <Checkbox.Group style={{ display: 'block', maxHeight: 320, overflow: 'auto' }}>
-              {['platform', 'security', 'audit', null].map((domain) => {
-                const perms = (catalogue.data?.items ?? []).filter((p) => p.domain === domain);
-                if (!perms.length) return null;
-                return (
-                  <fieldset
-                    key={domain ?? 'none'}
-                    style={{ border: 0, padding: 0, marginBottom: 8 }}
-                  >
-                    <legend style={{ fontWeight: 600, fontSize: 14 }}>
-                      {t(`users.domain_${domain ?? 'none'}`)}
-                    </legend>
-                    {perms.map((p) => (
-                      <div key={p.name}>
-                        <Checkbox value={p.name}>
-                          <code>{p.name}</code> — {p.description}
-                        </Checkbox>
-                      </div>
-                    ))}
-                  </fieldset>
-                );
-              })}
-            </Checkbox.Group>
-          </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>
-            {t('common.submit')}
-          </Button>
-        </Form>
-      </Modal>
+          <Input autoComplete="off" />
+        </Form.Item>
+        <Form.Item name="description" label={t('users.description')}>
+          <Input />
+        </Form.Item>
+        <Form.Item
+          name="permissions"
+          label={t('users.permissions')}
+          extra={t('users.permissionsHelp')}
+          // A validator, not `required`: antd would put aria-required on the checkbox group's
+          // div, which axe reports (the attribute is not allowed there).
+          rules={[
+            {
+              validator: (_, v?: string[]) =>
+                v?.length
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t('users.permissionsHelp'))),
+            },
+          ]}
+        >
+          <Checkbox.Group style={{ display: 'block', maxHeight: 320, overflow: 'auto' }}>
+            {['platform', 'security', 'audit', null].map((domain) => {
+              const perms = (catalogue.data?.items ?? []).filter((p) => p.domain === domain);
+              if (!perms.length) return null;
+              return (
+                <fieldset key={domain ?? 'none'} style={{ border: 0, padding: 0, marginBottom: 8 }}>
+                  <legend style={{ fontWeight: 600, fontSize: 14 }}>
+                    {t(`users.domain_${domain ?? 'none'}`)}
+                  </legend>
+                  {perms.map((p) => (
+                    <div key={p.name}>
+                      <Checkbox value={p.name}>
+                        <code>{p.name}</code> — {p.description}
+                      </Checkbox>
+                    </div>
+                  ))}
+                </fieldset>
+              );
+            })}
+          </Checkbox.Group>
+        </Form.Item>
+      </FormModal>
     </>
   );
 }
