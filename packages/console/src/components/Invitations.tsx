@@ -3,37 +3,26 @@
  * to its provider, withdraw it, ask the provider for its answer (sync); accept or reject a
  * received one (accepting a dataset invitation creates the demander's grant).
  */
-import { Button, DatePicker, Form, Input, InputNumber, Select, Space } from 'antd';
+import { Button, Form, Select, Space } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap, useApi, type Page } from '../api';
 import { useCan } from '../me';
 import { ActionTable, RequiredText, FormModal, useAction } from './ActionTable';
+import {
+  InvitationDetail,
+  InvitationFields,
+  invitationBody,
+  termsOf,
+  termsText,
+  type InvitationFieldsForm,
+  type InvitationView,
+} from './InvitationDetail';
 import { ErrorAlert, StatusTag } from './QueryView';
 
-interface InvitationView {
-  id: string;
-  role: 'sent' | 'received';
-  demander: string;
+interface CreateForm extends InvitationFieldsForm {
   provider: string;
   kind: 'dataset' | 'compute';
-  dataset: string | null;
-  resource: string;
-  message: string;
-  terms: { type: string; until?: string; uses?: number };
-  status: string;
-  statusReason: string | null;
-  createdAt: string;
-}
-interface CreateForm {
-  provider: string;
-  kind: 'dataset' | 'compute';
-  dataset?: string;
-  resource?: string;
-  message?: string;
-  termsType: 'unlimited' | 'until' | 'uses' | 'metered';
-  until?: { toISOString(): string };
-  uses?: number;
 }
 
 type Verb = 'publish' | 'sync' | 'accept' | 'reject';
@@ -49,6 +38,7 @@ export function Invitations() {
     [],
   );
   const [creating, setCreating] = useState(false);
+  const [showing, setShowing] = useState<string>();
   const action = useAction(() => {
     setCreating(false);
     list.reload();
@@ -96,12 +86,7 @@ export function Invitations() {
           { title: t('datasets.dataset'), render: (_, r) => r.dataset ?? r.resource ?? '—' },
           {
             title: t('partnerOps.terms'),
-            render: (_, r) =>
-              r.terms.type === 'until'
-                ? `${t('partnerOps.terms_until')} ${new Date(r.terms.until ?? '').toLocaleDateString()}`
-                : r.terms.type === 'uses'
-                  ? `${r.terms.uses} × ${t('datasets.uses')}`
-                  : t(`partnerOps.terms_${r.terms.type}`, { defaultValue: r.terms.type }),
+            render: (_, r) => termsText(t, r.terms),
           },
           { title: t('jobs.message'), dataIndex: 'message' },
           {
@@ -112,49 +97,59 @@ export function Invitations() {
               </span>
             ),
           },
-          ...(manage
-            ? [
-                {
-                  title: t('common.actions'),
-                  render: (_: unknown, r: InvitationView) => (
-                    <Space size={4} wrap>
-                      {r.role === 'sent' && r.status === 'draft'
-                        ? button('publish', r.id, true)
-                        : null}
-                      {r.role === 'sent' && r.status === 'pending' ? button('sync', r.id) : null}
-                      {r.role === 'sent' && (r.status === 'draft' || r.status === 'pending') ? (
-                        <Button
-                          size="small"
-                          danger
-                          onClick={() =>
-                            void run(
-                              () =>
-                                unwrap(
-                                  api.DELETE('/v1/invitations/{id}', {
-                                    params: { path: { id: r.id } },
-                                    body: {},
-                                  }),
-                                ),
-                              t('partnerOps.invitation_withdraw'),
-                            )
-                          }
-                        >
-                          {t('partnerOps.withdraw')}
-                        </Button>
-                      ) : null}
-                      {r.role === 'received' && r.status === 'pending' ? (
-                        <>
-                          {button('accept', r.id, true)}
-                          {button('reject', r.id)}
-                        </>
-                      ) : null}
-                    </Space>
-                  ),
-                },
-              ]
-            : []),
+          {
+            title: t('common.actions'),
+            render: (_: unknown, r: InvitationView) => (
+              <Space size={4} wrap>
+                <Button size="small" onClick={() => setShowing(r.id)}>
+                  {t('details.details')}
+                </Button>
+                {manage ? (
+                  <>
+                    {r.role === 'sent' && r.status === 'draft'
+                      ? button('publish', r.id, true)
+                      : null}
+                    {r.role === 'sent' && r.status === 'pending' ? button('sync', r.id) : null}
+                    {r.role === 'sent' && (r.status === 'draft' || r.status === 'pending') ? (
+                      <Button
+                        size="small"
+                        danger
+                        onClick={() =>
+                          void run(
+                            () =>
+                              unwrap(
+                                api.DELETE('/v1/invitations/{id}', {
+                                  params: { path: { id: r.id } },
+                                  body: {},
+                                }),
+                              ),
+                            t('partnerOps.invitation_withdraw'),
+                          )
+                        }
+                      >
+                        {t('partnerOps.withdraw')}
+                      </Button>
+                    ) : null}
+                    {r.role === 'received' && r.status === 'pending' ? (
+                      <>
+                        {button('accept', r.id, true)}
+                        {button('reject', r.id)}
+                      </>
+                    ) : null}
+                  </>
+                ) : null}
+              </Space>
+            ),
+          },
         ]}
       />
+      {showing ? (
+        <InvitationDetail
+          id={showing}
+          onClose={() => setShowing(undefined)}
+          onChanged={list.reload}
+        />
+      ) : null}
       <FormModal<CreateForm>
         open={creating}
         title={t('partnerOps.createInvitation')}
@@ -169,15 +164,8 @@ export function Invitations() {
                   body: {
                     provider: v.provider.trim(),
                     kind: v.kind,
-                    ...(v.dataset?.trim() ? { dataset: v.dataset.trim() } : {}),
-                    resource: v.resource?.trim() ?? '',
-                    message: v.message?.trim() ?? '',
-                    terms:
-                      v.termsType === 'until'
-                        ? { type: 'until', until: v.until?.toISOString() ?? '' }
-                        : v.termsType === 'uses'
-                          ? { type: 'uses', uses: v.uses ?? 1 }
-                          : { type: v.termsType },
+                    ...invitationBody(v),
+                    terms: termsOf(v) ?? { type: 'until', until: '' },
                   },
                 }),
               ),
@@ -194,40 +182,7 @@ export function Invitations() {
             ]}
           />
         </Form.Item>
-        <Form.Item name="dataset" label={t('datasets.dataset')} extra={t('partnerOps.datasetHelp')}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="resource" label={t('partnerOps.resource')}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="message" label={t('jobs.message')}>
-          <Input.TextArea autoSize />
-        </Form.Item>
-        <Form.Item name="termsType" label={t('partnerOps.terms')}>
-          <Select
-            options={(['unlimited', 'until', 'uses', 'metered'] as const).map((x) => ({
-              value: x,
-              label: t(`partnerOps.terms_${x}`),
-            }))}
-          />
-        </Form.Item>
-        <Form.Item noStyle shouldUpdate>
-          {({ getFieldValue }) =>
-            getFieldValue('termsType') === 'until' ? (
-              <Form.Item
-                name="until"
-                label={t('partnerOps.terms_until')}
-                rules={[{ required: true }]}
-              >
-                <DatePicker showTime />
-              </Form.Item>
-            ) : getFieldValue('termsType') === 'uses' ? (
-              <Form.Item name="uses" label={t('datasets.uses')} rules={[{ required: true }]}>
-                <InputNumber min={1} max={1_000_000} />
-              </Form.Item>
-            ) : null
-          }
-        </Form.Item>
+        <InvitationFields requireUntil />
       </FormModal>
     </>
   );

@@ -8,23 +8,9 @@ import { App, Button, Card, Input, Modal, Select, Space, Table, Typography } fro
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi } from '../api';
+import { ComponentDescription, type RegistryComponent } from '../components/ComponentDescription';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 
-interface RegistryComponent {
-  code: string;
-  version: string;
-  engine: string;
-  name: string;
-  description: string;
-  roles: string[];
-  inputs: { name: string; kind: string }[];
-  outputs: { name: string; kind: string }[];
-  params: {
-    properties?: Record<string, { type?: string; default?: unknown; description?: string }>;
-  };
-  visibility: string;
-  status: string;
-}
 interface RegistryPage {
   items: RegistryComponent[];
   total: number;
@@ -115,38 +101,7 @@ export default function Components() {
               dataSource={d.items}
               pagination={{ pageSize: 20, hideOnSinglePage: true }}
               expandable={{
-                expandedRowRender: (r) => (
-                  <Space direction="vertical" style={{ width: '100%' }}>
-                    <Typography.Text>{r.description}</Typography.Text>
-                    <Typography.Text>
-                      {t('componentsPage.roles')}: {r.roles.join(', ')} ·{' '}
-                      {t('componentsPage.inputs')}:{' '}
-                      {r.inputs.map((p) => `${p.name} (${p.kind})`).join(', ') || '—'} ·{' '}
-                      {t('componentsPage.outputs')}:{' '}
-                      {r.outputs.map((p) => `${p.name} (${p.kind})`).join(', ') || '—'}
-                    </Typography.Text>
-                    <Table
-                      size="small"
-                      rowKey="name"
-                      pagination={false}
-                      dataSource={Object.entries(r.params.properties ?? {}).map(([name, v]) => ({
-                        name,
-                        ...v,
-                      }))}
-                      locale={{ emptyText: t('common.empty') }}
-                      columns={[
-                        { title: t('componentsPage.parameter'), dataIndex: 'name' },
-                        { title: t('datasets.type'), render: (_, p) => p.type ?? '—' },
-                        {
-                          title: t('componentsPage.default'),
-                          render: (_, p) =>
-                            p.default === undefined ? '—' : JSON.stringify(p.default),
-                        },
-                        { title: t('datasets.description'), render: (_, p) => p.description ?? '' },
-                      ]}
-                    />
-                  </Space>
-                ),
+                expandedRowRender: (r) => <ComponentDescription c={r} />,
               }}
               columns={[
                 { title: t('componentsPage.code'), dataIndex: 'code' },

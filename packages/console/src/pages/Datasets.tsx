@@ -18,6 +18,7 @@ import { api, asError, unwrap, useApi, type Page } from '../api';
 import { DatasetActions, columnStats } from '../components/DatasetActions';
 import { DatasetUpload } from '../components/DatasetUpload';
 import { GrantApplications } from '../components/GrantApplications';
+import { GrantDetail } from '../components/GrantDetail';
 import { GrantUsage } from '../components/GrantUsage';
 import { PartnerDatasets } from '../components/PartnerDatasets';
 import { PirQuery } from '../components/PirQuery';
@@ -55,6 +56,7 @@ export default function Datasets() {
   const [open, setOpen] = useState(false);
   const [uploading, setUploading] = useState(false);
   const [usageOf, setUsageOf] = useState<string>();
+  const [showingGrant, setShowingGrant] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
 
@@ -95,6 +97,9 @@ export default function Datasets() {
   };
   const grantActions = (_: unknown, r: GrantView) => (
     <Space size={4}>
+      <Button size="small" onClick={() => setShowingGrant(r.id)}>
+        {t('details.details')}
+      </Button>
       <Button size="small" onClick={() => setUsageOf(r.id)}>
         {t('grantUsage.open')}
       </Button>
@@ -304,6 +309,9 @@ export default function Datasets() {
         ]}
       />
       {usageOf ? <GrantUsage grantId={usageOf} onClose={() => setUsageOf(undefined)} /> : null}
+      {showingGrant ? (
+        <GrantDetail id={showingGrant} onClose={() => setShowingGrant(undefined)} />
+      ) : null}
       <DatasetUpload
         open={uploading}
         onClose={(done) => {

@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, asError, unwrap, useApi, type Page } from '../api';
+import { ApprovalDetail } from '../components/ApprovalDetail';
 import { ModelDiff } from '../components/ModelDiff';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import { useCan } from '../me';
@@ -129,6 +130,7 @@ export default function Models() {
   const [deploying, setDeploying] = useState<ModelPart>();
   const [naming, setNaming] = useState<ModelPart>();
   const [testing, setTesting] = useState<DeploymentView>();
+  const [showingApproval, setShowingApproval] = useState<string>();
   const [switching, setSwitching] = useState<DeploymentView>();
   const [prediction, setPrediction] = useState<unknown>();
   const [error, setError] = useState<Error>();
@@ -388,6 +390,14 @@ export default function Models() {
               title: t('modelOps.comment'),
               render: (_: unknown, x: ApprovalView) => x.reason ?? '',
             },
+            {
+              title: t('common.actions'),
+              render: (_: unknown, x: ApprovalView) => (
+                <Button size="small" onClick={() => setShowingApproval(x.id)}>
+                  {t('details.details')}
+                </Button>
+              ),
+            },
           ]}
         />
       )}
@@ -525,6 +535,16 @@ export default function Models() {
           ]}
         />
       </Card>
+      {showingApproval ? (
+        <ApprovalDetail
+          id={showingApproval}
+          onClose={() => setShowingApproval(undefined)}
+          onChanged={() => {
+            approvals.reload();
+            models.reload();
+          }}
+        />
+      ) : null}
 
       <Modal
         open={deciding !== undefined}

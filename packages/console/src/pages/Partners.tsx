@@ -8,19 +8,14 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, useApi, type Page } from '../api';
 import { ActionTable, FormModal, useAction } from '../components/ActionTable';
 import { ContractActions } from '../components/ContractActions';
+import { ContractDetail } from '../components/ContractDetail';
+import { Fingerprint } from '../components/DetailDrawer';
+import { PartnerDetail } from '../components/PartnerDetail';
 import { JobPermissions } from '../components/JobPermissions';
 import { Directory } from '../components/Directory';
 import { Invitations } from '../components/Invitations';
 import { ErrorAlert, StatusTag } from '../components/QueryView';
 import type { ContractView, NodeView, PartnerView } from '../types';
-
-function Fingerprint({ value }: { value: string }) {
-  return (
-    <Typography.Text code copyable style={{ wordBreak: 'break-all' }}>
-      {value}
-    </Typography.Text>
-  );
-}
 
 export default function Partners() {
   const { t } = useTranslation();
@@ -38,6 +33,8 @@ export default function Partners() {
     [],
   );
   const [proposing, setProposing] = useState(false);
+  const [showingPartner, setShowingPartner] = useState<string>();
+  const [showingContract, setShowingContract] = useState<string>();
   const [confirming, setConfirming] = useState<ContractView>();
   const action = useAction(() => {
     setProposing(false);
@@ -86,6 +83,14 @@ export default function Partners() {
               title: t('partners.lastHealthy'),
               render: (_, r) =>
                 r.lastHealthyAt ? new Date(r.lastHealthyAt).toLocaleString() : '—',
+            },
+            {
+              title: t('common.actions'),
+              render: (_, r) => (
+                <Button size="small" onClick={() => setShowingPartner(r.nodeId)}>
+                  {t('details.detailsAndComponents')}
+                </Button>
+              ),
             },
           ]}
         />
@@ -139,7 +144,12 @@ export default function Partners() {
                     </Button>
                   </Space>
                 ) : (
-                  <ContractActions contract={r} onDone={contracts.reload} />
+                  <Space size={4} wrap>
+                    <Button size="small" onClick={() => setShowingContract(r.id)}>
+                      {t('details.details')}
+                    </Button>
+                    <ContractActions contract={r} onDone={contracts.reload} />
+                  </Space>
                 ),
             },
           ]}
@@ -163,6 +173,12 @@ export default function Partners() {
         />
       </Card>
 
+      {showingPartner ? (
+        <PartnerDetail nodeId={showingPartner} onClose={() => setShowingPartner(undefined)} />
+      ) : null}
+      {showingContract ? (
+        <ContractDetail id={showingContract} onClose={() => setShowingContract(undefined)} />
+      ) : null}
       <FormModal<{ peerApiUrl: string; expectedFingerprint: string }>
         open={proposing}
         title={t('partners.proposeTitle')}
