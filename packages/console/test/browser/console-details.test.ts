@@ -171,6 +171,8 @@ describe('detail views in chromium against node processes', () => {
       message: 'first message',
       terms: { type: 'uses', uses: 3 },
     });
+    // The invitations tab is the partners page's first: loaded anew to list the new draft.
+    await page.goto(`${guest.info.apiUrl}/partners`);
     await page.getByRole('tab', { name: 'Invitations' }).click();
     await page
       .getByRole('row', { name: /first message/ })
