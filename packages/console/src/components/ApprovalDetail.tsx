@@ -6,29 +6,10 @@
 import { Button, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap, useApi } from '../api';
+import type { ApprovalView } from '../types';
 import { useAction } from './ActionTable';
 import { DetailDrawer, Facts, when } from './DetailDrawer';
 import { ErrorAlert, StatusTag } from './QueryView';
-
-interface ApprovalView {
-  id: string;
-  direction: 'outgoing' | 'incoming';
-  modelId: string;
-  modelName: string;
-  requester: string;
-  approver: string;
-  jobId: string;
-  task: string;
-  party: string;
-  component: string;
-  algorithm: string;
-  digest: string;
-  features: string[] | null;
-  status: string;
-  reason: string | null;
-  deliveryError: string | null;
-  createdAt: string;
-}
 
 export function ApprovalDetail({
   id,

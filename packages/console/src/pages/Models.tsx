@@ -28,6 +28,7 @@ import { ApprovalDetail } from '../components/ApprovalDetail';
 import { ModelDiff } from '../components/ModelDiff';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import { useCan } from '../me';
+import type { ApprovalView } from '../types';
 
 interface ModelPart {
   id: string;
@@ -46,25 +47,6 @@ interface ModelPart {
   status: string;
   approval: { digest: string; partners: { node: string; status: string; reason: string | null }[] };
   published: { at: string; by: string; current: boolean } | null;
-}
-interface ApprovalView {
-  id: string;
-  direction: 'outgoing' | 'incoming';
-  modelId: string;
-  modelName: string;
-  requester: string;
-  approver: string;
-  jobId: string;
-  task: string;
-  party: string;
-  component: string;
-  algorithm: string;
-  digest: string;
-  features: string[] | null;
-  status: string;
-  reason: string | null;
-  deliveryError: string | null;
-  createdAt: string;
 }
 interface VersionView {
   name: string;
