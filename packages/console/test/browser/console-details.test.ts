@@ -8,32 +8,23 @@
  *
  * Needs /usr/bin/chromium and the built console (`npm run build -w @fedgrid/console`).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@fedgrid/node/client';
 import { signContract, type ClusterNode } from 'fedgrid';
 import { EXAMPLES, TestCluster } from '../../../cli/test/cluster-helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-/** Generous: a loaded 2-core machine; this is a time-out, not a measurement. */
-const STEP_MS = 120_000;
+import {
+  ARTIFACTS,
+  STEP_MS,
+  adminToken,
+  axe as axeOn,
+  consolePage,
+  launchChromium,
+} from './harness.js';
 
 interface NodeRow {
   nodeId: string;
   fingerprint: string;
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
 }
 
 const cluster = new TestCluster();
@@ -45,30 +36,14 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-  await mkdir(ARTIFACTS, { recursive: true });
   [guest, host] = await Promise.all([cluster.launch('guest'), cluster.launch('host')]);
   await signContract(guest, host);
   [guestNode, hostNode] = await Promise.all([
     guest.api.get<NodeRow>('/v1/node'),
     host.api.get<NodeRow>('/v1/node'),
   ]);
-  const token = (await readFile((await loadConfig(guest.dir)).paths.adminToken, 'utf8')).trim();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-US',
-  });
-  context.setDefaultTimeout(STEP_MS);
-  await context.addInitScript({
-    content: `sessionStorage.setItem('fedgrid.token', ${JSON.stringify(token)});
-      localStorage.setItem('fedgrid.language', 'en-US');`,
-  });
-  page = await context.newPage();
+  browser = await launchChromium();
+  page = await consolePage(browser, { token: await adminToken(guest), language: 'en-US' });
 }, 4 * STEP_MS);
 
 afterAll(async () => {
@@ -79,26 +54,7 @@ afterAll(async () => {
 const shot = (name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `details-${name}.png`), fullPage: true });
 
-/** Serious and critical axe-core violations on the page as it is (no animation running). */
-async function axe(): Promise<string[]> {
-  await expect
-    .poll(
-      () =>
-        page
-          .locator('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]')
-          .count(),
-      { timeout: STEP_MS },
-    )
-    .toBe(0);
-  if (!(await page.evaluate('typeof window.axe !== "undefined"')))
-    await page.evaluate(`${await readFile(AXE, 'utf8')}\n;true`);
-  const violations = (await page.evaluate(
-    'window.axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  )) as AxeViolation[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target).join(' ')}`);
-}
+const axe = () => axeOn(page);
 
 /** The open drawer (antd: a dialog), by its title. */
 const drawer = (title: RegExp) => page.getByRole('dialog').filter({ hasText: title });

@@ -8,20 +8,13 @@
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it when missing), and
  * the built console (`npm run build -w @fedgrid/console`).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@fedgrid/node/client';
 import { signContract, type ClusterNode } from 'fedgrid';
 import { EXAMPLES, TestCluster, waitFor } from '../../../cli/test/cluster-helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-/** Generous: a loaded 2-core machine; this is a time-out, not a measurement. */
-const STEP_MS = 120_000;
+import { ARTIFACTS, STEP_MS, adminToken, consolePage, launchChromium } from './harness.js';
 const GUEST_CSV = join(EXAMPLES, 'fate', 'breast_hetero_guest.csv');
 
 interface DatasetRow {
@@ -44,28 +37,15 @@ let page: Page;
 let jobId: string;
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-  await mkdir(ARTIFACTS, { recursive: true });
   [guest, host] = await Promise.all([cluster.launch('guest'), cluster.launch('host')]);
   await signContract(guest, host);
-  const token = (await readFile((await loadConfig(guest.dir)).paths.adminToken, 'utf8')).trim();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-US',
-  });
-  context.setDefaultTimeout(STEP_MS);
+  browser = await launchChromium();
   // Signed in with the admin token, in English.
-  await context.addInitScript({
-    content: `sessionStorage.setItem('fedgrid.token', ${JSON.stringify(token)});
-      localStorage.setItem('fedgrid.language', 'en-US');`,
+  page = await consolePage(browser, {
+    token: await adminToken(guest),
+    language: 'en-US',
+    downloads: true,
   });
-  page = await context.newPage();
 }, 4 * STEP_MS);
 
 afterAll(async () => {

@@ -15,22 +15,20 @@
  * Screenshots go to packages/console/test-artifacts/ (gitignored). Needs /usr/bin/chromium.
  */
 import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@fedgrid/node/client';
 import type { ClusterNode } from 'fedgrid';
 import { TestCluster } from '../../../cli/test/cluster-helpers.js';
+import {
+  ARTIFACTS,
+  STEP_MS,
+  adminToken as readAdminToken,
+  axe as axeOn,
+  consolePage,
+  launchChromium,
+} from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-/** Generous: a loaded 2-core machine; this is a time-out, not a measurement. */
-const STEP_MS = 120_000;
 const NEW_PASSWORD = 'Console-Test-2026!';
 
 const cluster = new TestCluster();
@@ -57,10 +55,8 @@ function totp(secret: string, ms: number): string {
 }
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-  await mkdir(ARTIFACTS, { recursive: true });
   node = await cluster.launch('pages');
-  adminToken = (await readFile((await loadConfig(node.dir)).paths.adminToken, 'utf8')).trim();
+  adminToken = await readAdminToken(node);
   for (const [name, role] of [
     ['sec', 'security-admin'],
     ['aud', 'audit-admin'],
@@ -71,24 +67,8 @@ beforeAll(async () => {
     });
     otp[name] = u.oneTimePassword;
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    viewport: { width: 1280, height: 800 },
-  });
-  context.setDefaultTimeout(STEP_MS);
-  page = await context.newPage();
+  browser = await launchChromium();
+  page = await consolePage(browser);
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 
@@ -100,42 +80,7 @@ afterAll(async () => {
 const shot = (name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `pages-${name}.png`), fullPage: true });
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** Runs axe-core on the page as it is; answers the serious and critical violations. */
-async function axe(): Promise<string[]> {
-  // Not in the middle of an opening or closing animation (faded colours are not the page's).
-  await expect
-    .poll(
-      () =>
-        page
-          .locator('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]')
-          .count(),
-      { timeout: STEP_MS },
-    )
-    .toBe(0);
-  // The console's CSP (script-src 'self') refuses an injected <script>; the DevTools protocol's
-  // evaluation is not subject to it, so axe's source is evaluated directly.
-  if (!(await page.evaluate('typeof window.axe !== "undefined"')))
-    await page.evaluate(`${await readFile(AXE, 'utf8')}\n;true`);
-  const violations = (await page.evaluate(
-    'window.axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  )) as AxeViolation[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help} — ${v.nodes
-          .slice(0, 8)
-          .map((n) => `${n.target.join(' ')} (${n.failureSummary ?? ''})`)
-          .join('; ')}`,
-    );
-}
+const axe = () => axeOn(page);
 
 async function signInAs(user: string, password: string, code?: string): Promise<void> {
   await page.goto(`${node.info.apiUrl}/sign-in`);
