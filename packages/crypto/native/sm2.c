@@ -84,108 +84,190 @@ static const u64 E_INV[4] = {0xfffffffffffffffdULL, 0xffffffff00000000ULL, 0xfff
 
 #define INLINE static inline __attribute__((always_inline))
 
+/* Add / subtract with carry: x86-64 intrinsics (compiled to adc / sbb chains; GCC's code for
+ * the same on unsigned __int128 keeps 128-bit temporaries and spills), portable C elsewhere. */
+#if defined(__x86_64__)
+#include <x86intrin.h>
+INLINE unsigned char fg_addc(unsigned char c, u64 a, u64 b, u64 *r) {
+  unsigned long long o;
+  c = _addcarry_u64(c, a, b, &o);
+  *r = o;
+  return c;
+}
+INLINE unsigned char fg_subb(unsigned char c, u64 a, u64 b, u64 *r) {
+  unsigned long long o;
+  c = _subborrow_u64(c, a, b, &o);
+  *r = o;
+  return c;
+}
+#else
+INLINE unsigned char fg_addc(unsigned char c, u64 a, u64 b, u64 *r) {
+  u128 s = (u128)a + b + c;
+  *r = (u64)s;
+  return (unsigned char)(s >> 64);
+}
+INLINE unsigned char fg_subb(unsigned char c, u64 a, u64 b, u64 *r) {
+  u128 d = (u128)a - b - c;
+  *r = (u64)d;
+  return (unsigned char)((d >> 64) & 1);
+}
+#endif
+
 /* r = t − p if that does not borrow (or if hi carries), else t: t < 2p, result < p. */
 INLINE void fe_reduce_once(fe *r, u64 t0, u64 t1, u64 t2, u64 t3, u64 hi) {
-  u128 d;
-  u64 s0, s1, s2, s3, br;
-  d = (u128)t0 - P.v[0];
-  s0 = (u64)d;
-  br = (u64)(d >> 64) & 1;
-  d = (u128)t1 - P.v[1] - br;
-  s1 = (u64)d;
-  br = (u64)(d >> 64) & 1;
-  d = (u128)t2 - P.v[2] - br;
-  s2 = (u64)d;
-  br = (u64)(d >> 64) & 1;
-  d = (u128)t3 - P.v[3] - br;
-  s3 = (u64)d;
-  br = (u64)(d >> 64) & 1;
+  u64 s0, s1, s2, s3;
+  unsigned char br = fg_subb(0, t0, P.v[0], &s0);
+  br = fg_subb(br, t1, P.v[1], &s1);
+  br = fg_subb(br, t2, P.v[2], &s2);
+  br = fg_subb(br, t3, P.v[3], &s3);
   /* keep t iff the subtraction borrowed beyond the carry word: br > hi */
-  u64 keep = (u64)0 - (br & ~hi & 1);
+  u64 keep = (u64)0 - ((u64)br & ~hi & 1);
   r->v[0] = (t0 & keep) | (s0 & ~keep);
   r->v[1] = (t1 & keep) | (s1 & ~keep);
   r->v[2] = (t2 & keep) | (s2 & ~keep);
   r->v[3] = (t3 & keep) | (s3 & ~keep);
 }
 
-/* Montgomery product a·b·R⁻¹ mod p (CIOS, quotient digit m = t0 since −p⁻¹ ≡ 1). */
-INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
-  u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5;
+/* Montgomery reduction of a 512-bit t[0..7] (t < p·2^256): returns t·2^−256 mod p, fully
+ * reduced. Specialised to p: with −p⁻¹ ≡ 1 (mod 2^64) the quotient digit of step i is m = t_i,
+ * and (t + m·p) / 2^64 = t_{i+1..} + m·(p + 1)/2^64 with (p + 1)/2^64 = 2^192 − 2^160 − 2^32 + 1,
+ * so each step is shifts, one 4-limb subtraction and one 4-limb addition — no multiplication.
+ * cy carries the bit that lands one limb above the step's window into the next step's top limb
+ * (v3 ≤ m − 1 < 2^64 − 1, so v3 + cy does not overflow). The result before the final
+ * conditional subtraction is < 2p. */
+INLINE void fe_mont_reduce(fe *r, u64 t[8]) {
+  u64 cy = 0;
+#pragma GCC unroll 4
   for (int i = 0; i < 4; i++) {
-    u64 bi = b->v[i], hi;
-    u128 c;
-    c = (u128)a->v[0] * bi + t0;
-    t0 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)a->v[1] * bi + t1 + hi;
-    t1 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)a->v[2] * bi + t2 + hi;
-    t2 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)a->v[3] * bi + t3 + hi;
-    t3 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)t4 + hi;
-    t4 = (u64)c;
-    t5 = (u64)(c >> 64);
-    /* t += m·p with m = t0; m·p = m·2^256 − m·2^224 − m·2^96 + m·2^64 − m, computed with
-     * generic limb products (the compiler's code for these is as fast as shift tricks). */
-    u64 m = t0;
-    c = (u128)m * P.v[0] + t0;
-    hi = (u64)(c >> 64);
-    c = (u128)m * P.v[1] + t1 + hi;
-    t0 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)m * P.v[2] + t2 + hi;
-    t1 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)m * P.v[3] + t3 + hi;
-    t2 = (u64)c;
-    hi = (u64)(c >> 64);
-    c = (u128)t4 + hi;
-    t3 = (u64)c;
-    t4 = t5 + (u64)(c >> 64);
+    u64 m = t[i], mlo = m << 32, mhi = m >> 32;
+    /* v = m·2^192 + m − (m·2^160 + m·2^32) as limbs [m, 0, 0, m] − [mlo, mhi, mlo, mhi] */
+    u64 v0, v1, v2, v3;
+    unsigned char br = fg_subb(0, m, mlo, &v0);
+    br = fg_subb(br, 0, mhi, &v1);
+    br = fg_subb(br, 0, mlo, &v2);
+    v3 = m - mhi - br + cy;
+    unsigned char c = fg_addc(0, t[i + 1], v0, &t[i + 1]);
+    c = fg_addc(c, t[i + 2], v1, &t[i + 2]);
+    c = fg_addc(c, t[i + 3], v2, &t[i + 3]);
+    c = fg_addc(c, t[i + 4], v3, &t[i + 4]);
+    cy = c;
   }
-  fe_reduce_once(r, t0, t1, t2, t3, t4);
+  fe_reduce_once(r, t[4], t[5], t[6], t[7], cy);
 }
 
-INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
+INLINE u64 mul64(u64 a, u64 b, u64 *hi) {
+  u128 p = (u128)a * b;
+  *hi = (u64)(p >> 64);
+  return (u64)p;
+}
+
+/* Montgomery product a·b·R⁻¹ mod p: 4×4 schoolbook 512-bit product (16 64×64→128
+ * multiplications; each row a·b_i is formed with one carry chain and added with a second),
+ * then fe_mont_reduce. */
+INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
+  u64 t[8];
+  u64 a0 = a->v[0], a1 = a->v[1], a2 = a->v[2], a3 = a->v[3];
+  u64 l0, l1, l2, l3, h0, h1, h2, h3;
+  unsigned char c;
+  {
+    u64 bi = b->v[0];
+    t[0] = mul64(a0, bi, &h0);
+    l1 = mul64(a1, bi, &h1);
+    l2 = mul64(a2, bi, &h2);
+    l3 = mul64(a3, bi, &h3);
+    c = fg_addc(0, l1, h0, &t[1]);
+    c = fg_addc(c, l2, h1, &t[2]);
+    c = fg_addc(c, l3, h2, &t[3]);
+    t[4] = h3 + c;
+  }
+#pragma GCC unroll 3
+  for (int i = 1; i < 4; i++) {
+    u64 bi = b->v[i], r1, r2, r3, r4;
+    l0 = mul64(a0, bi, &h0);
+    l1 = mul64(a1, bi, &h1);
+    l2 = mul64(a2, bi, &h2);
+    l3 = mul64(a3, bi, &h3);
+    c = fg_addc(0, l1, h0, &r1);
+    c = fg_addc(c, l2, h1, &r2);
+    c = fg_addc(c, l3, h2, &r3);
+    r4 = h3 + c;
+    c = fg_addc(0, t[i], l0, &t[i]);
+    c = fg_addc(c, t[i + 1], r1, &t[i + 1]);
+    c = fg_addc(c, t[i + 2], r2, &t[i + 2]);
+    c = fg_addc(c, t[i + 3], r3, &t[i + 3]);
+    t[i + 4] = r4 + c;
+  }
+  fe_mont_reduce(r, t);
+}
+
+/* Montgomery square a²·R⁻¹ mod p: the 6 cross products once, doubled by a shift, plus the 4
+ * squares (10 multiplications instead of 16), then fe_mont_reduce. */
+INLINE void fe_sqr(fe *r, const fe *a) {
+  u64 a0 = a->v[0], a1 = a->v[1], a2 = a->v[2], a3 = a->v[3];
+  u64 t[8], l, h, h01, h02, h03, h12, h13, h23, s0, s1, s2, s3;
+  unsigned char c;
+  /* cross products a_i·a_j, i < j, into t[1..6] */
+  t[1] = mul64(a0, a1, &h01);
+  l = mul64(a0, a2, &h02);
+  c = fg_addc(0, l, h01, &t[2]);
+  l = mul64(a0, a3, &h03);
+  c = fg_addc(c, l, h02, &t[3]);
+  t[4] = h03 + c; /* a0·(a1, a2, a3) < 2^256 */
+  l = mul64(a1, a2, &h12);
+  u64 m13 = mul64(a1, a3, &h13);
+  c = fg_addc(0, m13, h12, &m13);
+  h13 += c; /* a1·(a2, a3) = [l, m13, h13] */
+  c = fg_addc(0, t[3], l, &t[3]);
+  c = fg_addc(c, t[4], m13, &t[4]);
+  t[5] = h13 + c;
+  l = mul64(a2, a3, &h23);
+  c = fg_addc(0, t[5], l, &t[5]);
+  t[6] = h23 + c;
+  /* double */
+  t[7] = t[6] >> 63;
+  t[6] = (t[6] << 1) | (t[5] >> 63);
+  t[5] = (t[5] << 1) | (t[4] >> 63);
+  t[4] = (t[4] << 1) | (t[3] >> 63);
+  t[3] = (t[3] << 1) | (t[2] >> 63);
+  t[2] = (t[2] << 1) | (t[1] >> 63);
+  t[1] = t[1] << 1;
+  /* add the squares a_i² at 2i */
+  t[0] = mul64(a0, a0, &s0);
+  l = mul64(a1, a1, &s1);
+  c = fg_addc(0, t[1], s0, &t[1]);
+  c = fg_addc(c, t[2], l, &t[2]);
+  c = fg_addc(c, t[3], s1, &t[3]);
+  l = mul64(a2, a2, &s2);
+  c = fg_addc(c, t[4], l, &t[4]);
+  c = fg_addc(c, t[5], s2, &t[5]);
+  l = mul64(a3, a3, &s3);
+  c = fg_addc(c, t[6], l, &t[6]);
+  t[7] = t[7] + s3 + c;
+  (void)h;
+  fe_mont_reduce(r, t);
+}
 
 INLINE void fe_add(fe *r, const fe *a, const fe *b) {
-  u128 c = (u128)a->v[0] + b->v[0];
-  u64 t0 = (u64)c;
-  c = (u128)a->v[1] + b->v[1] + (u64)(c >> 64);
-  u64 t1 = (u64)c;
-  c = (u128)a->v[2] + b->v[2] + (u64)(c >> 64);
-  u64 t2 = (u64)c;
-  c = (u128)a->v[3] + b->v[3] + (u64)(c >> 64);
-  u64 t3 = (u64)c;
-  fe_reduce_once(r, t0, t1, t2, t3, (u64)(c >> 64));
+  u64 t0, t1, t2, t3;
+  unsigned char c = fg_addc(0, a->v[0], b->v[0], &t0);
+  c = fg_addc(c, a->v[1], b->v[1], &t1);
+  c = fg_addc(c, a->v[2], b->v[2], &t2);
+  c = fg_addc(c, a->v[3], b->v[3], &t3);
+  fe_reduce_once(r, t0, t1, t2, t3, c);
 }
 
 INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
-  u128 d = (u128)a->v[0] - b->v[0];
-  u64 t0 = (u64)d, br = (u64)(d >> 64) & 1;
-  d = (u128)a->v[1] - b->v[1] - br;
-  u64 t1 = (u64)d;
-  br = (u64)(d >> 64) & 1;
-  d = (u128)a->v[2] - b->v[2] - br;
-  u64 t2 = (u64)d;
-  br = (u64)(d >> 64) & 1;
-  d = (u128)a->v[3] - b->v[3] - br;
-  u64 t3 = (u64)d;
-  br = (u64)(d >> 64) & 1;
+  u64 t0, t1, t2, t3;
+  unsigned char br = fg_subb(0, a->v[0], b->v[0], &t0);
+  br = fg_subb(br, a->v[1], b->v[1], &t1);
+  br = fg_subb(br, a->v[2], b->v[2], &t2);
+  br = fg_subb(br, a->v[3], b->v[3], &t3);
   /* add p back if it borrowed */
   u64 mask = (u64)0 - br;
-  u128 c = (u128)t0 + (P.v[0] & mask);
-  r->v[0] = (u64)c;
-  c = (u128)t1 + (P.v[1] & mask) + (u64)(c >> 64);
-  r->v[1] = (u64)c;
-  c = (u128)t2 + (P.v[2] & mask) + (u64)(c >> 64);
-  r->v[2] = (u64)c;
-  c = (u128)t3 + (P.v[3] & mask) + (u64)(c >> 64);
-  r->v[3] = (u64)c;
+  unsigned char c = fg_addc(0, t0, P.v[0] & mask, &r->v[0]);
+  c = fg_addc(c, t1, P.v[1] & mask, &r->v[1]);
+  c = fg_addc(c, t2, P.v[2] & mask, &r->v[2]);
+  (void)fg_addc(c, t3, P.v[3] & mask, &r->v[3]);
 }
 
 /* all-ones mask if a == 0, else 0 (constant time). */
