@@ -281,7 +281,7 @@ INLINE void fe_select(fe *r, const fe *a, u64 mask) { /* r = mask ? a : r */
 }
 
 /* r = a^e for a public exponent e (4 little-endian limbs), 4-bit fixed window. */
-static void fe_pow(fe *r, const fe *a, const u64 e[4]) {
+INLINE void fe_pow(fe *r, const fe *a, const u64 e[4]) {
   fe t[16];
   t[0] = ONE;
   t[1] = *a;
@@ -325,7 +325,7 @@ INLINE void fe_from_mont(fe *r, const fe *a) {
 
 /* Lifts a big-endian x: on success (x < p and x³ − 3x + b a square) sets (x, y) in Montgomery
  * form and returns 1; else returns 0. Runs in the same time for every x < p. */
-static int lift_x(fe *xm, fe *ym, const uint8_t *xbe) {
+INLINE int lift_x(fe *xm, fe *ym, const uint8_t *xbe) {
   fe x, rhs, t, y, y2;
   fe_from_be(&x, xbe);
   if (!lt4(x.v, P.v)) return 0;
@@ -449,7 +449,7 @@ INLINE u64 eq_mask(unsigned a, unsigned b) {
 }
 
 /* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1]. */
-static void scalar_mul(jpt *r, const u64 k[4], const fe *x, const fe *y) {
+INLINE void scalar_mul(jpt *r, const u64 k[4], const fe *x, const fe *y) {
   jpt t[16];
   memset(&t[0], 0, sizeof t[0]); /* O as (0 : 0 : 0) */
   t[1].x = *x;
@@ -482,6 +482,92 @@ static void scalar_mul(jpt *r, const u64 k[4], const fe *x, const fe *y) {
   memset(t, 0, sizeof t);
   memset(&sel, 0, sizeof sel);
   __asm__ __volatile__("" : : "r"(t), "r"(&sel) : "memory");
+}
+
+/* The portable batch: out[i] = x(k · P_i) for the big-endian xs, groups of GROUP sharing one
+ * inversion; returns −1 or the index of the first x that is not a curve x-coordinate. */
+INLINE long portable_mul_x_impl(const u64 k[4], const uint8_t *xs, uint8_t *out, size_t n) {
+  long bad = -1;
+  jpt res[GROUP];
+  fe prefix[GROUP];
+  for (size_t g = 0; g < n && bad < 0; g += GROUP) {
+    size_t m = n - g < GROUP ? n - g : GROUP;
+    for (size_t i = 0; i < m; i++) {
+      fe x, y;
+      if (!lift_x(&x, &y, xs + SM2_LEN * (g + i))) {
+        bad = (long)(g + i);
+        break;
+      }
+      scalar_mul(&res[i], k, &x, &y);
+    }
+    if (bad >= 0) break;
+    /* simultaneous inversion of the Z's (never 0: 1 ≤ k < n and P ≠ O of prime order n) */
+    prefix[0] = res[0].z;
+    for (size_t i = 1; i < m; i++) fe_mul(&prefix[i], &prefix[i - 1], &res[i].z);
+    fe inv;
+    fe_pow(&inv, &prefix[m - 1], E_INV);
+    for (size_t i = m; i-- > 0;) {
+      fe zi, zi2, xa, xo;
+      if (i > 0) {
+        fe_mul(&zi, &inv, &prefix[i - 1]);
+        fe_mul(&inv, &inv, &res[i].z);
+      } else {
+        zi = inv;
+      }
+      fe_sqr(&zi2, &zi);
+      fe_mul(&xa, &res[i].x, &zi2);
+      fe_from_mont(&xo, &xa);
+      fe_to_be(out + SM2_LEN * (g + i), &xo);
+    }
+  }
+  memset(res, 0, sizeof res);
+  __asm__ __volatile__("" : : "r"(res) : "memory");
+  return bad;
+}
+
+INLINE void portable_on_curve_impl(const uint8_t *xs, uint8_t *flags, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    fe x, y;
+    flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
+  }
+}
+
+/* Function multiversioning: the same C compiled twice, once for baseline x86-64 and once with
+ * BMI2 (MULX: flag-free 64×64→128 products, so the carry chains around them are not broken)
+ * and ADX, chosen at run time (use_bmi2_adx) — so a build made on one machine runs anywhere. */
+static __attribute__((noinline)) long portable_mul_x_c(const u64 k[4], const uint8_t *xs,
+                                                       uint8_t *out, size_t n) {
+  return portable_mul_x_impl(k, xs, out, n);
+}
+static __attribute__((noinline)) void portable_on_curve_c(const uint8_t *xs, uint8_t *flags,
+                                                          size_t n) {
+  portable_on_curve_impl(xs, flags, n);
+}
+#if defined(__x86_64__)
+#define FG_SM2_BMI2_VARIANT 1
+static __attribute__((noinline, target("bmi2,adx"))) long portable_mul_x_bmi2_adx(
+    const u64 k[4], const uint8_t *xs, uint8_t *out, size_t n) {
+  return portable_mul_x_impl(k, xs, out, n);
+}
+static __attribute__((noinline, target("bmi2,adx"))) void portable_on_curve_bmi2_adx(
+    const uint8_t *xs, uint8_t *flags, size_t n) {
+  portable_on_curve_impl(xs, flags, n);
+}
+#else
+#define portable_mul_x_bmi2_adx portable_mul_x_c
+#define portable_on_curve_bmi2_adx portable_on_curve_c
+#endif
+
+/* The BMI2/ADX build of the portable kernel, unless the CPU lacks either or
+ * FEDGRID_NATIVE_BMI2 is "0" (read on every call, so tests exercise both in one process). */
+static int use_bmi2_adx(void) {
+#ifdef FG_SM2_BMI2_VARIANT
+  const char *env = getenv("FEDGRID_NATIVE_BMI2");
+  if (env && strcmp(env, "0") == 0) return 0;
+  return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#else
+  return 0;
+#endif
 }
 
 static int use_ifma(void) {
@@ -533,45 +619,15 @@ napi_value fg_sm2_mul_x(napi_env env, napi_callback_info info) {
     return r;
   }
 #endif
-  jpt res[GROUP];
-  fe prefix[GROUP];
-  for (size_t g = 0; g < n && bad < 0; g += GROUP) {
-    size_t m = n - g < GROUP ? n - g : GROUP;
-    for (size_t i = 0; i < m; i++) {
-      fe x, y;
-      if (!lift_x(&x, &y, xs + SM2_LEN * (g + i))) {
-        bad = (int32_t)(g + i);
-        break;
-      }
-      scalar_mul(&res[i], kf.v, &x, &y);
-    }
-    if (bad >= 0) break;
-    /* simultaneous inversion of the Z's (never 0: 1 ≤ k < n and P ≠ O of prime order n) */
-    prefix[0] = res[0].z;
-    for (size_t i = 1; i < m; i++) fe_mul(&prefix[i], &prefix[i - 1], &res[i].z);
-    fe inv;
-    fe_pow(&inv, &prefix[m - 1], E_INV);
-    for (size_t i = m; i-- > 0;) {
-      fe zi, zi2, xa, xo;
-      if (i > 0) {
-        fe_mul(&zi, &inv, &prefix[i - 1]);
-        fe_mul(&inv, &inv, &res[i].z);
-      } else {
-        zi = inv;
-      }
-      fe_sqr(&zi2, &zi);
-      fe_mul(&xa, &res[i].x, &zi2);
-      fe_from_mont(&xo, &xa);
-      fe_to_be(out + SM2_LEN * (g + i), &xo);
-    }
-  }
+  bad = use_bmi2_adx() ? portable_mul_x_bmi2_adx(kf.v, xs, out, n) : portable_mul_x_c(kf.v, xs, out, n);
   memset(&kf, 0, sizeof kf);
-  memset(res, 0, sizeof res);
-  __asm__ __volatile__("" : : "r"(&kf), "r"(res) : "memory");
+  __asm__ __volatile__("" : : "r"(&kf) : "memory");
   napi_value ret;
   if (napi_create_int32(env, bad, &ret) != napi_ok) return NULL;
   return ret;
 }
+
+static void on_curve_batch(const uint8_t *xs, uint8_t *flags, size_t n);
 
 napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -594,10 +650,7 @@ napi_value fg_sm2_x_on_curve(napi_env env, napi_callback_info info) {
     return NULL;
   }
 #endif
-  for (size_t i = 0; i < flen; i++) {
-    fe x, y;
-    flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
-  }
+  on_curve_batch(xs, flags, flen);
   return NULL;
 }
 
@@ -609,10 +662,8 @@ static void on_curve_batch(const uint8_t *xs, uint8_t *flags, size_t n) {
     return;
   }
 #endif
-  for (size_t i = 0; i < n; i++) {
-    fe x, y;
-    flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
-  }
+  if (use_bmi2_adx()) portable_on_curve_bmi2_adx(xs, flags, n);
+  else portable_on_curve_c(xs, flags, n);
 }
 
 napi_value fg_sm2_hash_to_x(napi_env env, napi_callback_info info) {
@@ -688,5 +739,10 @@ napi_value fg_sm2_info(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &obj) != napi_ok) return NULL;
   if (napi_create_string_utf8(env, use_ifma() ? "ifma" : "portable", NAPI_AUTO_LENGTH, &backend) != napi_ok) return NULL;
   if (napi_set_named_property(env, obj, "backend", backend) != napi_ok) return NULL;
+  napi_value variant;
+  if (napi_create_string_utf8(env, use_bmi2_adx() ? "bmi2-adx" : "c", NAPI_AUTO_LENGTH,
+                              &variant) != napi_ok)
+    return NULL;
+  if (napi_set_named_property(env, obj, "portable", variant) != napi_ok) return NULL;
   return obj;
 }

@@ -73,23 +73,40 @@ function offCurveX(): bigint {
   }
 }
 
+function cpuHasBmi2Adx(): boolean {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  return /\bbmi2\b/.test(info) && /\badx\b/.test(info);
+}
+
 function cpuHasIfma(): boolean {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   return /\bavx512ifma\b/.test(info) && /\bavx512vl\b/.test(info) && /\bavx512f\b/.test(info);
 }
 
-type Backend = 'ifma' | 'portable';
-const backends: Backend[] = cpuHasIfma() ? ['ifma', 'portable'] : ['portable'];
+/**
+ * 'portable' is the portable kernel as dispatched (its BMI2/ADX build where the CPU has both);
+ * 'portable-c' forces its baseline x86-64 build (FEDGRID_NATIVE_BMI2=0) — both builds of the
+ * same C source must give the same bytes.
+ */
+type Backend = 'ifma' | 'portable' | 'portable-c';
+const backends: Backend[] = cpuHasIfma()
+  ? ['ifma', 'portable', 'portable-c']
+  : ['portable', 'portable-c'];
 
 function withBackend<T>(backend: Backend, fn: () => T): T {
   const saved = process.env.FEDGRID_NATIVE_IFMA;
-  if (backend === 'portable') process.env.FEDGRID_NATIVE_IFMA = '0';
-  else delete process.env.FEDGRID_NATIVE_IFMA;
+  const savedBmi2 = process.env.FEDGRID_NATIVE_BMI2;
+  if (backend === 'ifma') delete process.env.FEDGRID_NATIVE_IFMA;
+  else process.env.FEDGRID_NATIVE_IFMA = '0';
+  if (backend === 'portable-c') process.env.FEDGRID_NATIVE_BMI2 = '0';
+  else delete process.env.FEDGRID_NATIVE_BMI2;
   try {
     return fn();
   } finally {
     if (saved === undefined) delete process.env.FEDGRID_NATIVE_IFMA;
     else process.env.FEDGRID_NATIVE_IFMA = saved;
+    if (savedBmi2 === undefined) delete process.env.FEDGRID_NATIVE_BMI2;
+    else process.env.FEDGRID_NATIVE_BMI2 = savedBmi2;
   }
 }
 
@@ -97,7 +114,12 @@ describe('native SM2 x-only kernel', () => {
   it('is the backend in this build (node-gyp builds it at npm ci)', () => {
     expect(sm2Backend()).toBe('native');
     for (const b of backends)
-      withBackend(b, () => expect(nativeBinding()?.sm2Info?.().backend).toBe(b));
+      withBackend(b, () => {
+        const info = nativeBinding()?.sm2Info?.();
+        expect(info?.backend).toBe(b === 'ifma' ? 'ifma' : 'portable');
+        if (b === 'portable-c') expect(info?.portable).toBe('c');
+        if (b === 'portable' && cpuHasBmi2Adx()) expect(info?.portable).toBe('bmi2-adx');
+      });
   });
 
   it.each(backends)(

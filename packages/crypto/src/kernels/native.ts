@@ -50,7 +50,12 @@ export interface NativeBinding {
    * end offsets; out receives n × 32 bytes.
    */
   sm2HashToX?(dst: Uint8Array, ids: Uint8Array, ends: Int32Array, out: Uint8Array): void;
-  sm2Info?(): { backend: 'ifma' | 'portable' };
+  /**
+   * The SM2 kernel the next call uses: `backend` 'ifma' (AVX-512 IFMA, 8 lanes) or 'portable'
+   * (64-bit C), and which build of the portable kernel: 'bmi2-adx' where the CPU has both and
+   * FEDGRID_NATIVE_BMI2 is not "0", else 'c'.
+   */
+  sm2Info?(): { backend: 'ifma' | 'portable'; portable: 'bmi2-adx' | 'c' };
 }
 
 let cached: NativeBinding | null | undefined;
