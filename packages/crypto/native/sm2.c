@@ -17,18 +17,30 @@
  *     out[i] = the first x = SM3(dst ‖ c (4 bytes BE) ‖ id_i) mod p, c = 0, 1, …, that is a
  *     curve x-coordinate (the definition in ecdh/sm2.ts). Candidates of all ids still pending
  *     are checked as one batch per c.
- *   sm2Info() -> { backend: 'ifma' | 'portable' }
+ *   sm2Info() -> { backend: 'ifma' | 'portable', portable: 'bmi2-adx' | 'c' }
  *
  * Dispatch (per call, so tests can exercise both paths in one process): the 8-lane AVX-512
  * IFMA kernel of sm2_ifma.c when the CPU has AVX-512F/VL + IFMA and FEDGRID_NATIVE_IFMA is not
  * "0"; otherwise the portable code below. Both return identical bytes.
  *
  * Arithmetic. GF(p), p = 2^256 − 2^224 − 2^96 + 2^64 − 1, in Montgomery form (R = 2^256) with
- * four 64-bit limbs; since p ≡ −1 (mod 2^64), −p⁻¹ mod 2^64 = 1 and the Montgomery quotient
- * digit is the low limb itself. Every field element is kept fully reduced (< p) by a masked
- * conditional subtraction, so no branch depends on data. Square roots use p ≡ 3 (mod 4):
+ * four 64-bit limbs: a full 512-bit product (16 multiplications; squaring 10), then a Montgomery
+ * reduction specialised to p — since p ≡ −1 (mod 2^64) the quotient digit is the low limb m
+ * itself and m·(p + 1)/2^64 = m·(2^192 − 2^160 − 2^32 + 1) is formed by shifts and one
+ * subtraction, so the reduction has no multiplication (fe_mont_reduce). Carries use adc/sbb
+ * chains (_addcarry_u64/_subborrow_u64 on x86-64; GCC 12 spills unsigned __int128 sums). Every
+ * field element is kept fully reduced (< p) by a masked conditional subtraction, so no branch
+ * depends on data. Square roots use p ≡ 3 (mod 4):
  * y = rhs^((p+1)/4), checked by y² = rhs; inversion is Fermat's z^(p−2). Both exponents are
- * public constants (4-bit fixed windows).
+ * public constants (4-bit fixed windows). The kernel is compiled twice, for baseline x86-64 and
+ * with target("bmi2,adx") (MULX), and chosen at run time (use_bmi2_adx); both give equal bytes.
+ *
+ * PERFORMANCE (this host: AMD EPYC, 2 vCPUs, BMI2/ADX, no AVX-512; shared, load ≈ 10–13;
+ * process.cpuUsage around sm2MulX / sm2HashToX on 4,096 points, old and new addon in one run,
+ * 2026-12-07): scalar multiplications per CPU-second 2,400–2,900 before (generic CIOS on
+ * unsigned __int128) → 7,000–9,000 now (≈ 3×); try-and-increment hash to the curve 21,000–25,000
+ * → 43,000–55,000. The BMI2/ADX build measured within the noise of the baseline one. The
+ * AVX-512 IFMA kernel (sm2_ifma.c) is still ≈ 6× faster where the CPU has it.
  *
  * Points. Jacobian coordinates (X : Y : Z) ↔ (X/Z², Y/Z³); doubling "dbl-2001-b" (a = −3,
  * 3M + 5S), general addition "add-2007-bl" (11M + 5S), mixed addition "madd-2007-bl" for
