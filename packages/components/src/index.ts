@@ -1,6 +1,7 @@
 export * from './spec.js';
 export * from './registry.js';
 export type * from './serving.js';
+export { withLevels } from './serving.js';
 export {
   disclosureLimit,
   budgetExceeded,

@@ -7,10 +7,35 @@
  * host answers only its partial result for the requested id from its own feature table; the
  * guest combines.
  */
+import type { ColumnType } from '@fedgrid/ml';
 import type { ModelPart, PredictionTask } from './spec.js';
 
-/** A party's feature values for one id, by feature name (undefined: the column is absent). */
-export type FeatureLookup = (name: string) => number | undefined;
+/**
+ * A party's feature values for one id, by feature name (undefined: the column is absent). A
+ * categorical column's value is its code; `levels` gives that column's category names by code
+ * (the serving table's column types), for model parts that match categories by name.
+ */
+export type FeatureLookup = ((name: string) => number | undefined) & {
+  /** The category names of categorical column `name` by code; undefined for other columns. */
+  levels?: (name: string) => readonly string[] | undefined;
+};
+
+/**
+ * `lookup` with `levels` read from `columnTypes` (a frame's or a snapshot's column types).
+ * Returns the same function object, so it is cheap per row.
+ */
+export function withLevels(
+  lookup: (name: string) => number | undefined,
+  columnTypes: Readonly<Record<string, ColumnType>> | undefined,
+): FeatureLookup {
+  const out = lookup as FeatureLookup;
+  if (!columnTypes) return out;
+  out.levels = (name) => {
+    const t = columnTypes[name];
+    return t?.type === 'categorical' ? t.levels : undefined;
+  };
+  return out;
+}
 
 /** A host's answer for one id, JSON-serialisable (see each algorithm's serve.ts). */
 export type ServingPartial = Record<string, unknown>;

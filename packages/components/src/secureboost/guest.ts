@@ -22,6 +22,7 @@ import {
   resolveGbdtParams,
   sampleColumns,
   sampleRows,
+  type Frame,
   type Matrix,
 } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
@@ -38,6 +39,7 @@ import {
   type GuestSession,
   type TreeFeatures,
 } from './guest-round.js';
+import { categorySides } from './categories.js';
 import type { SbGuestModel, SbImportance, SbTreeJson } from './model.js';
 import { gradientLayout, packRows } from './packing.js';
 import { gbdtParams, type SecureBoostParams } from './params.js';
@@ -306,7 +308,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
   await broadcastMessage<RoundHeader>(ch, hosts, tag.round(r), { stop: true, keepRounds: rounds });
 
   const kept = trees.filter((t) => t.round < rounds);
-  const model = buildModel(kept, frame.featureNames, hosts, {
+  const model = buildModel(kept, frame, hosts, {
     objective: objectiveName,
     outputs: K,
     classes,
@@ -350,7 +352,7 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
 /** The guest's model part: trees with its own splits by name and host splits by (party, id). */
 function buildModel(
   trees: FedTree[],
-  featureNames: string[],
+  frame: Pick<Frame, 'featureNames' | 'columnTypes'>,
   hosts: string[],
   meta: Pick<
     SbGuestModel,
@@ -364,6 +366,7 @@ function buildModel(
     | 'params'
   >,
 ): SbGuestModel {
+  const featureNames = frame.featureNames;
   const imp = new Map<string, SbImportance>();
   const bump = (party: string, feature: string, gain: number) => {
     const key = `${party}\u0000${feature}`;
@@ -385,6 +388,7 @@ function buildModel(
           feature,
           threshold: nd.threshold,
           ...(nd.missingLeft ? { missingLeft: true } : {}),
+          ...categorySides(frame, feature, nd.threshold),
           gain: nd.gain,
           left: nd.left,
           right: nd.right,

@@ -12,6 +12,7 @@ import { binMatrix, goesLeftBinned, goesLeftRaw, missingCode, type Matrix } from
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { alignColumns, requireNoInfinity, requireRowsPerBin } from './data-checks.js';
 import { hostHistograms, type HostNodeJob } from './host-histogram.js';
+import { categorySides } from './categories.js';
 import type { SbHostModel } from './model.js';
 import type { SecureBoostParams } from './params.js';
 import {
@@ -231,12 +232,16 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
     role: 'host',
     party: ctx.party,
     featureNames: frame.featureNames.slice(),
-    splits: kept.map((s) => ({
-      id: s.id,
-      feature: frame.featureNames[s.feature] as string,
-      threshold: s.threshold,
-      ...(s.missingLeft ? { missingLeft: true } : {}),
-    })),
+    splits: kept.map((s) => {
+      const feature = frame.featureNames[s.feature] as string;
+      return {
+        id: s.id,
+        feature,
+        threshold: s.threshold,
+        ...(s.missingLeft ? { missingLeft: true } : {}),
+        ...categorySides(frame, feature, s.threshold),
+      };
+    }),
     importance: [...counts].map(([f, c]) => ({
       feature: frame.featureNames[f] as string,
       splits: c,

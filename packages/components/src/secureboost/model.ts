@@ -3,7 +3,10 @@
  * the trees: leaf weights, its own splits (feature name, threshold, where missing values go) and
  * references to host splits by party and split id. A host's part holds only its split table
  * (id → feature name, threshold, where missing values go). A missing value (NaN) goes left where
- * `missingLeft` is true, right otherwise (also in parts saved before it existed).
+ * `missingLeft` is true, right otherwise (also in parts saved before it existed). A split on a
+ * categorical column records the category names on each side and routes by name; a category on
+ * neither side goes where missing values go (categories.ts; parts saved before names route by
+ * code).
  * Neither part contains the other party's features, thresholds or data.
  */
 import type { GbdtObjective } from '@fedgrid/ml';
@@ -16,6 +19,9 @@ export type SbNodeJson =
       feature: string;
       threshold: number;
       missingLeft?: boolean;
+      /** Categorical feature: the categories going left / right (categories.ts). */
+      leftCategories?: string[];
+      rightCategories?: string[];
       gain: number;
       left: number;
       right: number;
@@ -73,7 +79,18 @@ export type SbHostModel = {
   role: 'host';
   party: string;
   featureNames: string[];
-  splits: { id: number; feature: string; threshold: number; missingLeft?: boolean }[];
+  /**
+   * A split on a categorical column also records the category names on each side
+   * (`leftCategories`, `rightCategories`) and routes by name (categories.ts).
+   */
+  splits: {
+    id: number;
+    feature: string;
+    threshold: number;
+    missingLeft?: boolean;
+    leftCategories?: string[];
+    rightCategories?: string[];
+  }[];
   /** Splits per own feature (the host does not learn gains). */
   importance: { feature: string; splits: number }[];
 };

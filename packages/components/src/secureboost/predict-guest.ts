@@ -4,8 +4,9 @@
  * the raw scores into predictions: P(y = 1), the regression value, or per-class probabilities.
  */
 import { recvMessage } from '@fedgrid/federation';
-import { goesLeftRaw, transformScores } from '@fedgrid/ml';
+import { transformScores } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { levelsOf, splitRouter } from './categories.js';
 import { readGuestModel, type SbNodeJson } from './model.js';
 import { maskBit, splitMasks } from './routing.js';
 import { requireNoInfinity } from './data-checks.js';
@@ -14,11 +15,6 @@ import type { RoutesHeader } from './predict-host.js';
 type PredictParams = Record<string, never>;
 
 type GuestNode = Extract<SbNodeJson, { owner: 'guest' }>;
-
-/** Whether value `v` goes left at one of the guest's own splits (NaN: where it learned). */
-function guestLeft(nd: GuestNode, v: number): boolean {
-  return goesLeftRaw(v, nd.threshold, nd.missingLeft === true);
-}
 
 export async function sbPredictGuest(ctx: ProgramContext<PredictParams>): Promise<ProgramResult> {
   const t0 = performance.now();
@@ -68,7 +64,12 @@ export async function sbPredictGuest(ctx: ProgramContext<PredictParams>): Promis
   for (let i = 0; i < n; i++) raw.set(model.baseScores, i * K);
   const { cols, data } = frame.x;
   for (const t of model.trees) {
-    // Resolve each host node's mask once per tree.
+    // Resolve each host node's mask and each guest node's router once per tree.
+    const router = t.nodes.map((nd) =>
+      !('leaf' in nd) && nd.owner === 'guest'
+        ? splitRouter(nd as GuestNode, levelsOf(frame, (nd as GuestNode).feature), ctx.party)
+        : undefined,
+    );
     const nodeMask = t.nodes.map((nd) => {
       if ('leaf' in nd || nd.owner === 'guest') return undefined;
       const mk = masks.get(nd.owner)?.get((nd as { split: number }).split);
@@ -85,8 +86,7 @@ export async function sbPredictGuest(ctx: ProgramContext<PredictParams>): Promis
       while (!('leaf' in nd)) {
         const left =
           nd.owner === 'guest'
-            ? guestLeft(
-                nd as GuestNode,
+            ? (router[id] as (v: number) => boolean)(
                 data[i * cols + (col.get((nd as GuestNode).feature) as number)] as number,
               )
             : maskBit(nodeMask[id] as Uint8Array, i);

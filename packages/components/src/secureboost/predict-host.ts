@@ -1,11 +1,12 @@
 /**
  * SecureBoost prediction, host: for every split in its table, which of the aligned rows go left
- * (x ≤ threshold; a missing x where the split learned), as one bit mask per split. It receives nothing — no scores, no paths, nothing
+ * (x ≤ threshold, or by category name on a categorical column — categories.ts; a missing x where
+ * the split learned), as one bit mask per split. It receives nothing — no scores, no paths, nothing
  * about the guest's splits.
  */
 import { sendMessage } from '@fedgrid/federation';
-import { goesLeftRaw } from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
+import { levelsOf, splitRouter } from './categories.js';
 import { readHostModel } from './model.js';
 import { concatBytes, makeMask } from './routing.js';
 import { requireNoInfinity } from './data-checks.js';
@@ -33,10 +34,8 @@ export async function sbPredictHost(ctx: ProgramContext<PredictParams>): Promise
         `${ctx.party}: the model splits on feature '${s.feature}', absent from the data`,
         { party: ctx.party, feature: s.feature },
       );
-    const missingLeft = s.missingLeft === true;
-    return makeMask(rows, (i) =>
-      goesLeftRaw(data[i * cols + j] as number, s.threshold, missingLeft),
-    );
+    const left = splitRouter(s, levelsOf(frame, s.feature), ctx.party);
+    return makeMask(rows, (i) => left(data[i * cols + j] as number));
   });
   await sendMessage<RoutesHeader>(
     ctx.channel,

@@ -4,7 +4,8 @@
  * per split, nothing about thresholds or features; the guest walks every tree, deciding its own
  * splits on its own features and the hosts' splits by their bits, and transforms the raw score
  * exactly as the batch program (secureboost-predict) does, so online and batch scores of the same
- * row are equal.
+ * row are equal. A split on a categorical column routes by category name, reading the serving
+ * table's category names (`FeatureLookup.levels`; categories.ts).
  *
  * What it reveals: the guest learns the host's decision at every host split for the requested id
  * (also at splits the path does not reach, as in FATE-Serving; the batch program reveals the same
@@ -22,13 +23,36 @@ import type {
   ServingScore,
 } from '../serving.js';
 import { readGuestModel, readHostModel, type SbNodeJson, type SbTreeJson } from './model.js';
+import { splitRouter, type RoutedSplit } from './categories.js';
 import { makeMask, maskBit, maskBytes } from './routing.js';
+
+/**
+ * Each split's router (categories.ts), rebuilt only when the table's levels for its feature
+ * change (a table's levels are one array per column, so rows of one table share them).
+ */
+function routerCache(party: string) {
+  const cache = new Map<
+    RoutedSplit,
+    { levels: readonly string[] | undefined; left: (v: number) => boolean }
+  >();
+  return {
+    get(s: RoutedSplit, levels: readonly string[] | undefined): (v: number) => boolean {
+      if (!s.leftCategories) return (v) => goesLeftRaw(v, s.threshold, s.missingLeft === true);
+      const hit = cache.get(s);
+      if (hit && hit.levels === levels) return hit.left;
+      const left = splitRouter(s, levels, party);
+      cache.set(s, { levels, left });
+      return left;
+    },
+  };
+}
 
 function host(model: ModelPart): ServingHost {
   const m = readHostModel(model);
   const party = typeof m.party === 'string' ? m.party : 'host';
   const features = [...new Set(m.splits.map((s) => s.feature))];
   const ids = m.splits.map((s) => s.id);
+  const routers = routerCache(party);
   return {
     features,
     partial(row): ServingPartial {
@@ -46,7 +70,7 @@ function host(model: ModelPart): ServingHost {
       );
       const bits = makeMask(m.splits.length, (k) => {
         const s = m.splits[k]!;
-        return goesLeftRaw(x.get(s.feature) as number, s.threshold, s.missingLeft === true);
+        return routers.get(s, row.levels?.(s.feature))(x.get(s.feature) as number);
       });
       return { splits: ids, left: Buffer.from(bits).toString('base64') };
     },
@@ -86,6 +110,7 @@ function treeValue(t: SbTreeJson, id: number, decide: Decide): number {
 function guest(model: ModelPart): ServingGuest {
   const m = readGuestModel(model);
   const K = m.outputs;
+  const routers = routerCache('guest');
   return {
     task: m.task,
     features: m.featureNames,
@@ -110,7 +135,7 @@ function guest(model: ModelPart): ServingGuest {
       const decide: Decide = (nd) => {
         if (nd.owner === 'guest') {
           const g = nd as Extract<SbNodeJson, { owner: 'guest' }>;
-          return goesLeftRaw(x.get(g.feature) as number, g.threshold, g.missingLeft === true);
+          return routers.get(g, row.levels?.(g.feature))(x.get(g.feature) as number);
         }
         const d = decisions.get(nd.owner);
         if (!d) return undefined; // degraded: this host did not answer

@@ -22,6 +22,7 @@ import {
   type ModelPart,
   type ServingGuest,
   type ServingHost,
+  withLevels,
 } from '@fedgrid/components';
 import type { SnapshotColumns } from '../datasets/columnar-snapshot.js';
 import type { Logger } from 'pino';
@@ -162,7 +163,7 @@ function buildTable(datasetId: string, table: SnapshotColumns): FeatureTable {
     row(id) {
       const i = index.get(id);
       if (i === undefined) return undefined;
-      return (name) => columns.get(name)?.[i];
+      return withLevels((name) => columns.get(name)?.[i], table.columnTypes);
     },
   };
 }
@@ -369,10 +370,11 @@ export class DeploymentService {
           };
         }
         const at = new Map(out.featureNames.map((n, j) => [n, j]));
-        return (name) => {
+        // The category names after the steps: a model reading a categorical column routes by name.
+        return withLevels((name) => {
           const j = at.get(name);
           return j === undefined ? undefined : out.x.data[j];
-        };
+        }, out.columnTypes);
       },
     };
   }

@@ -353,10 +353,13 @@ export class ServingService {
             throw new FedGridError('VALIDATION_FAILED', `features.${k} must be a number or null`, {
               issues: [{ field: `features.${k}`, message: 'expected a number or null' }],
             });
-        return (name: string) => {
+        const lookup: FeatureLookup = (name: string) => {
           if (Object.hasOwn(given, name)) return given[name] ?? NaN;
           return fromTable?.(name);
         };
+        // Given codes of a categorical column are codes of the table's levels.
+        if (fromTable?.levels) lookup.levels = fromTable.levels;
+        return lookup;
       }
       if (fromTable) return fromTable;
       if (d.table)
