@@ -345,3 +345,68 @@ describe('SecureBoost on encoded categorical columns', () => {
     }
   });
 });
+
+describe('SecureBoost on raw categorical columns (no encode step)', () => {
+  it('routes by category name: batch on new tables whose codes shifted and online serving equal the in-job scores', async () => {
+    const j = await guest.ok<JobView>('POST', '/v1/jobs', {
+      parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+      datasets: { guest: ds['g'], 'host-0': ds['h'] },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        {
+          name: 'train',
+          component: 'secureboost',
+          inputs: { data: 'psi.data' },
+          params: { trees: 3, maxDepth: 3, bins: 4, objective: 'binary' },
+        },
+        {
+          name: 'predict',
+          component: 'predict',
+          inputs: { data: 'psi.data', model: 'train.model' },
+        },
+      ],
+    });
+    const done = await waitJob(j.id);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const own = await scores(j.id, 'predict');
+    const gm = await publish(guest, [host], j.id);
+    const hm = await publish(host, [guest], j.id);
+    const ref = (await guest.ok<{ ref: string }>('GET', `/v1/models/${gm}`)).ref;
+    const b = await guest.ok<JobView>('POST', '/v1/jobs', {
+      parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+      datasets: { guest: ds['g-new'], 'host-0': ds['h-new'] },
+      tasks: [
+        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+        {
+          name: 'predict',
+          component: 'predict',
+          inputs: { data: 'psi.data', model: `model:${ref}` },
+        },
+      ],
+    });
+    const bDone = await waitJob(b.id);
+    expect(bDone.status, JSON.stringify(bDone.error)).toBe('succeeded');
+    const batchSb = await scores(b.id, 'predict');
+    expect(batchSb.size).toBe(40);
+    for (const [id, v] of batchSb) expect(Math.abs(v - own.get(id)!), id).toBeLessThanOrEqual(1e-9);
+    await host.ok('POST', '/v1/deployments', {
+      model: hm,
+      name: 'sb-raw-host',
+      dataset: ds['h-new'],
+    });
+    await guest.ok('POST', '/v1/deployments', {
+      model: gm,
+      name: 'sb-raw',
+      dataset: ds['g-new'],
+      deadlineMs: 20_000,
+    });
+    const all = await guest.call<PredictResponse>('POST', '/v1/models/sb-raw/predict', {
+      ids: [...batchSb.keys()],
+    });
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    for (const r of all.body.results) {
+      expect(r.error, r.id).toBeUndefined();
+      expect(Math.abs(r.score! - batchSb.get(r.id)!), r.id).toBeLessThanOrEqual(1e-9);
+    }
+  });
+});
