@@ -348,6 +348,26 @@ describe('SecureBoost on encoded categorical columns', () => {
 
 describe('SecureBoost on raw categorical columns (no encode step)', () => {
   it('routes by category name: batch on new tables whose codes shifted and online serving equal the in-job scores', async () => {
+    // New tables of 40 training ids plus a new customer whose every categorical value is a
+    // category sorting first ('!new'): every other category's code is one more than in training.
+    const guestFile = table(await readFile(CREDIT_GUEST, 'utf8'));
+    const hostFile = table(await readFile(CREDIT_HOST, 'utf8'));
+    const hostRow = new Map(hostFile.rows.map((r) => [r[0], r.slice(1)]));
+    const header = [...guestFile.header, ...hostFile.header.slice(1)];
+    const rows = guestFile.rows
+      .filter((r) => hostRow.has(r[0]))
+      .map((r) => [...r, ...(hostRow.get(r[0]) as string[])]);
+    const fresh = rows.slice(0, 160).filter((_, i) => i % 4 === 1);
+    const newcomer = [...(rows[0] as string[])];
+    newcomer[0] = 'c9998';
+    const categorical = ['checking_status', 'credit_history', 'purpose'];
+    categorical.push('savings', 'employment_since', 'housing', 'job');
+    for (const c of categorical) newcomer[header.indexOf(c)] = '!new';
+    await writeFile(join(dir, 'g-shift.csv'), csv(header, [newcomer, ...fresh], GUEST_COLS));
+    await writeFile(join(dir, 'h-shift.csv'), csv(header, [newcomer, ...fresh], HOST_COLS));
+    await register(guest, 'g-shift', 'g-shift.csv', 'bad');
+    await register(host, 'h-shift', 'h-shift.csv');
+    await host.ok('POST', '/v1/grants', { dataset: ds['h-shift'], grantee: 'guest' });
     const j = await guest.ok<JobView>('POST', '/v1/jobs', {
       parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
       datasets: { guest: ds['g'], 'host-0': ds['h'] },
@@ -374,7 +394,7 @@ describe('SecureBoost on raw categorical columns (no encode step)', () => {
     const ref = (await guest.ok<{ ref: string }>('GET', `/v1/models/${gm}`)).ref;
     const b = await guest.ok<JobView>('POST', '/v1/jobs', {
       parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
-      datasets: { guest: ds['g-new'], 'host-0': ds['h-new'] },
+      datasets: { guest: ds['g-shift'], 'host-0': ds['h-shift'] },
       tasks: [
         { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
         {
@@ -387,17 +407,20 @@ describe('SecureBoost on raw categorical columns (no encode step)', () => {
     const bDone = await waitJob(b.id);
     expect(bDone.status, JSON.stringify(bDone.error)).toBe('succeeded');
     const batchSb = await scores(b.id, 'predict');
-    expect(batchSb.size).toBe(40);
+    expect(batchSb.size).toBe(41);
+    // The newcomer's unseen categories go the missing direction: it is scored, not refused.
+    expect(Number.isFinite(batchSb.get('c9998'))).toBe(true);
+    batchSb.delete('c9998');
     for (const [id, v] of batchSb) expect(Math.abs(v - own.get(id)!), id).toBeLessThanOrEqual(1e-9);
     await host.ok('POST', '/v1/deployments', {
       model: hm,
       name: 'sb-raw-host',
-      dataset: ds['h-new'],
+      dataset: ds['h-shift'],
     });
     await guest.ok('POST', '/v1/deployments', {
       model: gm,
       name: 'sb-raw',
-      dataset: ds['g-new'],
+      dataset: ds['g-shift'],
       deadlineMs: 20_000,
     });
     const all = await guest.call<PredictResponse>('POST', '/v1/models/sb-raw/predict', {
