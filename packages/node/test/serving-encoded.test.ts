@@ -389,6 +389,13 @@ describe('SecureBoost on raw categorical columns (no encode step)', () => {
     const done = await waitJob(j.id);
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
     const own = await scores(j.id, 'predict');
+    // The trees do split on categorical columns (recorded by name), else this proves nothing.
+    const parts = await Promise.all([
+      guest.call('GET', `/v1/jobs/${j.id}/outputs/train/guest/model`),
+      host.call('GET', `/v1/jobs/${j.id}/outputs/train/host-0/model`),
+    ]);
+    for (const p of parts)
+      expect(JSON.stringify(p.body).split('leftCategories').length - 1).toBeGreaterThan(0);
     const gm = await publish(guest, [host], j.id);
     const hm = await publish(host, [guest], j.id);
     const ref = (await guest.ok<{ ref: string }>('GET', `/v1/models/${gm}`)).ref;
