@@ -10,15 +10,11 @@
  *
  * Needs /usr/bin/chromium and the built console (`npm run build -w @fedgrid/console`).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { predictionsCsv, type PredictionsOutput } from '@fedgrid/api-client';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@fedgrid/node/client';
 import type { ClusterNode } from 'fedgrid';
 import {
   EXAMPLES,
@@ -26,12 +22,8 @@ import {
   threePartyCluster,
   waitFor,
 } from '../../../cli/test/cluster-helpers.js';
+import { adminToken, ARTIFACTS, axe, consolePage, launchChromium, STEP_MS } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-/** Generous: a loaded 2-core machine; this is a time-out, not a measurement. */
-const STEP_MS = 120_000;
 const JOB_MS = 300_000;
 const FINISHED = ['succeeded', 'failed', 'stopped'];
 
@@ -67,26 +59,16 @@ let trainJob: string;
 const pageErrors: string[] = [];
 
 async function pageFor(node: ClusterNode): Promise<Page> {
-  const token = (await readFile((await loadConfig(node.dir)).paths.adminToken, 'utf8')).trim();
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-US',
+  const page = await consolePage(browser, {
+    token: await adminToken(node),
+    language: 'en-US',
+    downloads: true,
   });
-  context.setDefaultTimeout(STEP_MS);
-  await context.addInitScript({
-    content: `sessionStorage.setItem('fedgrid.token', ${JSON.stringify(token)});
-      localStorage.setItem('fedgrid.language', 'en-US');`,
-  });
-  const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${node.name}: ${e.message}`));
   return page;
 }
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-  await mkdir(ARTIFACTS, { recursive: true });
   [guest, host, arbiter] = await threePartyCluster(cluster);
   await guest.api.post('/v1/datasets', {
     name: 'breast-g',
@@ -98,10 +80,7 @@ beforeAll(async () => {
     path: join(EXAMPLES, 'fate/breast_hetero_host.csv'),
   });
   await host.api.post('/v1/grants', { dataset: hData.id, grantee: guest.info.nodeId });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
+  browser = await launchChromium();
   atGuest = await pageFor(guest);
   atHost = await pageFor(host);
 }, 4 * STEP_MS);
@@ -113,27 +92,6 @@ afterAll(async () => {
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(ARTIFACTS, `projects-${name}.png`), fullPage: true });
-
-/** axe-core's serious and critical violations on the page as it is (see console-pages). */
-async function axe(page: Page): Promise<string[]> {
-  await expect
-    .poll(
-      () =>
-        page
-          .locator('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]')
-          .count(),
-      { timeout: STEP_MS },
-    )
-    .toBe(0);
-  if (!(await page.evaluate('typeof window.axe !== "undefined"')))
-    await page.evaluate(`${await readFile(AXE, 'utf8')}\n;true`);
-  const violations = (await page.evaluate(
-    'window.axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
-  )) as { id: string; impact: string | null; nodes: { target: string[] }[] }[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
-}
 
 /** Chooses `option` (an option whose text contains it) in the select named `label` in `scope`. */
 async function pick(
@@ -233,7 +191,7 @@ describe('projects, ad-hoc jobs, batch prediction and task rerun in the console'
 
     await flows.getByRole('button', { name: 'Delete flow' }).click();
     await atGuest.locator('.ant-popconfirm').getByRole('button', { name: 'OK' }).click();
-    await atGuest.getByText('Flow deleted').waitFor();
+    // The list's empty state, not the three-second toast (missed once on a loaded machine).
     await flows.getByText('No flow in this project').waitFor();
     expect(await guest.api.get<{ status: string }>(`/v1/flows/${flow.id}`)).toMatchObject({
       status: 'deleted',
