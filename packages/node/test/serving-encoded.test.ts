@@ -94,6 +94,29 @@ async function scores(jobId: string, task: string): Promise<Map<string, number>>
   return new Map(p.ids.map((id, i) => [id, p.scores[i]!]));
 }
 
+/** Scores of a batch-prediction job (PSI, then the published model `ref`) on new datasets. */
+async function batchPredict(
+  ref: string,
+  guestDataset: string | undefined,
+  hostDataset: string | undefined,
+): Promise<Map<string, number>> {
+  const b = await guest.ok<JobView>('POST', '/v1/jobs', {
+    parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+    datasets: { guest: guestDataset, 'host-0': hostDataset },
+    tasks: [
+      { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+      {
+        name: 'predict',
+        component: 'predict',
+        inputs: { data: 'psi.data', model: `model:${ref}` },
+      },
+    ],
+  });
+  const done = await waitJob(b.id);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  return scores(b.id, 'predict');
+}
+
 async function publish(owner: TestNode, partners: TestNode[], job = trainJob): Promise<string> {
   const models = await owner.ok<{ items: { id: string; task: string }[] }>(
     'GET',
@@ -311,21 +334,7 @@ describe('SecureBoost on encoded categorical columns', () => {
     const gm = await publish(guest, [host], j.id);
     const hm = await publish(host, [guest], j.id);
     const ref = (await guest.ok<{ ref: string }>('GET', `/v1/models/${gm}`)).ref;
-    const b = await guest.ok<JobView>('POST', '/v1/jobs', {
-      parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
-      datasets: { guest: ds['g-new'], 'host-0': ds['h-new'] },
-      tasks: [
-        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
-        {
-          name: 'predict',
-          component: 'predict',
-          inputs: { data: 'psi.data', model: `model:${ref}` },
-        },
-      ],
-    });
-    const bDone = await waitJob(b.id);
-    expect(bDone.status, JSON.stringify(bDone.error)).toBe('succeeded');
-    const batchSb = await scores(b.id, 'predict');
+    const batchSb = await batchPredict(ref, ds['g-new'], ds['h-new']);
     expect(batchSb.size).toBe(40);
     for (const [id, v] of batchSb) expect(Math.abs(v - own.get(id)!), id).toBeLessThanOrEqual(1e-9);
     await host.ok('POST', '/v1/deployments', { model: hm, name: 'sb-host', dataset: ds['h-new'] });
@@ -399,21 +408,7 @@ describe('SecureBoost on raw categorical columns (no encode step)', () => {
     const gm = await publish(guest, [host], j.id);
     const hm = await publish(host, [guest], j.id);
     const ref = (await guest.ok<{ ref: string }>('GET', `/v1/models/${gm}`)).ref;
-    const b = await guest.ok<JobView>('POST', '/v1/jobs', {
-      parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
-      datasets: { guest: ds['g-shift'], 'host-0': ds['h-shift'] },
-      tasks: [
-        { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
-        {
-          name: 'predict',
-          component: 'predict',
-          inputs: { data: 'psi.data', model: `model:${ref}` },
-        },
-      ],
-    });
-    const bDone = await waitJob(b.id);
-    expect(bDone.status, JSON.stringify(bDone.error)).toBe('succeeded');
-    const batchSb = await scores(b.id, 'predict');
+    const batchSb = await batchPredict(ref, ds['g-shift'], ds['h-shift']);
     expect(batchSb.size).toBe(41);
     // The newcomer's unseen categories go the missing direction: it is scored, not refused.
     expect(Number.isFinite(batchSb.get('c9998'))).toBe(true);
