@@ -3,12 +3,13 @@
  * dictionary — per column a description, unit and the values it takes (`fedgrid dataset
  * describe-column`), shown to partners with the schema. One PATCH /v1/datasets/:id.
  */
-import { Button, Form, Input, Modal, Select, Table } from 'antd';
+import { Button, Form, Input, Modal, Table } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap } from '../api';
 import type { DatasetView, DictionaryEntry } from '../types';
 import { ErrorAlert } from './QueryView';
+import { DatasetDescriptionFields } from './DatasetFields';
 
 interface EditForm {
   name: string;
@@ -107,18 +108,7 @@ export function DatasetEdit({
         >
           <Input />
         </Form.Item>
-        <Form.Item name="description" label={t('datasets.description')}>
-          <Input.TextArea autoSize />
-        </Form.Item>
-        <Form.Item name="visibility" label={t('datasets.visibility')}>
-          <Select
-            options={[
-              { value: 'private', label: t('datasets.visibilityPrivate') },
-              { value: 'partners', label: t('datasets.visibilityPartners') },
-              { value: 'public', label: t('datasets.visibilityPublic') },
-            ]}
-          />
-        </Form.Item>
+        <DatasetDescriptionFields />
         <Table
           size="small"
           rowKey={(c) => c}

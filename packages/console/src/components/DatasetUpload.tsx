@@ -15,6 +15,7 @@ import { useTranslation } from 'react-i18next';
 import { asError } from '../api';
 import { getToken } from '../session';
 import { ErrorAlert } from './QueryView';
+import { DatasetDescriptionFields } from './DatasetFields';
 
 const FORMATS = ['csv', 'tsv', 'jsonl', 'xml', 'parquet'] as const;
 const COLUMN_TYPES = ['numeric', 'categorical', 'boolean', 'datetime', 'ignore'];
@@ -178,18 +179,7 @@ export function DatasetUpload({
         >
           <Input placeholder="region=categorical, opened=datetime" />
         </Form.Item>
-        <Form.Item name="description" label={t('datasets.description')}>
-          <Input.TextArea autoSize />
-        </Form.Item>
-        <Form.Item name="visibility" label={t('datasets.visibility')}>
-          <Select
-            options={[
-              { value: 'private', label: t('datasets.visibilityPrivate') },
-              { value: 'partners', label: t('datasets.visibilityPartners') },
-              { value: 'public', label: t('datasets.visibilityPublic') },
-            ]}
-          />
-        </Form.Item>
+        <DatasetDescriptionFields />
         <Button type="primary" htmlType="submit" loading={busy}>
           {t('datasetUpload.submit')}
         </Button>

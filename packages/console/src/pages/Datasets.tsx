@@ -1,17 +1,5 @@
 /** Own datasets (register a CSV by path), grants given and grants received. */
-import {
-  App,
-  Button,
-  Card,
-  Form,
-  Input,
-  Modal,
-  Select,
-  Space,
-  Table,
-  Tabs,
-  Typography,
-} from 'antd';
+import { App, Button, Card, Form, Input, Modal, Space, Table, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
@@ -24,6 +12,7 @@ import { PartnerDatasets } from '../components/PartnerDatasets';
 import { PirQuery } from '../components/PirQuery';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { DatasetView, GrantView } from '../types';
+import { DatasetDescriptionFields } from '../components/DatasetFields';
 
 interface RegisterForm {
   name: string;
@@ -357,18 +346,7 @@ export default function Datasets() {
           <Form.Item name="labelColumn" label={t('datasets.labelColumn')}>
             <Input />
           </Form.Item>
-          <Form.Item name="description" label={t('datasets.description')}>
-            <Input.TextArea autoSize />
-          </Form.Item>
-          <Form.Item name="visibility" label={t('datasets.visibility')}>
-            <Select
-              options={[
-                { value: 'private', label: t('datasets.visibilityPrivate') },
-                { value: 'partners', label: t('datasets.visibilityPartners') },
-                { value: 'public', label: t('datasets.visibilityPublic') },
-              ]}
-            />
-          </Form.Item>
+          <DatasetDescriptionFields />
           <Button type="primary" htmlType="submit" loading={busy}>
             {t('common.submit')}
           </Button>
