@@ -10,6 +10,7 @@ export * from './grpc/server.js';
 export * from './grpc/client.js';
 export * from './grpc/serving.js';
 export * from './relay/client-hello.js';
+export * from './relay/relay-byte-budget.js';
 export * from './relay/relay-limits.js';
 export * from './relay/relay-protocol.js';
 export * from './relay/relay-server.js';

@@ -34,11 +34,16 @@ it('serves /metrics only when configured; counts a refused partner by reason', a
 
   const dir = await relayDir('on', {
     metrics: { host: '127.0.0.1', port: 0 },
-    limits: { maxTunnelsPerNode: 3 },
+    limits: { maxTunnelsPerNode: 3, bytesPerSecondPerSource: 1048576 },
   });
   const relay = await startRelay({ dir, logLevel: 'silent' });
   try {
-    expect(relay.limits).toMatchObject({ maxTunnelsPerNode: 3, maxConnectionsPerSource: 128 });
+    expect(relay.limits).toMatchObject({
+      maxTunnelsPerNode: 3,
+      maxConnectionsPerSource: 128,
+      bytesPerSecondPerSource: 1048576,
+      bytesPerSecondPerNode: 128 * 2 ** 20,
+    });
     const url = `http://127.0.0.1:${relay.metricsPort}`;
     const refused = await new Promise<string>((resolve) => {
       const s = tls.connect({
@@ -55,6 +60,7 @@ it('serves /metrics only when configured; counts a refused partner by reason', a
     expect(text).toContain('fedgrid_relay_refused_total{reason="unknown_name"} 1');
     expect(text).toContain('fedgrid_relay_pending_hellos 0');
     expect(text).toContain('# TYPE fedgrid_relay_forwarded_bytes_total counter');
+    expect(text).toContain('# TYPE fedgrid_relay_throttled_seconds_total counter');
     expect((await fetch(`${url}/other`)).status).toBe(404);
     expect(relay.stats().refused).toEqual({ unknown_name: 1 });
   } finally {
@@ -63,9 +69,12 @@ it('serves /metrics only when configured; counts a refused partner by reason', a
 });
 
 it('refuses an unknown or bad limit in relay.yaml, naming it', async () => {
-  const dir = await relayDir('bad', { limits: { maxConnectionsPerSource: 0, perNode: 3 } });
+  const dir = await relayDir('bad', {
+    limits: { maxConnectionsPerSource: 0, byteBurstPerNode: 1.5, perNode: 3 },
+  });
   const err = await loadRelayConfig(dir).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(FedGridError);
   expect((err as Error).message).toContain('limits.maxConnectionsPerSource');
+  expect((err as Error).message).toContain('limits.byteBurstPerNode');
   expect((err as Error).message).toContain('perNode');
 });

@@ -21,6 +21,21 @@ export interface RelayLimits {
   maxPendingHellos: number;
   /** Tunnel connections (registered or still in the handshake) from all sources. @default 256 */
   maxTunnels: number;
+  /**
+   * Bytes per second forwarded for one inside node, both directions and all its partners
+   * together; beyond it its connections are paused (relay-byte-budget.ts).
+   * @default 134217728 (128 MiB/s, about a 1 Gbit/s link)
+   */
+  bytesPerSecondPerNode: number;
+  /** Bytes one inside node's connections may forward at once before its rate applies. @default 134217728 (128 MiB) */
+  byteBurstPerNode: number;
+  /**
+   * Bytes per second forwarded for one partner source IP address, both directions and all inside
+   * nodes together; beyond it its connections are paused. @default 67108864 (64 MiB/s)
+   */
+  bytesPerSecondPerSource: number;
+  /** Bytes one source's connections may forward at once before its rate applies. @default 67108864 (64 MiB) */
+  byteBurstPerSource: number;
 }
 
 export const DEFAULT_RELAY_LIMITS: RelayLimits = {
@@ -31,6 +46,10 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   connectionBurstPerSource: 100,
   maxPendingHellos: 1024,
   maxTunnels: 256,
+  bytesPerSecondPerNode: 128 * 2 ** 20,
+  byteBurstPerNode: 128 * 2 ** 20,
+  bytesPerSecondPerSource: 64 * 2 ** 20,
+  byteBurstPerSource: 64 * 2 ** 20,
 };
 
 /** Why the relay refused a connection (the `reason` label of its refusal counter). */

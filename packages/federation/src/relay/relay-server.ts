@@ -12,6 +12,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { TlsIdentity } from '../tls/identity.js';
 import { readClientHello, routeOfServerName, UNRECOGNIZED_NAME_ALERT } from './client-hello.js';
+import { ByteBudgets, byteThrottle, type ByteBudgetKind } from './relay-byte-budget.js';
 import { relayLimits, SourceLimiter, type RelayLimits, type RelayRefusal } from './relay-limits.js';
 import {
   PARTNER_HEADER,
@@ -90,6 +91,12 @@ export interface RelayStats {
   }[];
   /** Connections refused since start, per reason. */
   refused: Partial<Record<RelayRefusal, number>>;
+  /**
+   * Seconds forwarded connections of each inside node were held by a byte budget since start
+   * (summed over connections and directions), by the budget that held them: the node's own
+   * (`bytesPerSecondPerNode`) or the partner source's (`bytesPerSecondPerSource`).
+   */
+  throttled: { node: string; budget: ByteBudgetKind; seconds: number }[];
 }
 
 /** The ports a started relay listens on. */
@@ -124,6 +131,11 @@ export class Relay {
     }
   >();
   private readonly refusals: Partial<Record<RelayRefusal, number>> = {};
+  private readonly budgets: ByteBudgets;
+  private readonly throttled = new Map<
+    string,
+    { node: string; budget: ByteBudgetKind; seconds: number }
+  >();
   private readonly tunnelServer: tls.Server;
   private readonly publicServers: Record<RelayPlane, net.Server>;
   private closed = false;
@@ -132,6 +144,7 @@ export class Relay {
     this.log = opts.log ?? SILENT_LOGGER;
     this.limits = relayLimits(opts.limits);
     this.sources = new SourceLimiter(this.limits);
+    this.budgets = new ByteBudgets(this.limits);
     this.tunnelServer = tls.createServer(
       {
         key: opts.identity.keyPem,
@@ -197,6 +210,7 @@ export class Relay {
       sources: Object.fromEntries(this.sources.openBySource()),
       forwarded: [...this.forwarded.values()].map((f) => ({ ...f })),
       refused: { ...this.refusals },
+      throttled: [...this.throttled.values()].map((t) => ({ ...t })),
     };
   }
 
@@ -436,7 +450,7 @@ export class Relay {
       return;
     }
     const started = Date.now();
-    let toNode = hello.length;
+    let toNode = 0;
     let fromNode = 0;
     this.active.set(node, (this.active.get(node) ?? 0) + 1);
     const key = `${node}\u0000${plane}`;
@@ -448,18 +462,44 @@ export class Relay {
       bytesFromNode: 0,
     };
     totals.connections += 1;
-    totals.bytesToNode += hello.length;
     this.forwarded.set(key, totals);
     let counted = false;
     const observe = this.opts.observe;
-    observe?.({ node, plane, direction: 'to-node', bytes: hello });
     let streamClosed = false;
     let socketClosed = false;
+    // Both directions are charged to the node's and the partner source's byte budgets; bytes are
+    // counted as they leave the throttle, so the counters say what was actually forwarded.
+    const buckets = this.budgets.acquire(node, socket.remoteAddress ?? 'unknown');
+    const wait = (ms: number, budget: ByteBudgetKind) => {
+      const k = `${node}\u0000${budget}`;
+      const t = this.throttled.get(k) ?? { node, budget, seconds: 0 };
+      t.seconds += ms / 1000;
+      this.throttled.set(k, t);
+    };
+    const toNodeThrottle = byteThrottle(
+      buckets,
+      (chunk) => {
+        toNode += chunk.length;
+        totals.bytesToNode += chunk.length;
+        observe?.({ node, plane, direction: 'to-node', bytes: chunk });
+      },
+      wait,
+    );
+    const fromNodeThrottle = byteThrottle(
+      buckets,
+      (chunk) => {
+        fromNode += chunk.length;
+        totals.bytesFromNode += chunk.length;
+        observe?.({ node, plane, direction: 'from-node', bytes: chunk });
+      },
+      wait,
+    );
     // The node's budget counts the partner's connection: it is released when that closes, even if
     // the node's side of the stream lingers half-closed.
     const release = () => {
       if (counted) return;
       counted = true;
+      buckets.release();
       const left = (this.active.get(node) ?? 1) - 1;
       if (left > 0) this.active.set(node, left);
       else this.active.delete(node);
@@ -480,43 +520,39 @@ export class Relay {
         'relay: connection forwarded',
       );
     };
-    // A clean end of one side ends the other once its data is through; an abort aborts both.
+    // A clean end of one side ends the other once its data is through (the throttles flush
+    // first); an abort aborts both.
     const abort = (reason: string) => {
       socket.destroy();
       stream.destroy();
+      toNodeThrottle.destroy();
+      fromNodeThrottle.destroy();
       if (!streamClosed || !socketClosed) logged(reason);
       streamClosed = socketClosed = true;
     };
+    toNodeThrottle.on('error', (err) => abort(err.message));
+    fromNodeThrottle.on('error', (err) => abort(err.message));
     stream.on('response', (headers) => {
       if (headers[':status'] !== 200) return abort(`node answered ${headers[':status']}`);
-      socket.on('data', (chunk: Buffer) => {
-        toNode += chunk.length;
-        totals.bytesToNode += chunk.length;
-        observe?.({ node, plane, direction: 'to-node', bytes: chunk });
-      });
-      socket.pipe(stream);
+      socket.pipe(toNodeThrottle);
       socket.resume();
     });
-    stream.on('data', (chunk: Buffer) => {
-      fromNode += chunk.length;
-      totals.bytesFromNode += chunk.length;
-      observe?.({ node, plane, direction: 'from-node', bytes: chunk });
-    });
-    stream.pipe(socket);
-    stream.write(hello);
+    toNodeThrottle.pipe(stream);
+    toNodeThrottle.write(hello);
+    stream.pipe(fromNodeThrottle).pipe(socket);
     stream.on('error', (err) => abort(err.message));
     stream.once('close', () => {
       if (streamClosed) return;
       streamClosed = true;
       if (stream.rstCode) return abort(`stream reset (${stream.rstCode})`);
-      socket.end();
+      fromNodeThrottle.end();
       if (socketClosed) logged();
     });
     socket.once('close', (hadError) => {
       if (socketClosed) return;
       socketClosed = true;
       if (hadError) return abort('partner connection failed');
-      stream.end();
+      toNodeThrottle.end();
       if (streamClosed) logged();
     });
   }

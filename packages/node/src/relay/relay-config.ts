@@ -76,6 +76,10 @@ export const relayConfigSchema = z.object({
       connectionBurstPerSource: z.number().int().min(1).optional(),
       maxPendingHellos: z.number().int().min(1).optional(),
       maxTunnels: z.number().int().min(1).optional(),
+      bytesPerSecondPerNode: z.number().int().min(1).optional(),
+      byteBurstPerNode: z.number().int().min(1).optional(),
+      bytesPerSecondPerSource: z.number().int().min(1).optional(),
+      byteBurstPerSource: z.number().int().min(1).optional(),
     })
     .strict()
     .default({}),

@@ -13,7 +13,8 @@ import type { Relay } from '@fedgrid/federation';
  * A registry whose metrics read `relay.stats()` at each scrape.
  * Metric names: fedgrid_relay_tunnels{node}, fedgrid_relay_connections{node},
  * fedgrid_relay_pending_hellos, fedgrid_relay_forwarded_connections_total{node,plane},
- * fedgrid_relay_forwarded_bytes_total{node,plane,direction}, fedgrid_relay_refused_total{reason}.
+ * fedgrid_relay_forwarded_bytes_total{node,plane,direction}, fedgrid_relay_refused_total{reason},
+ * fedgrid_relay_throttled_seconds_total{node,budget}.
  */
 export function relayRegistry(relay: Relay): Registry {
   const registers = [new Registry()];
@@ -78,6 +79,17 @@ export function relayRegistry(relay: Relay): Registry {
       this.reset();
       for (const [reason, n] of Object.entries(relay.stats().refused))
         if (n) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'fedgrid_relay_throttled_seconds_total',
+    help: "Seconds an inside node's forwarded connections were paused by a byte budget (summed over connections and directions), by the budget that paused them: node or source",
+    labelNames: ['node', 'budget'],
+    registers,
+    collect() {
+      this.reset();
+      for (const t of relay.stats().throttled)
+        this.inc({ node: t.node, budget: t.budget }, t.seconds);
     },
   });
   return registers[0]!;
