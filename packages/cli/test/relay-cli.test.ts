@@ -3,16 +3,18 @@
  * networks"): a node added with add-node while the relay runs can register without a restart, a
  * partner's TLS connection reaches that node's own TLS endpoint through the relay (the node's
  * certificate is what the partner sees), an unregistered node is refused, the relay logs each
- * forwarded connection with its byte counts, and a missing relay directory is a clear error.
+ * forwarded connection with its byte counts, a missing relay directory is a clear error, and
+ * `node init --relay` writes an inside node's relays (a bad one refused by flag).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { generateIdentity, RelayTunnel, type TlsIdentity } from '@fedgrid/federation';
 import { waitFor } from './cluster-helpers.js';
 
@@ -145,4 +147,33 @@ test('SIGTERM stops the relay; a missing relay directory is a clear error', asyn
   ]).catch((e: { code: number; stderr: string }) => e);
   expect((err as { code: number }).code).toBe(1);
   expect((err as { stderr: string }).stderr).toMatch(/relay\.yaml.*fedgrid relay init/);
+});
+
+test('node init --relay (repeatable) writes the relays to fedgrid.yaml; a bad one is refused by flag before anything is created', async () => {
+  const other = (await generateIdentity('relay-b')).fingerprint;
+  const dir = join(root, 'inside');
+  const init = await run(process.execPath, [
+    BIN,
+    ...['node', 'init', '--dir', dir, '--id', 'inside', '--json'],
+    ...['--relay', `relay-a.dmz:${ports.tunnel}#${fingerprint.toLowerCase()}`],
+    ...['--relay', `relay-b.dmz:7443#${other}`],
+  ]);
+  const expected = [
+    { address: `relay-a.dmz:${ports.tunnel}`, fingerprint },
+    { address: 'relay-b.dmz:7443', fingerprint: other },
+  ];
+  expect((JSON.parse(init.stdout) as { relays: unknown }).relays).toEqual(expected);
+  const config = parse(await readFile(join(dir, 'fedgrid.yaml'), 'utf8')) as { relays: unknown };
+  expect(config.relays).toEqual(expected);
+
+  const bad = join(root, 'bad');
+  const err = await run(process.execPath, [
+    BIN,
+    ...['node', 'init', '--dir', bad, '--id', 'bad', '--relay', 'relay-a.dmz:7443'],
+  ]).catch((e: { code: number; stderr: string }) => e);
+  expect((err as { code: number }).code).toBe(1);
+  expect((err as { stderr: string }).stderr).toContain(
+    "--relay 'relay-a.dmz:7443' has no '#FINGERPRINT'",
+  );
+  await expect(readdir(bad)).rejects.toThrow(/ENOENT/);
 });

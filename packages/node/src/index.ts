@@ -1,5 +1,6 @@
 export * from './errors/errors.js';
 export * from './config/config.js';
+export * from './config/relay-spec.js';
 export {
   initNode,
   DATABASE_URL_FILE,

@@ -13,6 +13,7 @@ import {
   addRelayNode,
   FedGridError,
   firstContactServerName,
+  parseRelaySpec,
   initRelay,
   loadConfig,
   loadRelayConfig,
@@ -137,6 +138,48 @@ describe("a node's relay setting", () => {
     const err = await failure(loadConfig(dir, {}));
     expect(err.code).toBe('VALIDATION_FAILED');
     expect(err.message).toContain('relay b.dmz:7443 listed twice');
+  });
+
+  it('takes the relay list from FEDGRID_RELAYS (host:port#FINGERPRINT, comma or space separated), refusing a bad entry by variable and entry', async () => {
+    const dir = join(root, 'env-relays');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 'fedgrid.yaml'),
+      `${yaml}relays:\n  - { address: "file.dmz:7443", fingerprint: "${FP_A}" }\n`,
+    );
+    const c = await loadConfig(dir, {
+      FEDGRID_RELAYS: `a.dmz:7443#${FP_A.toLowerCase()}, [fd00::7]:7443#${FP_B}\n`,
+    });
+    // The variable replaces the file's list; fingerprints are upper-cased.
+    expect(relaysOf(c.config)).toEqual([
+      { address: 'a.dmz:7443', fingerprint: FP_A },
+      { address: '[fd00::7]:7443', fingerprint: FP_B },
+    ]);
+    expect((await loadConfig(dir, { FEDGRID_RELAYS: '' })).config.relays).toEqual([
+      { address: 'file.dmz:7443', fingerprint: FP_A },
+    ]);
+    const noHash = await failure(loadConfig(dir, { FEDGRID_RELAYS: `a.dmz:7443 ${FP_A}` }));
+    expect(noHash.code).toBe('VALIDATION_FAILED');
+    expect(noHash.message).toContain("FEDGRID_RELAYS entry 1 'a.dmz:7443' has no '#FINGERPRINT'");
+    const badPort = await failure(
+      loadConfig(dir, { FEDGRID_RELAYS: `a.dmz:7443#${FP_A} b.dmz#${FP_B}` }),
+    );
+    expect(badPort.message).toContain("FEDGRID_RELAYS entry 2 'b.dmz#");
+    expect(badPort.message).toContain('address: host:port');
+    const twice = await failure(
+      loadConfig(dir, { FEDGRID_RELAYS: `a.dmz:7443#${FP_A},a.dmz:7443#${FP_B}` }),
+    );
+    expect(twice.message).toContain(
+      'relays.1.address (from FEDGRID_RELAYS): relay a.dmz:7443 listed twice',
+    );
+    expect(parseRelaySpec(` r.dmz:7443#${FP_B} `, '--relay')).toEqual({
+      address: 'r.dmz:7443',
+      fingerprint: FP_B,
+    });
+    expect(() => parseRelaySpec('r.dmz:7443#AB:CD', '--relay')).toThrow(
+      /--relay 'r\.dmz:7443#AB:CD': fingerprint: a SHA-256 fingerprint/,
+    );
   });
 
   it('partner calls send <node id>.fedgrid as server name; a first contact its DNS name, never an IP', () => {

@@ -77,6 +77,12 @@ export function nodeCommand(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .option(
+      '--relay <host:port#fingerprint>',
+      "a relay's tunnel port and certificate fingerprint, for a node that accepts no inbound connections (repeatable; docs/protocols/relay.md); set advertise to the relay's public ports",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addOption(
       new Option(
         '--suite <suite>',
@@ -92,6 +98,7 @@ export function nodeCommand(): Command {
         id: string;
         suite: 'international' | 'gm';
         dataDir: string[];
+        relay: string[];
         name?: string;
         host: string;
         apiPort: number;
@@ -104,7 +111,8 @@ export function nodeCommand(): Command {
           // Whatever the user's umask, nothing the node creates is readable by others.
           process.umask(0o077);
           // The server and store load only for the commands that run them (fast CLI start-up).
-          const { initNode } = await import('@fedgrid/node');
+          const { initNode, parseRelaySpec } = await import('@fedgrid/node');
+          const relays = o.relay.map((spec) => parseRelaySpec(spec, '--relay'));
           const r = await initNode({
             dir: o.dir,
             id: o.id,
@@ -114,6 +122,7 @@ export function nodeCommand(): Command {
             suite: o.suite,
             ...(o.name ? { name: o.name } : {}),
             ...(o.dataDir.length ? { dataDirs: o.dataDir } : {}),
+            ...(relays.length ? { relays } : {}),
             ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
             ...(o.databaseUrl && o.databaseSchema !== 'public'
               ? { databaseSchema: o.databaseSchema }
@@ -129,6 +138,7 @@ export function nodeCommand(): Command {
                 isAbsolute(d) ? d : join(r.dir, d),
               ),
               firstUsers: r.firstUsers,
+              relays: r.config.relays,
             },
             !!o.json,
             () =>
@@ -139,6 +149,11 @@ export function nodeCommand(): Command {
                 'first users — one per officer; one-time passwords shown this once, to be changed at first sign-in (`fedgrid login`):',
                 ...r.firstUsers.map((u) => `  ${u.name} (${u.role}): ${u.oneTimePassword}`),
                 `datasets may be registered from: ${r.config.datasets.allowedDirs.map((d) => (isAbsolute(d) ? d : join(r.dir, d))).join(', ')}`,
+                ...(r.config.relays.length
+                  ? [
+                      `relays (a tunnel to each at start): ${r.config.relays.map((x) => x.address).join(', ')} — set advertise.apiUrl and advertise.dataAddress in fedgrid.yaml (or FEDGRID_ADVERTISE_API_URL, FEDGRID_ADVERTISE_DATA_ADDRESS) to the relays' public ports`,
+                    ]
+                  : []),
                 `start it with: fedgrid node start --dir ${o.dir}`,
               ].join('\n'),
           );

@@ -5,8 +5,10 @@
  * FEDGRID_DATABASE_URL (config.ts) is read where the store is opened, not here.
  */
 import { FedGridError } from '../errors/errors.js';
+import { parseRelayList } from './relay-spec.js';
 
-type Kind = 'string' | 'int';
+/** `relays`: `host:port#FINGERPRINT` entries separated by commas or white space (relay-spec.ts). */
+type Kind = 'string' | 'int' | 'relays';
 
 /** Variable → [path in fedgrid.yaml, kind]. */
 export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Kind]>> = {
@@ -19,6 +21,7 @@ export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Ki
   FEDGRID_ADVERTISE_DATA_ADDRESS: [['advertise', 'dataAddress'], 'string'],
   FEDGRID_RELAY_ADDRESS: [['relay', 'address'], 'string'],
   FEDGRID_RELAY_FINGERPRINT: [['relay', 'fingerprint'], 'string'],
+  FEDGRID_RELAYS: [['relays'], 'relays'],
   FEDGRID_DATABASE_SCHEMA: [['storage', 'databaseSchema'], 'string'],
   FEDGRID_DATA_DIR: [['storage', 'dataDir'], 'string'],
   FEDGRID_IDENTITY_KEY: [['identity', 'key'], 'string'],
@@ -32,21 +35,25 @@ export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Ki
   FEDGRID_SERVING_GRPC_PORT: [['serving', 'grpcPort'], 'int'],
 };
 
-/** The variable that set the setting at `path`, if one did. */
+/** The variable that set the setting at `path` (or the list holding it), if one did. */
 export function envVarFor(
   path: readonly (string | number)[],
   env: NodeJS.ProcessEnv,
 ): string | undefined {
   const key = path.join('.');
   return Object.entries(CONFIG_ENV).find(
-    ([name, [p]]) => p.join('.') === key && env[name] !== undefined && env[name] !== '',
+    ([name, [p]]) =>
+      (key === p.join('.') || key.startsWith(`${p.join('.')}.`)) &&
+      env[name] !== undefined &&
+      env[name] !== '',
   )?.[0];
 }
 
 /**
  * Returns a copy of the parsed fedgrid.yaml `raw` with the settings the environment gives.
  * An empty variable counts as unset.
- * @throws FedGridError VALIDATION_FAILED for an integer variable that is not an integer.
+ * @throws FedGridError VALIDATION_FAILED for an integer variable that is not an integer, or a
+ *   relay list entry that is not `host:port#FINGERPRINT`.
  */
 export function applyConfigEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   const root: Record<string, unknown> =
@@ -54,7 +61,8 @@ export function applyConfigEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   for (const [name, [path, kind]] of Object.entries(CONFIG_ENV)) {
     const text = env[name];
     if (text === undefined || text === '') continue;
-    let value: string | number = text;
+    let value: unknown = text;
+    if (kind === 'relays') value = parseRelayList(text, name);
     if (kind === 'int') {
       if (!/^-?\d+$/.test(text.trim()))
         throw new FedGridError(

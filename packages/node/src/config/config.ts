@@ -10,27 +10,13 @@ import { FedGridError } from '../errors/errors.js';
 import { writeFileAtomic } from '../storage/files.js';
 import { applyConfigEnv, envVarFor } from './config-env.js';
 import { SCHEMA_NAME } from '../storage/schema-name.js';
+import { relaySettingSchema } from './relay-spec.js';
 
 export const CONFIG_FILE = 'fedgrid.yaml';
 
 const endpoint = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535),
-});
-
-/** One relay the node keeps a tunnel to (docs/protocols/relay.md). */
-const relaySetting = z.object({
-  /** The relay's tunnel port, `host:port`. */
-  address: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. relay.example.org:7443'),
-  /** SHA-256 fingerprint of the relay's certificate (`fedgrid relay init` prints it). */
-  fingerprint: z
-    .string()
-    .regex(
-      /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/,
-      'a SHA-256 fingerprint, 32 upper-case hex bytes separated by ":" (as `fedgrid relay init` prints it)',
-    ),
 });
 
 /** Every relay a node keeps a tunnel to: `relay`, then `relays`, without repeats. */
@@ -83,7 +69,7 @@ export const nodeConfigSchema = z.object({
    * node through the relay's public ports, so set `advertise` to those. Unset: partners connect
    * to the node directly.
    */
-  relay: relaySetting.optional(),
+  relay: relaySettingSchema.optional(),
   /**
    * Further relays (no single point of failure, docs/protocols/relay.md "Two relays"): the node
    * keeps a tunnel to `relay` and to each of these at once, and partners reach it through any
@@ -91,7 +77,7 @@ export const nodeConfigSchema = z.object({
    * same public ports) and advertise that name: partners' clients try every address.
    */
   relays: z
-    .array(relaySetting)
+    .array(relaySettingSchema)
     .max(8, 'at most 8 relays')
     .default([])
     .superRefine((list, ctx) => {

@@ -32,6 +32,7 @@ import {
 import { auditHashAlgForSuite } from '../audit/audit-hash.js';
 import { sealSecretFromEnv } from '../storage/sealed-files.js';
 import type { SealSecret } from '@fedgrid/crypto';
+import type { RelaySetting } from '../config/relay-spec.js';
 
 export interface InitNodeOptions {
   dir: string;
@@ -65,6 +66,11 @@ export interface InitNodeOptions {
    * or SM4). @default the FEDGRID_SEAL_KEY / FEDGRID_SEAL_PASSPHRASE environment variable, if set
    */
   sealSecret?: SealSecret;
+  /**
+   * Relays the node keeps a tunnel to (docs/protocols/relay.md), stored as `relays` in
+   * fedgrid.yaml; partners then need `advertise` set to a relay's public ports. @default []
+   */
+  relays?: RelaySetting[];
 }
 
 /** Where `node init` keeps a database URL that carries a password (relative to the node dir). */
@@ -120,6 +126,7 @@ export async function initNode(opts: InitNodeOptions): Promise<InitNodeResult> {
     datasets: {
       allowedDirs: [...new Set(['imports', ...(opts.dataDirs ?? []).map((d) => resolve(d))])],
     },
+    ...(opts.relays?.length ? { relays: opts.relays } : {}),
   });
   if (!parsed.success) {
     throw new FedGridError(
