@@ -3,8 +3,9 @@
  * cluster/batch-executor.ts), on PostgreSQL: the dispatching "process" and the worker each have
  * their own store (connection pool and LISTEN connection) and their own crypto pool, as two
  * processes of one node would.
- * - a PSI hash-and-blind batch and a Paillier encryption batch give the same bytes / plaintexts
- *   as the pool alone, with chunks run by both (the dispatcher's own chunks wait until the
+ * - a PSI hash-and-blind batch, a Paillier encryption batch and SecureBoost's histogram kernels
+ *   (bucket sums split by rows, cipher compression) give the same bytes / plaintexts as the pool
+ *   alone, with chunks run by both (the dispatcher's own chunks wait until the
  *   worker has run one, so that the split does not depend on timing);
  * - a chunk claimed by a worker that then goes silent (a claim with no renewal, as a SIGKILLed
  *   worker leaves) is taken back after its lease, run by the dispatcher, recorded as such;
@@ -19,7 +20,15 @@ import { serialize } from 'node:v8';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CryptoPool, detachTask, generatePaillierKeyPair, generateScalar } from '@fedgrid/crypto';
+import {
+  CryptoPool,
+  detachTask,
+  generatePaillierKeyPair,
+  generateScalar,
+  pooledCompress,
+  pooledSumBuckets,
+  type BatchOffload,
+} from '@fedgrid/crypto';
 import { openStore, dropStoreSchema, type Store } from '../dist/storage/db.js';
 import { BatchDispatcher } from '../dist/cluster/batch-dispatcher.js';
 import { BatchExecutor } from '../dist/cluster/batch-executor.js';
@@ -182,6 +191,79 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
       ownerPool.useOffload(undefined);
     }
   }, 600_000);
+
+  /**
+   * The dispatcher as the pool's offload, with this process's own chunks held back until the
+   * worker has run one more chunk (so that both processes run some, whatever the timing).
+   */
+  function gatedOffload(): BatchOffload {
+    return {
+      chunks: (name, count, threads) => dispatcher.chunks(name, count, threads),
+      run: (name, tasks, local) => {
+        const before = executor.chunksRun;
+        return dispatcher.run(name, tasks, async (task) => {
+          await until(() => executor.chunksRun > before);
+          return local(task);
+        });
+      },
+    };
+  }
+
+  /** Random residues below n² (the top byte of each is zero), count × cipherBytes. */
+  function randomCiphertexts(count: number, w: number): Uint8Array {
+    const cts = new Uint8Array(randomBytes(count * w));
+    for (let i = 1; i <= count; i++) cts[i * w - 1] = 0;
+    return cts;
+  }
+
+  async function workersOf(kind: string): Promise<Set<string>> {
+    const r = await sql<{ worker: string }>`select distinct worker from crypto_batches
+      where kind = ${kind}`.execute(ownerStore.db);
+    return new Set(r.rows.map((x) => x.worker));
+  }
+
+  it('SecureBoost bucket sums and compression: same bytes as one pool, chunks run by both', async () => {
+    const { publicKey } = await generatePaillierKeyPair(2048);
+    const w = publicKey.cipherBytes;
+    // 10,000 sampled rows of a 12,500-row table (every fifth left out), 12 features whose codes
+    // run past some features' bucket counts (those rows are skipped, as for missing values).
+    const rowsTotal = 12_500;
+    const rows = Uint32Array.from({ length: rowsTotal }, (_, i) => i).filter((r) => r % 5 !== 3);
+    const cts = randomCiphertexts(rows.length, w);
+    const ctIndex = Uint32Array.from(rows, (_, i) => rows.length - 1 - i);
+    const codes = new Uint8Array(randomBytes(14 * rowsTotal)).map((b) => b % 18);
+    const features = Int32Array.from([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 12, 13]);
+    const buckets = Int32Array.from(features, (f) => 12 + (f % 5));
+    const input = { cts, rows, ctIndex, codes, rowsTotal, features, buckets };
+    const expected = await pooledSumBuckets(ownerPool, publicKey, input);
+    // 3 chunks: the dispatcher's two takers hold two, so the worker's chunk is never starved.
+    expect(dispatcher.chunks('paillierBucketSum', rows.length * features.length, 1)).toBe(3);
+    ownerPool.useOffload(gatedOffload());
+    try {
+      const split = await pooledSumBuckets(ownerPool, publicKey, input);
+      expect(Buffer.from(split).equals(Buffer.from(expected))).toBe(true);
+      expect(await workersOf('paillierBucketSum')).toEqual(
+        new Set(['test:1:worker', 'test:2:worker']),
+      );
+      // Compression of 1,000 sums, 5 to a ciphertext: 200 groups in 3 chunks.
+      const sums = randomCiphertexts(1000, w);
+      ownerPool.useOffload(undefined);
+      const single = await pooledCompress(ownerPool, publicKey, sums, 60, 5);
+      ownerPool.useOffload(gatedOffload());
+      const packed = await pooledCompress(ownerPool, publicKey, sums, 60, 5);
+      expect(Buffer.from(packed).equals(Buffer.from(single))).toBe(true);
+      expect(packed.length).toBe(200 * w);
+      expect(await workersOf('paillierCompress')).toEqual(
+        new Set(['test:1:worker', 'test:2:worker']),
+      );
+    } finally {
+      ownerPool.useOffload(undefined);
+    }
+    // Nothing of the batches is left in the table but their record.
+    const left = await sql<{ n: number }>`select count(*)::int as n from crypto_batches
+      where payload is not null or result is not null`.execute(ownerStore.db);
+    expect(left.rows[0]?.n).toBe(0);
+  }, 120_000);
 
   it('a chunk whose worker went silent is taken back after its lease and run here', async () => {
     await executor.stop();

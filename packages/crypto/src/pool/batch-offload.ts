@@ -5,13 +5,23 @@
  * its database (packages/node/src/cluster/batch-dispatcher.ts) and calls
  * {@link CryptoPool.runDetached} on the processes that take chunks.
  *
- * Only tasks whose message is self-contained may leave the process: the ECDH-PSI kernels (the
- * scalar and the points or ids travel with the chunk) and Paillier encryption (the public key
- * travels; the fixed-base table, which lives in this process's shared memory, is rebuilt once
- * per key by the receiving process).
+ * Only tasks whose message is self-contained and holds no secret key may leave the process: the
+ * ECDH-PSI kernels (the scalar and the points or ids travel with the chunk), Paillier encryption
+ * and re-randomisation (the public key travels; the fixed-base table, which lives in this
+ * process's shared memory, is rebuilt once per key by the receiving process) and SecureBoost's
+ * histogram kernels (bucket sums and cipher compression: the modulus n² and the ciphertexts
+ * travel, see histogram-pool.ts). Decryption never leaves the process: its task carries the
+ * Paillier private key, which a job generates in the process running it and keeps in memory
+ * only (no other process of the node could load it).
  */
 
-/** Task kinds a {@link BatchOffload} may run in another process, with the fewest items per chunk that pay for the trip through the database. */
+/**
+ * Task kinds a {@link BatchOffload} may run in another process, with the fewest items per chunk
+ * that pay for the trip through the database. Items are points or ids (PSI), plaintexts or
+ * ciphertexts (Paillier encryption, re-randomisation), ciphertext multiplications modulo n²
+ * (`paillierBucketSum`: rows × features, see `pooledSumBuckets`) and output ciphertexts
+ * (`paillierCompress`: one per group of packed sums).
+ */
 export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze({
   x25519: 4096,
   hashMultiply: 4096,
@@ -19,7 +29,20 @@ export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze
   sm2HashMultiply: 1024,
   paillierEncrypt: 128,
   paillierEncryptRing: 128,
+  paillierRerandomize: 128,
+  paillierBucketSum: 32_768,
+  paillierCompress: 64,
 });
+
+/**
+ * The offloadable kinds whose task carries a public key's fixed-base table (by reference, on
+ * shared memory): {@link detachTask} drops the table and the receiving process rebuilds it.
+ */
+export const TABLE_TASKS: ReadonlySet<string> = new Set([
+  'paillierEncrypt',
+  'paillierEncryptRing',
+  'paillierRerandomize',
+]);
 
 /**
  * Runs the chunks of one batch, some in this process and some in others.

@@ -16,7 +16,7 @@ import { privateKeyToJson, publicKeyFromJson, publicKeyToJson } from '../paillie
 import { DEFAULT_TABLE_WINDOW, PaillierEncryptor } from '../paillier/encryptor.js';
 import { decodeFixed, PlaintextRing } from '../paillier/fixed-point.js';
 import type { PaillierKeyRef } from './tasks.js';
-import { OFFLOADABLE_TASKS, type BatchOffload } from './batch-offload.js';
+import { OFFLOADABLE_TASKS, TABLE_TASKS, type BatchOffload } from './batch-offload.js';
 
 export interface CryptoPoolOptions {
   /**
@@ -35,6 +35,18 @@ function chunk<T extends Uint8Array | Int32Array>(a: T, start: number, end: numb
   return (
     a instanceof Int32Array ? a.slice(start, end) : new Uint8Array(a.subarray(start, end))
   ) as T;
+}
+
+/** The chunks' results one after the other (the first itself when there is one). */
+export function concatChunks(results: readonly Uint8Array[]): Uint8Array {
+  if (results.length === 1) return results[0] as Uint8Array;
+  const out = new Uint8Array(results.reduce((a, r) => a + r.length, 0));
+  let off = 0;
+  for (const r of results) {
+    out.set(r, off);
+    off += r.length;
+  }
+  return out;
 }
 
 /** Items per chunk below which splitting a batch across threads does not pay. */
@@ -86,7 +98,7 @@ export class CryptoPool {
   async runDetached(name: string, task: object): Promise<Uint8Array> {
     if (!(name in OFFLOADABLE_TASKS))
       throw new RangeError(`crypto task '${name}' is not one another process may hand over`);
-    if (!name.startsWith('paillier')) return this.run<Uint8Array>(name, task);
+    if (!TABLE_TASKS.has(name)) return this.run<Uint8Array>(name, task);
     const { publicKey, window } = task as { publicKey: PaillierPublicKeyJson; window: number };
     const cacheKey = `${publicKey.n}:${publicKey.hs}:${window}`;
     let ref = this.detachedKeys.get(cacheKey);
@@ -96,6 +108,43 @@ export class CryptoPool {
       ref.catch(() => this.detachedKeys.delete(cacheKey));
     }
     return this.run<Uint8Array>(name, { ...task, table: (await ref).table });
+  }
+
+  /**
+   * How many chunks the offload (see {@link useOffload}) would cut a batch of `count` items of
+   * task `name` into; 0 when this process keeps the batch (no offload, a kind that may not leave
+   * the process, or a batch too small to pay for the trip).
+   */
+  offloadChunks(name: string, count: number): number {
+    return this.offload?.chunks(name, count, this.threads) ?? 0;
+  }
+
+  /**
+   * Runs the chunks of one batch of task `name`: through the offload when there is one (some
+   * may run in other processes of the node), else on this process's threads.
+   * @returns one result per task, in task order.
+   * @throws the first chunk's error, once every chunk of this process has settled.
+   */
+  async runChunks(name: string, tasks: readonly object[]): Promise<Uint8Array[]> {
+    const offload = this.offload;
+    if (offload && name in OFFLOADABLE_TASKS)
+      return offload.run(
+        name,
+        tasks,
+        (task) => this.piscina.run(task, { name }) as Promise<Uint8Array>,
+      );
+    return this.runHere(name, tasks);
+  }
+
+  /** Runs every task on this process's threads. @returns results in task order. */
+  private async runHere(name: string, tasks: readonly object[]): Promise<Uint8Array[]> {
+    const parts = tasks.map((task) => this.piscina.run(task, { name }) as Promise<Uint8Array>);
+    // Wait for every chunk before failing: a caller that closes the pool on the first error
+    // must not leave tasks running (piscina reports their late answers as uncaught errors).
+    const settled = await Promise.allSettled(parts);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
   }
 
   /**
@@ -110,41 +159,13 @@ export class CryptoPool {
     chunks = this.threads * 2,
   ): Promise<Uint8Array> {
     if (count === 0) return new Uint8Array(0);
-    const offload = this.offload;
-    const spread = offload?.chunks(name, count, this.threads) ?? 0;
-    let results: Uint8Array[];
-    if (offload && spread > 0) {
-      const size = Math.max(MIN_CHUNK, Math.ceil(count / spread));
-      const tasks: object[] = [];
-      for (let s = 0; s < count; s += size) tasks.push(makeTask(s, Math.min(count, s + size)));
-      results = await offload.run(
-        name,
-        tasks,
-        (task) => this.piscina.run(task, { name }) as Promise<Uint8Array>,
-      );
-    } else {
-      const size = Math.max(MIN_CHUNK, Math.ceil(count / chunks));
-      const parts: Promise<Uint8Array>[] = [];
-      for (let s = 0; s < count; s += size) {
-        parts.push(
-          this.piscina.run(makeTask(s, Math.min(count, s + size)), { name }) as Promise<Uint8Array>,
-        );
-      }
-      // Wait for every chunk before failing: a caller that closes the pool on the first error
-      // must not leave tasks running (piscina reports their late answers as uncaught errors).
-      const settled = await Promise.allSettled(parts);
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      results = settled.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
-    }
-    if (results.length === 1) return results[0] as Uint8Array;
-    const out = new Uint8Array(results.reduce((a, r) => a + r.length, 0));
-    let off = 0;
-    for (const r of results) {
-      out.set(r, off);
-      off += r.length;
-    }
-    return out;
+    const spread = this.offloadChunks(name, count);
+    const size = Math.max(MIN_CHUNK, Math.ceil(count / (spread > 0 ? spread : chunks)));
+    const tasks: object[] = [];
+    for (let s = 0; s < count; s += size) tasks.push(makeTask(s, Math.min(count, s + size)));
+    return concatChunks(
+      spread > 0 ? await this.runChunks(name, tasks) : await this.runHere(name, tasks),
+    );
   }
 
   /** Runs one task on one worker. */

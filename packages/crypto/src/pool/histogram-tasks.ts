@@ -1,7 +1,7 @@
 /**
  * Worker-thread side of the pooled histogram kernels ({@link sumBuckets}, {@link
- * compressCiphertexts}): exported from worker.ts, called by {@link pooledSumBuckets} and
- * {@link pooledCompress}. Arithmetic contexts are cached per thread by modulus.
+ * compressCiphertexts}, and the product of partial bucket sums): exported from worker.ts, called
+ * by {@link pooledSumBuckets} and {@link pooledCompress}. Arithmetic contexts are cached per thread by modulus.
  */
 import { move } from 'piscina';
 import type { ModArith } from '../kernels/mod-arith.js';
@@ -20,6 +20,12 @@ export interface CompressTask {
   cts: Uint8Array;
   slotBits: number;
   perCiphertext: number;
+}
+
+/** A modulus (n², hexadecimal) and equal-length batches to multiply element-wise. */
+export interface ProductTask {
+  modulus: string;
+  parts: Uint8Array[];
 }
 
 const ariths = new Map<string, ModArith>();
@@ -41,4 +47,12 @@ export function paillierCompress(task: CompressTask): Uint8Array {
   return move(
     compressCiphertexts(arithFor(task.modulus), task.cts, task.slotBits, task.perCiphertext),
   ) as unknown as Uint8Array;
+}
+
+/** parts[0] · parts[1] · … element-wise modulo n² (partial bucket sums of row chunks). */
+export function paillierProduct(task: ProductTask): Uint8Array {
+  const arith = arithFor(task.modulus);
+  let acc = task.parts[0] as Uint8Array;
+  for (let k = 1; k < task.parts.length; k++) acc = arith.mul(acc, task.parts[k] as Uint8Array);
+  return move(acc) as unknown as Uint8Array;
 }

@@ -114,5 +114,5 @@ export function paillierDecrypt(task: DecryptTask): Uint8Array {
   return move(packBigUints(dec.decryptRing(task.cts), w)) as unknown as Uint8Array;
 }
 
-export { paillierBucketSum, paillierCompress } from './histogram-tasks.js';
+export { paillierBucketSum, paillierCompress, paillierProduct } from './histogram-tasks.js';
 export { paillierCrtBuildTables, paillierCrtEncryptRing } from './crt-encrypt-task.js';
