@@ -13,7 +13,7 @@
  *   error, and nothing of the batch is left in the table but its record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
@@ -33,6 +33,7 @@ import { openStore, dropStoreSchema, type Store } from '../dist/storage/db.js';
 import { BatchDispatcher } from '../dist/cluster/batch-dispatcher.js';
 import { BatchExecutor } from '../dist/cluster/batch-executor.js';
 import { CryptoBatchesRepo } from '../dist/cluster/crypto-batches.repo.js';
+import { NodeMetrics } from '../dist/observability/metrics.js';
 import { TEST_DATABASE_URL } from './nodes.js';
 
 const log = pino({ level: process.env['DEBUG_BATCHES'] ? 'debug' : 'silent' });
@@ -51,6 +52,8 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
   let dispatcher: BatchDispatcher;
   let executor: BatchExecutor;
   let ownerStore: Store;
+  // The dispatching process's metrics, read as GET /metrics renders them.
+  const metrics = new NodeMetrics({ version: 'test', storage: 'postgres' });
 
   async function store(): Promise<Store> {
     const s = await openStore({
@@ -75,6 +78,18 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
       name: 'test:1:worker',
       threads: 2,
       pollMs: 100,
+      observer: metrics.cryptoChunkObserver(),
+    });
+    const repo = new CryptoBatchesRepo(ownerStore.db);
+    metrics.attach({
+      countByStatus: async () => ({ jobs: new Map(), tasks: new Map() }),
+      scheduler: () => ({ running: [], queued: [] }),
+      storage: async () => ({ ok: true, freeBytes: null }),
+      cluster: () => ({
+        leader: true,
+        queueWaiting: async () => 0,
+        chunksQueued: () => repo.queuedByKind(),
+      }),
     });
     await dispatcher.start();
     executor = new BatchExecutor({
@@ -111,6 +126,7 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
       threads: 1,
       leaseSeconds: 2,
       pollMs: 100,
+      observer: metrics.cryptoChunkObserver(),
       log,
     });
     await d.start();
@@ -344,5 +360,55 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
         detachTask('paillierEncrypt', { table: new Uint8Array(new SharedArrayBuffer(4)), n: 1 }),
       ).length,
     ).toBeGreaterThan(0);
+  });
+
+  /** One sample of the exposition, by metric name and labels (0 when absent). */
+  async function sample(name: string, labels: string): Promise<number> {
+    const { body } = await metrics.render();
+    const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  }
+
+  it('/metrics counts the chunks dispatched, where they ran, taken back, and the queue', async () => {
+    // The PSI batch of the first test: 4 chunks, run by both processes.
+    expect(await sample('fedgrid_crypto_chunks_dispatched_total', 'kind="hashMultiply"')).toBe(4);
+    const local = await sample('fedgrid_crypto_chunks_total', 'kind="hashMultiply",place="local"');
+    const remote = await sample(
+      'fedgrid_crypto_chunks_total',
+      'kind="hashMultiply",place="remote"',
+    );
+    expect([local, remote].every((n) => n >= 1) && local + remote === 4).toBe(true);
+    expect(
+      (await sample(
+        'fedgrid_crypto_chunk_duration_seconds_count',
+        'kind="hashMultiply",place="local"',
+      )) +
+        (await sample(
+          'fedgrid_crypto_chunk_duration_seconds_count',
+          'kind="hashMultiply",place="remote"',
+        )),
+    ).toBe(4);
+    // The histogram batches: every chunk dispatched came back.
+    const bucketChunks = await sample(
+      'fedgrid_crypto_chunks_dispatched_total',
+      'kind="paillierBucketSum"',
+    );
+    expect(bucketChunks).toBe(3);
+    expect(
+      await sample('fedgrid_crypto_chunks_total', 'kind="paillierBucketSum",place="remote"'),
+    ).toBeGreaterThanOrEqual(1);
+    // The chunk taken back from the silent worker.
+    expect(await sample('fedgrid_crypto_chunks_reclaimed_total', 'kind="x25519"')).toBe(1);
+    // Queue depth: chunks no process has taken (the worker is stopped by now).
+    expect(await sample('fedgrid_crypto_chunks_queued', 'kind="x25519"')).toBe(0);
+    const repo = new CryptoBatchesRepo(ownerStore.db);
+    const grp = randomUUID();
+    await repo.insert(grp, 'x25519', 'test:5:api', [new Uint8Array(1), new Uint8Array(1)]);
+    try {
+      expect(await sample('fedgrid_crypto_chunks_queued', 'kind="x25519"')).toBe(2);
+    } finally {
+      await repo.close(grp);
+    }
+    expect(await sample('fedgrid_crypto_chunks_queued', 'kind="x25519"')).toBe(0);
   });
 });

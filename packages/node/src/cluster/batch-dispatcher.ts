@@ -2,7 +2,8 @@
  * Splits the heavy crypto batches of a task across the worker processes of a node run as
  * several processes (issue 16 item 1; docs/OPERATIONS.md "Several processes per node"). It is
  * the {@link BatchOffload} of the process's {@link CryptoPool}: a batch of an offloadable kind
- * (ECDH-PSI blinding and hash-to-curve, Paillier encryption) is cut into chunks, stored queued in
+ * (ECDH-PSI blinding and hash-to-curve, Paillier encryption, SecureBoost's bucket sums and
+ * compression: OFFLOADABLE_TASKS) is cut into chunks, stored queued in
  * `crypto_batches` (migration 0028) and announced with a NOTIFY. This process then takes its own
  * chunks one by one, as many at a time as it has crypto threads, while the node's workers
  * ({@link BatchExecutor}) take others — whoever is free takes the next, so a busy or slow
@@ -51,7 +52,22 @@ export interface BatchDispatcherOptions {
   pollMs?: number;
   /** Failed database round trips in a row after which a batch fails. @default 20 */
   maxDbErrors?: number;
+  /** Told of every chunk (the node's metrics, observability/metrics.ts). */
+  observer?: CryptoChunkObserver;
   log?: Logger;
+}
+
+/** Where a chunk ran: here (`local`) or in another process of the node (`remote`). */
+export type ChunkPlace = 'local' | 'remote';
+
+/** What the node's metrics learn of the chunks this process dispatches. */
+export interface CryptoChunkObserver {
+  /** A batch of task `kind` was cut into `chunks` chunks, all queued. */
+  dispatched(kind: string, chunks: number): void;
+  /** One chunk's result is here: where it ran, seconds from queueing the batch to the result. */
+  finished(kind: string, place: ChunkPlace, seconds: number): void;
+  /** A chunk was taken back from a worker that stopped renewing its lease. */
+  reclaimed(kind: string): void;
 }
 
 /** Chunks this process ran, had run elsewhere, and took back from a worker that went silent. */
@@ -154,12 +170,18 @@ export class BatchDispatcher implements BatchOffload {
       owner,
       tasks.map((t) => serialize(detachTask(name, t))),
     );
+    const queuedAt = performance.now();
+    const { observer } = this.opts;
+    observer?.dispatched(name, tasks.length);
+    const observe = (place: ChunkPlace) =>
+      observer?.finished(name, place, (performance.now() - queuedAt) / 1000);
     this.wakers.set(grp, wake);
     const runLocal = async (part: number) => {
       try {
         results[part] = await local(tasks[part] as object);
         done++;
         this.counts.local++;
+        observe('local');
         await this.repo.finishLocal(grp, part).catch(() => {});
       } catch (err) {
         fail(err);
@@ -219,6 +241,7 @@ export class BatchDispatcher implements BatchOffload {
               );
               done++;
               this.counts.remote++;
+              observe('remote');
             } else {
               fail(
                 new Error(
@@ -229,6 +252,7 @@ export class BatchDispatcher implements BatchOffload {
           }
           for (const { part, worker } of await this.repo.reclaimExpired(grp, owner)) {
             this.counts.reclaimed++;
+            observer?.reclaimed(name);
             log?.warn(
               { batch: grp, kind: name, part, worker },
               'a worker stopped renewing its crypto chunk; running it here',

@@ -16,6 +16,7 @@ import { JobsRepo } from '../jobs/jobs.repo.js';
 import type { NodeServices } from '../server/services.js';
 import { BatchDispatcher } from './batch-dispatcher.js';
 import { BatchExecutor } from './batch-executor.js';
+import { CryptoBatchesRepo } from './crypto-batches.repo.js';
 import { ExecutionSupervisor } from './execution-supervisor.js';
 import type { NodeRole } from './node-role.js';
 import { SchedulerLeader, processName } from './scheduler-leader.js';
@@ -47,6 +48,8 @@ export interface ClusterRuntime {
   batches?: BatchDispatcher;
   /** Task executions waiting in the worker queue. */
   queueWaiting(): Promise<number>;
+  /** Crypto chunks of the node's batches queued now, by task kind (crypto_batches). */
+  chunksQueued(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,8 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
   });
   await queue.start();
   const batches = await startBatches(opts, name);
+  const chunks = new CryptoBatchesRepo(services.db);
+  const chunksQueued = () => chunks.queuedByKind();
   const repo = new JobsRepo(services.db);
   const onPartyDone = services.jobs.onLocalPartyDone.bind(services.jobs);
   if (opts.role === 'worker') {
@@ -89,6 +94,7 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
       isLeader: () => false,
       ...(batches.dispatcher ? { batches: batches.dispatcher } : {}),
       queueWaiting: () => queue.depth(),
+      chunksQueued,
       close: async () => {
         await worker.stop();
         await batches.stop();
@@ -156,6 +162,7 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
     isLeader: () => leader.isLeader(),
     ...(batches.dispatcher ? { batches: batches.dispatcher } : {}),
     queueWaiting: () => queue.depth(),
+    chunksQueued,
     close: async () => {
       clearInterval(timer);
       await leader.stop();
@@ -184,7 +191,11 @@ async function startBatches(
     leaseSeconds,
     log,
   };
-  const dispatcher = new BatchDispatcher({ ...common, threads: services.crypto.threads });
+  const dispatcher = new BatchDispatcher({
+    ...common,
+    threads: services.crypto.threads,
+    observer: services.metrics.cryptoChunkObserver(),
+  });
   await dispatcher.start();
   const executor =
     opts.role === 'worker' ? new BatchExecutor({ ...common, pool: services.crypto }) : undefined;

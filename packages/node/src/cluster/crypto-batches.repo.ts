@@ -162,6 +162,13 @@ export class CryptoBatchesRepo {
     return r.rows;
   }
 
+  /** Chunks queued now (no process has taken them yet), by task kind. */
+  async queuedByKind(): Promise<Map<string, number>> {
+    const r = await sql<{ kind: string; n: number }>`select kind, count(*)::int as n
+      from crypto_batches where state = 'queued' group by kind`.execute(this.db);
+    return new Map(r.rows.map((x) => [x.kind, x.n]));
+  }
+
   /** Ends a batch: drops its messages and results (the rows stay as the record). */
   async close(grp: string): Promise<void> {
     await sql`update crypto_batches set payload = null, result = null,

@@ -8,12 +8,16 @@
  * node ids taken from pinned certificates (one per contract), deployments are this node's own.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OFFLOADABLE_TASKS } from '@fedgrid/crypto';
 import type { Outcome } from '../serving/serving-metrics.js';
 
 /** HTTP latency buckets, seconds. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Online prediction latency buckets, seconds (the serving module's, serving-metrics.ts). */
 const SERVING_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+
+/** Chunk latency buckets, seconds: a chunk is tens of milliseconds to tens of seconds of work. */
+const CHUNK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** Every job and task status, so that each series exists (at 0) before its first job. */
 const JOB_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'stopped'];
@@ -36,7 +40,14 @@ export interface MetricSources {
    * A node run as several processes (cluster/): whether this process leads the scheduler, and
    * the task executions waiting in the worker queue. Absent: a single process (always leads).
    */
-  cluster?(): { leader: boolean; queueWaiting(): Promise<number> } | undefined;
+  cluster?():
+    | {
+        leader: boolean;
+        queueWaiting(): Promise<number>;
+        /** Crypto chunks of the node's split batches queued now, by task kind. */
+        chunksQueued?(): Promise<Map<string, number>>;
+      }
+    | undefined;
 }
 
 export class NodeMetrics {
@@ -50,6 +61,10 @@ export class NodeMetrics {
   private readonly dataPlaneRefused: Counter;
   private readonly servingRequests: Counter<'deployment' | 'role' | 'outcome'>;
   private readonly servingDuration: Histogram<'deployment' | 'role'>;
+  private readonly chunksDispatched: Counter<'kind'>;
+  private readonly chunksRun: Counter<'kind' | 'place'>;
+  private readonly chunksReclaimed: Counter<'kind'>;
+  private readonly chunkDuration: Histogram<'kind' | 'place'>;
 
   constructor(info: { version: string; storage: string }) {
     const registers = [this.registry];
@@ -102,6 +117,31 @@ export class NodeMetrics {
       help: 'Online prediction latency (seconds), by deployment',
       labelNames: ['deployment', 'role'],
       buckets: SERVING_BUCKETS,
+      registers,
+    });
+    this.chunksDispatched = new Counter({
+      name: 'fedgrid_crypto_chunks_dispatched_total',
+      help: 'Chunks of crypto batches this process queued for the node’s processes (a node run as several), by task kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.chunksRun = new Counter({
+      name: 'fedgrid_crypto_chunks_total',
+      help: 'Chunks of this process’s crypto batches finished, by task kind and where they ran (local: this process, remote: another worker)',
+      labelNames: ['kind', 'place'],
+      registers,
+    });
+    this.chunksReclaimed = new Counter({
+      name: 'fedgrid_crypto_chunks_reclaimed_total',
+      help: 'Chunks this process took back from a worker that stopped renewing its lease (then ran them itself), by task kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.chunkDuration = new Histogram({
+      name: 'fedgrid_crypto_chunk_duration_seconds',
+      help: 'Seconds from queueing a crypto batch to one chunk’s result in hand, by task kind and where it ran',
+      labelNames: ['kind', 'place'],
+      buckets: CHUNK_BUCKETS,
       registers,
     });
     // Read at scrape time (the gauges' collect() has the gauge as `this`).
@@ -168,6 +208,22 @@ export class NodeMetrics {
         if (!sources) return;
         const c = sources.cluster?.();
         this.set(c ? await c.queueWaiting().catch(() => 0) : 0);
+      },
+    });
+    new Gauge({
+      name: 'fedgrid_crypto_chunks_queued',
+      help: 'Chunks of the node’s crypto batches queued now (no process has taken them), by task kind (a node run as several processes; else absent)',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        this.reset();
+        const queued = await src()
+          ?.cluster?.()
+          ?.chunksQueued?.()
+          .catch(() => undefined);
+        if (!queued) return;
+        for (const kind of new Set([...Object.keys(OFFLOADABLE_TASKS), ...queued.keys()]))
+          this.set({ kind }, queued.get(kind) ?? 0);
       },
     });
     new Gauge({
@@ -244,6 +300,25 @@ export class NodeMetrics {
     return (outcome, ms) => {
       this.servingRequests.inc({ deployment, role, outcome });
       this.servingDuration.observe({ deployment, role }, ms / 1000);
+    };
+  }
+
+  /**
+   * The observer of the crypto chunks this process dispatches (cluster/batch-dispatcher.ts):
+   * counts chunks queued, run here or elsewhere, taken back, and their latency.
+   */
+  cryptoChunkObserver(): {
+    dispatched(kind: string, chunks: number): void;
+    finished(kind: string, place: 'local' | 'remote', seconds: number): void;
+    reclaimed(kind: string): void;
+  } {
+    return {
+      dispatched: (kind, chunks) => this.chunksDispatched.inc({ kind }, chunks),
+      finished: (kind, place, seconds) => {
+        this.chunksRun.inc({ kind, place });
+        this.chunkDuration.observe({ kind, place }, seconds);
+      },
+      reclaimed: (kind) => this.chunksReclaimed.inc({ kind }),
     };
   }
 

@@ -391,6 +391,7 @@ async function startLocked(
         ? {
             leader: cluster?.isLeader() ?? false,
             queueWaiting: async () => (cluster ? cluster.queueWaiting() : 0),
+            chunksQueued: async () => (cluster ? cluster.chunksQueued() : new Map()),
           }
         : undefined,
     countByStatus: () => new JobsRepo(store.db).countByStatus(),
