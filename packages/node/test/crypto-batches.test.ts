@@ -187,7 +187,7 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
     expect(dispatcher.stats().remote + dispatcher.stats().local).toBe(4);
   });
 
-  it('Paillier encryption through the pool with the offload: the plaintexts come back', async () => {
+  it('Paillier encryption and re-randomisation through the pool with the offload: the plaintexts come back', async () => {
     const { publicKey, privateKey } = await generatePaillierKeyPair(2048);
     const values = Float64Array.from({ length: 256 }, (_, i) => (i - 128) / 7);
     ownerPool.useOffload(dispatcher);
@@ -203,6 +203,19 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
         ownerStore.db,
       );
       expect(r.rows[0]?.n).toBe(dispatcher.chunks('paillierEncrypt', 256, 1));
+      // Re-randomisation (the SecureBoost host's last step) the same way: fresh ciphertexts of the
+      // same plaintexts, every chunk recorded.
+      const fresh = await p.rerandomize(cts);
+      expect(Buffer.from(fresh).equals(Buffer.from(cts))).toBe(false);
+      const again = await p.decrypt(privateKey, fresh, 20);
+      for (let i = 0; i < values.length; i++) expect(again[i]).toBe(back[i]);
+      const rr = await sql<{
+        n: number;
+      }>`select count(*)::int as n from crypto_batches where kind = 'paillierRerandomize'`.execute(
+        ownerStore.db,
+      );
+      expect(rr.rows[0]?.n).toBe(dispatcher.chunks('paillierRerandomize', 256, 1));
+      expect(rr.rows[0]?.n).toBeGreaterThan(1);
     } finally {
       ownerPool.useOffload(undefined);
     }
