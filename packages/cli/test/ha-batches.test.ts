@@ -7,6 +7,11 @@
  * (a) A PSI runs on one worker; its hash-and-blind and blinding batches are cut into chunks in
  *     `crypto_batches`, some run by that worker, some by the other (read from the table, not from
  *     timings), and the intersection is exact.
+ * (c) A small SecureBoost job in which this node is the SecureBoost host (the single-process
+ *     partner holds the labels): the host's encrypted bucket sums of the root levels are cut
+ *     into chunks, some run by each worker (read from `crypto_batches`), and the job succeeds.
+ *     That the bytes equal a single process's is checked on the kernels
+ *     (packages/node/test/crypto-batches.test.ts); the model is not compared here.
  * (b) The worker helping with the batches is SIGKILLed while it holds a chunk: after the chunk's
  *     lease (4 s here) the worker running the task takes it back and runs it, the take-back is
  *     recorded (`reclaimed_from`), no chunk is recorded as run twice, and the intersection is
@@ -17,7 +22,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { JobView } from '@fedgrid/node';
 import type { ClusterNode } from 'fedgrid';
-import { waitFor } from './cluster-helpers.js';
+import { permitAdhoc, waitFor } from './cluster-helpers.js';
 import { HaNode, type HaWorker } from './ha-node.js';
 
 const N = 40_000;
@@ -25,7 +30,10 @@ const terminal = (s: string) => ['succeeded', 'failed', 'stopped'].includes(s);
 const ha = new HaNode('fedgrid_hab');
 let replica: ClusterNode;
 let host: ClusterNode;
-let datasets: { guest: string; host: string };
+let datasets: { guest: string; host: string; boostFeatures: string; boostLabels: string };
+/** SecureBoost data: rows, and this node's features (rows × features ≥ 4 chunks of 32,768). */
+const BOOST_ROWS = 6000;
+const BOOST_FEATURES = 24;
 const workers: HaWorker[] = [];
 /** One crypto thread per worker and a short lease, so that the test waits little. */
 const workerEnv = { FEDGRID_CRYPTO_THREADS: '1', FEDGRID_BATCH_LEASE_SECONDS: '4' };
@@ -98,7 +106,30 @@ beforeAll(async () => {
     path: await csv('host.csv', N / 2),
   });
   await host.api.post('/v1/grants', { dataset: h.id, grantee: 'guest' });
-  datasets = { guest: g.id, host: h.id };
+  const dir = await ha.cluster.dir();
+  const features = ['id', ...Array.from({ length: BOOST_FEATURES }, (_, j) => `x${j}`)];
+  const labels = ['id,y,a'];
+  const rows = [features.join(',')];
+  for (let i = 0; i < BOOST_ROWS; i++) {
+    const xs = Array.from({ length: BOOST_FEATURES }, (_, j) => ((i * (j + 7)) % 101) / 10);
+    rows.push([`b${i}`, ...xs].join(','));
+    labels.push(`b${i},${(xs[0] as number) + (xs[3] as number) > 10 ? 1 : 0},${i % 13}`);
+  }
+  await writeFile(join(dir, 'boost-x.csv'), rows.join('\n') + '\n');
+  await writeFile(join(dir, 'boost-y.csv'), labels.join('\n') + '\n');
+  const bx = await ha.guestSetup.api.post<{ id: string }>('/v1/datasets', {
+    name: 'boost-x',
+    path: join(dir, 'boost-x.csv'),
+  });
+  await ha.guestSetup.api.post('/v1/grants', { dataset: bx.id, grantee: 'host' });
+  // The partner creates the SecureBoost job (it holds the labels): this node permits it.
+  await permitAdhoc([ha.guestSetup], host);
+  const by = await host.api.post<{ id: string }>('/v1/datasets', {
+    name: 'boost-y',
+    path: join(dir, 'boost-y.csv'),
+    labelColumn: 'y',
+  });
+  datasets = { guest: g.id, host: h.id, boostFeatures: bx.id, boostLabels: by.id };
   await ha.endSetup();
   replica = (await ha.startReplica('guest-a')).node;
   workers.push(await ha.startWorker('guest-w1', workerEnv));
@@ -129,6 +160,45 @@ test('(a) the batches of one PSI run on both workers; the intersection is exact'
   expect(workers.map((w) => w.child.pid)).toContain(pidOf(helper as string));
   expect(byState('local').length).toBeGreaterThan(0);
   expect(rows.every((c) => c.reclaimed_from === null)).toBe(true);
+});
+
+test('(c) SecureBoost: the host bucket sums of this node run on both workers', async () => {
+  // The partner is the SecureBoost guest (labels) and creates the job; this node, the host,
+  // sums the histograms.
+  const job = await host.api.post<JobView>('/v1/jobs', {
+    parties: { guest: { node: 'host' }, hosts: [{ node: 'guest' }] },
+    datasets: { guest: datasets.boostLabels, 'host-0': datasets.boostFeatures },
+    tasks: [
+      { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
+      {
+        name: 'train',
+        component: 'secureboost',
+        params: { trees: 1, maxDepth: 2, bins: 16, objective: 'binary' },
+        inputs: { data: 'psi.data' },
+      },
+    ],
+  });
+  const done = await waitFor(async () => {
+    const v = await host.api.get<JobView>(`/v1/jobs/${job.id}`);
+    return terminal(v.status) ? v : undefined;
+  }, 540_000);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  const r = await ha.db.query<Chunk & { owner: string }>(
+    `select grp, part, state, worker, reclaimed_from, kind, owner from crypto_batches
+     where kind = 'paillierBucketSum' order by created_at, grp, part`,
+  );
+  const rows = r.rows;
+  expect(rows.length).toBeGreaterThanOrEqual(4);
+  // One process ran the host's program and dispatched every bucket-sum batch.
+  const owners = new Set(rows.map((c) => c.owner));
+  expect(owners.size).toBe(1);
+  const [owner] = [...owners];
+  expect(owner).toMatch(/:worker$/);
+  // Every chunk ran once, here or on the other worker, and both workers ran some.
+  expect(rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
+  expect(rows.filter((c) => c.state === 'local').every((c) => c.worker === owner)).toBe(true);
+  const ran = new Set(rows.map((c) => pidOf(c.worker)));
+  expect([...ran].sort()).toEqual(workers.map((w) => w.child.pid).sort());
 });
 
 test('(b) SIGKILL of the worker holding a chunk: the chunk is taken back, the PSI is exact', async () => {
