@@ -10,6 +10,11 @@
  * every column described, `keep` columns kept and made row-major for a training — in a child
  * per layout: `rows` (a row-major frame: what components received before the column view) and
  * `columns` (column-backed: columns read in place, `x` built for the kept columns only).
+ *
+ * `dataset.preprocess` (with `preprocessSteps`): the snapshot then run through a preprocessing
+ * component (`scale`, `missing-values`) as a task runs it — input read, the component's program,
+ * output dataset written — in a child per step and layout: `rows` (a row-major input and output:
+ * the components before they read columns) and `columns` (column-backed in and out).
  */
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -68,6 +73,8 @@ export interface DatasetImportOptions {
   readLayouts?: readonly ('rows' | 'columns')[];
   /** Columns `dataset.read` keeps for the training. @default 5 */
   keep?: number;
+  /** Also run these preprocessing components on each snapshot, in each of `readLayouts`. */
+  preprocessSteps?: readonly ('scale' | 'missing-values')[];
   log?: (line: string) => void;
 }
 
@@ -113,6 +120,49 @@ async function benchRead(
   return out;
 }
 
+/** `dataset.preprocess` of `snapshot`: each step in each layout, each in its own child process. */
+async function benchPreprocess(
+  snapshot: string,
+  rows: number,
+  opts: DatasetImportOptions,
+): Promise<BenchResult[]> {
+  const child = fileURLToPath(new URL('../preprocess-child.js', import.meta.url));
+  const out: BenchResult[] = [];
+  const output = `${snapshot}.out`;
+  for (const step of opts.preprocessSteps ?? [])
+    for (const layout of opts.readLayouts ?? []) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [child, snapshot, layout, step, output],
+        { maxBuffer: 1 << 20 },
+      );
+      await rm(output, { force: true });
+      const r = JSON.parse(stdout.trim()) as {
+        rows: number;
+        columns: number;
+        seconds: number;
+        max_rss_kb: number;
+        checksum: number;
+      };
+      if (r.rows !== rows) throw new Error(`dataset.preprocess: wrote ${r.rows} rows of ${rows}`);
+      const peak = sig(r.max_rss_kb / 1024, 4);
+      opts.log?.(
+        `dataset.preprocess rows=${rows} step=${step} layout=${layout}: ${r.seconds.toFixed(2)} s, peak RSS ${peak} MB, checksum ${r.checksum}`,
+      );
+      out.push(
+        result(
+          'dataset.preprocess',
+          { rows, columns: r.columns + 2, step, layout },
+          r.seconds,
+          rows,
+          'rows',
+          { peak_rss_mb: peak },
+        ),
+      );
+    }
+  return out;
+}
+
 /** @throws Error when the child fails or imports a different number of rows. */
 export async function benchDatasetImport(opts: DatasetImportOptions): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'fedgrid-bench-import-'));
@@ -151,6 +201,7 @@ export async function benchDatasetImport(opts: DatasetImportOptions): Promise<Be
         );
         await rm(file, { force: true });
         out.push(...(await benchRead(snapshot, rows, opts)));
+        out.push(...(await benchPreprocess(snapshot, rows, opts)));
         await rm(snapshot, { force: true });
       }
   } finally {

@@ -16,4 +16,7 @@ export const missingValues: ComponentSpec<MissingValuesParams> = {
   ...transformPorts('missing-value handling'),
   programs: { guest: missingValuesProgram, host: missingValuesProgram },
   applyFitted: missingValuesApplier,
+  // Reads and writes single columns (rows dropped column by column): column-backed frames in
+  // and out, no row-major copy.
+  columnar: true,
 };

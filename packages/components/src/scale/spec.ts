@@ -18,4 +18,6 @@ export const scale: ComponentSpec<ScaleParams> = {
   applyFitted: scaleApplier,
   // Each party transforms its own columns: no messages (preprocessing.md).
   local: true,
+  // Reads and writes single columns: column-backed frames in and out, no row-major copy.
+  columnar: true,
 };

@@ -2,25 +2,26 @@
  * Statistics of one feature column that ignore missing values (NaN): the observed values,
  * mean, population standard deviation, median and other type-7 quantiles, mode.
  */
-import type { Matrix } from '../matrix.js';
 
-/** The non-missing values of column `j` of `x` (rows × cols), in row order. */
-export function observedValues(x: Matrix, j: number): Float64Array {
-  const { rows, cols, data } = x;
-  const out = new Float64Array(rows);
+/**
+ * The non-missing values of one column (e.g. `frameColumn`'s array), in row order: a new
+ * array, the column itself is only read.
+ */
+export function observedValues(column: ArrayLike<number>): Float64Array {
+  const n = column.length;
+  const out = new Float64Array(n);
   let k = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = data[i * cols + j] as number;
+  for (let i = 0; i < n; i++) {
+    const v = column[i] as number;
     if (!Number.isNaN(v)) out[k++] = v;
   }
   return out.slice(0, k);
 }
 
-/** Number of missing (NaN) entries of column `j`. */
-export function missingCount(x: Matrix, j: number): number {
-  const { rows, cols, data } = x;
+/** Number of missing (NaN) entries of one column. */
+export function missingCount(column: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < rows; i++) if (Number.isNaN(data[i * cols + j] as number)) m++;
+  for (let i = 0; i < column.length; i++) if (Number.isNaN(column[i] as number)) m++;
   return m;
 }
 

@@ -1,5 +1,16 @@
-/** Column look-up and column surgery on a {@link Frame} (rows are never touched here). */
-import type { Frame } from '../frame.js';
+/**
+ * Column look-up and column surgery on a {@link Frame} (rows are never touched here). Frames
+ * keep their layout: a column-backed frame in gives a column-backed frame out, sharing the
+ * columns it does not change (no row-major copy of the table); a row-major one gives a
+ * row-major one (issue 17).
+ */
+import {
+  columnFrame,
+  frameColumn,
+  selectFrameColumns,
+  type ColumnType,
+  type Frame,
+} from '../frame.js';
 import { PreprocessError } from './errors.js';
 
 /**
@@ -30,32 +41,83 @@ export function columnIndices(frame: Frame, names: readonly string[]): number[] 
 }
 
 /**
- * The frame without the named columns (rows, ids and labels unchanged).
+ * The frame without the named columns (rows, ids and labels unchanged; the dropped columns'
+ * types go with them). Column-backed: the kept columns are shared, nothing is copied.
  * @throws PreprocessError COLUMN_UNKNOWN as {@link columnIndices}.
  */
 export function dropColumns(frame: Frame, names: readonly string[]): Frame {
   const drop = new Set(columnIndices(frame, names));
-  const keep = frame.featureNames.map((_, j) => j).filter((j) => !drop.has(j));
-  const { rows, cols, data } = frame.x;
-  const out = new Float64Array(rows * keep.length);
-  for (let i = 0; i < rows; i++)
-    for (let k = 0; k < keep.length; k++)
-      out[i * keep.length + k] = data[i * cols + (keep[k] as number)] as number;
-  return {
-    ...frame,
-    ids: frame.ids.slice(),
-    x: { rows, cols: keep.length, data: out },
-    featureNames: keep.map((j) => frame.featureNames[j] as string),
-  };
+  return selectFrameColumns(
+    frame,
+    frame.featureNames.filter((_, j) => !drop.has(j)),
+  );
 }
 
-/** A copy of the frame whose feature data can be changed in place. */
-export function copyFrame(frame: Frame): Frame {
-  return {
-    ...frame,
-    ids: frame.ids.slice(),
-    x: { rows: frame.x.rows, cols: frame.x.cols, data: frame.x.data.slice() },
-    featureNames: frame.featureNames.slice(),
-    ...(frame.labels ? { labels: frame.labels.slice() } : {}),
+/**
+ * The frame with the columns at the indices of `replaced` holding the given values (one per
+ * row, index → values), every other column, the ids and labels unchanged; `columnTypes` are the
+ * output's types (default: the frame's). Column-backed in, column-backed out (unreplaced
+ * columns shared, the new arrays taken as they are); row-major in, row-major out (a copy of `x`
+ * with the new values written in).
+ * @throws RangeError when an array's length is not the frame's row count.
+ */
+export function withColumnValues(
+  frame: Frame,
+  replaced: ReadonlyMap<number, Float64Array>,
+  columnTypes: Record<string, ColumnType> | undefined = frame.columnTypes,
+): Frame {
+  const rows = frame.ids.length;
+  for (const [j, v] of replaced)
+    if (v.length !== rows)
+      throw new RangeError(
+        `column '${frame.featureNames[j]}': ${v.length} values for ${rows} rows`,
+      );
+  if (frame.columns)
+    return columnFrame({
+      ids: frame.ids,
+      columns: frame.columns.map((c, j) => replaced.get(j) ?? c),
+      featureNames: frame.featureNames,
+      ...(frame.labels ? { labels: frame.labels, labelName: frame.labelName } : {}),
+      ...(columnTypes ? { columnTypes } : {}),
+    });
+  const { cols } = frame.x;
+  const data = frame.x.data.slice();
+  for (const [j, v] of replaced) for (let i = 0; i < rows; i++) data[i * cols + j] = v[i] as number;
+  const { columnTypes: _old, ...rest } = frame;
+  return { ...rest, x: { rows, cols, data }, ...(columnTypes ? { columnTypes } : {}) };
+}
+
+/**
+ * A frame with the rows (ids, labels) of `like` and the given feature columns, in the layout of
+ * `like`: column-backed (the arrays taken as they are, shared) or row-major (`x` built from them).
+ * @throws RangeError when a column's length is not the row count or names and columns differ.
+ */
+export function frameFromColumns(
+  like: Frame,
+  parts: {
+    columns: readonly Float64Array[];
+    featureNames: string[];
+    columnTypes?: Record<string, ColumnType> | undefined;
+  },
+): Frame {
+  const base = {
+    ids: like.ids,
+    columns: parts.columns,
+    featureNames: parts.featureNames,
+    ...(like.labels ? { labels: like.labels, labelName: like.labelName } : {}),
+    ...(parts.columnTypes ? { columnTypes: parts.columnTypes } : {}),
   };
+  const f = columnFrame(base);
+  if (like.columns) return f;
+  const { columns: _c, ...rest } = base;
+  return { ...rest, x: f.x };
+}
+
+/**
+ * A new array holding column `j` of every row, free to be written: a copy of a column-backed
+ * frame's own array, or the copy `frameColumn` makes out of a row-major `x` (not copied twice).
+ */
+export function writableColumn(frame: Frame, j: number): Float64Array {
+  const c = frameColumn(frame, j);
+  return frame.columns?.[j] === c ? c.slice() : c;
 }

@@ -5,8 +5,8 @@
  * label encoding (each code becomes its index 0..k−1 among the ascending categories).
  * Missing values (NaN) stay missing: NaN in every one-hot column of the row, NaN as a label.
  */
-import type { Frame } from '../frame.js';
-import { columnIndices } from './columns.js';
+import { frameColumn, type Frame } from '../frame.js';
+import { columnIndices, frameFromColumns, withColumnValues } from './columns.js';
 import { observedValues } from './column-stats.js';
 import { PreprocessError } from './errors.js';
 
@@ -43,7 +43,7 @@ export function fitCategories(
 ): FittedCategories[] {
   const js = columnIndices(frame, columns);
   return columns.map((column, k) => {
-    const v = observedValues(frame.x, js[k] as number);
+    const v = observedValues(frameColumn(frame, js[k] as number));
     const bad = v.find((x) => !Number.isInteger(x));
     if (bad !== undefined)
       throw new PreprocessError(
@@ -87,16 +87,20 @@ function byCategory(
     frame,
     todo.map((f) => f.column),
   );
-  const { rows, cols } = frame.x;
-  const data = frame.x.data.slice();
   const columnTypes = { ...frame.columnTypes };
+  const recoded = new Map<number, Float64Array>();
   for (const [k, f] of todo.entries()) {
     const own = frame.columnTypes?.[f.column] as { type: 'categorical'; levels: string[] };
     const code = new Map((f.levels as string[]).map((l, i) => [l, f.categories[i] as number]));
     const j = js[k] as number;
-    for (let i = 0; i < rows; i++) {
-      const v = data[i * cols + j] as number;
-      if (Number.isNaN(v)) continue;
+    const src = frameColumn(frame, j);
+    const data = new Float64Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i] as number;
+      if (Number.isNaN(v)) {
+        data[i] = v;
+        continue;
+      }
       const level = own.levels[v] ?? String(v);
       const c = code.get(level);
       if (c === undefined && unseen === 'error')
@@ -105,14 +109,15 @@ function byCategory(
           `column '${f.column}' row ${i + 1} holds category '${level}', not seen when the encoding was fitted (encode's unseen: 'ignore' encodes it as all-zero / missing instead)`,
           { column: f.column, row: i, value: level },
         );
-      data[i * cols + j] = c ?? UNSEEN_CODE;
+      data[i] = c ?? UNSEEN_CODE;
     }
+    recoded.set(j, data);
     // The column now holds the fitted codes: its levels are the fitted frame's.
     const levels: string[] = [];
     f.categories.forEach((c, i) => (levels[c] = (f.levels as string[])[i] as string));
     columnTypes[f.column] = { type: 'categorical', levels: Array.from(levels, (l) => l ?? '') };
   }
-  return { ...frame, x: { rows, cols, data }, columnTypes };
+  return withColumnValues(frame, recoded, columnTypes);
 }
 
 /** The first value (row order) of a fitted column that is not one of its categories. */
@@ -124,12 +129,11 @@ export function firstUnseenCategory(
     frame,
     fitted.map((f) => f.column),
   );
-  const { rows, cols, data } = frame.x;
   for (const [k, f] of fitted.entries()) {
     const known = new Set(f.categories);
-    const j = js[k] as number;
-    for (let i = 0; i < rows; i++) {
-      const v = data[i * cols + j] as number;
+    const data = frameColumn(frame, js[k] as number);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i] as number;
       if (!Number.isNaN(v) && !known.has(v)) return { column: f.column, row: i, value: v };
     }
   }
@@ -201,32 +205,29 @@ export function applyEncoding(
       };
   }
   if (columnTypes && Object.keys(columnTypes).length === 0) columnTypes = undefined;
-  const { rows, cols, data } = frame.x;
-  const width = plan.length;
-  const out = new Float64Array(rows * width);
-  for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < width; k++) {
-      const p = plan[k] as (typeof plan)[number];
-      const v = data[i * cols + p.src] as number;
-      out[i * width + k] =
-        p.category !== undefined
-          ? Number.isNaN(v)
-            ? NaN
-            : v === p.category
-              ? 1
-              : 0
-          : p.index
-            ? (p.index.get(v) ?? NaN)
-            : v;
-    }
-  }
-  const { columnTypes: _old, ...rest } = frame;
-  return {
-    ...rest,
-    ids: frame.ids.slice(),
-    x: { rows, cols: width, data: out },
-    featureNames: names,
-    ...(frame.labels ? { labels: frame.labels.slice() } : {}),
-    ...(columnTypes ? { columnTypes } : {}),
+  // Column by column: a column kept as it is is shared (column-backed) and the others are
+  // written into new arrays, never a rows × width pass over a row-major table.
+  const sources = new Map<number, Float64Array>();
+  const source = (j: number): Float64Array => {
+    let c = sources.get(j);
+    if (!c) sources.set(j, (c = frameColumn(frame, j)));
+    return c;
   };
+  const rows = frame.ids.length;
+  const columns = plan.map((p) => {
+    const src = source(p.src);
+    if (p.category === undefined && !p.index) return src;
+    const out = new Float64Array(rows);
+    if (p.category !== undefined)
+      for (let i = 0; i < rows; i++) {
+        const v = src[i] as number;
+        out[i] = Number.isNaN(v) ? NaN : v === p.category ? 1 : 0;
+      }
+    else {
+      const index = p.index as Map<number, number>;
+      for (let i = 0; i < rows; i++) out[i] = index.get(src[i] as number) ?? NaN;
+    }
+    return out;
+  });
+  return frameFromColumns(frame, { columns, featureNames: names, columnTypes });
 }

@@ -2,8 +2,8 @@
  * Missing-value handling (standard 001 appendix A.1 table 2, step 3 "缺失值处理"): which columns
  * are too sparse to keep, which rows have gaps, and fill values fitted per column. Missing = NaN.
  */
-import type { Frame } from '../frame.js';
-import { columnIndices, copyFrame } from './columns.js';
+import { frameColumn, type Frame } from '../frame.js';
+import { columnIndices, withColumnValues, writableColumn } from './columns.js';
 import { meanOf, medianOf, missingCount, modeOf, observedValues } from './column-stats.js';
 import { PreprocessError } from './errors.js';
 
@@ -26,8 +26,9 @@ export interface FittedFill {
 
 /** Fraction of missing entries in each named column (0 for an empty frame). */
 export function missingFractions(frame: Frame, columns: readonly string[]): number[] {
+  const rows = frame.ids.length;
   return columnIndices(frame, columns).map((j) =>
-    frame.x.rows ? missingCount(frame.x, j) / frame.x.rows : 0,
+    rows ? missingCount(frameColumn(frame, j)) / rows : 0,
   );
 }
 
@@ -53,11 +54,21 @@ export function columnsOverMissingThreshold(
  */
 export function rowsWithMissing(frame: Frame, columns: readonly string[]): Uint32Array {
   const js = columnIndices(frame, columns);
-  const { rows, cols, data } = frame.x;
-  const out: number[] = [];
-  for (let i = 0; i < rows; i++)
-    if (js.some((j) => Number.isNaN(data[i * cols + j] as number))) out.push(i);
-  return Uint32Array.from(out);
+  const rows = frame.ids.length;
+  // One pass per column over its own array (no row-major read), gaps flagged per row.
+  const gap = new Uint8Array(rows);
+  let n = 0;
+  for (const j of js) {
+    const c = frameColumn(frame, j);
+    for (let i = 0; i < rows; i++)
+      if (!gap[i] && Number.isNaN(c[i] as number)) {
+        gap[i] = 1;
+        n++;
+      }
+  }
+  const out = new Uint32Array(n);
+  for (let i = 0, k = 0; k < n; i++) if (gap[i]) out[k++] = i;
+  return out;
 }
 
 /**
@@ -86,7 +97,7 @@ export function fitFillValues(
           { column },
         );
     } else {
-      const v = observedValues(frame.x, js[k] as number);
+      const v = observedValues(frameColumn(frame, js[k] as number));
       if (v.length === 0)
         throw new PreprocessError(
           'COLUMN_EMPTY',
@@ -102,7 +113,8 @@ export function fitFillValues(
 
 /**
  * The frame with each fitted column's NaN entries replaced by its fill value (other columns and
- * rows unchanged).
+ * rows unchanged; column types kept): one new array per filled column, a column-backed frame
+ * stays column-backed.
  * @returns the new frame and the number of values filled per fitted column.
  * @throws PreprocessError COLUMN_UNKNOWN when the frame lacks a fitted column.
  */
@@ -114,19 +126,19 @@ export function applyFillValues(
     frame,
     fills.map((f) => f.column),
   );
-  const out = copyFrame(frame);
-  const { rows, cols } = out.x;
-  const data = out.x.data;
+  const replaced = new Map<number, Float64Array>();
   const filled = fills.map((f, k) => {
     const j = js[k] as number;
+    const out = writableColumn(frame, j);
     let n = 0;
-    for (let i = 0; i < rows; i++) {
-      if (Number.isNaN(data[i * cols + j] as number)) {
-        data[i * cols + j] = f.value;
+    for (let i = 0; i < out.length; i++) {
+      if (Number.isNaN(out[i] as number)) {
+        out[i] = f.value;
         n++;
       }
     }
+    replaced.set(j, out);
     return n;
   });
-  return { frame: out, filled };
+  return { frame: withColumnValues(frame, replaced), filled };
 }

@@ -4,8 +4,8 @@
  * clipped to the fence or replaced by a statistic of the inliers. Missing values (NaN) are
  * ignored when fitting and left as they are.
  */
-import type { Frame } from '../frame.js';
-import { columnIndices, copyFrame } from './columns.js';
+import { frameColumn, type Frame } from '../frame.js';
+import { columnIndices, withColumnValues, writableColumn } from './columns.js';
 import {
   meanOf,
   medianOf,
@@ -72,7 +72,7 @@ export function fitOutlierBounds(
       {},
     );
   return columns.map((column, c) => {
-    const v = observedValues(frame.x, js[c] as number);
+    const v = observedValues(frameColumn(frame, js[c] as number));
     if (v.length === 0)
       throw new PreprocessError('COLUMN_EMPTY', `column '${column}' has no observed value`, {
         column,
@@ -121,7 +121,9 @@ export function fitOutlierBounds(
 }
 
 /**
- * The frame with every value outside its column's fences clipped or replaced (NaN stays NaN).
+ * The frame with every value outside its column's fences clipped or replaced (NaN stays NaN;
+ * column types kept): one new array per fitted column, a column-backed frame stays
+ * column-backed.
  * @returns the new frame and the number of values changed per fitted column.
  * @throws PreprocessError COLUMN_UNKNOWN when the frame lacks a fitted column.
  */
@@ -133,21 +135,21 @@ export function applyOutlierBounds(
     frame,
     bounds.map((b) => b.column),
   );
-  const out = copyFrame(frame);
-  const { rows, cols } = out.x;
-  const data = out.x.data;
+  const replaced = new Map<number, Float64Array>();
   const changed = bounds.map((b, k) => {
     const j = js[k] as number;
+    const out = writableColumn(frame, j);
     let n = 0;
-    for (let i = 0; i < rows; i++) {
-      const v = data[i * cols + j] as number;
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i] as number;
       if (v < b.lower || v > b.upper) {
-        data[i * cols + j] =
+        out[i] =
           b.action === 'clip' ? (v < b.lower ? b.lower : b.upper) : (b.replacement as number);
         n++;
       }
     }
+    replaced.set(j, out);
     return n;
   });
-  return { frame: out, changed };
+  return { frame: withColumnValues(frame, replaced), changed };
 }

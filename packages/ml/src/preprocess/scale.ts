@@ -5,8 +5,8 @@
  * fitted data has mean 0 and variance 1. A constant column has d = 1 (it maps to 0).
  * Missing values (NaN) are ignored when fitting and stay NaN.
  */
-import { asNumericColumns, type Frame } from '../frame.js';
-import { columnIndices, copyFrame } from './columns.js';
+import { asNumericColumns, frameColumn, type Frame } from '../frame.js';
+import { columnIndices, withColumnValues } from './columns.js';
 import { meanOf, observedValues, populationStd } from './column-stats.js';
 import { PreprocessError } from './errors.js';
 
@@ -39,7 +39,7 @@ export function fitScale(
 ): FittedScale[] {
   const js = columnIndices(frame, columns);
   return columns.map((column, k) => {
-    const v = observedValues(frame.x, js[k] as number);
+    const v = observedValues(frameColumn(frame, js[k] as number));
     if (v.length === 0)
       throw new PreprocessError('COLUMN_EMPTY', `column '${column}' has no observed value`, {
         column,
@@ -64,7 +64,8 @@ export function fitScale(
 }
 
 /**
- * The frame with each fitted column scaled as (x − center)/divisor.
+ * The frame with each fitted column scaled as (x − center)/divisor, one new array per scaled
+ * column (a column-backed frame stays column-backed, its other columns shared).
  * @throws PreprocessError COLUMN_UNKNOWN when the frame lacks a fitted column.
  */
 export function applyScale(frame: Frame, fitted: readonly FittedScale[]): Frame {
@@ -72,17 +73,17 @@ export function applyScale(frame: Frame, fitted: readonly FittedScale[]): Frame 
     frame,
     fitted.map((f) => f.column),
   );
-  const out = copyFrame(frame);
-  const { rows, cols } = out.x;
-  const data = out.x.data;
+  const scaled = new Map<number, Float64Array>();
   fitted.forEach((f, k) => {
     const j = js[k] as number;
-    for (let i = 0; i < rows; i++)
-      data[i * cols + j] = ((data[i * cols + j] as number) - f.center) / f.divisor;
+    const src = frameColumn(frame, j);
+    const out = new Float64Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = ((src[i] as number) - f.center) / f.divisor;
+    scaled.set(j, out);
   });
   // Scaled codes, flags or times are numbers now.
   return asNumericColumns(
-    out,
+    withColumnValues(frame, scaled),
     fitted.map((f) => f.column),
   );
 }
