@@ -54,25 +54,32 @@ export function dropColumns(frame: Frame, names: readonly string[]): Frame {
 }
 
 /**
- * The frame with the columns at the indices of `replaced` holding the given values (one per
- * row, index → values), every other column, the ids and labels unchanged; `columnTypes` are the
- * output's types (default: the frame's). Column-backed in, column-backed out (unreplaced
- * columns shared, the new arrays taken as they are); row-major in, row-major out (a copy of `x`
- * with the new values written in).
- * @throws RangeError when an array's length is not the frame's row count.
+ * The frame with column `js[k]` replaced by `map(values, k)` for each k (one new array of the
+ * frame's row count, computed from the column's current values; `values` may be the frame's own
+ * array — read, never write), every other column, the ids and labels unchanged; `columnTypes`
+ * are the output's types (default: the frame's). Column-backed in, column-backed out (unmapped
+ * columns shared); row-major in, row-major out (one copy of `x`, each new column written into it
+ * as soon as it is computed, so that at most one new column is held besides).
+ * @throws RangeError when `map` returns an array whose length is not the row count.
  */
-export function withColumnValues(
+export function mapColumns(
   frame: Frame,
-  replaced: ReadonlyMap<number, Float64Array>,
+  js: readonly number[],
+  map: (values: Float64Array, k: number) => Float64Array,
   columnTypes: Record<string, ColumnType> | undefined = frame.columnTypes,
 ): Frame {
   const rows = frame.ids.length;
-  for (const [j, v] of replaced)
+  const computed = (k: number): Float64Array => {
+    const j = js[k] as number;
+    const v = map(frameColumn(frame, j), k);
     if (v.length !== rows)
       throw new RangeError(
         `column '${frame.featureNames[j]}': ${v.length} values for ${rows} rows`,
       );
-  if (frame.columns)
+    return v;
+  };
+  if (frame.columns) {
+    const replaced = new Map(js.map((j, k) => [j, computed(k)]));
     return columnFrame({
       ids: frame.ids,
       columns: frame.columns.map((c, j) => replaced.get(j) ?? c),
@@ -80,44 +87,53 @@ export function withColumnValues(
       ...(frame.labels ? { labels: frame.labels, labelName: frame.labelName } : {}),
       ...(columnTypes ? { columnTypes } : {}),
     });
+  }
   const { cols } = frame.x;
   const data = frame.x.data.slice();
-  for (const [j, v] of replaced) for (let i = 0; i < rows; i++) data[i * cols + j] = v[i] as number;
+  js.forEach((j, k) => {
+    const v = computed(k);
+    for (let i = 0; i < rows; i++) data[i * cols + j] = v[i] as number;
+  });
   const { columnTypes: _old, ...rest } = frame;
   return { ...rest, x: { rows, cols, data }, ...(columnTypes ? { columnTypes } : {}) };
 }
 
 /**
- * A frame with the rows (ids, labels) of `like` and the given feature columns, in the layout of
- * `like`: column-backed (the arrays taken as they are, shared) or row-major (`x` built from them).
- * @throws RangeError when a column's length is not the row count or names and columns differ.
+ * A frame with the rows (ids, labels) of `like` and the feature columns `featureNames`, column
+ * `k` being `column(k)` (called once per k, in order; it may return an array of `like` itself),
+ * in the layout of `like`: column-backed (the arrays taken as they are, shared) or row-major
+ * (`x` written column by column as each is computed, so that at most one column is held besides).
+ * @throws RangeError when a column's length is not the row count.
  */
 export function frameFromColumns(
   like: Frame,
   parts: {
-    columns: readonly Float64Array[];
     featureNames: string[];
+    column: (k: number) => Float64Array;
     columnTypes?: Record<string, ColumnType> | undefined;
   },
 ): Frame {
-  const base = {
+  const rows = like.ids.length;
+  const width = parts.featureNames.length;
+  const rest = {
     ids: like.ids,
-    columns: parts.columns,
     featureNames: parts.featureNames,
     ...(like.labels ? { labels: like.labels, labelName: like.labelName } : {}),
     ...(parts.columnTypes ? { columnTypes: parts.columnTypes } : {}),
   };
-  const f = columnFrame(base);
-  if (like.columns) return f;
-  const { columns: _c, ...rest } = base;
-  return { ...rest, x: f.x };
-}
-
-/**
- * A new array holding column `j` of every row, free to be written: a copy of a column-backed
- * frame's own array, or the copy `frameColumn` makes out of a row-major `x` (not copied twice).
- */
-export function writableColumn(frame: Frame, j: number): Float64Array {
-  const c = frameColumn(frame, j);
-  return frame.columns?.[j] === c ? c.slice() : c;
+  if (like.columns)
+    return columnFrame({
+      ...rest,
+      columns: Array.from({ length: width }, (_, k) => parts.column(k)),
+    });
+  const data = new Float64Array(rows * width);
+  for (let k = 0; k < width; k++) {
+    const c = parts.column(k);
+    if (c.length !== rows)
+      throw new RangeError(
+        `column '${parts.featureNames[k]}' has ${c.length} values for ${rows} rows`,
+      );
+    for (let i = 0; i < rows; i++) data[i * width + k] = c[i] as number;
+  }
+  return { ...rest, x: { rows, cols: width, data } };
 }

@@ -6,7 +6,7 @@
  * Missing values (NaN) stay missing: NaN in every one-hot column of the row, NaN as a label.
  */
 import { frameColumn, type Frame } from '../frame.js';
-import { columnIndices, frameFromColumns, withColumnValues } from './columns.js';
+import { columnIndices, frameFromColumns, mapColumns } from './columns.js';
 import { observedValues } from './column-stats.js';
 import { PreprocessError } from './errors.js';
 
@@ -88,36 +88,42 @@ function byCategory(
     todo.map((f) => f.column),
   );
   const columnTypes = { ...frame.columnTypes };
-  const recoded = new Map<number, Float64Array>();
-  for (const [k, f] of todo.entries()) {
+  const owns = todo.map((f) => {
     const own = frame.columnTypes?.[f.column] as { type: 'categorical'; levels: string[] };
-    const code = new Map((f.levels as string[]).map((l, i) => [l, f.categories[i] as number]));
-    const j = js[k] as number;
-    const src = frameColumn(frame, j);
-    const data = new Float64Array(src.length);
-    for (let i = 0; i < src.length; i++) {
-      const v = src[i] as number;
-      if (Number.isNaN(v)) {
-        data[i] = v;
-        continue;
-      }
-      const level = own.levels[v] ?? String(v);
-      const c = code.get(level);
-      if (c === undefined && unseen === 'error')
-        throw new PreprocessError(
-          'UNSEEN_CATEGORY',
-          `column '${f.column}' row ${i + 1} holds category '${level}', not seen when the encoding was fitted (encode's unseen: 'ignore' encodes it as all-zero / missing instead)`,
-          { column: f.column, row: i, value: level },
-        );
-      data[i] = c ?? UNSEEN_CODE;
-    }
-    recoded.set(j, data);
-    // The column now holds the fitted codes: its levels are the fitted frame's.
+    // The column will hold the fitted codes: its levels are the fitted frame's.
     const levels: string[] = [];
     f.categories.forEach((c, i) => (levels[c] = (f.levels as string[])[i] as string));
     columnTypes[f.column] = { type: 'categorical', levels: Array.from(levels, (l) => l ?? '') };
-  }
-  return withColumnValues(frame, recoded, columnTypes);
+    return own;
+  });
+  return mapColumns(
+    frame,
+    js,
+    (src, k) => {
+      const f = todo[k] as FittedCategories;
+      const own = owns[k] as { levels: string[] };
+      const code = new Map((f.levels as string[]).map((l, i) => [l, f.categories[i] as number]));
+      const data = new Float64Array(src.length);
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i] as number;
+        if (Number.isNaN(v)) {
+          data[i] = v;
+          continue;
+        }
+        const level = own.levels[v] ?? String(v);
+        const c = code.get(level);
+        if (c === undefined && unseen === 'error')
+          throw new PreprocessError(
+            'UNSEEN_CATEGORY',
+            `column '${f.column}' row ${i + 1} holds category '${level}', not seen when the encoding was fitted (encode's unseen: 'ignore' encodes it as all-zero / missing instead)`,
+            { column: f.column, row: i, value: level },
+          );
+        data[i] = c ?? UNSEEN_CODE;
+      }
+      return data;
+    },
+    columnTypes,
+  );
 }
 
 /** The first value (row order) of a fitted column that is not one of its categories. */
@@ -206,15 +212,16 @@ export function applyEncoding(
   }
   if (columnTypes && Object.keys(columnTypes).length === 0) columnTypes = undefined;
   // Column by column: a column kept as it is is shared (column-backed) and the others are
-  // written into new arrays, never a rows × width pass over a row-major table.
-  const sources = new Map<number, Float64Array>();
+  // written into new arrays, never a rows × width pass over a row-major table. Output columns
+  // come in source order: only the current source column is held.
+  let current: { j: number; values: Float64Array } | undefined;
   const source = (j: number): Float64Array => {
-    let c = sources.get(j);
-    if (!c) sources.set(j, (c = frameColumn(frame, j)));
-    return c;
+    if (current?.j !== j) current = { j, values: frameColumn(frame, j) };
+    return current.values;
   };
   const rows = frame.ids.length;
-  const columns = plan.map((p) => {
+  const column = (k: number): Float64Array => {
+    const p = plan[k] as (typeof plan)[number];
     const src = source(p.src);
     if (p.category === undefined && !p.index) return src;
     const out = new Float64Array(rows);
@@ -228,6 +235,6 @@ export function applyEncoding(
       for (let i = 0; i < rows; i++) out[i] = index.get(src[i] as number) ?? NaN;
     }
     return out;
-  });
-  return frameFromColumns(frame, { columns, featureNames: names, columnTypes });
+  };
+  return frameFromColumns(frame, { featureNames: names, column, columnTypes });
 }

@@ -3,7 +3,7 @@
  * are too sparse to keep, which rows have gaps, and fill values fitted per column. Missing = NaN.
  */
 import { frameColumn, type Frame } from '../frame.js';
-import { columnIndices, withColumnValues, writableColumn } from './columns.js';
+import { columnIndices, mapColumns } from './columns.js';
 import { meanOf, medianOf, missingCount, modeOf, observedValues } from './column-stats.js';
 import { PreprocessError } from './errors.js';
 
@@ -126,19 +126,20 @@ export function applyFillValues(
     frame,
     fills.map((f) => f.column),
   );
-  const replaced = new Map<number, Float64Array>();
-  const filled = fills.map((f, k) => {
-    const j = js[k] as number;
-    const out = writableColumn(frame, j);
+  const filled = fills.map(() => 0);
+  const out = mapColumns(frame, js, (src, k) => {
+    const value = (fills[k] as FittedFill).value;
+    const col = new Float64Array(src.length);
     let n = 0;
-    for (let i = 0; i < out.length; i++) {
-      if (Number.isNaN(out[i] as number)) {
-        out[i] = f.value;
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i] as number;
+      if (Number.isNaN(v)) {
+        col[i] = value;
         n++;
-      }
+      } else col[i] = v;
     }
-    replaced.set(j, out);
-    return n;
+    filled[k] = n;
+    return col;
   });
-  return { frame: withColumnValues(frame, replaced), filled };
+  return { frame: out, filled };
 }

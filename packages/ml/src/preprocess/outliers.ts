@@ -5,7 +5,7 @@
  * ignored when fitting and left as they are.
  */
 import { frameColumn, type Frame } from '../frame.js';
-import { columnIndices, withColumnValues, writableColumn } from './columns.js';
+import { columnIndices, mapColumns } from './columns.js';
 import {
   meanOf,
   medianOf,
@@ -135,21 +135,21 @@ export function applyOutlierBounds(
     frame,
     bounds.map((b) => b.column),
   );
-  const replaced = new Map<number, Float64Array>();
-  const changed = bounds.map((b, k) => {
-    const j = js[k] as number;
-    const out = writableColumn(frame, j);
+  const changed = bounds.map(() => 0);
+  const out = mapColumns(frame, js, (src, k) => {
+    const b = bounds[k] as FittedOutlierBounds;
+    const col = new Float64Array(src.length);
     let n = 0;
-    for (let i = 0; i < out.length; i++) {
-      const v = out[i] as number;
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i] as number;
       if (v < b.lower || v > b.upper) {
-        out[i] =
+        col[i] =
           b.action === 'clip' ? (v < b.lower ? b.lower : b.upper) : (b.replacement as number);
         n++;
-      }
+      } else col[i] = v;
     }
-    replaced.set(j, out);
-    return n;
+    changed[k] = n;
+    return col;
   });
-  return { frame: withColumnValues(frame, replaced), changed };
+  return { frame: out, changed };
 }

@@ -6,7 +6,7 @@
  * Missing values (NaN) are ignored when fitting and stay NaN.
  */
 import { asNumericColumns, frameColumn, type Frame } from '../frame.js';
-import { columnIndices, withColumnValues } from './columns.js';
+import { columnIndices, mapColumns } from './columns.js';
 import { meanOf, observedValues, populationStd } from './column-stats.js';
 import { PreprocessError } from './errors.js';
 
@@ -73,17 +73,15 @@ export function applyScale(frame: Frame, fitted: readonly FittedScale[]): Frame 
     frame,
     fitted.map((f) => f.column),
   );
-  const scaled = new Map<number, Float64Array>();
-  fitted.forEach((f, k) => {
-    const j = js[k] as number;
-    const src = frameColumn(frame, j);
+  const scaled = mapColumns(frame, js, (src, k) => {
+    const f = fitted[k] as FittedScale;
     const out = new Float64Array(src.length);
     for (let i = 0; i < src.length; i++) out[i] = ((src[i] as number) - f.center) / f.divisor;
-    scaled.set(j, out);
+    return out;
   });
   // Scaled codes, flags or times are numbers now.
   return asNumericColumns(
-    withColumnValues(frame, scaled),
+    scaled,
     fitted.map((f) => f.column),
   );
 }
