@@ -301,7 +301,7 @@ describe('trainers on the encoded categories', () => {
     const hostSplits = (hm as unknown as SbHostModel).splits;
     const oneHot = hostSplits.filter((sp) => /=\d+$/.test(sp.feature));
     expect(oneHot.length).toBeGreaterThan(0);
-    for (const sp of oneHot) expect(sp.threshold >= 0 && sp.threshold < 1).toBe(true);
+    for (const sp of oneHot) expect(sp.threshold! >= 0 && sp.threshold! < 1).toBe(true);
   }, 300_000);
 });
 

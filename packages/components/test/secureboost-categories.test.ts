@@ -34,7 +34,9 @@ import { runComponent } from './harness.js';
 
 const GUEST = 'examples/data/credit/german_credit_guest.csv';
 const HOST = 'examples/data/credit/german_credit_host.csv';
-const PARAMS = { trees: 3, maxDepth: 3, objective: 'binary' };
+// Threshold splits over the category codes (the behaviour before set splits, still selectable):
+// what this file checks. Set splits: secureboost-categories-set.test.ts.
+const PARAMS = { trees: 3, maxDepth: 3, objective: 'binary', categoricalSplit: 'threshold' };
 
 let pool: CryptoPool;
 let guest: Frame;
@@ -160,7 +162,7 @@ describe('secureboost on categorical columns', () => {
       f: Frame,
       sp: {
         feature: string;
-        threshold: number;
+        threshold?: number;
         leftCategories?: string[];
         rightCategories?: string[];
       },
@@ -170,8 +172,8 @@ describe('secureboost on categorical columns', () => {
         expect(sp.leftCategories).toBeUndefined();
         return false;
       }
-      expect(sp.leftCategories).toEqual(t.levels.filter((_, c) => c <= sp.threshold));
-      expect(sp.rightCategories).toEqual(t.levels.filter((_, c) => c > sp.threshold));
+      expect(sp.leftCategories).toEqual(t.levels.filter((_, c) => c <= sp.threshold!));
+      expect(sp.rightCategories).toEqual(t.levels.filter((_, c) => c > sp.threshold!));
       return true;
     };
     let guestCat = 0;

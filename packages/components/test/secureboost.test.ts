@@ -199,6 +199,8 @@ function twinParams(raw: Record<string, unknown>): GbdtParams {
     colsample: p.colsample,
     seed: p.seed,
     earlyStoppingRounds: p.earlyStoppingRounds,
+    catSmooth: p.catSmooth,
+    maxCatToOnehot: p.maxCatToOnehot,
     gradientFracBits: p.fracBits,
   };
 }
@@ -246,7 +248,7 @@ function expectSameTrees(
       if (nd.owner === 'guest') {
         const g = nd as Extract<typeof nd, { feature: string }>;
         column = guestFrame.featureNames.indexOf(g.feature);
-        threshold = g.threshold;
+        threshold = g.threshold!;
         missingLeft = g.missingLeft === true;
       } else {
         hostSplits++;
@@ -254,7 +256,7 @@ function expectSameTrees(
         const split = fed.hosts[k]!.splits.find((s) => s.id === (nd as { split: number }).split);
         expect(split, `${where}: host split id`).toBeDefined();
         column = (hostBase[k] as number) + hostFrames[k]!.featureNames.indexOf(split!.feature);
-        threshold = split!.threshold;
+        threshold = split!.threshold!;
         missingLeft = split!.missingLeft === true;
       }
       expect(missingLeft, `${where} missing values' side`).toBe(tn.missingLeft === true);

@@ -8,7 +8,7 @@
  * missing values go (`missingLeft`). Splits recorded before names existed (threshold only) keep
  * routing by code. The names stay in the owner's model part: they are never sent to a partner.
  */
-import { goesLeftRaw, type Frame } from '@fedgrid/ml';
+import { goesLeftRaw, MAX_CATEGORY_BINS, type Frame } from '@fedgrid/ml';
 import { ComponentError } from '../spec.js';
 
 /** The category names on each side of a split on a categorical column. */
@@ -22,7 +22,8 @@ export interface CategorySides {
 /** A recorded split as prediction needs it (a guest node or a host's split table entry). */
 export interface RoutedSplit {
   feature: string;
-  threshold: number;
+  /** Absent for a set split (which always records category names). */
+  threshold?: number;
   missingLeft?: boolean;
   leftCategories?: string[];
   rightCategories?: string[];
@@ -62,7 +63,16 @@ export function splitRouter(
   where: string,
 ): (v: number) => boolean {
   const missingLeft = split.missingLeft === true;
-  if (!split.leftCategories) return (v) => goesLeftRaw(v, split.threshold, missingLeft);
+  if (!split.leftCategories) {
+    const threshold = split.threshold;
+    if (typeof threshold !== 'number')
+      throw new ComponentError(
+        'MODEL_INVALID',
+        `${where}: the model's split on feature '${split.feature}' has neither a threshold nor category names; retrain or restore the model part`,
+        { party: where, feature: split.feature },
+      );
+    return (v) => goesLeftRaw(v, threshold, missingLeft);
+  }
   if (!levels)
     throw new ComponentError(
       'FEATURE_INVALID',
@@ -78,6 +88,55 @@ export function splitRouter(
     const s = Number.isInteger(v) ? side[v] : undefined;
     return s === undefined || s < 0 ? missingLeft : s === 1;
   };
+}
+
+/**
+ * The sides of a set split on `feature` by category name: the categories of codes `leftCodes`
+ * go left, the column's other levels right.
+ * @throws ComponentError FEATURE_INVALID when `frame` does not type the feature as categorical.
+ */
+export function setSides(
+  frame: Pick<Frame, 'columnTypes'>,
+  feature: string,
+  leftCodes: readonly number[],
+): CategorySides {
+  const levels = levelsOf(frame, feature);
+  if (!levels)
+    throw new ComponentError(
+      'FEATURE_INVALID',
+      `a set split on '${feature}', which is not a categorical column`,
+      { feature },
+    );
+  const left = new Set(leftCodes);
+  return {
+    leftCategories: levels.filter((_, c) => left.has(c)),
+    rightCategories: levels.filter((_, c) => !left.has(c)),
+  };
+}
+
+/**
+ * Per column of `frame`: its number of levels k when it is a categorical column split by
+ * category sets (`mode` 'set'), else undefined (numeric columns, or `mode` 'threshold').
+ * @param where the party, for error messages.
+ * @throws ComponentError FEATURE_INVALID when a categorical column has more than
+ *   MAX_CATEGORY_BINS (254) levels: use `categoricalSplit: 'threshold'` or encode it first.
+ */
+export function categoryCounts(
+  frame: Pick<Frame, 'featureNames' | 'columnTypes'>,
+  mode: 'set' | 'threshold',
+  where: string,
+): (number | undefined)[] {
+  return frame.featureNames.map((name) => {
+    const levels = mode === 'set' ? levelsOf(frame, name) : undefined;
+    if (!levels) return undefined;
+    if (levels.length > MAX_CATEGORY_BINS)
+      throw new ComponentError(
+        'FEATURE_INVALID',
+        `${where}: categorical feature '${name}' has ${levels.length} categories; set splits bin one category per bin, at most ${MAX_CATEGORY_BINS} — set 'categoricalSplit' to 'threshold', or encode the column (target/WOE encoding) first`,
+        { party: where, feature: name, categories: levels.length },
+      );
+    return Math.max(1, levels.length);
+  });
 }
 
 /** The levels of `feature` in `frame` when it is a categorical column, else undefined. */

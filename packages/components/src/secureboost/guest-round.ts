@@ -7,6 +7,10 @@
  * Per level d: guest → hosts `level` (previous splits' left masks, nodes to aggregate, or final);
  * hosts → guest `hist` (compressed bucket sums); guest → hosts `split` (the host splits it chose);
  * hosts → guest `routed` (split ids, left masks).
+ *
+ * Categorical features split by category sets: the guest reads a host feature's per-category
+ * sums like any bins, orders the categories by G/(H + catSmooth) and picks the best prefix
+ * (scanCategorical); it sends the host the chosen bins (category codes), never learning names.
  */
 import type { PaillierPrivateKey, PooledPaillier } from '@fedgrid/crypto';
 import { unpackSlots } from '@fedgrid/crypto';
@@ -14,11 +18,13 @@ import { broadcastMessage, recvMessage, sendMessage } from '@fedgrid/federation'
 import {
   buildHistogram,
   goesLeftBinned,
+  goesLeftSet,
   leafWeight,
   missingCode,
   missingSums,
   noSplit,
   partitionRows,
+  scanCategorical,
   scanFeature,
   subtractHistogram,
   sumRows,
@@ -46,7 +52,10 @@ export type FedNode =
       kind: 'guest';
       feature: number;
       bin: number;
+      /** NaN for a set split. */
       threshold: number;
+      /** A set split on a categorical feature: the category codes going left, ascending. */
+      categories?: number[];
       /** Rows missing the feature go left. */
       missingLeft: boolean;
       gain: number;
@@ -91,6 +100,10 @@ export interface GuestSession {
   hostBuckets: number[][];
   /** Per host: start of each feature in that host's histograms (cumulative buckets). */
   hostOffsets: Int32Array[];
+  /** Per own feature: its categories k when split by category sets, else undefined. */
+  categories: (number | undefined)[];
+  /** Per host, per host feature: its categories k when split by category sets, else 0. */
+  hostCategories: number[][];
   privateKey: PaillierPrivateKey;
   pp: PooledPaillier;
   /** Whether rounds sample rows (split replies then carry out-of-sample masks). */
@@ -162,6 +175,38 @@ function hostMissingSums(
   return { G, H, any: H > 0 || G !== 0 };
 }
 
+/**
+ * A host categorical feature's per-category sums at a node (all k bins) and its missing sums:
+ * with a missing bin the host sent bins 0 … k − 1 and the missing rows' sums are derived; without
+ * one it sent bins 0 … k − 2 and the last category's sums are the node's totals minus those.
+ */
+function hostCategorySums(
+  hh: HostHist,
+  start: number,
+  k: number,
+  sentMissing: boolean,
+  st: NodeState,
+): { G: Float64Array; H: Float64Array; missing: ReturnType<typeof hostMissingSums> | undefined } {
+  const G = new Float64Array(k);
+  const H = new Float64Array(k);
+  if (sentMissing) {
+    G.set(hh.G.subarray(start, start + k));
+    H.set(hh.H.subarray(start, start + k));
+    return { G, H, missing: hostMissingSums(hh, start, k - 1, st) };
+  }
+  let g = 0;
+  let h = 0;
+  for (let b = 0; b < k - 1; b++) {
+    G[b] = hh.G[start + b] as number;
+    H[b] = hh.H[start + b] as number;
+    g += G[b] as number;
+    h += H[b] as number;
+  }
+  G[k - 1] = st.G - g;
+  H[k - 1] = st.H - h;
+  return { G, H, missing: undefined };
+}
+
 function protocolError(message: string): ComponentError {
   return new ComponentError('PROTOCOL', `secureboost guest: ${message}`);
 }
@@ -186,6 +231,7 @@ export async function growRound(
   const ch = ctx.channel;
   const N = binned.rows;
   const rule = { lambda: p.lambda, minChildWeight: p.minChildWeight };
+  const catRule = { catSmooth: p.catSmooth, maxCatToOnehot: p.maxCatToOnehot };
   const trees: TreeState[] = features.map((f, cls) => {
     const g = gq.subarray(cls * N, (cls + 1) * N);
     const h = hq.subarray(cls * N, (cls + 1) * N);
@@ -328,6 +374,7 @@ export async function growRound(
       feature: number;
       bin: number;
       missingLeft: boolean;
+      leftBins: number[] | undefined;
     }
     const choices: Choice[] = [];
     trees.forEach((t, ti) => {
@@ -339,6 +386,24 @@ export async function growRound(
         // scanFeature replaces `best` only by a strictly larger gain: a changed gain marks the owner.
         for (const f of t.features.own) {
           const before = best.gain;
+          const count = s.categories[f];
+          if (count !== undefined) {
+            scanCategorical(
+              st.own.G,
+              st.own.H,
+              offsets[f] as number,
+              count,
+              st.G,
+              st.H,
+              rule,
+              catRule,
+              best,
+              f,
+              missingSums(binned, st.own, offsets, f),
+            );
+            if (best.gain !== before) owner = -1;
+            continue;
+          }
           scanFeature(
             st.own.G,
             st.own.H,
@@ -359,6 +424,14 @@ export async function growRound(
           for (const j of t.features.host[k] as Int32Array) {
             const before = best.gain;
             const m = (s.hostThresholds[k] as number[])[j] as number;
+            const sent = (s.hostBuckets[k] as number[])[j] as number;
+            const count = (s.hostCategories[k] as number[])[j] ?? 0;
+            if (count > 0) {
+              const c = hostCategorySums(hh, offs[j] as number, count, sent === m + 1, st);
+              scanCategorical(c.G, c.H, 0, count, st.G, st.H, rule, catRule, best, j, c.missing);
+              if (best.gain !== before) owner = k;
+              continue;
+            }
             scanFeature(
               hh.G,
               hh.H,
@@ -385,6 +458,7 @@ export async function growRound(
           feature: best.feature,
           bin: best.bin,
           missingLeft: best.missingLeft,
+          leftBins: best.leftBins,
         });
       }
     });
@@ -401,6 +475,7 @@ export async function growRound(
             feature: c.feature,
             bin: c.bin,
             missingLeft: c.missingLeft,
+            ...(c.leftBins ? { leftBins: c.leftBins } : {}),
           })),
         }),
       ),
@@ -462,19 +537,21 @@ export async function growRound(
         if (c.host < 0) {
           const base = c.feature * N;
           const mc = missingCode(binned.splitPoints[c.feature] as Float64Array);
-          mask = makeMask(st.rows.length, (i) =>
-            goesLeftBinned(
-              binned.codes[base + (st.rows[i] as number)] as number,
-              c.bin,
-              c.missingLeft,
-              mc,
-            ),
-          );
+          const set = c.leftBins ? new Set(c.leftBins) : undefined;
+          mask = makeMask(st.rows.length, (i) => {
+            const code = binned.codes[base + (st.rows[i] as number)] as number;
+            return set
+              ? goesLeftSet(code, set, c.missingLeft, mc)
+              : goesLeftBinned(code, c.bin, c.missingLeft, mc);
+          });
           node = {
             kind: 'guest',
             feature: c.feature,
             bin: c.bin,
-            threshold: (binned.splitPoints[c.feature] as Float64Array)[c.bin] as number,
+            threshold: c.leftBins
+              ? NaN
+              : ((binned.splitPoints[c.feature] as Float64Array)[c.bin] as number),
+            ...(c.leftBins ? { categories: c.leftBins } : {}),
             missingLeft: c.missingLeft,
             gain: c.gain,
             left,

@@ -39,7 +39,14 @@ import {
   type GuestSession,
   type TreeFeatures,
 } from './guest-round.js';
-import { categorySides } from './categories.js';
+import {
+  categoryCounts,
+  categorySides,
+  levelsOf,
+  setSides,
+  splitRouter,
+  type CategorySides,
+} from './categories.js';
 import type { SbGuestModel, SbImportance, SbTreeJson } from './model.js';
 import { gradientLayout, packRows } from './packing.js';
 import { gbdtParams, type SecureBoostParams } from './params.js';
@@ -118,6 +125,20 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
       );
   });
   const hostThresholds = metas.map((m) => m.header.thresholds);
+  const hostCategories = metas.map((m, k) => {
+    const { thresholds, categories } = m.header;
+    const cats = categories ?? thresholds.map(() => 0);
+    if (
+      !Array.isArray(cats) ||
+      cats.length !== thresholds.length ||
+      !cats.every((c, j) => c === 0 || c === (thresholds[j] as number) + 1)
+    )
+      throw new ComponentError(
+        'PROTOCOL',
+        `${hosts[k]} described ${thresholds.length} features with inconsistent category counts`,
+      );
+    return cats;
+  });
   const hostBuckets = metas.map((m, k) => {
     const { thresholds, missing } = m.header;
     if (!Array.isArray(missing) || missing.length !== thresholds.length)
@@ -142,7 +163,8 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
   // Decryption needs no randomiser table; encryption uses the key holder's CRT shortcut.
   const pp = await ctx.crypto.paillier(keys.publicKey, 4);
   const encryptor = await PooledCrtEncryptor.create(ctx.crypto, keys.privateKey, sp.tableWindow);
-  const binned = binMatrix(frame.x, p.bins);
+  const categories = categoryCounts(frame, sp.categoricalSplit, ctx.party);
+  const binned = binMatrix(frame.x, p.bins, categories);
   const offsets = binOffsets(binned);
   const dGuest = frame.x.cols;
   const hostBase: number[] = [];
@@ -160,6 +182,8 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
     hostThresholds,
     hostBuckets,
     hostOffsets,
+    categories,
+    hostCategories,
     privateKey: keys.privateKey,
     pp,
     subsample: p.subsample < 1,
@@ -262,22 +286,44 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
       oos.forEach((row, oi) => {
         raw[row * K + t.cls]! += leafOf(
           t,
-          (f, nd) =>
-            goesLeftBinned(
-              binned.codes[f * n + row] as number,
-              nd.bin,
-              nd.missingLeft,
-              missingCode(binned.splitPoints[f] as Float64Array),
-            ),
+          (f, nd) => {
+            const code = binned.codes[f * n + row] as number;
+            const mc = missingCode(binned.splitPoints[f] as Float64Array);
+            return nd.categories
+              ? code === mc
+                ? nd.missingLeft
+                : nd.categories.includes(code)
+              : goesLeftBinned(code, nd.bin, nd.missingLeft, mc);
+          },
           (nd) => maskBit(nd.oos as Uint8Array, oi),
         );
       });
-      if (vRaw && vx) {
+      if (vRaw && vx && vInput?.kind === 'dataset') {
         const x = vx;
+        const vFrame = vInput.frame;
+        // Categorical splits route the validation rows by category name, in the validation
+        // data's own coding (its levels may differ from the training data's).
+        const routers = new Map<FedNode, (v: number) => boolean>();
+        const routerOf = (f: number, nd: Extract<FedNode, { kind: 'guest' }>) => {
+          let r = routers.get(nd);
+          if (!r) {
+            const feature = frame.featureNames[f] as string;
+            const sides = guestSides(frame, feature, nd);
+            r = sides
+              ? splitRouter(
+                  { feature, missingLeft: nd.missingLeft, ...sides },
+                  levelsOf(vFrame, feature),
+                  `${ctx.party} validation data`,
+                )
+              : (v: number) => goesLeftRaw(v, nd.threshold, nd.missingLeft);
+            routers.set(nd, r);
+          }
+          return r;
+        };
         for (let i = 0; i < x.rows; i++)
           vRaw[i * K + t.cls]! += leafOf(
             t,
-            (f, nd) => goesLeftRaw(x.data[i * x.cols + f] as number, nd.threshold, nd.missingLeft),
+            (f, nd) => routerOf(f, nd)(x.data[i * x.cols + f] as number),
             (nd) => maskBit(nd.val as Uint8Array, i),
           );
       }
@@ -349,6 +395,17 @@ export async function sbGuest(ctx: ProgramContext<SecureBoostParams>): Promise<P
   };
 }
 
+/** A guest split's category names on each side (set or threshold split), or undefined (numeric). */
+function guestSides(
+  frame: Pick<Frame, 'columnTypes'>,
+  feature: string,
+  nd: Extract<FedNode, { kind: 'guest' }>,
+): CategorySides | undefined {
+  return nd.categories
+    ? setSides(frame, feature, nd.categories)
+    : categorySides(frame, feature, nd.threshold);
+}
+
 /** The guest's model part: trees with its own splits by name and host splits by (party, id). */
 function buildModel(
   trees: FedTree[],
@@ -386,9 +443,9 @@ function buildModel(
         return {
           owner: 'guest' as const,
           feature,
-          threshold: nd.threshold,
+          ...(nd.categories ? { categorySet: true as const } : { threshold: nd.threshold }),
           ...(nd.missingLeft ? { missingLeft: true } : {}),
-          ...categorySides(frame, feature, nd.threshold),
+          ...guestSides(frame, feature, nd),
           gain: nd.gain,
           left: nd.left,
           right: nd.right,

@@ -4,15 +4,31 @@
  * guest's announced splits to its copy of the node instance spaces, returns the encrypted bucket
  * sums of the requested nodes (cipher-compressed), and for the splits the guest picked among its
  * features records (feature, threshold) under a split id and tells which rows go left. It never
- * sees labels, g or h in the clear, or the guest's features and thresholds.
+ * sees labels, g or h in the clear, or the guest's features and thresholds. For a set split on
+ * one of its categorical features the guest names the chosen bins (category codes); the host
+ * records the category names on each side, which never leave it.
  */
 import { publicKeyFromJson, slotCapacity, toShared } from '@fedgrid/crypto';
 import { recvMessage, sendMessage } from '@fedgrid/federation';
-import { binMatrix, goesLeftBinned, goesLeftRaw, missingCode, type Matrix } from '@fedgrid/ml';
+import {
+  binMatrix,
+  goesLeftBinned,
+  goesLeftRaw,
+  goesLeftSet,
+  missingCode,
+  type Matrix,
+} from '@fedgrid/ml';
 import { ComponentError, input, type ProgramContext, type ProgramResult } from '../spec.js';
 import { alignColumns, requireNoInfinity, requireRowsPerBin } from './data-checks.js';
 import { hostHistograms, type HostNodeJob } from './host-histogram.js';
-import { categorySides } from './categories.js';
+import {
+  categoryCounts,
+  categorySides,
+  levelsOf,
+  setSides,
+  splitRouter,
+  type CategorySides,
+} from './categories.js';
 import type { SbHostModel } from './model.js';
 import type { SecureBoostParams } from './params.js';
 import {
@@ -31,8 +47,23 @@ interface HostSplit {
   id: number;
   round: number;
   feature: number;
+  /** NaN for a set split. */
   threshold: number;
   missingLeft: boolean;
+  /** A set split: the category codes going left, ascending. */
+  leftBins?: number[];
+}
+
+/**
+ * Whether `bins` is a valid left set of a feature split by category sets with `count`
+ * categories: ascending distinct codes in [0, count), at least one and not all.
+ */
+function validLeftBins(bins: unknown, count: number | undefined): boolean {
+  if (count === undefined || !Array.isArray(bins) || bins.length < 1 || bins.length >= count)
+    return false;
+  return bins.every(
+    (b, i) => Number.isInteger(b) && b >= 0 && b < count && (i === 0 || b > bins[i - 1]),
+  );
 }
 
 function protocolError(message: string): ComponentError {
@@ -56,7 +87,14 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
   }
   const n = frame.ids.length;
   const d = frame.x.cols;
-  const binned = binMatrix(frame.x, p.bins);
+  const categories = categoryCounts(frame, p.categoricalSplit, ctx.party);
+  const binned = binMatrix(frame.x, p.bins, categories);
+  const sidesOf = (s: Pick<HostSplit, 'feature' | 'threshold' | 'leftBins'>) => {
+    const feature = frame.featureNames[s.feature] as string;
+    return s.leftBins
+      ? setSides(frame, feature, s.leftBins)
+      : categorySides(frame, feature, s.threshold);
+  };
   const thresholds = binned.splitPoints.map((s) => s.length);
   // A feature with missing values also sends its last regular bin: the guest derives the missing
   // rows' sums as the node's totals minus all regular bins.
@@ -69,6 +107,7 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
     thresholds,
     missing: Array.from(binned.missing),
     validateRows: vx ? vx.rows : null,
+    categories: categories.map((k) => k ?? 0),
   });
   const setup = (await recvMessage<SetupHeader>(ch, guest, tag.setup)).header;
   const pub = publicKeyFromJson(setup.publicKey);
@@ -188,31 +227,51 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
       for (const q of requests) {
         const rowsOf = nodeRows[q.tree]?.get(q.node);
         const points = binned.splitPoints[q.feature];
+        const count = categories[q.feature];
+        const set = q.leftBins;
         if (
           !rowsOf ||
           !points ||
-          !(q.bin >= 0 && q.bin < points.length) ||
-          typeof q.missingLeft !== 'boolean'
+          typeof q.missingLeft !== 'boolean' ||
+          (set === undefined ? !(q.bin >= 0 && q.bin < points.length) : !validLeftBins(set, count))
         )
           throw protocolError(`bad split request ${JSON.stringify(q)}`);
-        const threshold = points[q.bin] as number;
+        const threshold = set ? NaN : (points[q.bin] as number);
         const missingLeft = q.missingLeft;
         const id = splits.length;
-        splits.push({ id, round: r, feature: q.feature, threshold, missingLeft });
+        splits.push({
+          id,
+          round: r,
+          feature: q.feature,
+          threshold,
+          missingLeft,
+          ...(set ? { leftBins: set.slice() } : {}),
+        });
         ids.push(id);
         const base = q.feature * n;
         const mc = missingCode(points);
-        const left = (row: number) =>
-          goesLeftBinned(binned.codes[base + row] as number, q.bin, missingLeft, mc);
+        const inSet = set ? new Set(set) : undefined;
+        const left = (row: number) => {
+          const code = binned.codes[base + row] as number;
+          return inSet
+            ? goesLeftSet(code, inSet, missingLeft, mc)
+            : goesLeftBinned(code, q.bin, missingLeft, mc);
+        };
         nodeMasks.push(makeMask(rowsOf.length, (i) => left(rowsOf[i] as number)));
         if (setup.subsample) oosMasks.push(makeMask(oos.length, (i) => left(oos[i] as number)));
-        if (setup.validate && vx) {
+        if (setup.validate && vx && vInput?.kind === 'dataset') {
+          // Categorical features route validation rows by name, in the validation data's coding.
           const x = vx;
-          valMasks.push(
-            makeMask(x.rows, (i) =>
-              goesLeftRaw(x.data[i * x.cols + q.feature] as number, threshold, missingLeft),
-            ),
-          );
+          const feature = frame.featureNames[q.feature] as string;
+          const sides: CategorySides | undefined = sidesOf(splits[id] as HostSplit);
+          const goes = sides
+            ? splitRouter(
+                { feature, missingLeft, ...sides },
+                levelsOf(vInput.frame, feature),
+                `${ctx.party} validation data`,
+              )
+            : (v: number) => goesLeftRaw(v, threshold, missingLeft);
+          valMasks.push(makeMask(x.rows, (i) => goes(x.data[i * x.cols + q.feature] as number)));
         }
       }
       await sendMessage<RoutedHeader>(ch, guest, tag.routed(r, depth), { ids }, [
@@ -237,9 +296,9 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
       return {
         id: s.id,
         feature,
-        threshold: s.threshold,
+        ...(s.leftBins ? { categorySet: true as const } : { threshold: s.threshold }),
         ...(s.missingLeft ? { missingLeft: true } : {}),
-        ...categorySides(frame, feature, s.threshold),
+        ...sidesOf(s),
       };
     }),
     importance: [...counts].map(([f, c]) => ({

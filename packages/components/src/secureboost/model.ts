@@ -6,7 +6,7 @@
  * `missingLeft` is true, right otherwise (also in parts saved before it existed). A split on a
  * categorical column records the category names on each side and routes by name; a category on
  * neither side goes where missing values go (categories.ts; parts saved before names route by
- * code).
+ * code). A set split (`categorySet: true`) has names and no threshold.
  * Neither part contains the other party's features, thresholds or data.
  */
 import type { GbdtObjective } from '@fedgrid/ml';
@@ -17,7 +17,10 @@ export type SbNodeJson =
   | {
       owner: 'guest';
       feature: string;
-      threshold: number;
+      /** `x ≤ threshold` goes left; absent for a set split (`categorySet`). */
+      threshold?: number;
+      /** A set split on a categorical column: `leftCategories` go left, the other levels right. */
+      categorySet?: true;
       missingLeft?: boolean;
       /** Categorical feature: the categories going left / right (categories.ts). */
       leftCategories?: string[];
@@ -86,7 +89,9 @@ export type SbHostModel = {
   splits: {
     id: number;
     feature: string;
-    threshold: number;
+    /** Absent for a set split (`categorySet`). */
+    threshold?: number;
+    categorySet?: true;
     missingLeft?: boolean;
     leftCategories?: string[];
     rightCategories?: string[];

@@ -35,6 +35,17 @@ export const secureBoostParams = z.object({
     .default(d.seed),
   /** Stop after this many rounds without a better validation loss (needs `validate` data); 0: off. */
   earlyStoppingRounds: z.number().int().min(0).max(10_000).default(d.earlyStoppingRounds),
+  /**
+   * Splits on categorical (string) columns: 'set' — one bin per category, the categories ordered
+   * by G/(H + catSmooth) and the best prefix sent left (LightGBM-style; ≤ 254 categories);
+   * 'threshold' — quantile bins over the category codes and `code ≤ t` splits (the behaviour
+   * before set splits). Both route by category name at prediction.
+   */
+  categoricalSplit: z.enum(['set', 'threshold']).default('set'),
+  /** Set splits: smoothing added to H when ordering categories by G/(H + catSmooth). */
+  catSmooth: z.number().min(0).max(1e6).default(d.catSmooth),
+  /** Set splits: up to this many non-empty categories at a node, one-vs-rest splits only. */
+  maxCatToOnehot: z.number().int().min(1).max(254).default(d.maxCatToOnehot),
   /** Paillier modulus length of the guest's key (≥ 2048 bits: 112-bit security). */
   keyBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).default(2048),
   /** Fractional bits of the fixed-point g and h (precision 2^−fracBits; standard 001 asks ≥ 32). */
@@ -79,6 +90,8 @@ export function gbdtParams(p: SecureBoostParams, objective: GbdtObjective): Gbdt
     colsample: p.colsample,
     seed: p.seed,
     earlyStoppingRounds: p.earlyStoppingRounds,
+    catSmooth: p.catSmooth,
+    maxCatToOnehot: p.maxCatToOnehot,
     gradientFracBits: p.fracBits,
   };
 }

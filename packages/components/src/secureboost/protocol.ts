@@ -27,6 +27,11 @@ export interface HostMeta {
   missing: number[];
   /** Rows of the host's validation data, or null without it. */
   validateRows: number | null;
+  /**
+   * Per host feature: its number of categories k when it is split by category sets (its k bins
+   * are its categories; m_j = k − 1), else 0. Absent: no set splits.
+   */
+  categories?: number[];
 }
 
 /** guest → hosts: the guest's public key and the run's shape. */
@@ -90,9 +95,20 @@ export interface HistHeader {
   ciphertexts: number;
 }
 
-/** guest → host: the host's splits chosen at this level (feature and bin are host-local). */
+/**
+ * guest → host: the host's splits chosen at this level (feature and bin are host-local). A set
+ * split on a categorical feature gives `leftBins`, the bins (the host's category codes, whose
+ * names the guest never learns) going left; `bin` is then their count − 1.
+ */
 export interface SplitRequestHeader {
-  requests: { tree: number; node: number; feature: number; bin: number; missingLeft: boolean }[];
+  requests: {
+    tree: number;
+    node: number;
+    feature: number;
+    bin: number;
+    missingLeft: boolean;
+    leftBins?: number[];
+  }[];
 }
 
 /**

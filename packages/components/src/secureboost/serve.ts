@@ -37,7 +37,10 @@ function routerCache(party: string) {
   >();
   return {
     get(s: RoutedSplit, levels: readonly string[] | undefined): (v: number) => boolean {
-      if (!s.leftCategories) return (v) => goesLeftRaw(v, s.threshold, s.missingLeft === true);
+      if (!s.leftCategories && typeof s.threshold === 'number') {
+        const threshold = s.threshold;
+        return (v) => goesLeftRaw(v, threshold, s.missingLeft === true);
+      }
       const hit = cache.get(s);
       if (hit && hit.levels === levels) return hit.left;
       const left = splitRouter(s, levels, party);

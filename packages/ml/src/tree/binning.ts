@@ -12,6 +12,11 @@
  * Missing values (NaN) are left out of the split points and get code m + 1, the feature's
  * missing bin (XGBoost's sparsity-aware handling, Chen & Guestrin 2016 §3.4): a split sends them
  * to the side learned for it. Infinite values are refused.
+ *
+ * A categorical column (codes 0 … k−1 of its k levels) can instead be binned one bin per
+ * category (LightGBM's categorical handling): split points 0 … k−2, so that bin b is category b
+ * whatever `maxBins` says; set splits (split.ts, scanCategorical) then choose any subset of the
+ * bins to send left.
  */
 import type { Matrix } from '../matrix.js';
 
@@ -87,12 +92,34 @@ export function missingCode(points: Float64Array): number {
   return points.length + 1;
 }
 
+/** Most categories of a column binned one bin per category (a code is a byte; the missing bin takes one). */
+export const MAX_CATEGORY_BINS = 254;
+
 /**
- * Bins every column of `x` with {@link quantileSplitPoints}.
- * @param x rows × cols, row-major; NaN marks a missing value.
- * @throws RangeError for infinite entries or a bad `maxBins`.
+ * Split points of a categorical column binned one bin per category: 0 … k−2 (bin b = code b).
+ * @throws RangeError when k is not an integer in [1, {@link MAX_CATEGORY_BINS}].
  */
-export function binMatrix(x: Matrix, maxBins: number): BinnedMatrix {
+export function categorySplitPoints(k: number): Float64Array {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_CATEGORY_BINS)
+    throw new RangeError(
+      `a categorical column binned per category needs 1 to ${MAX_CATEGORY_BINS} categories, got ${k}`,
+    );
+  return Float64Array.from({ length: k - 1 }, (_, c) => c);
+}
+
+/**
+ * Bins every column of `x` with {@link quantileSplitPoints}, or one bin per category where
+ * `categories[j]` gives column j's number of categories k (its values must then be codes
+ * 0 … k−1 or NaN).
+ * @param x rows × cols, row-major; NaN marks a missing value.
+ * @param categories per column: k for a categorical column binned per category, else undefined.
+ * @throws RangeError for infinite entries, a bad `maxBins`, or a category code outside [0, k).
+ */
+export function binMatrix(
+  x: Matrix,
+  maxBins: number,
+  categories?: readonly (number | undefined)[],
+): BinnedMatrix {
   const { rows, cols, data } = x;
   const codes = new Uint8Array(rows * cols);
   const splitPoints: Float64Array[] = [];
@@ -101,8 +128,17 @@ export function binMatrix(x: Matrix, maxBins: number): BinnedMatrix {
   for (let j = 0; j < cols; j++) {
     for (let i = 0; i < rows; i++) col[i] = data[i * cols + j] as number;
     let points: Float64Array;
+    const k = categories?.[j];
     try {
-      points = quantileSplitPoints(col, maxBins);
+      if (k === undefined) points = quantileSplitPoints(col, maxBins);
+      else {
+        points = categorySplitPoints(k);
+        for (let i = 0; i < rows; i++) {
+          const v = col[i] as number;
+          if (!Number.isNaN(v) && !(Number.isInteger(v) && v >= 0 && v < k))
+            throw new RangeError(`row ${i} has ${v}, not a category code in [0, ${k})`);
+        }
+      }
     } catch (err) {
       throw new RangeError(`feature ${j}: ${(err as Error).message}`);
     }

@@ -36,8 +36,13 @@ export interface GbdtModel {
 export interface GbdtTrainOptions {
   /** Rows scored after every round for early stopping (and reported in `history.validation`). */
   validation?: { x: Matrix; y: ArrayLike<number> };
-  /** Bins of `x` made earlier with binMatrix(x, params.bins) (skips binning). */
+  /** Bins of `x` made earlier with binMatrix(x, params.bins, categories) (skips binning). */
   binned?: BinnedMatrix;
+  /**
+   * Per column of `x`: its number of categories k when it holds category codes 0 … k − 1 to be
+   * split by category sets (LightGBM-style, split.ts scanCategorical), else undefined.
+   */
+  categories?: readonly (number | undefined)[];
 }
 
 export interface GbdtResult {
@@ -70,7 +75,7 @@ export function trainGbdt(
   const { objective, labels, classes } = prepareObjective(p.objective, y);
   const val = options.validation;
   const valLabels = val ? encodeLabels(p.objective, classes, val.y) : undefined;
-  const binned = options.binned ?? binMatrix(x, p.bins);
+  const binned = options.binned ?? binMatrix(x, p.bins, options.categories);
   const offsets = binOffsets(binned);
   const K = objective.outputs;
   const base = objective.initScores(labels);
@@ -100,6 +105,7 @@ export function trainGbdt(
           h: h.subarray(k * n, (k + 1) * n),
           features,
           params: p,
+          ...(options.categories ? { categories: options.categories } : {}),
         },
         rows,
         r,

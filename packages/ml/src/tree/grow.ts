@@ -8,7 +8,14 @@ import type { BinnedMatrix } from './binning.js';
 import { buildHistogram, subtractHistogram, type Histogram } from './histogram.js';
 import type { GbdtParams } from './params.js';
 import { missingCode, type BinnedMatrix as Binned } from './binning.js';
-import { goesLeftBinned, leafWeight, noSplit, scanFeature, type MissingSums } from './split.js';
+import {
+  goesLeftBinned,
+  leafWeight,
+  noSplit,
+  scanCategorical,
+  scanFeature,
+  type MissingSums,
+} from './split.js';
 import type { GbdtNode, GbdtTree } from './tree.js';
 
 /** Everything one tree is grown from. */
@@ -22,6 +29,11 @@ export interface GrowInput {
   /** Features the tree may split on, ascending. */
   features: Uint32Array;
   params: GbdtParams;
+  /**
+   * Per feature: its number of categories k when it is binned one bin per category and split
+   * by category sets (scanCategorical), else undefined (threshold splits).
+   */
+  categories?: readonly (number | undefined)[];
 }
 
 /** Σ over `rows` (in order) of v[row]. */
@@ -82,8 +94,9 @@ export function growTree(
   round: number,
   cls: number,
 ): GbdtTree {
-  const { binned, offsets, g, h, features, params: p } = input;
+  const { binned, offsets, g, h, features, params: p, categories } = input;
   const rule = { lambda: p.lambda, minChildWeight: p.minChildWeight };
+  const catRule = { catSmooth: p.catSmooth, maxCatToOnehot: p.maxCatToOnehot };
   const nodes: GbdtNode[] = [];
   const states: NodeState[] = [];
   const add = (r: Uint32Array, parent: number): number => {
@@ -127,6 +140,23 @@ export function growTree(
       const best = noSplit(p.gamma);
       for (let k = 0; k < features.length; k++) {
         const f = features[k] as number;
+        const count = categories?.[f];
+        if (count !== undefined) {
+          scanCategorical(
+            st.hist.G,
+            st.hist.H,
+            offsets[f] as number,
+            count,
+            st.G,
+            st.H,
+            rule,
+            catRule,
+            best,
+            f,
+            missingSums(binned, st.hist, offsets, f),
+          );
+          continue;
+        }
         scanFeature(
           st.hist.G,
           st.hist.H,
@@ -143,9 +173,12 @@ export function growTree(
       if (best.feature < 0) continue;
       const base = best.feature * binned.rows;
       const mc = missingCode(binned.splitPoints[best.feature] as Float64Array);
-      const [l, r] = partitionRows(st.rows, (row) =>
-        goesLeftBinned(binned.codes[base + row] as number, best.bin, best.missingLeft, mc),
-      );
+      const set = best.leftBins;
+      const [l, r] = partitionRows(st.rows, (row) => {
+        const code = binned.codes[base + row] as number;
+        if (set) return code === mc ? best.missingLeft : set.includes(code);
+        return goesLeftBinned(code, best.bin, best.missingLeft, mc);
+      });
       const left = add(l, id);
       const right = add(r, id);
       (states[left] as NodeState).sibling = right;
@@ -154,12 +187,16 @@ export function growTree(
         kind: 'split',
         feature: best.feature,
         bin: best.bin,
-        threshold: (binned.splitPoints[best.feature] as Float64Array)[best.bin] as number,
+        // A set split has no threshold: NaN, never used (routing follows `categories`).
+        threshold: set
+          ? NaN
+          : ((binned.splitPoints[best.feature] as Float64Array)[best.bin] as number),
         gain: best.gain,
         left,
         right,
         count: st.rows.length,
         ...(best.missingLeft ? { missingLeft: true } : {}),
+        ...(set ? { categories: set, categoryCount: categories?.[best.feature] as number } : {}),
       };
       next.push(left, right);
     }

@@ -34,6 +34,17 @@ export interface GbdtParams {
   /** Stop when the validation loss has not improved for this many rounds; 0 disables. @default 0 */
   earlyStoppingRounds: number;
   /**
+   * Set splits on categorical features: smoothing added to H when ordering categories by
+   * G/(H + catSmooth) (LightGBM cat_smooth). @default 10
+   */
+  catSmooth: number;
+  /**
+   * Set splits on categorical features: with at most this many non-empty categories at a node,
+   * try each category against the rest instead of ordered prefixes (LightGBM max_cat_to_onehot).
+   * @default 4
+   */
+  maxCatToOnehot: number;
+  /**
    * Round g and h to multiples of 2^−gradientFracBits before use, as a federated run with this
    * fixed-point encoding does (makes the twin's sums exact, so both pick the same splits).
    * Undefined: full double precision.
@@ -55,6 +66,8 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   colsample: 1,
   seed: 0,
   earlyStoppingRounds: 0,
+  catSmooth: 10,
+  maxCatToOnehot: 4,
 };
 
 function need(ok: boolean, field: string, what: string, value: unknown): void {
@@ -91,6 +104,13 @@ export function resolveGbdtParams(params: Partial<GbdtParams> = {}): GbdtParams 
     'an integer in [0, 10000]',
     p.earlyStoppingRounds,
   );
+  need(
+    p.catSmooth >= 0 && Number.isFinite(p.catSmooth),
+    'catSmooth',
+    'finite and ≥ 0',
+    p.catSmooth,
+  );
+  need(int(p.maxCatToOnehot, 1, 254), 'maxCatToOnehot', 'an integer in [1, 254]', p.maxCatToOnehot);
   if (p.gradientFracBits !== undefined)
     need(
       int(p.gradientFracBits, 1, 60),

@@ -11,6 +11,12 @@
  * Rows missing the feature (its missing bin, with sums G_m, H_m) are tried on the right, then —
  * when there are any — on the left, and go where the gain is larger (XGBoost's sparsity-aware
  * split finding, Chen & Guestrin 2016 Algorithm 3); a tie keeps them right.
+ *
+ * A categorical feature binned one bin per category gets set splits (LightGBM's categorical
+ * split finding, Ke et al. 2017 and its docs' "categorical feature support"; Fisher 1958): with
+ * at most `maxCatToOnehot` non-empty categories each one against the rest, otherwise the
+ * categories sorted by G/(H + catSmooth) and every proper prefix of that order as the left set.
+ * The gain is the same formula; missing rows are tried right then left as above.
  */
 
 export interface SplitRule {
@@ -25,6 +31,8 @@ export interface BestSplit {
   bin: number;
   /** Whether rows missing the feature go left. */
   missingLeft: boolean;
+  /** A set split on a categorical feature: the bins (categories) going left, ascending. */
+  leftBins?: number[] | undefined;
 }
 
 /** A fresh best-split record that only candidates with gain > `gamma` can replace. */
@@ -85,6 +93,7 @@ export function scanFeature(
       best.feature = feature;
       best.bin = b;
       best.missingLeft = left;
+      best.leftBins = undefined;
     }
   };
   for (let b = 0; b < thresholds; b++) {
@@ -93,6 +102,91 @@ export function scanFeature(
     consider(gl, hl, b, false);
     if (tryLeft) consider(gl + missing.G, hl + missing.H, b, true);
   }
+}
+
+/** How set splits on categorical features are searched (LightGBM's names). */
+export interface CategorySplitRule {
+  /** Added to H when ordering categories by G/(H + catSmooth) (LightGBM cat_smooth). */
+  catSmooth: number;
+  /** Up to this many non-empty categories: one-vs-rest splits only (LightGBM max_cat_to_onehot). */
+  maxCatToOnehot: number;
+}
+
+/**
+ * Scans one categorical feature's per-category sums (bins start … start + categories − 1) for
+ * the best set split; replaces `best` (with `leftBins` set) by any strictly better one. Empty
+ * categories (G = H = 0 at this node) are never in a left set. Equal ratios keep bin order, so
+ * every party that holds the same sums finds the same split.
+ * @param totG,totH the node's sums over all its rows (missing ones included).
+ * @param missing the node's sums of rows missing the feature, if the feature has a missing bin.
+ */
+export function scanCategorical(
+  G: Float64Array,
+  H: Float64Array,
+  start: number,
+  categories: number,
+  totG: number,
+  totH: number,
+  rule: SplitRule,
+  cat: CategorySplitRule,
+  best: BestSplit,
+  feature: number,
+  missing?: MissingSums,
+): void {
+  const used: number[] = [];
+  for (let c = 0; c < categories; c++)
+    if ((H[start + c] as number) !== 0 || (G[start + c] as number) !== 0) used.push(c);
+  if (used.length < 2) return;
+  const parent = nodeScore(totG, totH, rule.lambda);
+  const tryLeft = missing?.any === true;
+  const consider = (l: number, h: number, set: () => number[], left: boolean) => {
+    const hr = totH - h;
+    if (h < rule.minChildWeight || hr < rule.minChildWeight) return;
+    const gain =
+      0.5 * (nodeScore(l, h, rule.lambda) + nodeScore(totG - l, hr, rule.lambda) - parent);
+    if (gain > best.gain) {
+      const bins = set();
+      best.gain = gain;
+      best.feature = feature;
+      best.bin = bins.length - 1;
+      best.missingLeft = left;
+      best.leftBins = bins;
+    }
+  };
+  const tryBoth = (gl: number, hl: number, set: () => number[]) => {
+    consider(gl, hl, set, false);
+    if (tryLeft) consider(gl + missing.G, hl + missing.H, set, true);
+  };
+  // Candidates in G/(H + catSmooth) order, so that a mirrored candidate of equal gain (two
+  // categories: {a} | {b} and {b} | {a}) loses to the same one whatever the codes' order.
+  const ratio = (c: number) =>
+    (G[start + c] as number) / ((H[start + c] as number) + cat.catSmooth);
+  const order = used.slice().sort((a, b) => ratio(a) - ratio(b) || a - b);
+  if (used.length <= cat.maxCatToOnehot) {
+    for (const c of order) tryBoth(G[start + c] as number, H[start + c] as number, () => [c]);
+    return;
+  }
+  let gl = 0;
+  let hl = 0;
+  for (let k = 0; k < order.length - 1; k++) {
+    const c = order[k] as number;
+    gl += G[start + c] as number;
+    hl += H[start + c] as number;
+    tryBoth(gl, hl, () => order.slice(0, k + 1).sort((a, b) => a - b));
+  }
+}
+
+/**
+ * Whether a row with bin (category) `code` goes left at a set split: in `leftBins` → left,
+ * the missing bin → `missingLeft`, any other category → right.
+ */
+export function goesLeftSet(
+  code: number,
+  leftBins: ReadonlySet<number>,
+  missingLeft: boolean,
+  missingCode: number,
+): boolean {
+  return code === missingCode ? missingLeft : leftBins.has(code);
 }
 
 /** Whether a row with bin `code` goes left at a split on (bin, missingLeft) of a feature. */

@@ -1,7 +1,9 @@
 /**
  * A boosted tree: nodes in creation order (root 0; a split's children appended left then right,
  * level by level). Splits send x ≤ threshold (equivalently bin code ≤ bin) to the left child,
- * and a missing x (NaN) to the side `missingLeft` names (right when absent).
+ * and a missing x (NaN) to the side `missingLeft` names (right when absent). A set split on a
+ * categorical feature (`categories`) sends the codes it lists left, the column's other codes
+ * right, and a missing or unknown code (outside 0 … categoryCount − 1) the missing direction.
  */
 import type { Matrix } from '../matrix.js';
 import { missingCode, type BinnedMatrix } from './binning.js';
@@ -29,6 +31,10 @@ export interface GbdtSplit {
   count: number;
   /** Rows missing the feature go left (absent: right). */
   missingLeft?: boolean;
+  /** A set split on a categorical feature: the category codes going left, ascending. */
+  categories?: number[];
+  /** With `categories`: the column's number of categories k (codes 0 … k − 1). */
+  categoryCount?: number;
 }
 
 export type GbdtNode = GbdtLeaf | GbdtSplit;
@@ -47,7 +53,11 @@ export function leafOfBinned(tree: GbdtTree, b: BinnedMatrix, row: number): Gbdt
   while (node.kind === 'split') {
     const code = b.codes[node.feature * b.rows + row] as number;
     const m = missingCode(b.splitPoints[node.feature] as Float64Array);
-    const left = goesLeftBinned(code, node.bin, node.missingLeft === true, m);
+    const left = node.categories
+      ? code === m
+        ? node.missingLeft === true
+        : node.categories.includes(code)
+      : goesLeftBinned(code, node.bin, node.missingLeft === true, m);
     node = tree.nodes[left ? node.left : node.right] as GbdtNode;
   }
   return node;
@@ -58,8 +68,29 @@ export function leafOfRaw(tree: GbdtTree, x: Matrix, row: number): GbdtLeaf {
   let node = tree.nodes[0] as GbdtNode;
   while (node.kind === 'split') {
     const v = x.data[row * x.cols + node.feature] as number;
-    const left = goesLeftRaw(v, node.threshold, node.missingLeft === true);
+    const left = node.categories
+      ? goesLeftCategory(
+          v,
+          node.categories,
+          node.categoryCount ?? Infinity,
+          node.missingLeft === true,
+        )
+      : goesLeftRaw(v, node.threshold, node.missingLeft === true);
     node = tree.nodes[left ? node.left : node.right] as GbdtNode;
   }
   return node;
+}
+
+/**
+ * Whether category code `v` goes left at a set split: listed → left; NaN, or not a code of the
+ * column's `count` categories → `missingLeft`; any other code → right.
+ */
+export function goesLeftCategory(
+  v: number,
+  left: readonly number[],
+  count: number,
+  missingLeft: boolean,
+): boolean {
+  if (!(Number.isInteger(v) && v >= 0 && v < count)) return missingLeft;
+  return left.includes(v);
 }
