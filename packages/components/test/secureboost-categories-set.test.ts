@@ -16,6 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '@fedgrid/crypto';
 import {
+  ComponentError,
   parseSecureBoostParams,
   secureBoost,
   secureBoostPredict,
@@ -31,7 +32,7 @@ import {
 } from '@fedgrid/components';
 import { auc, hstack, logloss, predictGbdt, trainGbdt, type Frame } from '@fedgrid/ml';
 import { importCsv } from '@fedgrid/node';
-import { runComponent } from './harness.js';
+import { runComponent, runComponentSettled } from './harness.js';
 
 const GUEST = 'examples/data/credit/german_credit_guest.csv';
 const HOST = 'examples/data/credit/german_credit_host.csv';
@@ -320,5 +321,27 @@ describe('secureboost set splits on categorical columns', () => {
     );
     expect(setAuc).toBeGreaterThanOrEqual(thresholdAuc);
     expect(setAuc).toBeGreaterThan(0.75);
+  });
+
+  it('too few rows per category: a clear refusal naming the set-split fix', async () => {
+    // 40 rows, 2 numeric bins: a host column of k categories needs 10 × (k + 1) rows at the root
+    // (its k bins do not follow 'bins').
+    const first = (i: number) => i < 40;
+    const settled = await runComponentSettled(
+      secureBoost as unknown as ComponentSpec<unknown>,
+      { ...PARAMS, trees: 1, bins: 2 },
+      {
+        guest: { data: dataset(rowsOf(train.guest, first)) },
+        'host-0': { data: dataset(rowsOf(train.host, first)) },
+      },
+      { pool },
+    );
+    expect(settled['guest']?.status).toBe('rejected');
+    const host = settled['host-0'];
+    expect(host?.status).toBe('rejected');
+    const err = (host as PromiseRejectedResult).reason as ComponentError;
+    expect(err).toBeInstanceOf(ComponentError);
+    expect(err.code).toBe('TOO_FEW_ROWS');
+    expect(err.message).toMatch(/split by category sets.*'categoricalSplit' to 'threshold'/);
   });
 });

@@ -98,6 +98,8 @@ export function guestObjective(frame: Frame, objective: GbdtObjective): Prepared
  * able to hold {@link MIN_AGGREGATE_ROWS} rows each: rows ≥ 10 × (its regular bins + its missing
  * bin). Quantile bins then average ≥ 10 rows (docs/protocols/secureboost.md, "Minimum sizes").
  * @param bins per feature, regular bins plus the missing bin if it has one.
+ * @param categorySets per feature: its category count when it is split by category sets (one bin
+ *   per category, which `bins` does not limit), else undefined — changes the suggested fix.
  * @throws ComponentError TOO_FEW_ROWS naming the feature with the most bins, the rule and the fix.
  */
 export function requireRowsPerBin(
@@ -105,6 +107,7 @@ export function requireRowsPerBin(
   bins: readonly number[],
   featureNames: readonly string[],
   where: string,
+  categorySets: readonly (number | undefined)[] = [],
 ): void {
   let worst = -1;
   for (let j = 0; j < bins.length; j++)
@@ -112,9 +115,13 @@ export function requireRowsPerBin(
       worst = j;
   if (worst < 0) return;
   const b = bins[worst] as number;
+  const fix =
+    categorySets[worst] !== undefined
+      ? `it is a categorical column split by category sets (one bin per category): set 'categoricalSplit' to 'threshold' (then 'bins' applies), merge rare categories, raise 'subsample', or train on more aligned rows`
+      : `lower 'bins' to at most ${Math.max(1, Math.floor(rows / MIN_AGGREGATE_ROWS))}, raise 'subsample', or train on more aligned rows`;
   throw new ComponentError(
     'TOO_FEW_ROWS',
-    `${where}: ${rows} rows for feature '${featureNames[worst]}' of ${b} bins; the guest learns the gradient sums of every host bin, so secureboost needs at least ${MIN_AGGREGATE_ROWS} rows per bin (${MIN_AGGREGATE_ROWS * b} rows) — lower 'bins' to at most ${Math.max(1, Math.floor(rows / MIN_AGGREGATE_ROWS))}, raise 'subsample', or train on more aligned rows`,
+    `${where}: ${rows} rows for feature '${featureNames[worst]}' of ${b} bins; the guest learns the gradient sums of every host bin, so secureboost needs at least ${MIN_AGGREGATE_ROWS} rows per bin (${MIN_AGGREGATE_ROWS * b} rows) — ${fix}`,
     { rows, feature: featureNames[worst], bins: b, minRowsPerBin: MIN_AGGREGATE_ROWS },
   );
 }

@@ -101,7 +101,7 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
   const buckets = thresholds.map((t, j) => t + (binned.missing[j] as number));
   // Bins whose g/h sums the guest learns: the regular ones and the missing bin.
   const revealedBins = buckets.map((b) => b + 1);
-  requireRowsPerBin(n, revealedBins, frame.featureNames, ctx.party);
+  requireRowsPerBin(n, revealedBins, frame.featureNames, ctx.party, categories);
   await sendMessage<HostMeta>(ch, guest, tag.meta, {
     rows: n,
     thresholds,
@@ -155,7 +155,13 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
       const list: number[] = [];
       for (let i = 0; i < n; i++) if (maskBit(mask, i)) list.push(i);
       rows = Uint32Array.from(list);
-      requireRowsPerBin(rows.length, revealedBins, frame.featureNames, `${ctx.party} round ${r}`);
+      requireRowsPerBin(
+        rows.length,
+        revealedBins,
+        frame.featureNames,
+        `${ctx.party} round ${r}`,
+        categories,
+      );
       blob = rm.blobs[1];
     } else {
       rows = Uint32Array.from({ length: n }, (_, i) => i);
