@@ -241,7 +241,7 @@ export async function sbHost(ctx: ProgramContext<SecureBoostParams>): Promise<Pr
           typeof q.missingLeft !== 'boolean' ||
           (set === undefined ? !(q.bin >= 0 && q.bin < points.length) : !validLeftBins(set, count))
         )
-          throw protocolError(`bad split request ${JSON.stringify(q)}`);
+          throw protocolError(`bad split request ${JSON.stringify(q).slice(0, 200)}`);
         const threshold = set ? NaN : (points[q.bin] as number);
         const missingLeft = q.missingLeft;
         const id = splits.length;
