@@ -7,7 +7,9 @@
  * requests, the audit rows on both sides, what the host receives, and a host that is gone
  * (error naming it; guest-only degraded answers).
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,8 +125,57 @@ async function batchScores(jobId: string): Promise<Map<string, number>> {
   return new Map(p.ids.map((id, i) => [id, p.scores[i]!]));
 }
 
+/**
+ * A request to the guest's HTTPS API over a real TLS connection (not `fastify.inject`): plain
+ * prediction requests take the lean path in front of Fastify (serving/predict-lean-path.ts).
+ */
+async function https<T>(
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: IncomingHttpHeaders }> {
+  const certPem = guest.node.services.identity.certPem;
+  const fingerprint = new X509Certificate(certPem).fingerprint256;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: guest.node.apiPort,
+        method,
+        path,
+        ca: certPem,
+        checkServerIdentity: (_h, cert) =>
+          cert.fingerprint256 === fingerprint ? undefined : new Error('not the guest'),
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            body: (text ? JSON.parse(text) : undefined) as T,
+            headers: res.headers,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A prediction as a client makes it: HTTPS with the admin token (the lean path). */
 const predict = (name: string, body: unknown) =>
-  guest.call<PredictResponse & ErrorBody>('POST', `/v1/models/${name}/predict`, body);
+  https<PredictResponse & ErrorBody>('POST', `/v1/models/${name}/predict`, JSON.stringify(body), {
+    authorization: `Bearer ${guest.token}`,
+  });
 
 const lrTasks = (maxIter: number) => [
   { name: 'psi', component: 'psi-ecdh', inputs: { data: 'job.dataset' } },
@@ -221,6 +272,105 @@ describe('HeteroLR online prediction', () => {
     expect(all.status).toBe(200);
     for (const res of all.body.results)
       expect(Math.abs(res.score! - lrBatch.get(res.id)!)).toBeLessThanOrEqual(1e-9);
+  });
+
+  it('the lean HTTPS path answers as the Fastify route does, with the same checks (caller, permission, body) and audit', async () => {
+    const auth = { authorization: `Bearer ${guest.token}` };
+    const path = '/v1/models/lr/predict';
+    // The same answer over TLS (lean path) and through fastify.inject (always Fastify).
+    const lean = await predict('lr', { id: 'u10' });
+    const viaFastify = await guest.call<PredictResponse>('POST', path, { id: 'u10' });
+    expect(lean.status, JSON.stringify(lean.body)).toBe(200);
+    expect(viaFastify.status).toBe(200);
+    expect({ ...lean.body, ms: 0 }).toEqual({ ...viaFastify.body, ms: 0 });
+    expect(lean.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // Requests the lean path leaves to Fastify (a percent-encoded name, a query string) are
+    // answered the same.
+    for (const other of ['/v1/models/%6Cr/predict', `${path}?x=1`]) {
+      const r = await https<PredictResponse>('POST', other, '{"id":"u10"}', auth);
+      expect(r.status, other).toBe(200);
+      expect(r.body.results[0]!.score).toBe(lean.body.results[0]!.score);
+    }
+    // No token, a wrong one: 401; a user without model:predict: 403 (first for its one-time
+    // password, then for the permission).
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }] as Record<
+      string,
+      string
+    >[]) {
+      const r = await https<ErrorBody>('POST', path, '{"id":"u10"}', headers);
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe('UNAUTHORIZED');
+    }
+    const created = await guest.ok<{ oneTimePassword: string }>('POST', '/v1/users', {
+      name: 'viewer',
+      roles: ['read-only'],
+    });
+    const login = await guest.node.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { user: 'viewer', password: created.oneTimePassword },
+    });
+    const viewer = { authorization: `Bearer ${login.json<{ token: string }>().token}` };
+    const first = await https<ErrorBody>('POST', path, '{"id":"u10"}', viewer);
+    expect(first).toMatchObject({ status: 403, body: { code: 'PASSWORD_CHANGE_REQUIRED' } });
+    const changed = await guest.node.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: viewer,
+      payload: { current: created.oneTimePassword, password: 'Sturdy-Pass-2026-Nine!' },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    const again = await guest.node.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { user: 'viewer', password: 'Sturdy-Pass-2026-Nine!' },
+    });
+    const signedIn = { authorization: `Bearer ${again.json<{ token: string }>().token}` };
+    const forbidden = await https<ErrorBody>('POST', path, '{"id":"u10"}', signedIn);
+    expect(forbidden).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN', details: { permission: 'model:predict' } },
+    });
+    // Bodies: not JSON, empty, a NUL in a string — 400, as Fastify answers them.
+    const notJson = await https<ErrorBody>('POST', path, '{"id":', auth);
+    expect(notJson).toMatchObject({ status: 400, body: { code: 'FST_ERR_CTP_INVALID_JSON' } });
+    const empty = await https<ErrorBody>('POST', path, '', auth);
+    expect(empty).toMatchObject({ status: 400, body: { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' } });
+    const nul = await predict('lr', { id: 'u1\u0000' });
+    expect(nul.status).toBe(400);
+    expect(nul.body.details?.['issues']).toEqual([expect.objectContaining({ field: 'body.id' })]);
+    // Each refusal before the prediction ran is audited, under the caller once it is known.
+    type Audit = {
+      items: { actor: { id: string }; outcome: string; status: number; details: object }[];
+    };
+    const refused = await guest.ok<Audit>(
+      'GET',
+      `/v1/audit?action=${encodeURIComponent('POST /v1/models/:id/predict')}&pageSize=20`,
+    );
+    const statuses = (actor: string) =>
+      refused.items
+        .filter((e) => e.actor.id === actor && e.outcome === 'failure')
+        .map((e) => e.status)
+        .sort();
+    expect(statuses('viewer')).toEqual([403, 403]);
+    expect(refused.items.filter((e) => e.status === 401)).toHaveLength(2);
+    expect(statuses('admin')).toEqual([400, 400, 400]);
+    // The lean path's requests are counted in the node's HTTP metrics under the route.
+    const counted = async () => {
+      const m = await guest.node.app.inject({ method: 'GET', url: '/metrics', headers: auth });
+      const line = m.body
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('fedgrid_http_requests_total{') &&
+            l.includes('route="/v1/models/:id/predict"') &&
+            l.includes('status="200"'),
+        );
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await counted();
+    expect((await predict('lr', { id: 'u11' })).status).toBe(200);
+    expect(await counted()).toBe(before + 1);
   });
 
   it('the gRPC method answers the same scores (admin token in metadata; refused without it)', async () => {

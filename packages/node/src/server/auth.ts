@@ -79,6 +79,61 @@ export function tlsPeerOf(req: FastifyRequest): TlsPeer | undefined {
   return peer ?? undefined;
 }
 
+/** @throws FedGridError FORBIDDEN when `principal` does not hold `perm`. */
+function assertAllowed(principal: Principal, perm: Permission): void {
+  if (!allows(principal, perm))
+    throw new FedGridError(
+      'FORBIDDEN',
+      `${principal.kind} '${principal.id}' lacks permission ${perm}`,
+      { permission: perm },
+    );
+}
+
+/**
+ * Whether a caller already identified may use a local (not `interconn:*`) permission.
+ * @throws FedGridError PASSWORD_CHANGE_REQUIRED (a user with a one-time password, for anything but
+ *   `session:own`), FORBIDDEN (`perm` not held).
+ */
+export function authorizeLocal(principal: Principal, perm: Permission): void {
+  if (principal.user?.mustChangePassword && perm !== 'session:own')
+    throw new FedGridError(
+      'PASSWORD_CHANGE_REQUIRED',
+      `user '${principal.id}' signs in with a one-time password: change it first (POST /v1/me/password, or \`fedgrid login\`)`,
+    );
+  assertAllowed(principal, perm);
+}
+
+/** Identifies a caller of local permissions from its `Authorization` header. */
+export type LocalIdentifier = (authorization: string | undefined) => Promise<Principal>;
+
+/**
+ * The identification of callers of local permissions, shared by the auth hook below and the lean
+ * online prediction path (serving/predict-lean-path.ts), so that both accept exactly the same
+ * callers: `Authorization: Bearer <session or API token>` (accounts/), or the node's admin token.
+ * Follow it with {@link authorizeLocal}.
+ * @throws FedGridError UNAUTHORIZED (no or a wrong token), or the account service's refusal of a
+ *   session or API token.
+ */
+export function localIdentifier(opts: {
+  adminToken: string;
+  nodeId: string;
+  accounts: AccountService;
+}): LocalIdentifier {
+  const expected = createHash('sha256').update(opts.adminToken).digest();
+  return async (authorization) => {
+    const header = authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (AccountService.isAccountToken(token)) return opts.accounts.authenticate(token);
+    const got = createHash('sha256').update(token).digest();
+    if (!token || !timingSafeEqual(got, expected))
+      throw new FedGridError(
+        'UNAUTHORIZED',
+        `node '${opts.nodeId}' needs a session or API token (\`fedgrid login\`), or its admin token (Authorization: Bearer …; see identity/admin-token in the node directory)`,
+      );
+    return { kind: 'admin', id: 'admin' };
+  };
+}
+
 export function registerAuth(
   app: FastifyInstance,
   opts: {
@@ -89,7 +144,7 @@ export function registerAuth(
     accounts: AccountService;
   },
 ): void {
-  const expected = createHash('sha256').update(opts.adminToken).digest();
+  const identify = localIdentifier(opts);
   app.decorateRequest('principal', null as unknown as Principal);
 
   app.addHook('onRoute', (route) => {
@@ -107,25 +162,10 @@ export function registerAuth(
     if (!perm) return; // unknown route: the not-found handler answers
     if (perm === 'public') return;
     if (!perm.startsWith('interconn:')) {
-      const header = req.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (AccountService.isAccountToken(token)) {
-        req.principal = await opts.accounts.authenticate(token);
-        if (req.principal.user?.mustChangePassword && perm !== 'session:own')
-          throw new FedGridError(
-            'PASSWORD_CHANGE_REQUIRED',
-            `user '${req.principal.id}' signs in with a one-time password: change it first (POST /v1/me/password, or \`fedgrid login\`)`,
-          );
-      } else {
-        const got = createHash('sha256').update(token).digest();
-        if (!token || !timingSafeEqual(got, expected)) {
-          throw new FedGridError(
-            'UNAUTHORIZED',
-            `node '${opts.nodeId}' needs a session or API token (\`fedgrid login\`), or its admin token (Authorization: Bearer …; see identity/admin-token in the node directory)`,
-          );
-        }
-        req.principal = { kind: 'admin', id: 'admin' };
-      }
+      // The caller is known before the permission check: a refusal is audited under its name.
+      req.principal = await identify(req.headers.authorization);
+      authorizeLocal(req.principal, perm);
+      return;
     } else {
       const peer = tlsPeerOf(req);
       if (!peer)
@@ -151,13 +191,7 @@ export function registerAuth(
       req.peerSm2CertPem = contract.peer_sm2_cert_pem;
       req.principal = { kind: 'peer', id: contract.peer_node_id };
     }
-    if (!allows(req.principal, perm)) {
-      throw new FedGridError(
-        'FORBIDDEN',
-        `${req.principal.kind} '${req.principal.id}' lacks permission ${perm}`,
-        { permission: perm },
-      );
-    }
+    assertAllowed(req.principal, perm);
   });
 
   // The audit event is written before the response leaves (onSend), so that a failed write can

@@ -19,7 +19,10 @@ function refuse(field: string, what: string, rule: string): never {
   });
 }
 
-/** The path of the first string in `v` holding a NUL (`body.a.b[2]`), or undefined. */
+/**
+ * The path of the first string (or key) in `v` holding a NUL (`body.a.b[2]`), or undefined; `path`
+ * names `v` itself (`'body'`), `depth` is 0 for the top.
+ */
 function nulAt(v: unknown, path: string, depth: number): string | undefined {
   if (typeof v === 'string') return v.includes('\u0000') ? path : undefined;
   if (depth >= MAX_DEPTH || v === null || typeof v !== 'object') return undefined;
@@ -36,6 +39,15 @@ function nulAt(v: unknown, path: string, depth: number): string | undefined {
     if (at) return at;
   }
   return undefined;
+}
+
+/**
+ * Refuses a JSON body holding a NUL in any string or key.
+ * @throws FedGridError VALIDATION_FAILED naming the field.
+ */
+export function assertNoNul(body: unknown): void {
+  const at = nulAt(body, 'body', 0);
+  if (at) refuse(at, 'body field', 'a NUL character (U+0000), which no stored text may hold');
 }
 
 /**
@@ -65,8 +77,5 @@ export function registerParamsCheck(app: FastifyInstance): void {
         );
     }
   });
-  app.addHook('preValidation', async (req) => {
-    const at = nulAt(req.body, 'body', 0);
-    if (at) refuse(at, 'body field', 'a NUL character (U+0000), which no stored text may hold');
-  });
+  app.addHook('preValidation', async (req) => assertNoNul(req.body));
 }

@@ -7,6 +7,7 @@
  * record, HTTP parsing, partner authentication, its audit event) are paid once per batch instead
  * of once per prediction. The host sees the same ids it would have seen in separate calls.
  */
+import { performance } from 'node:perf_hooks';
 import type { ServingPartial } from '@fedgrid/components';
 import { FedGridError } from '../errors/errors.js';
 import type { PinnedApi } from '../peers/peer-client.js';

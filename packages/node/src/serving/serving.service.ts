@@ -15,6 +15,7 @@
  * Both sides audit every request (model, version, SHA-256 of each id, caller, outcome; never
  * features or scores).
  */
+import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { ComponentError, type FeatureLookup, type ServingPartial } from '@fedgrid/components';
 import type { Logger } from 'pino';
