@@ -58,6 +58,7 @@
  */
 #include "fedgrid.h"
 #include "sm2_ifma.h"
+#include "sm2_mont_adx.h"
 #include "sm3.h"
 
 #include <stdlib.h>
@@ -292,22 +293,6 @@ INLINE void fe_select(fe *r, const fe *a, u64 mask) { /* r = mask ? a : r */
   for (int i = 0; i < 4; i++) r->v[i] = (r->v[i] & ~mask) | (a->v[i] & mask);
 }
 
-/* r = a^e for a public exponent e (4 little-endian limbs), 4-bit fixed window. */
-INLINE void fe_pow(fe *r, const fe *a, const u64 e[4]) {
-  fe t[16];
-  t[0] = ONE;
-  t[1] = *a;
-  for (int i = 2; i < 16; i++) fe_mul(&t[i], &t[i - 1], a);
-  fe acc = ONE;
-  for (int i = 63; i >= 0; i--) {
-    unsigned d = (unsigned)(e[i / 16] >> (4 * (i % 16))) & 15;
-    if (i != 63)
-      for (int j = 0; j < 4; j++) fe_sqr(&acc, &acc);
-    fe_mul(&acc, &acc, &t[d]);
-  }
-  *r = acc;
-}
-
 static void fe_from_be(fe *r, const uint8_t *b) {
   for (int i = 0; i < 4; i++) {
     u64 w = 0;
@@ -329,125 +314,6 @@ static int lt4(const u64 a[4], const u64 m[4]) {
   return 0;
 }
 
-INLINE void fe_to_mont(fe *r, const fe *a) { fe_mul(r, a, &RR); }
-INLINE void fe_from_mont(fe *r, const fe *a) {
-  static const fe one_plain = {{1, 0, 0, 0}};
-  fe_mul(r, a, &one_plain);
-}
-
-/* Lifts a big-endian x: on success (x < p and x³ − 3x + b a square) sets (x, y) in Montgomery
- * form and returns 1; else returns 0. Runs in the same time for every x < p. */
-INLINE int lift_x(fe *xm, fe *ym, const uint8_t *xbe) {
-  fe x, rhs, t, y, y2;
-  fe_from_be(&x, xbe);
-  if (!lt4(x.v, P.v)) return 0;
-  fe_to_mont(xm, &x);
-  fe_sqr(&t, xm);
-  fe_mul(&rhs, &t, xm); /* x³ */
-  fe_sub(&rhs, &rhs, xm);
-  fe_sub(&rhs, &rhs, xm);
-  fe_sub(&rhs, &rhs, xm); /* x³ − 3x */
-  fe_add(&rhs, &rhs, &BM);
-  fe_pow(&y, &rhs, E_SQRT);
-  fe_sqr(&y2, &y);
-  fe_sub(&t, &y2, &rhs);
-  *ym = y;
-  return (int)(fe_is_zero_mask(&t) & 1);
-}
-
-/* dbl-2001-b (a = −3): valid for every input; (X : Y : 0) stays at Z = 0. */
-INLINE void pt_dbl(jpt *r, const jpt *p) {
-  fe delta, gamma, beta, alpha, t1, t2;
-  fe_sqr(&delta, &p->z);
-  fe_sqr(&gamma, &p->y);
-  fe_mul(&beta, &p->x, &gamma);
-  fe_sub(&t1, &p->x, &delta);
-  fe_add(&t2, &p->x, &delta);
-  fe_mul(&alpha, &t1, &t2);
-  fe_add(&t1, &alpha, &alpha);
-  fe_add(&alpha, &alpha, &t1); /* alpha = 3 (X − δ)(X + δ) */
-  fe_add(&t1, &p->y, &p->z);
-  fe_sqr(&t1, &t1);
-  fe_sub(&t1, &t1, &gamma);
-  fe_sub(&r->z, &t1, &delta); /* Z3 = (Y + Z)² − γ − δ (before X, Y: r may alias p) */
-  fe_add(&t2, &beta, &beta);
-  fe_add(&t2, &t2, &t2); /* 4β */
-  fe_sqr(&t1, &alpha);
-  fe_sub(&t1, &t1, &t2);
-  fe_sub(&r->x, &t1, &t2); /* X3 = α² − 8β */
-  fe_sub(&t2, &t2, &r->x);
-  fe_sqr(&gamma, &gamma);
-  fe_add(&gamma, &gamma, &gamma);
-  fe_add(&gamma, &gamma, &gamma);
-  fe_add(&gamma, &gamma, &gamma); /* 8γ² */
-  fe_mul(&t2, &alpha, &t2);
-  fe_sub(&r->y, &t2, &gamma); /* Y3 = α (4β − X3) − 8γ² */
-}
-
-/* add-2007-bl: p + q for p ≠ ±q, neither O (the caller masks those cases). r may alias p. */
-INLINE void pt_add(jpt *r, const jpt *p, const jpt *q) {
-  fe z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
-  fe_sqr(&z1z1, &p->z);
-  fe_sqr(&z2z2, &q->z);
-  fe_mul(&u1, &p->x, &z2z2);
-  fe_mul(&u2, &q->x, &z1z1);
-  fe_mul(&s1, &p->y, &q->z);
-  fe_mul(&s1, &s1, &z2z2);
-  fe_mul(&s2, &q->y, &p->z);
-  fe_mul(&s2, &s2, &z1z1);
-  fe_sub(&h, &u2, &u1);
-  fe_add(&i, &h, &h);
-  fe_sqr(&i, &i);
-  fe_mul(&j, &h, &i);
-  fe_sub(&rr, &s2, &s1);
-  fe_add(&rr, &rr, &rr);
-  fe_mul(&v, &u1, &i);
-  fe_add(&t, &p->z, &q->z);
-  fe_sqr(&t, &t);
-  fe_sub(&t, &t, &z1z1);
-  fe_sub(&t, &t, &z2z2);
-  fe_mul(&r->z, &t, &h);
-  fe_sqr(&t, &rr);
-  fe_sub(&t, &t, &j);
-  fe_sub(&t, &t, &v);
-  fe_sub(&r->x, &t, &v);
-  fe_sub(&t, &v, &r->x);
-  fe_mul(&t, &rr, &t);
-  fe_mul(&s1, &s1, &j);
-  fe_add(&s1, &s1, &s1);
-  fe_sub(&r->y, &t, &s1);
-}
-
-/* madd-2007-bl: p + (qx, qy, 1) for p ≠ ±q, p ≠ O. r may alias p. */
-INLINE void pt_madd(jpt *r, const jpt *p, const fe *qx, const fe *qy) {
-  fe z1z1, u2, s2, h, hh, i, j, rr, v, t;
-  fe_sqr(&z1z1, &p->z);
-  fe_mul(&u2, qx, &z1z1);
-  fe_mul(&s2, qy, &p->z);
-  fe_mul(&s2, &s2, &z1z1);
-  fe_sub(&h, &u2, &p->x);
-  fe_sqr(&hh, &h);
-  fe_add(&i, &hh, &hh);
-  fe_add(&i, &i, &i);
-  fe_mul(&j, &h, &i);
-  fe_sub(&rr, &s2, &p->y);
-  fe_add(&rr, &rr, &rr);
-  fe_mul(&v, &p->x, &i);
-  fe_add(&t, &p->z, &h);
-  fe_sqr(&t, &t);
-  fe_sub(&t, &t, &z1z1);
-  fe_sub(&r->z, &t, &hh);
-  fe_sqr(&t, &rr);
-  fe_sub(&t, &t, &j);
-  fe_sub(&t, &t, &v);
-  fe_sub(&r->x, &t, &v);
-  fe_sub(&t, &v, &r->x);
-  fe_mul(&t, &rr, &t);
-  fe_mul(&s2, &p->y, &j);
-  fe_add(&s2, &s2, &s2);
-  fe_sub(&r->y, &t, &s2);
-}
-
 INLINE void pt_select(jpt *r, const jpt *a, u64 mask) {
   fe_select(&r->x, &a->x, mask);
   fe_select(&r->y, &a->y, mask);
@@ -460,110 +326,54 @@ INLINE u64 eq_mask(unsigned a, unsigned b) {
   return (u64)0 - (u64)(((x | ((u64)0 - x)) >> 63) ^ 1);
 }
 
-/* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1]. */
-INLINE void scalar_mul(jpt *r, const u64 k[4], const fe *x, const fe *y) {
-  jpt t[16];
-  memset(&t[0], 0, sizeof t[0]); /* O as (0 : 0 : 0) */
-  t[1].x = *x;
-  t[1].y = *y;
-  t[1].z = ONE;
-  pt_dbl(&t[2], &t[1]);
-  for (int i = 3; i < 16; i++) pt_madd(&t[i], &t[i - 1], x, y);
+/* The curve layer, twice: over the C field product, and (x86-64 ELF) over the assembly one,
+ * each with its own name suffix; the _adx copy is only reached when the CPU has BMI2 + ADX. */
+#define FE_MUL(r, a, b) fe_mul(r, a, b)
+#define FE_SQR(r, a) fe_sqr(r, a)
+#define SM2_FN(name) name##_c
+#include "sm2_curve.h"
+#undef FE_MUL
+#undef FE_SQR
+#undef SM2_FN
+#ifdef FG_SM2_MONT_ADX
+#define FE_MUL(r, a, b) fg_sm2_mont_mul_adx((r)->v, (a)->v, (b)->v)
+#define FE_SQR(r, a) fg_sm2_mont_mul_adx((r)->v, (a)->v, (a)->v)
+#define SM2_FN(name) name##_adx
+#include "sm2_curve.h"
+#undef FE_MUL
+#undef FE_SQR
+#undef SM2_FN
+#endif
 
-  jpt acc, sel, sum;
-  u64 acc_inf = 0;
-  for (int w = 63; w >= 0; w--) {
-    unsigned d = (unsigned)(k[w / 16] >> (4 * (w % 16))) & 15;
-    memset(&sel, 0, sizeof sel);
-    for (unsigned i = 1; i < 16; i++) pt_select(&sel, &t[i], eq_mask(d, i));
-    u64 dz = eq_mask(d, 0);
-    if (w == 63) {
-      acc = sel;
-      acc_inf = dz;
-      continue;
-    }
-    for (int j = 0; j < 4; j++) pt_dbl(&acc, &acc);
-    pt_add(&sum, &acc, &sel);
-    /* acc = acc_inf ? sel : (d == 0 ? acc : sum) */
-    pt_select(&acc, &sum, ~dz & ~acc_inf);
-    pt_select(&acc, &sel, acc_inf);
-    acc_inf &= dz;
-  }
-  *r = acc;
-  /* wipe the secret-dependent table and selections */
-  memset(t, 0, sizeof t);
-  memset(&sel, 0, sizeof sel);
-  __asm__ __volatile__("" : : "r"(t), "r"(&sel) : "memory");
-}
-
-/* The portable batch: out[i] = x(k · P_i) for the big-endian xs, groups of GROUP sharing one
- * inversion; returns −1 or the index of the first x that is not a curve x-coordinate. */
-INLINE long portable_mul_x_impl(const u64 k[4], const uint8_t *xs, uint8_t *out, size_t n) {
-  long bad = -1;
-  jpt res[GROUP];
-  fe prefix[GROUP];
-  for (size_t g = 0; g < n && bad < 0; g += GROUP) {
-    size_t m = n - g < GROUP ? n - g : GROUP;
-    for (size_t i = 0; i < m; i++) {
-      fe x, y;
-      if (!lift_x(&x, &y, xs + SM2_LEN * (g + i))) {
-        bad = (long)(g + i);
-        break;
-      }
-      scalar_mul(&res[i], k, &x, &y);
-    }
-    if (bad >= 0) break;
-    /* simultaneous inversion of the Z's (never 0: 1 ≤ k < n and P ≠ O of prime order n) */
-    prefix[0] = res[0].z;
-    for (size_t i = 1; i < m; i++) fe_mul(&prefix[i], &prefix[i - 1], &res[i].z);
-    fe inv;
-    fe_pow(&inv, &prefix[m - 1], E_INV);
-    for (size_t i = m; i-- > 0;) {
-      fe zi, zi2, xa, xo;
-      if (i > 0) {
-        fe_mul(&zi, &inv, &prefix[i - 1]);
-        fe_mul(&inv, &inv, &res[i].z);
-      } else {
-        zi = inv;
-      }
-      fe_sqr(&zi2, &zi);
-      fe_mul(&xa, &res[i].x, &zi2);
-      fe_from_mont(&xo, &xa);
-      fe_to_be(out + SM2_LEN * (g + i), &xo);
-    }
-  }
-  memset(res, 0, sizeof res);
-  __asm__ __volatile__("" : : "r"(res) : "memory");
-  return bad;
-}
-
-INLINE void portable_on_curve_impl(const uint8_t *xs, uint8_t *flags, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    fe x, y;
-    flags[i] = (uint8_t)lift_x(&x, &y, xs + SM2_LEN * i);
-  }
-}
-
-/* Function multiversioning: the same C compiled twice, once for baseline x86-64 and once with
- * BMI2 (MULX: flag-free 64×64→128 products, so the carry chains around them are not broken)
- * and ADX, chosen at run time (use_bmi2_adx) — so a build made on one machine runs anywhere. */
+/* Two builds of the portable kernel, chosen at run time (use_bmi2_adx), so a build made on one
+ * machine runs anywhere: the C one for baseline x86-64 (and every other target), and — where
+ * the CPU has BMI2 and ADX — the same curve code over the MULX/ADCX/ADOX assembly field
+ * product of sm2_mont_adx.c (on x86-64 ELF; elsewhere the C code compiled with
+ * target("bmi2,adx")). Both give equal bytes. */
 static __attribute__((noinline)) long portable_mul_x_c(const u64 k[4], const uint8_t *xs,
                                                        uint8_t *out, size_t n) {
-  return portable_mul_x_impl(k, xs, out, n);
+  return portable_mul_x_impl_c(k, xs, out, n);
 }
 static __attribute__((noinline)) void portable_on_curve_c(const uint8_t *xs, uint8_t *flags,
                                                           size_t n) {
-  portable_on_curve_impl(xs, flags, n);
+  portable_on_curve_impl_c(xs, flags, n);
 }
 #if defined(__x86_64__)
 #define FG_SM2_BMI2_VARIANT 1
+#ifdef FG_SM2_MONT_ADX
+#define portable_mul_x_impl_bmi2 portable_mul_x_impl_adx
+#define portable_on_curve_impl_bmi2 portable_on_curve_impl_adx
+#else
+#define portable_mul_x_impl_bmi2 portable_mul_x_impl_c
+#define portable_on_curve_impl_bmi2 portable_on_curve_impl_c
+#endif
 static __attribute__((noinline, target("bmi2,adx"))) long portable_mul_x_bmi2_adx(
     const u64 k[4], const uint8_t *xs, uint8_t *out, size_t n) {
-  return portable_mul_x_impl(k, xs, out, n);
+  return portable_mul_x_impl_bmi2(k, xs, out, n);
 }
 static __attribute__((noinline, target("bmi2,adx"))) void portable_on_curve_bmi2_adx(
     const uint8_t *xs, uint8_t *flags, size_t n) {
-  portable_on_curve_impl(xs, flags, n);
+  portable_on_curve_impl_bmi2(xs, flags, n);
 }
 #else
 #define portable_mul_x_bmi2_adx portable_mul_x_c

@@ -1,0 +1,225 @@
+/*
+ * The curve layer of the portable SM2 kernel (sm2.c): exponentiation, lifting an x to a point,
+ * Jacobian point formulas, the constant-time scalar multiplication and the batch drivers.
+ * Included twice by sm2.c — once over the C field product (fe_mul / fe_sqr) and once over the
+ * MULX/ADCX/ADOX assembly one (sm2_mont_adx.c) — with FE_MUL, FE_SQR and SM2_FN (the name
+ * suffix) defined by the includer. No include guard on purpose; not a public header.
+ */
+/* r = a^e for a public exponent e (4 little-endian limbs), 4-bit fixed window. */
+INLINE void SM2_FN(fe_pow)(fe *r, const fe *a, const u64 e[4]) {
+  fe t[16];
+  t[0] = ONE;
+  t[1] = *a;
+  for (int i = 2; i < 16; i++) FE_MUL(&t[i], &t[i - 1], a);
+  fe acc = ONE;
+  for (int i = 63; i >= 0; i--) {
+    unsigned d = (unsigned)(e[i / 16] >> (4 * (i % 16))) & 15;
+    if (i != 63)
+      for (int j = 0; j < 4; j++) FE_SQR(&acc, &acc);
+    FE_MUL(&acc, &acc, &t[d]);
+  }
+  *r = acc;
+}
+
+INLINE void SM2_FN(fe_to_mont)(fe *r, const fe *a) { FE_MUL(r, a, &RR); }
+INLINE void SM2_FN(fe_from_mont)(fe *r, const fe *a) {
+  static const fe one_plain = {{1, 0, 0, 0}};
+  FE_MUL(r, a, &one_plain);
+}
+
+/* Lifts a big-endian x: on success (x < p and x³ − 3x + b a square) sets (x, y) in Montgomery
+ * form and returns 1; else returns 0. Runs in the same time for every x < p. */
+INLINE int SM2_FN(lift_x)(fe *xm, fe *ym, const uint8_t *xbe) {
+  fe x, rhs, t, y, y2;
+  fe_from_be(&x, xbe);
+  if (!lt4(x.v, P.v)) return 0;
+  SM2_FN(fe_to_mont)(xm, &x);
+  FE_SQR(&t, xm);
+  FE_MUL(&rhs, &t, xm); /* x³ */
+  fe_sub(&rhs, &rhs, xm);
+  fe_sub(&rhs, &rhs, xm);
+  fe_sub(&rhs, &rhs, xm); /* x³ − 3x */
+  fe_add(&rhs, &rhs, &BM);
+  SM2_FN(fe_pow)(&y, &rhs, E_SQRT);
+  FE_SQR(&y2, &y);
+  fe_sub(&t, &y2, &rhs);
+  *ym = y;
+  return (int)(fe_is_zero_mask(&t) & 1);
+}
+
+/* dbl-2001-b (a = −3): valid for every input; (X : Y : 0) stays at Z = 0. */
+INLINE void SM2_FN(pt_dbl)(jpt *r, const jpt *p) {
+  fe delta, gamma, beta, alpha, t1, t2;
+  FE_SQR(&delta, &p->z);
+  FE_SQR(&gamma, &p->y);
+  FE_MUL(&beta, &p->x, &gamma);
+  fe_sub(&t1, &p->x, &delta);
+  fe_add(&t2, &p->x, &delta);
+  FE_MUL(&alpha, &t1, &t2);
+  fe_add(&t1, &alpha, &alpha);
+  fe_add(&alpha, &alpha, &t1); /* alpha = 3 (X − δ)(X + δ) */
+  fe_add(&t1, &p->y, &p->z);
+  FE_SQR(&t1, &t1);
+  fe_sub(&t1, &t1, &gamma);
+  fe_sub(&r->z, &t1, &delta); /* Z3 = (Y + Z)² − γ − δ (before X, Y: r may alias p) */
+  fe_add(&t2, &beta, &beta);
+  fe_add(&t2, &t2, &t2); /* 4β */
+  FE_SQR(&t1, &alpha);
+  fe_sub(&t1, &t1, &t2);
+  fe_sub(&r->x, &t1, &t2); /* X3 = α² − 8β */
+  fe_sub(&t2, &t2, &r->x);
+  FE_SQR(&gamma, &gamma);
+  fe_add(&gamma, &gamma, &gamma);
+  fe_add(&gamma, &gamma, &gamma);
+  fe_add(&gamma, &gamma, &gamma); /* 8γ² */
+  FE_MUL(&t2, &alpha, &t2);
+  fe_sub(&r->y, &t2, &gamma); /* Y3 = α (4β − X3) − 8γ² */
+}
+
+/* add-2007-bl: p + q for p ≠ ±q, neither O (the caller masks those cases). r may alias p. */
+INLINE void SM2_FN(pt_add)(jpt *r, const jpt *p, const jpt *q) {
+  fe z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
+  FE_SQR(&z1z1, &p->z);
+  FE_SQR(&z2z2, &q->z);
+  FE_MUL(&u1, &p->x, &z2z2);
+  FE_MUL(&u2, &q->x, &z1z1);
+  FE_MUL(&s1, &p->y, &q->z);
+  FE_MUL(&s1, &s1, &z2z2);
+  FE_MUL(&s2, &q->y, &p->z);
+  FE_MUL(&s2, &s2, &z1z1);
+  fe_sub(&h, &u2, &u1);
+  fe_add(&i, &h, &h);
+  FE_SQR(&i, &i);
+  FE_MUL(&j, &h, &i);
+  fe_sub(&rr, &s2, &s1);
+  fe_add(&rr, &rr, &rr);
+  FE_MUL(&v, &u1, &i);
+  fe_add(&t, &p->z, &q->z);
+  FE_SQR(&t, &t);
+  fe_sub(&t, &t, &z1z1);
+  fe_sub(&t, &t, &z2z2);
+  FE_MUL(&r->z, &t, &h);
+  FE_SQR(&t, &rr);
+  fe_sub(&t, &t, &j);
+  fe_sub(&t, &t, &v);
+  fe_sub(&r->x, &t, &v);
+  fe_sub(&t, &v, &r->x);
+  FE_MUL(&t, &rr, &t);
+  FE_MUL(&s1, &s1, &j);
+  fe_add(&s1, &s1, &s1);
+  fe_sub(&r->y, &t, &s1);
+}
+
+/* madd-2007-bl: p + (qx, qy, 1) for p ≠ ±q, p ≠ O. r may alias p. */
+INLINE void SM2_FN(pt_madd)(jpt *r, const jpt *p, const fe *qx, const fe *qy) {
+  fe z1z1, u2, s2, h, hh, i, j, rr, v, t;
+  FE_SQR(&z1z1, &p->z);
+  FE_MUL(&u2, qx, &z1z1);
+  FE_MUL(&s2, qy, &p->z);
+  FE_MUL(&s2, &s2, &z1z1);
+  fe_sub(&h, &u2, &p->x);
+  FE_SQR(&hh, &h);
+  fe_add(&i, &hh, &hh);
+  fe_add(&i, &i, &i);
+  FE_MUL(&j, &h, &i);
+  fe_sub(&rr, &s2, &p->y);
+  fe_add(&rr, &rr, &rr);
+  FE_MUL(&v, &p->x, &i);
+  fe_add(&t, &p->z, &h);
+  FE_SQR(&t, &t);
+  fe_sub(&t, &t, &z1z1);
+  fe_sub(&r->z, &t, &hh);
+  FE_SQR(&t, &rr);
+  fe_sub(&t, &t, &j);
+  fe_sub(&t, &t, &v);
+  fe_sub(&r->x, &t, &v);
+  fe_sub(&t, &v, &r->x);
+  FE_MUL(&t, &rr, &t);
+  FE_MUL(&s2, &p->y, &j);
+  fe_add(&s2, &s2, &s2);
+  fe_sub(&r->y, &t, &s2);
+}
+
+/* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1]. */
+INLINE void SM2_FN(scalar_mul)(jpt *r, const u64 k[4], const fe *x, const fe *y) {
+  jpt t[16];
+  memset(&t[0], 0, sizeof t[0]); /* O as (0 : 0 : 0) */
+  t[1].x = *x;
+  t[1].y = *y;
+  t[1].z = ONE;
+  SM2_FN(pt_dbl)(&t[2], &t[1]);
+  for (int i = 3; i < 16; i++) SM2_FN(pt_madd)(&t[i], &t[i - 1], x, y);
+
+  jpt acc, sel, sum;
+  u64 acc_inf = 0;
+  for (int w = 63; w >= 0; w--) {
+    unsigned d = (unsigned)(k[w / 16] >> (4 * (w % 16))) & 15;
+    memset(&sel, 0, sizeof sel);
+    for (unsigned i = 1; i < 16; i++) pt_select(&sel, &t[i], eq_mask(d, i));
+    u64 dz = eq_mask(d, 0);
+    if (w == 63) {
+      acc = sel;
+      acc_inf = dz;
+      continue;
+    }
+    for (int j = 0; j < 4; j++) SM2_FN(pt_dbl)(&acc, &acc);
+    SM2_FN(pt_add)(&sum, &acc, &sel);
+    /* acc = acc_inf ? sel : (d == 0 ? acc : sum) */
+    pt_select(&acc, &sum, ~dz & ~acc_inf);
+    pt_select(&acc, &sel, acc_inf);
+    acc_inf &= dz;
+  }
+  *r = acc;
+  /* wipe the secret-dependent table and selections */
+  memset(t, 0, sizeof t);
+  memset(&sel, 0, sizeof sel);
+  __asm__ __volatile__("" : : "r"(t), "r"(&sel) : "memory");
+}
+
+/* The portable batch: out[i] = x(k · P_i) for the big-endian xs, groups of GROUP sharing one
+ * inversion; returns −1 or the index of the first x that is not a curve x-coordinate. */
+INLINE long SM2_FN(portable_mul_x_impl)(const u64 k[4], const uint8_t *xs, uint8_t *out, size_t n) {
+  long bad = -1;
+  jpt res[GROUP];
+  fe prefix[GROUP];
+  for (size_t g = 0; g < n && bad < 0; g += GROUP) {
+    size_t m = n - g < GROUP ? n - g : GROUP;
+    for (size_t i = 0; i < m; i++) {
+      fe x, y;
+      if (!SM2_FN(lift_x)(&x, &y, xs + SM2_LEN * (g + i))) {
+        bad = (long)(g + i);
+        break;
+      }
+      SM2_FN(scalar_mul)(&res[i], k, &x, &y);
+    }
+    if (bad >= 0) break;
+    /* simultaneous inversion of the Z's (never 0: 1 ≤ k < n and P ≠ O of prime order n) */
+    prefix[0] = res[0].z;
+    for (size_t i = 1; i < m; i++) FE_MUL(&prefix[i], &prefix[i - 1], &res[i].z);
+    fe inv;
+    SM2_FN(fe_pow)(&inv, &prefix[m - 1], E_INV);
+    for (size_t i = m; i-- > 0;) {
+      fe zi, zi2, xa, xo;
+      if (i > 0) {
+        FE_MUL(&zi, &inv, &prefix[i - 1]);
+        FE_MUL(&inv, &inv, &res[i].z);
+      } else {
+        zi = inv;
+      }
+      FE_SQR(&zi2, &zi);
+      FE_MUL(&xa, &res[i].x, &zi2);
+      SM2_FN(fe_from_mont)(&xo, &xa);
+      fe_to_be(out + SM2_LEN * (g + i), &xo);
+    }
+  }
+  memset(res, 0, sizeof res);
+  __asm__ __volatile__("" : : "r"(res) : "memory");
+  return bad;
+}
+
+INLINE void SM2_FN(portable_on_curve_impl)(const uint8_t *xs, uint8_t *flags, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    fe x, y;
+    flags[i] = (uint8_t)SM2_FN(lift_x)(&x, &y, xs + SM2_LEN * i);
+  }
+}
