@@ -89,9 +89,7 @@ static const fe ONE = {{0x0000000000000001ULL, 0x00000000ffffffffULL, 0x00000000
                         0x0000000100000000ULL}};
 static const fe BM = {{0x90d230632bc0dd42ULL, 0x71cf379ae9b537abULL, 0x527981505ea51c3cULL,
                        0x240fe188ba20e2c8ULL}};
-/* (p + 1) / 4 and p − 2, little-endian limbs. */
-static const u64 E_SQRT[4] = {0x4000000000000000ULL, 0xffffffffc0000000ULL, 0xffffffffffffffffULL,
-                              0x3fffffffbfffffffULL};
+/* p − 2, little-endian limbs (the inversion exponent). */
 static const u64 E_INV[4] = {0xfffffffffffffffdULL, 0xffffffff00000000ULL, 0xffffffffffffffffULL,
                              0xfffffffeffffffffULL};
 
@@ -330,18 +328,26 @@ INLINE u64 eq_mask(unsigned a, unsigned b) {
  * each with its own name suffix; the _adx copy is only reached when the CPU has BMI2 + ADX. */
 #define FE_MUL(r, a, b) fe_mul(r, a, b)
 #define FE_SQR(r, a) fe_sqr(r, a)
+#define FE_ADD(r, a, b) fe_add(r, a, b)
+#define FE_SUB(r, a, b) fe_sub(r, a, b)
 #define SM2_FN(name) name##_c
 #include "sm2_curve.h"
 #undef FE_MUL
 #undef FE_SQR
+#undef FE_ADD
+#undef FE_SUB
 #undef SM2_FN
 #ifdef FG_SM2_MONT_ADX
 #define FE_MUL(r, a, b) fg_sm2_mont_mul_adx((r)->v, (a)->v, (b)->v)
-#define FE_SQR(r, a) fg_sm2_mont_mul_adx((r)->v, (a)->v, (a)->v)
+#define FE_SQR(r, a) fg_sm2_mont_sqr_adx((r)->v, (a)->v)
+#define FE_ADD(r, a, b) fg_sm2_add_asm((r)->v, (a)->v, (b)->v)
+#define FE_SUB(r, a, b) fg_sm2_sub_asm((r)->v, (a)->v, (b)->v)
 #define SM2_FN(name) name##_adx
 #include "sm2_curve.h"
 #undef FE_MUL
 #undef FE_SQR
+#undef FE_ADD
+#undef FE_SUB
 #undef SM2_FN
 #endif
 

@@ -2,7 +2,7 @@
  * The curve layer of the portable SM2 kernel (sm2.c): exponentiation, lifting an x to a point,
  * Jacobian point formulas, the constant-time scalar multiplication and the batch drivers.
  * Included twice by sm2.c — once over the C field product (fe_mul / fe_sqr) and once over the
- * MULX/ADCX/ADOX assembly one (sm2_mont_adx.c) — with FE_MUL, FE_SQR and SM2_FN (the name
+ * MULX/ADCX/ADOX assembly one (sm2_mont_adx.c) — with FE_MUL, FE_SQR, FE_ADD, FE_SUB and SM2_FN (the name
  * suffix) defined by the includer. No include guard on purpose; not a public header.
  */
 /* r = a^e for a public exponent e (4 little-endian limbs), 4-bit fixed window. */
@@ -21,6 +21,38 @@ INLINE void SM2_FN(fe_pow)(fe *r, const fe *a, const u64 e[4]) {
   *r = acc;
 }
 
+/* r = a^(2^k) · b: k squarings, then one product (r may alias a or b). */
+INLINE void SM2_FN(fe_sqr_n_mul)(fe *r, const fe *a, int k, const fe *b) {
+  fe t = *a;
+  for (int i = 0; i < k; i++) FE_SQR(&t, &t);
+  FE_MUL(r, &t, b);
+}
+
+/* r = a^((p+1)/4), the square-root candidate for p ≡ 3 (mod 4), by an addition chain:
+ * (p+1)/4 = 2^254 − 2^222 − 2^94 + 2^62 = (2^32 − 1)(2^160 − 1)·2^62, so with
+ * e_k = a^(2^k − 1) (e_2k = e_k^(2^k)·e_k): z = e_32 (31 S + 5 M), f = z^(2^160 − 1) the same
+ * way over z (159 S + 8 M), then 62 squarings — 252 S + 13 M against 252 S + 77 M for the
+ * 4-bit window of fe_pow. The exponent is public, so the chain is fixed. */
+INLINE void SM2_FN(fe_sqrt_cand)(fe *r, const fe *a) {
+  fe e2, e4, e8, e16, z, f2, f4, f8, f16, f32, f64, f128, f160;
+  SM2_FN(fe_sqr_n_mul)(&e2, a, 1, a);
+  SM2_FN(fe_sqr_n_mul)(&e4, &e2, 2, &e2);
+  SM2_FN(fe_sqr_n_mul)(&e8, &e4, 4, &e4);
+  SM2_FN(fe_sqr_n_mul)(&e16, &e8, 8, &e8);
+  SM2_FN(fe_sqr_n_mul)(&z, &e16, 16, &e16); /* a^(2^32 − 1) */
+  SM2_FN(fe_sqr_n_mul)(&f2, &z, 1, &z);
+  SM2_FN(fe_sqr_n_mul)(&f4, &f2, 2, &f2);
+  SM2_FN(fe_sqr_n_mul)(&f8, &f4, 4, &f4);
+  SM2_FN(fe_sqr_n_mul)(&f16, &f8, 8, &f8);
+  SM2_FN(fe_sqr_n_mul)(&f32, &f16, 16, &f16);
+  SM2_FN(fe_sqr_n_mul)(&f64, &f32, 32, &f32);
+  SM2_FN(fe_sqr_n_mul)(&f128, &f64, 64, &f64);
+  SM2_FN(fe_sqr_n_mul)(&f160, &f128, 32, &f32); /* z^(2^160 − 1) */
+  fe t = f160;
+  for (int i = 0; i < 62; i++) FE_SQR(&t, &t);
+  *r = t;
+}
+
 INLINE void SM2_FN(fe_to_mont)(fe *r, const fe *a) { FE_MUL(r, a, &RR); }
 INLINE void SM2_FN(fe_from_mont)(fe *r, const fe *a) {
   static const fe one_plain = {{1, 0, 0, 0}};
@@ -36,13 +68,13 @@ INLINE int SM2_FN(lift_x)(fe *xm, fe *ym, const uint8_t *xbe) {
   SM2_FN(fe_to_mont)(xm, &x);
   FE_SQR(&t, xm);
   FE_MUL(&rhs, &t, xm); /* x³ */
-  fe_sub(&rhs, &rhs, xm);
-  fe_sub(&rhs, &rhs, xm);
-  fe_sub(&rhs, &rhs, xm); /* x³ − 3x */
-  fe_add(&rhs, &rhs, &BM);
-  SM2_FN(fe_pow)(&y, &rhs, E_SQRT);
+  FE_SUB(&rhs, &rhs, xm);
+  FE_SUB(&rhs, &rhs, xm);
+  FE_SUB(&rhs, &rhs, xm); /* x³ − 3x */
+  FE_ADD(&rhs, &rhs, &BM);
+  SM2_FN(fe_sqrt_cand)(&y, &rhs);
   FE_SQR(&y2, &y);
-  fe_sub(&t, &y2, &rhs);
+  FE_SUB(&t, &y2, &rhs);
   *ym = y;
   return (int)(fe_is_zero_mask(&t) & 1);
 }
@@ -53,27 +85,27 @@ INLINE void SM2_FN(pt_dbl)(jpt *r, const jpt *p) {
   FE_SQR(&delta, &p->z);
   FE_SQR(&gamma, &p->y);
   FE_MUL(&beta, &p->x, &gamma);
-  fe_sub(&t1, &p->x, &delta);
-  fe_add(&t2, &p->x, &delta);
+  FE_SUB(&t1, &p->x, &delta);
+  FE_ADD(&t2, &p->x, &delta);
   FE_MUL(&alpha, &t1, &t2);
-  fe_add(&t1, &alpha, &alpha);
-  fe_add(&alpha, &alpha, &t1); /* alpha = 3 (X − δ)(X + δ) */
-  fe_add(&t1, &p->y, &p->z);
+  FE_ADD(&t1, &alpha, &alpha);
+  FE_ADD(&alpha, &alpha, &t1); /* alpha = 3 (X − δ)(X + δ) */
+  FE_ADD(&t1, &p->y, &p->z);
   FE_SQR(&t1, &t1);
-  fe_sub(&t1, &t1, &gamma);
-  fe_sub(&r->z, &t1, &delta); /* Z3 = (Y + Z)² − γ − δ (before X, Y: r may alias p) */
-  fe_add(&t2, &beta, &beta);
-  fe_add(&t2, &t2, &t2); /* 4β */
+  FE_SUB(&t1, &t1, &gamma);
+  FE_SUB(&r->z, &t1, &delta); /* Z3 = (Y + Z)² − γ − δ (before X, Y: r may alias p) */
+  FE_ADD(&t2, &beta, &beta);
+  FE_ADD(&t2, &t2, &t2); /* 4β */
   FE_SQR(&t1, &alpha);
-  fe_sub(&t1, &t1, &t2);
-  fe_sub(&r->x, &t1, &t2); /* X3 = α² − 8β */
-  fe_sub(&t2, &t2, &r->x);
+  FE_SUB(&t1, &t1, &t2);
+  FE_SUB(&r->x, &t1, &t2); /* X3 = α² − 8β */
+  FE_SUB(&t2, &t2, &r->x);
   FE_SQR(&gamma, &gamma);
-  fe_add(&gamma, &gamma, &gamma);
-  fe_add(&gamma, &gamma, &gamma);
-  fe_add(&gamma, &gamma, &gamma); /* 8γ² */
+  FE_ADD(&gamma, &gamma, &gamma);
+  FE_ADD(&gamma, &gamma, &gamma);
+  FE_ADD(&gamma, &gamma, &gamma); /* 8γ² */
   FE_MUL(&t2, &alpha, &t2);
-  fe_sub(&r->y, &t2, &gamma); /* Y3 = α (4β − X3) − 8γ² */
+  FE_SUB(&r->y, &t2, &gamma); /* Y3 = α (4β − X3) − 8γ² */
 }
 
 /* add-2007-bl: p + q for p ≠ ±q, neither O (the caller masks those cases). r may alias p. */
@@ -87,27 +119,27 @@ INLINE void SM2_FN(pt_add)(jpt *r, const jpt *p, const jpt *q) {
   FE_MUL(&s1, &s1, &z2z2);
   FE_MUL(&s2, &q->y, &p->z);
   FE_MUL(&s2, &s2, &z1z1);
-  fe_sub(&h, &u2, &u1);
-  fe_add(&i, &h, &h);
+  FE_SUB(&h, &u2, &u1);
+  FE_ADD(&i, &h, &h);
   FE_SQR(&i, &i);
   FE_MUL(&j, &h, &i);
-  fe_sub(&rr, &s2, &s1);
-  fe_add(&rr, &rr, &rr);
+  FE_SUB(&rr, &s2, &s1);
+  FE_ADD(&rr, &rr, &rr);
   FE_MUL(&v, &u1, &i);
-  fe_add(&t, &p->z, &q->z);
+  FE_ADD(&t, &p->z, &q->z);
   FE_SQR(&t, &t);
-  fe_sub(&t, &t, &z1z1);
-  fe_sub(&t, &t, &z2z2);
+  FE_SUB(&t, &t, &z1z1);
+  FE_SUB(&t, &t, &z2z2);
   FE_MUL(&r->z, &t, &h);
   FE_SQR(&t, &rr);
-  fe_sub(&t, &t, &j);
-  fe_sub(&t, &t, &v);
-  fe_sub(&r->x, &t, &v);
-  fe_sub(&t, &v, &r->x);
+  FE_SUB(&t, &t, &j);
+  FE_SUB(&t, &t, &v);
+  FE_SUB(&r->x, &t, &v);
+  FE_SUB(&t, &v, &r->x);
   FE_MUL(&t, &rr, &t);
   FE_MUL(&s1, &s1, &j);
-  fe_add(&s1, &s1, &s1);
-  fe_sub(&r->y, &t, &s1);
+  FE_ADD(&s1, &s1, &s1);
+  FE_SUB(&r->y, &t, &s1);
 }
 
 /* madd-2007-bl: p + (qx, qy, 1) for p ≠ ±q, p ≠ O. r may alias p. */
@@ -117,27 +149,27 @@ INLINE void SM2_FN(pt_madd)(jpt *r, const jpt *p, const fe *qx, const fe *qy) {
   FE_MUL(&u2, qx, &z1z1);
   FE_MUL(&s2, qy, &p->z);
   FE_MUL(&s2, &s2, &z1z1);
-  fe_sub(&h, &u2, &p->x);
+  FE_SUB(&h, &u2, &p->x);
   FE_SQR(&hh, &h);
-  fe_add(&i, &hh, &hh);
-  fe_add(&i, &i, &i);
+  FE_ADD(&i, &hh, &hh);
+  FE_ADD(&i, &i, &i);
   FE_MUL(&j, &h, &i);
-  fe_sub(&rr, &s2, &p->y);
-  fe_add(&rr, &rr, &rr);
+  FE_SUB(&rr, &s2, &p->y);
+  FE_ADD(&rr, &rr, &rr);
   FE_MUL(&v, &p->x, &i);
-  fe_add(&t, &p->z, &h);
+  FE_ADD(&t, &p->z, &h);
   FE_SQR(&t, &t);
-  fe_sub(&t, &t, &z1z1);
-  fe_sub(&r->z, &t, &hh);
+  FE_SUB(&t, &t, &z1z1);
+  FE_SUB(&r->z, &t, &hh);
   FE_SQR(&t, &rr);
-  fe_sub(&t, &t, &j);
-  fe_sub(&t, &t, &v);
-  fe_sub(&r->x, &t, &v);
-  fe_sub(&t, &v, &r->x);
+  FE_SUB(&t, &t, &j);
+  FE_SUB(&t, &t, &v);
+  FE_SUB(&r->x, &t, &v);
+  FE_SUB(&t, &v, &r->x);
   FE_MUL(&t, &rr, &t);
   FE_MUL(&s2, &p->y, &j);
-  fe_add(&s2, &s2, &s2);
-  fe_sub(&r->y, &t, &s2);
+  FE_ADD(&s2, &s2, &s2);
+  FE_SUB(&r->y, &t, &s2);
 }
 
 /* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1]. */

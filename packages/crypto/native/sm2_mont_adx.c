@@ -16,6 +16,111 @@
 #include "sm2_mont_adx.h"
 
 #ifdef FG_SM2_MONT_ADX
+/* Montgomery reduction of t0..t7 (r8..r15), final subtraction, store to (rdi), return. */
+#define FG_SM2_REDUCE_AND_RETURN \
+    /* reduction step 0: m = t0 (r8); t1..t4 += v; carry -> esi */ \
+    "  mov %r8, %rax\n" \
+    "  shl $32, %rax\n" \
+    "  mov %r8, %rbx\n" \
+    "  shr $32, %rbx\n" \
+    "  mov %r8, %rdx\n" \
+    "  sub %rax, %rdx\n" \
+    "  mov $0, %ecx\n" \
+    "  sbb %rbx, %rcx\n" \
+    "  mov $0, %ebp\n" \
+    "  sbb %rax, %rbp\n" \
+    "  sbb %rbx, %r8\n" \
+    "  add %rdx, %r9\n" \
+    "  adc %rcx, %r10\n" \
+    "  adc %rbp, %r11\n" \
+    "  adc %r8, %r12\n" \
+    "  mov $0, %esi\n" \
+    "  adc $0, %rsi\n" \
+    /* step 1: m = t1 (r9); t2..t5 */ \
+    "  mov %r9, %rax\n" \
+    "  shl $32, %rax\n" \
+    "  mov %r9, %rbx\n" \
+    "  shr $32, %rbx\n" \
+    "  mov %r9, %rdx\n" \
+    "  sub %rax, %rdx\n" \
+    "  mov $0, %ecx\n" \
+    "  sbb %rbx, %rcx\n" \
+    "  mov $0, %ebp\n" \
+    "  sbb %rax, %rbp\n" \
+    "  sbb %rbx, %r9\n" \
+    "  add %rsi, %r9\n" \
+    "  add %rdx, %r10\n" \
+    "  adc %rcx, %r11\n" \
+    "  adc %rbp, %r12\n" \
+    "  adc %r9, %r13\n" \
+    "  mov $0, %esi\n" \
+    "  adc $0, %rsi\n" \
+    /* step 2: m = t2 (r10); t3..t6 */ \
+    "  mov %r10, %rax\n" \
+    "  shl $32, %rax\n" \
+    "  mov %r10, %rbx\n" \
+    "  shr $32, %rbx\n" \
+    "  mov %r10, %rdx\n" \
+    "  sub %rax, %rdx\n" \
+    "  mov $0, %ecx\n" \
+    "  sbb %rbx, %rcx\n" \
+    "  mov $0, %ebp\n" \
+    "  sbb %rax, %rbp\n" \
+    "  sbb %rbx, %r10\n" \
+    "  add %rsi, %r10\n" \
+    "  add %rdx, %r11\n" \
+    "  adc %rcx, %r12\n" \
+    "  adc %rbp, %r13\n" \
+    "  adc %r10, %r14\n" \
+    "  mov $0, %esi\n" \
+    "  adc $0, %rsi\n" \
+    /* step 3: m = t3 (r11); t4..t7 */ \
+    "  mov %r11, %rax\n" \
+    "  shl $32, %rax\n" \
+    "  mov %r11, %rbx\n" \
+    "  shr $32, %rbx\n" \
+    "  mov %r11, %rdx\n" \
+    "  sub %rax, %rdx\n" \
+    "  mov $0, %ecx\n" \
+    "  sbb %rbx, %rcx\n" \
+    "  mov $0, %ebp\n" \
+    "  sbb %rax, %rbp\n" \
+    "  sbb %rbx, %r11\n" \
+    "  add %rsi, %r11\n" \
+    "  add %rdx, %r12\n" \
+    "  adc %rcx, %r13\n" \
+    "  adc %rbp, %r14\n" \
+    "  adc %r11, %r15\n" \
+    "  mov $0, %esi\n" \
+    "  adc $0, %rsi\n" \
+    /* (rsi : r15 r14 r13 r12) < 2p: subtract p, keep the original if that borrows */ \
+    "  mov %r12, %rax\n" \
+    "  mov %r13, %rbx\n" \
+    "  mov %r14, %rcx\n" \
+    "  mov %r15, %rdx\n" \
+    "  sub $-1, %rax\n" \
+    "  movabs $0xffffffff00000000, %r8\n" \
+    "  sbb %r8, %rbx\n" \
+    "  sbb $-1, %rcx\n" \
+    "  movabs $0xfffffffeffffffff, %r8\n" \
+    "  sbb %r8, %rdx\n" \
+    "  sbb $0, %rsi\n" \
+    "  cmovc %r12, %rax\n" \
+    "  cmovc %r13, %rbx\n" \
+    "  cmovc %r14, %rcx\n" \
+    "  cmovc %r15, %rdx\n" \
+    "  mov %rax, (%rdi)\n" \
+    "  mov %rbx, 8(%rdi)\n" \
+    "  mov %rcx, 16(%rdi)\n" \
+    "  mov %rdx, 24(%rdi)\n" \
+    "  pop %r15\n" \
+    "  pop %r14\n" \
+    "  pop %r13\n" \
+    "  pop %r12\n" \
+    "  pop %rbp\n" \
+    "  pop %rbx\n" \
+    "  ret\n"
+
 __asm__(
     ".text\n"
     ".p2align 4\n"
@@ -89,109 +194,69 @@ __asm__(
     "  adcx %rax, %r14\n"
     "  adox %rbx, %r15\n"
     "  adcx %rbp, %r15\n"
-    /* reduction step 0: m = t0 (r8); t1..t4 += v; carry -> esi */
-    "  mov %r8, %rax\n"
-    "  shl $32, %rax\n"
-    "  mov %r8, %rbx\n"
-    "  shr $32, %rbx\n"
-    "  mov %r8, %rdx\n"
-    "  sub %rax, %rdx\n"
-    "  mov $0, %ecx\n"
-    "  sbb %rbx, %rcx\n"
-    "  mov $0, %ebp\n"
-    "  sbb %rax, %rbp\n"
-    "  sbb %rbx, %r8\n"
-    "  add %rdx, %r9\n"
-    "  adc %rcx, %r10\n"
-    "  adc %rbp, %r11\n"
-    "  adc %r8, %r12\n"
-    "  mov $0, %esi\n"
-    "  adc $0, %rsi\n"
-    /* step 1: m = t1 (r9); t2..t5 */
-    "  mov %r9, %rax\n"
-    "  shl $32, %rax\n"
-    "  mov %r9, %rbx\n"
-    "  shr $32, %rbx\n"
-    "  mov %r9, %rdx\n"
-    "  sub %rax, %rdx\n"
-    "  mov $0, %ecx\n"
-    "  sbb %rbx, %rcx\n"
-    "  mov $0, %ebp\n"
-    "  sbb %rax, %rbp\n"
-    "  sbb %rbx, %r9\n"
-    "  add %rsi, %r9\n"
-    "  add %rdx, %r10\n"
-    "  adc %rcx, %r11\n"
-    "  adc %rbp, %r12\n"
-    "  adc %r9, %r13\n"
-    "  mov $0, %esi\n"
-    "  adc $0, %rsi\n"
-    /* step 2: m = t2 (r10); t3..t6 */
-    "  mov %r10, %rax\n"
-    "  shl $32, %rax\n"
-    "  mov %r10, %rbx\n"
-    "  shr $32, %rbx\n"
-    "  mov %r10, %rdx\n"
-    "  sub %rax, %rdx\n"
-    "  mov $0, %ecx\n"
-    "  sbb %rbx, %rcx\n"
-    "  mov $0, %ebp\n"
-    "  sbb %rax, %rbp\n"
-    "  sbb %rbx, %r10\n"
-    "  add %rsi, %r10\n"
-    "  add %rdx, %r11\n"
-    "  adc %rcx, %r12\n"
-    "  adc %rbp, %r13\n"
-    "  adc %r10, %r14\n"
-    "  mov $0, %esi\n"
-    "  adc $0, %rsi\n"
-    /* step 3: m = t3 (r11); t4..t7 */
-    "  mov %r11, %rax\n"
-    "  shl $32, %rax\n"
-    "  mov %r11, %rbx\n"
-    "  shr $32, %rbx\n"
-    "  mov %r11, %rdx\n"
-    "  sub %rax, %rdx\n"
-    "  mov $0, %ecx\n"
-    "  sbb %rbx, %rcx\n"
-    "  mov $0, %ebp\n"
-    "  sbb %rax, %rbp\n"
-    "  sbb %rbx, %r11\n"
-    "  add %rsi, %r11\n"
-    "  add %rdx, %r12\n"
-    "  adc %rcx, %r13\n"
-    "  adc %rbp, %r14\n"
-    "  adc %r11, %r15\n"
-    "  mov $0, %esi\n"
-    "  adc $0, %rsi\n"
-    /* (rsi : r15 r14 r13 r12) < 2p: subtract p, keep the original if that borrows */
-    "  mov %r12, %rax\n"
-    "  mov %r13, %rbx\n"
-    "  mov %r14, %rcx\n"
-    "  mov %r15, %rdx\n"
-    "  sub $-1, %rax\n"
-    "  movabs $0xffffffff00000000, %r8\n"
-    "  sbb %r8, %rbx\n"
-    "  sbb $-1, %rcx\n"
-    "  movabs $0xfffffffeffffffff, %r8\n"
-    "  sbb %r8, %rdx\n"
-    "  sbb $0, %rsi\n"
-    "  cmovc %r12, %rax\n"
-    "  cmovc %r13, %rbx\n"
-    "  cmovc %r14, %rcx\n"
-    "  cmovc %r15, %rdx\n"
-    "  mov %rax, (%rdi)\n"
-    "  mov %rbx, 8(%rdi)\n"
-    "  mov %rcx, 16(%rdi)\n"
-    "  mov %rdx, 24(%rdi)\n"
-    "  pop %r15\n"
-    "  pop %r14\n"
-    "  pop %r13\n"
-    "  pop %r12\n"
-    "  pop %rbp\n"
-    "  pop %rbx\n"
-    "  ret\n"
+    FG_SM2_REDUCE_AND_RETURN
     ".size fg_sm2_mont_mul_adx, .-fg_sm2_mont_mul_adx\n");
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".globl fg_sm2_mont_sqr_adx\n"
+    ".hidden fg_sm2_mont_sqr_adx\n"
+    ".type fg_sm2_mont_sqr_adx,@function\n"
+    "fg_sm2_mont_sqr_adx:\n"
+    "  push %rbx\n"
+    "  push %rbp\n"
+    "  push %r12\n"
+    "  push %r13\n"
+    "  push %r14\n"
+    "  push %r15\n"
+    /* cross products a_i·a_j (i < j) into t1..t6 */
+    "  mov (%rsi), %rdx\n"
+    "  mulx 8(%rsi), %r9, %r10\n"
+    "  mulx 16(%rsi), %rax, %r11\n"
+    "  mulx 24(%rsi), %rbx, %r12\n"
+    "  add %rax, %r10\n"
+    "  adc %rbx, %r11\n"
+    "  adc $0, %r12\n"
+    "  mov 8(%rsi), %rdx\n"
+    "  mulx 16(%rsi), %rax, %rbx\n"
+    "  mulx 24(%rsi), %rcx, %r13\n"
+    "  add %rax, %r11\n"
+    "  adc %rcx, %r12\n"
+    "  adc $0, %r13\n"
+    "  add %rbx, %r12\n"
+    "  adc $0, %r13\n"
+    "  mov 16(%rsi), %rdx\n"
+    "  mulx 24(%rsi), %rax, %r14\n"
+    "  add %rax, %r13\n"
+    "  adc $0, %r14\n"
+    /* double them into t1..t7 */
+    "  xor %r15d, %r15d\n"
+    "  add %r9, %r9\n"
+    "  adc %r10, %r10\n"
+    "  adc %r11, %r11\n"
+    "  adc %r12, %r12\n"
+    "  adc %r13, %r13\n"
+    "  adc %r14, %r14\n"
+    "  adc $0, %r15\n"
+    /* add the squares a_i² at limb 2i */
+    "  mov (%rsi), %rdx\n"
+    "  mulx %rdx, %r8, %rax\n"
+    "  add %rax, %r9\n"
+    "  mov 8(%rsi), %rdx\n"
+    "  mulx %rdx, %rax, %rbx\n"
+    "  adc %rax, %r10\n"
+    "  adc %rbx, %r11\n"
+    "  mov 16(%rsi), %rdx\n"
+    "  mulx %rdx, %rax, %rbx\n"
+    "  adc %rax, %r12\n"
+    "  adc %rbx, %r13\n"
+    "  mov 24(%rsi), %rdx\n"
+    "  mulx %rdx, %rax, %rbx\n"
+    "  adc %rax, %r14\n"
+    "  adc %rbx, %r15\n"
+    FG_SM2_REDUCE_AND_RETURN
+    ".size fg_sm2_mont_sqr_adx, .-fg_sm2_mont_sqr_adx\n");
+
 #else
 typedef int fg_sm2_mont_adx_unused; /* ISO C: a translation unit must not be empty */
 #endif
