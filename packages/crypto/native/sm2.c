@@ -27,20 +27,30 @@
  * four 64-bit limbs: a full 512-bit product (16 multiplications; squaring 10), then a Montgomery
  * reduction specialised to p — since p ≡ −1 (mod 2^64) the quotient digit is the low limb m
  * itself and m·(p + 1)/2^64 = m·(2^192 − 2^160 − 2^32 + 1) is formed by shifts and one
- * subtraction, so the reduction has no multiplication (fe_mont_reduce). Carries use adc/sbb
- * chains (_addcarry_u64/_subborrow_u64 on x86-64; GCC 12 spills unsigned __int128 sums). Every
- * field element is kept fully reduced (< p) by a masked conditional subtraction, so no branch
- * depends on data. Square roots use p ≡ 3 (mod 4):
- * y = rhs^((p+1)/4), checked by y² = rhs; inversion is Fermat's z^(p−2). Both exponents are
- * public constants (4-bit fixed windows). The kernel is compiled twice, for baseline x86-64 and
- * with target("bmi2,adx") (MULX), and chosen at run time (use_bmi2_adx); both give equal bytes.
+ * subtraction, so the reduction has no multiplication (fe_mont_reduce). Every field element is
+ * kept fully reduced (< p) by a masked conditional subtraction, so no branch depends on data.
+ * Square roots use p ≡ 3 (mod 4): y = rhs^((p+1)/4) by a fixed addition chain (sm2_curve.h,
+ * fe_sqrt_cand: 252 S + 13 M), checked by y² = rhs; inversion is Fermat's z^(p−2) (4-bit fixed
+ * windows). Both exponents are public constants.
  *
- * PERFORMANCE (this host: AMD EPYC, 2 vCPUs, BMI2/ADX, no AVX-512; shared, load ≈ 10–13;
- * process.cpuUsage around sm2MulX / sm2HashToX on 4,096 points, old and new addon in one run,
- * 2026-12-07): scalar multiplications per CPU-second 2,400–2,900 before (generic CIOS on
- * unsigned __int128) → 7,000–9,000 now (≈ 3×); try-and-increment hash to the curve 21,000–25,000
- * → 43,000–55,000. The BMI2/ADX build measured within the noise of the baseline one. The
- * AVX-512 IFMA kernel (sm2_ifma.c) is still ≈ 6× faster where the CPU has it.
+ * Two builds, chosen at run time (use_bmi2_adx; FEDGRID_NATIVE_BMI2=0 forces the first), giving
+ * equal bytes: (1) C — adc/sbb chains via _addcarry_u64/_subborrow_u64 on x86-64 (GCC 12 spills
+ * unsigned __int128 sums), portable C elsewhere; (2) where the CPU has BMI2 + ADX (x86-64 ELF),
+ * the same curve code (sm2_curve.h is included once per build) over a MULX/ADCX/ADOX assembly
+ * Montgomery product and squaring (sm2_mont_adx.c) and inline-assembly add/sub
+ * (sm2_mont_adx.h).
+ *
+ * PERFORMANCE (this host: AMD EPYC, 2 vCPUs, BMI2/ADX, no AVX-512; shared and loaded).
+ * Instruction counts (callgrind, C driver over the portable batch, 2,000 points): GCC's code for
+ * the C field product is 301 instructions (squaring 255, add 57, sub 28); the assembly ones are
+ * 159 / 145 (inside the functions, register saves included) and 27 / 21. Per point: scalar
+ * multiplication + inversion share 1,049 k → 657.5 k instructions, lift 80.5 k → 40.9 k. `npm run bench --only psi.ecdh` at 2^18, both parties on this
+ * machine, old and new addon back to back at load 14–31: SM2-PSI CPU per element per side
+ * 213 → 149 µs (x25519 beside it: 73–75 µs in both runs), so ≈ 5,800/s per side expected on a
+ * quiet host (measured 4,044 before) — the 10,000/s target needs the IFMA kernel (sm2_ifma.c,
+ * ≈ 22,000/s). docs/BENCHMARKS.md has the tables and the remaining profile. The C build's rates
+ * (process.cpuUsage, 4,096 points, load ≈ 10–13): 7,000–9,000 scalar multiplications and
+ * 43,000–55,000 hash-to-curve per CPU-second.
  *
  * Points. Jacobian coordinates (X : Y : Z) ↔ (X/Z², Y/Z³); doubling "dbl-2001-b" (a = −3,
  * 3M + 5S), general addition "add-2007-bl" (11M + 5S), mixed addition "madd-2007-bl" for

@@ -11,7 +11,8 @@
  *     [m, 0, 0, m] − [m<<32, m>>32, m<<32, m>>32] (no multiplication); the carry out of a step
  *     (rsi) is added to the next step's top limb, which cannot overflow (it is ≤ m − 1);
  *  3. one conditional subtraction of p by CMOV, so the result is < p.
- * Callee-saved rbx, rbp, r12–r15 are pushed. ~110 instructions, no branch.
+ * Callee-saved rbx, rbp, r12–r15 are pushed. No branch; 159 instructions per product and 145
+ * per squaring (fg_sm2_mont_sqr_adx: the 6 cross products once, doubled, plus the 4 squares).
  */
 #include "sm2_mont_adx.h"
 
