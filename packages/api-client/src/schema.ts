@@ -240,6 +240,51 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit/export/sealed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The same signed export archive as GET /v1/audit/export, sealed by the node's crypto suite (gm: SM4-CTR + HMAC-SM3, international: AES-256-GCM) under the passphrase given in the body, as an application/octet-stream file download; open and verify it offline with `fedgrid audit verify-archive <file> --passphrase-file <file>`
+     * @description Permission: `audit:read` — read the audit log.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            from?: number;
+            passphrase: string;
+            to?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/audit/verify': {
     parameters: {
       query?: never;

@@ -187,3 +187,72 @@ test('--seal without a secret exports nothing; a clear export still verifies wit
   expect(v.code).toBe(0);
   expect(v.stdout).toMatch(/^archive verified: events seq 1–/);
 });
+
+test('the sealed archive the API streams (POST /v1/audit/export/sealed) verifies offline with the CLI; the export is audited', async () => {
+  const token = (await readFile(node.config.paths.adminToken, 'utf8')).trim();
+  const auth = { authorization: `Bearer ${token}` };
+  const short = await node.app.inject({
+    method: 'POST',
+    url: '/v1/audit/export/sealed',
+    headers: auth,
+    payload: { passphrase: 'short' },
+  });
+  expect(short.statusCode).toBe(400);
+  expect(short.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  expect(short.body).toMatch(/passphrase: the sealing passphrase needs at least 12 characters/);
+  expect(short.body).not.toContain('short"');
+
+  const res = await node.app.inject({
+    method: 'POST',
+    url: '/v1/audit/export/sealed',
+    headers: auth,
+    payload: { passphrase: 'archive passphrase ✓', from: 1 },
+  });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toBe('application/octet-stream');
+  expect(res.headers['content-disposition']).toBe(
+    'attachment; filename="audit-1-head.jsonl.fgseal"',
+  );
+  const bytes = res.rawPayload;
+  expect(bytes.subarray(0, 7).toString()).toBe('FGSEAL1');
+  expect(bytes[8]).toBe(2); // the gm node's suite: SM4
+  expect(bytes.includes('arch-cli')).toBe(false);
+  const out = join(root, 'from-api.fgseal');
+  await writeFile(out, bytes);
+  const v = await cli([
+    'audit',
+    'verify-archive',
+    out,
+    '--passphrase-file',
+    passFile,
+    '--fingerprint',
+    node.fingerprint,
+    '--json',
+  ]);
+  expect(v.stderr).toBe('');
+  expect(v.code).toBe(0);
+  const verified = JSON.parse(v.stdout) as { ok: boolean; sealed: boolean; toSeq: number };
+  expect(verified).toMatchObject({ ok: true, sealed: true, node: 'arch-cli', fromSeq: 1 });
+  const wrong = await cli(['audit', 'verify-archive', out, '--passphrase-file', wrongFile]);
+  expect(wrong.code).toBe(1);
+
+  // Each export call is audited ('started' ahead of it, then its outcome); the successful one names
+  // the archive by the digest of its clear text. Nothing of the passphrase is in the log.
+  const log = await node.app.inject({
+    method: 'GET',
+    url: '/v1/audit?action=POST%20%2Fv1%2Faudit%2Fexport%2Fsealed',
+    headers: auth,
+  });
+  const events = (
+    log.json() as {
+      items: Array<{ outcome: string; object: { type: string; id: string | null }; seq: number }>;
+    }
+  ).items;
+  expect(events.map((e) => e.outcome).sort()).toEqual(['failure', 'started', 'started', 'success']);
+  const ok = events.find((e) => e.outcome === 'success')!;
+  expect(ok.object.type).toBe('audit-archive');
+  expect(ok.object.id).toMatch(/^[0-9a-f]{64}$/);
+  // The success event is written after the archive was cut, so it is not inside it.
+  expect(ok.seq).toBeGreaterThan(verified.toSeq);
+  expect(log.body).not.toContain('archive passphrase');
+});

@@ -265,6 +265,13 @@ const enUS: Messages = {
     from: 'From seq',
     to: 'To seq',
     export: 'Export a signed archive',
+    exportSealed: 'Export a sealed archive',
+    passphrase: 'Sealing passphrase',
+    passphraseHelp:
+      "The node seals the signed archive under this passphrase with its suite's cipher (gm: SM4, international: AES-256-GCM); open and verify it offline with `fedgrid audit verify-archive <file> --passphrase-file <file>`. The passphrase is not stored.",
+    passphraseShort: 'At least {{min}} characters',
+    passphraseNeeded: 'Enter a sealing passphrase first',
+    sealedSaved: 'Sealed archive saved; keep the passphrase apart from it',
     events: 'Events',
     action: 'Action',
     object: 'Object ID',

@@ -261,6 +261,13 @@ const zhCN = {
     from: '起始序号',
     to: '结束序号',
     export: '导出签名归档',
+    exportSealed: '导出加密归档',
+    passphrase: '加密口令',
+    passphraseHelp:
+      '节点用本口令按其密码套件（gm：SM4，international：AES-256-GCM）加密签名归档；离线用 `fedgrid audit verify-archive <文件> --passphrase-file <口令文件>` 解密并校验。口令不会被保存。',
+    passphraseShort: '至少 {{min}} 个字符',
+    passphraseNeeded: '请先输入加密口令',
+    sealedSaved: '加密归档已保存，请将口令与归档分开保管',
     events: '事件',
     action: '操作',
     object: '对象 ID',

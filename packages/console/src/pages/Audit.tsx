@@ -2,7 +2,9 @@
  * The audit log (audit administrator): search by action and object id, page through the events
  * newest first; verify the hash chain and the partners' checkpoints (`GET /v1/audit/verify`, the
  * first edited, deleted, reordered or missing event named); send a checkpoint to partners now;
- * download a signed export archive (verified offline by `fedgrid audit verify-archive`).
+ * download a signed export archive (verified offline by `fedgrid audit verify-archive`), clear or
+ * sealed under a passphrase by the node's suite (`POST /v1/audit/export/sealed`: SM4 for `gm`,
+ * AES-256-GCM for `international`) — the same file `fedgrid audit export --seal` writes.
  */
 import {
   Alert,
@@ -64,15 +66,26 @@ interface Verification {
   }[];
 }
 
-/** Saves `text` as a file through the browser. */
-function download(name: string, text: string, type = 'application/x-ndjson') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Saves `content` as a file through the browser. */
+function download(name: string, content: string | Blob, type = 'application/x-ndjson') {
+  const url = URL.createObjectURL(
+    content instanceof Blob ? content : new Blob([content], { type }),
+  );
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
   a.click();
   URL.revokeObjectURL(url);
 }
+
+interface ExportForm {
+  from?: number;
+  to?: number;
+  passphrase?: string;
+}
+
+/** Shortest sealing passphrase the node accepts (MIN_ARCHIVE_PASSPHRASE in audit.routes.ts). */
+const MIN_PASSPHRASE = 12;
 
 export default function Audit() {
   const { t } = useTranslation();
@@ -97,6 +110,7 @@ export default function Audit() {
   const [verification, setVerification] = useState<Verification>();
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<Error>();
+  const [exportForm] = Form.useForm<ExportForm>();
 
   const act = async (name: string, fn: () => Promise<void>) => {
     setBusy(name);
@@ -206,9 +220,10 @@ export default function Audit() {
           <Typography.Paragraph type="secondary">{t('audit.verifyHint')}</Typography.Paragraph>
         )}
         <Form
+          form={exportForm}
           layout="inline"
           style={{ marginTop: 16 }}
-          onFinish={(v: { from?: number; to?: number }) =>
+          onFinish={(v: ExportForm) =>
             void act('export', async () => {
               const r = await unwrap<{ archive: string }>(
                 api.GET('/v1/audit/export', {
@@ -232,6 +247,44 @@ export default function Audit() {
           </Form.Item>
           <Button htmlType="submit" loading={busy === 'export'}>
             {t('audit.export')}
+          </Button>
+          <Form.Item
+            name="passphrase"
+            label={t('audit.passphrase')}
+            tooltip={t('audit.passphraseHelp')}
+            rules={[
+              { min: MIN_PASSPHRASE, message: t('audit.passphraseShort', { min: MIN_PASSPHRASE }) },
+            ]}
+          >
+            <Input.Password autoComplete="new-password" style={{ width: 220 }} />
+          </Form.Item>
+          <Button
+            loading={busy === 'exportSealed'}
+            onClick={() =>
+              void exportForm
+                .validateFields()
+                .then((v) =>
+                  act('exportSealed', async () => {
+                    if (!v.passphrase) throw new Error(t('audit.passphraseNeeded'));
+                    const blob = await unwrap<Blob>(
+                      api.POST('/v1/audit/export/sealed', {
+                        body: {
+                          passphrase: v.passphrase,
+                          ...(v.from ? { from: v.from } : {}),
+                          ...(v.to ? { to: v.to } : {}),
+                        },
+                        parseAs: 'blob',
+                      }),
+                    );
+                    download(`audit-${v.from ?? 'first'}-${v.to ?? 'head'}.jsonl.fgseal`, blob);
+                    exportForm.setFieldValue('passphrase', undefined);
+                    void message.success(t('audit.sealedSaved'));
+                  }),
+                )
+                .catch(() => undefined)
+            }
+          >
+            {t('audit.exportSealed')}
           </Button>
         </Form>
       </Card>

@@ -7,15 +7,20 @@
  *   platform's pages) and creates a user on the users page;
  * - in the user centre it enrols a TOTP second factor (secret read from the page, code computed
  *   here by RFC 6238), issues an API token, and then needs the code to sign in again;
- * - the audit administrator lands on the audit page (it has no dashboard) and verifies the chain;
+ * - the audit administrator lands on the audit page (it has no dashboard), verifies the chain and
+ *   downloads a sealed export archive, which `fedgrid audit verify-archive` opens and verifies;
  * - axe-core (injected from node_modules, nothing downloaded) finds no serious or critical
  *   violation on the sign-in page and on every page of the console, signed in with the admin
  *   token (which sees every page but the user centre) and as users (user centre, audit).
  *
  * Screenshots go to packages/console/test-artifacts/ (gitignored). Needs /usr/bin/chromium.
  */
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from 'fedgrid';
@@ -68,7 +73,7 @@ beforeAll(async () => {
     otp[name] = u.oneTimePassword;
   }
   browser = await launchChromium();
-  page = await consolePage(browser);
+  page = await consolePage(browser, { downloads: true });
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 
@@ -230,6 +235,38 @@ describe('console account pages in chromium against a node process', () => {
     await page.getByRole('button', { name: /查\s*询/ }).click();
     await page.getByRole('cell', { name: 'login', exact: true }).first().waitFor();
     expect(await axe()).toEqual([]);
+
+    // A sealed export: too short a passphrase is refused on the page, a good one downloads the
+    // node-sealed archive, which the CLI opens and verifies offline against the node's certificate.
+    await page.getByLabel('加密口令').fill('short');
+    await page.getByRole('button', { name: '导出加密归档' }).click();
+    await page.getByText('至少 12 个字符').waitFor();
+    const passphrase = 'audit archive passphrase';
+    await page.getByLabel('加密口令').fill(passphrase);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '导出加密归档' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('audit-first-head.jsonl.fgseal');
+    const sealed = await readFile((await download.path())!);
+    expect(sealed.subarray(0, 7).toString()).toBe('FGSEAL1');
+    const file = join(ARTIFACTS, 'pages-audit.jsonl.fgseal');
+    const passFile = join(ARTIFACTS, 'pages-audit.pass');
+    await writeFile(file, sealed);
+    await writeFile(passFile, passphrase, { mode: 0o600 });
+    const cli = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      'audit',
+      'verify-archive',
+      file,
+      '--passphrase-file',
+      passFile,
+      '--fingerprint',
+      node.info.fingerprint,
+      '--json',
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, sealed: true, fromSeq: 1 });
     await signOut();
   });
 

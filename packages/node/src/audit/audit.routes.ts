@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { CryptoSuite } from '@fedgrid/crypto';
 import { pageQuerySchema } from '../server/paging.js';
 import { queryBoolean } from '../server/query-boolean.js';
 import { parseInput } from '../server/validate.js';
 import type { AuditService } from './audit.service.js';
 import type { AuditCheckpointService } from './audit-checkpoints.js';
+import { archiveDigest, sealAuditArchive } from './audit-archive.js';
 import { doc } from '../server/route-doc.js';
 
 const auditQuery = pageQuerySchema.extend({
@@ -19,15 +21,39 @@ const exportQuery = z.object({
   to: z.coerce.number().int().min(1).optional(),
 });
 
+/** Shortest passphrase the node seals an archive under (the CLI's own sealing takes any). */
+export const MIN_ARCHIVE_PASSPHRASE = 12;
+
+const sealedExportBody = z.object({
+  /** First seq (default: the chain's first). */
+  from: z.number().int().min(1).optional(),
+  /** Last seq (default: the head). */
+  to: z.number().int().min(1).optional(),
+  /** Passphrase the archive is sealed under; never stored, logged or audited. */
+  passphrase: z
+    .string()
+    .min(
+      MIN_ARCHIVE_PASSPHRASE,
+      `the sealing passphrase needs at least ${MIN_ARCHIVE_PASSPHRASE} characters`,
+    )
+    .max(1024),
+});
+
 const verifyQuery = z.object({
   /** Also fetch and compare the checkpoints partners hold about this node. @default true */
   partners: queryBoolean.optional(),
 });
 
+/**
+ * The audit administrator's routes (`audit:read`) and the partners' checkpoint routes.
+ * @param suite the node's crypto suite: the cipher of sealed exports (gm: SM4-CTR + HMAC-SM3,
+ *   international: AES-256-GCM).
+ */
 export function auditRoutes(
   app: FastifyInstance,
   audit: AuditService,
   checkpoints: AuditCheckpointService,
+  suite: CryptoSuite,
 ): void {
   app.get(
     '/v1/audit',
@@ -80,6 +106,32 @@ export function auditRoutes(
     async (req) => {
       const q = parseInput(exportQuery, req.query, 'query');
       return { archive: await checkpoints.exportArchive(q.from, q.to) };
+    },
+  );
+
+  // POST, so that the passphrase travels in the body (never in a URL or an access log) and the
+  // export is audited like every state-changing call (one event, object: the archive's digest).
+  app.post(
+    '/v1/audit/export/sealed',
+    {
+      config: { permission: 'audit:read', auditObject: 'audit-archive' },
+      bodyLimit: 4096,
+      schema: doc(
+        "The same signed export archive as GET /v1/audit/export, sealed by the node's crypto suite (gm: SM4-CTR + HMAC-SM3, international: AES-256-GCM) under the passphrase given in the body, as an application/octet-stream file download; open and verify it offline with `fedgrid audit verify-archive <file> --passphrase-file <file>`",
+        { body: sealedExportBody },
+      ),
+    },
+    async (req, reply) => {
+      const b = parseInput(sealedExportBody, req.body);
+      const text = await checkpoints.exportArchive(b.from, b.to);
+      req.auditObjectId = archiveDigest(text);
+      const sealed = sealAuditArchive(text, suite, { passphrase: b.passphrase });
+      const name = `audit-${b.from ?? 'first'}-${b.to ?? 'head'}.jsonl.fgseal`;
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(sealed));
     },
   );
 
