@@ -25,7 +25,8 @@ export function registerReadAudit(
 ): void {
   app.addHook('onSend', async (req, reply, payload) => {
     const cfg = req.routeOptions.config;
-    if (req.method !== 'GET' || !cfg.auditRead || !cfg.permission) return payload;
+    if (req.method !== 'GET' || !cfg.auditRead || !cfg.permission || req.rateLimited)
+      return payload;
     const params = (req.params ?? {}) as Record<string, unknown>;
     const text = (v: unknown) =>
       typeof v === 'string'

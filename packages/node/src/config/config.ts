@@ -311,6 +311,21 @@ export const nodeConfigSchema = z.object({
     })
     .default({ datasets: {}, maxBatch: 1000, partnerRequestsPerSecond: 10 }),
   /**
+   * How much a contracted partner can make this node do on the control plane (`/v1/interconn/*`;
+   * docs/OPERATIONS.md, "Partner rate limits"). Online prediction partials and PIR have their own
+   * per-second budgets (`serving`, `pir`); the data plane (gRPC) is not counted here.
+   */
+  partnerLimits: z
+    .object({
+      /**
+       * Requests per minute, per partner (its pinned certificate), over all its `/v1/interconn/*`
+       * routes together. A two-party job's busiest minute takes about 60 (measured: test
+       * partner-limits.test.ts); 1200 leaves room for some twenty jobs at once.
+       */
+      requestsPerMinute: z.number().int().min(1).default(1200),
+    })
+    .default({ requestsPerMinute: 1200 }),
+  /**
    * What a node without a contract can make this node do on the first-contact routes (the
    * public node card, contract proposals and their answers). docs/objects/contract.md.
    */

@@ -59,6 +59,7 @@ export class NodeMetrics {
   private readonly sentBytes: Counter<'partner'>;
   private readonly receivedBytes: Counter<'partner'>;
   private readonly dataPlaneRefused: Counter;
+  private readonly partnerRateLimited: Counter<'partner' | 'limit'>;
   private readonly servingRequests: Counter<'deployment' | 'role' | 'outcome'>;
   private readonly servingDuration: Histogram<'deployment' | 'role'>;
   private readonly chunksDispatched: Counter<'kind'>;
@@ -104,6 +105,12 @@ export class NodeMetrics {
     this.dataPlaneRefused = new Counter({
       name: 'fedgrid_dataplane_refused_total',
       help: 'Data-plane calls refused (certificate not pinned by an active contract)',
+      registers,
+    });
+    this.partnerRateLimited = new Counter({
+      name: 'fedgrid_partner_rate_limited_total',
+      help: 'Partner (interconn) requests refused with 429 by a per-partner rate limit, by partner node id and limit',
+      labelNames: ['partner', 'limit'],
       registers,
     });
     this.servingRequests = new Counter({
@@ -290,6 +297,11 @@ export class NodeMetrics {
   /** Counts one refused data-plane call. */
   dataPlaneRefusedCall(): void {
     this.dataPlaneRefused.inc();
+  }
+
+  /** A partner request refused by a per-partner rate limit (`limit`: its config key). */
+  partnerRateLimitedCall(partner: string, limit: string): void {
+    this.partnerRateLimited.inc({ partner, limit });
   }
 
   /**

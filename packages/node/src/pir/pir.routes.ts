@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FedGridError } from '../errors/errors.js';
+import { markRateLimited } from '../server/partner-limits.js';
 import { tlsPeerOf } from '../server/auth.js';
 import { doc } from '../server/route-doc.js';
 import { parseInput } from '../server/validate.js';
@@ -30,6 +31,8 @@ export function pirRoutes(
     timeWindow: 1000,
     keyGenerator: partnerOf,
     allowList: () => false,
+    onExceeded: (req: FastifyRequest) =>
+      markRateLimited(req, 'pir.partnerRequestsPerSecond', undefined),
     errorResponseBuilder: (req: FastifyRequest, ctx: { max: number; ttl: number }) =>
       new FedGridError(
         'RATE_LIMITED',

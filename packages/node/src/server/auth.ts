@@ -201,7 +201,8 @@ export function registerAuth(
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload;
     const perm = req.routeOptions.config.permission;
-    if (!perm || perm === 'public' || req.auditDone) return payload;
+    // A call refused by a rate limit is counted and logged instead (partner-limits.ts).
+    if (!perm || perm === 'public' || req.auditDone || req.rateLimited) return payload;
     req.auditDone = true;
     // Remember the id of what a create returned, for the audit event.
     if (!req.auditObjectId && typeof payload === 'string' && payload.startsWith('{')) {

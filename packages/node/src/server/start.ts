@@ -44,6 +44,7 @@ import { localIdentifier, registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
 import { registerFirstContactLimits } from './first-contact-limits.js';
+import { registerPartnerLimits } from './partner-limits.js';
 import { readDataKey, readIdentity, readSm2Identity } from './identity-files.js';
 import { FileSealer, sealSecretFromEnv } from '../storage/sealed-files.js';
 import type { NodeInfo } from './node.routes.js';
@@ -204,6 +205,11 @@ export async function buildApp(
   await registerFirstContactLimits(app, {
     requestsPerMinute: services.config.config.firstContact.requestsPerMinute,
     contracts: services.contracts,
+  });
+  registerPartnerLimits(app, {
+    requestsPerMinute: services.config.config.partnerLimits.requestsPerMinute,
+    nodeId: services.nodeId,
+    metrics: services.metrics,
   });
   await registerOpenApi(app, FEDGRID_VERSION);
   registerGmProtection(app, services.gm);

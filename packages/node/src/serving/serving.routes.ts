@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FedGridError } from '../errors/errors.js';
+import { markRateLimited } from '../server/partner-limits.js';
 import { tlsPeerOf } from '../server/auth.js';
 import { queryBoolean } from '../server/query-boolean.js';
 import { doc } from '../server/route-doc.js';
@@ -128,6 +129,8 @@ export function servingRoutes(
           timeWindow: 1000,
           keyGenerator: partnerOf,
           allowList: () => false,
+          onExceeded: (req: FastifyRequest) =>
+            markRateLimited(req, 'serving.partnerRequestsPerSecond', undefined),
           errorResponseBuilder: (req: FastifyRequest, ctx: { max: number; ttl: number }) =>
             new FedGridError(
               'RATE_LIMITED',

@@ -1,0 +1,86 @@
+/**
+ * The general rate limit on contracted partners' control-plane calls (`/v1/interconn/*`). A
+ * partner holds a valid, pinned certificate and every call it makes writes an audit event, so a
+ * hostile one could otherwise flood this node's store and event loop (DESIGN.md, "Security
+ * model"). Each partner gets `requestsPerMinute` calls a minute over all its interconn routes
+ * together, keyed by the partner the contract pins for its TLS certificate (never an IP or a
+ * claimed node id). Routes with a budget of their own keep it instead: first contact (per client
+ * certificate, first-contact-limits.ts), online prediction partials and PIR (per second).
+ *
+ * A refusal is 429 RATE_LIMITED naming the limit, with `retry-after` and `x-ratelimit-*`
+ * headers; it is counted in `fedgrid_partner_rate_limited_total{partner,limit}`, logged once per
+ * partner and window, and — unlike every other refused call — writes no audit event (one row per
+ * refused call would be the flood again; the count and the log line are the record).
+ * Uses @fastify/rate-limit's limiter (in memory, per node process).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FedGridError } from '../errors/errors.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when a rate limit refused this request: its answer writes no audit event. */
+    rateLimited?: string;
+  }
+}
+
+const WINDOW_MS = 60_000;
+const LIMIT = 'partnerLimits.requestsPerMinute';
+
+/** Marks a request refused by a rate limit: no audit event, one metric count. */
+export function markRateLimited(
+  req: FastifyRequest,
+  limit: string,
+  metrics: NodeMetrics | undefined,
+): void {
+  req.rateLimited = limit;
+  metrics?.partnerRateLimitedCall(req.peerNodeId ?? 'unknown', limit);
+}
+
+/**
+ * Registers the limit as an `onRequest` hook after authentication (so the partner is known);
+ * call after the rate-limit plugin is registered (first-contact-limits.ts) and before any route.
+ */
+export function registerPartnerLimits(
+  app: FastifyInstance,
+  opts: { requestsPerMinute: number; nodeId: string; metrics: NodeMetrics },
+): void {
+  const partnerOf = (req: FastifyRequest) => req.peerNodeId ?? 'unknown';
+  /** When each partner's refusals were last logged (ms). */
+  const loggedAt = new Map<string, number>();
+  const limiter = app.rateLimit({
+    max: opts.requestsPerMinute,
+    timeWindow: WINDOW_MS,
+    keyGenerator: (req) => `interconn:${partnerOf(req)}`,
+    allowList: () => false,
+    onExceeded: (req) => {
+      markRateLimited(req, LIMIT, opts.metrics);
+      const partner = partnerOf(req);
+      const now = Date.now();
+      if (now - (loggedAt.get(partner) ?? 0) < WINDOW_MS) return;
+      loggedAt.set(partner, now);
+      req.log.warn(
+        { partner, limit: opts.requestsPerMinute, route: req.routeOptions.url },
+        `partner '${partner}' exceeded ${opts.requestsPerMinute} interconn requests a minute (${LIMIT}); refusing with 429 for the rest of the window (refusals counted in fedgrid_partner_rate_limited_total, not audited)`,
+      );
+    },
+    errorResponseBuilder: (req, ctx) =>
+      new FedGridError(
+        'RATE_LIMITED',
+        `partner '${partnerOf(req)}' sent more than ${ctx.max} requests a minute to node '${opts.nodeId}' (${LIMIT}); retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+        {
+          partner: partnerOf(req),
+          limit: ctx.max,
+          limitName: LIMIT,
+          retryAfterSeconds: Math.ceil(ctx.ttl / 1000),
+        },
+      ),
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    const cfg = req.routeOptions.config;
+    // Partners only (after auth): first contact, serving and PIR keep their own budgets.
+    if (!req.peerNodeId || cfg.auth === 'tls' || cfg.rateLimit !== undefined) return;
+    if (!cfg.permission?.startsWith('interconn:')) return;
+    await limiter.call(app, req, reply);
+  });
+}
