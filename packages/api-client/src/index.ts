@@ -5,13 +5,25 @@
  * The paths, methods, path/query parameters and request bodies are checked against
  * `schema.ts`, which is generated from docs/openapi.json (`npm run openapi:client`; the test
  * packages/api-client/test/schema-drift.test.ts fails when it is out of date). The node does not
- * declare response schemas yet, so a response body is typed by the caller (`T` below).
+ * declare response schemas yet, so a response body is typed by the caller (`T` below); the
+ * views both callers read are declared once here (project-views.ts, model-approval-view.ts,
+ * page.ts) instead of a copy per caller.
  */
 import createFetchClient, { type Client } from 'openapi-fetch';
 import type { paths } from './schema.js';
 
 export type { paths } from './schema.js';
 export { predictionsCsv, type PredictionsOutput } from './predictions-csv.js';
+export type { ModelApprovalView } from './model-approval-view.js';
+export type { Page } from './page.js';
+export type {
+  ProjectDelivery,
+  ProjectMemberStatus,
+  ProjectMemberView,
+  ProjectPage,
+  ProjectView,
+  SharedProjectView,
+} from './project-views.js';
 export {
   batchPredictRequest,
   type BatchPredictHost,

@@ -10,13 +10,7 @@ export { ApiError, unwrap };
 
 export const api = createNodeApi({ baseUrl: window.location.origin, token: getToken });
 
-/** A list answer of the node: `{items, total, page, pageSize}`. */
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+export type { Page } from '@fedgrid/api-client';
 
 export interface Query<T> {
   data: T | undefined;

@@ -1,18 +1,9 @@
 /**
- * Views of the node's projects, flows, flow approvals and model parts that the flow, job and
+ * Views of the node's flows, flow approvals and model parts that the flow, job and
  * approval screens read (written by hand: the node does not declare response schemas yet; see
- * packages/node/src/flows/flows.service.ts, projects/projects.service.ts, models/).
+ * packages/node/src/flows/flows.service.ts, models/).
  */
 import type { FlowTask } from './flow-graph';
-
-export interface ProjectView {
-  id: string;
-  name: string;
-  owner: string;
-  status: string;
-  role: 'owner' | 'member';
-  members: { nodeId: string; status: string }[];
-}
 
 export interface FlowDag {
   parties: {
@@ -71,20 +62,4 @@ export interface ModelPartView {
     partners: { node: string; status: string; approvalId: string | null; reason: string | null }[];
   };
   published: { at: string; by: string; digest: string; current: boolean } | null;
-}
-
-export interface ModelApprovalView {
-  id: string;
-  direction: 'incoming' | 'outgoing';
-  modelId: string;
-  modelName: string;
-  requester: string;
-  approver: string;
-  jobId: string;
-  task: string;
-  party: string;
-  component: string;
-  digest: string;
-  status: string;
-  reason: string | null;
 }

@@ -117,23 +117,3 @@ export interface ModelView {
   version?: number | string;
   createdAt?: string;
 }
-/** A model approval (GET /v1/model-approvals(/:id)): a part's digest asked of, or by, a partner. */
-export interface ApprovalView {
-  id: string;
-  direction: 'outgoing' | 'incoming';
-  modelId: string;
-  modelName: string;
-  requester: string;
-  approver: string;
-  jobId: string;
-  task: string;
-  party: string;
-  component: string;
-  algorithm: string;
-  digest: string;
-  features: string[] | null;
-  status: string;
-  reason: string | null;
-  deliveryError: string | null;
-  createdAt: string;
-}

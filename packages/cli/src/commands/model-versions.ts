@@ -2,15 +2,12 @@
  * `fedgrid model versions | show NAME@VERSION | diff`: versions of named models (issue 12 item 1;
  * standard 000 §7.6). Every training output is a version; a rerun adds one.
  */
+import type { Page } from '@fedgrid/api-client';
 import type { Command } from 'commander';
 import type { ModelVersionView, VersionDiff } from '@fedgrid/node';
 import { table } from '../output.js';
 import { run, withNode, type CommonOpts } from './common.js';
 
-interface Page<T> {
-  items: T[];
-  total: number;
-}
 interface PageOpts {
   page: number;
   pageSize: number;

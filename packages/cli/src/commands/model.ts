@@ -4,6 +4,7 @@
  * the model parts this node holds, the versions of named models they belong to, their approval
  * by the job's other parties and their publication for prediction.
  */
+import type { ModelApprovalView, Page } from '@fedgrid/api-client';
 import { Command } from 'commander';
 import type { ModelVersionView } from '@fedgrid/node';
 import { ApiError } from '../api-client.js';
@@ -36,31 +37,6 @@ interface ModelView {
   published: { at: string; by: string; digest: string; current: boolean } | null;
 }
 
-interface ApprovalView {
-  id: string;
-  direction: string;
-  modelId: string;
-  modelName: string;
-  requester: string;
-  approver: string;
-  jobId: string;
-  task: string;
-  projectId: string | null;
-  party: string;
-  digest: string;
-  status: string;
-  reason: string | null;
-  decidedAt: string | null;
-  deliveryError: string | null;
-}
-
-interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
-
 const short = (digest: string) => `${digest.slice(0, 12)}…`;
 
 const modelRows = (ms: ModelView[]) =>
@@ -76,7 +52,7 @@ const modelRows = (ms: ModelView[]) =>
     ]),
   ]);
 
-const approvalRows = (as: ApprovalView[]) =>
+const approvalRows = (as: ModelApprovalView[]) =>
   table([
     ['id', 'direction', 'model', 'from', 'to', 'digest', 'status', 'reason'],
     ...as.map((a) => [
@@ -197,7 +173,7 @@ export function modelCommand(): Command {
       try {
         const r = await (
           await client(o)
-        ).post<{ model: ModelView; requests: ApprovalView[] }>(
+        ).post<{ model: ModelView; requests: ModelApprovalView[] }>(
           `/v1/models/${encodeURIComponent(id)}/approvals`,
           o.partner ? { partners: o.partner } : {},
         );
@@ -231,7 +207,7 @@ export function modelCommand(): Command {
             if (o[k]) q.set(k, o[k]);
           const r = await (
             await client(o)
-          ).get<Page<ApprovalView>>(`/v1/model-approvals?${q.toString()}`);
+          ).get<Page<ModelApprovalView>>(`/v1/model-approvals?${q.toString()}`);
           print(r, !!o.json, () => `${approvalRows(r.items)}\n${r.total} approval(s)`);
         } catch (err) {
           reportError(err);
@@ -243,7 +219,7 @@ export function modelCommand(): Command {
       try {
         const a = await (
           await client(o)
-        ).get<ApprovalView>(`/v1/model-approvals/${encodeURIComponent(id)}`);
+        ).get<ModelApprovalView>(`/v1/model-approvals/${encodeURIComponent(id)}`);
         print(
           a,
           !!o.json,
@@ -266,7 +242,7 @@ export function modelCommand(): Command {
           const reason = o.comment ?? o.reason;
           const a = await (
             await client(o)
-          ).post<ApprovalView>(
+          ).post<ModelApprovalView>(
             `/v1/model-approvals/${encodeURIComponent(id)}/${name}`,
             reason ? { reason } : {},
           );
@@ -291,12 +267,12 @@ export function modelCommand(): Command {
     try {
       const api = await client(o);
       if (id.includes(':mapv-')) {
-        const a = await api.post<ApprovalView>(
+        const a = await api.post<ModelApprovalView>(
           `/v1/model-approvals/${encodeURIComponent(id)}/sync`,
         );
         return print(a, !!o.json, () => approvalRows([a]));
       }
-      const r = await api.post<{ model: ModelView; synced: ApprovalView[] }>(
+      const r = await api.post<{ model: ModelView; synced: ModelApprovalView[] }>(
         `/v1/models/${encodeURIComponent(id)}/approvals/sync`,
       );
       print(r, !!o.json, () => describe(r.model));

@@ -2,47 +2,10 @@
  * `fedgrid project create | list | show | update | delete | invite | remove | member-status |
  * accept | reject | refresh | partner-list | partner-show` (docs/objects/project.md).
  */
+import type { ProjectPage, ProjectView, SharedProjectView } from '@fedgrid/api-client';
 import { Command } from 'commander';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
-
-/** The node's project view (GET /v1/projects/:id). */
-export interface ProjectView {
-  id: string;
-  name: string;
-  description: string;
-  type: string;
-  owner: string;
-  status: string;
-  version: number;
-  role: 'owner' | 'member';
-  membership: string | null;
-  members: { nodeId: string; status: string; reason: string | null }[];
-  syncError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  sync?: { node: string; ok: boolean; error?: string }[];
-}
-
-interface ProjectPage {
-  items: ProjectView[];
-  total: number;
-  page: number;
-  pageSize: number;
-  stats?: { byType: Record<string, number>; byRole: { owner: number; member: number } };
-}
-
-/** A partner's project as the partner sends it. */
-interface SharedProject {
-  id: string;
-  owner: string;
-  name: string;
-  description: string;
-  type: string;
-  status: string;
-  version: number;
-  members: { nodeId: string; status: string }[];
-}
 
 const enc = encodeURIComponent;
 
@@ -270,7 +233,7 @@ export function projectCommand(): Command {
     run(async (node: string, o: PageOpts) => {
       const r = await (
         await client(o)
-      ).get<{ items: SharedProject[]; total: number }>(
+      ).get<{ items: SharedProjectView[]; total: number }>(
         `/v1/partners/${enc(node)}/projects?${pageQuery(o)}`,
       );
       print(r, !!o.json, () =>
@@ -299,7 +262,7 @@ export function projectCommand(): Command {
     run(async (node: string, id: string, o: CommonOpts) => {
       const p = await (
         await client(o)
-      ).get<SharedProject>(`/v1/partners/${enc(node)}/projects/${enc(id)}`);
+      ).get<SharedProjectView>(`/v1/partners/${enc(node)}/projects/${enc(id)}`);
       print(p, !!o.json);
     }),
   );

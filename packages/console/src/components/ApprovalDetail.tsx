@@ -3,10 +3,10 @@
  * <approval-id>`): ask the approver for the status of an undecided approval this node requested
  * — the fallback for a lost callback. GET /v1/model-approvals/:id, POST …/:id/sync.
  */
+import type { ModelApprovalView } from '@fedgrid/api-client';
 import { Button, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap, useApi } from '../api';
-import type { ApprovalView } from '../types';
 import { useAction } from './ActionTable';
 import { DetailDrawer, Facts, when } from './DetailDrawer';
 import { ErrorAlert, StatusTag } from './QueryView';
@@ -23,7 +23,8 @@ export function ApprovalDetail({
 }) {
   const { t } = useTranslation();
   const approval = useApi(
-    () => unwrap<ApprovalView>(api.GET('/v1/model-approvals/{id}', { params: { path: { id } } })),
+    () =>
+      unwrap<ModelApprovalView>(api.GET('/v1/model-approvals/{id}', { params: { path: { id } } })),
     [id],
   );
   const action = useAction(() => {

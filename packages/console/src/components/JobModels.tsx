@@ -3,11 +3,12 @@
  * the digest, then publish), and the parts partners asked this node to approve (approve, or
  * reject with a reason). The node-wide approvals inbox lives on the models pages.
  */
+import type { ModelApprovalView } from '@fedgrid/api-client';
 import { App, Button, Card, Input, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap, useApi, type Page } from '../api';
-import type { ModelApprovalView, ModelPartView } from '../flow-types';
+import type { ModelPartView } from '../flow-types';
 import { TAG_TEXT } from '../theme';
 import { ErrorAlert, StatusTag } from './QueryView';
 

@@ -5,6 +5,7 @@
  * datasets, then save, ask the partners to approve, and run. Below: the approval requests
  * partners sent to this node, each shown as its DAG before it is approved or rejected.
  */
+import type { ProjectView } from '@fedgrid/api-client';
 import { App, Button, Card, Col, Empty, Input, Row, Select, Space, Tag, Typography } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -24,7 +25,7 @@ import {
   type CanvasNode,
   type ComponentView,
 } from '../flow-graph';
-import type { FlowView, ProjectView } from '../flow-types';
+import type { FlowView } from '../flow-types';
 import { PageFallback } from '../layout/AppLayout';
 import type { DatasetView, NodeView } from '../types';
 

@@ -5,6 +5,7 @@
  * deployments (request counts and latency, switch version, undeploy, and an online test form that
  * calls `POST /v1/models/{name}/predict`).
  */
+import type { ModelApprovalView } from '@fedgrid/api-client';
 import {
   App,
   Button,
@@ -28,7 +29,6 @@ import { ApprovalDetail } from '../components/ApprovalDetail';
 import { ModelDiff } from '../components/ModelDiff';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import { useCan } from '../me';
-import type { ApprovalView } from '../types';
 
 interface ModelPart {
   id: string;
@@ -96,7 +96,7 @@ export default function Models() {
   );
   const approvals = useApi(
     () =>
-      unwrap<Page<ApprovalView>>(
+      unwrap<Page<ModelApprovalView>>(
         api.GET('/v1/model-approvals', { params: { query: { pageSize: 200 } } }),
       ),
     [],
@@ -108,7 +108,7 @@ export default function Models() {
       ),
     [],
   );
-  const [deciding, setDeciding] = useState<{ a: ApprovalView; verb: 'approve' | 'reject' }>();
+  const [deciding, setDeciding] = useState<{ a: ModelApprovalView; verb: 'approve' | 'reject' }>();
   const [deploying, setDeploying] = useState<ModelPart>();
   const [naming, setNaming] = useState<ModelPart>();
   const [testing, setTesting] = useState<DeploymentView>();
@@ -280,20 +280,20 @@ export default function Models() {
   );
 
   const approvalColumns = [
-    { title: t('modelOps.model'), render: (_: unknown, a: ApprovalView) => a.modelName },
+    { title: t('modelOps.model'), render: (_: unknown, a: ModelApprovalView) => a.modelName },
     {
       title: t('modelOps.requester'),
-      render: (_: unknown, a: ApprovalView) =>
+      render: (_: unknown, a: ModelApprovalView) =>
         a.direction === 'incoming' ? a.requester : a.approver,
     },
     {
       title: t('models.job'),
-      render: (_: unknown, a: ApprovalView) => `${a.jobId} / ${a.task} (${a.party})`,
+      render: (_: unknown, a: ModelApprovalView) => `${a.jobId} / ${a.task} (${a.party})`,
     },
-    { title: t('modelOps.algorithm'), render: (_: unknown, a: ApprovalView) => a.algorithm },
+    { title: t('modelOps.algorithm'), render: (_: unknown, a: ModelApprovalView) => a.algorithm },
     {
       title: t('modelOps.digest'),
-      render: (_: unknown, a: ApprovalView) => (
+      render: (_: unknown, a: ModelApprovalView) => (
         <Typography.Text code style={{ fontSize: 12 }} title={a.digest}>
           {a.digest.slice(0, 16)}…
         </Typography.Text>
@@ -301,7 +301,7 @@ export default function Models() {
     },
     {
       title: t('common.status'),
-      render: (_: unknown, a: ApprovalView) => (
+      render: (_: unknown, a: ModelApprovalView) => (
         <span title={a.deliveryError ?? a.reason ?? undefined}>
           <StatusTag status={a.status} />
         </span>
@@ -327,7 +327,7 @@ export default function Models() {
               ? [
                   {
                     title: t('common.actions'),
-                    render: (_: unknown, a: ApprovalView) => (
+                    render: (_: unknown, a: ModelApprovalView) => (
                       <Space>
                         <Button
                           size="small"
@@ -365,16 +365,16 @@ export default function Models() {
           columns={[
             {
               title: t('partners.direction'),
-              render: (_: unknown, x: ApprovalView) => t(`modelOps.${x.direction}`),
+              render: (_: unknown, x: ModelApprovalView) => t(`modelOps.${x.direction}`),
             },
             ...approvalColumns,
             {
               title: t('modelOps.comment'),
-              render: (_: unknown, x: ApprovalView) => x.reason ?? '',
+              render: (_: unknown, x: ModelApprovalView) => x.reason ?? '',
             },
             {
               title: t('common.actions'),
-              render: (_: unknown, x: ApprovalView) => (
+              render: (_: unknown, x: ModelApprovalView) => (
                 <Button size="small" onClick={() => setShowingApproval(x.id)}>
                   {t('details.details')}
                 </Button>

@@ -5,6 +5,7 @@
  * created from it, and each partner's approval synced when its callback did not arrive). Below:
  * the projects a partner shares with this node, and a job submitted without a saved flow.
  */
+import type { ProjectView, SharedProjectView } from '@fedgrid/api-client';
 import {
   App,
   Button,
@@ -26,34 +27,6 @@ import { ProjectFlows } from '../components/ProjectFlows';
 import { ErrorAlert, QueryView, StatusTag } from '../components/QueryView';
 import type { NodeView, PartnerView } from '../types';
 
-/** The node's project view (GET /v1/projects/:id). */
-export interface ProjectDetail {
-  id: string;
-  name: string;
-  description: string;
-  type: string;
-  owner: string;
-  status: string;
-  version: number;
-  role: 'owner' | 'member';
-  membership: string | null;
-  members: { nodeId: string; status: string; reason: string | null }[];
-  syncError: string | null;
-  sync?: { node: string; ok: boolean; error?: string }[];
-}
-
-/** A partner's project as the partner shares it (GET /v1/partners/:node/projects). */
-interface SharedProject {
-  id: string;
-  owner: string;
-  name: string;
-  description: string;
-  type: string;
-  status: string;
-  version: number;
-  members: { nodeId: string; status: string }[];
-}
-
 const TYPES = ['vertical', 'horizontal', 'statistics', 'transfer', 'other'] as const;
 type ProjectType = (typeof TYPES)[number];
 
@@ -65,7 +38,7 @@ export default function Projects() {
   const [status, setStatus] = useState<'active' | 'deleted' | 'all'>('active');
   const projects = useApi(
     () =>
-      unwrap<Page<ProjectDetail>>(
+      unwrap<Page<ProjectView>>(
         api.GET('/v1/projects', { params: { query: { pageSize: 1000, role, status } } }),
       ),
     [role, status],
@@ -78,16 +51,16 @@ export default function Projects() {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const [creating, setCreating] = useState(false);
-  const [editing, setEditing] = useState<ProjectDetail>();
-  const [inviting, setInviting] = useState<ProjectDetail>();
-  const [rejecting, setRejecting] = useState<ProjectDetail>();
+  const [editing, setEditing] = useState<ProjectView>();
+  const [inviting, setInviting] = useState<ProjectView>();
+  const [rejecting, setRejecting] = useState<ProjectView>();
 
   /** Runs one action; a sync failure to some member is shown as a warning, not an error. */
   const act = async (what: () => Promise<unknown>, done: string) => {
     setBusy(true);
     setError(undefined);
     try {
-      const r = (await what()) as Partial<ProjectDetail> | undefined;
+      const r = (await what()) as Partial<ProjectView> | undefined;
       const failed = (r?.sync ?? []).filter((s) => !s.ok);
       if (failed.length)
         void message.warning(
@@ -379,7 +352,7 @@ function ProjectBody({
   onRemove,
   onSync,
 }: {
-  project: ProjectDetail;
+  project: ProjectView;
   self: string | undefined;
   busy: boolean;
   onRemove: (node: string) => void;
@@ -408,7 +381,7 @@ function ProjectBody({
             ? [
                 {
                   title: t('common.actions'),
-                  render: (_: unknown, m: ProjectDetail['members'][number]) =>
+                  render: (_: unknown, m: ProjectView['members'][number]) =>
                     m.status === 'removed' || m.nodeId === self ? null : (
                       <Space>
                         <Button size="small" disabled={busy} onClick={() => onSync(m.nodeId)}>
@@ -445,7 +418,7 @@ function CreateProject({
   busy,
   error,
 }: {
-  initial?: ProjectDetail;
+  initial?: ProjectView;
   onClose: () => void;
   onCreate: (body: { name: string; type: ProjectType; description: string }) => Promise<void>;
   busy: boolean;
@@ -547,7 +520,7 @@ function PartnerProjects({ partners }: { partners: { value: string; label: strin
   const shared = useApi(
     async () =>
       node
-        ? unwrap<Page<SharedProject>>(
+        ? unwrap<Page<SharedProjectView>>(
             api.GET('/v1/partners/{node}/projects', {
               params: { path: { node }, query: { pageSize: 100 } },
             }),
