@@ -22,17 +22,16 @@ export function choicesOf(s: JsonSchema): unknown[] | undefined {
 }
 
 function Field({
-  name,
+  id,
   schema,
   value,
   onChange,
 }: {
-  name: string;
+  id: string;
   schema: JsonSchema;
   value: unknown;
   onChange: (v: unknown) => void;
 }) {
-  const id = `param-${name}`;
   const placeholder = schema.default === undefined ? undefined : JSON.stringify(schema.default);
   const choices = choicesOf(schema);
   if (choices)
@@ -98,17 +97,22 @@ function Field({
   );
 }
 
-/** The form; `onChange` gets every value (the caller drops defaults). */
+/**
+ * The form; `onChange` gets every value (the caller drops defaults). `idPrefix` keeps the
+ * fields' ids apart when several forms share a page (one per task of a rerun).
+ */
 export function ParamForm({
   schema,
   values,
   issues,
   onChange,
+  idPrefix = '',
 }: {
   schema: JsonSchema;
   values: Record<string, unknown>;
   issues: ParamIssue[];
   onChange: (values: Record<string, unknown>) => void;
+  idPrefix?: string;
 }) {
   const { t } = useTranslation();
   const props = Object.entries(schema.properties ?? {});
@@ -127,12 +131,12 @@ export function ParamForm({
           <Form.Item
             key={k}
             label={k}
-            htmlFor={`param-${k}`}
+            htmlFor={`${idPrefix}param-${k}`}
             validateStatus={issue ? 'error' : undefined}
             help={issue ?? s.description}
           >
             <Field
-              name={k}
+              id={`${idPrefix}param-${k}`}
               schema={s}
               value={values[k]}
               onChange={(v) => onChange({ ...values, [k]: v })}

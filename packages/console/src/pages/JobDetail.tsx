@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, asError, unwrap, useApi } from '../api';
 import { JobModels } from '../components/JobModels';
+import { JobRerun } from '../components/JobRerun';
 import { JobOutputs } from '../components/JobOutputs';
 import { TaskLogs } from '../components/TaskLogs';
 import { TaskRerun } from '../components/TaskRerun';
@@ -53,6 +54,7 @@ export default function JobDetail() {
   const [actionError, setActionError] = useState<Error>();
   const [logsOf, setLogsOf] = useState<string>();
   const [rerunOf, setRerunOf] = useState<TaskView & { version?: string }>();
+  const [rerunningJob, setRerunningJob] = useState(false);
   const act = async (kind: 'stop' | 'rerun', task?: string) => {
     setActionError(undefined);
     try {
@@ -96,9 +98,18 @@ export default function JobDetail() {
                           {t('jobs.stop')}
                         </Button>
                       ) : (
-                        <Button size="small" onClick={() => void act('rerun')}>
-                          {t('jobs.rerun')}
-                        </Button>
+                        <>
+                          <Button size="small" onClick={() => void act('rerun')}>
+                            {t('jobs.rerun')}
+                          </Button>
+                          <Button
+                            size="small"
+                            data-testid="job-rerun-params"
+                            onClick={() => setRerunningJob(true)}
+                          >
+                            {t('jobRerun.open')}
+                          </Button>
+                        </>
                       )}
                       <Link to={`/results/${j.id}`}>{t('jobs.results')}</Link>
                     </Space>
@@ -208,6 +219,22 @@ export default function JobDetail() {
           onDone={() => {
             setRerunOf(undefined);
             void message.success(t('jobOps.taskRerun'));
+            setRestart((n) => n + 1);
+          }}
+        />
+      ) : null}
+      {rerunningJob && current ? (
+        <JobRerun
+          jobId={id}
+          tasks={(current.tasks as (TaskView & { version?: string })[]).map((x) => ({
+            name: x.name,
+            component: x.component,
+            ...(x.version ? { version: x.version } : {}),
+          }))}
+          onClose={() => setRerunningJob(false)}
+          onDone={() => {
+            setRerunningJob(false);
+            void message.success(t('jobs.rerunStarted'));
             setRestart((n) => n + 1);
           }}
         />
