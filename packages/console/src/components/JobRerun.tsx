@@ -12,8 +12,8 @@ import { Card, Checkbox, Form, Modal, Select, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, asError, unwrap } from '../api';
-import { ErrorAlert } from './QueryView';
 import { jobRerunBody } from '../rerun-params';
+import { ErrorAlert } from './QueryView';
 import { TaskParamsEditor, type RerunTask } from './TaskParamsEditor';
 
 export function JobRerun({

@@ -5,8 +5,12 @@
  * the host's; a flow's approval synced, its (empty) job list and its deletion; a HeteroLR job
  * submitted as JSON without a flow; its model published, then new data scored from the batch
  * prediction page and the scores downloaded as CSV (equal to the node's output); finally the
- * training task rerun with one more iteration. axe-core finds no serious or critical violation
- * on each new page and form. Screenshots go to packages/console/test-artifacts/ (gitignored).
+ * training task rerun with one more iteration; then PSI and training rerun together with changed
+ * parameters from the job-level dialog (one POST /v1/jobs/:id/rerun); and the rerun's model
+ * parts through the Models page: approval asked on the guest's console, approved with a comment in
+ * the host's inbox, seen on the guest after a sync (the approval's drawer), published; the host's
+ * part rejected with a comment in the guest's inbox. axe-core finds no serious or critical
+ * violation on each new page, form and drawer. Screenshots go to packages/console/test-artifacts/ (gitignored).
  *
  * Needs /usr/bin/chromium and the built console (`npm run build -w @fedgrid/console`).
  */
@@ -36,7 +40,32 @@ interface JobRow {
   id: string;
   status: string;
   error: unknown;
-  tasks: { name: string; status: string; attempt: number }[];
+  tasks: {
+    name: string;
+    status: string;
+    attempt: number;
+    /** Per party: the task's summary (PSI: its bucket count when partitioned). */
+    result: Record<string, Record<string, unknown>> | null;
+  }[];
+}
+interface ModelRow {
+  id: string;
+  task: string;
+  attempt: number;
+  status: string;
+  approval: { partners: { node: string; status: string; reason: string | null }[] };
+}
+interface ApprovalRow {
+  id: string;
+  modelId: string;
+  requester: string;
+  approver: string;
+  status: string;
+  reason: string | null;
+}
+interface VersionRow {
+  job: { id: string; task: string; attempt: number };
+  params: Record<string, unknown>;
 }
 interface EventRow {
   id: number;
@@ -325,6 +354,181 @@ describe('projects, ad-hoc jobs, batch prediction and task rerun in the console'
           e.id > rerunAt === after,
       ).length;
     expect([epochs(false), epochs(true)]).toEqual([2, 3]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('reruns PSI and training with changed parameters in one rerun from the job-level dialog', async () => {
+    const before = await guest.api.get<JobRow>(`/v1/jobs/${trainJob}`);
+    const attemptOf = (j: JobRow, task: string) => j.tasks.find((x) => x.name === task)!.attempt;
+    await atGuest.goto(`${guest.info.apiUrl}/jobs/${encodeURIComponent(trainJob)}`);
+    await atGuest.getByTestId('job-rerun-params').click();
+    const dialog = atGuest.getByRole('dialog');
+    const chooser = dialog.getByTestId('job-rerun-tasks');
+    await chooser.getByRole('checkbox', { name: 'psi (psi-ecdh)' }).check();
+    await chooser.getByRole('checkbox', { name: 'train (hetero-lr)' }).check();
+    await dialog
+      .getByTestId('job-rerun-params-psi')
+      .getByLabel('buckets', { exact: true })
+      .fill('2');
+    await dialog
+      .getByTestId('job-rerun-params-train')
+      .getByLabel('maxIter', { exact: true })
+      .fill('4');
+    const submit = dialog.getByRole('button', {
+      name: 'Rerun 2 task(s) with 2 changed parameter(s)',
+    });
+    await submit.waitFor();
+    expect(await axe(atGuest)).toEqual([]);
+    await shot(atGuest, '08-job-rerun');
+    await submit.click();
+    await dialog.waitFor({ state: 'hidden' });
+    const done = await ended(
+      guest,
+      trainJob,
+      (j) =>
+        attemptOf(j, 'psi') > attemptOf(before, 'psi') &&
+        attemptOf(j, 'train') > attemptOf(before, 'train'),
+    );
+    expect(done, JSON.stringify(done.error)).toMatchObject({ status: 'succeeded' });
+    // One rerun: PSI, training and the prediction downstream of them.
+    const { items } = await guest.api.get<{ items: EventRow[] }>(
+      `/v1/jobs/${trainJob}/events?after=0`,
+    );
+    const reruns = items.filter((e) => e.kind === 'job' && e.message.startsWith('rerun of '));
+    expect(reruns.at(-1)!.message).toBe('rerun of psi, train, predict');
+    // PSI ran partitioned (the host got buckets 2 too, or the guest's check of it fails the job).
+    expect(done.tasks.find((x) => x.name === 'psi')!.result?.['guest']?.['buckets']).toBe(2);
+    // The guest's training epochs after this rerun: 4.
+    const epochs = items.filter(
+      (e) =>
+        e.kind === 'progress' &&
+        e.task_name === 'train' &&
+        e.party === 'guest' &&
+        typeof e.data?.['epoch'] === 'number' &&
+        e.id > reruns.at(-1)!.id,
+    );
+    expect(epochs).toHaveLength(4);
+    // Both parties' model versions of this attempt record the new parameter.
+    for (const n of [guest, host]) {
+      const versions = await n.api.get<{ items: VersionRow[] }>(
+        `/v1/model-versions?job=${encodeURIComponent(trainJob)}`,
+      );
+      const train = versions.items.filter((v) => v.job.task === 'train');
+      const newest = train.reduce((a, b) => (b.job.attempt > a.job.attempt ? b : a));
+      expect(newest.params, n.name).toMatchObject({ maxIter: 4 });
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("approves the rerun's model on the Models pages: asked on the guest, approved with a comment on the host, synced, published; a rejection records its comment", async () => {
+    /** `node`'s model part of the newest training attempt. */
+    const newestPart = async (node: ClusterNode) => {
+      const { items } = await node.api.get<{ items: ModelRow[] }>(
+        `/v1/models?job=${encodeURIComponent(trainJob)}&pageSize=100`,
+      );
+      const train = items.filter((m) => m.task === 'train');
+      const newest = train.reduce((a, b) => (b.attempt > a.attempt ? b : a));
+      expect(newest.status).toBe('unapproved');
+      return newest;
+    };
+    const approvals = (node: ClusterNode, direction: 'incoming' | 'outgoing') =>
+      node.api
+        .get<{ items: ApprovalRow[] }>(`/v1/model-approvals?direction=${direction}&pageSize=200`)
+        .then((r) => r.items);
+    const guestPart = await newestPart(guest);
+    const hostPart = await newestPart(host);
+
+    // The guest asks its partners to approve its part.
+    await atGuest.goto(`${guest.info.apiUrl}/models`);
+    await atGuest.getByRole('heading', { name: 'Models', level: 2 }).waitFor();
+    const guestRow = atGuest.locator(`tr[data-row-key="${guestPart.id}"]`);
+    await guestRow.getByRole('button', { name: 'Request approval' }).click();
+    await guestRow.getByText('Pending', { exact: true }).waitFor();
+    const asked = (await approvals(guest, 'outgoing')).filter((a) => a.modelId === guestPart.id);
+    expect(asked.map((a) => a.approver).sort()).toEqual(
+      [host.info.nodeId, arbiter.info.nodeId].sort(),
+    );
+    const toHost = asked.find((a) => a.approver === host.info.nodeId)!;
+
+    // The host approves it with a comment in its inbox.
+    await atHost.goto(`${host.info.apiUrl}/models`);
+    await atHost.getByRole('tab', { name: /Approvals inbox/ }).click();
+    const inboxRow = atHost.locator(`tr[data-row-key="${toHost.id}"]`);
+    await inboxRow.getByRole('button', { name: 'Approve' }).click();
+    const decide = atHost.getByRole('dialog', { name: "Approve the partner's model" });
+    await decide.getByLabel('Comment').fill('features and digest checked');
+    expect(await axe(atHost)).toEqual([]);
+    await shot(atHost, '09-host-approves-model');
+    await decide.getByRole('button', { name: 'Approve' }).click();
+    await decide.waitFor({ state: 'hidden' });
+    await inboxRow.waitFor({ state: 'detached' });
+    const atHostNow = (await approvals(host, 'incoming')).find((a) => a.id === toHost.id)!;
+    expect(atHostNow).toMatchObject({ status: 'approved', reason: 'features and digest checked' });
+
+    // The guest syncs (its part still waits for the arbiter) and sees the host's answer.
+    await guestRow.getByRole('button', { name: 'Sync' }).click();
+    await atGuest.getByText('Synced', { exact: true }).first().waitFor();
+    await atGuest.getByRole('tab', { name: 'All approvals', exact: true }).click();
+    await atGuest
+      .locator(`tr[data-row-key="${toHost.id}"]`)
+      .getByRole('button', { name: 'Details' })
+      .click();
+    const drawer = atGuest.getByRole('dialog').filter({ hasText: toHost.id });
+    await drawer.getByText('features and digest checked').waitFor();
+    await drawer.getByText('Approved', { exact: true }).waitFor();
+    expect(await axe(atGuest)).toEqual([]);
+    await shot(atGuest, '10-approval-drawer');
+    await drawer.getByRole('button', { name: 'Close' }).click();
+    await drawer.waitFor({ state: 'hidden' });
+
+    // The arbiter approves through its API; the guest syncs again and publishes.
+    const forArbiter = (await approvals(arbiter, 'incoming')).filter(
+      (a) => a.requester === guest.info.nodeId && a.status === 'pending',
+    );
+    expect(forArbiter).toHaveLength(1);
+    await arbiter.api.post(`/v1/model-approvals/${forArbiter[0]!.id}/approve`, {});
+    await atGuest.getByRole('tab', { name: 'Models', exact: true }).click();
+    const publish = guestRow.getByRole('button', { name: 'Publish', exact: true });
+    // The page shows the part as it was loaded: still pending until synced (or reloaded).
+    if (!(await publish.isVisible())) await guestRow.getByRole('button', { name: 'Sync' }).click();
+    await publish.click();
+    await guestRow.getByText('Published', { exact: true }).waitFor();
+    await shot(atGuest, '11-model-published');
+    expect(
+      (await guest.api.get<ModelRow>(`/v1/models/${encodeURIComponent(guestPart.id)}`)).status,
+    ).toBe('published');
+
+    // The host's part: the guest rejects it with a comment in its own inbox.
+    await host.api.post(`/v1/models/${encodeURIComponent(hostPart.id)}/approvals`, {});
+    const fromHost = await waitFor(async () => {
+      const a = (await approvals(guest, 'incoming')).find(
+        (x) => x.requester === host.info.nodeId && x.status === 'pending',
+      );
+      return a ?? false;
+    }, STEP_MS);
+    await atGuest.reload();
+    await atGuest.getByRole('tab', { name: /Approvals inbox/ }).click();
+    await atGuest
+      .locator(`tr[data-row-key="${fromHost.id}"]`)
+      .getByRole('button', { name: 'Reject' })
+      .click();
+    const reject = atGuest.getByRole('dialog', { name: "Reject the partner's model" });
+    await reject.getByLabel('Comment').fill('four iterations overfit the host features');
+    expect(await axe(atGuest)).toEqual([]);
+    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.waitFor({ state: 'hidden' });
+    expect((await approvals(guest, 'incoming')).find((a) => a.id === fromHost.id)).toMatchObject({
+      status: 'rejected',
+      reason: 'four iterations overfit the host features',
+    });
+    // The host learns it (callback, or its own sync) with the comment.
+    await host.api.post(`/v1/models/${encodeURIComponent(hostPart.id)}/approvals/sync`, {});
+    const rejected = await host.api.get<ModelRow>(`/v1/models/${encodeURIComponent(hostPart.id)}`);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.approval.partners.find((p) => p.node === guest.info.nodeId)).toMatchObject({
+      status: 'rejected',
+      reason: 'four iterations overfit the host features',
+    });
     expect(pageErrors).toEqual([]);
   });
 });
