@@ -135,7 +135,9 @@ export async function launchNode(
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   try {
-    await waitReady(dir, child, 60_000);
+    // A node that exits is reported at once; 180 s only bounds a start that hangs (a loaded
+    // 2-core machine running several nodes has taken over 60 s to start one).
+    await waitReady(dir, child, 180_000);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}${stderr ? `\n${stderr}` : ''}`);
