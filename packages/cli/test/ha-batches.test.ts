@@ -188,7 +188,10 @@ test('(c) SecureBoost: the host bucket sums of this node run on both workers', a
      where kind = 'paillierBucketSum' order by created_at, grp, part`,
   );
   const rows = r.rows;
-  expect(rows.length).toBeGreaterThanOrEqual(4);
+  const kinds = await ha.db.query<{ kind: string; n: string }>(
+    'select kind, count(*) as n from crypto_batches group by kind',
+  );
+  expect(rows.length, `chunks by kind: ${JSON.stringify(kinds.rows)}`).toBeGreaterThanOrEqual(4);
   // One process ran the host's program and dispatched every bucket-sum batch.
   const owners = new Set(rows.map((c) => c.owner));
   expect(owners.size).toBe(1);
@@ -208,15 +211,31 @@ test('(b) SIGKILL of the worker holding a chunk: the chunk is taken back, the PS
     ),
   );
   const job = await psi();
-  // The first chunk another worker holds: kill that worker while it runs it.
-  const held = await waitFor(async () => {
-    const r = await ha.db.query<{ grp: string; part: number; worker: string; owner: string }>(
-      `select grp, part, worker, owner from crypto_batches where state = 'running' limit 1`,
+  // The first chunk another worker holds: kill that worker while it runs it. The worker is
+  // stopped (SIGSTOP) before the chunk it holds is read again, so it cannot finish that chunk
+  // between the read and the SIGKILL (a finished chunk is not taken back); the pause lets a
+  // result already on its way to the database land before the second read.
+  type Held = { grp: string; part: number; worker: string; owner: string };
+  let held: Held | undefined;
+  let victim: (typeof workers)[number] | undefined;
+  while (!held) {
+    const running = await waitFor(async () => {
+      const r = await ha.db.query<Held>(
+        `select grp, part, worker, owner from crypto_batches where state = 'running' limit 1`,
+      );
+      return r.rows[0];
+    }, 300_000);
+    victim = workers.find((w) => w.child.pid === pidOf(running.worker));
+    expect(victim, `no worker has pid ${pidOf(running.worker)}`).toBeDefined();
+    victim?.child.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 300));
+    const still = await ha.db.query<Held>(
+      `select grp, part, worker, owner from crypto_batches where state = 'running' and worker = $1 limit 1`,
+      [running.worker],
     );
-    return r.rows[0];
-  }, 300_000);
-  const victim = workers.find((w) => w.child.pid === pidOf(held.worker));
-  expect(victim, `no worker has pid ${pidOf(held.worker)}`).toBeDefined();
+    held = still.rows[0];
+    if (!held) victim?.child.kill('SIGCONT');
+  }
   victim?.child.kill('SIGKILL');
 
   const done = await finished(job.id);
