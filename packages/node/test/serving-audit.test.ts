@@ -65,3 +65,30 @@ it('a failing storage check fails the batch write: logged in full, later request
   await s.flush();
   expect(written).toEqual([event(3), event(4)]);
 });
+
+it('a backlog is written in INSERTs of at most maxBatch rows, in order, with the event loop served between them', async () => {
+  const batches: number[] = [];
+  const written: AuditEvent[] = [];
+  // Set by a macrotask queued during the first write: true at the second write only if the writer
+  // yielded to the event loop in between (a chain of awaits alone would not let it run).
+  let loopTurned = false;
+  const turnedAtWrite: boolean[] = [];
+  const audit = {
+    recordMany: async (events: readonly AuditEvent[]) => {
+      turnedAtWrite.push(loopTurned);
+      if (batches.length === 0) setImmediate(() => (loopTurned = true));
+      batches.push(events.length);
+      written.push(...events);
+    },
+  } as unknown as AuditService;
+  const s = new ServingAudit(audit, pino({ level: 'silent' }), { lingerMs: 1000, maxBatch: 4 });
+  const events = Array.from({ length: 10 }, (_, i) => event(i));
+  for (const e of events) await s.record(e);
+  await s.flush();
+  expect(written).toEqual(events);
+  expect(batches.every((n) => n <= 4)).toBe(true);
+  expect(batches.reduce((a, b) => a + b, 0)).toBe(10);
+  expect(batches.length).toBeGreaterThanOrEqual(3);
+  expect(turnedAtWrite[0]).toBe(false);
+  expect(turnedAtWrite[1]).toBe(true);
+});
