@@ -10,7 +10,6 @@
         "native/x25519_ifma.c",
         "native/sm2.c",
         "native/sm2_ifma.c",
-        "native/sm2_mont_adx.c",
         "native/sm3.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
