@@ -36,9 +36,9 @@
  * Two builds, chosen at run time (use_bmi2_adx; FEDGRID_NATIVE_BMI2=0 forces the first), giving
  * equal bytes: (1) C — adc/sbb chains via _addcarry_u64/_subborrow_u64 on x86-64 (GCC 12 spills
  * unsigned __int128 sums), portable C elsewhere; (2) where the CPU has BMI2 + ADX (x86-64 ELF),
- * the same curve code (sm2_curve.h is included once per build) over a MULX/ADCX/ADOX assembly
- * Montgomery product and squaring (sm2_mont_adx.c) and inline-assembly add/sub
- * (sm2_mont_adx.h).
+ * the same curve code (sm2_curve.h is included once per build) over a MULX/ADCX/ADOX
+ * Montgomery product and squaring and add/sub, all extended inline assembly (sm2_mont_adx.h), so
+ * the curve formulas make no calls.
  *
  * PERFORMANCE (this host: AMD EPYC, 2 vCPUs, BMI2/ADX, no AVX-512; shared and loaded).
  * Instruction counts (callgrind, C driver over the portable batch, 2,000 points): GCC's code for
@@ -48,7 +48,10 @@
  * machine, old and new addon back to back at load 14–31: SM2-PSI CPU per element per side
  * 213 → 149 µs (x25519 beside it: 73–75 µs in both runs), so ≈ 5,800/s per side expected on a
  * quiet host (measured 4,044 before) — the 10,000/s target needs the IFMA kernel (sm2_ifma.c,
- * ≈ 22,000/s). docs/BENCHMARKS.md has the tables and the remaining profile. The C build's rates
+ * ≈ 22,000/s). Third pass (issue 13): the product and squaring inlined (no call and callee-saved
+ * pushes per product) and signed 5-bit windows: 698.3 k → 629.9 k instructions per point
+ * (scalar multiplication + lift + share of the inversion, same driver). docs/BENCHMARKS.md has
+ * the tables and the remaining profile. The C build's rates
  * (process.cpuUsage, 4,096 points, load ≈ 10–13): 7,000–9,000 scalar multiplications and
  * 43,000–55,000 hash-to-curve per CPU-second.
  *
@@ -57,13 +60,16 @@
  * the table (7M + 4S), from the Explicit-Formulas Database (hyperelliptic.org/EFD, short
  * Weierstrass, Jacobian, a = −3).
  *
- * Scalar multiplication: fixed 4-bit windows from the top, table T[0..15] = {O, P, 2P, …,
- * 15P} per point; every window does 4 doublings and one addition of T[d] read by scanning the
- * whole table with masks, and the "d = 0" and "accumulator still O" cases are resolved by
- * masked selection, so the sequence of operations and memory addresses is the same for every
- * scalar. (The addition's own exceptional cases cannot occur: with 1 ≤ k < n the accumulator
- * before adding T[d] is k'·2^4·P with 1 ≤ k'·2^4 + d < n, so it is neither ±T[d] nor O unless
- * the masked "still O" path is taken.) A batch of up to GROUP results shares one inversion
+ * Scalar multiplication: signed (Booth-recoded) 5-bit windows from the top, digits in
+ * [−16, 16], table T = {P, 2P, …, 16P} per point; every window does 5 doublings and one
+ * addition of ±T[|d|] read by scanning the whole table with masks and negating Y by mask, and
+ * the "d = 0" and "accumulator still O" cases are resolved by masked selection, so the
+ * sequence of operations and memory addresses is the same for every scalar (52 windows: 11
+ * additions fewer than the unsigned 4-bit windows of before). The addition's own exceptional
+ * cases: before any window but the last the accumulator is k'·32·P with 0 ≤ k'·32 < n − 16, so
+ * it is ±T[d] only when it is O (masked); in the last window k = n − 6 makes it equal to the
+ * added point, so that window also forms the doubling and selects it by mask (the reasoning is
+ * at scalar_mul in sm2_curve.h). A batch of up to GROUP results shares one inversion
  * (Montgomery's simultaneous-inversion trick, 3M per point). Thread-safe: no mutable globals.
  */
 #include "fedgrid.h"
@@ -364,7 +370,7 @@ INLINE u64 eq_mask(unsigned a, unsigned b) {
 /* Two builds of the portable kernel, chosen at run time (use_bmi2_adx), so a build made on one
  * machine runs anywhere: the C one for baseline x86-64 (and every other target), and — where
  * the CPU has BMI2 and ADX — the same curve code over the MULX/ADCX/ADOX assembly field
- * product of sm2_mont_adx.c (on x86-64 ELF; elsewhere the C code compiled with
+ * product of sm2_mont_adx.h (on x86-64 ELF; elsewhere the C code compiled with
  * target("bmi2,adx")). Both give equal bytes. */
 static __attribute__((noinline)) long portable_mul_x_c(const u64 k[4], const uint8_t *xs,
                                                        uint8_t *out, size_t n) {

@@ -2,7 +2,7 @@
  * The curve layer of the portable SM2 kernel (sm2.c): exponentiation, lifting an x to a point,
  * Jacobian point formulas, the constant-time scalar multiplication and the batch drivers.
  * Included twice by sm2.c — once over the C field product (fe_mul / fe_sqr) and once over the
- * MULX/ADCX/ADOX assembly one (sm2_mont_adx.c) — with FE_MUL, FE_SQR, FE_ADD, FE_SUB and SM2_FN (the name
+ * MULX/ADCX/ADOX inline-assembly one (sm2_mont_adx.h) — with FE_MUL, FE_SQR, FE_ADD, FE_SUB and SM2_FN (the name
  * suffix) defined by the includer. No include guard on purpose; not a public header.
  */
 /* r = a^e for a public exponent e (4 little-endian limbs), 4-bit fixed window. */
@@ -108,8 +108,10 @@ INLINE void SM2_FN(pt_dbl)(jpt *r, const jpt *p) {
   FE_SUB(&r->y, &t2, &gamma); /* Y3 = α (4β − X3) − 8γ² */
 }
 
-/* add-2007-bl: p + q for p ≠ ±q, neither O (the caller masks those cases). r may alias p. */
-INLINE void SM2_FN(pt_add)(jpt *r, const jpt *p, const jpt *q) {
+/* add-2007-bl: p + q for p ≠ ±q, neither O (the caller masks those cases). r may alias p.
+ * *same = all-ones if H = U2 − U1 and R = S2 − S1 are both 0, i.e. p = q (both not O), where
+ * the result is wrong (0 : 0 : 0) and the caller must use a doubling instead; else 0. */
+INLINE void SM2_FN(pt_add)(jpt *r, const jpt *p, const jpt *q, u64 *same) {
   fe z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
   FE_SQR(&z1z1, &p->z);
   FE_SQR(&z2z2, &q->z);
@@ -124,6 +126,7 @@ INLINE void SM2_FN(pt_add)(jpt *r, const jpt *p, const jpt *q) {
   FE_SQR(&i, &i);
   FE_MUL(&j, &h, &i);
   FE_SUB(&rr, &s2, &s1);
+  *same = fe_is_zero_mask(&h) & fe_is_zero_mask(&rr);
   FE_ADD(&rr, &rr, &rr);
   FE_MUL(&v, &u1, &i);
   FE_ADD(&t, &p->z, &q->z);
@@ -172,30 +175,64 @@ INLINE void SM2_FN(pt_madd)(jpt *r, const jpt *p, const fe *qx, const fe *qy) {
   FE_SUB(&r->y, &t, &s2);
 }
 
-/* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1]. */
-INLINE void SM2_FN(scalar_mul)(jpt *r, const u64 k[4], const fe *x, const fe *y) {
-  jpt t[16];
-  memset(&t[0], 0, sizeof t[0]); /* O as (0 : 0 : 0) */
-  t[1].x = *x;
-  t[1].y = *y;
-  t[1].z = ONE;
-  SM2_FN(pt_dbl)(&t[2], &t[1]);
-  for (int i = 3; i < 16; i++) SM2_FN(pt_madd)(&t[i], &t[i - 1], x, y);
+/* 6 bits of the 4-limb k starting at bit pos (pos may be −1: bit −1 reads as 0; bits ≥ 256
+ * read as 0). pos is public, so the branches depend on the window index only. */
+INLINE unsigned SM2_FN(scalar_bits6)(const u64 k[4], int pos) {
+  if (pos < 0) return (unsigned)(k[0] << 1) & 63;
+  int limb = pos / 64, off = pos % 64;
+  u64 w = k[limb] >> off;
+  if (off > 58 && limb < 3) w |= k[limb + 1] << (64 - off);
+  return (unsigned)w & 63;
+}
 
-  jpt acc, sel, sum;
-  u64 acc_inf = 0;
-  for (int w = 63; w >= 0; w--) {
-    unsigned d = (unsigned)(k[w / 16] >> (4 * (w % 16))) & 15;
+/* r = k·(x, y) in Jacobian coordinates; k as 4 little-endian limbs in [1, n−1].
+ * Signed (Booth-recoded) 5-bit windows, as in OpenSSL's ecp_nistz256: window i (0…51) reads
+ * bits 5i−1 … 5i+4 and gives a digit d_i ∈ [−16, 16] with k = Σ d_i·32^i (the top window
+ * holds bits 254, 255 and is never negative). Table T[j] = (j + 1)·P, j = 0…15; each window does
+ * 5 doublings and one addition of ±T[|d| − 1], read by scanning all 16 entries with masks and
+ * negating Y by mask (−(X : Y : Z) = (X : −Y : Z)); d = 0 and "accumulator still O" are
+ * resolved by masked selection as before. Exceptional additions: before window i < 51 the
+ * accumulator is k_i·32·P with 0 ≤ k_i·32 < n − 16 as an integer, so it is ±d_i·P only when
+ * k_i = 0 (the masked "still O" case). In the last window k_0·32 = k − d_0 may exceed n: it
+ * is ≡ d_0 when k = n + 2·d_0 (n ≡ 3 mod 32 forces d_0 = −3: k = n − 6), so there the addition
+ * is also computed as a doubling of T and selected by the "same point" mask of pt_add; the
+ * ≡ −d_0 case would mean k ≡ 0. Same operations and addresses for every scalar. */
+INLINE void SM2_FN(scalar_mul)(jpt *r, const u64 k[4], const fe *x, const fe *y) {
+  static const fe fe_zero = {{0, 0, 0, 0}};
+  jpt t[16];
+  t[0].x = *x;
+  t[0].y = *y;
+  t[0].z = ONE;
+  SM2_FN(pt_dbl)(&t[1], &t[0]);
+  for (int i = 2; i < 16; i++) SM2_FN(pt_madd)(&t[i], &t[i - 1], x, y);
+
+  jpt acc, sel, sum, dbl;
+  fe negy;
+  u64 acc_inf = 0, same;
+  for (int w = 51; w >= 0; w--) {
+    unsigned in = SM2_FN(scalar_bits6)(k, 5 * w - 1);
+    /* Booth recoding: s = all-ones if the window's top bit is set (digit −(63 − in + 1)/2) */
+    unsigned s = ~((in >> 5) - 1);
+    unsigned d = (63u - in) & s;
+    d |= in & ~s;
+    d = (d >> 1) + (d & 1);
+    u64 neg = (u64)0 - (u64)(s & 1);
     memset(&sel, 0, sizeof sel);
-    for (unsigned i = 1; i < 16; i++) pt_select(&sel, &t[i], eq_mask(d, i));
+    for (unsigned i = 0; i < 16; i++) pt_select(&sel, &t[i], eq_mask(d, i + 1));
+    FE_SUB(&negy, &fe_zero, &sel.y);
+    fe_select(&sel.y, &negy, neg);
     u64 dz = eq_mask(d, 0);
-    if (w == 63) {
+    if (w == 51) {
       acc = sel;
       acc_inf = dz;
       continue;
     }
-    for (int j = 0; j < 4; j++) SM2_FN(pt_dbl)(&acc, &acc);
-    SM2_FN(pt_add)(&sum, &acc, &sel);
+    for (int j = 0; j < 5; j++) SM2_FN(pt_dbl)(&acc, &acc);
+    SM2_FN(pt_add)(&sum, &acc, &sel, &same);
+    if (w == 0) { /* public: the last window only */
+      SM2_FN(pt_dbl)(&dbl, &sel);
+      pt_select(&sum, &dbl, same);
+    }
     /* acc = acc_inf ? sel : (d == 0 ? acc : sum) */
     pt_select(&acc, &sum, ~dz & ~acc_inf);
     pt_select(&acc, &sel, acc_inf);
@@ -205,7 +242,9 @@ INLINE void SM2_FN(scalar_mul)(jpt *r, const u64 k[4], const fe *x, const fe *y)
   /* wipe the secret-dependent table and selections */
   memset(t, 0, sizeof t);
   memset(&sel, 0, sizeof sel);
-  __asm__ __volatile__("" : : "r"(t), "r"(&sel) : "memory");
+  memset(&sum, 0, sizeof sum);
+  memset(&dbl, 0, sizeof dbl);
+  __asm__ __volatile__("" : : "r"(t), "r"(&sel), "r"(&sum), "r"(&dbl) : "memory");
 }
 
 /* The portable batch: out[i] = x(k · P_i) for the big-endian xs, groups of GROUP sharing one

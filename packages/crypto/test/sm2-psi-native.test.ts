@@ -169,6 +169,31 @@ describe('native SM2 x-only kernel', () => {
     }
   });
 
+  it.each(backends)(
+    'signed 5-bit windows: the last window that must double (k = n − 6), scalars around n, small and window-edge scalars, negative digits (%s)',
+    (backend) =>
+      withBackend(backend, () => {
+        // The portable kernel's Booth recoding: k = n − 6 is the one scalar whose last addition
+        // adds a point to itself (n ≡ 3 mod 32, last digit −3). Also every k in [n − 40, n − 1]
+        // and [1, 40] (top/low digits ±16, zero windows, "still O" until the last window), the
+        // all-ones-window pattern (every digit −1 with a carry into the top window: 2^255 − 1 and
+        // 2^254 − 1) and digits of ±16 in every window (Σ 16·32^i).
+        const xs = [...valuesOf(sm2HashToX(['booth-a', 'booth-b'])), SM2_P256.Gx];
+        const input = xsOf(xs);
+        const scalars: bigint[] = [];
+        for (let j = 1n; j <= 40n; j++) scalars.push(n - j, j);
+        let sixteens = 0n;
+        for (let i = 0n; i < 51n; i++) sixteens += 16n << (5n * i);
+        scalars.push(2n ** 255n - 1n, 2n ** 254n - 1n, sixteens, n - sixteens, 2n ** 255n + 16n);
+        for (const k of scalars) {
+          const out = valuesOf(sm2MultiplyX(bigToBytes(k, 32), input));
+          expect(out, `k = n − ${(n - k).toString()} / ${k.toString(16)}`).toEqual(
+            xs.map((x) => refMultiply(k, x)),
+          );
+        }
+      }),
+  );
+
   it.each(backends)('k = 1 and k = n − 1 return the input x (x(−P) = x(P)) (%s)', (backend) =>
     withBackend(backend, () => {
       const input = sm2HashToX(['a', 'b', 'c']);
