@@ -49,7 +49,8 @@
  * 213 → 149 µs (x25519 beside it: 73–75 µs in both runs), so ≈ 5,800/s per side expected on a
  * quiet host (measured 4,044 before) — the 10,000/s target needs the IFMA kernel (sm2_ifma.c,
  * ≈ 22,000/s). Third pass (issue 13): the product and squaring inlined (no call and callee-saved
- * pushes per product) and signed 5-bit windows: 698.3 k → 629.9 k instructions per point
+ * pushes per product), signed 5-bit windows and a vectorised table scan: 698.3 k → 616.3 k
+ * instructions per point
  * (scalar multiplication + lift + share of the inversion, same driver). docs/BENCHMARKS.md has
  * the tables and the remaining profile. The C build's rates
  * (process.cpuUsage, 4,096 points, load ≈ 10–13): 7,000–9,000 scalar multiplications and
@@ -338,6 +339,26 @@ INLINE void pt_select(jpt *r, const jpt *a, u64 mask) {
 INLINE u64 eq_mask(unsigned a, unsigned b) {
   u64 x = (u64)(a ^ b);
   return (u64)0 - (u64)(((x | ((u64)0 - x)) >> 63) ^ 1);
+}
+
+/* r = t[d − 1] for d ∈ [1, 16], the point (0 : 0 : 0) for d = 0: reads all 16 entries and
+ * keeps one by mask, so the addresses do not depend on the secret d. 128-bit vectors (GCC
+ * vector extension: SSE2, baseline on x86-64; scalar pairs elsewhere), 6 per point — a third
+ * of the instructions of the 12 scalar and/andn/or selects per entry. */
+typedef u64 u64x2 __attribute__((vector_size(16)));
+_Static_assert(sizeof(jpt) == 96, "jpt must be 12 limbs without padding (pt_scan16)");
+INLINE void pt_scan16(jpt *r, const jpt t[16], unsigned d) {
+  u64x2 acc[6] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}};
+  for (unsigned i = 0; i < 16; i++) {
+    u64 m = eq_mask(d, i + 1);
+    u64x2 mv = {m, m};
+    for (int j = 0; j < 6; j++) {
+      u64x2 v;
+      memcpy(&v, (const unsigned char *)&t[i] + 16 * j, sizeof v);
+      acc[j] |= v & mv;
+    }
+  }
+  memcpy(r, acc, sizeof *r);
 }
 
 /* The curve layer, twice: over the C field product, and (x86-64 ELF) over the assembly one,

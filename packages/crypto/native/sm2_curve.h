@@ -217,8 +217,7 @@ INLINE void SM2_FN(scalar_mul)(jpt *r, const u64 k[4], const fe *x, const fe *y)
     d |= in & ~s;
     d = (d >> 1) + (d & 1);
     u64 neg = (u64)0 - (u64)(s & 1);
-    memset(&sel, 0, sizeof sel);
-    for (unsigned i = 0; i < 16; i++) pt_select(&sel, &t[i], eq_mask(d, i + 1));
+    pt_scan16(&sel, t, d);
     FE_SUB(&negy, &fe_zero, &sel.y);
     fe_select(&sel.y, &negy, neg);
     u64 dz = eq_mask(d, 0);
