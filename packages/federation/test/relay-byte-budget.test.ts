@@ -5,6 +5,12 @@
  * relay forwarded no more than `burst + rate × interval` (plus one chunk), while the sender had
  * far more queued. The flood is paused, not cut: every byte arrives and the inside node's digest
  * of them matches. Meanwhile another inside node's traffic passes unthrottled.
+ *
+ * Fair shares: a source flooding one inside node over four connections and another over one get
+ * equal shares of that node's budget while both are sending (the relay's per-source counters),
+ * and a third source's small exchange with the node completes during the flood. With fair shares
+ * off (first come, first served on the node's bucket) the same flood gives the four-connection
+ * source about four times the other's bytes: the check is able to fail.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
@@ -73,6 +79,7 @@ afterAll(async () => {
 
 async function startRelay(
   limits: Partial<RelayLimits>,
+  fairShare = true,
 ): Promise<{ relay: Relay; apiPort: number }> {
   const relay = new Relay({
     identity: relayId,
@@ -84,6 +91,7 @@ async function startRelay(
     api: { host: '127.0.0.1', port: 0 },
     data: { host: '127.0.0.1', port: 0 },
     limits,
+    fairShare,
   });
   const p = await relay.listen();
   open.push(relay);
@@ -237,6 +245,96 @@ describe('relay byte budgets', () => {
     expect(throttledSeconds(relay, 'alpha', 'node')).toBeGreaterThan(0);
     expect(relay.stats().throttled.filter((t) => t.node === 'beta')).toEqual([]);
 
+    for (const f of floods) expect(await f.answer).toBe(f.sent);
+  });
+});
+
+/** Bytes the relay's share of `node` granted each source with a connection open now. */
+function shares(relay: Relay, node: string): Map<string, number> {
+  return new Map(
+    relay
+      .stats()
+      .shares.filter((x) => x.node === node)
+      .map((x) => [x.source, x.bytes]),
+  );
+}
+
+/** Polls the relay's counters until `ready` holds (no time limit but the test's own). */
+async function until<T>(read: () => T, ready: (v: T) => boolean): Promise<T> {
+  for (;;) {
+    const v = read();
+    if (ready(v)) return v;
+    await sleep(20);
+  }
+}
+
+/**
+ * One source flooding over four connections, another over one, both to alpha against a 1 MiB/s
+ * node budget. Returns the bytes each source got between two readings taken while both were still
+ * sending, with the floods (to check them afterwards).
+ */
+async function twoFloods(fairShare: boolean) {
+  const { relay, apiPort } = await startRelay(
+    { bytesPerSecondPerNode: 1024 * 1024, byteBurstPerNode: 64 * 1024 },
+    fairShare,
+  );
+  const heavy = '127.0.0.2';
+  const single = '127.0.0.3';
+  const eachHeavy = 1024 * 1024;
+  const singleBytes = 2 * 1024 * 1024;
+  const floods = [
+    ...(await Promise.all([0, 1, 2, 3].map(() => send(apiPort, 'alpha', heavy, eachHeavy)))),
+    await send(apiPort, 'alpha', single, singleBytes),
+  ];
+  const done = floods.map(() => false);
+  floods.forEach((f, i) => void f.answer.then(() => (done[i] = true)).catch(() => {}));
+  const at = (m: Map<string, number>) => ({ h: m.get(heavy) ?? 0, s: m.get(single) ?? 0 });
+  // Both under way, past their handshakes.
+  const a = at(
+    await until(
+      () => shares(relay, 'alpha'),
+      (m) => (m.get(single) ?? 0) >= 128 * 1024,
+    ),
+  );
+  // Another 2 MiB through the node's budget, between the two readings.
+  const b = at(
+    await until(
+      () => shares(relay, 'alpha'),
+      (m) => at(m).h + at(m).s - a.h - a.s >= 2 * 1024 * 1024,
+    ),
+  );
+  return { relay, apiPort, floods, done, a, b, singleBytes, heavyBytes: 4 * eachHeavy };
+}
+
+describe('fair shares of an inside node’s byte budget', () => {
+  it('two flooding sources get equal shares whatever their connections; a light source gets through; data intact', async () => {
+    const { relay, apiPort, floods, done, a, b, singleBytes } = await twoFloods(true);
+    // Both were still sending at the second reading (the single flood had bytes left), so both had
+    // chunks waiting throughout.
+    expect(b.s).toBeLessThan(singleBytes);
+    expect(done.some(Boolean)).toBe(false);
+    const heavy = b.h - a.h;
+    const single = b.s - a.s;
+    // Start-time fair queuing: equal bytes within one chunk per source (2 × 64 KiB of the 2 MiB
+    // between the readings, a ratio of at most 1.14); allow 1.5.
+    expect(Math.max(heavy, single) / Math.min(heavy, single)).toBeLessThanOrEqual(1.5);
+
+    // A third source's small exchange with the same node completes while both floods still run.
+    const light = await send(apiPort, 'alpha', '127.0.0.4', 16 * 1024);
+    expect(await light.answer).toBe(light.sent);
+    expect(done.every(Boolean)).toBe(false);
+    expect(throttledSeconds(relay, 'alpha', 'node')).toBeGreaterThan(0);
+
+    // Paused, never cut: every flood arrives whole.
+    for (const f of floods) expect(await f.answer).toBe(f.sent);
+  });
+
+  it('without fair shares the four-connection source takes most of the budget (the check above can fail)', async () => {
+    const { floods, a, b } = await twoFloods(false);
+    const heavy = b.h - a.h;
+    const single = b.s - a.s;
+    // First come, first served: about one share per connection, 4 : 1.
+    expect(heavy / single).toBeGreaterThan(2);
     for (const f of floods) expect(await f.answer).toBe(f.sent);
   });
 });

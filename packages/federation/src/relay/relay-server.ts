@@ -66,6 +66,12 @@ export interface RelayOptions {
   observe?: (chunk: RelayChunk) => void;
   /** Abuse limits (relay-limits.ts); unset fields take their defaults. */
   limits?: Partial<RelayLimits>;
+  /**
+   * Share each inside node's byte budget fairly among its partner sources (relay-fair-share.ts).
+   * false: first come, first served, as before fair queues — kept only so that a test can show
+   * the difference. @default true
+   */
+  fairShare?: boolean;
 }
 
 /** TLS fatal alert `internal_error` (RFC 8446 §6): the relay is at a limit for this node. */
@@ -97,6 +103,12 @@ export interface RelayStats {
    * (`bytesPerSecondPerNode`) or the partner source's (`bytesPerSecondPerSource`).
    */
   throttled: { node: string; budget: ByteBudgetKind; seconds: number }[];
+  /**
+   * Per inside node and partner source address with a connection open now: its open connections
+   * and the bytes (both directions) its node's budget granted it since its first of them opened —
+   * how the node's budget was shared (relay-fair-share.ts).
+   */
+  shares: { node: string; source: string; connections: number; bytes: number }[];
 }
 
 /** The ports a started relay listens on. */
@@ -144,7 +156,7 @@ export class Relay {
     this.log = opts.log ?? SILENT_LOGGER;
     this.limits = relayLimits(opts.limits);
     this.sources = new SourceLimiter(this.limits);
-    this.budgets = new ByteBudgets(this.limits);
+    this.budgets = new ByteBudgets(this.limits, undefined, opts.fairShare ?? true);
     this.tunnelServer = tls.createServer(
       {
         key: opts.identity.keyPem,
@@ -211,6 +223,7 @@ export class Relay {
       forwarded: [...this.forwarded.values()].map((f) => ({ ...f })),
       refused: { ...this.refusals },
       throttled: [...this.throttled.values()].map((t) => ({ ...t })),
+      shares: this.budgets.served(),
     };
   }
 
@@ -467,8 +480,9 @@ export class Relay {
     const observe = this.opts.observe;
     let streamClosed = false;
     let socketClosed = false;
-    // Both directions are charged to the node's and the partner source's byte budgets; bytes are
-    // counted as they leave the throttle, so the counters say what was actually forwarded.
+    // Both directions are charged to the partner source's byte budget and to its share of the
+    // node's; bytes are counted as they leave the throttle, so the counters say what was actually
+    // forwarded.
     const buckets = this.budgets.acquire(node, socket.remoteAddress ?? 'unknown');
     const wait = (ms: number, budget: ByteBudgetKind) => {
       const k = `${node}\u0000${budget}`;
