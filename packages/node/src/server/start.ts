@@ -45,6 +45,7 @@ import { registerErrorHandler } from './errors.js';
 import { FEATURES } from './features.js';
 import { registerFirstContactLimits } from './first-contact-limits.js';
 import { registerPartnerLimits } from './partner-limits.js';
+import { PgPartnerRateCounter, type PartnerRateCounter } from './partner-rate-counter.js';
 import { readDataKey, readIdentity, readSm2Identity } from './identity-files.js';
 import { FileSealer, sealSecretFromEnv } from '../storage/sealed-files.js';
 import type { NodeInfo } from './node.routes.js';
@@ -132,11 +133,16 @@ export interface StartNodeOptions {
   clusterPollSeconds?: number;
 }
 
-/** Builds the REST application of a node (routes, auth, audit, OpenAPI) on its services. */
+/**
+ * Builds the REST application of a node (routes, auth, audit, OpenAPI) on its services.
+ * @param opts.partnerRateCounter counters of the per-partner rate limit shared by the node's
+ *   processes (several processes on PostgreSQL); unset: counted in this process's memory.
+ */
 export async function buildApp(
   services: NodeServices,
   adminToken: string,
   info: () => NodeInfo,
+  opts: { partnerRateCounter?: PartnerRateCounter } = {},
 ): Promise<FastifyInstance> {
   const { identity } = services;
   const app = Fastify({
@@ -210,6 +216,7 @@ export async function buildApp(
     requestsPerMinute: services.config.config.partnerLimits.requestsPerMinute,
     nodeId: services.nodeId,
     metrics: services.metrics,
+    ...(opts.partnerRateCounter ? { shared: opts.partnerRateCounter } : {}),
   });
   await registerOpenApi(app, FEDGRID_VERSION);
   registerGmProtection(app, services.gm);
@@ -440,7 +447,14 @@ async function startLocked(
     storage: store.kind,
     backends,
   });
-  const app = await buildApp(services, adminToken, info);
+  // Several processes: each api replica answers partners, so they count partner calls together
+  // in PostgreSQL (partner-rate-counter.ts); one process counts in memory.
+  const app = await buildApp(
+    services,
+    adminToken,
+    info,
+    multi && databaseUrl ? { partnerRateCounter: new PgPartnerRateCounter(store.db) } : {},
+  );
   const transfer = new TransferServer({
     nodeId: config.node.id,
     identity,

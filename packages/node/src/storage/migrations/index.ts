@@ -25,6 +25,7 @@ import { m0020 } from './0020-dataset-sources.js';
 import { m0021 } from './0021-task-executions.js';
 import { m0027 } from './0027-mailbox.js';
 import { m0028 } from './0028-crypto-batches.js';
+import { m0029 } from './0029-partner-rate-limits.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -48,6 +49,7 @@ export const migrations: Record<string, Migration> = {
   '0021_task_executions': m0021,
   '0027_mailbox': m0027,
   '0028_crypto_batches': m0028,
+  '0029_partner_rate_limits': m0029,
 };
 
 export const migrationProvider: MigrationProvider = {
