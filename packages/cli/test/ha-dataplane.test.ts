@@ -7,7 +7,8 @@
  *
  * A two-party PSI runs to success: the guest's program runs on the worker (which serves no data
  * port at all), receives the host's messages through the PostgreSQL mailbox whichever replica
- * took them, and both replicas took some of the host's pushes.
+ * took them, and both replicas took some of the host's pushes; the replicas counted the host's
+ * control-plane calls together in PostgreSQL (the per-partner rate limit).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -112,4 +113,11 @@ test("a PSI runs on a worker while the partner's pushes land on both api replica
   // Nothing is left in the mailbox once the job has ended.
   const left = await ha.db.query<{ n: string }>('select count(*) as n from mailbox_chunks');
   expect(Number(left.rows[0]!.n)).toBe(0);
+  // The replicas counted the host's control-plane calls together in PostgreSQL
+  // (partner-rate-counter.ts, migration 0029): one budget for the host, not one per replica.
+  const calls = await ha.db.query<{ key: string; count: string }>(
+    'select key, count from partner_rate_limits',
+  );
+  expect(calls.rows.map((r) => r.key)).toEqual(['interconn:host']);
+  expect(Number(calls.rows[0]!.count)).toBeGreaterThan(0);
 });
