@@ -72,6 +72,16 @@ export type { PartyState } from './jobs/jobs.repo.js';
 export { ensurePgliteTemplate } from './storage/pglite-template.js';
 export { dropStoreSchema, openStore, type Store } from './storage/db.js';
 export { backupNode, type BackupOptions, type BackupResult } from './backup/backup.js';
+export {
+  rotateNodeCertificate,
+  rotateAdminToken,
+  pemFingerprint,
+  type RotateOptions,
+  type RotateCertResult,
+  type RotateAdminTokenResult,
+  type RotatedPair,
+  type ContractToReplace,
+} from './server/identity-rotation.js';
 export { restoreNode, type RestoreOptions, type RestoreResult } from './backup/restore.js';
 export { verifyArchive, type ArchiveSummary } from './backup/backup-archive.js';
 export { exportOpenApi } from './server/openapi-export.js';

@@ -1,4 +1,7 @@
-/** `fedgrid node init | start | backup | restore | info | profile | update | audit`. */
+/**
+ * `fedgrid node init | start | backup | restore | rotate-cert | rotate-admin-token | info | profile |
+ * update | audit`.
+ */
 import { rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -7,6 +10,7 @@ import { RUNTIME_FILE, type RuntimeFile } from '../api-client.js';
 import { print, reportError, table } from '../output.js';
 import { client, withNode, type CommonOpts } from './common.js';
 import { syncRows } from './contract.js';
+import { addRotateCommands } from './node-rotate.js';
 
 /** GET /v1/node/profile (ProfileView in @fedgrid/node). */
 interface NodeProfile {
@@ -361,6 +365,8 @@ export function nodeCommand(): Command {
         }
       },
     );
+
+  addRotateCommands(node);
 
   withNode(
     node.command('info').description("show the node's identity, addresses and crypto backends"),
