@@ -72,6 +72,11 @@ it('refused while replicas hold the store; two rotations keep both rollback copi
       expect((err as FedGridError).code).toBe('NODE_LOCKED');
       expect((err as Error).message).toContain('replicas, workers');
       expect((err as Error).message).toContain('nothing was changed');
+      const tokenErr = await rotateAdminToken({ dir, sealSecret: { key } }).catch(
+        (e: unknown) => e,
+      );
+      expect((tokenErr as FedGridError).code).toBe('NODE_LOCKED');
+      expect((tokenErr as Error).message).toContain('before rotating its admin token');
     } finally {
       await replica.close();
     }

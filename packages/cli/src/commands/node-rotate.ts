@@ -117,54 +117,71 @@ export function addRotateCommands(node: Command): void {
     )
     .requiredOption('--dir <dir>', 'node directory')
     .option(
+      '--database-url <url>',
+      "override the store with PostgreSQL, to check that none of the node's processes runs (prefer FEDGRID_DATABASE_URL)",
+    )
+    .option('--database-schema <name>', 'override the PostgreSQL schema of the tables')
+    .option(
       '--out <file>',
       'write the new token to this new file (mode 0600) instead of printing it',
     )
     .option('--json', 'print JSON')
-    .action(async (o: { dir: string; out?: string; json?: boolean }) => {
-      try {
-        process.umask(0o077);
-        const { rotateAdminToken, FedGridError } = await import('@fedgrid/node');
-        // Checked before the rotation: a token that cannot be handed over must not replace the old.
-        const out = o.out
-          ? await open(resolve(o.out), 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-              throw new FedGridError(
-                'CONFLICT',
-                `cannot create ${resolve(o.out!)} for the new admin token (${err.code ?? err.message}): name a new file in a writable directory; nothing was changed`,
-              );
-            })
-          : undefined;
-        let r: RotateAdminTokenResult;
+    .action(
+      async (o: {
+        dir: string;
+        out?: string;
+        databaseUrl?: string;
+        databaseSchema?: string;
+        json?: boolean;
+      }) => {
         try {
-          r = await rotateAdminToken({ dir: o.dir });
-          if (out) {
-            await out.writeFile(r.adminToken + '\n');
-            await out.sync();
+          process.umask(0o077);
+          const { rotateAdminToken, FedGridError } = await import('@fedgrid/node');
+          // Checked before the rotation: a token that cannot be handed over must not replace the old.
+          const out = o.out
+            ? await open(resolve(o.out), 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
+                throw new FedGridError(
+                  'CONFLICT',
+                  `cannot create ${resolve(o.out!)} for the new admin token (${err.code ?? err.message}): name a new file in a writable directory; nothing was changed`,
+                );
+              })
+            : undefined;
+          let r: RotateAdminTokenResult;
+          try {
+            r = await rotateAdminToken({
+              dir: o.dir,
+              ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+              ...(o.databaseSchema ? { databaseSchema: o.databaseSchema } : {}),
+            });
+            if (out) {
+              await out.writeFile(r.adminToken + '\n');
+              await out.sync();
+            }
+          } catch (err) {
+            await out?.close();
+            if (out) await rm(resolve(o.out!), { force: true });
+            throw err;
           }
-        } catch (err) {
           await out?.close();
-          if (out) await rm(resolve(o.out!), { force: true });
-          throw err;
+          const shown = {
+            dir: r.dir,
+            nodeId: r.nodeId,
+            file: r.file,
+            sealed: r.sealed,
+            ...(o.out ? { out: resolve(o.out) } : { adminToken: r.adminToken }),
+          };
+          print(shown, !!o.json, () =>
+            [
+              `rotated the admin token of node '${r.nodeId}' (${r.file}, ${r.sealed ? 'sealed at rest' : 'not sealed: crypto.sealedSecrets is off'})`,
+              o.out
+                ? `the new token is in ${resolve(o.out)} (mode 0600)`
+                : `new admin token (shown this once): ${r.adminToken}`,
+              `the old token is refused once the node starts: fedgrid node start --dir ${sh(r.dir)}`,
+            ].join('\n'),
+          );
+        } catch (err) {
+          reportError(err);
         }
-        await out?.close();
-        const shown = {
-          dir: r.dir,
-          nodeId: r.nodeId,
-          file: r.file,
-          sealed: r.sealed,
-          ...(o.out ? { out: resolve(o.out) } : { adminToken: r.adminToken }),
-        };
-        print(shown, !!o.json, () =>
-          [
-            `rotated the admin token of node '${r.nodeId}' (${r.file}, ${r.sealed ? 'sealed at rest' : 'not sealed: crypto.sealedSecrets is off'})`,
-            o.out
-              ? `the new token is in ${resolve(o.out)} (mode 0600)`
-              : `new admin token (shown this once): ${r.adminToken}`,
-            `the old token is refused once the node starts: fedgrid node start --dir ${sh(r.dir)}`,
-          ].join('\n'),
-        );
-      } catch (err) {
-        reportError(err);
-      }
-    });
+      },
+    );
 }

@@ -198,7 +198,7 @@ export async function rotateNodeCertificate(opts: RotateOptions): Promise<Rotate
     // Opens the current files: a wrong secret or a replaced file is refused here.
     const current = await readIdentity(paths, unseal);
     const currentSm2 = suite === 'gm' ? await readSm2Identity(paths, nodeId, unseal) : undefined;
-    const store = await openContracts(loaded, opts);
+    const store = await openContracts(loaded, opts, 'certificate');
     try {
       const identity = await generateIdentity(nodeId);
       const sm2 = suite === 'gm' ? generateSm2Identity(nodeId) : undefined;
@@ -280,6 +280,7 @@ export async function rotateNodeCertificate(opts: RotateOptions): Promise<Rotate
 async function openContracts(
   loaded: LoadedConfig,
   opts: RotateOptions,
+  what: string,
 ): Promise<{
   contracts: ContractToReplace[] | null;
   error?: string;
@@ -310,7 +311,7 @@ async function openContracts(
     if (err instanceof FedGridError && err.code === 'NODE_LOCKED')
       throw new FedGridError(
         'NODE_LOCKED',
-        `${err.message}; the node's processes (replicas, workers) are running: stop them all before rotating its certificate; nothing was changed`,
+        `${err.message}; the node's processes (replicas, workers) are running: stop them all before rotating its ${what}; nothing was changed`,
         err.details,
       );
     return { contracts: null, error: (err as Error).message, close: none };
@@ -350,12 +351,16 @@ async function openContracts(
  * The old token is not kept (a token has nothing to roll back to).
  *
  * @throws FedGridError UNAUTHORIZED (a sealed node without the right secret: checked on its
- *   sealed data key), NODE_LOCKED (the node runs), NOT_FOUND (no identity). Nothing is written then.
+ *   sealed data key), NODE_LOCKED (the node runs: its directory's lock, or its PostgreSQL schema
+ *   held by a replica or worker), NOT_FOUND (no identity). Nothing is written then.
  */
 export async function rotateAdminToken(opts: RotateOptions): Promise<RotateAdminTokenResult> {
   const { loaded, unseal, seal, lock } = await prepare(opts, 'admin token');
   try {
     const { paths, config } = loaded;
+    // Replicas and workers on PostgreSQL hold the schema, not the directory's lock.
+    if (await resolveDatabaseUrl(loaded, opts.databaseUrl))
+      await (await openContracts(loaded, opts, 'admin token')).close();
     // The secret must be the node's own: a token sealed under another would lock the admin out
     // (checked on the sealed data key, which every sealed node has and start opens).
     if (seal) await readDataKey(paths.dataKey, unseal);
