@@ -24,6 +24,7 @@ export * from './pool/crypto-pool.js';
 export * from './pool/batch-offload.js';
 export * from './pool/histogram-pool.js';
 export * from './pool/crt-encrypt-pool.js';
+export * from './pool/mpc-work-pool.js';
 export type * from './pool/tasks.js';
 export * from './secagg/index.js';
 export * from './mpc/index.js';

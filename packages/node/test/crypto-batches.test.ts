@@ -3,9 +3,10 @@
  * cluster/batch-executor.ts), on PostgreSQL: the dispatching "process" and the worker each have
  * their own store (connection pool and LISTEN connection) and their own crypto pool, as two
  * processes of one node would.
- * - a PSI hash-and-blind batch, a Paillier encryption batch and SecureBoost's histogram kernels
- *   (bucket sums split by rows, cipher compression) give the same bytes / plaintexts as the pool
- *   alone, with chunks run by both (the dispatcher's own chunks wait until the
+ * - a PSI hash-and-blind batch, a Paillier encryption batch, SecureBoost's histogram kernels
+ *   (bucket sums split by rows, cipher compression) and dealer-free MPC triples (the key owner's
+ *   encryptions, the other party's cross terms) give the same bytes / plaintexts / triple shares
+ *   as the pool alone, with chunks run by both (the dispatcher's own chunks wait until the
  *   worker has run one, so that the split does not depend on timing);
  * - a chunk claimed by a worker that then goes silent (a claim with no renewal, as a SIGKILLed
  *   worker leaves) is taken back after its lease, run by the dispatcher, recorded as such;
@@ -25,9 +26,15 @@ import {
   detachTask,
   generatePaillierKeyPair,
   generateScalar,
+  localMpc,
+  PaillierTriples,
+  PooledMpcWork,
   pooledCompress,
   pooledSumBuckets,
+  ringBytes,
+  runLocalWith,
   type BatchOffload,
+  type Ring,
 } from '@fedgrid/crypto';
 import { openStore, dropStoreSchema, type Store } from '../dist/storage/db.js';
 import { BatchDispatcher } from '../dist/cluster/batch-dispatcher.js';
@@ -293,6 +300,54 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
       where payload is not null or result is not null`.execute(ownerStore.db);
     expect(left.rows[0]?.n).toBe(0);
   }, 120_000);
+
+  it('dealer-free MPC triples: encryptions and cross terms run by both processes, the same shares as one process', async () => {
+    const { publicKey, privateKey } = await generatePaillierKeyPair(2048);
+    const seed = (k: number) => new Uint8Array(32).fill(k);
+    const mpc = () =>
+      localMpc([
+        new PaillierTriples(publicKey, privateKey, seed(1)),
+        new PaillierTriples(publicKey, undefined, seed(2)),
+      ]);
+    // 256 triples: 512 encryptions by the key owner (4 chunks), 256 cross terms by the other
+    // party (4 chunks); the decryption stays on the key owner's threads.
+    const n = 256;
+    const triples = (work: PooledMpcWork) =>
+      runLocalWith(mpc(), (p) => p.material.triples(p, n), work);
+    const single = await triples(new PooledMpcWork(ownerPool));
+    // What leaves the process with each chunk (as serialised for the table).
+    const fields = new Map<string, string>();
+    const gated = gatedOffload();
+    ownerPool.useOffload({
+      chunks: gated.chunks,
+      run: (name, tasks, local) => {
+        for (const t of tasks) fields.set(name, Object.keys(detachTask(name, t)).sort().join());
+        return gated.run(name, tasks, local);
+      },
+    });
+    try {
+      const split = await triples(new PooledMpcWork(ownerPool));
+      const bytes = (t: Ring[][]) => t.map((party) => party.map((r) => Buffer.from(ringBytes(r))));
+      expect(bytes(split)).toEqual(bytes(single));
+      const [[a0, b0, c0], [a1, b1, c1]] = split as [[Ring, Ring, Ring], [Ring, Ring, Ring]];
+      for (let i = 0; i < n; i++)
+        expect(BigInt.asUintN(64, c0[i]! + c1[i]!)).toBe(
+          BigInt.asUintN(64, (a0[i]! + a1[i]!) * (b0[i]! + b1[i]!)),
+        );
+      const both = new Set(['test:1:worker', 'test:2:worker']);
+      expect(await workersOf('paillierEncryptRing')).toEqual(both);
+      expect(await workersOf('paillierGilboaCross')).toEqual(both);
+      expect(await workersOf('paillierDecrypt')).toEqual(new Set());
+      // The public key (and its window), the chunk's ciphertexts, shares and masks: no private
+      // key, no seed.
+      expect(Object.fromEntries(fields)).toEqual({
+        paillierEncryptRing: 'publicKey,ring,window',
+        paillierGilboaCross: 'a,b,cts,publicKey,rho,window',
+      });
+    } finally {
+      ownerPool.useOffload(undefined);
+    }
+  }, 300_000);
 
   it('a chunk whose worker went silent is taken back after its lease and run here', async () => {
     await executor.stop();

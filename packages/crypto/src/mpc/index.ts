@@ -1,6 +1,7 @@
 export * from './ring.js';
 export * from './prg.js';
 export * from './messages.js';
+export * from './work.js';
 export * from './dealer.js';
 export * from './material.js';
 export * from './party.js';

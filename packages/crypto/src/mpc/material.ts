@@ -17,7 +17,15 @@ import {
   drawShares,
   type PermShare,
 } from './dealer.js';
-import { MpcProtocolError, bytesRing, ringBytes, type Outbox, type Proto } from './messages.js';
+import {
+  MpcProtocolError,
+  bytesRing,
+  localWork,
+  ringBytes,
+  type Outbox,
+  type Proto,
+} from './messages.js';
+import { paillierCrossTerms } from './paillier-cross.js';
 import { RingPrg } from './prg.js';
 import type { Ring } from './ring.js';
 import { PaillierEncryptor } from '../paillier/encryptor.js';
@@ -130,6 +138,13 @@ export class DealerMaterial implements MaterialSource {
   }
 }
 
+/** The low 64 bits of each plaintext, as little-endian words. */
+export function low64(ms: readonly bigint[]): Uint8Array {
+  const out = new BigUint64Array(ms.length);
+  for (let i = 0; i < ms.length; i++) out[i] = BigInt.asUintN(64, ms[i]!);
+  return ringBytes(out);
+}
+
 /** Statistical masking margin (bits) of the Paillier cross-product mask. */
 const SIGMA = 40;
 
@@ -145,10 +160,12 @@ const SIGMA = 40;
 export class PaillierTriples implements MaterialSource {
   readonly full = false;
   readonly #prg: RingPrg;
-  readonly #enc: PaillierEncryptor;
-  readonly #ev: PaillierEvaluator;
-  readonly #dec: PaillierDecryptor | undefined;
-  readonly #w: number;
+  readonly #publicKey: PaillierPublicKey;
+  readonly #privateKey: PaillierPrivateKey | undefined;
+  // Built on first inline use only: a runtime that runs the work elsewhere never needs them.
+  #enc: PaillierEncryptor | undefined;
+  #ev: PaillierEvaluator | undefined;
+  #dec: PaillierDecryptor | undefined;
 
   /**
    * @param publicKey party 0's Paillier public key (≥ 2048 bits).
@@ -161,28 +178,53 @@ export class PaillierTriples implements MaterialSource {
       throw new RangeError(
         `dealer-free triples need a Paillier key of ≥ 2048 bits, got ${publicKey.bits}`,
       );
-    this.#enc = PaillierEncryptor.create(publicKey);
-    this.#ev = new PaillierEvaluator(publicKey);
-    this.#dec = privateKey ? new PaillierDecryptor(privateKey) : undefined;
-    this.#w = publicKey.cipherBytes;
+    this.#publicKey = publicKey;
+    this.#privateKey = privateKey;
   }
 
+  #encryptor(): PaillierEncryptor {
+    return (this.#enc ??= PaillierEncryptor.create(this.#publicKey));
+  }
+  #evaluator(): PaillierEvaluator {
+    return (this.#ev ??= new PaillierEvaluator(this.#publicKey));
+  }
+
+  /**
+   * n triples in two rounds. The Paillier operations are {@link LocalWork} steps (encryption
+   * and decryption by party 0, the cross terms by party 1): the runtime runs them inline or
+   * spreads them over threads and processes; the shares are the same either way.
+   */
   *triples(host: MaterialHost, n: number): Proto<[Ring, Ring, Ring]> {
     if (host.parties !== 2) throw new RangeError('Paillier triples are a two-party protocol');
     const a = this.#prg.next(n);
     const b = this.#prg.next(n);
     const c = new BigUint64Array(n);
     for (let i = 0; i < n; i++) c[i] = a[i]! * b[i]!;
-    const w = this.#w;
+    const w = this.#publicKey.cipherBytes;
     if (host.id === 0) {
-      if (!this.#dec) throw new RangeError('party 0 needs the Paillier private key');
-      const cts = new Uint8Array(2 * n * w);
-      cts.set(this.#enc.encryptRing(Array.from(a)), 0);
-      cts.set(this.#enc.encryptRing(Array.from(b)), n * w);
+      const privateKey = this.#privateKey;
+      if (!privateKey) throw new RangeError('party 0 needs the Paillier private key');
+      const values = [...a, ...b];
+      const cts = yield* localWork(
+        'paillier triples: encrypt a0, b0',
+        { op: 'paillierEncryptRing', publicKey: this.#publicKey, values },
+        () => this.#encryptor().encryptRing(values),
+      );
       yield* host.exchange('paillier triples: [[a0]], [[b0]]', [undefined, cts], []);
       const inbox = yield* host.exchange('paillier triples: cross terms', [], [undefined, n * w]);
-      const cross = this.#dec.decryptRing(inbox[1]!);
-      for (let i = 0; i < n; i++) c[i] = c[i]! + BigInt.asUintN(64, cross[i]!);
+      const reply = inbox[1]!;
+      const low = yield* localWork(
+        'paillier triples: decrypt the cross terms',
+        { op: 'paillierDecryptLow64', privateKey, cts: reply },
+        () => {
+          this.#dec ??= new PaillierDecryptor(privateKey);
+          return low64(this.#dec.decryptRing(reply));
+        },
+      );
+      if (low.length !== n * 8)
+        throw new MpcProtocolError(`decrypted cross terms: ${low.length / 8} words, want ${n}`);
+      const cross = bytesRing(low);
+      for (let i = 0; i < n; i++) c[i] = c[i]! + cross[i]!;
       return [a, b, c];
     }
     const inbox = yield* host.exchange(
@@ -195,9 +237,13 @@ export class PaillierTriples implements MaterialSource {
       const r = this.#prg.next(3);
       return r[0]! | (r[1]! << 64n) | ((r[2]! & ((1n << BigInt(129 + SIGMA - 128)) - 1n)) << 128n);
     });
-    const t1 = this.#ev.mulScalar(got.subarray(0, n * w), Array.from(b));
-    const t2 = this.#ev.mulScalar(got.subarray(n * w), Array.from(a));
-    const reply = this.#ev.add(this.#ev.add(t1, t2), this.#enc.encryptRing(rho));
+    const reply = yield* localWork(
+      'paillier triples: cross terms',
+      { op: 'paillierGilboaCross', publicKey: this.#publicKey, cts: got, a, b, rho },
+      () => paillierCrossTerms(this.#encryptor(), this.#evaluator(), got, a, b, rho),
+    );
+    if (reply.length !== n * w)
+      throw new MpcProtocolError(`cross terms: ${reply.length / w} ciphertexts, want ${n}`);
     for (let i = 0; i < n; i++) c[i] = c[i]! - rho[i]!;
     yield* host.exchange('paillier triples: cross terms', [reply], []);
     return [a, b, c];

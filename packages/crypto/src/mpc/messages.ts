@@ -6,13 +6,45 @@
  * {@link runLocal} or a data-plane transport) moves the bytes.
  */
 import type { Ring } from './ring.js';
+import { LocalWork, type MpcWorkRequest } from './work.js';
 
 /** One message per recipient (party ids 0..P−1, then the dealer at index P). */
 export type Outbox = (Uint8Array | undefined)[];
 /** One message per sender, same indexing as {@link Outbox}. */
 export type Inbox = (Uint8Array | undefined)[];
-/** A protocol run by one party that returns `T`. */
-export type Proto<T> = Generator<Outbox, T, Inbox>;
+/**
+ * A protocol run by one party that returns `T`. Besides communication rounds (an {@link Outbox})
+ * it may yield {@link LocalWork}: local computation the runtime runs where it chooses and
+ * resumes the protocol with its bytes as `inbox[0]` (work.ts).
+ */
+export type Proto<T> = Generator<Outbox | LocalWork, T, Inbox>;
+
+/**
+ * Hands local computation to the runtime (one {@link LocalWork} step, not a round).
+ * @returns the work's bytes.
+ * @throws MpcProtocolError when the runtime resumes without them.
+ */
+export function* localWork(
+  what: string,
+  request: MpcWorkRequest,
+  compute: () => Uint8Array,
+): Proto<Uint8Array> {
+  const back = yield new LocalWork(what, request, compute);
+  const bytes = Array.isArray(back) ? back[0] : undefined;
+  if (!(bytes instanceof Uint8Array))
+    throw new MpcProtocolError(`local work (${what}) resumed without its result`);
+  return bytes;
+}
+
+/**
+ * Advances a protocol to its next communication round (or its end), running every
+ * {@link LocalWork} step inline on the way.
+ */
+export function advanceInline<T>(proto: Proto<T>, inbox: Inbox): IteratorResult<Outbox, T> {
+  let step = proto.next(inbox);
+  while (!step.done && step.value instanceof LocalWork) step = proto.next([step.value.compute()]);
+  return step as IteratorResult<Outbox, T>;
+}
 
 /** A protocol violation: a missing, unexpected or wrongly sized message (never a data error). */
 export class MpcProtocolError extends Error {

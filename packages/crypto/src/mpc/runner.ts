@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { Dealer } from './dealer.js';
 import { DealerMaterial, type MaterialSource } from './material.js';
-import { MpcProtocolError, type Inbox, type Proto } from './messages.js';
+import {
+  advanceInline,
+  MpcProtocolError,
+  type Inbox,
+  type Outbox,
+  type Proto,
+} from './messages.js';
+import { LocalWork, type MpcWorkRunner } from './work.js';
 import { MpcParty } from './party.js';
 
 /** A set of parties wired to one dealer (or to a dealer-free material source). */
@@ -75,7 +82,8 @@ export type Tap = (
 ) => Uint8Array | undefined;
 
 /**
- * Runs one program on every party to completion, round by round.
+ * Runs one program on every party to completion, round by round; local work (dealer-free
+ * triples' Paillier operations) runs inline.
  * @param mpc the parties and dealer.
  * @param program the protocol each party runs (party → generator).
  * @param tap optional observer of every message (`to` = parties.length for the dealer).
@@ -84,44 +92,82 @@ export type Tap = (
  *   addressed to the dealer without one; any protocol error a party throws.
  */
 export function runLocal<T>(mpc: LocalMpc, program: (party: MpcParty) => Proto<T>, tap?: Tap): T[] {
-  const P = mpc.parties.length;
   const gens = mpc.parties.map((p) => program(p));
-  const results: T[] = new Array<T>(P);
   let inboxes: Inbox[] = mpc.parties.map(() => []);
   for (let round = 1; ; round++) {
-    const steps = gens.map((g, i) => g.next(inboxes[i]!));
-    const done = steps.filter((s) => s.done).length;
-    if (done === P) {
-      steps.forEach((s, i) => (results[i] = s.value as T));
-      return results;
-    }
-    if (done > 0)
-      throw new MpcProtocolError(
-        `parties out of step in round ${round}: party ${steps.findIndex((s) => s.done)} finished while party ${steps.findIndex((s) => !s.done)} is still exchanging`,
-      );
-    inboxes = mpc.parties.map(() => []);
-    steps.forEach((s, from) => {
-      const out = s.value as (Uint8Array | undefined)[];
-      out.forEach((msg, to) => {
-        if (!msg) return;
-        let bytes: Uint8Array | undefined = tap ? tap(from, to, round, msg) : msg;
-        if (!bytes) return;
-        if (to === P) {
-          if (!mpc.dealer)
-            throw new MpcProtocolError(`party ${from} addressed the dealer, but there is none`);
-          if (from !== P - 1)
-            throw new MpcProtocolError(
-              `party ${from} sent a dealer request; only party ${P - 1} may`,
-            );
-          bytes = mpc.dealer.respond(bytes);
-          bytes = tap ? tap(P, from, round, bytes) : bytes;
-          if (bytes) inboxes[from]![P] = bytes;
-          return;
-        }
-        if (to === from || to > P)
-          throw new MpcProtocolError(`party ${from} addressed party ${to}`);
-        inboxes[to]![from] = bytes;
-      });
-    });
+    const steps = gens.map((g, i) => advanceInline(g, inboxes[i]!));
+    const next = deliver(mpc, steps, round, tap);
+    if (!next) return steps.map((s) => s.value as T);
+    inboxes = next;
   }
+}
+
+/**
+ * {@link runLocal} with the parties' local work run by `work` (e.g. a crypto pool, which may
+ * spread it over threads and the node's other processes), every party's work of a round at once.
+ * @throws as {@link runLocal}; the runner's errors.
+ */
+export async function runLocalWith<T>(
+  mpc: LocalMpc,
+  program: (party: MpcParty) => Proto<T>,
+  work: MpcWorkRunner,
+  tap?: Tap,
+): Promise<T[]> {
+  const gens = mpc.parties.map((p) => program(p));
+  const advance = async (g: Proto<T>, inbox: Inbox): Promise<IteratorResult<Outbox, T>> => {
+    let step = g.next(inbox);
+    while (!step.done && step.value instanceof LocalWork)
+      step = g.next([await work.run(step.value)]);
+    return step as IteratorResult<Outbox, T>;
+  };
+  let inboxes: Inbox[] = mpc.parties.map(() => []);
+  for (let round = 1; ; round++) {
+    const steps = await Promise.all(gens.map((g, i) => advance(g, inboxes[i]!)));
+    const next = deliver(mpc, steps, round, tap);
+    if (!next) return steps.map((s) => s.value as T);
+    inboxes = next;
+  }
+}
+
+/**
+ * Moves one round's outboxes to the recipients' inboxes (the dealer answers at once).
+ * @returns the next inboxes, or undefined when every party has finished.
+ */
+function deliver<T>(
+  mpc: LocalMpc,
+  steps: IteratorResult<Outbox, T>[],
+  round: number,
+  tap: Tap | undefined,
+): Inbox[] | undefined {
+  const P = mpc.parties.length;
+  const done = steps.filter((s) => s.done).length;
+  if (done === P) return undefined;
+  if (done > 0)
+    throw new MpcProtocolError(
+      `parties out of step in round ${round}: party ${steps.findIndex((s) => s.done)} finished while party ${steps.findIndex((s) => !s.done)} is still exchanging`,
+    );
+  const inboxes: Inbox[] = mpc.parties.map(() => []);
+  steps.forEach((s, from) => {
+    const out = s.value as Outbox;
+    out.forEach((msg, to) => {
+      if (!msg) return;
+      let bytes: Uint8Array | undefined = tap ? tap(from, to, round, msg) : msg;
+      if (!bytes) return;
+      if (to === P) {
+        if (!mpc.dealer)
+          throw new MpcProtocolError(`party ${from} addressed the dealer, but there is none`);
+        if (from !== P - 1)
+          throw new MpcProtocolError(
+            `party ${from} sent a dealer request; only party ${P - 1} may`,
+          );
+        bytes = mpc.dealer.respond(bytes);
+        bytes = tap ? tap(P, from, round, bytes) : bytes;
+        if (bytes) inboxes[from]![P] = bytes;
+        return;
+      }
+      if (to === from || to > P) throw new MpcProtocolError(`party ${from} addressed party ${to}`);
+      inboxes[to]![from] = bytes;
+    });
+  });
+  return inboxes;
 }

@@ -10,7 +10,9 @@
  * and re-randomisation (the public key travels; the fixed-base table, which lives in this
  * process's shared memory, is rebuilt once per key by the receiving process) and SecureBoost's
  * histogram kernels (bucket sums and cipher compression: the modulus n² and the ciphertexts
- * travel, see histogram-pool.ts). Decryption never leaves the process: its task carries the
+ * travel, see histogram-pool.ts), and the cross terms of dealer-free MPC triples (the public key,
+ * the key owner's ciphertexts of the range, this party's triple shares a1, b1 of the range and
+ * their masks ρ travel, see mpc-work-pool.ts). Decryption never leaves the process: its task carries the
  * Paillier private key, which a job generates in the process running it and keeps in memory
  * only (no other process of the node could load it).
  */
@@ -19,8 +21,9 @@
  * Task kinds a {@link BatchOffload} may run in another process, with the fewest items per chunk
  * that pay for the trip through the database. Items are points or ids (PSI), plaintexts or
  * ciphertexts (Paillier encryption, re-randomisation), ciphertext multiplications modulo n²
- * (`paillierBucketSum`: rows × features, see `pooledSumBuckets`) and output ciphertexts
- * (`paillierCompress`: one per group of packed sums).
+ * (`paillierBucketSum`: rows × features, see `pooledSumBuckets`), output ciphertexts
+ * (`paillierCompress`: one per group of packed sums) and triples (`paillierGilboaCross`: two
+ * scalar multiplications and one encryption each, ≈ 1 ms of CPU: ≈ 4 encryptions).
  */
 export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze({
   x25519: 4096,
@@ -32,6 +35,7 @@ export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze
   paillierRerandomize: 128,
   paillierBucketSum: 32_768,
   paillierCompress: 64,
+  paillierGilboaCross: 64,
 });
 
 /**
@@ -42,6 +46,7 @@ export const TABLE_TASKS: ReadonlySet<string> = new Set([
   'paillierEncrypt',
   'paillierEncryptRing',
   'paillierRerandomize',
+  'paillierGilboaCross',
 ]);
 
 /**

@@ -48,6 +48,16 @@ export interface MultiExpTask extends PaillierKeyRef {
   columns: number;
 }
 
+/** Gilboa cross terms of a range of triples (mpc/paillier-cross.ts). */
+export interface GilboaCrossTask extends PaillierKeyRef {
+  /** [[a0]] then [[b0]] of the range: 2n × cipherBytes bytes. */
+  cts: Uint8Array;
+  a: BigUint64Array;
+  b: BigUint64Array;
+  /** The masks, n × CROSS_RHO_BYTES little-endian bytes. */
+  rho: Uint8Array;
+}
+
 export interface DecryptTask {
   privateKey: PaillierPrivateKeyJson;
   cts: Uint8Array;

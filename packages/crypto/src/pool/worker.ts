@@ -3,7 +3,7 @@
  * (arithmetic contexts, encryptors, decryptors) are cached per thread by key id.
  */
 import { move } from 'piscina';
-import { readBigUintLE, packBigUints } from '../kernels/bytes.js';
+import { readBigUintLE, packBigUints, unpackBigUints } from '../kernels/bytes.js';
 import { createModArith } from '../kernels/select.js';
 import { hashToPoints } from '../ecdh/hash-to-point.js';
 import { x25519Batch } from '../ecdh/x25519.js';
@@ -11,6 +11,7 @@ import { sm2HashToX, sm2MultiplyX } from '../ecdh/sm2.js';
 import { PaillierDecryptor } from '../paillier/decryptor.js';
 import { PaillierEncryptor } from '../paillier/encryptor.js';
 import { PaillierEvaluator } from '../paillier/evaluator.js';
+import { CROSS_RHO_BYTES, paillierCrossTerms } from '../mpc/paillier-cross.js';
 import { privateKeyFromJson, publicKeyFromJson, type PaillierPublicKey } from '../paillier/keys.js';
 import type {
   AddTask,
@@ -19,6 +20,7 @@ import type {
   DecryptTask,
   EncryptRingTask,
   EncryptTask,
+  GilboaCrossTask,
   HashMultiplyTask,
   MultiExpTask,
   PaillierKeyRef,
@@ -99,6 +101,15 @@ export function paillierAdd(task: AddTask): Uint8Array {
 export function paillierMultiExp(task: MultiExpTask): Uint8Array {
   return move(
     keyState(task).evaluator.dotColumns(task.cts, task.exps, task.columns),
+  ) as unknown as Uint8Array;
+}
+
+/** Gilboa cross terms of dealer-free MPC triples: n × cipherBytes bytes. */
+export function paillierGilboaCross(task: GilboaCrossTask): Uint8Array {
+  const st = keyState(task);
+  const rho = unpackBigUints(task.rho, CROSS_RHO_BYTES);
+  return move(
+    paillierCrossTerms(st.encryptor, st.evaluator, task.cts, task.a, task.b, rho),
   ) as unknown as Uint8Array;
 }
 
