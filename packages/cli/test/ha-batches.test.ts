@@ -12,6 +12,12 @@
  *     into chunks, some run by each worker (read from `crypto_batches`), and the job succeeds.
  *     That the bytes equal a single process's is checked on the kernels
  *     (packages/node/test/crypto-batches.test.ts); the model is not compared here.
+ * (d) Dealer-free mpc-statistics (Paillier triples, no arbiter), grouped by a key of the other
+ *     party so that every value is multiplied with Beaver triples, once with this node as the
+ *     guest (the Paillier key owner: its encryptions of a0, b0 are cut into chunks) and once as
+ *     the host (its cross terms [[a0·b1 + b0·a1 + ρ]] are cut into chunks): some chunks of each
+ *     run by each worker (read from `crypto_batches`), no decryption leaves the process running
+ *     the task, and the result party's report equals the plaintext statistics.
  * (b) The worker helping with the batches is SIGKILLed while it holds a chunk: after the chunk's
  *     lease (4 s here) the worker running the task takes it back and runs it, the take-back is
  *     recorded (`reclaimed_from`), no chunk is recorded as run twice, and the intersection is
@@ -30,7 +36,18 @@ const terminal = (s: string) => ['succeeded', 'failed', 'stopped'].includes(s);
 const ha = new HaNode('fedgrid_hab');
 let replica: ClusterNode;
 let host: ClusterNode;
-let datasets: { guest: string; host: string; boostFeatures: string; boostLabels: string };
+let datasets: {
+  guest: string;
+  host: string;
+  boostFeatures: string;
+  boostLabels: string;
+  mpcHere: string;
+  mpcThere: string;
+};
+/** MPC data: this node's ids m0..m149 with v, the partner's m30..m179 with w and a region. */
+const mpcV = (i: number) => ((i * 37) % 101) - 50;
+const mpcW = (i: number) => ((i * 13) % 71) / 7;
+const mpcRegion = (i: number) => i % 2;
 /** SecureBoost data: rows, and this node's features (rows × features ≥ 4 chunks of 32,768). */
 const BOOST_ROWS = 6000;
 const BOOST_FEATURES = 24;
@@ -129,7 +146,29 @@ beforeAll(async () => {
     path: join(dir, 'boost-y.csv'),
     labelColumn: 'y',
   });
-  datasets = { guest: g.id, host: h.id, boostFeatures: bx.id, boostLabels: by.id };
+  const mv = ['id,v', ...Array.from({ length: 150 }, (_, i) => `m${i},${mpcV(i)}`)];
+  const mw = ['id,w,region'];
+  for (let i = 30; i < 180; i++) mw.push(`m${i},${mpcW(i)},${mpcRegion(i)}`);
+  await writeFile(join(dir, 'mpc-v.csv'), mv.join('\n') + '\n');
+  await writeFile(join(dir, 'mpc-w.csv'), mw.join('\n') + '\n');
+  const mh = await ha.guestSetup.api.post<{ id: string }>('/v1/datasets', {
+    name: 'mpc-v',
+    path: join(dir, 'mpc-v.csv'),
+  });
+  await ha.guestSetup.api.post('/v1/grants', { dataset: mh.id, grantee: 'host' });
+  const mt = await host.api.post<{ id: string }>('/v1/datasets', {
+    name: 'mpc-w',
+    path: join(dir, 'mpc-w.csv'),
+  });
+  await host.api.post('/v1/grants', { dataset: mt.id, grantee: 'guest' });
+  datasets = {
+    guest: g.id,
+    host: h.id,
+    boostFeatures: bx.id,
+    boostLabels: by.id,
+    mpcHere: mh.id,
+    mpcThere: mt.id,
+  };
   await ha.endSetup();
   replica = (await ha.startReplica('guest-a')).node;
   workers.push(await ha.startWorker('guest-w1', workerEnv));
@@ -202,6 +241,135 @@ test('(c) SecureBoost: the host bucket sums of this node run on both workers', a
   expect(rows.filter((c) => c.state === 'local').every((c) => c.worker === owner)).toBe(true);
   const ran = new Set(rows.map((c) => pidOf(c.worker)));
   expect([...ran].sort()).toEqual(workers.map((w) => w.child.pid).sort());
+});
+
+type Stats = { count: number; sum: number; mean: number; variance: number; std: number };
+type Report = {
+  groups: { key: Record<string, number>; count: number; stats: Record<string, Stats> }[];
+};
+
+/** Plaintext count, sum, mean, variance (divisor n) and std of `f` over the ids of `region`. */
+function plain(f: (i: number) => number, region: number): Stats {
+  const v: number[] = [];
+  for (let i = 30; i < 150; i++) if (mpcRegion(i) === region) v.push(f(i));
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
+  return { count: v.length, sum: mean * v.length, mean, variance, std: Math.sqrt(variance) };
+}
+
+/** The report equals the plaintext within §9.4 (2^-32 relative or < 1 absolute). */
+function expectPlain(report: Report, cols: Record<string, (i: number) => number>): void {
+  expect(report.groups).toHaveLength(2);
+  for (const g of report.groups) {
+    const region = g.key['region'] as number;
+    for (const [ref, f] of Object.entries(cols)) {
+      const want = plain(f, region);
+      expect(g.count).toBe(want.count);
+      const got = g.stats[ref] ?? g.stats[ref.split(':')[1]!];
+      expect(got, `${ref} in ${Object.keys(g.stats).join(', ')}`).toBeDefined();
+      for (const k of ['sum', 'mean', 'variance', 'std'] as const) {
+        const err = Math.abs(got![k] - want[k]);
+        expect(err <= 2 ** -32 * Math.abs(want[k]) || err < 1, `${ref} ${k}`).toBe(true);
+        expect(err, `${ref} ${k} region ${region}`).toBeLessThan(1e-6);
+      }
+    }
+  }
+}
+
+/** PSI, then dealer-free mpc-statistics of the two columns per region. */
+function mpcTasks(columns: string[]) {
+  return [
+    {
+      name: 'psi',
+      component: 'psi-ecdh',
+      inputs: { data: 'job.dataset' },
+      params: { resultParties: 'all' },
+    },
+    {
+      name: 'stats',
+      component: 'mpc-statistics',
+      inputs: { data: 'psi.data' },
+      params: {
+        columns,
+        groupBy: ['region'],
+        quantiles: [],
+        minMax: false,
+        bound: 100,
+        triples: 'dealer-free',
+      },
+    },
+  ];
+}
+
+/**
+ * The chunks of `kind` dispatched by the process that ran this node's `stats` task of `jobId`
+ * (batches not in `before`): at least two, each run once, here or by another worker.
+ */
+async function jobChunks(jobId: string, kind: string, before: Set<string>): Promise<Chunk[]> {
+  const owner = await ha.db.query<{ worker: string }>(
+    `select worker from task_executions where job_id = $1 and task_name = 'stats'
+     order by attempt desc limit 1`,
+    [jobId],
+  );
+  const runner = owner.rows[0]?.worker as string;
+  expect(runner).toMatch(/:worker$/);
+  const r = await ha.db.query<Chunk>(
+    `select grp, part, state, worker, reclaimed_from, kind from crypto_batches
+     where owner = $1 and kind = $2 order by created_at, grp, part`,
+    [runner, kind],
+  );
+  r.rows = r.rows.filter((c) => !before.has(c.grp));
+  expect(r.rows.length, `${kind} chunks of ${runner}`).toBeGreaterThanOrEqual(2);
+  expect(r.rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
+  expect(r.rows.filter((c) => c.state === 'local').every((c) => c.worker === runner)).toBe(true);
+  return r.rows;
+}
+
+test('(d) dealer-free mpc-statistics: the Paillier triples of this node run on both workers, the report equals the plaintext', async () => {
+  const before = new Set(
+    (await ha.db.query<{ grp: string }>('select distinct grp from crypto_batches')).rows.map(
+      (r) => r.grp,
+    ),
+  );
+  // This node is the guest (party 0, the Paillier key owner and the result party).
+  const job = await replica.api.post<JobView>('/v1/jobs', {
+    parties: { guest: { node: 'guest' }, hosts: [{ node: 'host' }] },
+    datasets: { guest: datasets.mpcHere, 'host-0': datasets.mpcThere },
+    tasks: mpcTasks(['guest:v', 'host-0:w']),
+  });
+  const done = await finished(job.id);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  const mine = await replica.api.get<{ report: Report }>(
+    `/v1/jobs/${job.id}/outputs/stats/guest/report`,
+  );
+  expectPlain(mine.report, { 'guest:v': mpcV, 'host-0:w': mpcW });
+  const enc = await jobChunks(job.id, 'paillierEncryptRing', before);
+  expect(new Set(enc.map((c) => pidOf(c.worker)))).toEqual(
+    new Set(workers.map((w) => w.child.pid)),
+  );
+
+  // The partner is the guest; this node computes the cross terms as the host (party 1).
+  const theirs = await host.api.post<JobView>('/v1/jobs', {
+    parties: { guest: { node: 'host' }, hosts: [{ node: 'guest' }] },
+    datasets: { guest: datasets.mpcThere, 'host-0': datasets.mpcHere },
+    tasks: mpcTasks(['guest:w', 'host-0:v']),
+  });
+  const ended = await waitFor(async () => {
+    const v = await host.api.get<JobView>(`/v1/jobs/${theirs.id}`);
+    return terminal(v.status) ? v : undefined;
+  }, 540_000);
+  expect(ended.status, JSON.stringify(ended.error)).toBe('succeeded');
+  const report = await host.api.get<{ report: Report }>(
+    `/v1/jobs/${theirs.id}/outputs/stats/guest/report`,
+  );
+  expectPlain(report.report, { 'guest:w': mpcW, 'host-0:v': mpcV });
+  const cross = await jobChunks(theirs.id, 'paillierGilboaCross', before);
+  expect(new Set(cross.map((c) => pidOf(c.worker)))).toEqual(
+    new Set(workers.map((w) => w.child.pid)),
+  );
+  // Decryption needs the job's private key: it never becomes a chunk.
+  const dec = await ha.db.query(`select 1 from crypto_batches where kind = 'paillierDecrypt'`);
+  expect(dec.rows).toHaveLength(0);
 });
 
 test('(b) SIGKILL of the worker holding a chunk: the chunk is taken back, the PSI is exact', async () => {
