@@ -154,12 +154,17 @@ export class MpcSession {
   }
 
   /**
-   * Advances the protocol to its next communication round (or its end), running its local work
-   * (dealer-free triples' Paillier operations) on the task's crypto pool: off the event loop, on
-   * the pool's threads and, on a node run as several processes, partly on its other workers.
+   * Runs the protocol's local work (dealer-free triples' Paillier operations) on the task's
+   * crypto pool — off the event loop, on the pool's threads and, on a node run as several
+   * processes, partly on its other workers — until it reaches its next communication round (or
+   * its end). Protocols without local work (the dealer mode) never come here: their steps stay
+   * synchronous, as before.
    */
-  async #advance<T>(proto: Proto<T>, inbox: Inbox): Promise<IteratorResult<Outbox, T>> {
-    let step = proto.next(inbox);
+  async #runWork<T>(
+    proto: Proto<T>,
+    first: IteratorResult<Outbox | LocalWork, T>,
+  ): Promise<IteratorResult<Outbox, T>> {
+    let step = first;
     while (!step.done && step.value instanceof LocalWork) {
       this.ctx.signal.throwIfAborted();
       const t0 = performance.now();
@@ -220,9 +225,11 @@ export class MpcSession {
     const P = this.names.length;
     const { ctx, opts } = this;
     try {
-      let step = await this.#advance(proto, undefined as unknown as Inbox);
+      let step = proto.next(undefined as unknown as Inbox);
+      if (!step.done && step.value instanceof LocalWork) step = await this.#runWork(proto, step);
       while (!step.done) {
-        const out = step.value;
+        // A round: any local work before it has run (#runWork stops at the next outbox).
+        const out = step.value as Outbox;
         const round = ++this.#round;
         if (out.length > P + 1)
           throw new MpcProtocolError(`outbox addresses party ${out.length - 1}`);
@@ -266,7 +273,8 @@ export class MpcSession {
           );
           inbox[P] = decodeFrame(raw, dseq, ctx.roles.arbiter!, what, [FRAME_DATA], 2 ** 31).body;
         }
-        step = await this.#advance(proto, inbox);
+        step = proto.next(inbox);
+        if (!step.done && step.value instanceof LocalWork) step = await this.#runWork(proto, step);
       }
       return step.value;
     } catch (err) {
