@@ -5238,13 +5238,55 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names; without the table when `since` names the current table id
+     * Partner holding a grant of a PIR-enabled dataset: the table id, rows and label column names of its encrypted keyword table, and a download ticket with the table’s size and SHA-256 (fetch the bytes from …/table/bytes); without the ticket when `since` names the current table id
      * @description Permission: `interconn:pir` — partner: online keyword PIR (encrypted tables, blinded key evaluations).
      */
     get: {
       parameters: {
         query?: {
           since?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/interconn/pir/datasets/{id}/table/bytes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Partner holding a download ticket of the table answer: one page of the encrypted keyword table (application/octet-stream, at most the ticket’s pageBytes from `offset`, a multiple of pageBytes); check the whole table against the ticket’s SHA-256
+     * @description Permission: `interconn:pir` — partner: online keyword PIR (encrypted tables, blinded key evaluations).
+     */
+    get: {
+      parameters: {
+        query: {
+          offset: number;
+          ticket: string;
         };
         header?: never;
         path: {

@@ -13,6 +13,8 @@ export { pirQuery } from './pir-query/spec.js';
 export {
   buildPirServerTable,
   decodePirLabel,
+  pirServerLabels,
+  type PirServerLabels,
   type PirServerTable,
 } from './pir-query/server-table.js';
 export { PIR_DISCLOSURE_KIND, PIR_KEYS_BUDGET_PER_ROW } from './pir-query/params.js';

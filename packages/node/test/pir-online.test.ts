@@ -2,14 +2,17 @@
  * Online keyword PIR between in-process nodes over real mutual TLS (docs/protocols/pir.md,
  * "Online queries"): the guest looks keys up in the host's PIR-enabled dataset through
  * POST /v1/pir/query and gets exactly the host's values for the keys present; the host's audit
- * log and grant count every request without any key; and hostile callers with their own
- * certificates — a contracted node without a grant, the grantee sending a malformed point, an
- * oversized batch or a stale table id, a node with no contract — are refused.
+ * log and grant count every request without any key; the table travels as binary pages
+ * matching the announced SHA-256; and hostile callers with their own certificates — a
+ * contracted node without a grant (no byte of the table, even with the grantee's ticket), the
+ * grantee sending a malformed point, an oversized batch or a stale table id, a node with no
+ * contract — are refused.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPirQuery, PIR_POINT_BYTES } from '@fedgrid/crypto';
+import { createPirQuery, decodePirTable, PIR_POINT_BYTES, pirTableBytes } from '@fedgrid/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestNodes, type TestNode } from './nodes.js';
 
@@ -150,22 +153,57 @@ describe('the grantee', () => {
       { key: 'nope', found: false },
     ]);
     const full = await asPartner(guest, 'GET', `/v1/interconn/pir/datasets/scores/table`);
-    const id = (full.ok as { tableId: string; table?: string }).tableId;
-    expect(typeof (full.ok as { table?: string }).table).toBe('string');
+    const id = (full.ok as { tableId: string }).tableId;
+    expect((full.ok as { download?: unknown }).download).toMatchObject({
+      bytes: pirTableBytes(40, 16),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const light = await asPartner(
       guest,
       'GET',
       `/v1/interconn/pir/datasets/scores/table?since=${encodeURIComponent(id)}`,
     );
     expect(light.ok).toMatchObject({ tableId: id, rows: 40 });
-    expect((light.ok as { table?: string }).table).toBeUndefined();
-    // A stale or unknown id gets the whole table.
+    expect((light.ok as { download?: unknown }).download).toBeUndefined();
+    // A stale or unknown id gets a download offer.
     const stale = await asPartner(
       guest,
       'GET',
       `/v1/interconn/pir/datasets/scores/table?since=old`,
     );
-    expect(typeof (stale.ok as { table?: string }).table).toBe('string');
+    expect((stale.ok as { download?: unknown }).download).toBeDefined();
+    // The guest's node keeps one file per table it holds, in its own storage.
+    const files = await readdir(join(guest.node.services.config.paths.dataDir, 'pir-tables'));
+    expect(files.filter((f) => f.endsWith('.fgpir'))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.part'))).toHaveLength(0);
+  });
+
+  it('downloads the table as binary pages whose bytes match the announced size and SHA-256', async () => {
+    const offer = (await asPartner(guest, 'GET', `/v1/interconn/pir/datasets/${datasetId}/table`))
+      .ok as { download: { ticket: string; bytes: number; sha256: string; pageBytes: number } };
+    const d = offer.download;
+    expect(d.bytes).toBeLessThan(d.pageBytes);
+    const s = guest.node.services;
+    const page = await s.peers.callBytes(
+      await s.contracts.peerApi('host'),
+      'GET',
+      `/v1/interconn/pir/datasets/${datasetId}/table/bytes?ticket=${d.ticket}&offset=0`,
+    );
+    expect(page.length).toBe(d.bytes);
+    expect(createHash('sha256').update(page).digest('hex')).toBe(d.sha256);
+    expect(decodePirTable(page).rows).toBe(40);
+    // An offset that is not the start of a page is refused naming the field.
+    const odd = await s.peers
+      .callBytes(
+        await s.contracts.peerApi('host'),
+        'GET',
+        `/v1/interconn/pir/datasets/${datasetId}/table/bytes?ticket=${d.ticket}&offset=7`,
+      )
+      .then(
+        () => undefined,
+        (e: { details?: Record<string, unknown> }) => e.details,
+      );
+    expect(odd).toMatchObject({ status: 400, peerCode: 'VALIDATION_FAILED' });
   });
 
   it('sends the same request shape whatever the key (present, absent, long)', () => {
@@ -195,6 +233,26 @@ describe('hostile partners with their own certificates', () => {
     });
     expect(r.status).toBe(502);
     expect(r.body).toMatchObject({ details: { peerCode: 'GRANT_MISSING' } });
+  });
+
+  it('a contracted node without a grant gets no byte of the table, not even with the grantee’s ticket', async () => {
+    const offer = (await asPartner(guest, 'GET', `/v1/interconn/pir/datasets/${datasetId}/table`))
+      .ok as { download: { ticket: string } };
+    const s = other.node.services;
+    const peer = await s.contracts.peerApi('host');
+    for (const ticket of [offer.download.ticket, '00000000-0000-4000-8000-000000000000']) {
+      const got = await s.peers
+        .callBytes(
+          peer,
+          'GET',
+          `/v1/interconn/pir/datasets/${datasetId}/table/bytes?ticket=${ticket}&offset=0`,
+        )
+        .then(
+          (bytes) => ({ bytes }),
+          (e: { details?: Record<string, unknown> }) => ({ err: e.details }),
+        );
+      expect(got).toMatchObject({ err: { status: 404, peerCode: 'NOT_FOUND' } });
+    }
   });
 
   it('a dataset not enabled for PIR answers 404 like an unknown one', async () => {
@@ -254,5 +312,25 @@ describe('hostile partners with their own certificates', () => {
     }
     expect(refusal).toMatchObject({ status: 429, peerCode: 'LIMIT_EXCEEDED' });
     expect(String(refusal!['message'])).toContain('pir-keys');
+  });
+});
+
+describe('revocation', () => {
+  it('a ticket issued before the grant was revoked fetches nothing after it', async () => {
+    const offer = (await asPartner(guest, 'GET', `/v1/interconn/pir/datasets/${datasetId}/table`))
+      .ok as { download: { ticket: string } };
+    await host.ok('POST', `/v1/grants/${grantId}/revoke`, { reason: 'test' });
+    const s = guest.node.services;
+    const got = await s.peers
+      .callBytes(
+        await s.contracts.peerApi('host'),
+        'GET',
+        `/v1/interconn/pir/datasets/${datasetId}/table/bytes?ticket=${offer.download.ticket}&offset=0`,
+      )
+      .then(
+        () => undefined,
+        (e: { details?: Record<string, unknown> }) => e.details,
+      );
+    expect(got).toMatchObject({ status: 404, peerCode: 'NOT_FOUND' });
   });
 });

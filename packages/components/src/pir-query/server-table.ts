@@ -22,17 +22,28 @@ export interface PirServerTable {
   columns: string[];
 }
 
+/** A frame's ids and chosen columns as PIR labels, validated, ready to build a table from. */
+export interface PirServerLabels {
+  ids: readonly string[];
+  /** rows × labelBytes bytes: the columns of each row as little-endian float64. */
+  labels: Uint8Array;
+  /** 8 × columns.length. */
+  labelBytes: number;
+  columns: string[];
+}
+
 /**
- * Builds the encrypted table of a frame under a fresh OPRF key.
+ * The labels of a frame's rows for its PIR table (the cheap part of {@link buildPirServerTable},
+ * for a caller that builds the table elsewhere, e.g. on a worker thread).
  * @param labelColumns columns to return (features or the label column); empty: every feature.
  * @param party who serves, named in errors.
  * @throws ComponentError DATA_EMPTY, ID_DUPLICATE, COLUMN_UNKNOWN, or an id error.
  */
-export function buildPirServerTable(
+export function pirServerLabels(
   frame: Frame,
   labelColumns: readonly string[],
   party: string,
-): PirServerTable {
+): PirServerLabels {
   requireWellFormedIds(frame.ids, party);
   requireDistinctIds(frame.ids, party);
   if (frame.ids.length === 0) {
@@ -46,9 +57,24 @@ export function buildPirServerTable(
   const labels = new Uint8Array(n * labelBytes);
   const dv = new DataView(labels.buffer);
   values.forEach((v, k) => dv.setFloat64(k * 8, v, true));
+  return { ids: frame.ids, labels, labelBytes, columns: cols.names };
+}
+
+/**
+ * Builds the encrypted table of a frame under a fresh OPRF key.
+ * @param labelColumns columns to return (features or the label column); empty: every feature.
+ * @param party who serves, named in errors.
+ * @throws ComponentError DATA_EMPTY, ID_DUPLICATE, COLUMN_UNKNOWN, or an id error.
+ */
+export function buildPirServerTable(
+  frame: Frame,
+  labelColumns: readonly string[],
+  party: string,
+): PirServerTable {
+  const l = pirServerLabels(frame, labelColumns, party);
   const key = generatePirKey();
-  const encoded = encodePirTable(buildPirTable(key, frame.ids, labels, labelBytes));
-  return { key, encoded, rows: n, labelBytes, columns: cols.names };
+  const encoded = encodePirTable(buildPirTable(key, l.ids, l.labels, l.labelBytes));
+  return { key, encoded, rows: l.ids.length, labelBytes: l.labelBytes, columns: l.columns };
 }
 
 /**

@@ -9,6 +9,17 @@ export interface X25519Task {
 /** SM2 x-only multiplication (see ecdh/sm2.ts); `points` are n × 32-byte x-coordinates. */
 export type Sm2MultiplyTask = X25519Task;
 
+/** Builds and encodes a keyword-PIR table (pir/table.ts) on one worker thread. */
+export interface PirTableTask {
+  /** 32-byte OPRF key. */
+  key: Uint8Array;
+  /** n distinct keywords. */
+  keys: readonly string[];
+  /** n × labelBytes bytes. */
+  labels: Uint8Array;
+  labelBytes: number;
+}
+
 export interface HashMultiplyTask {
   scalar: Uint8Array;
   ids: string[];

@@ -8,6 +8,7 @@ import { createModArith } from '../kernels/select.js';
 import { hashToPoints } from '../ecdh/hash-to-point.js';
 import { x25519Batch } from '../ecdh/x25519.js';
 import { sm2HashToX, sm2MultiplyX } from '../ecdh/sm2.js';
+import { buildPirTable, encodePirTable } from '../pir/table.js';
 import { PaillierDecryptor } from '../paillier/decryptor.js';
 import { PaillierEncryptor } from '../paillier/encryptor.js';
 import { PaillierEvaluator } from '../paillier/evaluator.js';
@@ -24,6 +25,7 @@ import type {
   HashMultiplyTask,
   MultiExpTask,
   PaillierKeyRef,
+  PirTableTask,
   Sm2MultiplyTask,
   X25519Task,
 } from './tasks.js';
@@ -51,6 +53,11 @@ function keyState(ref: PaillierKeyRef): KeyState {
     keys.set(cacheKey, st);
   }
   return st;
+}
+
+export function pirBuildTable(task: PirTableTask): Uint8Array {
+  const table = buildPirTable(task.key, task.keys, task.labels, task.labelBytes);
+  return move(encodePirTable(table)) as unknown as Uint8Array;
 }
 
 export function x25519(task: X25519Task): Uint8Array {

@@ -306,10 +306,30 @@ export const nodeConfigSchema = z.object({
         .default({}),
       /** Blinded keys in one request. */
       maxBatch: z.number().int().min(1).max(10_000).default(1000),
-      /** PIR requests per second one partner may send, counted per route (table, evaluate). */
+      /**
+       * PIR requests per second one partner may send, counted per route (table, table pages,
+       * evaluate).
+       */
       partnerRequestsPerSecond: z.number().int().min(1).default(10),
+      /**
+       * This node as the querier: the largest encrypted table (bytes) it downloads from a
+       * partner — 16 + rows × (16 + 8 × columns); 80 MB at 10^6 rows × 8 columns. It is written
+       * to `<dataDir>/pir-tables` and held in memory while queried, so this bounds both.
+       * @default 536870912 (512 MiB)
+       */
+      maxTableBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(4 * 1024 ** 3)
+        .default(512 * 1024 * 1024),
     })
-    .default({ datasets: {}, maxBatch: 1000, partnerRequestsPerSecond: 10 }),
+    .default({
+      datasets: {},
+      maxBatch: 1000,
+      partnerRequestsPerSecond: 10,
+      maxTableBytes: 512 * 1024 * 1024,
+    }),
   /**
    * How much a contracted partner can make this node do on the control plane (`/v1/interconn/*`;
    * docs/OPERATIONS.md, "Partner rate limits"). Online prediction partials and PIR have their own

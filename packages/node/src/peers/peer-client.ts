@@ -66,6 +66,12 @@ export interface AnswerLimits {
   maxAnswerBytes?: number;
   /** The whole call must end within this many ms. */
   deadlineMs?: number;
+  /**
+   * Longest silence between packets, ms, for a call whose answer takes a while to prepare (the
+   * first PIR table request builds the table).
+   * @default the client's timeout (30 s)
+   */
+  idleMs?: number;
 }
 
 export class PeerClient {
@@ -116,12 +122,28 @@ export class PeerClient {
     }
   }
 
+  /**
+   * Calls a contracted partner route that answers bytes (application/octet-stream) and returns
+   * them as they arrived (opened first under the gm suite). Errors as {@link call}; an error
+   * answer (status ≥ 400) is read as JSON.
+   * @param limits as for {@link call}; give `maxAnswerBytes` (a hostile partner could send more).
+   */
+  async callBytes(
+    peer: PinnedApi,
+    method: string,
+    path: string,
+    limits: AnswerLimits = {},
+  ): Promise<Buffer> {
+    return this.callPinned<Buffer>(peer, method, path, undefined, limits, true);
+  }
+
   private async callPinned<T>(
     peer: PinnedApi,
     method: string,
     path: string,
     body: unknown,
     limits: AnswerLimits,
+    bytes = false,
   ): Promise<T> {
     const protect =
       peer.sm2CertPem && this.gm
@@ -154,6 +176,7 @@ export class PeerClient {
       protect,
       pinnedServerName(peer.nodeId),
       limits,
+      bytes,
     );
     return res.body as T;
   }
@@ -199,6 +222,7 @@ export class PeerClient {
     protect: ProtectedRequest | undefined,
     servername: string,
     limits: AnswerLimits = {},
+    bytes = false,
   ): Promise<{ body: unknown; certPem: string; fingerprint: string }> {
     const url = new URL(path, apiUrl);
     const payload = protect
@@ -216,10 +240,10 @@ export class PeerClient {
           cert: this.identity.certPem,
           minVersion: 'TLSv1.3',
           servername,
-          timeout: this.timeoutMs,
+          timeout: limits.idleMs ?? this.timeoutMs,
           agent: false,
           headers: {
-            accept: 'application/json',
+            accept: bytes ? 'application/octet-stream, application/json' : 'application/json',
             // A job's calls carry its W3C trace context (observability/trace-context.ts).
             ...traceHeader(path, body),
             ...(payload
@@ -263,6 +287,10 @@ export class PeerClient {
                 return;
               }
             }
+            if (bytes && (res.statusCode ?? 500) < 400) {
+              resolve({ body: raw2, certPem, fingerprint });
+              return;
+            }
             const text = raw2.toString('utf8');
             let parsed: unknown = undefined;
             try {
@@ -291,7 +319,7 @@ export class PeerClient {
         },
       );
       req.on('timeout', () =>
-        req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)),
+        req.destroy(new Error(`no answer within ${(limits.idleMs ?? this.timeoutMs) / 1000} s`)),
       );
       if (limits.deadlineMs !== undefined) {
         const deadline = setTimeout(() => {

@@ -3,12 +3,21 @@
  * downloads the partner's encrypted table of a dataset, sends its keys blinded (fresh blinds per
  * request, `maxBatch` of the partner per request), unblinds the answers and decrypts the labels
  * of the keys present. The keys never leave this node; its audit event records their number only.
+ *
+ * The table arrives in binary pages written one after the other to `tablesDir` (one page in
+ * memory at a time, each checked for its exact length), is checked against the SHA-256 the
+ * partner announced before anything is kept, and is refused before the first byte when it is
+ * larger than `maxTableBytes`. A truncated or altered download leaves no file and no cache entry.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   createPirQuery,
   decodePirAnswer,
   decodePirTable,
   PIR_POINT_BYTES,
+  pirTableBytes,
   type PirTable,
 } from '@fedgrid/crypto';
 import { decodePirLabel } from '@fedgrid/components';
@@ -16,7 +25,7 @@ import { z } from 'zod';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ContractService } from '../contracts/contracts.service.js';
 import { FedGridError } from '../errors/errors.js';
-import type { PeerClient } from '../peers/peer-client.js';
+import type { PeerClient, PinnedApi } from '../peers/peer-client.js';
 import type { PirEvaluateAnswer, PirTableAnswer } from './pir-server.service.js';
 
 /** Most keys in one owner query (the partner's own bound per request is smaller or equal). */
@@ -45,21 +54,53 @@ export interface PirQueryResult {
   results: { key: string; found: boolean; values?: Record<string, number> }[];
   /** Whether the partner's table was downloaded for this query or its cached copy was used. */
   table: 'downloaded' | 'cached';
+  /** The download, when there was one: table size (bytes) and wall time (seconds). */
+  download?: { bytes: number; seconds: number };
 }
 
-/** Decoded partner tables kept per node process (each up to rows × (16 + label) bytes). */
+/** Partner tables kept on disk per node process (least recently used dropped first). */
 const TABLE_CACHE_ENTRIES = 4;
+/** Page sizes a partner may announce (bytes): the bound on one page held in memory. */
+const MIN_PAGE_BYTES = 64 * 1024;
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+/** Room for the gm suite's envelope around a page (bytes). */
+const PAGE_ENVELOPE_BYTES = 64 * 1024;
+/** Whole-page deadline: a partner dripping bytes cannot hold a query longer (ms). */
+const PAGE_DEADLINE_MS = 5 * 60_000;
+/**
+ * Silence allowed on the table request (ms): the partner builds the table on the first request
+ * for a dataset (≈ 30 s of CPU at 10^6 rows, minutes on a loaded machine).
+ */
+const TABLE_REQUEST_IDLE_MS = 15 * 60_000;
+/** Retries of a page refused RATE_LIMITED (pir.partnerRequestsPerSecond of the partner). */
+const PAGE_RATE_RETRIES = 5;
 
 export interface PirClientDeps {
   selfNodeId: string;
   contracts: Pick<ContractService, 'peerApi'>;
-  peers: Pick<PeerClient, 'call'>;
+  peers: Pick<PeerClient, 'call' | 'callBytes'>;
   audit: Pick<AuditService, 'record'>;
+  /**
+   * Directory of downloaded tables, this node's storage (`<dataDir>/pir-tables`). Emptied on
+   * first use: table ids do not outlive the partner's process, so older copies are not reused.
+   */
+  tablesDir: string;
+  /** Largest table downloaded, bytes (`pir.maxTableBytes`); also the memory held by decoded tables. */
+  maxTableBytes: number;
+}
+
+interface HeldTable {
+  tableId: string;
+  file: string;
+  bytes: number;
+  /** Decoded in memory, or only on disk (read again on use). */
+  table?: PirTable;
 }
 
 export class PirClientService {
   /** partner + dataset → the last table downloaded (least recently used first). */
-  readonly #tables = new Map<string, { tableId: string; table: PirTable }>();
+  readonly #tables = new Map<string, HeldTable>();
+  #dirReady: Promise<void> | undefined;
 
   constructor(private readonly deps: PirClientDeps) {}
 
@@ -77,20 +118,8 @@ export class PirClientService {
     let code: string | undefined;
     try {
       const peer = await this.deps.contracts.peerApi(input.partner);
-      const cacheKey = `${input.partner}\u0000${input.dataset}`;
-      const held = this.#tables.get(cacheKey);
-      const t = await this.deps.peers.call<PirTableAnswer>(
-        peer,
-        'GET',
-        `/v1/interconn/pir/datasets/${encodeURIComponent(input.dataset)}/table` +
-          (held ? `?since=${encodeURIComponent(held.tableId)}` : ''),
-      );
-      const table = this.decodeTable(input.partner, t, held);
-      const source = t.table === undefined ? 'cached' : 'downloaded';
-      this.#tables.delete(cacheKey);
-      this.#tables.set(cacheKey, { tableId: t.tableId, table });
-      while (this.#tables.size > TABLE_CACHE_ENTRIES)
-        this.#tables.delete(this.#tables.keys().next().value!);
+      const { t, table, download } = await this.currentTable(peer, input.partner, input.dataset);
+      const source = download ? 'downloaded' : 'cached';
       const batch = Math.max(1, Math.min(t.maxBatch, keys.length));
       const results: PirQueryResult['results'] = [];
       for (let at = 0; at < keys.length; at += batch) {
@@ -135,6 +164,7 @@ export class PirClientService {
         serverRows: t.rows,
         results,
         table: source,
+        ...(download ? { download } : {}),
       };
     } catch (err) {
       code = err instanceof FedGridError ? err.code : 'INTERNAL';
@@ -160,46 +190,237 @@ export class PirClientService {
   }
 
   /**
-   * The partner's table from its answer, or the cached copy when the answer leaves the table
-   * out for the tableId this node holds.
-   * @throws FedGridError PEER_REFUSED for a malformed answer, or one without a table for a
-   *   table this node does not hold.
+   * The partner's current table of `dataset`: the copy this node holds when the partner says it
+   * is still current (`since`), else a fresh download.
    */
-  private decodeTable(
+  private async currentTable(
+    peer: PinnedApi,
     partner: string,
-    t: PirTableAnswer,
-    held?: { tableId: string; table: PirTable },
-  ): PirTable {
-    const bad = (why: string) =>
-      new FedGridError('PEER_REFUSED', `partner '${partner}' sent a malformed PIR table: ${why}`, {
-        peer: partner,
-      });
+    dataset: string,
+  ): Promise<{
+    t: PirTableAnswer;
+    table: PirTable;
+    download?: { bytes: number; seconds: number };
+  }> {
+    const cacheKey = `${partner}\u0000${dataset}`;
+    const held = this.#tables.get(cacheKey);
+    const t = await this.deps.peers.call<PirTableAnswer>(
+      peer,
+      'GET',
+      `/v1/interconn/pir/datasets/${encodeURIComponent(dataset)}/table` +
+        (held ? `?since=${encodeURIComponent(held.tableId)}` : ''),
+      undefined,
+      { idleMs: TABLE_REQUEST_IDLE_MS },
+    );
+    this.checkAnnouncement(partner, t);
+    const shapeFits = (table: PirTable) =>
+      table.labelBytes === 8 * t.columns.length && table.rows === t.rows;
+    let table: PirTable;
+    let download: { bytes: number; seconds: number } | undefined;
+    if (t.download === undefined) {
+      if (!held || held.tableId !== t.tableId)
+        throw this.malformed(
+          partner,
+          `no table offered, and this node holds no copy of table ${t.tableId}`,
+        );
+      if (!held.table) {
+        const read = await this.readHeld(held);
+        if (!read) {
+          // The file is gone (removed by hand, disk trouble): download it again.
+          this.#tables.delete(cacheKey);
+          return this.currentTable(peer, partner, dataset);
+        }
+        held.table = read;
+      }
+      table = held.table;
+      if (!shapeFits(table))
+        throw this.malformed(partner, 'its shape does not match its announcement');
+      this.#tables.delete(cacheKey);
+      this.#tables.set(cacheKey, held);
+    } else {
+      const started = performance.now();
+      const got = await this.fetchTable(peer, partner, t);
+      table = got.table;
+      if (!shapeFits(table)) {
+        await rm(got.file, { force: true });
+        throw this.malformed(partner, 'its shape does not match its announcement');
+      }
+      download = { bytes: got.bytes, seconds: (performance.now() - started) / 1000 };
+      if (held && held.file !== got.file) await rm(held.file, { force: true });
+      this.#tables.delete(cacheKey);
+      this.#tables.set(cacheKey, { tableId: t.tableId, file: got.file, bytes: got.bytes, table });
+    }
+    await this.trimCache();
+    return { t, table, ...(download ? { download } : {}) };
+  }
+
+  /** Drops tables past {@link TABLE_CACHE_ENTRIES} (and their files), and decoded copies past the memory bound. */
+  private async trimCache(): Promise<void> {
+    while (this.#tables.size > TABLE_CACHE_ENTRIES) {
+      const [k, v] = this.#tables.entries().next().value!;
+      this.#tables.delete(k);
+      await rm(v.file, { force: true });
+    }
+    // Newest first: the table just used stays decoded.
+    let resident = 0;
+    for (const v of [...this.#tables.values()].reverse()) {
+      if (!v.table) continue;
+      resident += v.bytes;
+      if (resident > this.deps.maxTableBytes) {
+        v.table = undefined;
+        resident -= v.bytes;
+      }
+    }
+  }
+
+  /** The held table read back from its file, or undefined when the file is unusable. */
+  private async readHeld(held: HeldTable): Promise<PirTable | undefined> {
+    try {
+      return decodePirTable(await readFile(held.file));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private malformed(partner: string, why: string): FedGridError {
+    return new FedGridError(
+      'PEER_REFUSED',
+      `partner '${partner}' sent a malformed PIR table: ${why}`,
+      { peer: partner },
+    );
+  }
+
+  /**
+   * Checks the table answer's fields and, when a download is offered, that its size is the
+   * size of a table of that shape and within `maxTableBytes`.
+   * @throws FedGridError PEER_REFUSED (malformed), LIMIT_EXCEEDED (too large for this node).
+   */
+  private checkAnnouncement(partner: string, t: PirTableAnswer): void {
     if (
       !t ||
-      (t.table !== undefined && typeof t.table !== 'string') ||
       typeof t.tableId !== 'string' ||
       typeof t.dataset !== 'string' ||
+      !Number.isInteger(t.rows) ||
+      t.rows < 1 ||
       !Array.isArray(t.columns) ||
       !t.columns.every((c) => typeof c === 'string') ||
       !Number.isInteger(t.maxBatch) ||
       t.maxBatch < 1
     )
-      throw bad('fields missing or of the wrong type');
-    let table: PirTable;
-    if (t.table === undefined) {
-      if (!held || held.tableId !== t.tableId)
-        throw bad(`no table sent, and this node holds no copy of table ${t.tableId}`);
-      table = held.table;
-    } else {
+      throw this.malformed(partner, 'fields missing or of the wrong type');
+    const d = t.download;
+    if (d === undefined) return;
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      typeof d.ticket !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(String(d.sha256)) ||
+      !Number.isInteger(d.pageBytes) ||
+      d.pageBytes < MIN_PAGE_BYTES ||
+      d.pageBytes > MAX_PAGE_BYTES ||
+      !Number.isSafeInteger(d.bytes)
+    )
+      throw this.malformed(partner, 'its download offer has fields missing or of the wrong type');
+    const expected = pirTableBytes(t.rows, 8 * t.columns.length);
+    if (d.bytes !== expected)
+      throw this.malformed(
+        partner,
+        `${d.bytes} bytes offered, but ${t.rows} rows × ${t.columns.length} columns make ${expected}`,
+      );
+    if (d.bytes > this.deps.maxTableBytes)
+      throw new FedGridError(
+        'LIMIT_EXCEEDED',
+        `partner '${partner}' serves dataset ${t.dataset} as a PIR table of ${d.bytes} bytes (${t.rows} rows × ${t.columns.length} columns); node '${this.deps.selfNodeId}' downloads at most ${this.deps.maxTableBytes} (pir.maxTableBytes): raise pir.maxTableBytes in its fedgrid.yaml (the table is kept on disk and in memory while queried)`,
+        { peer: partner, bytes: d.bytes, maxTableBytes: this.deps.maxTableBytes },
+      );
+  }
+
+  /**
+   * Downloads the offered table page by page into a new file of `tablesDir`, hashing as it
+   * goes; keeps it only when every page had its exact length and the SHA-256 matches.
+   * @throws FedGridError PEER_REFUSED (short, long or altered download: the file is removed),
+   *   or the partner's refusal of a page.
+   */
+  private async fetchTable(
+    peer: PinnedApi,
+    partner: string,
+    t: PirTableAnswer,
+  ): Promise<{ file: string; bytes: number; table: PirTable }> {
+    const d = t.download!;
+    this.#dirReady ??= rm(this.deps.tablesDir, { recursive: true, force: true }).then(async () => {
+      await mkdir(this.deps.tablesDir, { recursive: true, mode: 0o700 });
+    });
+    await this.#dirReady;
+    const name = createHash('sha256').update(`${partner}\u0000${t.dataset}\u0000${t.tableId}`);
+    const file = join(this.deps.tablesDir, `${name.digest('hex')}.fgpir`);
+    const part = `${file}.${randomUUID()}.part`;
+    const hash = createHash('sha256');
+    const fh = await open(part, 'wx', 0o600);
+    let kept = false;
+    try {
+      for (let offset = 0; offset < d.bytes; offset += d.pageBytes) {
+        const want = Math.min(d.pageBytes, d.bytes - offset);
+        const page = await this.fetchPage(peer, partner, t, offset, want);
+        if (page.length !== want)
+          throw this.malformed(
+            partner,
+            `the page at byte ${offset} has ${page.length} bytes, ${want} expected; the download is dropped`,
+          );
+        hash.update(page);
+        await fh.write(page, 0, page.length, offset);
+      }
+      await fh.sync();
+      const got = hash.digest('hex');
+      if (got !== d.sha256)
+        throw this.malformed(
+          partner,
+          `the downloaded table's SHA-256 is ${got}, not the ${d.sha256} announced; the download is dropped`,
+        );
+      await fh.close();
+      await rename(part, file);
+      kept = true;
+      let table: PirTable;
       try {
-        table = decodePirTable(Buffer.from(t.table, 'base64'));
+        table = decodePirTable(await readFile(file));
       } catch (err) {
-        throw bad((err as Error).message);
+        kept = false;
+        await rm(file, { force: true });
+        throw this.malformed(partner, (err as Error).message);
+      }
+      return { file, bytes: d.bytes, table };
+    } finally {
+      if (!kept) {
+        await fh.close().catch(() => undefined);
+        await rm(part, { force: true });
       }
     }
-    if (table.labelBytes !== 8 * t.columns.length || table.rows !== t.rows)
-      throw bad('its shape does not match its announcement');
-    return table;
+  }
+
+  private async fetchPage(
+    peer: PinnedApi,
+    partner: string,
+    t: PirTableAnswer,
+    offset: number,
+    want: number,
+  ): Promise<Buffer> {
+    const path =
+      `/v1/interconn/pir/datasets/${encodeURIComponent(t.dataset)}/table/bytes` +
+      `?ticket=${encodeURIComponent(t.download!.ticket)}&offset=${offset}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.peers.callBytes(peer, 'GET', path, {
+          maxAnswerBytes: want + PAGE_ENVELOPE_BYTES,
+          deadlineMs: PAGE_DEADLINE_MS,
+        });
+      } catch (err) {
+        const details = err instanceof FedGridError ? err.details : undefined;
+        if (details?.['peerCode'] !== 'RATE_LIMITED' || attempt >= PAGE_RATE_RETRIES) throw err;
+        const after = (details['peerDetails'] as { retryAfterSeconds?: unknown } | undefined)
+          ?.retryAfterSeconds;
+        const seconds = typeof after === 'number' ? Math.min(5, Math.max(1, after)) : 1;
+        await new Promise((r) => setTimeout(r, seconds * 1000));
+      }
+    }
   }
 
   private decodeAnswer(

@@ -1,7 +1,8 @@
 /**
  * Online keyword PIR routes (docs/protocols/pir.md, "Online queries"): the server's partner
- * routes `GET /v1/interconn/pir/datasets/{id}/table` and `POST /v1/interconn/pir/evaluate`
- * (grant-checked, rate-limited per partner), and the querier's owner route `POST /v1/pir/query`.
+ * routes `GET /v1/interconn/pir/datasets/{id}/table`, `GET …/table/bytes` (the table's binary
+ * pages) and `POST /v1/interconn/pir/evaluate` (grant- or ticket-checked, rate-limited per
+ * partner), and the querier's owner route `POST /v1/pir/query`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FedGridError } from '../errors/errors.js';
@@ -10,7 +11,11 @@ import { tlsPeerOf } from '../server/auth.js';
 import { doc } from '../server/route-doc.js';
 import { parseInput } from '../server/validate.js';
 import { pirQuerySchema, type PirClientService } from './pir-client.service.js';
-import { pirTableQuerySchema, type PirServerService } from './pir-server.service.js';
+import {
+  pirTablePageQuerySchema,
+  pirTableQuerySchema,
+  type PirServerService,
+} from './pir-server.service.js';
 
 /** The per-partner rate limit's key: the contracted node, else its certificate. */
 const partnerOf = (req: FastifyRequest): string =>
@@ -53,7 +58,7 @@ export function pirRoutes(
     {
       config: partnerConfig('table'),
       schema: doc(
-        'Partner holding a grant of a PIR-enabled dataset: its encrypted keyword table (tags and encrypted labels only), the table id and the label column names; without the table when `since` names the current table id',
+        'Partner holding a grant of a PIR-enabled dataset: the table id, rows and label column names of its encrypted keyword table, and a download ticket with the table’s size and SHA-256 (fetch the bytes from …/table/bytes); without the ticket when `since` names the current table id',
         { query: pirTableQuerySchema },
       ),
     },
@@ -62,6 +67,25 @@ export function pirRoutes(
       req.auditDone = true;
       const q = parseInput(pirTableQuerySchema, req.query);
       return server.download(req.params.id, req.peerNodeId!, q.since);
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/interconn/pir/datasets/:id/table/bytes',
+    {
+      config: partnerConfig('table'),
+      schema: doc(
+        'Partner holding a download ticket of the table answer: one page of the encrypted keyword table (application/octet-stream, at most the ticket’s pageBytes from `offset`, a multiple of pageBytes); check the whole table against the ticket’s SHA-256',
+        { query: pirTablePageQuerySchema },
+      ),
+    },
+    async (req, reply) => {
+      // The service records this request's audit event whatever the outcome.
+      req.auditDone = true;
+      const bytes = await server.page(req.params.id, req.peerNodeId!, req.query);
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
   app.post(

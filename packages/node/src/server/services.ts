@@ -3,6 +3,7 @@
  * service adds one field here and its construction in {@link buildServices} (one block per
  * feature, in dependency order).
  */
+import { join } from 'node:path';
 import type { CryptoPool } from '@fedgrid/crypto';
 import type {
   DataPlaneMailbox,
@@ -349,12 +350,17 @@ export function buildServices(base: NodeBase): NodeServices {
     audit,
     enabled: config.config.pir.datasets,
     maxBatch: config.config.pir.maxBatch,
+    buildTable: (key, keys, labels, labelBytes) =>
+      base.crypto.pirTable(key, keys, labels, labelBytes),
   });
+  grants.onRevoke(async (grantId) => pirServer.forgetGrant(grantId));
   const pirClient = new PirClientService({
     selfNodeId: base.nodeId,
     contracts,
     peers: base.peers,
     audit,
+    tablesDir: join(dataDir, 'pir-tables'),
+    maxTableBytes: config.config.pir.maxTableBytes,
   });
   const auditCheckpoints = new AuditCheckpointService({
     db,
