@@ -15,6 +15,7 @@ import { benchHeteroLr, benchHeteroLrScale } from './benches/hetero-lr.js';
 import { benchMpc } from './benches/mpc.js';
 import { benchPaillier } from './benches/paillier.js';
 import { benchPir } from './benches/pir.js';
+import { benchPirOnline } from './benches/pir-online.js';
 import { benchPsi, benchPsiScale } from './benches/psi.js';
 import { benchSm } from './benches/sm.js';
 import { benchSecureBoost } from './benches/secureboost.js';
@@ -29,7 +30,8 @@ const USAGE = `usage: npm run bench -- --out DIR [--only NAME[,NAME…]] [--quic
   --only LIST   run only the groups producing these entries (prefixes work: psi, pir, paillier, x25519, sm2, sm4, hetero_lr, secureboost, fedavg, secagg, serving, mpc, dataset);
                 mpc_large (sort of 2^20 values, statistics on 10^6 rows), psi_scale (PSI at 2^22 per side
                 with 1 and 2 workers per party), psi_2p24 (PSI at 2^24 per side) and hetero_lr_scale
-                (one HeteroLR epoch on 10^6 × 50 with 1 and 2 workers) run only when named
+                (one HeteroLR epoch on 10^6 × 50 with 1 and 2 workers) and pir_online (pir.query between two
+                node processes at 10^6 × 64 B: table build, paged download, single queries) run only when named
   --quick       smaller sizes and budgets, for development (figures not comparable)
   --dataset-import-rows LIST  table sizes for dataset.import (default 1000000; 10000000 for the issue's 10^7 figure)
   --dataset-import-formats LIST  file formats for dataset.import: csv, jsonl (default csv);
@@ -206,6 +208,24 @@ function groups(
           `pir.query rows=${String(r.params['rows'])}: setup ${String(r['setup_seconds'])} s, ${String(r['latency_ms_p50'])} ms per query, server CPU ${String(r['server_cpu_seconds'])} s per query`,
         );
         return Promise.resolve([r]);
+      },
+    },
+    {
+      // Two node processes, a 10^6-row dataset registered and the table built: minutes here.
+      id: 'pir_online',
+      entries: ['pir.query'],
+      optIn: true,
+      run: async () => {
+        const r = await benchPirOnline({
+          rows: quick ? 2 ** 16 : 1_000_000,
+          labelBytes: 64,
+          queries: quick ? 20 : 100,
+          log,
+        });
+        log(
+          `pir.query online rows=${String(r.params['rows'])}: setup ${String(r['setup_seconds'])} s, download ${String(r['download_seconds'])} s (${String(r['table_bytes'])} bytes), ${String(r['latency_ms_p50'])} ms per query, peak RSS guest ${String(r['guest_peak_rss_mb'])} MiB, host ${String(r['host_peak_rss_mb'])} MiB`,
+        );
+        return [r];
       },
     },
     {
