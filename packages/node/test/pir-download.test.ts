@@ -4,7 +4,7 @@
  * a corrupted page (SHA-256 mismatch), a truncated page and an oversized table are refused with
  * a clear error, and none of them leaves a file in the node's table directory or a cache entry
  * (the next query downloads again, without `since`); a good download is written to disk,
- * answers the right labels and is reused by the next query.
+ * answers the right labels and is reused by the next query; concurrent queries download once.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -183,5 +183,14 @@ describe('the querier’s table download', () => {
     expect(again.table).toBe('cached');
     expect(again.results[0]).toEqual({ key: 'id6', found: true, values: { a: 6, b: -1.5 } });
     expect(again.results[1]!.found).toBe(false);
+  });
+
+  it('downloads a table once for concurrent queries', async () => {
+    const { svc, partner, files } = await client();
+    const answers = await Promise.all([ask(svc, ['id7']), ask(svc, ['id8']), ask(svc, ['id9'])]);
+    expect(answers.map((a) => a.table).sort()).toEqual(['cached', 'cached', 'downloaded']);
+    expect(answers.map((a) => a.results[0]!.values!['a'])).toEqual([7, 8, 9]);
+    expect(partner.pages).toBe(Math.ceil(encoded.length / PAGE));
+    expect((await files()).filter((f) => f.endsWith('.fgpir'))).toHaveLength(1);
   });
 });

@@ -100,6 +100,8 @@ interface HeldTable {
 export class PirClientService {
   /** partner + dataset → the last table downloaded (least recently used first). */
   readonly #tables = new Map<string, HeldTable>();
+  /** partner + dataset → the table lookup under way: one download at a time per table. */
+  readonly #pending = new Map<string, Promise<unknown>>();
   #dirReady: Promise<void> | undefined;
 
   constructor(private readonly deps: PirClientDeps) {}
@@ -118,7 +120,10 @@ export class PirClientService {
     let code: string | undefined;
     try {
       const peer = await this.deps.contracts.peerApi(input.partner);
-      const { t, table, download } = await this.currentTable(peer, input.partner, input.dataset);
+      const { t, table, download } = await this.serialized(
+        `${input.partner}\u0000${input.dataset}`,
+        () => this.currentTable(peer, input.partner, input.dataset),
+      );
       const source = download ? 'downloaded' : 'cached';
       const batch = Math.max(1, Math.min(t.maxBatch, keys.length));
       const results: PirQueryResult['results'] = [];
@@ -186,6 +191,22 @@ export class PirClientService {
             `node '${this.deps.selfNodeId}' could not record this PIR query in its audit log (${err.message})`,
           );
         });
+    }
+  }
+
+  /**
+   * Runs `fn` after the previous lookup of the same table has settled: concurrent queries of a
+   * table this node does not hold yet download it once, the later ones then find it held.
+   */
+  private async serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#pending.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.#pending.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#pending.get(key) === settled) this.#pending.delete(key);
     }
   }
 
