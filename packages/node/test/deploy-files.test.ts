@@ -265,4 +265,108 @@ describe('Kubernetes manifests', () => {
     const worker = deps.find((d) => roleOf(d) === 'worker')!;
     expect(worker.spec.template.metadata.labels).not.toMatchObject(svc.spec.selector);
   });
+
+  it('let Prometheus scrape every process: workers serve /metrics and their probes on a port of their own', async () => {
+    const all = parseAllDocuments(await read('deploy/kubernetes/node-multiprocess.yaml')).map(
+      (d) => d.toJS() as Record<string, unknown>,
+    );
+    const deps = all.filter((d) => d['kind'] === 'Deployment') as unknown as PodOwner[];
+    const env = (d: PodOwner, name: string) =>
+      d.spec.template.spec.containers[0]!.env.find((e) => e.name === name)?.value;
+    const worker = deps.find((d) => env(d, 'FEDGRID_ROLE') === 'worker')!;
+    const c = worker.spec.template.spec.containers[0]!;
+    // The worker binds its endpoint on the pod's address, on the port the pod names `metrics`.
+    expect(env(worker, 'FEDGRID_WORKER_METRICS_HOST')).toBe('0.0.0.0');
+    const port = Number(env(worker, 'FEDGRID_WORKER_METRICS_PORT'));
+    expect(port).toBeGreaterThan(0);
+    expect(c.ports?.find((p) => p.name === 'metrics')?.containerPort).toBe(port);
+    for (const [probe, path] of [
+      [c.livenessProbe, '/livez'],
+      [c.readinessProbe, '/readyz'],
+      [c.startupProbe, '/livez'],
+    ] as const)
+      expect(probe?.httpGet, path).toEqual({ path, port: 'metrics', scheme: 'HTTPS' });
+    // Annotation-based discovery finds every process of the node at its own port.
+    for (const d of deps) {
+      const a = d.spec.template.metadata.annotations ?? {};
+      const named = d.spec.template.spec.containers[0]!.ports ?? [];
+      expect(a['prometheus.io/scheme'], d.metadata.name).toBe('https');
+      expect(a['prometheus.io/path']).toBe('/metrics');
+      expect(named.map((p) => p.containerPort)).toContain(Number(a['prometheus.io/port']));
+    }
+  });
+
+  it('the PodMonitor scrapes the api replicas and the workers with a metrics:read token over verified TLS', async () => {
+    const mon = parseAllDocuments(await read('deploy/kubernetes/podmonitor.yaml')).map(
+      (d) => d.toJS() as Record<string, unknown>,
+    );
+    const deps = parseAllDocuments(await read('deploy/kubernetes/node-multiprocess.yaml'))
+      .map((d) => d.toJS() as Record<string, unknown>)
+      .filter((d) => d['kind'] === 'Deployment') as unknown as PodOwner[];
+    expect(mon.map((d) => d['kind']).sort()).toEqual(['PodMonitor', 'Secret']);
+    const secret = mon.find((d) => d['kind'] === 'Secret')!;
+    expect(() => new Secret(secret as never).validate()).not.toThrow();
+    const pm = mon.find((d) => d['kind'] === 'PodMonitor') as {
+      apiVersion: string;
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        podTargetLabels: string[];
+        podMetricsEndpoints: {
+          port: string;
+          path: string;
+          scheme: string;
+          authorization: { type: string; credentials: { name: string; key: string } };
+          tlsConfig: { serverName: string; ca: { configMap: { name: string; key: string } } };
+          insecureSkipVerify?: boolean;
+        }[];
+      };
+    };
+    expect(pm.apiVersion).toBe('monitoring.coreos.com/v1');
+    const scraped = new Set<string>();
+    for (const d of deps) {
+      const pod = d.spec.template;
+      // Every process of the node is selected, and its role becomes a target label.
+      expect(pod.metadata.labels).toMatchObject(pm.spec.selector.matchLabels);
+      for (const l of pm.spec.podTargetLabels) expect(pod.metadata.labels[l]).toBeDefined();
+      const names = (pod.spec.containers[0]!.ports ?? []).map((p) => p.name);
+      const ep = pm.spec.podMetricsEndpoints.find((e) => names.includes(e.port));
+      expect(ep, d.metadata.name).toBeDefined();
+      scraped.add(d.metadata.name);
+    }
+    expect(scraped.size).toBe(deps.length);
+    const nodeId = deps
+      .map((d) => d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'FEDGRID_NODE_ID'))
+      .find(Boolean)?.value;
+    expect(nodeId).toMatch(/\S/);
+    const stringData = secret['stringData'] as Record<string, string>;
+    for (const ep of pm.spec.podMetricsEndpoints) {
+      expect(ep).toMatchObject({ path: '/metrics', scheme: 'https' });
+      expect(ep.insecureSkipVerify).toBeUndefined();
+      // The certificate is checked against the node's own, by the name it carries.
+      expect(ep.tlsConfig.serverName).toBe(`${nodeId}.fedgrid`);
+      expect(ep.tlsConfig.ca.configMap.key).toMatch(/\.pem$/);
+      expect(ep.authorization.type).toBe('Bearer');
+      expect(ep.authorization.credentials.name).toBe((secret['metadata'] as { name: string }).name);
+      expect(Object.keys(stringData)).toContain(ep.authorization.credentials.key);
+    }
+  });
 });
+
+/** The pod template of a Deployment, as far as the scrape checks read it. */
+interface PodOwner {
+  metadata: { name: string };
+  spec: {
+    template: {
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+      spec: {
+        containers: {
+          env: { name: string; value?: string }[];
+          ports?: { name: string; containerPort: number }[];
+          livenessProbe?: { httpGet: unknown };
+          readinessProbe?: { httpGet: unknown };
+          startupProbe?: { httpGet: unknown };
+        }[];
+      };
+    };
+  };
+}

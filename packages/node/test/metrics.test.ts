@@ -338,6 +338,8 @@ it('the example alert rules parse, and every metric they use exists on a running
     'fedgrid_jobs',
     'fedgrid_scheduler_queued_jobs',
     'fedgrid_dataplane_refused_total',
+    'fedgrid_crypto_chunks_executed_total',
+    'fedgrid_node_info',
     'fedgrid_serving_requests_total',
     'nodejs_eventloop_lag_seconds',
     'process_resident_memory_bytes',

@@ -55,7 +55,7 @@ it('scrape-time gauges read their sources on every scrape; nothing before they a
   expect(text).toContain('fedgrid_dataplane_buffered_bytes 1234');
   expect(text).toContain('fedgrid_storage_healthy 0');
   expect(text).toContain('fedgrid_storage_free_bytes 99');
-  expect(text).toContain('fedgrid_node_info{version="test",storage="postgres"} 1');
+  expect(text).toContain('fedgrid_node_info{version="test",storage="postgres",role="all"} 1');
   queued = [];
   text = (await m.render()).body;
   expect(text).toContain('fedgrid_scheduler_queued_jobs 0');
@@ -80,4 +80,34 @@ it('reports the scheduler leadership and the worker queue of a node run as sever
   expect(text).toContain('fedgrid_task_queue_waiting 3');
   leader = true;
   expect((await replica.render()).body).toContain('fedgrid_scheduler_leader 1');
+});
+
+it('a worker counts the task executions it runs and the chunks of other processes it runs, and says it is a worker', async () => {
+  const m = new NodeMetrics({ version: 'test', storage: 'postgres', role: 'worker' });
+  const tasks = m.taskExecutionObserver();
+  const chunks = m.chunkExecutionObserver();
+  tasks.started();
+  let text = (await m.render()).body;
+  expect(text).toContain('fedgrid_node_info{version="test",storage="postgres",role="worker"} 1');
+  expect(text).toContain('fedgrid_task_executions_running 1');
+  tasks.ended('succeeded');
+  tasks.superseded();
+  tasks.started();
+  tasks.ended('failed');
+  chunks('x25519', 'stored', 0.2);
+  chunks('x25519', 'stored', 0.3);
+  chunks('x25519', 'dropped', 0.1);
+  chunks('paillierEncrypt', 'error', 0.05);
+  text = (await m.render()).body;
+  expect(text).toContain('fedgrid_task_executions_running 0');
+  expect(text).toContain('fedgrid_task_executions_total{outcome="succeeded"} 1');
+  expect(text).toContain('fedgrid_task_executions_total{outcome="failed"} 1');
+  expect(text).toContain('fedgrid_task_executions_total{outcome="superseded"} 1');
+  expect(text).toContain('fedgrid_crypto_chunks_executed_total{kind="x25519",outcome="stored"} 2');
+  expect(text).toContain('fedgrid_crypto_chunks_executed_total{kind="x25519",outcome="dropped"} 1');
+  expect(text).toContain(
+    'fedgrid_crypto_chunks_executed_total{kind="paillierEncrypt",outcome="error"} 1',
+  );
+  expect(text).toContain('fedgrid_crypto_chunk_execute_seconds_count{kind="x25519"} 3');
+  expect(text).toMatch(/^fedgrid_crypto_chunk_execute_seconds_sum\{kind="x25519"\} 0\.6\d*$/m);
 });

@@ -353,7 +353,7 @@ export function nodeCommand(): Command {
           process.on('SIGTERM', () => void stop('SIGTERM'));
           if (role === 'worker')
             process.stdout.write(
-              `node '${running.config.config.node.id}' worker ${running.cluster?.name ?? ''} taking task executions\n`,
+              `node '${running.config.config.node.id}' worker ${running.cluster?.name ?? ''} taking task executions${running.metricsPort !== undefined ? `; metrics on port ${running.metricsPort}` : ''}\n`,
             );
           else if (o.logFile)
             process.stdout.write(

@@ -30,6 +30,12 @@ export interface BatchExecutorOptions {
   /** Milliseconds between looks for queued chunks without a notification. @default 1000 */
   pollMs?: number;
   log?: Logger;
+  /**
+   * Sees each chunk run here once it ends: its kind, whether its result was stored, the kernel
+   * failed (`error`, stored as the chunk's error) or the chunk had been taken back (`dropped`),
+   * and the seconds its kernel ran.
+   */
+  observer?: (kind: string, outcome: 'stored' | 'error' | 'dropped', seconds: number) => void;
 }
 
 export class BatchExecutor {
@@ -130,6 +136,7 @@ export class BatchExecutor {
       (this.leaseSeconds * 1000) / 3,
     );
     let outcome: { result: Uint8Array } | { error: string };
+    const began = process.hrtime.bigint();
     try {
       outcome = { result: await this.opts.pool.runDetached(c.kind, deserialize(c.payload)) };
     } catch (err) {
@@ -137,8 +144,14 @@ export class BatchExecutor {
     } finally {
       clearInterval(renew);
     }
+    const seconds = Number(process.hrtime.bigint() - began) / 1e9;
     try {
       const kept = await this.repo.finishRemote(c.grp, c.part, this.opts.name, outcome);
+      this.opts.observer?.(
+        c.kind,
+        kept ? ('error' in outcome ? 'error' : 'stored') : 'dropped',
+        seconds,
+      );
       if (kept) {
         this.ran++;
         await this.repo.notify(this.channel, c.grp);

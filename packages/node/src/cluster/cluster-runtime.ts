@@ -5,7 +5,8 @@
  * - `api`: takes part in the scheduler's leader election; while it leads, it runs the jobs this
  *   node initiates, adopts jobs other replicas queued, and watches workers. Programs go to the
  *   worker queue (all of them, or only those of local components: `runtime.tasksOnWorkers`).
- * - `worker`: takes task executions from the queue and runs them; serves no API.
+ * - `worker`: takes task executions from the queue and runs them; serves no API (only its own
+ *   `/metrics`, `/livez` and `/readyz` when `worker.metricsPort` is set: worker-ops.server.ts).
  *
  * Both split the crypto batches of the tasks they run across the node's workers
  * (batch-dispatcher.ts), and a worker runs chunks of other processes' batches
@@ -86,6 +87,7 @@ export async function startClusterRuntime(opts: ClusterRuntimeOptions): Promise<
       name,
       log,
       onLost: (reason) => onFatal(`worker lock lost: ${reason}`),
+      observer: services.metrics.taskExecutionObserver(),
     });
     await worker.start();
     log.info({ worker: name }, 'worker taking task executions');
@@ -198,7 +200,13 @@ async function startBatches(
   });
   await dispatcher.start();
   const executor =
-    opts.role === 'worker' ? new BatchExecutor({ ...common, pool: services.crypto }) : undefined;
+    opts.role === 'worker'
+      ? new BatchExecutor({
+          ...common,
+          pool: services.crypto,
+          observer: services.metrics.chunkExecutionObserver(),
+        })
+      : undefined;
   try {
     await executor?.start();
   } catch (err) {

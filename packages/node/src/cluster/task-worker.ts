@@ -27,6 +27,12 @@ export interface TaskWorkerDeps {
   watchSeconds?: number;
   /** The worker lost its liveness lock: it must stop (the leader will run its work again). */
   onLost(reason: string): void;
+  /** Counts executions run and how they ended (the worker's `/metrics`). */
+  observer?: {
+    started(): void;
+    ended(outcome: 'succeeded' | 'failed' | 'stopped'): void;
+    superseded(): void;
+  };
 }
 
 export class TaskWorker {
@@ -62,6 +68,7 @@ export class TaskWorker {
         message: `not run: ${!job || TERMINAL.has(job.status) ? 'the job ended' : 'the task was run again'} before a worker took it`,
       };
       await executions.end(ref, name, 'stopped', error);
+      this.deps.observer?.superseded();
       return;
     }
     const spec = job.spec as JobSpec;
@@ -85,17 +92,21 @@ export class TaskWorker {
         })().catch(() => {}),
       (this.deps.watchSeconds ?? 1) * 1000,
     );
+    this.deps.observer?.started();
+    let outcome: 'succeeded' | 'failed' | 'stopped' = 'failed';
     try {
       const state = await this.deps.runner.execute(spec, ref.task, ref.party, ref.attempt);
       const status = state?.status === 'running' || !state ? 'failed' : state.status;
+      outcome = status === 'waiting' ? 'failed' : status;
       await executions.end(
         ref,
         name,
-        status === 'waiting' ? 'failed' : status,
+        outcome,
         state?.error ? { code: state.error.code, message: state.error.message } : undefined,
       );
     } finally {
       clearInterval(watch);
+      this.deps.observer?.ended(outcome);
     }
   }
 }

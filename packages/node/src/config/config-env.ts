@@ -33,6 +33,8 @@ export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Ki
   FEDGRID_TASKS_ON_WORKERS: [['runtime', 'tasksOnWorkers'], 'string'],
   FEDGRID_BATCH_LEASE_SECONDS: [['runtime', 'batchLeaseSeconds'], 'int'],
   FEDGRID_SERVING_GRPC_PORT: [['serving', 'grpcPort'], 'int'],
+  FEDGRID_WORKER_METRICS_HOST: [['worker', 'metricsHost'], 'string'],
+  FEDGRID_WORKER_METRICS_PORT: [['worker', 'metricsPort'], 'int'],
 };
 
 /** The variable that set the setting at `path` (or the list holding it), if one did. */

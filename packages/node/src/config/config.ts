@@ -223,6 +223,23 @@ export const nodeConfigSchema = z.object({
       tasksOnWorkers: 'all',
       batchLeaseSeconds: 20,
     }),
+  /**
+   * A worker process of a node run as several (`--role worker`): its own `/metrics`, `/livez`
+   * and `/readyz` (observability/worker-ops.server.ts), over HTTPS with the node's certificate,
+   * `/metrics` needing a token with `metrics:read` as on the API (docs/OPERATIONS.md, "Monitor").
+   * API replicas and a single process serve these on the API port and ignore this section.
+   */
+  worker: z
+    .object({
+      /** Address the worker's endpoint binds (0.0.0.0 in a container, to be reached on the pod's IP). */
+      metricsHost: z.string().min(1).default('127.0.0.1'),
+      /**
+       * Its port; 0: any free port (logged: `worker metrics listening`); -1: no endpoint (the
+       * default: workers sharing a machine would contend for one fixed port).
+       */
+      metricsPort: z.number().int().min(-1).max(65535).default(-1),
+    })
+    .default({ metricsHost: '127.0.0.1', metricsPort: -1 }),
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),

@@ -66,17 +66,26 @@ export class NodeMetrics {
   private readonly chunksRun: Counter<'kind' | 'place'>;
   private readonly chunksReclaimed: Counter<'kind'>;
   private readonly chunkDuration: Histogram<'kind' | 'place'>;
+  private readonly chunksExecuted: Counter<'kind' | 'outcome'>;
+  private readonly chunkExecuteDuration: Histogram<'kind'>;
+  private readonly taskExecutions: Counter<'outcome'>;
+  private readonly taskExecutionsRunning: Gauge;
 
-  constructor(info: { version: string; storage: string }) {
+  /**
+   * @param info.role the process's part in its node (`all`: a single process; `api`, `worker`:
+   *   one of several, cluster/node-role.ts), the `role` label of `fedgrid_node_info`.
+   *   @default 'all'
+   */
+  constructor(info: { version: string; storage: string; role?: string }) {
     const registers = [this.registry];
     // Process CPU, resident memory, heap, event-loop lag (nodejs_eventloop_lag_seconds), GC, handles.
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'fedgrid_node_info',
-      help: 'Always 1; the labels name the FedGrid version and the store kind',
-      labelNames: ['version', 'storage'],
+      help: 'Always 1; the labels name the FedGrid version, the store kind and the process role (all: a single process; api or worker: one of several)',
+      labelNames: ['version', 'storage', 'role'],
       registers,
-    }).set(info, 1);
+    }).set({ version: info.version, storage: info.storage, role: info.role ?? 'all' }, 1);
     this.httpRequests = new Counter({
       name: 'fedgrid_http_requests_total',
       help: 'REST API requests answered, by method, route template and status code',
@@ -149,6 +158,30 @@ export class NodeMetrics {
       help: 'Seconds from queueing a crypto batch to one chunk’s result in hand, by task kind and where it ran',
       labelNames: ['kind', 'place'],
       buckets: CHUNK_BUCKETS,
+      registers,
+    });
+    this.chunksExecuted = new Counter({
+      name: 'fedgrid_crypto_chunks_executed_total',
+      help: 'Chunks of other processes’ crypto batches this worker ran, by task kind and outcome (stored; error: the kernel failed; dropped: taken back before it finished here)',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    this.chunkExecuteDuration = new Histogram({
+      name: 'fedgrid_crypto_chunk_execute_seconds',
+      help: 'Seconds this worker spent running one chunk of another process’s crypto batch (kernel time on its crypto threads), by task kind',
+      labelNames: ['kind'],
+      buckets: CHUNK_BUCKETS,
+      registers,
+    });
+    this.taskExecutions = new Counter({
+      name: 'fedgrid_task_executions_total',
+      help: 'Task executions this worker took from the queue and ended, by outcome (succeeded, failed, stopped; superseded: the job ended or the task was run again before it started)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.taskExecutionsRunning = new Gauge({
+      name: 'fedgrid_task_executions_running',
+      help: 'Task executions this worker runs now (0 or 1; a node run as several processes)',
       registers,
     });
     // Read at scrape time (the gauges' collect() has the gauge as `this`).
@@ -331,6 +364,41 @@ export class NodeMetrics {
         this.chunkDuration.observe({ kind, place }, seconds);
       },
       reclaimed: (kind) => this.chunksReclaimed.inc({ kind }),
+    };
+  }
+
+  /**
+   * The observer of the chunks of other processes' batches this worker runs
+   * (cluster/batch-executor.ts): one call per chunk, with its outcome and its kernel seconds.
+   */
+  chunkExecutionObserver(): (
+    kind: string,
+    outcome: 'stored' | 'error' | 'dropped',
+    seconds: number,
+  ) => void {
+    return (kind, outcome, seconds) => {
+      this.chunksExecuted.inc({ kind, outcome });
+      this.chunkExecuteDuration.observe({ kind }, seconds);
+    };
+  }
+
+  /**
+   * The observer of the task executions this worker runs (cluster/task-worker.ts): `started`
+   * when it has claimed one and begins the program, then `ended` once with how it ended;
+   * `superseded` for a claimed execution not run (its job ended or its task was run again).
+   */
+  taskExecutionObserver(): {
+    started(): void;
+    ended(outcome: 'succeeded' | 'failed' | 'stopped'): void;
+    superseded(): void;
+  } {
+    return {
+      started: () => this.taskExecutionsRunning.inc(),
+      ended: (outcome) => {
+        this.taskExecutionsRunning.dec();
+        this.taskExecutions.inc({ outcome });
+      },
+      superseded: () => this.taskExecutions.inc({ outcome: 'superseded' }),
     };
   }
 

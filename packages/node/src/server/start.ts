@@ -20,6 +20,7 @@ import {
 } from '@fedgrid/federation';
 import { partialsStreamHandler } from '../serving/partials-stream.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import {
   advertised,
@@ -55,6 +56,7 @@ import { buildServices, type NodeServices } from './services.js';
 import { startServingGrpc } from '../serving/serving.grpc.js';
 import { installLeanPredict } from '../serving/predict-lean-path.js';
 import { NodeMetrics } from '../observability/metrics.js';
+import { serveWorkerOps, type WorkerOpsServer } from '../observability/worker-ops.server.js';
 import { jobTraceparent, parseTraceparent } from '../observability/trace-context.js';
 
 import { FEDGRID_VERSION } from '../version.js';
@@ -98,6 +100,11 @@ export interface RunningNode {
   role: NodeRole;
   /** A node run as several processes: this process's name and whether it leads the scheduler. */
   cluster?: Pick<ClusterRuntime, 'name' | 'isLeader'>;
+  /**
+   * A worker's port of `/metrics`, `/livez` and `/readyz` (`worker.metricsPort`); absent for
+   * other roles, a worker without one, or when not listening.
+   */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -369,7 +376,7 @@ async function startLocked(
     }
   }
   const mailbox: DataPlaneMailbox = dbMailbox ?? new Mailbox(mailboxLimits);
-  const metrics = new NodeMetrics({ version: FEDGRID_VERSION, storage: store.kind });
+  const metrics = new NodeMetrics({ version: FEDGRID_VERSION, storage: store.kind, role });
   const transport = new GrpcTransport({
     identity,
     trust,
@@ -590,6 +597,40 @@ async function startLocked(
       throw err;
     }
   }
+  // A worker serves no API: Prometheus and the kubelet reach it on its own endpoint.
+  let workerOps: WorkerOpsServer | undefined;
+  const opsAt = { host: config.worker.metricsHost, port: config.worker.metricsPort };
+  if (role === 'worker' && cluster && opsAt.port >= 0 && opts.listen !== false) {
+    const running = cluster;
+    try {
+      workerOps = await serveWorkerOps({
+        services,
+        adminToken,
+        ...opsAt,
+        readiness: {
+          store: async () => {
+            await sql`select 1`.execute(store.db);
+            return true;
+          },
+          storage: async () => (await files.health()).ok,
+          // The worker's queue (pg-boss on the node's database) answers.
+          queue: async () => (await running.queueWaiting()) >= 0,
+        },
+      });
+    } catch (err) {
+      await running.close().catch(() => {});
+      await app.close().catch(() => {});
+      await transfer.close(0).catch(() => {});
+      await dbMailbox?.close().catch(() => {});
+      await crypto.close().catch(() => {});
+      await store.close().catch(() => {});
+      throw err;
+    }
+    log.info(
+      { host: opsAt.host, port: workerOps.port },
+      'worker metrics listening (/metrics needs metrics:read; /livez, /readyz)',
+    );
+  }
 
   let closed = false;
   return {
@@ -606,9 +647,11 @@ async function startLocked(
     log,
     role,
     ...(cluster ? { cluster: { name: cluster.name, isLeader: () => cluster.isLeader() } } : {}),
+    ...(workerOps ? { metricsPort: workerOps.port } : {}),
     close: async () => {
       if (closed) return;
       closed = true;
+      await workerOps?.close();
       await cluster?.close();
       services.jobs.stopWatchdog();
       services.auditCheckpoints.stop();
