@@ -179,22 +179,24 @@ static inline __attribute__((always_inline)) void fg_sm2_mont_sqr_adx(uint64_t r
  * by CMOV / mask, no branch. r may alias a or b: every input limb is read before any store.
  * GCC's code for the C versions in sm2.c keeps the carries in flag-to-register round trips
  * and vectorises the masked select (57 and 28 instructions; these are 27 and 21). */
-#define FG_SM2_AS4(p) (*(uint64_t(*)[4])(p))
-#define FG_SM2_AS4C(p) (*(const uint64_t(*)[4])(p))
+/* Each limb is its own memory operand ("m"(a[1]), not 8+%[a]): when the compiler places an
+ * array at the stack pointer, %[a] expands to "(%rsp)" and "8+(%rsp)" makes the assembler warn
+ * "missing operand; zero assumed" (the address came out right, but a warning-free build is the
+ * check that no other operand is mis-parsed). */
 static const uint64_t fg_sm2_p1 = 0xffffffff00000000ULL, fg_sm2_p3 = 0xfffffffeffffffffULL;
 static inline __attribute__((always_inline)) void fg_sm2_add_asm(uint64_t r[4],
                                                                  const uint64_t a[4],
                                                                  const uint64_t b[4]) {
   uint64_t t0, t1, t2, t3, s0, s1, s2, s3, hi;
-  __asm__("mov %[a], %[t0]\n\t"
-          "mov 8+%[a], %[t1]\n\t"
-          "mov 16+%[a], %[t2]\n\t"
-          "mov 24+%[a], %[t3]\n\t"
+  __asm__("mov %[a0], %[t0]\n\t"
+          "mov %[a1], %[t1]\n\t"
+          "mov %[a2], %[t2]\n\t"
+          "mov %[a3], %[t3]\n\t"
           "xor %k[hi], %k[hi]\n\t"
-          "add %[b], %[t0]\n\t"
-          "adc 8+%[b], %[t1]\n\t"
-          "adc 16+%[b], %[t2]\n\t"
-          "adc 24+%[b], %[t3]\n\t"
+          "add %[b0], %[t0]\n\t"
+          "adc %[b1], %[t1]\n\t"
+          "adc %[b2], %[t2]\n\t"
+          "adc %[b3], %[t3]\n\t"
           "adc $0, %[hi]\n\t"
           "mov %[t0], %[s0]\n\t"
           "mov %[t1], %[s1]\n\t"
@@ -209,14 +211,15 @@ static inline __attribute__((always_inline)) void fg_sm2_add_asm(uint64_t r[4],
           "cmovc %[t1], %[s1]\n\t"
           "cmovc %[t2], %[s2]\n\t"
           "cmovc %[t3], %[s3]\n\t"
-          "mov %[s0], %[r]\n\t"
-          "mov %[s1], 8+%[r]\n\t"
-          "mov %[s2], 16+%[r]\n\t"
-          "mov %[s3], 24+%[r]"
-          : [r] "=m"(FG_SM2_AS4(r)), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
-            [t3] "=&r"(t3), [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3),
-            [hi] "=&r"(hi)
-          : [a] "m"(FG_SM2_AS4C(a)), [b] "m"(FG_SM2_AS4C(b)), [p1] "m"(fg_sm2_p1),
+          "mov %[s0], %[r0]\n\t"
+          "mov %[s1], %[r1]\n\t"
+          "mov %[s2], %[r2]\n\t"
+          "mov %[s3], %[r3]"
+          : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3]), [t0] "=&r"(t0),
+            [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [s0] "=&r"(s0), [s1] "=&r"(s1),
+            [s2] "=&r"(s2), [s3] "=&r"(s3), [hi] "=&r"(hi)
+          : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]),
+            [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [p1] "m"(fg_sm2_p1),
             [p3] "m"(fg_sm2_p3)
           : "cc");
 }
@@ -224,14 +227,14 @@ static inline __attribute__((always_inline)) void fg_sm2_sub_asm(uint64_t r[4],
                                                                  const uint64_t a[4],
                                                                  const uint64_t b[4]) {
   uint64_t t0, t1, t2, t3, m, s1, s3;
-  __asm__("mov %[a], %[t0]\n\t"
-          "mov 8+%[a], %[t1]\n\t"
-          "mov 16+%[a], %[t2]\n\t"
-          "mov 24+%[a], %[t3]\n\t"
-          "sub %[b], %[t0]\n\t"
-          "sbb 8+%[b], %[t1]\n\t"
-          "sbb 16+%[b], %[t2]\n\t"
-          "sbb 24+%[b], %[t3]\n\t"
+  __asm__("mov %[a0], %[t0]\n\t"
+          "mov %[a1], %[t1]\n\t"
+          "mov %[a2], %[t2]\n\t"
+          "mov %[a3], %[t3]\n\t"
+          "sub %[b0], %[t0]\n\t"
+          "sbb %[b1], %[t1]\n\t"
+          "sbb %[b2], %[t2]\n\t"
+          "sbb %[b3], %[t3]\n\t"
           "sbb %[m], %[m]\n\t"
           "mov %[m], %[s1]\n\t"
           "and %[p1], %[s1]\n\t"
@@ -241,13 +244,15 @@ static inline __attribute__((always_inline)) void fg_sm2_sub_asm(uint64_t r[4],
           "adc %[s1], %[t1]\n\t"
           "adc %[m], %[t2]\n\t"
           "adc %[s3], %[t3]\n\t"
-          "mov %[t0], %[r]\n\t"
-          "mov %[t1], 8+%[r]\n\t"
-          "mov %[t2], 16+%[r]\n\t"
-          "mov %[t3], 24+%[r]"
-          : [r] "=m"(FG_SM2_AS4(r)), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
-            [t3] "=&r"(t3), [m] "=&r"(m), [s1] "=&r"(s1), [s3] "=&r"(s3)
-          : [a] "m"(FG_SM2_AS4C(a)), [b] "m"(FG_SM2_AS4C(b)), [p1] "m"(fg_sm2_p1),
+          "mov %[t0], %[r0]\n\t"
+          "mov %[t1], %[r1]\n\t"
+          "mov %[t2], %[r2]\n\t"
+          "mov %[t3], %[r3]"
+          : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3]), [t0] "=&r"(t0),
+            [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [m] "=&r"(m), [s1] "=&r"(s1),
+            [s3] "=&r"(s3)
+          : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]),
+            [b1] "m"(b[1]), [b2] "m"(b[2]), [b3] "m"(b[3]), [p1] "m"(fg_sm2_p1),
             [p3] "m"(fg_sm2_p3)
           : "cc");
 }
