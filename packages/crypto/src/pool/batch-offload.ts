@@ -10,7 +10,11 @@
  * and re-randomisation (the public key travels; the fixed-base table, which lives in this
  * process's shared memory, is rebuilt once per key by the receiving process) and SecureBoost's
  * histogram kernels (bucket sums and cipher compression: the modulus n² and the ciphertexts
- * travel, see histogram-pool.ts), and the cross terms of dealer-free MPC triples (the public key,
+ * travel, see histogram-pool.ts), the homomorphic inner products Π_i [[d_i]]^{x_ij} of the
+ * vertical GLMs (the modulus n², a chunk of rows' ciphertexts and those rows' quantised feature
+ * columns travel, see `PooledPaillier.dotColumns`; such a chunk holds this party's own feature
+ * values or codes: it stays in the node's own database (`crypto_batches`, cleared when the batch
+ * ends), never goes to a partner), and the cross terms of dealer-free MPC triples (the public key,
  * the key owner's ciphertexts of the range, this party's triple shares a1, b1 of the range and
  * their masks ρ travel, see mpc-work-pool.ts). Decryption never leaves the process: its task carries the
  * Paillier private key, which a job generates in the process running it and keeps in memory
@@ -22,7 +26,9 @@
  * that pay for the trip through the database. Items are points or ids (PSI), plaintexts or
  * ciphertexts (Paillier encryption, re-randomisation), ciphertext multiplications modulo n²
  * (`paillierBucketSum`: rows × features, see `pooledSumBuckets`), output ciphertexts
- * (`paillierCompress`: one per group of packed sums) and triples (`paillierGilboaCross`: two
+ * (`paillierCompress`: one per group of packed sums), terms of a multi-exponentiation
+ * (`paillierInnerProduct`: rows × columns, each a few multiplications modulo n² in Pippenger's
+ * method, see `PooledPaillier.dotColumns`) and triples (`paillierGilboaCross`: two
  * scalar multiplications and one encryption each, ≈ 1 ms of CPU: ≈ 4 encryptions).
  */
 export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze({
@@ -35,6 +41,7 @@ export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze
   paillierRerandomize: 128,
   paillierBucketSum: 32_768,
   paillierCompress: 64,
+  paillierInnerProduct: 8192,
   paillierGilboaCross: 64,
 });
 

@@ -17,6 +17,8 @@ import { DEFAULT_TABLE_WINDOW, PaillierEncryptor } from '../paillier/encryptor.j
 import { decodeFixed, PlaintextRing } from '../paillier/fixed-point.js';
 import type { PaillierKeyRef } from './tasks.js';
 import { OFFLOADABLE_TASKS, TABLE_TASKS, type BatchOffload } from './batch-offload.js';
+import type { ProductTask } from './histogram-tasks.js';
+import type { InnerProductTask } from './inner-product-task.js';
 
 export interface CryptoPoolOptions {
   /**
@@ -51,6 +53,12 @@ export function concatChunks(results: readonly Uint8Array[]): Uint8Array {
 
 /** Items per chunk below which splitting a batch across threads does not pay. */
 const MIN_CHUNK = 16;
+
+/**
+ * Fewest rows in a chunk of an inner product run through the offload: Pippenger's method, which
+ * the multi-exponentiation kernel uses, pays per window a cost that only many rows amortise.
+ */
+const MIN_ROWS_PER_OFFLOADED_CHUNK = 256;
 
 export class CryptoPool {
   readonly threads: number;
@@ -303,7 +311,13 @@ export class PooledPaillier {
 
   /**
    * Xᵀ·[[d]]: for each column j, [[Σ_i exps[i·columns+j]·d_i]]. Rows are split across workers
-   * and the partial products multiplied together.
+   * and the partial products multiplied together. When the pool's offload takes the batch (a
+   * node run as several processes, at least 2 × 8,192 row × column terms and 2 × 256 rows), the
+   * rows are split into chunks that other processes of the node may run, see
+   * {@link dotColumnsAcross}. Either way the bytes equal the in-thread
+   * `PaillierEvaluator.dotColumns` on the whole batch.
+   * @throws RangeError on inconsistent shapes, or (from the kernel) when the bases with negative
+   *   exponents of a column have a product that is not invertible modulo n².
    */
   async dotColumns(cts: Uint8Array, exps: Int32Array, columns: number): Promise<Uint8Array> {
     const w = this.cipherBytes;
@@ -315,6 +329,11 @@ export class PooledPaillier {
       for (let j = 0; j < columns; j++) out[j * w] = 1;
       return out;
     }
+    const spread = Math.min(
+      this.pool.offloadChunks('paillierInnerProduct', rows * columns),
+      Math.floor(rows / MIN_ROWS_PER_OFFLOADED_CHUNK),
+    );
+    if (spread >= 2) return this.dotColumnsAcross(cts, exps, columns, rows, spread);
     const chunks = Math.min(this.pool.threads, Math.max(1, Math.floor(rows / 256)));
     const size = Math.ceil(rows / chunks);
     const parts: Promise<Uint8Array>[] = [];
@@ -333,6 +352,41 @@ export class PooledPaillier {
     let acc = partials[0] as Uint8Array;
     for (let k = 1; k < partials.length; k++) acc = await this.add(acc, partials[k] as Uint8Array);
     return acc;
+  }
+
+  /**
+   * {@link dotColumns} with the rows cut into `spread` chunks run through the pool's offload
+   * (issue 16 item 1: some run in other processes of the node). A chunk is self-contained and
+   * holds no key: the modulus n², its rows' ciphertexts and its rows' exponents (rows ×
+   * columns, row-major as given). Its result is one partial product per column; the partials are
+   * multiplied column by column modulo n² on a thread of this process. A column's result is the
+   * product of its terms modulo n², reduced to [0, n²), which does not depend on how the rows
+   * were grouped, so the bytes equal the single-process result.
+   */
+  private async dotColumnsAcross(
+    cts: Uint8Array,
+    exps: Int32Array,
+    columns: number,
+    rows: number,
+    spread: number,
+  ): Promise<Uint8Array> {
+    const w = this.cipherBytes;
+    const modulus = this.publicKey.nSquared.toString(16);
+    const size = Math.ceil(rows / spread);
+    const tasks: InnerProductTask[] = [];
+    for (let s = 0; s < rows; s += size) {
+      const e = Math.min(rows, s + size);
+      tasks.push({
+        modulus,
+        cts: chunk(cts, s * w, e * w),
+        exps: chunk(exps, s * columns, e * columns),
+        columns,
+      });
+    }
+    const partials = await this.pool.runChunks('paillierInnerProduct', tasks);
+    if (partials.length === 1) return partials[0] as Uint8Array;
+    const product: ProductTask = { modulus, parts: partials };
+    return this.pool.run<Uint8Array>('paillierProduct', product);
   }
 
   /** Decrypts to ring elements with `privateKey` (which must match this key). */

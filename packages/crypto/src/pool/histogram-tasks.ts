@@ -4,10 +4,9 @@
  * by {@link pooledSumBuckets} and {@link pooledCompress}. Arithmetic contexts are cached per thread by modulus.
  */
 import { move } from 'piscina';
-import type { ModArith } from '../kernels/mod-arith.js';
-import { createModArith } from '../kernels/select.js';
 import { sumBuckets, type BucketSumInput } from '../paillier/bucket-sum.js';
 import { compressCiphertexts } from '../paillier/slot-packing.js';
+import { arithFor } from './arith-cache.js';
 
 /** A modulus (n², hexadecimal) and the inputs of {@link sumBuckets}. */
 export interface BucketSumTask extends BucketSumInput {
@@ -28,17 +27,6 @@ export interface ProductTask {
   parts: Uint8Array[];
 }
 
-const ariths = new Map<string, ModArith>();
-
-function arithFor(modulus: string): ModArith {
-  let a = ariths.get(modulus);
-  if (!a) {
-    a = createModArith(BigInt(`0x${modulus}`));
-    ariths.set(modulus, a);
-  }
-  return a;
-}
-
 export function paillierBucketSum(task: BucketSumTask): Uint8Array {
   return move(sumBuckets(arithFor(task.modulus), task)) as unknown as Uint8Array;
 }
@@ -49,7 +37,10 @@ export function paillierCompress(task: CompressTask): Uint8Array {
   ) as unknown as Uint8Array;
 }
 
-/** parts[0] · parts[1] · … element-wise modulo n² (partial bucket sums of row chunks). */
+/**
+ * parts[0] · parts[1] · … element-wise modulo n² (partial bucket sums or partial inner products
+ * of row chunks).
+ */
 export function paillierProduct(task: ProductTask): Uint8Array {
   const arith = arithFor(task.modulus);
   let acc = task.parts[0] as Uint8Array;

@@ -133,4 +133,5 @@ export function paillierDecrypt(task: DecryptTask): Uint8Array {
 }
 
 export { paillierBucketSum, paillierCompress, paillierProduct } from './histogram-tasks.js';
+export { paillierInnerProduct } from './inner-product-task.js';
 export { paillierCrtBuildTables, paillierCrtEncryptRing } from './crt-encrypt-task.js';

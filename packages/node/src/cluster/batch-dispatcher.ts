@@ -3,7 +3,7 @@
  * several processes (issue 16 item 1; docs/OPERATIONS.md "Several processes per node"). It is
  * the {@link BatchOffload} of the process's {@link CryptoPool}: a batch of an offloadable kind
  * (ECDH-PSI blinding and hash-to-curve, Paillier encryption, SecureBoost's bucket sums and
- * compression: OFFLOADABLE_TASKS) is cut into chunks, stored queued in
+ * compression, the vertical GLMs' homomorphic inner products: OFFLOADABLE_TASKS) is cut into chunks, stored queued in
  * `crypto_batches` (migration 0028) and announced with a NOTIFY. This process then takes its own
  * chunks one by one, as many at a time as it has crypto threads, while the node's workers
  * ({@link BatchExecutor}) take others — whoever is free takes the next, so a busy or slow
@@ -88,6 +88,7 @@ export class BatchDispatcher implements BatchOffload {
   private poller: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly counts: BatchDispatchStats = { local: 0, remote: 0, reclaimed: 0 };
+  private readonly countsByKind = new Map<string, BatchDispatchStats>();
 
   constructor(private readonly opts: BatchDispatcherOptions) {
     this.repo = new CryptoBatchesRepo(opts.db);
@@ -106,6 +107,21 @@ export class BatchDispatcher implements BatchOffload {
   /** Chunks run so far (since this process started). */
   stats(): BatchDispatchStats {
     return { ...this.counts };
+  }
+
+  /** {@link stats} by task kind (only the kinds dispatched so far). */
+  statsByKind(): Record<string, BatchDispatchStats> {
+    return Object.fromEntries([...this.countsByKind].map(([kind, c]) => [kind, { ...c }]));
+  }
+
+  private count(kind: string, place: keyof BatchDispatchStats): void {
+    this.counts[place]++;
+    let c = this.countsByKind.get(kind);
+    if (!c) {
+      c = { local: 0, remote: 0, reclaimed: 0 };
+      this.countsByKind.set(kind, c);
+    }
+    c[place]++;
   }
 
   /**
@@ -180,7 +196,7 @@ export class BatchDispatcher implements BatchOffload {
       try {
         results[part] = await local(tasks[part] as object);
         done++;
-        this.counts.local++;
+        this.count(name, 'local');
         observe('local');
         await this.repo.finishLocal(grp, part).catch(() => {});
       } catch (err) {
@@ -240,7 +256,7 @@ export class BatchDispatcher implements BatchOffload {
                 c.result.length,
               );
               done++;
-              this.counts.remote++;
+              this.count(name, 'remote');
               observe('remote');
             } else {
               fail(
@@ -251,7 +267,7 @@ export class BatchDispatcher implements BatchOffload {
             }
           }
           for (const { part, worker } of await this.repo.reclaimExpired(grp, owner)) {
-            this.counts.reclaimed++;
+            this.count(name, 'reclaimed');
             observer?.reclaimed(name);
             log?.warn(
               { batch: grp, kind: name, part, worker },
