@@ -15,11 +15,20 @@ import { BatchDispatcher, dropStoreSchema, openStore } from '@fedgrid/node';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./batch-worker.js', import.meta.url));
 
+/** Chunks of the party's batches run in the party process, in a worker process, taken back. */
+export interface ChunkCounts {
+  local: number;
+  remote: number;
+  reclaimed: number;
+}
+
 export interface ScaleOut {
   /** Peak RSS of each extra worker process, MiB. */
   workerPeakRssMb(): Promise<number[]>;
   /** Chunks run here, elsewhere, and taken back. */
-  stats(): { local: number; remote: number; reclaimed: number };
+  stats(): ChunkCounts;
+  /** {@link stats} by crypto task kind (`paillierEncrypt`, `paillierInnerProduct`, …). */
+  statsByKind(): Record<string, ChunkCounts>;
   close(): Promise<void>;
 }
 
@@ -65,6 +74,7 @@ export async function startScaleOut(opts: {
   opts.pool.useOffload(dispatcher);
   return {
     stats: () => dispatcher.stats(),
+    statsByKind: () => dispatcher.statsByKind(),
     workerPeakRssMb: () =>
       Promise.all(
         children.map(

@@ -151,6 +151,7 @@ async function main(): Promise<void> {
                 ...(scaleOut
                   ? {
                       batch_chunks: scaleOut.stats(),
+                      batch_chunks_by_kind: scaleOut.statsByKind(),
                       batch_workers_peak_rss_mb: await scaleOut.workerPeakRssMb(),
                     }
                   : {}),

@@ -200,11 +200,13 @@ export interface HeteroLrScaleOptions {
 /**
  * `hetero_lr.epoch {rows, features, key_bits, workers}`: HeteroLR in fresh guest, host and arbiter
  * processes, each party with `workers` worker processes of `threads` crypto threads (field
- * `threads_per_process`): the Paillier encryption of the residuals is split across the processes
- * through PostgreSQL as a node's workers split it; the host's encrypted gradient
- * multi-exponentiations and the arbiter's decryptions stay on the threads of the party process),
- * on synthetic vertically split rows generated in the parties. Extra fields:
- * `peak_rss_mb` (the largest party process) and the peak of each.
+ * `threads_per_process`): the Paillier encryption of the residuals and the encrypted-gradient
+ * inner products (the host's Xᵀ·[[d]], split by rows) are split across the processes through
+ * PostgreSQL as a node's workers split them; the arbiter's decryptions stay on the threads of the
+ * party process (its private key stays there), on synthetic vertically split rows generated in
+ * the parties. Extra fields: `peak_rss_mb` (the largest party process) and the peak of each;
+ * with several workers `batch_chunks` (per party: chunks run in the party process, in a worker,
+ * taken back) and `batch_chunks_by_kind` (the same per crypto task kind).
  * @throws Error when the guest reports no epoch time.
  */
 export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<BenchResult> {
@@ -268,6 +270,14 @@ export async function benchHeteroLrScale(opts: HeteroLrScaleOptions): Promise<Be
             ? {
                 batch_chunks: Object.fromEntries(
                   Object.entries(run.parties).map(([p, o]) => [p, o.summary?.['batch_chunks']]),
+                ),
+                // Per kind: the guest's and host's Paillier encryption (paillierEncrypt) and
+                // encrypted-gradient inner products (paillierInnerProduct), per party.
+                batch_chunks_by_kind: Object.fromEntries(
+                  Object.entries(run.parties).map(([p, o]) => [
+                    p,
+                    o.summary?.['batch_chunks_by_kind'],
+                  ]),
                 ),
               }
             : {}),
