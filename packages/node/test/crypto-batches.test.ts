@@ -27,9 +27,9 @@ import {
   generatePaillierKeyPair,
   generateScalar,
   localMpc,
+  PaillierEvaluator,
   PaillierTriples,
   PooledMpcWork,
-  PaillierEvaluator,
   pooledCompress,
   quantizeColumns,
   pooledSumBuckets,
@@ -349,62 +349,94 @@ describe.skipIf(!TEST_DATABASE_URL)('crypto batches split across processes', () 
     } finally {
       ownerPool.useOffload(undefined);
     }
-  }, 600_000);
+  }, 300_000);
 
-  it('HeteroLR inner products Π [[d_i]]^x_ij split by rows: same bytes as one process, chunks run by both', async () => {
-    const { publicKey, privateKey } = await generatePaillierKeyPair(2048);
-    const p = await ownerPool.paillier(publicKey);
-    const ev = new PaillierEvaluator(publicKey);
-    // The host's encrypted gradient of a batch of 3,000 rows × 12 features: real ciphertexts of
-    // residuals, features of both signs quantised as the GLMs quantise them.
-    const rows = 3000;
-    const columns = 12;
+  /**
+   * The encrypted gradient Xᵀ·[[d]] of `rows` × `columns` quantised features (both signs) over
+   * real ciphertexts of residuals, as the GLM host computes it.
+   */
+  async function gradientBatch(
+    p: Awaited<ReturnType<CryptoPool['paillier']>>,
+    rows: number,
+    columns: number,
+  ) {
     const d = Float64Array.from({ length: rows }, (_, i) => Math.sin(i) / 3);
     const x = Float64Array.from({ length: rows * columns }, (_, k) => Math.cos(k * 0.37) * (k % 7));
     const q = quantizeColumns(x, rows, columns, 24);
-    const cts = await p.encrypt(d, 32);
-    const inThread = ev.dotColumns(cts, q.exps, columns);
-    const onePool = await p.dotColumns(cts, q.exps, columns);
-    expect(Buffer.from(onePool).equals(Buffer.from(inThread))).toBe(true);
-    const chunks = dispatcher.chunks('paillierInnerProduct', rows * columns, 1);
-    expect(chunks).toBe(4);
+    return { d, x, q, rows, columns, cts: await p.encrypt(d, 32) };
+  }
+
+  it('HeteroLR inner products Π [[d_i]]^x_ij split by rows or columns: same bytes as one process, chunks run by both', async () => {
+    const { publicKey, privateKey } = await generatePaillierKeyPair(2048);
+    const p = await ownerPool.paillier(publicKey);
+    const ev = new PaillierEvaluator(publicKey);
+    // A full batch of 6,000 rows × 5 features: 5 chunks of 1,200 rows. A mini-batch of 512 rows
+    // × 25 features (the GLMs' default batch size, half of 50 features): too few rows to split
+    // by rows, 3 chunks of 8–9 columns.
+    const big = await gradientBatch(p, 6000, 5);
+    const mini = await gradientBatch(p, 512, 25);
+    expect(dispatcher.chunks('paillierInnerProduct', 6000 * 5, 1)).toBe(7);
+    expect(dispatcher.chunks('paillierInnerProduct', 512 * 25, 1)).toBe(3);
+    const inThread = [big, mini].map((b) => ev.dotColumns(b.cts, b.q.exps, b.columns));
+    for (const [k, b] of [big, mini].entries()) {
+      const onePool = await p.dotColumns(b.cts, b.q.exps, b.columns);
+      expect(Buffer.from(onePool).equals(Buffer.from(inThread[k] as Uint8Array))).toBe(true);
+    }
+    // Batches (n) and chunks (c) of the kind recorded so far.
+    const grp = async () =>
+      (
+        await sql<{ n: number; c: number }>`select count(distinct grp)::int as n,
+          count(*)::int as c from crypto_batches where kind = 'paillierInnerProduct'`.execute(
+          ownerStore.db,
+        )
+      ).rows[0] as { n: number; c: number };
+    const split: Uint8Array[] = [];
+    const chunksOf: number[] = [];
     ownerPool.useOffload(gatedOffload());
-    let split: Uint8Array;
     try {
-      split = await p.dotColumns(cts, q.exps, columns);
-      // One column over 30,000 rows (the loss's cross terms have this shape): 3 chunks (with 2,
-      // the dispatcher's two takers could hold both while waiting for the worker).
+      for (const b of [big, mini]) {
+        const before = await grp();
+        split.push(await p.dotColumns(b.cts, b.q.exps, b.columns));
+        const after = await grp();
+        expect(after.n).toBe(before.n + 1);
+        chunksOf.push(after.c - before.c);
+      }
+      // One column over 30,000 rows (the loss's cross terms have this shape): 7 row chunks.
       const many = randomCiphertexts(30_000, publicKey.cipherBytes);
       const e1 = Int32Array.from({ length: 30_000 }, (_, i) => ((i * 7919) % 4001) - 2000);
-      expect(dispatcher.chunks('paillierInnerProduct', 30_000, 1)).toBe(3);
       const single = await p.dotColumns(many, e1, 1);
       expect(Buffer.from(single).equals(Buffer.from(ev.dotColumns(many, e1, 1)))).toBe(true);
     } finally {
       ownerPool.useOffload(undefined);
     }
-    expect(Buffer.from(split).equals(Buffer.from(inThread))).toBe(true);
-    const r = await sql<{ n: number }>`select count(*)::int as n from crypto_batches
-      where kind = 'paillierInnerProduct'`.execute(ownerStore.db);
-    expect(r.rows[0]?.n).toBe(chunks + 3);
+    // Rows: 5 chunks (at least 1,024 rows each); columns: 3 chunks.
+    expect(chunksOf).toEqual([5, 3]);
+    for (const k of [0, 1])
+      expect(
+        Buffer.from(split[k] as Uint8Array).equals(Buffer.from(inThread[k] as Uint8Array)),
+      ).toBe(true);
+    expect((await grp()).c).toBe(5 + 3 + 7);
     expect(await workersOf('paillierInnerProduct')).toEqual(
       new Set(['test:1:worker', 'test:2:worker']),
     );
     // And it is the gradient: Σ_i x_ij·d_i decrypts to what the plaintexts give, within the
     // rounding of the quantised x (half a unit of 2^-f_j) and of the encoded d (2^-33) per term,
     // and the double precision of the final division.
-    const back = await p.decryptRing(privateKey, split);
-    for (let j = 0; j < columns; j++) {
-      const f = q.fracBits[j] as number;
-      let want = 0;
-      let bound = 0;
-      for (let i = 0; i < rows; i++) {
-        const xij = x[i * columns + j] as number;
-        const di = d[i] as number;
-        want += xij * di;
-        bound += 2 ** -(f + 1) * Math.abs(di) + Math.abs(xij) * 2 ** -33;
+    for (const [k, b] of [big, mini].entries()) {
+      const back = await p.decryptRing(privateKey, split[k] as Uint8Array);
+      for (let j = 0; j < b.columns; j++) {
+        const f = b.q.fracBits[j] as number;
+        let want = 0;
+        let bound = 0;
+        for (let i = 0; i < b.rows; i++) {
+          const xij = b.x[i * b.columns + j] as number;
+          const di = b.d[i] as number;
+          want += xij * di;
+          bound += 2 ** -(f + 1) * Math.abs(di) + Math.abs(xij) * 2 ** -33;
+        }
+        const got = Number(p.ring.fromRing(back[j] as bigint)) / 2 ** (32 + f);
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(bound + 1e-9 * (1 + Math.abs(want)));
       }
-      const got = Number(p.ring.fromRing(back[j] as bigint)) / 2 ** (32 + f);
-      expect(Math.abs(got - want)).toBeLessThanOrEqual(bound + 1e-9 * (1 + Math.abs(want)));
     }
   }, 300_000);
 

@@ -41,7 +41,7 @@ export const OFFLOADABLE_TASKS: Readonly<Record<string, number>> = Object.freeze
   paillierRerandomize: 128,
   paillierBucketSum: 32_768,
   paillierCompress: 64,
-  paillierInnerProduct: 8192,
+  paillierInnerProduct: 4096,
   paillierGilboaCross: 64,
 });
 

@@ -55,10 +55,12 @@ export function concatChunks(results: readonly Uint8Array[]): Uint8Array {
 const MIN_CHUNK = 16;
 
 /**
- * Fewest rows in a chunk of an inner product run through the offload: Pippenger's method, which
- * the multi-exponentiation kernel uses, pays per window a cost that only many rows amortise.
+ * Fewest rows in a row chunk of an inner product run through the offload: Pippenger's method,
+ * which the multi-exponentiation kernel uses, pays per window and column a cost (≈ 2^c bucket
+ * products for windows of c bits) that only many rows amortise; a smaller batch is split by
+ * columns instead (see {@link PooledPaillier.dotColumns}).
  */
-const MIN_ROWS_PER_OFFLOADED_CHUNK = 256;
+const MIN_ROWS_PER_ROW_CHUNK = 1024;
 
 export class CryptoPool {
   readonly threads: number;
@@ -312,10 +314,11 @@ export class PooledPaillier {
   /**
    * Xᵀ·[[d]]: for each column j, [[Σ_i exps[i·columns+j]·d_i]]. Rows are split across workers
    * and the partial products multiplied together. When the pool's offload takes the batch (a
-   * node run as several processes, at least 2 × 8,192 row × column terms and 2 × 256 rows), the
-   * rows are split into chunks that other processes of the node may run, see
-   * {@link dotColumnsAcross}. Either way the bytes equal the in-thread
-   * `PaillierEvaluator.dotColumns` on the whole batch.
+   * node run as several processes, at least 2 × 4,096 row × column terms), it is cut into chunks
+   * that other processes of the node may run: by rows when there are at least 2 × 1,024 rows
+   * ({@link dotColumnsByRows}), else by columns ({@link dotColumnsByColumns}: a mini-batch of
+   * 512 rows split by rows would pay Pippenger's per-window cost twice). Either way the bytes
+   * equal the in-thread `PaillierEvaluator.dotColumns` on the whole batch.
    * @throws RangeError on inconsistent shapes, or (from the kernel) when the bases with negative
    *   exponents of a column have a product that is not invertible modulo n².
    */
@@ -329,11 +332,13 @@ export class PooledPaillier {
       for (let j = 0; j < columns; j++) out[j * w] = 1;
       return out;
     }
-    const spread = Math.min(
-      this.pool.offloadChunks('paillierInnerProduct', rows * columns),
-      Math.floor(rows / MIN_ROWS_PER_OFFLOADED_CHUNK),
-    );
-    if (spread >= 2) return this.dotColumnsAcross(cts, exps, columns, rows, spread);
+    const offered = this.pool.offloadChunks('paillierInnerProduct', rows * columns);
+    if (offered >= 2) {
+      const byRows = Math.min(offered, Math.floor(rows / MIN_ROWS_PER_ROW_CHUNK));
+      if (byRows >= 2) return this.dotColumnsByRows(cts, exps, columns, rows, byRows);
+      const byColumns = Math.min(offered, columns);
+      if (byColumns >= 2) return this.dotColumnsByColumns(cts, exps, columns, rows, byColumns);
+    }
     const chunks = Math.min(this.pool.threads, Math.max(1, Math.floor(rows / 256)));
     const size = Math.ceil(rows / chunks);
     const parts: Promise<Uint8Array>[] = [];
@@ -363,7 +368,7 @@ export class PooledPaillier {
    * product of its terms modulo n², reduced to [0, n²), which does not depend on how the rows
    * were grouped, so the bytes equal the single-process result.
    */
-  private async dotColumnsAcross(
+  private async dotColumnsByRows(
     cts: Uint8Array,
     exps: Int32Array,
     columns: number,
@@ -387,6 +392,36 @@ export class PooledPaillier {
     if (partials.length === 1) return partials[0] as Uint8Array;
     const product: ProductTask = { modulus, parts: partials };
     return this.pool.run<Uint8Array>('paillierProduct', product);
+  }
+
+  /**
+   * {@link dotColumns} with the columns cut into `spread` groups run through the pool's offload
+   * (for batches with too few rows to split by rows). Every chunk carries all the rows'
+   * ciphertexts and the exponents of its columns (rows × its columns, row-major); its result is
+   * its columns' ciphertexts, and the chunks' results are concatenated in column order. A
+   * column's result does not depend on the other columns, so the bytes equal the single-process
+   * result.
+   */
+  private async dotColumnsByColumns(
+    cts: Uint8Array,
+    exps: Int32Array,
+    columns: number,
+    rows: number,
+    spread: number,
+  ): Promise<Uint8Array> {
+    const modulus = this.publicKey.nSquared.toString(16);
+    const all = new Uint8Array(cts); // one copy (a Buffer's subarray would clone its whole buffer)
+    const tasks: InnerProductTask[] = [];
+    for (let t = 0; t < spread; t++) {
+      const s = Math.floor((t * columns) / spread);
+      const e = Math.floor(((t + 1) * columns) / spread);
+      const cw = e - s;
+      const own = new Int32Array(rows * cw);
+      for (let i = 0; i < rows; i++)
+        own.set(exps.subarray(i * columns + s, i * columns + e), i * cw);
+      tasks.push({ modulus, cts: all, exps: own, columns: cw });
+    }
+    return concatChunks(await this.pool.runChunks('paillierInnerProduct', tasks));
   }
 
   /** Decrypts to ring elements with `privateKey` (which must match this key). */
