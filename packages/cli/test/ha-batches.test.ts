@@ -18,6 +18,11 @@
  *     the host (its cross terms [[a0·b1 + b0·a1 + ρ]] are cut into chunks): some chunks of each
  *     run by each worker (read from `crypto_batches`), no decryption leaves the process running
  *     the task, and the result party's report equals the plaintext statistics.
+ * (e) A HeteroLR job in which this node is the host (the single-process partner holds the labels,
+ *     a third single-process node is the arbiter): the host's encrypted-gradient inner products
+ *     Π [[d_i]]^{x_ij} are cut by rows into chunks, some run by each worker (read from
+ *     `crypto_batches`), and both parties' models equal those of the same job with the host's
+ *     features on a single-process node (the third node as host, this node as arbiter).
  * (b) The worker helping with the batches is SIGKILLed while it holds a chunk: after the chunk's
  *     lease (4 s here) the worker running the task takes it back and runs it, the take-back is
  *     recorded (`reclaimed_from`), no chunk is recorded as run twice, and the intersection is
@@ -27,7 +32,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { JobView } from '@fedgrid/node';
-import type { ClusterNode } from 'fedgrid';
+import { signContract, type ClusterNode } from 'fedgrid';
 import { permitAdhoc, waitFor } from './cluster-helpers.js';
 import { HaNode, type HaWorker } from './ha-node.js';
 
@@ -48,6 +53,12 @@ let datasets: {
 const mpcV = (i: number) => ((i * 37) % 101) - 50;
 const mpcW = (i: number) => ((i * 13) % 71) / 7;
 const mpcRegion = (i: number) => i % 2;
+/** The HeteroLR arbiter of (e), a single-process node (it holds the host features of the reference run). */
+let third: ClusterNode;
+let lr: { labels: string; features: string; featuresOnThird: string };
+/** HeteroLR data of (e): rows, and the host's features (a full batch: 3 row chunks of ≥ 1,024). */
+const LR_ROWS = 4000;
+const LR_FEATURES = 10;
 /** SecureBoost data: rows, and this node's features (rows × features ≥ 4 chunks of 32,768). */
 const BOOST_ROWS = 6000;
 const BOOST_FEATURES = 24;
@@ -169,6 +180,40 @@ beforeAll(async () => {
     mpcHere: mh.id,
     mpcThere: mt.id,
   };
+  // (e): the labels and 3 features on the partner, 10 features on this node and the same file on
+  // the third node (for the single-process reference run).
+  third = await ha.cluster.launch('arbiter');
+  await signContract(ha.guestSetup, third);
+  await signContract(host, third);
+  await permitAdhoc([third], host);
+  const lrX = ['id', ...Array.from({ length: LR_FEATURES }, (_, j) => `h${j}`)];
+  const lrY = ['id,y,g0,g1,g2'];
+  const lrRows = [lrX.join(',')];
+  for (let i = 0; i < LR_ROWS; i++) {
+    const xs = Array.from({ length: LR_FEATURES }, (_, j) => (((i + 3) * (j + 5)) % 89) / 9 - 4);
+    const gs = [(i % 23) / 5 - 2, ((i * 7) % 31) / 6, (i % 5) - 2];
+    const score = (xs[0] as number) - 0.5 * (xs[4] as number) + (gs[0] as number) + Math.sin(i);
+    lrRows.push([`r${i}`, ...xs.map((v) => v.toFixed(4))].join(','));
+    lrY.push([`r${i}`, score > 0 ? 1 : 0, ...gs.map((v) => v.toFixed(4))].join(','));
+  }
+  await writeFile(join(dir, 'lr-x.csv'), lrRows.join('\n') + '\n');
+  await writeFile(join(dir, 'lr-y.csv'), lrY.join('\n') + '\n');
+  const lx = await ha.guestSetup.api.post<{ id: string }>('/v1/datasets', {
+    name: 'lr-x',
+    path: join(dir, 'lr-x.csv'),
+  });
+  await ha.guestSetup.api.post('/v1/grants', { dataset: lx.id, grantee: 'host' });
+  const lx3 = await third.api.post<{ id: string }>('/v1/datasets', {
+    name: 'lr-x',
+    path: join(dir, 'lr-x.csv'),
+  });
+  await third.api.post('/v1/grants', { dataset: lx3.id, grantee: 'host' });
+  const ly = await host.api.post<{ id: string }>('/v1/datasets', {
+    name: 'lr-y',
+    path: join(dir, 'lr-y.csv'),
+    labelColumn: 'y',
+  });
+  lr = { labels: ly.id, features: lx.id, featuresOnThird: lx3.id };
   await ha.endSetup();
   replica = (await ha.startReplica('guest-a')).node;
   workers.push(await ha.startWorker('guest-w1', workerEnv));
@@ -370,6 +415,82 @@ test('(d) dealer-free mpc-statistics: the Paillier triples of this node run on b
   // Decryption needs the job's private key: it never becomes a chunk.
   const dec = await ha.db.query(`select 1 from crypto_batches where kind = 'paillierDecrypt'`);
   expect(dec.rows).toHaveLength(0);
+});
+
+/** The job's model on `node` (one per party and task), as stored there. */
+async function modelOf(
+  node: ClusterNode,
+  jobId: string,
+): Promise<{ role: string; weights: number[]; intercept?: number }> {
+  const { items } = await node.api.get<{ items: { id: string }[] }>(`/v1/models?job=${jobId}`);
+  expect(items).toHaveLength(1);
+  const m = await node.api.get<{
+    content: { role: string; weights: number[]; intercept?: number };
+  }>(`/v1/models/${items[0]!.id}`);
+  return m.content;
+}
+
+/** A HeteroLR job created by the partner (the guest: labels), with `hostNode` as host. */
+async function heteroLr(hostNode: string, arbiterNode: string, features: string): Promise<JobView> {
+  const job = await host.api.post<JobView>('/v1/jobs', {
+    parties: {
+      guest: { node: 'host' },
+      hosts: [{ node: hostNode }],
+      arbiter: { node: arbiterNode },
+    },
+    datasets: { guest: lr.labels, 'host-0': features },
+    tasks: [
+      {
+        name: 'train',
+        component: 'hetero-lr',
+        params: { maxIter: 3, batchSize: -1, tol: 0, keyBits: 2048 },
+        inputs: { data: 'job.dataset' },
+      },
+    ],
+  });
+  return waitFor(async () => {
+    const v = await host.api.get<JobView>(`/v1/jobs/${job.id}`);
+    return terminal(v.status) ? v : undefined;
+  }, 540_000);
+}
+
+test('(e) HeteroLR: the host inner products of this node run on both workers; same model as one process', async () => {
+  const before = new Set(
+    (await ha.db.query<{ grp: string }>('select distinct grp from crypto_batches')).rows.map(
+      (r) => r.grp,
+    ),
+  );
+  const done = await heteroLr('guest', 'arbiter', lr.features);
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  const r = await ha.db.query<Chunk & { owner: string }>(
+    `select grp, part, state, worker, reclaimed_from, kind, owner from crypto_batches
+     where kind = 'paillierInnerProduct' order by created_at, grp, part`,
+  );
+  const rows = r.rows.filter((c) => !before.has(c.grp));
+  const kinds = await ha.db.query<{ kind: string; n: string }>(
+    'select kind, count(*) as n from crypto_batches group by kind',
+  );
+  // Three full-batch epochs, each gradient 4,000 rows × 10 features: 3 row chunks each.
+  expect(rows.length, `chunks by kind: ${JSON.stringify(kinds.rows)}`).toBe(9);
+  const owners = new Set(rows.map((c) => c.owner));
+  expect(owners.size).toBe(1);
+  const [owner] = [...owners];
+  expect(owner).toMatch(/:worker$/);
+  expect(rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
+  expect(rows.filter((c) => c.state === 'local').every((c) => c.worker === owner)).toBe(true);
+  const ran = new Set(rows.map((c) => pidOf(c.worker)));
+  expect([...ran].sort()).toEqual(workers.map((w) => w.child.pid).sort());
+
+  // The same job with the host's features on the single-process third node (this node the
+  // arbiter): both parties' models are the very same numbers.
+  const ref = await heteroLr('arbiter', 'guest', lr.featuresOnThird);
+  expect(ref.status, JSON.stringify(ref.error)).toBe('succeeded');
+  const hostModel = await modelOf(replica, done.id);
+  expect(hostModel.role).toBe('host');
+  expect(hostModel.weights).toHaveLength(LR_FEATURES);
+  expect(hostModel.weights.some((v) => v !== 0)).toBe(true);
+  expect(hostModel).toEqual(await modelOf(third, ref.id));
+  expect(await modelOf(host, done.id)).toEqual(await modelOf(host, ref.id));
 });
 
 test('(b) SIGKILL of the worker holding a chunk: the chunk is taken back, the PSI is exact', async () => {
