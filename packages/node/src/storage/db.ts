@@ -16,6 +16,7 @@ import { mkdirPrivate } from './files.js';
 import { migrationProvider } from './migrations/index.js';
 import { checkSchemaName } from './schema-name.js';
 import { createFromTemplate } from './pglite-template.js';
+import { pgliteStartParams } from './pglite-settings.js';
 import { SchemaScopedPostgresDialect } from './scoped-introspector.js';
 import type { Database } from './schema.js';
 
@@ -99,7 +100,10 @@ export async function openStore(options: {
     await mkdirPrivate(dir);
     created = fresh;
     // The template is fully migrated: an upgrade test that stops early needs a bare store.
-    const pglite = fresh && !options.migrateTo ? await createFromTemplate(dir) : new PGlite(dir);
+    const pglite =
+      fresh && !options.migrateTo
+        ? await createFromTemplate(dir)
+        : new PGlite(dir, { startParams: pgliteStartParams() });
     await pglite.waitReady;
     db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     kind = 'pglite';

@@ -25,6 +25,7 @@ import { Kysely, Migrator, type Migration } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { mkdirPrivate, writeFileAtomic } from './files.js';
 import { migrationProvider, migrations } from './migrations/index.js';
+import { pgliteStartParams } from './pglite-settings.js';
 
 /** PGlite's version, from its package.json (which its "exports" do not expose). */
 function pgliteVersion(): string {
@@ -202,7 +203,7 @@ export async function createFromTemplate(dir: string): Promise<PGlite> {
     let db: PGlite | undefined;
     let problem: string | undefined;
     try {
-      db = new PGlite(dir, { loadDataDir: template });
+      db = new PGlite(dir, { loadDataDir: template, startParams: pgliteStartParams() });
       await db.waitReady;
       problem = await templateContentProblem(db);
       if (!problem) return db;
@@ -215,5 +216,5 @@ export async function createFromTemplate(dir: string): Promise<PGlite> {
     await rm(dir, { recursive: true, force: true });
     await mkdirPrivate(dir);
   }
-  return new PGlite(dir);
+  return new PGlite(dir, { startParams: pgliteStartParams() });
 }
