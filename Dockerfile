@@ -20,7 +20,10 @@ RUN node --input-type=module -e "import('@fedgrid/crypto').then((m) => { const e
 RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# NODE_OPTIONS: the node process's V8 flags (packages/node/src/server/process-flags.ts), which
+# must be set when the process starts.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=32 \
     FEDGRID_NODE_DIR=/var/lib/fedgrid/node
 RUN groupadd --system --gid 10001 fedgrid \
  && useradd --system --uid 10001 --gid fedgrid --home-dir /var/lib/fedgrid --shell /usr/sbin/nologin fedgrid \

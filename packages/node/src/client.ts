@@ -6,3 +6,4 @@
 export * from './errors/errors.js';
 export * from './config/config.js';
 export { FEDGRID_VERSION } from './version.js';
+export { NODE_PROCESS_V8_FLAGS, missingV8Flags } from './server/process-flags.js';

@@ -86,6 +86,7 @@ export { restoreNode, type RestoreOptions, type RestoreResult } from './backup/r
 export { verifyArchive, type ArchiveSummary } from './backup/backup-archive.js';
 export { exportOpenApi } from './server/openapi-export.js';
 export { buildApp } from './server/start.js';
+export { NODE_PROCESS_V8_FLAGS, missingV8Flags } from './server/process-flags.js';
 export {
   PERMISSIONS,
   LOCAL_PERMISSIONS,

@@ -18,6 +18,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { CONFIG_ENV } from '../dist/config/config-env.js';
+import { missingV8Flags } from '../dist/server/process-flags.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (p: string) => readFile(root + p, 'utf8');
@@ -61,6 +62,9 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(
       /^COPY deploy\/docker\/entrypoint\.sh \/usr\/local\/bin\/fedgrid-entrypoint$/m,
     );
+    // The node process's V8 flags, which must be set at its start, are in the image's NODE_OPTIONS.
+    const nodeOptions = /^\s+NODE_OPTIONS=(\S+)/m.exec(runtime)?.[1];
+    expect(missingV8Flags([], nodeOptions ?? '')).toEqual([]);
     // Sources copied from the build context exist.
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm))
       for (const src of m[1]!.split(/\s+/))

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import type { NodeInfo } from '@fedgrid/node';
+import { missingV8Flags } from '@fedgrid/node/client';
 import { ApiClient, RUNTIME_FILE, targetFromNodeDir, type RuntimeFile } from '../api-client.js';
 
 export interface ClusterNode {
@@ -123,9 +124,13 @@ export async function launchNode(
   }
   const startArgs = [BIN, 'node', 'start', '--dir', dir, '--log-file', join(dir, 'node.log')];
   const [command, ...prefixArgs] = [...(opts.startPrefix ?? []), process.execPath];
-  const child = spawn(command as string, [...prefixArgs, ...startArgs], {
+  const env = { ...process.env, ...opts.env };
+  // The node's V8 flags (server/process-flags.ts in @fedgrid/node) must be given when the process
+  // starts; a value the caller sets in NODE_OPTIONS is kept.
+  const v8Flags = missingV8Flags([], env['NODE_OPTIONS'] ?? '');
+  const child = spawn(command as string, [...prefixArgs, ...v8Flags, ...startArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...opts.env },
+    env,
   });
   // A node must not outlive the process that launched it (a demo stopped with Ctrl-C or
   // SIGTERM, a test that timed out): kill it when this process exits.

@@ -37,6 +37,7 @@ import { PeerClient } from '../peers/peer-client.js';
 import { GmProtection } from '../peers/gm-protection.js';
 import { registerGmProtection } from '../peers/gm-protection.routes.js';
 import { openStore } from '../storage/db.js';
+import { missingV8Flags } from './process-flags.js';
 import { lockNodeDir, type NodeLock } from '../storage/node-lock.js';
 import { storeIntegrityCheck, verifyStoreMarker } from '../storage/store-marker.js';
 import { NodeFiles, type FileOps } from '../storage/files.js';
@@ -256,6 +257,12 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   process.on('unhandledRejection', (reason) =>
     log.error({ err: reason }, 'unhandled promise rejection'),
   );
+  const missing = missingV8Flags();
+  if (missing.length > 0)
+    log.info(
+      { missing },
+      `this node process was started without ${missing.join(' ')}: set NODE_OPTIONS="${missing.join(' ')}" where the node is started for fewer garbage-collection pauses of the event loop (docs/OPERATIONS.md, "Scale")`,
+    );
   // Before anything reads the store: a second process on one node directory lost data. The
   // processes of a node run as several share its store by design; the PostgreSQL schema lock,
   // shared among them and exclusive for a single process, keeps the two modes apart.
