@@ -24,6 +24,7 @@ export const CONFIG_ENV: Readonly<Record<string, readonly [readonly string[], Ki
   FEDGRID_RELAYS: [['relays'], 'relays'],
   FEDGRID_DATABASE_SCHEMA: [['storage', 'databaseSchema'], 'string'],
   FEDGRID_DATA_DIR: [['storage', 'dataDir'], 'string'],
+  FEDGRID_CHECKPOINT_WAL_MB: [['storage', 'checkpointWalMb'], 'int'],
   FEDGRID_IDENTITY_KEY: [['identity', 'key'], 'string'],
   FEDGRID_IDENTITY_CERT: [['identity', 'cert'], 'string'],
   FEDGRID_ADMIN_TOKEN_FILE: [['adminTokenFile'], 'string'],

@@ -114,8 +114,15 @@ export const nodeConfigSchema = z.object({
       dataDir: z.string().default('data'),
       /** Below this many MiB free in `dataDir` the node reports itself degraded (/v1/health). */
       minFreeMiB: z.number().min(0).default(64),
+      /**
+       * Embedded (PGlite) store: run a checkpoint once this many MiB of write-ahead log were
+       * written since the last one (checked every 30 s; each checkpoint blocks the node for as
+       * long as it writes the dirty pages: docs/OPERATIONS.md, "Store"). 0: never while the node
+       * runs (pg_wal then grows until it stops). Ignored on PostgreSQL, which checkpoints itself.
+       */
+      checkpointWalMb: z.number().int().min(0).max(65_536).default(256),
     })
-    .default({ dataDir: 'data', minFreeMiB: 64 }),
+    .default({ dataDir: 'data', minFreeMiB: 64, checkpointWalMb: 256 }),
   /**
    * Where datasets may be registered from: only regular files inside these directories (relative
    * to the node directory, symlinks resolved) are read. Issue #11 item 4; docs/objects/dataset.md.

@@ -322,6 +322,12 @@ async function startLocked(
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(databaseSchema ? { databaseSchema } : {}),
     lock: multi ? 'shared' : true,
+    checkpointWalMb: config.storage.checkpointWalMb,
+    onWalCheckpoint: (c) =>
+      log.info(
+        { walBytes: c.walBytes, checkpointMs: Math.round(c.checkpointMs) },
+        'embedded store checkpoint (write-ahead log above storage.checkpointWalMb)',
+      ),
   });
   let storeId: string;
   try {

@@ -18,6 +18,11 @@ import { checkSchemaName } from './schema-name.js';
 import { createFromTemplate } from './pglite-template.js';
 import { pgliteStartParams } from './pglite-settings.js';
 import { SchemaScopedPostgresDialect } from './scoped-introspector.js';
+import {
+  startWalCheckpoints,
+  type WalCheckpointCheck,
+  type WalCheckpoints,
+} from './wal-checkpoints.js';
 import type { Database } from './schema.js';
 
 export interface Store {
@@ -27,6 +32,11 @@ export interface Store {
   created: boolean;
   /** Problems with the store found now, in words (empty: fine); the health check shows them. */
   check(): Promise<string[]>;
+  /**
+   * The embedded store's checkpoint policy (wal-checkpoints.ts); undefined on PostgreSQL (a
+   * server checkpoints itself) or when `checkpointWalMb` is 0.
+   */
+  walCheckpoints?: WalCheckpoints;
   close(): Promise<void>;
 }
 
@@ -51,12 +61,21 @@ export async function openStore(options: {
    * @throws FedGridError NODE_LOCKED when another session holds it.
    */
   lock?: boolean | 'shared';
+  /**
+   * Embedded store only: run `CHECKPOINT` when more than this many MiB of write-ahead log were
+   * written since the last one (checked every 30 s); 0 turns it off (the log then grows until
+   * the store is closed). @default 256
+   */
+  checkpointWalMb?: number;
+  /** Called after each checkpoint the policy ran (e.g. to log it). */
+  onWalCheckpoint?: (check: WalCheckpointCheck) => void;
 }): Promise<Store> {
   let db: Kysely<Database>;
   let kind: Store['kind'];
   let closeExtra: () => Promise<void> = async () => {};
   let check: () => Promise<string[]> = async () => [];
   let created: boolean;
+  let walCheckpoints: WalCheckpoints | undefined;
   const schema = checkSchemaName(options.databaseSchema ?? 'public');
   if (options.databaseUrl) {
     const held = options.lock
@@ -130,12 +149,21 @@ export async function openStore(options: {
       `database migration ${failed ?? ''} failed: ${(error as Error).message}`,
     );
   }
+  const walMb = options.checkpointWalMb ?? 256;
+  if (kind === 'pglite' && walMb > 0)
+    walCheckpoints = startWalCheckpoints(db as Kysely<unknown>, {
+      boundBytes: walMb * 2 ** 20,
+      ...(options.onWalCheckpoint ? { onCheckpoint: options.onWalCheckpoint } : {}),
+    });
   return {
     db,
     kind,
     created,
-    check,
+    check: async () => [...(await check()), ...(walCheckpoints?.problems() ?? [])],
+    ...(walCheckpoints ? { walCheckpoints } : {}),
     close: async () => {
+      // First: a check must not start, or be running, on a closed database.
+      await walCheckpoints?.stop();
       await db.destroy();
       await closeExtra();
     },
