@@ -9,6 +9,14 @@
  *
  * Answers must carry `content-length` (Fastify's JSON answers do); a chunked answer fails the
  * request with an error saying so.
+ *
+ * Idle connections are retired before the server's keep-alive timeout, as node:http's Agent and
+ * undici do: a server closes a connection idle for its `keepAliveTimeout` (Fastify 72 s, Node's
+ * own server 5 s; Node closes 1 s after the `Keep-Alive: timeout=N` it announces), and a request
+ * written on it just then is lost ("the server closed the connection", "read ECONNRESET") — the
+ * client's event loop, busy with a burst, had not yet read the server's FIN. A connection idle
+ * for the announced timeout less one second (no announcement: 4 s) is closed by the client when
+ * it would next be used, and the request goes on another connection.
  */
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
@@ -21,6 +29,13 @@ export interface RawHttpsOptions {
   maxSockets?: number;
   /** Milliseconds a request may wait for its whole answer once written. @default 30000 */
   timeoutMs?: number;
+  /**
+   * Milliseconds a connection may stay idle and still be reused when the server announces no
+   * `Keep-Alive: timeout` (with one, that timeout less 1 s). @default 4000 (Node's server: 5 s)
+   */
+  idleMs?: number;
+  /** The clock, milliseconds (tests). @default performance.now */
+  now?: () => number;
 }
 
 export interface RawAnswer {
@@ -36,6 +51,8 @@ interface Pending {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** How much earlier than the server announces an idle connection is retired (as node:http). */
+const KEEP_ALIVE_MARGIN_MS = 1000;
 
 class Connection {
   private buf: Buffer = Buffer.alloc(0);
@@ -43,13 +60,21 @@ class Connection {
   private timer: NodeJS.Timeout | undefined;
   /** Set once the socket is unusable (closed, failed, or the server asked to close). */
   dead = false;
+  /** When it connected or last read an answer (the pool's clock): since when it is idle. */
+  idleSince = 0;
+  /** How long it may stay idle and still be used (from the server's keep-alive announcement). */
+  reusableMs: number;
 
   constructor(
     readonly socket: TLSSocket,
     private readonly timeoutMs: number,
     private readonly onFree: (c: Connection) => void,
     private readonly onDead: (c: Connection, err: Error) => void,
+    private readonly now: () => number,
+    private readonly idleMs: number,
   ) {
+    this.reusableMs = idleMs;
+    this.idleSince = now();
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.data(d));
     socket.on('error', (err) => this.fail(err));
@@ -74,6 +99,7 @@ class Connection {
     const status = Number(lines[0]?.split(' ', 3)[1]);
     let length = -1;
     let close = false;
+    let keepAliveS: number | undefined;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] as string;
       const colon = line.indexOf(':');
@@ -81,7 +107,10 @@ class Connection {
       const value = line.slice(colon + 1).trim();
       if (name === 'content-length') length = Number(value);
       else if (name === 'connection' && value.toLowerCase() === 'close') close = true;
-      else if (name === 'transfer-encoding')
+      else if (name === 'keep-alive') {
+        const m = /(?:^|[\s,])timeout=(\d+)/i.exec(value);
+        if (m) keepAliveS = Number(m[1]);
+      } else if (name === 'transfer-encoding')
         return this.fail(new Error(`the server answered with transfer-encoding ${value}`));
     }
     if (!Number.isInteger(status) || length < 0)
@@ -95,6 +124,11 @@ class Connection {
     const p = this.current;
     this.current = undefined;
     clearTimeout(this.timer);
+    this.idleSince = this.now();
+    this.reusableMs =
+      keepAliveS === undefined ? this.idleMs : keepAliveS * 1000 - KEEP_ALIVE_MARGIN_MS;
+    // A server announcing a keep-alive of a second or less: the connection is not reused.
+    if (this.reusableMs <= 0) close = true;
     if (close) {
       this.dead = true;
       this.onDead(this, new Error('the server closed the connection'));
@@ -102,6 +136,19 @@ class Connection {
     }
     p?.resolve({ status, body });
     if (!close) this.onFree(this);
+  }
+
+  /** True when it has been idle too long to be used again (the server may be closing it). */
+  expired(): boolean {
+    return this.now() - this.idleSince >= this.reusableMs;
+  }
+
+  /** Closes it from this side (idle, expired): no request is under way. */
+  retire(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.onDead(this, new Error('retired idle connection'));
+    this.socket.destroy();
   }
 
   private fail(err: Error): void {
@@ -128,6 +175,8 @@ export class RawHttpsClient {
   private readonly port: number;
   private readonly maxSockets: number;
   private readonly timeoutMs: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
 
   constructor(private readonly opts: RawHttpsOptions) {
     const u = new URL(opts.url);
@@ -136,6 +185,25 @@ export class RawHttpsClient {
     this.port = Number(u.port || 443);
     this.maxSockets = opts.maxSockets ?? 256;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.idleMs = opts.idleMs ?? 4000;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /**
+   * The most recently used idle connection that may still be used; expired ones are closed. The
+   * idle stack is LIFO (the fewest connections stay warm), so its bottom holds the longest idle:
+   * those are retired first, whether or not a request needs them.
+   */
+  private takeIdle(): Connection | undefined {
+    while (this.idle.length > 0 && (this.idle[0] as Connection).expired())
+      (this.idle[0] as Connection).retire();
+    // The top is checked too: a fresh connection's idle time counts from its connect, which can
+    // be older than the answer of one pushed before it.
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (!c.expired()) return c;
+      c.retire();
+    }
+    return undefined;
   }
 
   /**
@@ -151,7 +219,7 @@ export class RawHttpsClient {
     );
     return new Promise((resolve, reject) => {
       const p: Pending = { head, body, resolve, reject };
-      const c = this.idle.pop();
+      const c = this.takeIdle();
       if (c) c.send(p);
       else {
         this.queue.push(p);
@@ -177,6 +245,8 @@ export class RawHttpsClient {
         if (!connected) this.queue.shift()?.reject(new Error(`could not connect: ${err.message}`));
         else if (this.queue.length > 0 && !this.closed) this.connect();
       },
+      this.now,
+      this.idleMs,
     );
     this.all.add(c);
     let connected = false;

@@ -114,6 +114,65 @@ describe('RawHttpsClient', () => {
     await expect(c.request('GET', '/x', [], Buffer.alloc(0))).rejects.toThrow(/closed/);
   });
 
+  it('retires a connection idle past the keep-alive the server announced instead of losing a request on it', async () => {
+    // The race of issue 12's lost requests, on a clock the test drives: the server closes a
+    // connection idle for its keep-alive timeout (announced as `Keep-Alive: timeout=60`; Node
+    // closes 1 s later), and a request the client writes on it just then is lost. The model
+    // server closes such a connection the moment the request arrives (the worst case: its timer
+    // fired before it read the request), so the request is answered only if the client did not
+    // send it on that connection.
+    let clock = 0;
+    const answeredAt = new WeakMap<object, number>();
+    const served: { socket: object; closed: boolean }[] = [];
+    const id = await generateIdentity('raw-client-keepalive');
+    const ka = createServer({ key: id.keyPem, cert: id.certPem }, (req, res) => {
+      const last = answeredAt.get(req.socket);
+      const closed = last !== undefined && clock - last >= 61_000;
+      served.push({ socket: req.socket, closed });
+      if (closed) {
+        req.socket.destroy();
+        return;
+      }
+      req.resume();
+      req.on('end', () => {
+        answeredAt.set(req.socket, clock);
+        res.setHeader('content-length', 2);
+        res.end('ok');
+      });
+    });
+    ka.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => ka.listen(0, '127.0.0.1', r));
+    const c = new RawHttpsClient({
+      url: `https://127.0.0.1:${(ka.address() as AddressInfo).port}`,
+      tls: {
+        ca: id.certPem,
+        servername: 'raw-client-keepalive',
+        checkServerIdentity: () => undefined,
+      },
+      now: () => clock,
+    });
+    try {
+      const ask = () => c.request('POST', '/p', [], Buffer.from('{}'));
+      expect((await ask()).body.toString()).toBe('ok');
+      // Idle for less than the announced 60 s less the 1 s margin: the connection is reused.
+      clock += 58_000;
+      expect((await ask()).body.toString()).toBe('ok');
+      expect(served[1]?.socket).toBe(served[0]?.socket);
+      // Idle past the server's close: the request goes on a new connection and is answered.
+      clock += 61_000;
+      const late = await ask();
+      expect(late.status).toBe(200);
+      expect(late.body.toString()).toBe('ok');
+      expect(served.length).toBe(3);
+      expect(served[2]?.socket).not.toBe(served[1]?.socket);
+      expect(served.every((s) => !s.closed)).toBe(true);
+    } finally {
+      c.close();
+      ka.closeAllConnections();
+      await new Promise((r) => ka.close(r));
+    }
+  });
+
   it('fails a request to a server that is not there', async () => {
     const c = new RawHttpsClient({ url: 'https://127.0.0.1:1', tls: { ca } });
     await expect(c.request('GET', '/', [], Buffer.alloc(0))).rejects.toThrow(/could not connect/);
