@@ -83,6 +83,10 @@ class Connection {
 
   send(p: Pending): void {
     this.current = p;
+    if (this.dead || this.socket.destroyed) {
+      this.fail(new Error('the connection was closed before the request was written'));
+      return;
+    }
     this.timer = setTimeout(
       () => this.fail(new Error(`no answer within ${this.timeoutMs} ms`)),
       this.timeoutMs,
@@ -91,6 +95,13 @@ class Connection {
   }
 
   private data(d: Buffer): void {
+    // Bytes while no request is under way: the server is giving up an idle connection (Fastify
+    // writes a 408 to a connection that sent no request within Node's headersTimeout, then
+    // destroys it). Treating it as an answer freed the connection a second time — it sat twice
+    // in the idle stack, and the copy left after its close took a request that was written to
+    // the destroyed socket and never answered ("no answer within 30000 ms", issue 12).
+    if (!this.current)
+      return this.fail(new Error('the server sent data while no request was under way'));
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
     const end = this.buf.indexOf(HEADER_END);
     if (end < 0) return;
@@ -200,7 +211,7 @@ export class RawHttpsClient {
     // The top is checked too: a fresh connection's idle time counts from its connect, which can
     // be older than the answer of one pushed before it.
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
-      if (!c.expired()) return c;
+      if (!c.dead && !c.socket.destroyed && !c.expired()) return c;
       c.retire();
     }
     return undefined;
@@ -257,10 +268,15 @@ export class RawHttpsClient {
   }
 
   private free(c: Connection): void {
-    if (c.dead) return;
+    if (c.dead || this.idle.includes(c)) return;
     const next = this.queue.shift();
     if (next) c.send(next);
     else this.idle.push(c);
+  }
+
+  /** Connections open (connecting, busy or idle) and idle ones (tests, diagnostics). */
+  stats(): { open: number; idle: number } {
+    return { open: this.open, idle: this.idle.length };
   }
 
   /** Closes every connection; requests still waiting fail. */

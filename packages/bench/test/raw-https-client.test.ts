@@ -173,6 +173,50 @@ describe('RawHttpsClient', () => {
     }
   });
 
+  it('answers the next request after the server gave up an idle connection with a 408', async () => {
+    // Node's headersTimeout: a connection that sent no request for 60 s gets Fastify's 408
+    // (content-length, no `connection: close`) and is destroyed. The client took that 408 for
+    // an answer and freed the connection twice; the copy left in its idle stack after the close
+    // took the next request, written to the destroyed socket and never answered.
+    const id = await generateIdentity('raw-client-408');
+    const idleSockets: TLSSocket[] = [];
+    const s = createServer({ key: id.keyPem, cert: id.certPem }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        idleSockets.push(req.socket as TLSSocket);
+        res.setHeader('content-length', 2);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const c = new RawHttpsClient({
+      url: `https://127.0.0.1:${(s.address() as AddressInfo).port}`,
+      timeoutMs: 20_000,
+      tls: { ca: id.certPem, servername: 'raw-client-408', checkServerIdentity: () => undefined },
+    });
+    try {
+      const ask = () => c.request('POST', '/p', [], Buffer.from('{}'));
+      expect((await ask()).body.toString()).toBe('ok');
+      expect(c.stats()).toEqual({ open: 1, idle: 1 });
+      // Exactly what Fastify's clientError handler writes for ERR_HTTP_REQUEST_TIMEOUT.
+      const body = '{"error":"Request Timeout","message":"Client Timeout","statusCode":408}';
+      const sock = idleSockets[0] as TLSSocket;
+      sock.write(
+        `HTTP/1.1 408 Request Timeout\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n\r\n${body}`,
+      );
+      sock.destroy();
+      // Until the client has seen the connection go (no wall-clock wait: it must, or time out).
+      while (c.stats().open > 0) await new Promise((r) => setImmediate(r));
+      expect(c.stats()).toEqual({ open: 0, idle: 0 });
+      const next = await ask();
+      expect(next.body.toString()).toBe('ok');
+    } finally {
+      c.close();
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+
   it('fails a request to a server that is not there', async () => {
     const c = new RawHttpsClient({ url: 'https://127.0.0.1:1', tls: { ca } });
     await expect(c.request('GET', '/', [], Buffer.alloc(0))).rejects.toThrow(/could not connect/);
