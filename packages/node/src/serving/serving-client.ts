@@ -58,6 +58,9 @@ function answerOf(
   return parsed as PartialResponse;
 }
 
+/** Longest a keep-alive connection to a host stays idle (shorter when the host announces less). */
+const IDLE_MS = 30_000;
+
 export class ServingClient {
   private readonly agents = new Map<string, { fingerprint: string; agent: Agent }>();
 
@@ -81,6 +84,12 @@ export class ServingClient {
     known?.agent.destroy();
     const agent = new Agent({
       keepAlive: true,
+      // An idle connection is closed by this side before the host closes it: node:http's Agent
+      // lowers this to the host's announced `Keep-Alive: timeout` less 1 s (Fastify: 72 s), but
+      // only when a timeout is set at all — without one it kept idle sockets for ever, and a
+      // partial call written on one just as the host closed it failed (ECONNRESET, issue 12).
+      // Calls under way are bounded by their own deadline (the timer below), not by this.
+      timeout: IDLE_MS,
       maxSockets: 64,
       key: this.identity.keyPem,
       cert: this.identity.certPem,
