@@ -122,6 +122,40 @@ async function taskWorker(jobId: string): Promise<string> {
 
 const pidOf = (name: string) => Number(name.split(':')[1]);
 
+/**
+ * The chunks of `kind` in batches not in `before`, and the node's chunk counts by kind (for a
+ * failure message).
+ */
+async function kindChunks(
+  kind: string,
+  before: Set<string> = new Set(),
+): Promise<{ rows: (Chunk & { owner: string })[]; kinds: string }> {
+  const r = await ha.db.query<Chunk & { owner: string }>(
+    `select grp, part, state, worker, reclaimed_from, kind, owner from crypto_batches
+     where kind = $1 order by created_at, grp, part`,
+    [kind],
+  );
+  const kinds = await ha.db.query<{ kind: string; n: string }>(
+    'select kind, count(*) as n from crypto_batches group by kind',
+  );
+  return { rows: r.rows.filter((c) => !before.has(c.grp)), kinds: JSON.stringify(kinds.rows) };
+}
+
+/**
+ * One worker process ran the task and dispatched every chunk; each chunk ran once, there or on
+ * the other worker, and both workers ran some.
+ */
+function expectOneDispatcherBothWorkers(rows: (Chunk & { owner: string })[]): void {
+  const owners = new Set(rows.map((c) => c.owner));
+  expect(owners.size).toBe(1);
+  const [owner] = [...owners];
+  expect(owner).toMatch(/:worker$/);
+  expect(rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
+  expect(rows.filter((c) => c.state === 'local').every((c) => c.worker === owner)).toBe(true);
+  const ran = new Set(rows.map((c) => pidOf(c.worker)));
+  expect([...ran].sort()).toEqual(workers.map((w) => w.child.pid).sort());
+}
+
 beforeAll(async () => {
   await ha.start();
   host = ha.host;
@@ -267,25 +301,11 @@ test('(c) SecureBoost: the host bucket sums of this node run on both workers', a
     return terminal(v.status) ? v : undefined;
   }, 540_000);
   expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
-  const r = await ha.db.query<Chunk & { owner: string }>(
-    `select grp, part, state, worker, reclaimed_from, kind, owner from crypto_batches
-     where kind = 'paillierBucketSum' order by created_at, grp, part`,
-  );
-  const rows = r.rows;
-  const kinds = await ha.db.query<{ kind: string; n: string }>(
-    'select kind, count(*) as n from crypto_batches group by kind',
-  );
-  expect(rows.length, `chunks by kind: ${JSON.stringify(kinds.rows)}`).toBeGreaterThanOrEqual(4);
-  // One process ran the host's program and dispatched every bucket-sum batch.
-  const owners = new Set(rows.map((c) => c.owner));
-  expect(owners.size).toBe(1);
-  const [owner] = [...owners];
-  expect(owner).toMatch(/:worker$/);
-  // Every chunk ran once, here or on the other worker, and both workers ran some.
-  expect(rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
-  expect(rows.filter((c) => c.state === 'local').every((c) => c.worker === owner)).toBe(true);
-  const ran = new Set(rows.map((c) => pidOf(c.worker)));
-  expect([...ran].sort()).toEqual(workers.map((w) => w.child.pid).sort());
+  const { rows, kinds } = await kindChunks('paillierBucketSum');
+  expect(rows.length, `chunks by kind: ${kinds}`).toBeGreaterThanOrEqual(4);
+  // One process ran the host's program and dispatched every bucket-sum batch; every chunk ran
+  // once, here or on the other worker, and both workers ran some.
+  expectOneDispatcherBothWorkers(rows);
 });
 
 type Stats = { count: number; sum: number; mean: number; variance: number; std: number };
@@ -462,24 +482,10 @@ test('(e) HeteroLR: the host inner products of this node run on both workers; sa
   );
   const done = await heteroLr('guest', 'arbiter', lr.features);
   expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
-  const r = await ha.db.query<Chunk & { owner: string }>(
-    `select grp, part, state, worker, reclaimed_from, kind, owner from crypto_batches
-     where kind = 'paillierInnerProduct' order by created_at, grp, part`,
-  );
-  const rows = r.rows.filter((c) => !before.has(c.grp));
-  const kinds = await ha.db.query<{ kind: string; n: string }>(
-    'select kind, count(*) as n from crypto_batches group by kind',
-  );
+  const { rows, kinds } = await kindChunks('paillierInnerProduct', before);
   // Three full-batch epochs, each gradient 4,000 rows × 10 features: 3 row chunks each.
-  expect(rows.length, `chunks by kind: ${JSON.stringify(kinds.rows)}`).toBe(9);
-  const owners = new Set(rows.map((c) => c.owner));
-  expect(owners.size).toBe(1);
-  const [owner] = [...owners];
-  expect(owner).toMatch(/:worker$/);
-  expect(rows.every((c) => c.state === 'local' || c.state === 'done')).toBe(true);
-  expect(rows.filter((c) => c.state === 'local').every((c) => c.worker === owner)).toBe(true);
-  const ran = new Set(rows.map((c) => pidOf(c.worker)));
-  expect([...ran].sort()).toEqual(workers.map((w) => w.child.pid).sort());
+  expect(rows.length, `chunks by kind: ${kinds}`).toBe(9);
+  expectOneDispatcherBothWorkers(rows);
 
   // The same job with the host's features on the single-process third node (this node the
   // arbiter): both parties' models are the very same numbers.
